@@ -1,0 +1,261 @@
+/**
+ * The `flow` command line: commands, flags and exit codes.
+ *
+ * @module
+ */
+import { Command, CommanderError, Option } from "@commander-js/extra-typings";
+import Table from "cli-table3";
+import { z } from "zod";
+import denoJson from "../deno.json" with { type: "json" };
+import {
+  builtinRegistry,
+  type CompiledWorkflow,
+  EventBus,
+  parseWorkflowText,
+  type Registry,
+  resolveInputs,
+  runWorkflow,
+  validateWorkflow,
+  workflowJsonSchema,
+  WorkflowValidationError,
+} from "../mod.ts";
+import { readWorkflowFile } from "../src/load.ts";
+import { palette, useColor } from "./color.ts";
+import { CliError, ExitCode } from "./exit_codes.ts";
+import { toDot, toMermaid } from "./graph_render.ts";
+import { stderr, stdout } from "./output.ts";
+import { jsonReporter, ndjsonReporter, prettyReporter, quietReporter, type Reporter } from "./reporters.ts";
+
+/** The CLI version, from deno.json. */
+export const VERSION: string = denoJson.version;
+
+const FORMATS = ["pretty", "ndjson", "json"] as const;
+
+/** Runs the CLI with `args`; resolves to the exit code. Never prints a stack trace for user errors. */
+export async function main(args: string[]): Promise<number> {
+  let code: number = ExitCode.Success;
+  const program = new Command()
+    .name("flow")
+    .description("Run workflows of nodes joined by named ports: validated first, parallel, streamed as events.")
+    .version(`flow ${VERSION} (deno ${Deno.version.deno})`, "-V, --version", "print the flow and Deno versions")
+    .helpOption("-h, --help", "show help")
+    .showSuggestionAfterError()
+    .configureOutput({
+      writeOut: (s) => stdout.write(s),
+      writeErr: (s) => stderr.write(s),
+      outputError: (s, write) => write(s.startsWith("error:") ? `flow: ${s.slice(7)}` : s),
+    })
+    .exitOverride();
+
+  program.command("run")
+    .description("validate and run a workflow file (- reads it from stdin)")
+    .argument("<file>", "workflow JSON file, or - for stdin")
+    .addOption(
+      new Option("-f, --format <format>", "output: pretty (people), ndjson (event stream), json (summary)").choices(
+        FORMATS,
+      ),
+    )
+    .option("-i, --input <name=value>", "set a workflow input (repeatable)", collect, [] as string[])
+    .option("--input-json <json>", "set workflow inputs from a JSON object")
+    .option("-c, --concurrency <n>", "max nodes running at once (overrides settings.concurrency)", positiveInt)
+    .option("-q, --quiet", "print nothing on success; one line on stderr on failure")
+    .exitOverride()
+    .action(async (file, opts) => {
+      const format = opts.format ?? envFormat();
+      const registry = builtinRegistry();
+      const compiled = await load(file, registry);
+      const inputs = resolveInputs(compiled, parseInputs(opts.input, opts.inputJson));
+      const reporter: Reporter = opts.quiet
+        ? quietReporter(stderr)
+        : format === "ndjson"
+        ? ndjsonReporter(stdout)
+        : format === "json"
+        ? jsonReporter(stdout)
+        : prettyReporter(stdout, palette(useColor()));
+      const bus = new EventBus();
+      bus.subscribe((e) => reporter.onEvent(e));
+      const cancel = new AbortController();
+      const stopSignals = onSignals(() => cancel.abort());
+      try {
+        const result = await runWorkflow(compiled, {
+          inputs,
+          bus,
+          signal: cancel.signal,
+          concurrency: opts.concurrency,
+        });
+        reporter.onResult(result);
+        code = result.status === "success"
+          ? ExitCode.Success
+          : result.status === "cancelled"
+          ? ExitCode.Cancelled
+          : ExitCode.Failed;
+      } finally {
+        stopSignals();
+      }
+    });
+
+  program.command("validate")
+    .description("check workflow files without running them; all problems are listed")
+    .argument("<files...>", "workflow JSON files")
+    .exitOverride()
+    .action(async (files) => {
+      const registry = builtinRegistry();
+      for (const file of files) {
+        try {
+          const wf = await load(file, registry);
+          stdout.write(`${file}: ok (${wf.nodes.length} nodes, ${wf.workflow.connections.length} connections)\n`);
+        } catch (err) {
+          if (!(err instanceof WorkflowValidationError)) throw err;
+          stderr.write(err.message + "\n");
+          code = ExitCode.Usage;
+        }
+      }
+    });
+
+  program.command("nodes")
+    .description("list the available node types")
+    .option("--json", "print as JSON (ports and config JSON Schema)")
+    .exitOverride()
+    .action((opts) => {
+      const defs = builtinRegistry().list();
+      if (opts.json) {
+        const list = defs.map((d) => ({
+          type: d.type,
+          description: d.description,
+          inputs: d.inputs,
+          ...(d.dynamicInputs ? { dynamicInputs: d.dynamicInputs } : {}),
+          outputs: d.outputs,
+          config: d.config ? z.toJSONSchema(d.config, { io: "input", unrepresentable: "any" }) : null,
+        }));
+        stdout.write(JSON.stringify(list, null, 2) + "\n");
+        return;
+      }
+      const ports = (p: Record<string, { type: string; required?: boolean }>, dyn?: { type: string }) =>
+        [
+          ...Object.entries(p).map(([k, s]) => `${k}${s.required === false ? "?" : ""}: ${s.type}`),
+          ...(dyn ? [`*: ${dyn.type}`] : []),
+        ].join("\n") || "-";
+      const table = new Table({
+        head: ["type", "description", "inputs", "outputs"],
+        style: { head: [], border: [] },
+        colWidths: [26, 44, 22, 20],
+        wordWrap: true,
+      });
+      for (const d of defs) table.push([d.type, d.description, ports(d.inputs, d.dynamicInputs), ports(d.outputs)]);
+      stdout.write(table.toString() + "\n");
+    });
+
+  program.command("graph")
+    .description("print a workflow's graph as Mermaid or Graphviz DOT")
+    .argument("<file>", "workflow JSON file")
+    .addOption(
+      new Option("-f, --format <format>", "mermaid or dot").choices(["mermaid", "dot"] as const).default("mermaid"),
+    )
+    .exitOverride()
+    .action(async (file, opts) => {
+      const wf = await load(file, builtinRegistry());
+      stdout.write(opts.format === "dot" ? toDot(wf) : toMermaid(wf));
+    });
+
+  program.command("schema")
+    .description("print the JSON Schema of the workflow file")
+    .exitOverride()
+    .action(() => {
+      stdout.write(JSON.stringify(workflowJsonSchema(), null, 2) + "\n");
+    });
+
+  try {
+    if (args.length === 0) {
+      program.outputHelp({ error: true });
+      return ExitCode.Usage;
+    }
+    await program.parseAsync(args, { from: "user" });
+  } catch (err) {
+    code = handleError(err);
+  } finally {
+    stdout.flush();
+  }
+  return code;
+}
+
+function handleError(err: unknown): number {
+  if (err instanceof CommanderError) {
+    return err.exitCode === 0 ? ExitCode.Success : ExitCode.Usage;
+  }
+  if (err instanceof WorkflowValidationError) {
+    stderr.write(err.message + "\n");
+    return ExitCode.Usage;
+  }
+  if (err instanceof CliError) {
+    stderr.write(`flow: ${err.message}\n`);
+    return err.code;
+  }
+  throw err;
+}
+
+async function load(file: string, registry: Registry): Promise<CompiledWorkflow> {
+  if (file === "-") {
+    const text = await new Response(Deno.stdin.readable).text();
+    return validateWorkflow(parseWorkflowText(text, "<stdin>"), registry, { file: "<stdin>" });
+  }
+  return validateWorkflow(await readWorkflowFile(file), registry, { file });
+}
+
+function envFormat(): typeof FORMATS[number] {
+  const f = Deno.env.get("FLOW_FORMAT");
+  if (f === undefined || f === "") return "pretty";
+  if ((FORMATS as readonly string[]).includes(f)) return f as typeof FORMATS[number];
+  throw new CliError(`FLOW_FORMAT: expected one of ${FORMATS.join(", ")}; got ${JSON.stringify(f)}`);
+}
+
+function collect(value: string, previous: string[]): string[] {
+  return [...previous, value];
+}
+
+function positiveInt(value: string): number {
+  const n = Number(value);
+  if (!Number.isInteger(n) || n < 1) {
+    throw new CliError(`--concurrency: expected a positive integer; got ${JSON.stringify(value)}`);
+  }
+  return n;
+}
+
+/** Parses `--input name=value` pairs and `--input-json`; later values win. */
+export function parseInputs(pairs: string[], json: string | undefined): Record<string, unknown> {
+  const given: Record<string, unknown> = {};
+  if (json !== undefined) {
+    let parsed: unknown;
+    try {
+      parsed = JSON.parse(json);
+    } catch (err) {
+      throw new CliError(`--input-json: invalid JSON: ${(err as Error).message}`);
+    }
+    if (parsed === null || typeof parsed !== "object" || Array.isArray(parsed)) {
+      throw new CliError(`--input-json: expected a JSON object; got ${json.slice(0, 40)}`);
+    }
+    Object.assign(given, parsed);
+  }
+  for (const pair of pairs) {
+    const eq = pair.indexOf("=");
+    if (eq <= 0) throw new CliError(`--input: expected name=value; got ${JSON.stringify(pair)}`);
+    given[pair.slice(0, eq)] = pair.slice(eq + 1);
+  }
+  return given;
+}
+
+/** Calls `cancel` on the first SIGINT/SIGTERM; a second one exits at once with 130. */
+function onSignals(cancel: () => void): () => void {
+  let count = 0;
+  const handler = () => {
+    if (++count > 1) {
+      stdout.flush();
+      Deno.exit(ExitCode.Cancelled);
+    }
+    cancel();
+  };
+  const signals: Deno.Signal[] = Deno.build.os === "windows" ? ["SIGINT"] : ["SIGINT", "SIGTERM"];
+  for (const s of signals) Deno.addSignalListener(s, handler);
+  return () => {
+    for (const s of signals) Deno.removeSignalListener(s, handler);
+  };
+}

@@ -1,0 +1,156 @@
+/**
+ * Reporters: turn the event stream into what a person or a program reads.
+ * Each event is serialised once, here, in the sink that writes it.
+ *
+ * @module
+ */
+import Table from "cli-table3";
+import type { FlowEvent, RunResult } from "../mod.ts";
+import type { Palette } from "./color.ts";
+import type { Output } from "./output.ts";
+
+/** A reporter: sees every event, then the final result. */
+export interface Reporter {
+  /** Called for every event, in order. */
+  onEvent(event: FlowEvent): void;
+  /** Called once at the end. */
+  onResult(result: RunResult): void;
+}
+
+/** NDJSON: one event per line, nothing else. */
+export function ndjsonReporter(out: Output): Reporter {
+  return {
+    onEvent(event) {
+      out.write(JSON.stringify(event) + "\n");
+    },
+    onResult() {},
+  };
+}
+
+/** One JSON summary object at the end. */
+export function jsonReporter(out: Output): Reporter {
+  return {
+    onEvent() {},
+    onResult(result) {
+      out.write(JSON.stringify(result, null, 2) + "\n");
+    },
+  };
+}
+
+/** Nothing on success; one line on stderr when the run fails or is cancelled. */
+export function quietReporter(err: Output): Reporter {
+  return {
+    onEvent() {},
+    onResult(result) {
+      if (result.status !== "success") err.write(resultLine(result) + "\n");
+    },
+  };
+}
+
+/** The one-line result of a run, as `--quiet` prints it. */
+export function resultLine(result: RunResult): string {
+  if (result.status === "success") return `flow: ${result.workflowId}: success in ${result.durationMs} ms`;
+  if (result.status === "cancelled") return `flow: ${result.workflowId}: cancelled after ${result.durationMs} ms`;
+  const e = result.error;
+  const where = e?.nodeId ? `node "${e.nodeId}" failed: ` : "";
+  return `flow: ${result.workflowId}: failed: ${where}${e?.message ?? "unknown error"} (${e?.code ?? "ERROR"})`;
+}
+
+const SUMMARY_ROWS = 40;
+
+/** Table borders without lines between rows. */
+export const COMPACT_TABLE = { "mid": "", "left-mid": "", "mid-mid": "", "right-mid": "" };
+
+/** Human output: one coloured line per event with timings, then a summary table. */
+export function prettyReporter(out: Output, c: Palette): Reporter {
+  let t0 = 0;
+  const stamp = (ts: string) => c.gray(`${String(Date.parse(ts) - t0).padStart(6)}ms`);
+  const types = new Map<string, string>();
+  return {
+    onEvent(e) {
+      let line: string;
+      switch (e.type) {
+        case "workflow.started":
+          t0 = Date.parse(e.ts);
+          line = `${c.bold("▶ " + (e.name ?? e.workflowId))} ${c.gray(`${e.nodeCount} nodes · ${e.executionId}`)}`;
+          break;
+        case "workflow.retrying":
+          line = `${c.yellow("↻ retrying workflow")} (attempt ${e.attempt}): ${e.error.message}`;
+          break;
+        case "node.started":
+          types.set(e.nodeId, e.nodeType);
+          line = `${c.blue("→")} ${c.bold(e.nodeId)} ${c.gray(e.nodeType)}${
+            e.attempt > 1 ? c.yellow(` attempt ${e.attempt}`) : ""
+          }`;
+          break;
+        case "node.log": {
+          const color = e.level === "error"
+            ? c.red
+            : e.level === "warn"
+            ? c.yellow
+            : e.level === "debug"
+            ? c.gray
+            : (s: string) => s;
+          line = `  ${c.gray("│")} ${c.cyan(e.nodeId)} ${
+            color(e.message.replaceAll("\n", `\n${" ".repeat(11)}${c.gray("│")} `))
+          }`;
+          break;
+        }
+        case "node.completed":
+          line = `${c.green("✓")} ${c.bold(e.nodeId)} ${c.gray(`${e.durationMs} ms`)}`;
+          break;
+        case "node.retrying":
+          line = `${c.yellow("↻")} ${c.bold(e.nodeId)} retry ${e.attempt} in ${e.delayMs} ms: ${e.error.message}`;
+          break;
+        case "node.failed":
+          line = `${c.red("✗")} ${c.bold(e.nodeId)} ${c.red(e.error.message)} ${
+            c.gray(`(${e.error.code}, ${e.durationMs} ms)`)
+          }`;
+          break;
+        case "node.skipped":
+          line = `${c.gray("⊘")} ${c.bold(e.nodeId)} ${c.gray("skipped: " + e.reason)}`;
+          break;
+        case "workflow.completed":
+          return;
+      }
+      out.write(`${stamp(e.ts)} ${line}\n`);
+    },
+    onResult(result) {
+      const table = new Table({
+        head: ["node", "type", "status", "attempts", "time"],
+        style: { head: [], border: [] },
+        chars: COMPACT_TABLE,
+      });
+      const shown = result.nodes.length > SUMMARY_ROWS
+        ? result.nodes.filter((n) => n.status !== "completed").slice(0, SUMMARY_ROWS)
+        : result.nodes;
+      const paint = { completed: c.green, failed: c.red, skipped: c.gray, pending: c.gray };
+      for (const n of shown) {
+        table.push([
+          n.id,
+          n.type,
+          paint[n.status](n.status),
+          n.attempts,
+          n.durationMs === undefined ? "" : `${n.durationMs} ms`,
+        ]);
+      }
+      const counts = new Map<string, number>();
+      for (const n of result.nodes) counts.set(n.status, (counts.get(n.status) ?? 0) + 1);
+      const tally = [...counts].map(([s, k]) => `${k} ${s}`).join(", ");
+      if (shown.length) out.write(table.toString() + "\n");
+      if (shown.length < result.nodes.length) out.write(c.gray(`(${result.nodes.length} nodes: ${tally})`) + "\n");
+      const status = result.status === "success"
+        ? c.green(c.bold("✔ success"))
+        : result.status === "cancelled"
+        ? c.yellow(c.bold("■ cancelled"))
+        : c.red(c.bold("✘ failed"));
+      const why = result.status === "failed" && result.error
+        ? `: ${result.error.nodeId ? `node "${result.error.nodeId}": ` : ""}${result.error.message}`
+        : "";
+      out.write(`${status} in ${result.durationMs} ms${why}\n`);
+      if (Object.keys(result.outputs).length) {
+        out.write(c.bold("outputs ") + JSON.stringify(result.outputs, null, 2) + "\n");
+      }
+    },
+  };
+}

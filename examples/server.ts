@@ -1,0 +1,68 @@
+/**
+ * A small local HTTP server for the examples and tests: no internet needed.
+ *
+ * Routes:
+ * - `GET /zen.json` -> `{"zen": "..."}`
+ * - `GET /users/:id` -> a user object
+ * - `GET /flaky/:key?fail=N` -> 503 for the first N requests per key, then 200
+ * - `GET /status/:code` -> that status
+ * - `GET /slow?ms=N` -> 200 after N ms
+ * - `POST /echo` -> the request body and headers as JSON
+ *
+ * Run it alone: `deno run --allow-net examples/server.ts [port]`.
+ *
+ * @module
+ */
+
+/** A running demo server. */
+export interface DemoServer {
+  /** Base URL, e.g. `http://127.0.0.1:54321`. */
+  url: string;
+  /** Requests seen per path. */
+  hits: Map<string, number>;
+  /** Stops the server. */
+  close(): Promise<void>;
+}
+
+/** Starts the demo server on 127.0.0.1 (port 0 picks a free port). */
+export function startDemoServer(port = 0): DemoServer {
+  const hits = new Map<string, number>();
+  const json = (body: unknown, status = 200) =>
+    new Response(JSON.stringify(body), { status, headers: { "content-type": "application/json" } });
+  const server = Deno.serve({ hostname: "127.0.0.1", port, onListen() {} }, async (req) => {
+    const url = new URL(req.url);
+    const path = url.pathname;
+    hits.set(path, (hits.get(path) ?? 0) + 1);
+    if (path === "/zen.json") return json({ zen: "Practicality beats purity." });
+    let m = /^\/users\/(\d+)$/.exec(path);
+    if (m) return json({ id: Number(m[1]), name: `user ${m[1]}`, email: `user${m[1]}@example.test` });
+    m = /^\/flaky\/([\w-]+)$/.exec(path);
+    if (m) {
+      const fail = Number(url.searchParams.get("fail") ?? "2");
+      return hits.get(path)! <= fail
+        ? json({ error: "temporarily unavailable" }, 503)
+        : json({ ok: true, attempts: hits.get(path) });
+    }
+    m = /^\/status\/(\d{3})$/.exec(path);
+    if (m) return json({ status: Number(m[1]) }, Number(m[1]));
+    if (path === "/slow") {
+      const ms = Number(url.searchParams.get("ms") ?? "100");
+      await new Promise((r) => setTimeout(r, ms));
+      return json({ waited: ms });
+    }
+    if (path === "/echo") {
+      return json({ method: req.method, body: await req.text(), headers: Object.fromEntries(req.headers) });
+    }
+    return json({ error: "not found" }, 404);
+  });
+  return {
+    url: `http://127.0.0.1:${server.addr.port}`,
+    hits,
+    close: () => server.shutdown(),
+  };
+}
+
+if (import.meta.main) {
+  const s = startDemoServer(Number(Deno.args[0] ?? 8080));
+  console.log(`demo server on ${s.url}`);
+}

@@ -1,0 +1,31 @@
+/**
+ * `debug.inspect`: logs a value's type, size and a pretty preview.
+ *
+ * @module
+ */
+import { z } from "zod";
+import { defineNode } from "../../src/node.ts";
+
+/** The `debug.inspect` node type. */
+export default defineNode({
+  type: "debug.inspect",
+  description: "Logs the type, size and a pretty preview of value; passes it on",
+  inputs: { value: { type: "any", description: "Any value" } },
+  outputs: { value: { type: "any", description: "The input, unchanged" } },
+  config: z.object({ maxChars: z.number().int().min(10).default(500).describe("Preview length") }),
+  run({ inputs, config, log }) {
+    const v = inputs.value;
+    const type = v === null ? "null" : Array.isArray(v) ? "array" : typeof v;
+    const size = Array.isArray(v)
+      ? `${v.length} items`
+      : typeof v === "string"
+      ? `${v.length} chars`
+      : v !== null && typeof v === "object"
+      ? `${Object.keys(v).length} keys`
+      : `${JSON.stringify(v)?.length ?? 0} chars`;
+    let text = JSON.stringify(v, null, 2) ?? String(v);
+    if (text.length > config.maxChars) text = text.slice(0, config.maxChars) + `… (${text.length} chars)`;
+    log.info(`${type}, ${size}: ${text}`);
+    return { value: v };
+  },
+});

@@ -1,0 +1,39 @@
+/**
+ * The built-in node types, by family.
+ *
+ * @module
+ */
+import type { AnyNodeDefinition } from "../src/node.ts";
+import { Registry } from "../src/registry.ts";
+import debugInspect from "./debug/inspect.ts";
+import debugLog from "./debug/log.ts";
+import flowMerge from "./flow/merge.ts";
+import httpRequest from "./http/request.ts";
+import timeDelay from "./time/delay.ts";
+import jsonParse from "./transform/json_parse.ts";
+import jsonStringify from "./transform/json_stringify.ts";
+
+/** Every built-in node type. */
+export const builtinNodes: readonly AnyNodeDefinition[] = [
+  httpRequest,
+  jsonParse,
+  jsonStringify,
+  timeDelay,
+  debugLog,
+  debugInspect,
+  flowMerge,
+];
+
+/**
+ * A registry holding the built-in node types.
+ *
+ * @example
+ * ```ts
+ * import { builtinRegistry } from "./mod.ts";
+ * const registry = builtinRegistry();
+ * registry.has("http.request"); // true
+ * ```
+ */
+export function builtinRegistry(): Registry {
+  return new Registry(builtinNodes);
+}

@@ -1,0 +1,23 @@
+/**
+ * `transform.json_parse`: JSON text to a value.
+ *
+ * @module
+ */
+import { defineNode } from "../../src/node.ts";
+import { NodeError } from "../../src/errors.ts";
+
+/** The `transform.json_parse` node type. */
+export default defineNode({
+  type: "transform.json_parse",
+  description: "Parses JSON text into a value",
+  inputs: { json: { type: "string", description: "JSON text" } },
+  outputs: { parsed: { type: "any", description: "The parsed value" } },
+  run({ inputs }) {
+    try {
+      return { parsed: JSON.parse(inputs.json) };
+    } catch (err) {
+      const message = err instanceof Error ? err.message : String(err);
+      throw new NodeError(`invalid JSON: ${message}`, { code: "JSON_PARSE", retryable: false });
+    }
+  },
+});

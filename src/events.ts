@@ -1,0 +1,82 @@
+/**
+ * The event stream: every step of an execution as a typed event, delivered to
+ * any number of subscribers. This is the NDJSON contract (docs/events.md).
+ *
+ * @module
+ */
+import type { ErrorInfo } from "./errors.ts";
+import type { LogLevel } from "./node.ts";
+
+/** Fields every event carries. */
+export interface EventBase {
+  /** Id of the execution (a UUID), the same for every event of one run. */
+  executionId: string;
+  /** The workflow's id. */
+  workflowId: string;
+  /** 0, 1, 2, ... per execution, without gaps. */
+  seq: number;
+  /** When the event happened, ISO 8601. */
+  ts: string;
+}
+
+/** Final state of a run. */
+export type RunStatus = "success" | "failed" | "cancelled";
+
+/** Event payloads by type (without the base fields). */
+export interface EventPayloads {
+  "workflow.started": { name?: string; nodeCount: number };
+  "workflow.retrying": { attempt: number; error: ErrorInfo };
+  "node.started": { nodeId: string; nodeType: string; attempt: number };
+  "node.log": { nodeId: string; level: LogLevel; message: string };
+  "node.completed": { nodeId: string; outputs: Record<string, unknown>; durationMs: number };
+  "node.retrying": { nodeId: string; attempt: number; delayMs: number; error: ErrorInfo };
+  "node.failed": { nodeId: string; error: ErrorInfo; durationMs: number };
+  "node.skipped": { nodeId: string; reason: string };
+  "workflow.completed": {
+    status: RunStatus;
+    durationMs: number;
+    outputs: Record<string, unknown>;
+    error?: ErrorInfo & { nodeId?: string };
+  };
+}
+
+/** The event type names. */
+export type EventType = keyof EventPayloads;
+
+/** One event of a given type. */
+export type EventOf<T extends EventType> = { type: T } & EventBase & EventPayloads[T];
+
+/** Any event. */
+export type FlowEvent = { [T in EventType]: EventOf<T> }[EventType];
+
+/** A subscriber. */
+export type EventListener = (event: FlowEvent) => void;
+
+/**
+ * Delivers events to any number of subscribers, synchronously and in order.
+ *
+ * @example
+ * ```ts
+ * import { EventBus } from "./events.ts";
+ * const bus = new EventBus();
+ * const off = bus.subscribe((e) => console.log(e.type));
+ * off();
+ * ```
+ */
+export class EventBus {
+  #listeners: EventListener[] = [];
+
+  /** Adds a listener; returns a function that removes it. */
+  subscribe(listener: EventListener): () => void {
+    this.#listeners = [...this.#listeners, listener];
+    return () => {
+      this.#listeners = this.#listeners.filter((l) => l !== listener);
+    };
+  }
+
+  /** Delivers an event to every listener. */
+  publish(event: FlowEvent): void {
+    const listeners = this.#listeners;
+    for (let i = 0; i < listeners.length; i++) listeners[i](event);
+  }
+}

@@ -1,0 +1,132 @@
+/**
+ * The node API: how a node type declares its ports and config and what its
+ * `run` function receives. Built-in nodes use exactly this API.
+ *
+ * @module
+ */
+import type { z } from "zod";
+import type { PortType } from "./workflow.ts";
+
+/** Declaration of one input or output port. */
+export interface PortSpec {
+  /** Value type carried by the port. */
+  type: PortType;
+  /** Shown by `flow nodes`. */
+  description?: string;
+  /** Input ports only: whether the node can run without it. Default `true`. */
+  required?: boolean;
+}
+
+/** Port declarations by port name. */
+export type Ports = Record<string, PortSpec>;
+
+/** The TypeScript type of a port type name. */
+export type PortValue<T extends PortType> = T extends "string" ? string
+  : T extends "number" ? number
+  : T extends "boolean" ? boolean
+  : T extends "object" ? Record<string, unknown>
+  : T extends "array" ? unknown[]
+  : unknown;
+
+type RequiredKeys<P extends Ports> = {
+  [K in keyof P]: P[K]["required"] extends false ? never : K;
+}[keyof P];
+type OptionalKeys<P extends Ports> = Exclude<keyof P, RequiredKeys<P>>;
+
+/** Input values as `run` receives them: required ports present, optional ones maybe. */
+export type InputValues<P extends Ports> =
+  & { [K in RequiredKeys<P>]: PortValue<P[K]["type"]> }
+  & { [K in OptionalKeys<P>]?: PortValue<P[K]["type"]> };
+
+/** Output values as `run` returns them. A port left out emits nothing on that port. */
+export type OutputValues<P extends Ports> = { [K in keyof P]?: PortValue<P[K]["type"]> };
+
+/** Log levels of `node.log` events. */
+export type LogLevel = "debug" | "info" | "warn" | "error";
+
+/** Emits `node.log` events for the running node. */
+export interface NodeLogger {
+  /** Debug detail. */
+  debug(message: string): void;
+  /** Normal progress. */
+  info(message: string): void;
+  /** Something odd but not fatal. */
+  warn(message: string): void;
+  /** Something failed. */
+  error(message: string): void;
+}
+
+/** What a node's `run` function receives. */
+export interface NodeContext<I, C> {
+  /** Input values by port: connections first, then constants from `config`. */
+  inputs: I;
+  /** The node's config, parsed by its config schema (defaults applied). */
+  config: C;
+  /** Aborted on timeout, cancellation or when the run stops; pass it to `fetch`. */
+  signal: AbortSignal;
+  /** Emits `node.log` events. */
+  log: NodeLogger;
+  /** Per-run state of this node, kept across retry attempts. */
+  state: Map<string, unknown>;
+  /** The node's id in the workflow. */
+  nodeId: string;
+  /** 1 for the first attempt, 2 for the first retry, ... */
+  attempt: number;
+  /** Id of the execution. */
+  executionId: string;
+}
+
+/** A node type: metadata, ports, config schema and the run function. */
+export interface NodeDefinition<
+  I extends Ports = Ports,
+  O extends Ports = Ports,
+  C extends z.ZodType = z.ZodType,
+> {
+  /** Type name used in workflow files, e.g. `http.request`. */
+  type: string;
+  /** One line shown by `flow nodes`. */
+  description: string;
+  /** Input ports. */
+  inputs: I;
+  /** Output ports. */
+  outputs: O;
+  /** zod schema of `config`. Keys named like an input port may also hold that port's constant. */
+  config?: C;
+  /** When set, the node accepts any further input port name, with this spec (e.g. `flow.merge`). */
+  dynamicInputs?: PortSpec;
+  /** Does the work. May return synchronously. Throw (ideally a `NodeError`) to fail. */
+  run(
+    ctx: NodeContext<InputValues<I> & Record<string, unknown>, z.output<C>>,
+  ): OutputValues<O> | Promise<OutputValues<O>>;
+}
+
+/** A node definition with its generic parameters erased, as the registry stores it. */
+// deno-lint-ignore no-explicit-any
+export type AnyNodeDefinition = NodeDefinition<any, any, any>;
+
+/**
+ * Declares a node type. Built-in nodes and user nodes are written the same way.
+ *
+ * @example
+ * ```ts
+ * import { z } from "zod";
+ * import { defineNode } from "./node.ts";
+ *
+ * export default defineNode({
+ *   type: "text.upper",
+ *   description: "Upper-cases a string",
+ *   inputs: { text: { type: "string" } },
+ *   outputs: { text: { type: "string" } },
+ *   config: z.object({ trim: z.boolean().default(false) }),
+ *   run({ inputs, config }) {
+ *     const t = inputs.text.toUpperCase();
+ *     return { text: config.trim ? t.trim() : t };
+ *   },
+ * });
+ * ```
+ */
+export function defineNode<I extends Ports, O extends Ports, C extends z.ZodType = z.ZodType>(
+  definition: NodeDefinition<I, O, C>,
+): NodeDefinition<I, O, C> {
+  return definition;
+}

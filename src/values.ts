@@ -1,0 +1,51 @@
+/**
+ * Small helpers about JSON values: their type names, port type checks, short
+ * previews for messages and JSON paths.
+ *
+ * @module
+ */
+import type { PortType } from "./workflow.ts";
+
+/** The JSON type name of a value: string, number, boolean, null, array, object (or the JS type). */
+export function typeName(value: unknown): string {
+  if (value === null) return "null";
+  if (Array.isArray(value)) return "array";
+  return typeof value;
+}
+
+/** Whether `value` fits a port type. */
+export function fitsPortType(type: PortType, value: unknown): boolean {
+  switch (type) {
+    case "any":
+      return true;
+    case "object":
+      return typeName(value) === "object";
+    case "number":
+      return typeof value === "number" && Number.isFinite(value);
+    default:
+      return typeName(value) === type;
+  }
+}
+
+/** A short JSON preview of a value for error messages (at most `max` characters). */
+export function preview(value: unknown, max = 60): string {
+  let s: string;
+  try {
+    s = value === undefined ? "undefined" : JSON.stringify(value) ?? String(value);
+  } catch {
+    s = String(value);
+  }
+  return s.length > max ? s.slice(0, max - 1) + "…" : s;
+}
+
+/** Formats a path like `["nodes", 2, "config", "method"]` as `nodes[2].config.method`. */
+export function formatPath(path: readonly PropertyKey[]): string {
+  let out = "";
+  for (const key of path) {
+    if (typeof key === "number") out += `[${key}]`;
+    else if (typeof key === "string" && /^[A-Za-z_$][A-Za-z0-9_$-]*$/.test(key)) {
+      out += out === "" ? key : `.${key}`;
+    } else out += `[${JSON.stringify(String(key))}]`;
+  }
+  return out;
+}
