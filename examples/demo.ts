@@ -1,0 +1,46 @@
+/**
+ * Quick-start demo: starts the local example server, runs an example workflow
+ * with the real CLI against it, and exits with the CLI's exit code.
+ *
+ * Usage: `deno task demo [linear|fanout|retry|continue] [flow run flags...]`
+ *
+ * @module
+ */
+import { fileURLToPath } from "node:url";
+import { startDemoServer } from "./server.ts";
+
+const EXAMPLES: Record<string, (base: string) => string[]> = {
+  linear: (b) => ["--input", `url=${b}/zen.json`],
+  fanout: (b) => ["--input", `a=${b}/slow?ms=300`, "--input", `b=${b}/users/1`, "--input", `c=${b}/zen.json`],
+  retry: (b) => ["--input", `url=${b}/flaky/demo?fail=2`],
+  continue: (b) => ["--input", `good=${b}/users/2`, "--input", `bad=${b}/status/500`],
+};
+
+const [name = "linear", ...flags] = Deno.args;
+if (!(name in EXAMPLES)) {
+  console.error(`demo: unknown example "${name}"; expected one of ${Object.keys(EXAMPLES).join(", ")}`);
+  Deno.exit(2);
+}
+const server = startDemoServer();
+const file = fileURLToPath(new URL(`./${name}.json`, import.meta.url));
+const cli = fileURLToPath(new URL("../cli.ts", import.meta.url));
+const status = await new Deno.Command(Deno.execPath(), {
+  args: [
+    "run",
+    "--quiet",
+    "--allow-net",
+    "--allow-read",
+    "--allow-write",
+    "--allow-env",
+    cli,
+    "run",
+    file,
+    ...EXAMPLES[name](server.url),
+    ...flags,
+  ],
+  stdin: "null",
+  stdout: "inherit",
+  stderr: "inherit",
+}).spawn().status;
+await server.close();
+Deno.exit(status.code);

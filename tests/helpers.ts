@@ -1,0 +1,164 @@
+/**
+ * Shared test helpers: run the real CLI as a subprocess, write temporary
+ * workflow files, parse NDJSON, and build test node types.
+ *
+ * The CLI under test is `cli.ts` from this checkout, unless `FLOW_CLI` names
+ * another entry: a bundled `.js` file (run with `deno run`) or a compiled binary.
+ *
+ * @module
+ */
+import { fileURLToPath } from "node:url";
+import { defineNode, type FlowEvent, Registry, runWorkflow, validateWorkflow } from "../mod.ts";
+import { builtinNodes } from "../nodes/mod.ts";
+import type { RunOptions, RunResult } from "../src/executor.ts";
+
+/** Repository root. */
+export const ROOT: string = fileURLToPath(new URL("../", import.meta.url));
+
+/** The output of one CLI run. */
+export interface CliResult {
+  /** Exit code. */
+  code: number;
+  /** Everything on stdout. */
+  stdout: string;
+  /** Everything on stderr. */
+  stderr: string;
+}
+
+/** The command that starts the CLI under test. */
+export function cliCommand(): { cmd: string; args: string[] } {
+  const entry = Deno.env.get("FLOW_CLI");
+  if (entry && !/\.(js|ts|mjs)$/.test(entry)) return { cmd: entry, args: [] };
+  return { cmd: Deno.execPath(), args: ["run", "--quiet", "-A", entry ?? `${ROOT}cli.ts`] };
+}
+
+/** Options of {@linkcode runCli}. */
+export interface RunCliOptions {
+  /** Text written to stdin. */
+  stdin?: string;
+  /** Extra environment variables. */
+  env?: Record<string, string>;
+  /** Working directory. */
+  cwd?: string;
+}
+
+/** Runs the real `flow` CLI as a subprocess. */
+export async function runCli(args: string[], options: RunCliOptions = {}): Promise<CliResult> {
+  const { cmd, args: pre } = cliCommand();
+  const child = new Deno.Command(cmd, {
+    args: [...pre, ...args],
+    stdin: options.stdin === undefined ? "null" : "piped",
+    stdout: "piped",
+    stderr: "piped",
+    cwd: options.cwd,
+    env: { NO_COLOR: "1", ...options.env },
+  }).spawn();
+  if (options.stdin !== undefined) {
+    const w = child.stdin.getWriter();
+    await w.write(new TextEncoder().encode(options.stdin));
+    await w.close();
+  }
+  const out = await child.output();
+  const dec = new TextDecoder();
+  return { code: out.code, stdout: dec.decode(out.stdout), stderr: dec.decode(out.stderr) };
+}
+
+/** Writes a workflow object (or raw text) to a new temporary file and returns its path. */
+export async function writeWorkflow(workflow: unknown, name = "wf.json"): Promise<string> {
+  const dir = await Deno.makeTempDir({ prefix: "flow-test-" });
+  const path = `${dir}/${name}`;
+  await Deno.writeTextFile(path, typeof workflow === "string" ? workflow : JSON.stringify(workflow, null, 2));
+  return path;
+}
+
+/** Parses NDJSON text, failing on any line that is not a JSON object. */
+export function parseNdjson(text: string): FlowEvent[] {
+  return text.split("\n").filter((l) => l !== "").map((line, i) => {
+    try {
+      return JSON.parse(line);
+    } catch {
+      throw new Error(`line ${i + 1} is not JSON: ${line}`);
+    }
+  });
+}
+
+/** Test node types: `test.noop`, `test.sleep` (tracks concurrency), `test.fail`, `test.flaky`, `test.hang`. */
+export function testRegistry(): { registry: Registry; stats: { active: number; maxActive: number; calls: number } } {
+  const stats = { active: 0, maxActive: 0, calls: 0 };
+  const registry = new Registry(builtinNodes);
+  registry.register(defineNode({
+    type: "test.noop",
+    description: "passes in to out",
+    inputs: { in: { type: "any", required: false } },
+    dynamicInputs: { type: "any", required: false },
+    outputs: { out: { type: "any" } },
+    run: ({ inputs }) => ({ out: inputs.in ?? null }),
+  }));
+  registry.register(defineNode({
+    type: "test.sleep",
+    description: "sleeps config ms (abortable), counting concurrent runs",
+    inputs: { in: { type: "any", required: false } },
+    dynamicInputs: { type: "any", required: false },
+    outputs: { out: { type: "any" } },
+    async run({ inputs, config, signal }) {
+      stats.calls++;
+      stats.active++;
+      stats.maxActive = Math.max(stats.maxActive, stats.active);
+      try {
+        await new Promise((resolve, reject) => {
+          const t = setTimeout(resolve, (config as { ms?: number }).ms ?? 50);
+          signal.addEventListener("abort", () => {
+            clearTimeout(t);
+            reject(signal.reason);
+          }, { once: true });
+        });
+      } finally {
+        stats.active--;
+      }
+      return { out: inputs.in ?? null };
+    },
+  }));
+  registry.register(defineNode({
+    type: "test.fail",
+    description: "always throws",
+    inputs: { in: { type: "any", required: false } },
+    outputs: { out: { type: "any" } },
+    run() {
+      stats.calls++;
+      throw new Error("boom");
+    },
+  }));
+  registry.register(defineNode({
+    type: "test.flaky",
+    description: "fails config.failures times per run, then succeeds",
+    inputs: { in: { type: "any", required: false } },
+    outputs: { out: { type: "any" } },
+    run({ state, config }) {
+      stats.calls++;
+      const n = ((state.get("n") as number) ?? 0) + 1;
+      state.set("n", n);
+      if (n <= ((config as { failures?: number }).failures ?? 1)) throw new Error(`flaky failure ${n}`);
+      return { out: n };
+    },
+  }));
+  registry.register(defineNode({
+    type: "test.hang",
+    description: "never settles and ignores its signal",
+    inputs: { in: { type: "any", required: false } },
+    outputs: { out: { type: "any" } },
+    run: () => new Promise(() => {}),
+  }));
+  return { registry, stats };
+}
+
+/** Validates and runs a workflow object with the test registry, collecting events. */
+export async function runObject(
+  workflow: unknown,
+  options: RunOptions & { registry?: Registry } = {},
+): Promise<{ result: RunResult; events: FlowEvent[] }> {
+  const registry = options.registry ?? testRegistry().registry;
+  const compiled = validateWorkflow(workflow, registry);
+  const events: FlowEvent[] = [];
+  const result = await runWorkflow(compiled, { ...options, onEvent: (e) => events.push(e) });
+  return { result, events };
+}
