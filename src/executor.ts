@@ -236,7 +236,7 @@ function runOnce(
       emit("node.skipped", { nodeId: nodes[k].id, reason: deadReason[k]! });
       for (const edge of nodes[k].outgoing) {
         const t = edge.to;
-        if (nodes[t].slots[edge.slot].required) deadReason[t] ??= `upstream "${nodes[k].id}" was skipped`;
+        deadReason[t] ??= `upstream "${nodes[k].id}" was skipped`;
         if (--pending[t] === 0) {
           if (deadReason[t] === undefined) ready.push(t);
           else stack.push(t);
@@ -382,7 +382,7 @@ function runOnce(
       const t = edge.to;
       const value = out[edge.port];
       if (value === undefined) {
-        if (nodes[t].slots[edge.slot].required) deadReason[t] ??= `no value on "${node.id}.${edge.port}"`;
+        deadReason[t] ??= `no value on "${node.id}.${edge.port}"`;
       } else values[t][edge.slot] = value;
       if (--pending[t] === 0) enqueue(t);
     }
@@ -423,7 +423,7 @@ function runOnce(
     if (node.onError === "continue") {
       for (const edge of node.outgoing) {
         const t = edge.to;
-        if (nodes[t].slots[edge.slot].required) deadReason[t] ??= `upstream "${node.id}" failed`;
+        deadReason[t] ??= `upstream "${node.id}" failed`;
         if (--pending[t] === 0) enqueue(t);
       }
     } else {

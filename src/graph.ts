@@ -1,6 +1,6 @@
 /**
- * The workflow graph: topological order and cycle detection, both linear in
- * nodes + edges.
+ * The workflow graph: topological order and cycle detection, O((nodes +
+ * edges) log nodes) and O(nodes + edges).
  *
  * @module
  */
@@ -21,7 +21,7 @@ export type TopoResult = { order: number[]; cycles?: undefined } | {
 
 /**
  * Sorts `count` nodes so every edge points forward (Kahn's algorithm, stable:
- * ties keep file order). When the graph has cycles, returns them instead, each
+ * whenever several nodes could come next, the lowest index does). When the graph has cycles, returns them instead, each
  * as a list of node indexes starting at its lowest index.
  *
  * @example
@@ -42,12 +42,41 @@ export function topoSort(count: number, edges: readonly Edge[]): TopoResult {
   const fill = outStart.slice(0, count);
   for (const e of edges) outList[fill[e.from]++] = e.to;
 
+  // Ready nodes wait in a min-heap of indexes, so the earliest in file order goes first.
+  const heap = new Int32Array(count);
+  let size = 0;
+  const push = (v: number) => {
+    let i = size++;
+    while (i > 0) {
+      const parent = (i - 1) >> 1;
+      if (heap[parent] <= v) break;
+      heap[i] = heap[parent];
+      i = parent;
+    }
+    heap[i] = v;
+  };
+  const pop = (): number => {
+    const top = heap[0];
+    const last = heap[--size];
+    let i = 0;
+    for (;;) {
+      let child = 2 * i + 1;
+      if (child >= size) break;
+      if (child + 1 < size && heap[child + 1] < heap[child]) child++;
+      if (heap[child] >= last) break;
+      heap[i] = heap[child];
+      i = child;
+    }
+    heap[i] = last;
+    return top;
+  };
   const order: number[] = [];
-  for (let i = 0; i < count; i++) if (indegree[i] === 0) order.push(i);
-  for (let head = 0; head < order.length; head++) {
-    const n = order[head];
+  for (let i = 0; i < count; i++) if (indegree[i] === 0) push(i);
+  while (size > 0) {
+    const n = pop();
+    order.push(n);
     for (let k = outStart[n]; k < outStart[n + 1]; k++) {
-      if (--indegree[outList[k]] === 0) order.push(outList[k]);
+      if (--indegree[outList[k]] === 0) push(outList[k]);
     }
   }
   if (order.length === count) return { order };
@@ -73,7 +102,8 @@ function findCycles(count: number, edges: readonly Edge[], indegree: Int32Array)
     }
     if (n !== -1 && seen[n] === 1) {
       const cycle = walk.slice(walk.indexOf(n)).reverse();
-      const low = cycle.indexOf(Math.min(...cycle));
+      let low = 0; // not Math.min(...cycle): a long cycle would overflow the stack
+      for (let k = 1; k < cycle.length; k++) if (cycle[k] < cycle[low]) low = k;
       cycles.push([...cycle.slice(low), ...cycle.slice(0, low)]);
     }
     for (const w of walk) seen[w] = 2;

@@ -16,8 +16,9 @@ import { WorkflowValidationError } from "./errors.ts";
  * ```
  */
 export function parseWorkflowText(text: string, file?: string): unknown {
+  const body = text.charCodeAt(0) === 0xfeff ? text.slice(1) : text;
   try {
-    return JSON.parse(text.charCodeAt(0) === 0xfeff ? text.slice(1) : text);
+    return JSON.parse(body);
   } catch (err) {
     const message = err instanceof Error ? err.message : String(err);
     const m = /\(line (\d+) column (\d+)\)/.exec(message);
@@ -26,18 +27,117 @@ export function parseWorkflowText(text: string, file?: string): unknown {
     if (m) {
       line = Number(m[1]);
       column = Number(m[2]);
-    } else if (pos) {
-      const before = text.slice(0, Number(pos[1]));
-      line = before.split("\n").length;
-      column = Number(pos[1]) - before.lastIndexOf("\n");
     } else {
-      const lines = text.split("\n");
-      line = lines.length;
-      column = lines[lines.length - 1].length + 1;
+      // "Unexpected token" messages carry no position: find the offending character ourselves.
+      const offset = pos ? Number(pos[1]) : syntaxErrorOffset(body);
+      const before = body.slice(0, offset);
+      line = before.split("\n").length;
+      column = offset - before.lastIndexOf("\n");
     }
-    const clean = message.replace(/\s*in JSON at position \d+.*$/, "").replace(/\s*\(line \d+ column \d+\)/, "")
-      .replace(/, ".*" is not valid JSON$/s, "");
+    const clean = message.replace(/\s*(?:in JSON )?at position \d+.*$/s, "").replace(/\s*\(line \d+ column \d+\)/, "")
+      .replace(/,? ?(?:\.\.\.)?".*"(?:\.\.\.)? is not valid JSON$/s, "")
+      // One line: show control characters (such as an unexpected newline) escaped.
+      .replace(/[\u0000-\u001f]/g, (c) => JSON.stringify(c).slice(1, -1)) || "unexpected input";
     throw new WorkflowValidationError([{ path: "", message: `invalid JSON: ${clean}`, line, column }], file);
+  }
+}
+
+/**
+ * Offset of the first character a JSON parser must reject (the text length
+ * when the text ends too early). Only called on text `JSON.parse` rejected.
+ */
+function syntaxErrorOffset(text: string): number {
+  const n = text.length;
+  const stack: string[] = []; // open "{" and "["
+  let i = 0;
+  const skipSpace = () => {
+    while (i < n && (text[i] === " " || text[i] === "\t" || text[i] === "\n" || text[i] === "\r")) i++;
+  };
+  const isDigit = () => i < n && text[i] >= "0" && text[i] <= "9";
+  // Scans a string starting at its opening quote; false when it is malformed (i at the fault).
+  const scanString = (): boolean => {
+    if (text[i] !== '"') return false;
+    for (i++; i < n; i++) {
+      const c = text[i];
+      if (c === '"') {
+        i++;
+        return true;
+      }
+      if (c < " ") return false;
+      if (c === "\\") {
+        i++;
+        if (text[i] === "u") {
+          for (let k = 0; k < 4; k++) if (!/[0-9A-Fa-f]/.test(text[++i] ?? "")) return false;
+        } else if (!'"\\/bfnrt'.includes(text[i] ?? "x")) return false;
+      }
+    }
+    return false;
+  };
+  // Scans `"key" :` and leaves i after the colon; false on a fault.
+  const scanKey = (): boolean => {
+    if (!scanString()) return false;
+    skipSpace();
+    if (text[i] !== ":") return false;
+    i++;
+    return true;
+  };
+  for (;;) {
+    // Expect a value.
+    skipSpace();
+    const c = text[i];
+    if (c === "{" || c === "[") {
+      i++;
+      skipSpace();
+      if (text[i] === (c === "{" ? "}" : "]")) i++;
+      else {
+        stack.push(c);
+        if (c === "{" && !scanKey()) return i;
+        continue;
+      }
+    } else if (c === '"') {
+      if (!scanString()) return i;
+    } else if (c === "-" || (c >= "0" && c <= "9")) {
+      if (c === "-") i++;
+      if (text[i] === "0") i++;
+      else if (isDigit()) { while (isDigit()) i++; }
+      else return i;
+      if (text[i] === ".") {
+        i++;
+        if (!isDigit()) return i;
+        while (isDigit()) i++;
+      }
+      if (text[i] === "e" || text[i] === "E") {
+        i++;
+        if (text[i] === "+" || text[i] === "-") i++;
+        if (!isDigit()) return i;
+        while (isDigit()) i++;
+      }
+    } else {
+      const word = c === "t" ? "true" : c === "f" ? "false" : c === "n" ? "null" : undefined;
+      if (word === undefined) return i;
+      for (const w of word) {
+        if (text[i] !== w) return i;
+        i++;
+      }
+    }
+    // After a value: close containers, or a comma before the next value.
+    for (;;) {
+      skipSpace();
+      const top = stack[stack.length - 1];
+      if (top === undefined) return i; // a fault after a complete value, or the end
+      if (text[i] === (top === "{" ? "}" : "]")) {
+        stack.pop();
+        i++;
+        continue;
+      }
+      if (text[i] !== ",") return i;
+      i++;
+      if (top === "{") {
+        skipSpace();
+        if (!scanKey()) return i;
+      }
+      break;
+    }
   }
 }
 

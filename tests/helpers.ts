@@ -8,6 +8,7 @@
  * @module
  */
 import { fileURLToPath } from "node:url";
+import { z } from "zod";
 import { defineNode, type FlowEvent, Registry, runWorkflow, validateWorkflow } from "../mod.ts";
 import { builtinNodes } from "../nodes/mod.ts";
 import type { RunOptions, RunResult } from "../src/executor.ts";
@@ -90,7 +91,6 @@ export function testRegistry(): { registry: Registry; stats: { active: number; m
     type: "test.noop",
     description: "passes in to out",
     inputs: { in: { type: "any", required: false } },
-    dynamicInputs: { type: "any", required: false },
     outputs: { out: { type: "any" } },
     run: ({ inputs }) => ({ out: inputs.in ?? null }),
   }));
@@ -98,15 +98,15 @@ export function testRegistry(): { registry: Registry; stats: { active: number; m
     type: "test.sleep",
     description: "sleeps config ms (abortable), counting concurrent runs",
     inputs: { in: { type: "any", required: false } },
-    dynamicInputs: { type: "any", required: false },
     outputs: { out: { type: "any" } },
+    config: z.object({ ms: z.number().int().min(0).default(50) }),
     async run({ inputs, config, signal }) {
       stats.calls++;
       stats.active++;
       stats.maxActive = Math.max(stats.maxActive, stats.active);
       try {
         await new Promise((resolve, reject) => {
-          const t = setTimeout(resolve, (config as { ms?: number }).ms ?? 50);
+          const t = setTimeout(resolve, config.ms);
           signal.addEventListener("abort", () => {
             clearTimeout(t);
             reject(signal.reason);
@@ -133,11 +133,12 @@ export function testRegistry(): { registry: Registry; stats: { active: number; m
     description: "fails config.failures times per run, then succeeds",
     inputs: { in: { type: "any", required: false } },
     outputs: { out: { type: "any" } },
+    config: z.object({ failures: z.number().int().min(0).default(1) }),
     run({ state, config }) {
       stats.calls++;
       const n = ((state.get("n") as number) ?? 0) + 1;
       state.set("n", n);
-      if (n <= ((config as { failures?: number }).failures ?? 1)) throw new Error(`flaky failure ${n}`);
+      if (n <= config.failures) throw new Error(`flaky failure ${n}`);
       return { out: n };
     },
   }));
@@ -159,6 +160,12 @@ export async function runObject(
   const registry = options.registry ?? testRegistry().registry;
   const compiled = validateWorkflow(workflow, registry);
   const events: FlowEvent[] = [];
-  const result = await runWorkflow(compiled, { ...options, onEvent: (e) => events.push(e) });
+  const result = await runWorkflow(compiled, {
+    ...options,
+    onEvent: (e) => {
+      events.push(e);
+      options.onEvent?.(e);
+    },
+  });
   return { result, events };
 }

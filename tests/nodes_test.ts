@@ -1,0 +1,111 @@
+import assert from "node:assert/strict";
+import { startDemoServer } from "../examples/server.ts";
+import { runObject } from "./helpers.ts";
+
+const one = (id: string, type: string, config: Record<string, unknown>, outputs: Record<string, string>) => ({
+  nodes: [{ id, type, config }],
+  connections: [],
+  outputs,
+});
+
+Deno.test("http.request", async (t) => {
+  const server = startDemoServer();
+  try {
+    await t.step("GET with query and headers returns status, headers and body text", async () => {
+      const { result } = await runObject(one("h", "http.request", {
+        url: `${server.url}/echo`,
+        method: "POST",
+        query: { a: 1, b: "x y" },
+        headers: { "x-token": "t1" },
+        body: { hello: "world" },
+      }, { status: "h.status", headers: "h.headers", body: "h.body" }));
+      assert.equal(result.status, "success", JSON.stringify(result.error));
+      assert.equal(result.outputs.status, 200);
+      assert.equal((result.outputs.headers as Record<string, string>)["content-type"], "application/json");
+      const echo = JSON.parse(result.outputs.body as string);
+      assert.equal(echo.method, "POST");
+      assert.equal(echo.body, '{"hello":"world"}');
+      assert.equal(echo.headers["x-token"], "t1");
+      assert.equal(echo.headers["content-type"], "application/json");
+    });
+    await t.step("a non-2xx status fails with HTTP_STATUS unless failOnStatus is false", async () => {
+      const { result } = await runObject(one("h", "http.request", { url: `${server.url}/status/404` }, {}));
+      assert.equal(result.error?.code, "HTTP_STATUS");
+      assert.match(result.error!.message, /^GET http:\/\/127\.0\.0\.1:\d+\/status\/404: HTTP 404 Not Found/);
+      const lenient = await runObject(
+        one("h", "http.request", { url: `${server.url}/status/404`, failOnStatus: false }, { s: "h.status" }),
+      );
+      assert.equal(lenient.result.status, "success");
+      assert.equal(lenient.result.outputs.s, 404);
+    });
+    await t.step("a refused connection fails with NETWORK", async () => {
+      const listener = Deno.listen({ hostname: "127.0.0.1", port: 0 });
+      const port = (listener.addr as Deno.NetAddr).port;
+      listener.close();
+      const { result } = await runObject(one("h", "http.request", { url: `http://127.0.0.1:${port}/` }, {}));
+      assert.equal(result.error?.code, "NETWORK");
+      assert.match(result.error!.message, new RegExp(`^GET http://127.0.0.1:${port}/: `));
+    });
+    await t.step("the node timeout aborts the request", async () => {
+      const { result } = await runObject({
+        nodes: [{ id: "h", type: "http.request", config: { url: `${server.url}/slow?ms=2000` }, timeoutMs: 100 }],
+        connections: [],
+      });
+      assert.deepEqual(result.error, { message: "timed out after 100 ms", code: "TIMEOUT", nodeId: "h" });
+    });
+    await t.step("a bad URL fails without retrying", async () => {
+      const { result, events } = await runObject({
+        nodes: [{ id: "h", type: "http.request", config: { url: "not a url" }, retry: { maxAttempts: 3 } }],
+        connections: [],
+      });
+      assert.equal(result.error?.code, "BAD_INPUT");
+      assert.equal(events.filter((e) => e.type === "node.retrying").length, 0);
+    });
+  } finally {
+    await server.close();
+  }
+});
+
+Deno.test("transform.json_parse and json_stringify", async () => {
+  const ok = await runObject({
+    nodes: [
+      { id: "s", type: "transform.json_stringify", config: { value: { a: [1, 2] }, indent: 2 } },
+      { id: "p", type: "transform.json_parse" },
+    ],
+    connections: [{ from: "s.json", to: "p.json" }],
+    outputs: { text: "s.json", back: "p.parsed" },
+  });
+  assert.deepEqual(ok.result.outputs, { text: '{\n  "a": [\n    1,\n    2\n  ]\n}', back: { a: [1, 2] } });
+  const bad = await runObject(one("p", "transform.json_parse", { json: "{'a': 1}" }, {}));
+  assert.equal(bad.result.error?.code, "JSON_PARSE");
+  assert.match(bad.result.error!.message, /^invalid JSON: /);
+});
+
+Deno.test("time.delay waits and passes its value; debug.inspect logs a preview", async () => {
+  const t0 = performance.now();
+  const { result, events } = await runObject({
+    nodes: [
+      { id: "d", type: "time.delay", config: { ms: 50, value: [1, 2, 3] } },
+      { id: "i", type: "debug.inspect" },
+    ],
+    connections: [{ from: "d.value", to: "i.value" }],
+    outputs: { v: "i.value" },
+  });
+  assert.ok(performance.now() - t0 >= 45);
+  assert.deepEqual(result.outputs, { v: [1, 2, 3] });
+  const log = events.find((e) => e.type === "node.log");
+  assert.equal(log?.type === "node.log" && log.message, "array, 3 items: [\n  1,\n  2,\n  3\n]");
+});
+
+Deno.test("flow.merge keys inputs by port name in connection order", async () => {
+  const { result } = await runObject({
+    nodes: [
+      { id: "a", type: "time.delay", config: { ms: 30, value: "A" } },
+      { id: "b", type: "time.delay", config: { ms: 0, value: "B" } },
+      { id: "m", type: "flow.merge", config: { extra: true } },
+    ],
+    connections: [{ from: "a.value", to: "m.first" }, { from: "b.value", to: "m.second" }],
+    outputs: { m: "m.merged" },
+  });
+  assert.deepEqual(Object.entries(result.outputs.m as object), [["first", "A"], ["second", "B"], ["extra", true]]);
+});
