@@ -3,7 +3,7 @@
  *
  * @module
  */
-import { Command, CommanderError, Option } from "@commander-js/extra-typings";
+import { Argument, Command, CommanderError, Option } from "@commander-js/extra-typings";
 import Table from "cli-table3";
 import { z } from "zod";
 import denoJson from "../deno.json" with { type: "json" };
@@ -22,8 +22,12 @@ import {
 import { readWorkflowFile } from "../src/load.ts";
 import { palette, useColor } from "./color.ts";
 import { CliError, ExitCode } from "./exit_codes.ts";
+import { type CommandSpec, completionScript, SHELLS } from "./completions.ts";
 import { toDot, toMermaid } from "./graph_render.ts";
-import { stderr, stdout } from "./output.ts";
+import { initProject } from "./init.ts";
+import { acquireLock, type Lock } from "./lock.ts";
+import { Output, stderr, stdout } from "./output.ts";
+import { stateDir } from "./state.ts";
 import { jsonReporter, ndjsonReporter, prettyReporter, quietReporter, type Reporter } from "./reporters.ts";
 
 /** The CLI version, from deno.json. */
@@ -57,14 +61,21 @@ export async function main(args: string[]): Promise<number> {
     )
     .option("-i, --input <name=value>", "set a workflow input (repeatable)", collect, [] as string[])
     .option("--input-json <json>", "set workflow inputs from a JSON object")
+    .option("--input-file <file>", "set workflow inputs from a JSON file holding an object")
     .option("-c, --concurrency <n>", "max nodes running at once (overrides settings.concurrency)", positiveInt)
     .option("-q, --quiet", "print nothing on success; one line on stderr on failure")
+    .option("--events <file>", "also append the NDJSON event stream to a file")
+    .option("--lock", "refuse to start (exit 75) while another run of this workflow id is alive")
     .exitOverride()
     .action(async (file, opts) => {
       const format = opts.format ?? envFormat();
       const registry = builtinRegistry();
       const compiled = await load(file, registry);
-      const inputs = resolveInputs(compiled, parseInputs(opts.input, opts.inputJson));
+      const given = {
+        ...(opts.inputFile !== undefined ? await readInputFile(opts.inputFile) : {}),
+        ...parseInputs(opts.input, opts.inputJson),
+      };
+      const inputs = resolveInputs(compiled, given);
       const reporter: Reporter = opts.quiet
         ? quietReporter(stderr)
         : format === "ndjson"
@@ -74,6 +85,14 @@ export async function main(args: string[]): Promise<number> {
         : prettyReporter(stdout, palette(useColor()));
       const bus = new EventBus();
       bus.subscribe((e) => reporter.onEvent(e));
+      const events = opts.events === undefined ? undefined : openEventsFile(opts.events);
+      if (events) {
+        const sink = ndjsonReporter(events);
+        bus.subscribe((e) => sink.onEvent(e));
+      }
+      const executionId = crypto.randomUUID();
+      let lock: Lock | undefined;
+      if (opts.lock || compiled.settings.lock) lock = acquireLock(stateDir(), compiled.id, executionId);
       const cancel = new AbortController();
       const stopSignals = onSignals(() => cancel.abort());
       try {
@@ -82,6 +101,7 @@ export async function main(args: string[]): Promise<number> {
           bus,
           signal: cancel.signal,
           concurrency: opts.concurrency,
+          executionId,
         });
         reporter.onResult(result);
         code = result.status === "success"
@@ -91,6 +111,8 @@ export async function main(args: string[]): Promise<number> {
           : ExitCode.Failed;
       } finally {
         stopSignals();
+        events?.flush();
+        lock?.release();
       }
     });
 
@@ -162,6 +184,23 @@ export async function main(args: string[]): Promise<number> {
     .exitOverride()
     .action(() => {
       stdout.write(JSON.stringify(workflowJsonSchema(), null, 2) + "\n");
+    });
+
+  program.command("init")
+    .description("write a starter workflow (with a $schema reference for editors) into a directory")
+    .argument("[dir]", "target directory", ".")
+    .option("--force", "overwrite existing files")
+    .exitOverride()
+    .action(async (dir, opts) => {
+      for (const path of await initProject(dir, opts.force ?? false)) stdout.write(`wrote ${path}\n`);
+    });
+
+  program.command("completions")
+    .description("print a shell completion script")
+    .addArgument(new Argument("<shell>", "bash, zsh or fish").choices(SHELLS))
+    .exitOverride()
+    .action((shell) => {
+      stdout.write(completionScript(shell, commandSpecs(program)));
     });
 
   try {
@@ -241,6 +280,65 @@ export function parseInputs(pairs: string[], json: string | undefined): Record<s
     given[pair.slice(0, eq)] = pair.slice(eq + 1);
   }
   return given;
+}
+
+/** Reads `--input-file`: a JSON file holding an object. */
+async function readInputFile(path: string): Promise<Record<string, unknown>> {
+  let text: string;
+  try {
+    text = await Deno.readTextFile(path);
+  } catch (err) {
+    throw new CliError(
+      `--input-file ${path}: ${err instanceof Deno.errors.NotFound ? "file not found" : (err as Error).message}`,
+    );
+  }
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(text);
+  } catch (err) {
+    throw new CliError(`--input-file ${path}: invalid JSON: ${(err as Error).message}`);
+  }
+  if (parsed === null || typeof parsed !== "object" || Array.isArray(parsed)) {
+    throw new CliError(`--input-file ${path}: expected a JSON object`);
+  }
+  return parsed as Record<string, unknown>;
+}
+
+/** Opens `--events FILE` for appending. */
+function openEventsFile(path: string): Output {
+  try {
+    return new Output(Deno.openSync(path, { append: true, create: true }));
+  } catch (err) {
+    throw new CliError(`--events ${path}: ${(err as Error).message}`);
+  }
+}
+
+/** Describes the commands for completion scripts. */
+function commandSpecs(program: Command): CommandSpec[] {
+  const fileOptions = new Set(["--events", "--input-file", "--nodes"]);
+  const args: Record<string, CommandSpec["args"]> = {
+    run: "file",
+    validate: "file",
+    graph: "file",
+    init: "dir",
+    completions: SHELLS,
+  };
+  return program.commands.map((c) => ({
+    name: c.name(),
+    description: c.description(),
+    args: args[c.name()] ?? "none",
+    options: [
+      ...c.options.map((o) => ({
+        long: o.long,
+        short: o.short,
+        takesValue: o.required || o.optional,
+        choices: o.argChoices,
+        file: o.long !== undefined && fileOptions.has(o.long),
+        description: o.description,
+      })),
+      { long: "--help", short: "-h", takesValue: false, description: "show help" },
+    ],
+  }));
 }
 
 /** Calls `cancel` on the first SIGINT/SIGTERM; a second one exits at once with 130. */

@@ -1,0 +1,50 @@
+/**
+ * `flow init`: a starter workflow plus the JSON Schema it references, so
+ * editors validate and complete it.
+ *
+ * @module
+ */
+import { basename, join, resolve } from "node:path";
+import { workflowJsonSchema } from "../mod.ts";
+import { CliError } from "./exit_codes.ts";
+
+/** Writes `workflow.json` and `workflow.schema.json` into `dir`; returns the paths written. */
+export async function initProject(dir: string, force: boolean): Promise<string[]> {
+  const name = basename(resolve(dir)).replace(/[^A-Za-z0-9_-]/g, "-").replace(/^[^A-Za-z_]+/, "");
+  const workflow = {
+    $schema: "./workflow.schema.json",
+    id: name || "my-workflow",
+    name: "Starter workflow",
+    inputs: { message: { type: "string", default: "hello from flow" } },
+    nodes: [
+      { id: "wait", type: "time.delay", config: { ms: 100 } },
+      { id: "log", type: "debug.log" },
+    ],
+    connections: [
+      { from: "$inputs.message", to: "wait.value" },
+      { from: "wait.value", to: "log.message" },
+    ],
+    outputs: { message: "log.message" },
+    settings: { onError: "stop", timeoutMs: 60000 },
+  };
+  const files: [string, unknown][] = [
+    [join(dir, "workflow.json"), workflow],
+    [join(dir, "workflow.schema.json"), workflowJsonSchema()],
+  ];
+  try {
+    await Deno.mkdir(dir, { recursive: true });
+  } catch (err) {
+    throw new CliError(`cannot create ${dir}: ${(err as Error).message}`);
+  }
+  for (const [path, value] of files) {
+    try {
+      await Deno.writeTextFile(path, JSON.stringify(value, null, 2) + "\n", { createNew: !force });
+    } catch (err) {
+      if (err instanceof Deno.errors.AlreadyExists) {
+        throw new CliError(`${path} already exists; use --force to overwrite`);
+      }
+      throw new CliError(`cannot write ${path}: ${(err as Error).message}`);
+    }
+  }
+  return files.map(([path]) => path);
+}

@@ -1,0 +1,132 @@
+/**
+ * Overlap protection for cron: one exclusive lock file per workflow id in the
+ * state directory. A lock whose process is gone is taken over.
+ *
+ * @module
+ */
+import { join } from "node:path";
+import process from "node:process";
+import { CliError, ExitCode } from "./exit_codes.ts";
+
+/** What a lock file holds. */
+export interface LockInfo {
+  /** Process id of the holder. */
+  pid: number;
+  /** Host name of the holder. */
+  hostname: string;
+  /** Process start time (Linux /proc clock ticks), to tell a reused PID apart. */
+  procStart?: string;
+  /** When the lock was taken, ISO 8601. */
+  startedAt: string;
+  /** The execution holding it. */
+  executionId?: string;
+}
+
+/** A held lock; release it when the run ends. */
+export interface Lock {
+  /** The lock file. */
+  path: string;
+  /** Removes the lock file (only if it is still ours). */
+  release(): void;
+}
+
+/**
+ * Takes the lock for `workflowId` under `dir`. Throws a {@linkcode CliError}
+ * with exit code 75 when a live process holds it.
+ */
+export function acquireLock(dir: string, workflowId: string, executionId?: string): Lock {
+  const locks = join(dir, "locks");
+  try {
+    Deno.mkdirSync(locks, { recursive: true });
+  } catch (err) {
+    throw new CliError(`cannot create lock directory ${locks}: ${(err as Error).message}`);
+  }
+  const path = join(locks, `${workflowId}.lock`);
+  const mine: LockInfo = {
+    pid: Deno.pid,
+    hostname: Deno.hostname(),
+    procStart: procStart(Deno.pid),
+    startedAt: new Date().toISOString(),
+    executionId,
+  };
+  const text = JSON.stringify(mine) + "\n";
+  for (let attempt = 0; attempt < 3; attempt++) {
+    try {
+      Deno.writeTextFileSync(path, text, { createNew: true });
+      return {
+        path,
+        release() {
+          try {
+            if (Deno.readTextFileSync(path) === text) Deno.removeSync(path);
+          } catch { /* already gone */ }
+        },
+      };
+    } catch (err) {
+      if (!(err instanceof Deno.errors.AlreadyExists)) {
+        throw new CliError(`cannot create lock ${path}: ${(err as Error).message}`);
+      }
+    }
+    let held: LockInfo | undefined;
+    try {
+      held = JSON.parse(Deno.readTextFileSync(path));
+    } catch {
+      held = undefined; // unreadable or half-written: treat as stale only if old
+    }
+    const state = held ? holderState(held) : staleByAge(path);
+    if (state === "alive") {
+      throw new CliError(
+        `workflow "${workflowId}" is already running (pid ${held?.pid} on ${held?.hostname}, since ${held?.startedAt}); lock: ${path}`,
+        ExitCode.Locked,
+      );
+    }
+    if (state === "unknown") {
+      throw new CliError(
+        `workflow "${workflowId}" is locked by pid ${held?.pid} on ${held?.hostname}, which cannot be checked from here; remove ${path} if no run is active`,
+        ExitCode.Locked,
+      );
+    }
+    try {
+      Deno.removeSync(path); // stale: the holder is gone
+    } catch { /* someone else took it over first */ }
+  }
+  throw new CliError(`workflow "${workflowId}" lock is contended: ${path}`, ExitCode.Locked);
+}
+
+function holderState(info: LockInfo): "alive" | "dead" | "unknown" {
+  if (info.hostname !== Deno.hostname()) return "unknown";
+  if (info.pid === Deno.pid) return "dead"; // a previous run of this very process cannot be running
+  if (Deno.build.os === "linux") {
+    const start = procStart(info.pid);
+    if (start === undefined) return "dead";
+    return info.procStart === undefined || info.procStart === start ? "alive" : "dead";
+  }
+  // Elsewhere, signal 0 tells, where the run permission allows it.
+  try {
+    process.kill(info.pid, 0);
+    return "alive";
+  } catch (err) {
+    const code = (err as { code?: string }).code;
+    return code === "ESRCH" ? "dead" : code === "EPERM" ? "alive" : "unknown";
+  }
+}
+
+function staleByAge(path: string): "dead" | "alive" {
+  try {
+    const age = Date.now() - (Deno.statSync(path).mtime?.getTime() ?? Date.now());
+    return age > 10_000 ? "dead" : "alive";
+  } catch {
+    return "dead";
+  }
+}
+
+/** The start time of a process from /proc (Linux), or undefined if it does not exist. */
+function procStart(pid: number): string | undefined {
+  if (Deno.build.os !== "linux") return undefined;
+  try {
+    const stat = Deno.readTextFileSync(`/proc/${pid}/stat`);
+    // Fields after the command name (which may contain spaces) start after ")".
+    return stat.slice(stat.lastIndexOf(")") + 2).split(" ")[19];
+  } catch {
+    return undefined;
+  }
+}
