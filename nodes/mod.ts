@@ -5,13 +5,20 @@
  */
 import type { AnyNodeDefinition } from "../src/node.ts";
 import { Registry } from "../src/registry.ts";
+import controlIf from "./control/if.ts";
+import controlLoop from "./control/loop.ts";
+import controlSwitch from "./control/switch.ts";
 import debugInspect from "./debug/inspect.ts";
 import debugLog from "./debug/log.ts";
 import flowMerge from "./flow/merge.ts";
+import flowSubworkflow from "./flow/subworkflow.ts";
 import httpRequest from "./http/request.ts";
 import timeDelay from "./time/delay.ts";
 import jsonParse from "./transform/json_parse.ts";
 import jsonStringify from "./transform/json_stringify.ts";
+import transformMap from "./transform/map.ts";
+import transformPick from "./transform/pick.ts";
+import transformSet from "./transform/set.ts";
 
 /** Every built-in node type. */
 export const builtinNodes: readonly AnyNodeDefinition[] = [
@@ -22,6 +29,13 @@ export const builtinNodes: readonly AnyNodeDefinition[] = [
   debugLog,
   debugInspect,
   flowMerge,
+  flowSubworkflow,
+  controlIf,
+  controlSwitch,
+  controlLoop,
+  transformSet,
+  transformMap,
+  transformPick,
 ];
 
 /**

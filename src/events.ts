@@ -17,6 +17,10 @@ export interface EventBase {
   seq: number;
   /** When the event happened, ISO 8601. */
   ts: string;
+  /** Set on events of a sub-workflow run: the node (in the parent workflow) that runs it. */
+  parentNodeId?: string;
+  /** Set on events of a `control.loop` iteration: the item's index. */
+  iteration?: number;
 }
 
 /** Final state of a run. */
@@ -25,7 +29,7 @@ export type RunStatus = "success" | "failed" | "cancelled";
 /** Event payloads by type (without the base fields). */
 export interface EventPayloads {
   "workflow.started": { name?: string; nodeCount: number };
-  "workflow.retrying": { attempt: number; error: ErrorInfo };
+  "workflow.retrying": { attempt: number; error: ErrorInfo & { nodeId?: string } };
   "node.started": { nodeId: string; nodeType: string; attempt: number };
   "node.log": { nodeId: string; level: LogLevel; message: string };
   "node.completed": { nodeId: string; outputs: Record<string, unknown>; durationMs: number };

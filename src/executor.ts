@@ -6,12 +6,13 @@
  *
  * @module
  */
-import { type ErrorInfo, NodeError, toErrorInfo } from "./errors.ts";
+import { type ErrorInfo, NodeError, toErrorInfo, WorkflowValidationError } from "./errors.ts";
+import { evaluateTemplate, type Expression } from "./expressions.ts";
 import { EventBus, type EventListener, type EventPayloads, type EventType, type RunStatus } from "./events.ts";
-import type { LogLevel, NodeContext, NodeLogger } from "./node.ts";
+import type { LogLevel, NodeContext, NodeLogger, SubworkflowResult, WorkflowRef } from "./node.ts";
 import { retryDelay } from "./retry.ts";
-import type { CompiledNode, CompiledWorkflow } from "./validate.ts";
-import { fitsPortType, preview, typeName } from "./values.ts";
+import { type CompiledRef, type CompiledWorkflow, resolveInputs, splitConfig, zodIssues } from "./validate.ts";
+import { fitsPortType, formatPath, preview, typeName } from "./values.ts";
 
 /** Options of {@linkcode runWorkflow}. */
 export interface RunOptions {
@@ -23,10 +24,14 @@ export interface RunOptions {
   onEvent?: EventListener;
   /** Aborting it cancels the run (status `cancelled`). */
   signal?: AbortSignal;
-  /** Overrides `settings.concurrency`. */
+  /** Overrides `settings.concurrency` of the top-level workflow. */
   concurrency?: number;
   /** Execution id; a random UUID by default. */
   executionId?: string;
+  /** Reads an environment variable (for `settings.env` and `settings.secrets`); default `Deno.env.get`. */
+  getEnv?: (name: string) => string | undefined;
+  /** How deep sub-workflows may nest; default 16. */
+  maxDepth?: number;
 }
 
 /** Final state of one node. */
@@ -65,8 +70,27 @@ export interface RunResult {
   nodes: NodeSummary[];
 }
 
-// Node states (0 = not run yet).
-const DONE = 1, FAILED = 2, SKIPPED = 3;
+/** Default limit on sub-workflow nesting. */
+export const MAX_DEPTH = 16;
+
+/** What every (sub-)run of one execution shares. */
+interface Env {
+  executionId: string;
+  bus: EventBus;
+  seq: number;
+  startedAt: string;
+  getEnv: (name: string) => string | undefined;
+  maxDepth: number;
+  redact: (<T>(value: T) => T) | undefined;
+}
+
+/** Where a (sub-)run sits: its events carry parentNodeId and iteration. */
+interface Scope {
+  parentNodeId?: string;
+  iteration?: number;
+  depth: number;
+  trail: string[];
+}
 
 /**
  * Runs a compiled workflow and resolves when it has finished, failed or been
@@ -83,17 +107,49 @@ const DONE = 1, FAILED = 2, SKIPPED = 3;
  * ```
  */
 export async function runWorkflow(compiled: CompiledWorkflow, options: RunOptions = {}): Promise<RunResult> {
-  const executionId = options.executionId ?? crypto.randomUUID();
-  const workflowId = compiled.id;
   const bus = options.bus ?? new EventBus();
   const off = options.onEvent ? bus.subscribe(options.onEvent) : undefined;
-  let seq = 0;
-  const emit = <T extends EventType>(type: T, payload: EventPayloads[T]) => {
-    bus.publish({ type, executionId, workflowId, seq: seq++, ts: new Date().toISOString(), ...payload } as never);
+  const getEnv = options.getEnv ?? ((name: string) => Deno.env.get(name));
+  const env: Env = {
+    executionId: options.executionId ?? crypto.randomUUID(),
+    bus,
+    seq: 0,
+    startedAt: new Date().toISOString(),
+    getEnv,
+    maxDepth: options.maxDepth ?? MAX_DEPTH,
+    redact: makeRedactor(secretValues(compiled, getEnv)),
+  };
+  try {
+    const result = await execute(compiled, options.inputs ?? {}, env, { depth: 0, trail: [compiled.id] }, {
+      signal: options.signal,
+      concurrency: options.concurrency,
+    });
+    return env.redact ? env.redact(result) : result;
+  } finally {
+    off?.();
+  }
+}
+
+/** Runs one workflow (top-level or nested) within an execution. */
+async function execute(
+  compiled: CompiledWorkflow,
+  inputs: Record<string, unknown>,
+  env: Env,
+  scope: Scope,
+  options: { signal?: AbortSignal; concurrency?: number },
+): Promise<RunResult> {
+  const workflowId = compiled.id;
+  const { executionId, bus } = env;
+  const extra = scope.parentNodeId === undefined
+    ? undefined
+    : { parentNodeId: scope.parentNodeId, ...(scope.iteration === undefined ? {} : { iteration: scope.iteration }) };
+  const emit: Emit = (type, payload) => {
+    let event = { type, executionId, workflowId, seq: env.seq++, ts: new Date().toISOString(), ...payload, ...extra };
+    if (env.redact) event = env.redact(event);
+    bus.publish(event as never);
   };
 
   const started = performance.now();
-  const inputs = options.inputs ?? {};
   const limit = options.concurrency ?? compiled.settings.concurrency;
 
   // Run-level abort: external cancellation or the workflow timeout.
@@ -112,11 +168,22 @@ export async function runWorkflow(compiled: CompiledWorkflow, options: RunOption
     runAbort.abort(new DOMException(timedOut.message, "TimeoutError"));
   }, timeoutMs);
 
+  const envValues: Record<string, string> = {};
+  for (const name of [...compiled.settings.env, ...compiled.settings.secrets]) {
+    const v = env.getEnv(name);
+    if (v !== undefined) envValues[name] = v;
+  }
+  const expressionScope = {
+    inputs,
+    env: envValues,
+    execution: { id: executionId, workflowId, startedAt: env.startedAt },
+  };
+
   emit("workflow.started", { name: compiled.workflow.name, nodeCount: compiled.nodes.length });
   let result: Attempt;
   try {
     for (let attempt = 1;; attempt++) {
-      result = await runOnce(compiled, inputs, limit, runAbort.signal, emit, executionId);
+      result = await runOnce(compiled, inputs, limit, runAbort.signal, emit, env, scope, expressionScope);
       if (
         result.status !== "failed" || cancelled || timedOut || compiled.settings.onError !== "retry" ||
         attempt > compiled.settings.maxWorkflowRetries
@@ -131,7 +198,6 @@ export async function runWorkflow(compiled: CompiledWorkflow, options: RunOption
   const error = cancelled ? { message: "the run was cancelled", code: "CANCELLED" } : timedOut ?? result.error;
   const durationMs = Math.round(performance.now() - started);
   emit("workflow.completed", { status, durationMs, outputs: result.outputs, ...(error ? { error } : {}) });
-  off?.();
   return { executionId, workflowId, status, durationMs, outputs: result.outputs, error, nodes: result.nodes };
 }
 
@@ -144,10 +210,12 @@ interface Attempt {
 
 type Emit = <T extends EventType>(type: T, payload: EventPayloads[T]) => void;
 
+/** Emits node.log for one attempt; silent once that attempt has settled. */
 class Logger implements NodeLogger {
+  open = true;
   constructor(readonly nodeId: string, readonly emit: Emit) {}
   #log(level: LogLevel, message: string) {
-    this.emit("node.log", { nodeId: this.nodeId, level, message: String(message) });
+    if (this.open) this.emit("node.log", { nodeId: this.nodeId, level, message: String(message) });
   }
   debug(message: string) {
     this.#log("debug", message);
@@ -163,6 +231,11 @@ class Logger implements NodeLogger {
   }
 }
 
+// Node states (0 = not run yet).
+const DONE = 1, FAILED = 2, SKIPPED = 3;
+// Input modes.
+const ALL = 0, AVAILABLE = 1, FIRST = 2;
+
 /** One pass over the workflow (the unit that `onError: "retry"` repeats). */
 function runOnce(
   compiled: CompiledWorkflow,
@@ -170,11 +243,16 @@ function runOnce(
   limit: number,
   runSignal: AbortSignal,
   emit: Emit,
-  executionId: string,
+  env: Env,
+  scope: Scope,
+  expressionScope: Record<string, unknown>,
 ): Promise<Attempt> {
   const nodes = compiled.nodes;
   const n = nodes.length;
   const pending = new Int32Array(n);
+  const live = new Int32Array(n);
+  const queued = new Uint8Array(n);
+  const mode = new Uint8Array(n);
   const state = new Uint8Array(n);
   const attempts = new Int32Array(n);
   const durations = new Float64Array(n);
@@ -185,6 +263,7 @@ function runOnce(
   const keepOutputs = new Set(compiled.outputs.flatMap((o) => o.source.kind === "node" ? [o.source.node] : []));
   const kept = new Map<number, Record<string, unknown>>();
   const ready: number[] = [];
+  const skips: number[] = [];
   let head = 0;
   let running = 0;
   let stopped: (ErrorInfo & { nodeId?: string }) | undefined;
@@ -207,6 +286,7 @@ function runOnce(
   for (let i = 0; i < n; i++) {
     const node = nodes[i];
     pending[i] = node.upstreamCount;
+    mode[i] = node.inputMode === "first" ? FIRST : node.inputMode === "available" ? AVAILABLE : ALL;
     const v = new Array(node.slots.length);
     for (let s = 0; s < node.slots.length; s++) {
       const slot = node.slots[s];
@@ -219,36 +299,58 @@ function runOnce(
     }
     values[i] = v;
   }
-  for (const i of compiled.order) if (pending[i] === 0) enqueue(i);
+  for (const i of compiled.order) if (pending[i] === 0 && !queued[i]) decide(i);
   pump();
   return promise;
 
-  function enqueue(i: number) {
-    if (deadReason[i] === undefined) {
-      ready.push(i);
+  /** A value (or, when undefined, the news that none will come) reaches input `slot` of node `t`. */
+  function deliver(t: number, slot: number, value: unknown, reason: string) {
+    if (queued[t]) { // "first" mode: already on its way
+      pending[t]--;
       return;
     }
-    // Skip i and, transitively, every node left without a required input.
-    const stack = [i];
-    while (stack.length) {
-      const k = stack.pop()!;
+    if (value !== undefined) {
+      values[t][slot] = value;
+      live[t]++;
+      if (mode[t] === FIRST) {
+        queued[t] = 1;
+        pending[t]--;
+        ready.push(t);
+        return;
+      }
+    } else if (mode[t] === ALL || nodes[t].slots[slot].required) deadReason[t] ??= reason;
+    if (--pending[t] === 0) decide(t);
+  }
+
+  /** All of node t's connected inputs have settled: queue it or skip it. */
+  function decide(t: number) {
+    queued[t] = 1;
+    const noInput = mode[t] !== ALL && nodes[t].upstreamCount > 0 && live[t] === 0;
+    if (deadReason[t] === undefined && !noInput) ready.push(t);
+    else {
+      deadReason[t] ??= "none of its inputs arrived";
+      skips.push(t);
+    }
+  }
+
+  /** Skips queued nodes and, transitively, what can no longer get its inputs. */
+  function drainSkips() {
+    while (skips.length) {
+      const k = skips.pop()!;
       state[k] = SKIPPED;
       emit("node.skipped", { nodeId: nodes[k].id, reason: deadReason[k]! });
       for (const edge of nodes[k].outgoing) {
-        const t = edge.to;
-        deadReason[t] ??= `upstream "${nodes[k].id}" was skipped`;
-        if (--pending[t] === 0) {
-          if (deadReason[t] === undefined) ready.push(t);
-          else stack.push(t);
-        }
+        deliver(edge.to, edge.slot, undefined, `upstream "${nodes[k].id}" was skipped`);
       }
     }
   }
 
   function pump() {
+    drainSkips();
     while (stopped === undefined && running < limit && head < ready.length) {
       running++;
       invoke(ready[head++], 1);
+      drainSkips();
     }
     if (!done && running === 0 && (stopped !== undefined || head === ready.length)) finish();
   }
@@ -260,24 +362,13 @@ function runOnce(
     const t0 = performance.now();
 
     const ins: Record<string, unknown> = {};
+    const connected: Record<string, unknown> = {};
     const v = values[i];
     for (let s = 0; s < node.slots.length; s++) {
       const value = v[s];
       if (value === undefined) continue;
       const slot = node.slots[s];
-      if (!fitsPortType(slot.spec.type, value)) {
-        const src = slot.source;
-        const from = src.kind === "node" ? ` (from ${nodes[src.node].id}.${src.port})` : "";
-        return settleFailure(
-          i,
-          attempt,
-          t0,
-          new NodeError(`input "${slot.port}": expected ${slot.spec.type}; got ${preview(value)}${from}`, {
-            code: "INPUT_TYPE",
-            retryable: false,
-          }),
-        );
-      }
+      if (slot.source.kind !== "const") connected[slot.port] = value;
       ins[slot.port] = value;
     }
 
@@ -287,10 +378,7 @@ function runOnce(
     if (node.timeoutMs !== undefined) {
       const ctl = new AbortController();
       const ms = node.timeoutMs;
-      const t = setTimeout(
-        () => ctl.abort(new NodeError(`timed out after ${ms} ms`, { code: "TIMEOUT" })),
-        ms,
-      );
+      const t = setTimeout(() => ctl.abort(new NodeError(`timed out after ${ms} ms`, { code: "TIMEOUT" })), ms);
       const forward = () => ctl.abort(signal.reason);
       if (signal.aborted) forward();
       else signal.addEventListener("abort", forward, { once: true });
@@ -301,11 +389,13 @@ function runOnce(
       };
     }
 
+    const log = new Logger(node.id, emit);
+    const bindings = { ...expressionScope, node: connected };
     const ctx: NodeContext<Record<string, unknown>, unknown> = {
       inputs: ins,
       config: node.config,
       signal: nodeSignal,
-      log: new Logger(node.id, emit),
+      log,
       get state() {
         let s = nodeState.get(i);
         if (!s) nodeState.set(i, s = new Map());
@@ -313,19 +403,25 @@ function runOnce(
       },
       nodeId: node.id,
       attempt,
-      executionId,
+      executionId: env.executionId,
+      evaluate: (expression: Expression, extra?: Record<string, unknown>) =>
+        expression.evaluate(connected, extra ? { ...bindings, ...extra } : bindings),
+      prepared: node.prepared,
+      runWorkflow: (ref, subInputs, opts) => runChild(node.id, ref, subInputs, opts?.iteration, nodeSignal),
     };
 
     let result: unknown;
     try {
       if (nodeSignal.aborted) throw nodeSignal.reason;
-      result = node.def.run(ctx);
+      result = node.templates.length ? applyTemplates(i, ctx, bindings) : runChecked(i, ctx);
     } catch (err) {
       cleanup?.();
+      log.open = false;
       return settleFailure(i, attempt, t0, err);
     }
     if (!isThenable(result)) {
       cleanup?.();
+      log.open = false;
       return settleSuccess(i, result, t0);
     }
     // Async: race the node against its signal, so a node that ignores the
@@ -347,15 +443,122 @@ function runOnce(
     }).then(
       (value) => {
         cleanup?.();
+        log.open = false;
         settleSuccess(i, value, t0);
         pump();
       },
       (err) => {
         cleanup?.();
+        log.open = false;
         settleFailure(i, attempt, t0, err);
         pump();
       },
     );
+  }
+
+  /** Checks input types, then runs the node. */
+  function runChecked(i: number, ctx: NodeContext<Record<string, unknown>, unknown>): unknown {
+    const node = nodes[i];
+    for (const slot of node.slots) {
+      const value = ctx.inputs[slot.port];
+      if (value !== undefined && !fitsPortType(slot.spec.type, value)) {
+        const src = slot.source;
+        const from = src.kind === "node"
+          ? ` (from ${nodes[src.node].id}.${src.port})`
+          : src.kind === "input"
+          ? ` (from $inputs.${src.name})`
+          : ` (config.${slot.port})`;
+        throw new NodeError(`input "${slot.port}": expected ${slot.spec.type}; got ${preview(value)}${from}`, {
+          code: "INPUT_TYPE",
+          retryable: false,
+        });
+      }
+    }
+    return node.def.run(ctx);
+  }
+
+  /** Evaluates the node's {{ }} templates, re-checks its config, then runs it. */
+  async function applyTemplates(
+    i: number,
+    ctx: NodeContext<Record<string, unknown>, unknown>,
+    bindings: Record<string, unknown>,
+  ): Promise<unknown> {
+    const node = nodes[i];
+    const config = structuredClone(node.rawConfig);
+    for (const { path, template } of node.templates) {
+      let value: unknown;
+      try {
+        value = await evaluateTemplate(template, bindings);
+      } catch (err) {
+        throw new NodeError(
+          `${formatPath(["nodes", i, "config", ...path])}: ${template.source}: ${(err as Error).message}`,
+          { code: "EXPRESSION", retryable: false },
+        );
+      }
+      setPath(config, path, value);
+    }
+    const split = splitConfig(node.def, config);
+    if (node.def.config) {
+      const r = node.def.config.safeParse(split.forSchema, { reportInput: true });
+      if (!r.success) {
+        const issue = zodIssues(r.error.issues, ["nodes", i, "config"])[0];
+        throw new NodeError(`${issue.path}: ${issue.message}`, { code: "CONFIG", retryable: false });
+      }
+      ctx.config = r.data;
+      for (const [key, value] of Object.entries(r.data as object)) {
+        if (value !== undefined && Object.hasOwn(node.def.inputs, key) && !split.constants.has(key)) {
+          split.constants.set(key, value);
+        }
+      }
+    }
+    // Connections win over config constants.
+    for (const slot of node.slots) {
+      if (slot.source.kind === "const") {
+        const value = split.constants.get(slot.port);
+        if (value === undefined) delete ctx.inputs[slot.port];
+        else ctx.inputs[slot.port] = value;
+      }
+    }
+    return await runChecked(i, ctx);
+  }
+
+  /** Runs a sub-workflow for node `nodeId` within this execution. */
+  async function runChild(
+    nodeId: string,
+    ref: WorkflowRef,
+    subInputs: Record<string, unknown>,
+    iteration: number | undefined,
+    nodeSignal: AbortSignal,
+  ): Promise<SubworkflowResult> {
+    const child = (ref as CompiledRef).compiled;
+    if (!child) throw new NodeError(`sub-workflow ${ref.label} is not compiled`, { code: "BAD_SUBWORKFLOW" });
+    const trail = [...scope.trail, ref.label];
+    if (scope.depth + 1 > env.maxDepth) {
+      throw new NodeError(
+        `sub-workflow nesting deeper than ${env.maxDepth} levels: ${trail.slice(0, 4).join(" > ")} > ... > ${
+          trail.slice(-2).join(" > ")
+        }`,
+        { code: "RECURSION_LIMIT", retryable: false },
+      );
+    }
+    let resolved: Record<string, unknown>;
+    try {
+      resolved = resolveInputs(child, subInputs);
+    } catch (err) {
+      if (!(err instanceof WorkflowValidationError)) throw err;
+      const first = err.issues[0];
+      throw new NodeError(`sub-workflow ${ref.label}: ${first.path}: ${first.message}`, {
+        code: "BAD_INPUT",
+        retryable: false,
+      });
+    }
+    const r = await execute(child, resolved, env, {
+      parentNodeId: nodeId,
+      iteration,
+      depth: scope.depth + 1,
+      trail,
+    }, { signal: nodeSignal });
+    return { status: r.status, outputs: r.outputs, ...(r.error ? { error: r.error } : {}) };
   }
 
   function settleSuccess(i: number, result: unknown, t0: number) {
@@ -379,24 +582,16 @@ function runOnce(
     if (keepOutputs.has(i)) kept.set(i, out);
     emit("node.completed", { nodeId: node.id, outputs: out, durationMs: ms });
     for (const edge of node.outgoing) {
-      const t = edge.to;
-      const value = out[edge.port];
-      if (value === undefined) {
-        deadReason[t] ??= `no value on "${node.id}.${edge.port}"`;
-      } else values[t][edge.slot] = value;
-      if (--pending[t] === 0) enqueue(t);
+      deliver(edge.to, edge.slot, out[edge.port], `no value on "${node.id}.${edge.port}"`);
     }
   }
 
-  function settleFailure(i: number, attempt: number, t0: number, err: unknown) {
+  function settleFailure(i: number, attempt: number, t0: number, err: unknown, waited = false) {
     const node = nodes[i];
     const info = toErrorInfo(err);
-    if (stopped !== undefined && signal.aborted && err === signal.reason) {
-      // Aborted because the pass is stopping: report it as such.
-      Object.assign(info, toErrorInfo(signal.reason));
-    }
     const retry = node.retry;
     const retryable = !(err instanceof NodeError && !err.retryable) && info.code !== "INPUT_TYPE";
+    if (!waited) durations[i] = Math.round(performance.now() - t0);
     if (stopped === undefined && retry && attempt < retry.maxAttempts && retryable) {
       const delayMs = retryDelay(retry, attempt);
       emit("node.retrying", { nodeId: node.id, attempt: attempt + 1, delayMs, error: info });
@@ -407,25 +602,20 @@ function runOnce(
       }, delayMs);
       const onAbort = () => {
         clearTimeout(t);
-        settleFailure(i, attempt, t0, signal.reason);
+        settleFailure(i, attempt, t0, signal.reason, true);
         pump();
       };
       signal.addEventListener("abort", onAbort, { once: true });
       return;
     }
-    const ms = durations[i] = Math.round(performance.now() - t0);
     running--;
     state[i] = FAILED;
     errors.set(i, info);
-    emit("node.failed", { nodeId: node.id, error: info, durationMs: ms });
+    emit("node.failed", { nodeId: node.id, error: info, durationMs: durations[i] });
     anyFailed ??= { ...info, nodeId: node.id };
     if (stopped !== undefined) return;
     if (node.onError === "continue") {
-      for (const edge of node.outgoing) {
-        const t = edge.to;
-        deadReason[t] ??= `upstream "${node.id}" failed`;
-        if (--pending[t] === 0) enqueue(t);
-      }
+      for (const edge of node.outgoing) deliver(edge.to, edge.slot, undefined, `upstream "${node.id}" failed`);
     } else {
       stopped = { ...info, nodeId: node.id };
       stopAbort.abort(new DOMException(`the run stopped because node "${node.id}" failed`, "AbortError"));
@@ -440,7 +630,7 @@ function runOnce(
       const value = source.kind === "input" ? inputs[source.name] : kept.get(source.node)?.[source.port];
       if (value !== undefined) outputs[name] = value;
     }
-    const summaries: NodeSummary[] = nodes.map((node: CompiledNode, i) => ({
+    const summaries: NodeSummary[] = nodes.map((node, i) => ({
       id: node.id,
       type: node.type,
       status: state[i] === DONE
@@ -460,6 +650,51 @@ function runOnce(
   }
 }
 
+function setPath(target: Record<string, unknown>, path: (string | number)[], value: unknown) {
+  let t: Record<string | number, unknown> = target;
+  for (let k = 0; k < path.length - 1; k++) t = t[path[k]] as Record<string | number, unknown>;
+  const last = path[path.length - 1];
+  if (value === undefined && !Array.isArray(t)) delete t[last];
+  else t[last] = value ?? null;
+}
+
 function isThenable(v: unknown): v is PromiseLike<unknown> {
   return v !== null && typeof v === "object" && typeof (v as { then?: unknown }).then === "function";
+}
+
+/** The values of every secret declared by the workflow and its sub-workflows. */
+function secretValues(root: CompiledWorkflow, getEnv: (name: string) => string | undefined): string[] {
+  const seen = new Set<CompiledWorkflow>();
+  const values = new Set<string>();
+  const visit = (wf: CompiledWorkflow | undefined) => {
+    if (!wf || seen.has(wf)) return;
+    seen.add(wf);
+    for (const name of wf.settings.secrets) {
+      const v = getEnv(name);
+      if (v && v.length >= 3) values.add(v);
+    }
+    for (const ref of wf.subworkflows) visit(ref.compiled);
+  };
+  visit(root);
+  return [...values].sort((a, b) => b.length - a.length);
+}
+
+/** Replaces every secret value in strings (deeply) with `***`. */
+function makeRedactor(secrets: string[]): (<T>(value: T) => T) | undefined {
+  if (secrets.length === 0) return undefined;
+  const scrub = (s: string) => {
+    for (const secret of secrets) if (s.includes(secret)) s = s.replaceAll(secret, "***");
+    return s;
+  };
+  const walk = (v: unknown): unknown => {
+    if (typeof v === "string") return scrub(v);
+    if (Array.isArray(v)) return v.map(walk);
+    if (v !== null && typeof v === "object") {
+      const out: Record<string, unknown> = {};
+      for (const [k, x] of Object.entries(v)) out[scrub(k)] = walk(x);
+      return out;
+    }
+    return v;
+  };
+  return <T>(value: T) => walk(value) as T;
 }

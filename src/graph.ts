@@ -21,8 +21,9 @@ export type TopoResult = { order: number[]; cycles?: undefined } | {
 
 /**
  * Sorts `count` nodes so every edge points forward (Kahn's algorithm, stable:
- * whenever several nodes could come next, the lowest index does). When the graph has cycles, returns them instead, each
- * as a list of node indexes starting at its lowest index.
+ * whenever several nodes could come next, the lowest index does, so ties keep
+ * file order). When the graph has cycles, returns them instead, each as a list
+ * of node indexes starting at its lowest index.
  *
  * @example
  * ```ts

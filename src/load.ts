@@ -21,8 +21,10 @@ export function parseWorkflowText(text: string, file?: string): unknown {
     return JSON.parse(body);
   } catch (err) {
     const message = err instanceof Error ? err.message : String(err);
-    const m = /\(line (\d+) column (\d+)\)/.exec(message);
-    const pos = /at position (\d+)/.exec(message);
+    // V8 quotes the text around an unexpected token: drop it before looking for a position in the message.
+    const head = message.replace(/,? ?(?:\.\.\.)?".*"(?:\.\.\.)? is not valid JSON$/s, "");
+    const m = /\(line (\d+) column (\d+)\)/.exec(head);
+    const pos = /at position (\d+)/.exec(head);
     let line: number | undefined, column: number | undefined;
     if (m) {
       line = Number(m[1]);
@@ -34,10 +36,9 @@ export function parseWorkflowText(text: string, file?: string): unknown {
       line = before.split("\n").length;
       column = offset - before.lastIndexOf("\n");
     }
-    const clean = message.replace(/\s*(?:in JSON )?at position \d+.*$/s, "").replace(/\s*\(line \d+ column \d+\)/, "")
-      .replace(/,? ?(?:\.\.\.)?".*"(?:\.\.\.)? is not valid JSON$/s, "")
+    const clean = head.replace(/\s*(?:in JSON )?at position \d+.*$/s, "").replace(/\s*\(line \d+ column \d+\)/, "")
       // One line: show control characters (such as an unexpected newline) escaped.
-      .replace(/[\u0000-\u001f]/g, (c) => JSON.stringify(c).slice(1, -1)) || "unexpected input";
+      .replace(/\p{Cc}/gu, (c) => JSON.stringify(c).slice(1, -1)) || "unexpected input";
     throw new WorkflowValidationError([{ path: "", message: `invalid JSON: ${clean}`, line, column }], file);
   }
 }

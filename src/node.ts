@@ -5,6 +5,7 @@
  * @module
  */
 import type { z } from "zod";
+import type { Expression } from "./expressions.ts";
 import type { PortType } from "./workflow.ts";
 
 /** Declaration of one input or output port. */
@@ -74,6 +75,65 @@ export interface NodeContext<I, C> {
   attempt: number;
   /** Id of the execution. */
   executionId: string;
+  /**
+   * Evaluates a compiled expression (from an {@linkcode expression} config
+   * field) with `$inputs`, `$node`, `$env` and `$execution` in scope, plus
+   * `bindings` (e.g. `{ value: 1 }` is `$value`). The input `$` is `$node`.
+   */
+  evaluate(expression: Expression, bindings?: Record<string, unknown>): Promise<unknown>;
+  /** Whatever the type's `prepare` hook returned at validation time. */
+  prepared: unknown;
+  /**
+   * Runs a sub-workflow prepared by `tools.workflow(...)`; its events join
+   * this execution's stream with `parentNodeId` and `iteration`.
+   */
+  runWorkflow(
+    ref: WorkflowRef,
+    inputs: Record<string, unknown>,
+    options?: { iteration?: number },
+  ): Promise<SubworkflowResult>;
+}
+
+/** How a node waits for its connected inputs. */
+export type InputMode =
+  /** Run when every connected input has a value; skip if any cannot arrive (default). */
+  | "all"
+  /** Run when every connected input has settled, with those that arrived; skip if none did. */
+  | "available"
+  /** Run as soon as the first connected input arrives; ignore the rest. */
+  | "first";
+
+/** A sub-workflow compiled at validation time; see {@linkcode PrepareTools.workflow}. */
+export interface WorkflowRef {
+  /** File path or `inline`, for messages. */
+  readonly label: string;
+  /** Filled once compiled (refs to a workflow still being compiled fill in later). */
+  readonly compiled?: unknown;
+}
+
+/** The result of {@linkcode NodeContext.runWorkflow}. */
+export interface SubworkflowResult {
+  /** success, failed or cancelled. */
+  status: "success" | "failed" | "cancelled";
+  /** The sub-workflow's declared outputs. */
+  outputs: Record<string, unknown>;
+  /** Why it failed. */
+  error?: { message: string; code: string; nodeId?: string };
+}
+
+/** Tools for a node type's validation-time `prepare` hook. */
+export interface PrepareTools {
+  /**
+   * Compiles a sub-workflow given inline (`workflow`) or as a file path
+   * relative to the parent workflow (`workflowFile`). Problems become
+   * validation errors under `nodes[i].config.<key>`. Returns undefined when invalid.
+   */
+  workflow(
+    spec: { workflow?: unknown; workflowFile?: string },
+    options?: { implicitInputs?: Record<string, { type?: PortType; required?: boolean }> },
+  ): WorkflowRef | undefined;
+  /** Reports a validation error at `nodes[i].config.<path>`. */
+  issue(path: string, message: string): void;
 }
 
 /** A node type: metadata, ports, config schema and the run function. */
@@ -94,6 +154,15 @@ export interface NodeDefinition<
   config?: C;
   /** When set, the node accepts any further input port name, with this spec (e.g. `flow.merge`). */
   dynamicInputs?: PortSpec;
+  /**
+   * Output ports that depend on config (e.g. `control.switch`), added to
+   * `outputs`. Returning undefined accepts any output port name.
+   */
+  dynamicOutputs?: (config: z.output<C>, prepared: unknown) => Ports | undefined;
+  /** How the node waits for connected inputs; default `"all"`. May depend on config. */
+  inputMode?: InputMode | ((config: z.output<C>) => InputMode);
+  /** Validation-time hook: checks or compiles things in config; the result is `ctx.prepared`. */
+  prepare?: (config: z.output<C>, tools: PrepareTools) => unknown;
   /** Does the work. May return synchronously. Throw (ideally a `NodeError`) to fail. */
   run(
     ctx: NodeContext<InputValues<I> & Record<string, unknown>, z.output<C>>,

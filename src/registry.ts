@@ -64,7 +64,7 @@ export class Registry {
       .map((name) => {
         const n = name.toLowerCase();
         let d = editDistance(lower, n);
-        if (n.endsWith("." + tail) || n.includes(lower)) d = Math.min(d, 1);
+        if (lower !== "" && (n.endsWith("." + tail) || n.includes(lower))) d = Math.min(d, 1);
         return { name, d };
       })
       .filter(({ name, d }) => d <= Math.max(2, Math.floor(name.length / 3)))

@@ -5,13 +5,17 @@
  *
  * @module
  */
+import { readFileSync } from "node:fs";
+import { dirname, resolve } from "node:path";
 import { z } from "zod";
-import { type ValidationIssue, WorkflowValidationError } from "./errors.ts";
+import { formatIssue, type ValidationIssue, WorkflowValidationError } from "./errors.ts";
+import { childSchema, parseTemplate, skipsTemplates, type Template } from "./expressions.ts";
 import { type Edge, topoSort } from "./graph.ts";
-import type { AnyNodeDefinition, PortSpec } from "./node.ts";
+import { parseWorkflowText } from "./load.ts";
+import type { AnyNodeDefinition, InputMode, PortSpec, PrepareTools, WorkflowRef } from "./node.ts";
 import type { Registry } from "./registry.ts";
 import { fitsPortType, formatPath, preview, typeName } from "./values.ts";
-import { type RetryPolicy, type Workflow, WorkflowSchema } from "./workflow.ts";
+import { ENDPOINT_PATTERN, type RetryPolicy, type Workflow, WorkflowSchema } from "./workflow.ts";
 
 /** Where an input slot of a node gets its value from. */
 export type SlotSource =
@@ -43,6 +47,14 @@ export interface CompiledNode {
   def: AnyNodeDefinition;
   /** Config parsed by the type's schema (keys that are only input constants removed). */
   config: unknown;
+  /** The config as written (templates unevaluated). */
+  rawConfig: Record<string, unknown>;
+  /** `{{ }}` templates in the config, evaluated before each attempt. */
+  templates: TemplateSite[];
+  /** What the type's `prepare` hook returned. */
+  prepared: unknown;
+  /** How the node waits for its inputs. */
+  inputMode: InputMode;
   /** Input slots in file order: connections and config constants. */
   slots: Slot[];
   /** Connections leaving this node. */
@@ -55,6 +67,19 @@ export interface CompiledNode {
   timeoutMs?: number;
   /** Effective error policy for this node. */
   onError: "stop" | "continue";
+}
+
+/** A `{{ }}` template at a path inside a node's config. */
+export interface TemplateSite {
+  /** Path inside `config`. */
+  path: (string | number)[];
+  /** The compiled template. */
+  template: Template;
+}
+
+/** A compiled sub-workflow reference (see `PrepareTools.workflow`). */
+export interface CompiledRef extends WorkflowRef {
+  compiled?: CompiledWorkflow;
 }
 
 /** A validated workflow, wired for execution. */
@@ -76,15 +101,29 @@ export interface CompiledWorkflow {
     concurrency: number;
     timeoutMs?: number;
     lock: boolean;
+    env: string[];
+    secrets: string[];
   };
+  /** Sub-workflows its nodes run. */
+  subworkflows: CompiledRef[];
   /** The file it came from, if any. */
   file?: string;
 }
 
 /** Options of {@linkcode validateWorkflow}. */
 export interface ValidateOptions {
-  /** The file name, used in messages and as the default workflow id. */
+  /** The file name, used in messages, as the base of relative paths and as the default workflow id. */
   file?: string;
+  /** Id used when the workflow has none (default: from the file name, else "workflow"). */
+  defaultId?: string;
+  /** Set when compiling a sub-workflow: shares the file cache with its parent. */
+  context?: CompileContext;
+}
+
+/** Shared state while compiling a workflow and its sub-workflows. */
+export interface CompileContext {
+  /** Sub-workflow files compiled so far, by absolute path (and implicit inputs). */
+  files: Map<string, CompiledRef>;
 }
 
 /**
@@ -106,11 +145,15 @@ export function validateWorkflow(
 ): CompiledWorkflow {
   const issues: ValidationIssue[] = [];
   const parsed = WorkflowSchema.safeParse(raw, { reportInput: true });
-  if (!parsed.success) issues.push(...zodIssues(parsed.error, []));
+  if (!parsed.success) issues.push(...zodIssues(parsed.error.issues, []));
   // Semantic checks run on whatever is well-formed, so all problems show at once.
   const wf = (parsed.success ? parsed.data : lenient(raw)) as Workflow;
   const nodes = Array.isArray(wf.nodes) ? wf.nodes : [];
   const connections = Array.isArray(wf.connections) ? wf.connections : [];
+  const fileId = options.file?.replace(/^.*[\\/]/, "").replace(/\.json$/i, "").replace(/[^A-Za-z0-9_-]/g, "_");
+  const wfId = typeof wf.id === "string"
+    ? wf.id
+    : options.defaultId ?? (fileId && /^[A-Za-z_]/.test(fileId) ? fileId : "workflow");
 
   // Node ids and types.
   const byId = new Map<string, number>();
@@ -127,7 +170,7 @@ export function validateWorkflow(
       } else byId.set(node.id, i);
     }
     const def = typeof node.type === "string" ? registry.get(node.type) : undefined;
-    if (typeof node.type === "string" && !def) {
+    if (typeof node.type === "string" && node.type !== "" && !def) {
       const close = registry.suggest(node.type);
       issues.push({
         path: `nodes[${i}].type`,
@@ -138,57 +181,92 @@ export function validateWorkflow(
     defs.push(def);
   });
 
-  // Config: schema keys validated by the type's schema, input-port keys as constants.
+  if (options.context && wf.imports?.length) {
+    issues.push({ path: "imports", message: "only the top-level workflow may import node modules" });
+  }
+  const context: CompileContext = options.context ?? { files: new Map() };
+  const subworkflows: CompiledRef[] = [];
+
+  // Config: schema keys validated by the type's schema, input-port keys as
+  // constants, {{ }} templates compiled now and evaluated at run time.
   const configs: unknown[] = [];
   const constants: Map<string, unknown>[] = [];
+  const sites: TemplateSite[][] = [];
+  const prepared: unknown[] = [];
+  const outputPorts: (Record<string, PortSpec> | undefined)[] = [];
   nodes.forEach((node, i) => {
     const def = defs[i];
     const consts = new Map<string, unknown>();
     constants.push(consts);
     configs.push(undefined);
+    sites.push([]);
+    prepared.push(undefined);
+    outputPorts.push(def?.outputs);
     if (!def || !isObject(node)) return;
     const config = isObject(node.config) ? node.config : {};
-    const shape = def.config instanceof z.ZodObject ? def.config.shape as Record<string, unknown> : undefined;
-    const forSchema: Record<string, unknown> = {};
-    for (const [key, value] of Object.entries(config)) {
-      const port = inputSpec(def, key);
-      if (port) {
-        if (!fitsPortType(port.type, value) && !(shape && key in shape)) {
-          issues.push({ path: `nodes[${i}].config.${key}`, message: `expected ${port.type}; got ${preview(value)}` });
-        }
-        consts.set(key, value);
+    const found = sites[i] = findTemplates(
+      config,
+      def.config,
+      [],
+      (path, message) => issues.push({ path: formatPath(["nodes", i, "config", ...path]), message }),
+    );
+    const templatedKeys = new Set(found.map((site) => String(site.path[0])));
+    const split = splitConfig(def, config);
+    const known = [...Object.keys(split.shape ?? {}), ...Object.keys(def.inputs)];
+    for (const key of split.unknown) {
+      issues.push({
+        path: `nodes[${i}].config.${key}`,
+        message: `unknown config key for ${def.type}` +
+          (known.length ? `; expected one of ${[...new Set(known)].join(", ")}` : ""),
+      });
+    }
+    for (const [key, value] of split.constants) {
+      const port = inputSpec(def, key)!;
+      const inSchema = split.shape && Object.hasOwn(split.shape, key);
+      if (!templatedKeys.has(key) && !inSchema && !fitsPortType(port.type, value)) {
+        issues.push({ path: `nodes[${i}].config.${key}`, message: `expected ${port.type}; got ${preview(value)}` });
       }
-      if (shape ? key in shape : def.config && !port) forSchema[key] = value;
-      else if (!port) {
-        const known = [...Object.keys(shape ?? {}), ...Object.keys(def.inputs)];
-        issues.push({
-          path: `nodes[${i}].config.${key}`,
-          message: `unknown config key for ${def.type}` +
-            (known.length ? `; expected one of ${[...new Set(known)].join(", ")}` : ""),
-        });
-      }
+      consts.set(key, value);
     }
     if (def.config) {
-      const r = def.config.safeParse(forSchema, { reportInput: true });
-      if (r.success) {
-        configs[i] = r.data;
-        // Schema defaults of keys that are also input ports act as constants.
-        if (isObject(r.data)) {
-          for (const [key, value] of Object.entries(r.data)) {
-            if (value !== undefined && inputSpec(def, key)) consts.set(key, value);
-          }
+      const r = def.config.safeParse(split.forSchema, { reportInput: true });
+      if (r.success) configs[i] = r.data;
+      else {
+        // Templated values are checked after evaluation, at run time.
+        const real = r.error.issues.filter((iss: z.core.$ZodIssue) =>
+          !found.some((site) => startsWith(iss.path, site.path))
+        );
+        if (real.length) issues.push(...zodIssues(real, ["nodes", i, "config"]));
+        else {
+          const rest = Object.fromEntries(Object.entries(split.forSchema).filter(([k]) => !templatedKeys.has(k)));
+          const r2 = def.config.safeParse(rest);
+          if (r2.success) configs[i] = r2.data;
         }
-      } else issues.push(...zodIssues(r.error, ["nodes", i, "config"]));
+      }
+      // Schema defaults of keys that are also input ports act as constants.
+      if (isObject(configs[i])) {
+        for (const [key, value] of Object.entries(configs[i] as object)) {
+          if (value !== undefined && Object.hasOwn(def.inputs, key) && !consts.has(key)) consts.set(key, value);
+        }
+      }
+    } else configs[i] = {};
+    if (configs[i] === undefined) return;
+    if (def.prepare) prepared[i] = def.prepare(configs[i], prepareTools(i, node.id));
+    if (def.dynamicOutputs) {
+      const extra = def.dynamicOutputs(configs[i], prepared[i]);
+      outputPorts[i] = extra === undefined ? undefined : { ...def.outputs, ...extra };
     }
   });
 
   // Connections.
   const inputDecls = isObject(wf.inputs) ? wf.inputs : {};
-  const slotSources: Map<string, { source: SlotSource; at: number }>[] = nodes.map(() => new Map());
+  // A connection whose source is bad (already reported) still feeds its input: source undefined.
+  const slotSources: Map<string, { source?: SlotSource; at: number }>[] = nodes.map(() => new Map());
   const edges: Edge[] = [];
   connections.forEach((c, ci) => {
     if (!isObject(c) || typeof c.from !== "string" || typeof c.to !== "string") return;
     const from = resolveSource(c.from, `connections[${ci}].from`, "output");
+    if (!TO_PATTERN.test(c.to)) return; // the schema reported it
     const [toId, toPort] = splitEndpoint(c.to);
     const toIndex = byId.get(toId);
     if (toIndex === undefined) {
@@ -212,9 +290,8 @@ export function validateWorkflow(
       });
       return;
     }
-    if (!from) return;
     slotSources[toIndex].set(toPort, { source: from, at: ci });
-    if (from.kind === "node") edges.push({ from: from.node, to: toIndex });
+    if (from?.kind === "node") edges.push({ from: from.node, to: toIndex });
   });
 
   // Required inputs.
@@ -263,7 +340,7 @@ export function validateWorkflow(
       seen.add(port);
       slots.push({ port, source, spec, required: spec.required !== false });
     };
-    for (const [port, { source }] of [...slotSources[i]].sort((a, b) => a[1].at - b[1].at)) addSlot(port, source);
+    for (const [port, { source }] of [...slotSources[i]].sort((a, b) => a[1].at - b[1].at)) addSlot(port, source!);
     for (const [port, value] of constants[i]) if (!seen.has(port)) addSlot(port, { kind: "const", value });
     return {
       index: i,
@@ -271,6 +348,10 @@ export function validateWorkflow(
       type: node.type,
       def,
       config: configs[i] ?? {},
+      rawConfig: isObject(node.config) ? node.config : {},
+      templates: sites[i],
+      prepared: prepared[i],
+      inputMode: typeof def.inputMode === "function" ? def.inputMode(configs[i] ?? {}) : def.inputMode ?? "all",
       slots,
       outgoing: [],
       upstreamCount: slots.filter((s) => s.source.kind === "node").length,
@@ -286,10 +367,9 @@ export function validateWorkflow(
       }
     });
   }
-  const fileId = options.file?.replace(/^.*[\\/]/, "").replace(/\.json$/i, "").replace(/[^A-Za-z0-9_-]/g, "_");
   return {
     workflow: wf,
-    id: wf.id ?? (fileId && /^[A-Za-z_]/.test(fileId) ? fileId : "workflow"),
+    id: wfId,
     nodes: compiled,
     order,
     outputs,
@@ -299,7 +379,10 @@ export function validateWorkflow(
       concurrency: settings.concurrency ?? 16,
       timeoutMs: settings.timeoutMs,
       lock: settings.lock ?? false,
+      env: settings.env ?? [],
+      secrets: settings.secrets ?? [],
     },
+    subworkflows,
     file: options.file,
   };
 
@@ -308,9 +391,10 @@ export function validateWorkflow(
     path: string,
     _dir: "output",
   ): (SlotSource & { kind: "input" | "node" }) | undefined {
+    if (!ENDPOINT_PATTERN.test(endpoint)) return undefined; // the schema reported it
     const [id, port] = splitEndpoint(endpoint);
     if (id === "$inputs") {
-      if (!(port in inputDecls)) {
+      if (!Object.hasOwn(inputDecls, port)) {
         const declared = Object.keys(inputDecls);
         issues.push({
           path,
@@ -328,14 +412,85 @@ export function validateWorkflow(
     }
     const def = defs[index];
     if (!def) return undefined;
-    if (!(port in def.outputs)) {
+    const ports = outputPorts[index];
+    if (ports && !Object.hasOwn(ports, port)) {
       issues.push({
         path,
-        message: `node "${id}" (${def.type}) has no output port "${port}"; outputs: ${portList(def.outputs)}`,
+        message: `node "${id}" (${def.type}) has no output port "${port}"; outputs: ${portList(ports)}`,
       });
       return undefined;
     }
     return { kind: "node", node: index, port };
+  }
+
+  function prepareTools(i: number, nodeId: string): PrepareTools {
+    const base = `nodes[${i}].config`;
+    return {
+      issue: (path, message) => issues.push({ path: path ? `${base}.${path}` : base, message }),
+      workflow(spec, opts = {}) {
+        const inline = spec.workflow !== undefined, file = spec.workflowFile !== undefined;
+        if (inline === file) {
+          issues.push({ path: base, message: 'give exactly one of "workflow" (inline) or "workflowFile"' });
+          return undefined;
+        }
+        const implicit = opts.implicitInputs ?? {};
+        const withInputs = (raw: unknown) =>
+          isObject(raw) && Object.keys(implicit).length
+            ? { ...raw, inputs: { ...implicit, ...(isObject(raw.inputs) ? raw.inputs : {}) } }
+            : raw;
+        if (inline) {
+          try {
+            const compiled = validateWorkflow(withInputs(spec.workflow), registry, {
+              file: options.file,
+              defaultId: `${wfId}.${nodeId}`,
+              context,
+            });
+            const ref: CompiledRef = { label: `inline workflow of "${nodeId}"`, compiled };
+            subworkflows.push(ref);
+            return ref;
+          } catch (err) {
+            if (!(err instanceof WorkflowValidationError)) throw err;
+            for (const iss of err.issues) {
+              issues.push({ ...iss, path: iss.path ? `${base}.workflow.${iss.path}` : `${base}.workflow` });
+            }
+            return undefined;
+          }
+        }
+        const rel = spec.workflowFile!;
+        const abs = resolve(options.file && !options.file.startsWith("<") ? dirname(options.file) : ".", rel);
+        const key = `${abs}#${Object.keys(implicit).sort().join(",")}`;
+        const cached = context.files.get(key);
+        if (cached) {
+          subworkflows.push(cached);
+          return cached;
+        }
+        const ref: CompiledRef = { label: rel };
+        context.files.set(key, ref);
+        subworkflows.push(ref);
+        const fail = (message: string) => {
+          issues.push({ path: `${base}.workflowFile`, message });
+          return undefined;
+        };
+        let text: string;
+        try {
+          text = readFileSync(abs, "utf8");
+        } catch (err) {
+          return fail(
+            `${rel}: cannot read workflow: ${
+              (err as { code?: string }).code === "ENOENT" ? "file not found" : (err as Error).message
+            }`,
+          );
+        }
+        try {
+          ref.compiled = validateWorkflow(withInputs(parseWorkflowText(text, rel)), registry, { file: abs, context });
+        } catch (err) {
+          if (!(err instanceof WorkflowValidationError)) throw err;
+          for (const iss of err.issues) fail(formatIssue(iss, rel));
+          return undefined;
+        }
+        return ref;
+      },
+    };
   }
 
   function unknownNode(id: string): string {
@@ -353,7 +508,7 @@ export function resolveInputs(
   const issues: ValidationIssue[] = [];
   const values: Record<string, unknown> = {};
   for (const name of Object.keys(given)) {
-    if (!(name in decls)) {
+    if (!Object.hasOwn(decls, name)) {
       const declared = Object.keys(decls);
       issues.push({
         path: `inputs.${name}`,
@@ -399,6 +554,69 @@ function coerce(text: string, type: string): unknown {
   }
 }
 
+/** How a node's config splits into schema keys, input-port constants and unknown keys. */
+export interface ConfigSplit {
+  /** Keys for the type's config schema. */
+  forSchema: Record<string, unknown>;
+  /** Input-port constants by port. */
+  constants: Map<string, unknown>;
+  /** Keys that are neither. */
+  unknown: string[];
+  /** The config schema's object shape, if it has one. */
+  shape?: Record<string, unknown>;
+}
+
+/** Splits a node's config into what its schema validates and what feeds its input ports. */
+export function splitConfig(def: AnyNodeDefinition, config: Record<string, unknown>): ConfigSplit {
+  const shape = def.config instanceof z.ZodObject ? def.config.shape as Record<string, unknown> : undefined;
+  const forSchema: Record<string, unknown> = {};
+  const constants = new Map<string, unknown>();
+  const unknown: string[] = [];
+  for (const [key, value] of Object.entries(config)) {
+    // A config schema key is an input constant only when the port is declared, not a dynamic input.
+    const port = !shape || !Object.hasOwn(shape, key) || Object.hasOwn(def.inputs, key)
+      ? inputSpec(def, key)
+      : undefined;
+    if (port) constants.set(key, value);
+    if (shape ? Object.hasOwn(shape, key) : def.config && !port) forSchema[key] = value;
+    else if (!port) unknown.push(key);
+  }
+  return { forSchema, constants, unknown, shape };
+}
+
+/** Finds `{{ }}` templates in a config value, skipping fields whose schema takes expressions or raw values. */
+function findTemplates(
+  value: unknown,
+  schema: unknown,
+  path: (string | number)[],
+  report: (path: (string | number)[], message: string) => void,
+): TemplateSite[] {
+  if (schema !== undefined && skipsTemplates(schema)) return [];
+  if (typeof value === "string") {
+    try {
+      const template = parseTemplate(value);
+      return template ? [{ path, template }] : [];
+    } catch (err) {
+      report(path, (err as Error).message);
+      return [];
+    }
+  }
+  if (Array.isArray(value)) {
+    return value.flatMap((v, i) => findTemplates(v, childSchema(schema, i), [...path, i], report));
+  }
+  if (isObject(value)) {
+    return Object.entries(value).flatMap(([k, v]) => findTemplates(v, childSchema(schema, k), [...path, k], report));
+  }
+  return [];
+}
+
+function startsWith(path: readonly PropertyKey[], prefix: readonly PropertyKey[]): boolean {
+  return prefix.length <= path.length && prefix.every((p, i) => p === path[i]);
+}
+
+/** A connection target: `nodeId.port`. */
+const TO_PATTERN = /^[A-Za-z_][A-Za-z0-9_-]*\.[A-Za-z_][A-Za-z0-9_-]*$/;
+
 function inputSpec(def: AnyNodeDefinition, port: string): PortSpec | undefined {
   return Object.hasOwn(def.inputs, port) ? def.inputs[port] : def.dynamicInputs;
 }
@@ -432,8 +650,7 @@ function lenient(raw: unknown): Partial<Workflow> {
     nodes: Array.isArray(raw.nodes) ? raw.nodes.map((n) => ok(n) ? n : {}) as Workflow["nodes"] : [],
     connections: Array.isArray(raw.connections)
       ? raw.connections.filter((c) =>
-        isObject(c) && typeof c.from === "string" && typeof c.to === "string" && c.from.includes(".") &&
-        c.to.includes(".")
+        isObject(c) && typeof c.from === "string" && typeof c.to === "string"
       ) as Workflow["connections"]
       : [],
     outputs: isObject(raw.outputs) ? raw.outputs as Workflow["outputs"] : undefined,
@@ -441,9 +658,9 @@ function lenient(raw: unknown): Partial<Workflow> {
 }
 
 /** Turns zod issues into one-line validation issues under `base`. */
-export function zodIssues(error: z.ZodError, base: PropertyKey[]): ValidationIssue[] {
+export function zodIssues(zodIssueList: readonly z.core.$ZodIssue[], base: PropertyKey[]): ValidationIssue[] {
   const out: ValidationIssue[] = [];
-  for (const iss of error.issues) {
+  for (const iss of zodIssueList) {
     const path = [...base, ...iss.path];
     const input = (iss as { input?: unknown }).input;
     switch (iss.code) {
@@ -483,7 +700,14 @@ export function zodIssues(error: z.ZodError, base: PropertyKey[]): ValidationIss
         });
         break;
       case "invalid_union": {
-        out.push({ path: formatPath(path), message: `${iss.message}; got ${preview(input)}` });
+        // When every branch failed only on its type, name the types instead of zod's "Invalid input".
+        const types = iss.errors.map((b) =>
+          b.length === 1 && b[0].code === "invalid_type" && !b[0].path.length ? b[0].expected : ""
+        );
+        const expected = types.length > 1 && !types.includes("")
+          ? `expected ${types.slice(0, -1).join(", ")} or ${types[types.length - 1]}`
+          : iss.message;
+        out.push({ path: formatPath(path), message: `${expected}; got ${preview(input)}` });
         break;
       }
       default:

@@ -61,8 +61,16 @@ export const ConnectionSchema = z.strictObject({
   }),
 });
 
+const envName = z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/, {
+  error: (iss) => `expected an environment variable name; got ${JSON.stringify(iss.input)}`,
+});
+
 /** Workflow-wide settings. */
 export const SettingsSchema = z.strictObject({
+  env: z.array(envName).optional().describe("The only environment variables expressions may read ($env.NAME)"),
+  secrets: z.array(envName).optional().describe(
+    "Environment variables whose values are replaced by *** in every event, log, output and error",
+  ),
   onError: z.enum(ON_ERROR).optional().describe("stop (default), continue or retry"),
   maxWorkflowRetries: z.number().int().min(0).max(100).optional().describe("For onError retry; default 1"),
   concurrency: z.number().int().min(1).max(10000).optional().describe("Nodes running at once; default 16"),
@@ -70,13 +78,35 @@ export const SettingsSchema = z.strictObject({
   lock: z.boolean().optional().describe("Refuse to start while another run of this workflow id is alive"),
 });
 
+const grant = z.union([z.boolean(), z.array(z.string())]);
+
+/** Deno permissions granted to one custom node module. */
+export const PermissionsSchema = z.strictObject({
+  net: grant.optional().describe("Hosts it may reach (host or host:port), or true"),
+  read: grant.optional().describe("Paths it may read, or true"),
+  write: grant.optional().describe("Paths it may write, or true"),
+  env: grant.optional().describe("Environment variables it may read, or true"),
+});
+
+/** A custom node module to load: a path relative to the workflow file, with its permissions. */
+export const ImportSchema = z.union([
+  z.string().min(1),
+  z.strictObject({ path: z.string().min(1), permissions: PermissionsSchema.optional() }),
+]);
+
 /** The workflow file. */
 export const WorkflowSchema = z.strictObject({
   $schema: z.string().optional(),
   id: id.optional(),
   name: z.string().optional(),
   description: z.string().optional(),
-  inputs: z.record(z.string().regex(ID_PATTERN), InputDeclSchema).optional(),
+  inputs: z.record(
+    z.string().regex(ID_PATTERN, {
+      error: (iss) => `input names match [A-Za-z_][A-Za-z0-9_-]*; got ${JSON.stringify(iss.input)}`,
+    }),
+    InputDeclSchema,
+  ).optional(),
+  imports: z.array(ImportSchema).optional().describe("Custom node modules, run sandboxed in Workers"),
   nodes: z.array(NodeSchema),
   connections: z.array(ConnectionSchema),
   outputs: z.record(z.string(), endpoint).optional(),
@@ -95,6 +125,8 @@ export type RetryPolicy = z.infer<typeof RetrySchema>;
 export type Settings = z.infer<typeof SettingsSchema>;
 /** A workflow input declaration. */
 export type InputDecl = z.infer<typeof InputDeclSchema>;
+/** One entry of `imports`. */
+export type ImportEntry = z.infer<typeof ImportSchema>;
 /** One of the port value types. */
 export type PortType = typeof PORT_TYPES[number];
 

@@ -310,13 +310,20 @@ Deno.test("flow nodes lists every built-in type as a table or JSON", async () =>
   const table = await runCli(["nodes"]);
   assert.equal(table.code, 0);
   const types = [
+    "control.if",
+    "control.loop",
+    "control.switch",
+    "debug.inspect",
+    "debug.log",
+    "flow.merge",
+    "flow.subworkflow",
     "http.request",
+    "time.delay",
     "transform.json_parse",
     "transform.json_stringify",
-    "time.delay",
-    "debug.log",
-    "debug.inspect",
-    "flow.merge",
+    "transform.map",
+    "transform.pick",
+    "transform.set",
   ];
   for (const type of types) assert.match(table.stdout, new RegExp(type.replace(".", "\\.")));
   const json = JSON.parse((await runCli(["nodes", "--json"])).stdout);

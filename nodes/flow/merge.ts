@@ -1,18 +1,34 @@
 /**
- * `flow.merge`: waits for every connected input and outputs them as one object.
+ * `flow.merge`: joins branches. Mode `all` waits for every input that will
+ * arrive (skipped branches are left out); mode `first` passes on whichever
+ * arrives first.
  *
  * @module
  */
+import { z } from "zod";
 import { defineNode } from "../../src/node.ts";
 
 /** The `flow.merge` node type. */
 export default defineNode({
   type: "flow.merge",
-  description: "Waits for all its inputs (any names) and outputs { name: value, ... }",
+  description: "Joins branches: waits for its inputs (any names) and outputs { name: value, ... }",
   inputs: {},
-  dynamicInputs: { type: "any", description: "Any input port name" },
-  outputs: { merged: { type: "object", description: "Inputs keyed by port name" } },
-  run({ inputs }) {
+  dynamicInputs: { type: "any", description: "Any input port name", required: false },
+  outputs: {
+    merged: { type: "object", description: "Inputs that arrived, keyed by port name" },
+    value: { type: "any", description: "mode first: the value that arrived first" },
+  },
+  config: z.object({
+    mode: z.enum(["all", "first"]).default("all").describe(
+      "all: wait for every input that will arrive; first: pass on the first",
+    ),
+  }),
+  inputMode: (config) => config.mode === "first" ? "first" : "available",
+  run({ inputs, config }) {
+    if (config.mode === "first") {
+      const [first] = Object.values(inputs);
+      return { merged: { ...inputs }, value: first };
+    }
     return { merged: { ...inputs } };
   },
 });

@@ -1,0 +1,31 @@
+/**
+ * `control.if`: sends its value out on `true` or `false`.
+ *
+ * @module
+ */
+import { z } from "zod";
+import { expression } from "../../src/expressions.ts";
+import { defineNode } from "../../src/node.ts";
+
+/** The `control.if` node type. */
+export default defineNode({
+  type: "control.if",
+  description: "Evaluates config.condition ($value is the input); the value goes out on true or false",
+  inputs: { value: { type: "any", description: "The value to test and pass on" } },
+  outputs: {
+    true: { type: "any", description: "The value, when the condition is truthy" },
+    false: { type: "any", description: "The value, when the condition is falsy" },
+  },
+  config: z.object({ condition: expression().describe("JSONata expression; $value is the input") }),
+  async run({ inputs, config, evaluate }) {
+    const result = await evaluate(config.condition, { value: inputs.value });
+    return truthy(result) ? { true: inputs.value } : { false: inputs.value };
+  },
+});
+
+/** JSONata-style truthiness: false, 0, "", null, undefined, [] and {} are false. */
+export function truthy(v: unknown): boolean {
+  if (Array.isArray(v)) return v.length > 0;
+  if (v !== null && typeof v === "object") return Object.keys(v).length > 0;
+  return Boolean(v);
+}

@@ -1,0 +1,56 @@
+/**
+ * `control.loop`: runs a sub-workflow once per item, with a concurrency cap,
+ * and collects the results in item order.
+ *
+ * @module
+ */
+import { z } from "zod";
+import { NodeError } from "../../src/errors.ts";
+import { untemplated } from "../../src/expressions.ts";
+import { defineNode, type WorkflowRef } from "../../src/node.ts";
+
+/** The `control.loop` node type. */
+export default defineNode({
+  type: "control.loop",
+  description: "Runs a sub-workflow for each item (inputs item, index); outputs the results in item order",
+  inputs: { items: { type: "array", description: "The items to loop over" } },
+  outputs: { results: { type: "array", description: "Each iteration's outputs, in item order" } },
+  config: z.object({
+    workflow: untemplated(z.record(z.string(), z.unknown())).optional().describe("Inline sub-workflow"),
+    workflowFile: z.string().optional().describe("Sub-workflow file, relative to this workflow's file"),
+    concurrency: z.number().int().min(1).max(1000).default(1).describe("Iterations running at once"),
+    onItemError: z.enum(["fail", "continue"]).default("fail").describe(
+      "continue: a failed item's slot holds { error }",
+    ),
+  }),
+  prepare(config, tools) {
+    return tools.workflow(config, {
+      implicitInputs: { item: { type: "any", required: false }, index: { type: "number", required: false } },
+    });
+  },
+  async run({ inputs, config, prepared, runWorkflow, signal }) {
+    const ref = prepared as WorkflowRef;
+    const items = inputs.items;
+    const results: unknown[] = new Array(items.length);
+    let next = 0;
+    let failure: NodeError | undefined;
+    const worker = async () => {
+      while (failure === undefined && !signal.aborted && next < items.length) {
+        const index = next++;
+        const r = await runWorkflow(ref, { item: items[index], index }, { iteration: index });
+        if (r.status === "success") results[index] = r.outputs;
+        else if (config.onItemError === "continue" && r.status === "failed") {
+          results[index] = { error: { message: r.error?.message ?? "failed", code: r.error?.code ?? "NODE_ERROR" } };
+        } else {
+          failure ??= new NodeError(`item ${index} ${r.status}: ${r.error?.message ?? ""}`.trim(), {
+            code: r.error?.code ?? "ITEM_FAILED",
+          });
+        }
+      }
+    };
+    await Promise.all(Array.from({ length: Math.min(config.concurrency, items.length) }, worker));
+    if (failure) throw failure;
+    if (signal.aborted) throw signal.reason;
+    return { results };
+  },
+});

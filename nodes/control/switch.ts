@@ -1,0 +1,44 @@
+/**
+ * `control.switch`: routes its value to the first case whose condition holds.
+ *
+ * @module
+ */
+import { z } from "zod";
+import { expression } from "../../src/expressions.ts";
+import { defineNode, type Ports } from "../../src/node.ts";
+import { ID_PATTERN } from "../../src/workflow.ts";
+import { truthy } from "./if.ts";
+
+const port = z.string().regex(ID_PATTERN, { message: "expected a port name matching [A-Za-z_][A-Za-z0-9_-]*" });
+
+/** The `control.switch` node type. */
+export default defineNode({
+  type: "control.switch",
+  description: "Sends value out on the port of the first case whose condition holds, else on the default port",
+  inputs: { value: { type: "any", description: "The value to route" } },
+  outputs: {},
+  config: z.object({
+    cases: z.array(z.object({ port, condition: expression() })).min(1).describe("Checked in order; first match wins"),
+    default: port.default("default").describe("Port used when no case matches"),
+  }),
+  dynamicOutputs(config) {
+    const ports: Ports = {};
+    for (const c of config.cases) ports[c.port] = { type: "any", description: `when ${c.condition.source}` };
+    ports[config.default] = { type: "any", description: "when no case matches" };
+    return ports;
+  },
+  prepare(config, tools) {
+    const seen = new Set<string>();
+    config.cases.forEach((c, i) => {
+      if (seen.has(c.port)) tools.issue(`cases[${i}].port`, `duplicate port "${c.port}"`);
+      if (c.port === config.default) tools.issue(`cases[${i}].port`, `"${c.port}" is also the default port`);
+      seen.add(c.port);
+    });
+  },
+  async run({ inputs, config, evaluate }) {
+    for (const c of config.cases) {
+      if (truthy(await evaluate(c.condition, { value: inputs.value }))) return { [c.port]: inputs.value };
+    }
+    return { [config.default]: inputs.value };
+  },
+});

@@ -1,0 +1,40 @@
+/**
+ * `flow.subworkflow`: runs another workflow as one node.
+ *
+ * @module
+ */
+import { z } from "zod";
+import { NodeError } from "../../src/errors.ts";
+import { untemplated } from "../../src/expressions.ts";
+import { defineNode, type WorkflowRef } from "../../src/node.ts";
+
+/** The `flow.subworkflow` node type. */
+export default defineNode({
+  type: "flow.subworkflow",
+  description: "Runs a sub-workflow; its inputs are this node's input ports, its outputs this node's outputs",
+  inputs: {},
+  dynamicInputs: { type: "any", description: "Passed to the sub-workflow input of the same name" },
+  outputs: { outputs: { type: "object", description: "All the sub-workflow's outputs" } },
+  config: z.object({
+    workflow: untemplated(z.record(z.string(), z.unknown())).optional().describe("Inline sub-workflow"),
+    workflowFile: z.string().optional().describe("Sub-workflow file, relative to this workflow's file"),
+  }),
+  dynamicOutputs(_config, prepared) {
+    // The sub-workflow's declared outputs; any name while it is still being compiled (recursion).
+    const compiled = (prepared as WorkflowRef | undefined)?.compiled as { outputs: { name: string }[] } | undefined;
+    if (!compiled) return undefined;
+    return Object.fromEntries(compiled.outputs.map((o) => [o.name, { type: "any" as const }]));
+  },
+  prepare(config, tools) {
+    return tools.workflow(config);
+  },
+  async run({ inputs, prepared, runWorkflow }) {
+    const r = await runWorkflow(prepared as WorkflowRef, inputs);
+    if (r.status !== "success") {
+      throw new NodeError(`sub-workflow ${r.status}: ${r.error?.message ?? ""}`.trim(), {
+        code: r.error?.code ?? "SUBWORKFLOW_FAILED",
+      });
+    }
+    return { ...r.outputs, outputs: r.outputs };
+  },
+});

@@ -1,0 +1,24 @@
+/**
+ * `transform.map`: applies an expression to every item of an array.
+ *
+ * @module
+ */
+import { z } from "zod";
+import { expression } from "../../src/expressions.ts";
+import { defineNode } from "../../src/node.ts";
+
+/** The `transform.map` node type. */
+export default defineNode({
+  type: "transform.map",
+  description: "Evaluates config.expression for each item ($item, $index); outputs the results",
+  inputs: { items: { type: "array", description: "Items to map" } },
+  outputs: { items: { type: "array", description: "Mapped items" } },
+  config: z.object({ expression: expression().describe("JSONata; $item and $index are in scope, $ is the item") }),
+  async run({ inputs, config, evaluate }) {
+    const out: unknown[] = [];
+    for (let i = 0; i < inputs.items.length; i++) {
+      out.push(await evaluate(config.expression, { item: inputs.items[i], index: i }) ?? null);
+    }
+    return { items: out };
+  },
+});

@@ -1,0 +1,21 @@
+/**
+ * `transform.pick`: keeps some keys of an object.
+ *
+ * @module
+ */
+import { z } from "zod";
+import { defineNode } from "../../src/node.ts";
+
+/** The `transform.pick` node type. */
+export default defineNode({
+  type: "transform.pick",
+  description: "Outputs an object with only config.keys of the input object",
+  inputs: { object: { type: "object", description: "Source object" } },
+  outputs: { object: { type: "object", description: "The picked keys" } },
+  config: z.object({ keys: z.array(z.string()).min(1).describe("Keys to keep (missing keys are left out)") }),
+  run({ inputs, config }) {
+    const out: Record<string, unknown> = {};
+    for (const k of config.keys) if (Object.hasOwn(inputs.object, k)) out[k] = inputs.object[k];
+    return { object: out };
+  },
+});

@@ -1,0 +1,20 @@
+/**
+ * `transform.set`: builds a value from templates over its inputs.
+ *
+ * @module
+ */
+import { z } from "zod";
+import { defineNode } from "../../src/node.ts";
+
+/** The `transform.set` node type. */
+export default defineNode({
+  type: "transform.set",
+  description: "Outputs config.value with its {{ }} templates evaluated ($node.NAME is input NAME)",
+  inputs: {},
+  dynamicInputs: { type: "any", description: "Visible to templates as $node.NAME" },
+  outputs: { value: { type: "any", description: "config.value, templates evaluated" } },
+  config: z.object({ value: z.unknown().describe("Any JSON; strings may hold {{ }} templates") }),
+  run({ config }) {
+    return { value: config.value ?? null };
+  },
+});

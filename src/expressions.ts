@@ -1,0 +1,250 @@
+/**
+ * Safe expressions: JSONata (never `eval`), compiled once and cached, with
+ * time, depth and size limits on every evaluation; and `{{ expression }}`
+ * templates inside config strings.
+ *
+ * @module
+ */
+import jsonata from "jsonata";
+import { z } from "zod";
+
+/** A compiled JSONata expression. */
+export interface Expression {
+  /** The expression source (without `{{ }}`). */
+  readonly source: string;
+  /** Evaluates against `input` (`$`) with variables (`{ inputs: ... }` is `$inputs`). */
+  evaluate(input: unknown, bindings?: Record<string, unknown>): Promise<unknown>;
+}
+
+/** Limits applied to every evaluation. */
+export const EXPRESSION_LIMITS = { timeoutMs: 1000, stack: 500, sequence: 1_000_000 } as const;
+
+/** A JSONata syntax error, with the position inside the expression. */
+export class ExpressionSyntaxError extends Error {
+  /** 1-based character position inside the expression, when known. */
+  readonly position?: number;
+  constructor(message: string, position?: number) {
+    super(message);
+    this.name = "ExpressionSyntaxError";
+    this.position = position;
+  }
+}
+
+const cache = new Map<string, Expression>();
+
+/**
+ * Compiles a JSONata expression (cached by source). Throws an
+ * {@linkcode ExpressionSyntaxError} saying where the syntax error is.
+ *
+ * @example
+ * ```ts
+ * import { compileExpression } from "./expressions.ts";
+ * const e = compileExpression("$sum(items.price)");
+ * await e.evaluate({ items: [{ price: 2 }, { price: 3 }] }); // 5
+ * ```
+ */
+export function compileExpression(source: string): Expression {
+  let compiled = cache.get(source);
+  if (compiled) return compiled;
+  let expr: jsonata.Expression;
+  try {
+    expr = jsonata(source, {
+      timeout: EXPRESSION_LIMITS.timeoutMs,
+      stack: EXPRESSION_LIMITS.stack,
+      sequence: EXPRESSION_LIMITS.sequence,
+    });
+  } catch (err) {
+    const e = err as { message?: string; position?: number };
+    const where = typeof e.position === "number" ? ` at position ${e.position}` : "";
+    throw new ExpressionSyntaxError(`syntax error${where}: ${e.message ?? String(err)}`, e.position);
+  }
+  compiled = {
+    source,
+    async evaluate(input, bindings) {
+      let value: unknown;
+      try {
+        value = await expr.evaluate(input, bindings);
+      } catch (err) {
+        const e = err as { message?: string; position?: number; code?: string };
+        const where = typeof e.position === "number" && e.position > 0 ? ` (at position ${e.position})` : "";
+        throw new Error(`${e.message ?? String(err)}${where}`);
+      }
+      return toJson(value);
+    },
+  };
+  if (cache.size > 10_000) cache.clear();
+  cache.set(source, compiled);
+  return compiled;
+}
+
+/** Converts a JSONata result to plain JSON (sequences to arrays); rejects functions. */
+function toJson(value: unknown): unknown {
+  if (value === undefined || value === null) return value;
+  if (typeof value === "function") throw new Error("the expression returned a function, not a value");
+  if (typeof value === "number" && !Number.isFinite(value)) throw new Error(`the expression returned ${value}`);
+  if (typeof value !== "object") return value;
+  if (Array.isArray(value)) return value.map(toJson);
+  const out: Record<string, unknown> = {};
+  for (const [k, v] of Object.entries(value)) {
+    const j = toJson(v);
+    if (j !== undefined) out[k] = j;
+  }
+  return out;
+}
+
+/** A string with `{{ }}` templates: literal text and expressions, in order. */
+export interface Template {
+  /** The original string. */
+  readonly source: string;
+  /** Literal strings and compiled expressions. */
+  readonly parts: readonly (string | Expression)[];
+  /** True when the string is exactly one template: the result keeps the expression's type. */
+  readonly single: boolean;
+}
+
+/**
+ * Parses `{{ expression }}` templates in a string. Returns undefined when the
+ * string has none. Throws {@linkcode ExpressionSyntaxError} (message starting
+ * with the template text) on a bad expression.
+ *
+ * @example
+ * ```ts
+ * import { evaluateTemplate, parseTemplate } from "./expressions.ts";
+ * const t = parseTemplate("https://api.test/users/{{ $inputs.id }}")!;
+ * await evaluateTemplate(t, { inputs: { id: 7 } }); // "https://api.test/users/7"
+ * ```
+ */
+export function parseTemplate(text: string): Template | undefined {
+  if (!text.includes("{{")) return undefined;
+  const parts: (string | Expression)[] = [];
+  let i = 0;
+  while (i < text.length) {
+    const open = text.indexOf("{{", i);
+    if (open === -1) {
+      parts.push(text.slice(i));
+      break;
+    }
+    if (open > i) parts.push(text.slice(i, open));
+    // The closing "}}" is the first one after which the inside compiles
+    // (JSONata object constructors may themselves end in "}}").
+    let close = text.indexOf("}}", open + 2);
+    if (close === -1) throw new ExpressionSyntaxError(`${text}: "{{" at position ${open + 1} is never closed by "}}"`);
+    let expr: Expression | undefined;
+    let firstError: unknown;
+    while (close !== -1) {
+      try {
+        expr = compileExpression(text.slice(open + 2, close).trim());
+        break;
+      } catch (err) {
+        firstError ??= err;
+        const next = text.indexOf("}}", close + 1);
+        if (next === -1) break;
+        close = next;
+      }
+    }
+    if (!expr) {
+      const inner = text.slice(open + 2, text.indexOf("}}", open + 2)).trim();
+      throw new ExpressionSyntaxError(`{{ ${inner} }}: ${(firstError as Error).message}`);
+    }
+    if (expr.source === "") throw new ExpressionSyntaxError(`${text}: empty {{ }} at position ${open + 1}`);
+    parts.push(expr);
+    i = close + 2;
+  }
+  return { source: text, parts, single: parts.length === 1 && typeof parts[0] !== "string" };
+}
+
+/** Evaluates a template: the value itself for a single template, else a joined string. */
+export async function evaluateTemplate(template: Template, bindings: Record<string, unknown>): Promise<unknown> {
+  if (template.single) return await (template.parts[0] as Expression).evaluate(bindings.node ?? null, bindings);
+  let out = "";
+  for (const part of template.parts) {
+    if (typeof part === "string") out += part;
+    else {
+      const v = await part.evaluate(bindings.node ?? null, bindings);
+      out += v === undefined || v === null ? "" : typeof v === "string" ? v : JSON.stringify(v);
+    }
+  }
+  return out;
+}
+
+const expressionSchemas = new WeakSet<object>();
+
+/**
+ * A config field holding a JSONata expression, compiled at validation time
+ * (a syntax error is a validation error with its position). Accepts the bare
+ * expression or one `{{ }}` around it. Evaluate it with `ctx.evaluate`.
+ *
+ * @example
+ * ```ts
+ * import { z } from "zod";
+ * import { expression } from "./expressions.ts";
+ * const config = z.object({ condition: expression() });
+ * ```
+ */
+export function expression(): z.ZodType<Expression, string> {
+  const schema = z.string().transform((text, ctx) => {
+    const m = /^\s*\{\{([\s\S]*)\}\}\s*$/.exec(text);
+    try {
+      return compileExpression((m ? m[1] : text).trim());
+    } catch (err) {
+      ctx.addIssue({ code: "custom", message: `${JSON.stringify(text)}: ${(err as Error).message}`, input: text });
+      return z.NEVER;
+    }
+  });
+  expressionSchemas.add(schema);
+  return schema as unknown as z.ZodType<Expression, string>;
+}
+
+/** Whether a zod schema (or the inner schema of an optional/default wrapper) is an {@linkcode expression}. */
+export function isExpressionSchema(schema: unknown): boolean {
+  let s = schema as { _zod?: { def?: { innerType?: unknown } } } | undefined;
+  for (let i = 0; s && i < 8; i++) {
+    if (expressionSchemas.has(s)) return true;
+    s = s._zod?.def?.innerType as typeof s;
+  }
+  return false;
+}
+
+const untemplatedSchemas = new WeakSet<object>();
+
+/**
+ * Marks a config field whose strings are left as written: `{{ }}` inside it
+ * is not evaluated by the engine (e.g. an inline sub-workflow, evaluated when
+ * it runs).
+ *
+ * @example
+ * ```ts
+ * import { z } from "zod";
+ * import { untemplated } from "./expressions.ts";
+ * const config = z.object({ workflow: untemplated(z.record(z.string(), z.unknown())) });
+ * ```
+ */
+export function untemplated<T extends z.ZodType>(schema: T): T {
+  untemplatedSchemas.add(schema);
+  return schema;
+}
+
+/** Whether a schema (through optional/default wrappers) is {@linkcode untemplated} or an {@linkcode expression}. */
+export function skipsTemplates(schema: unknown): boolean {
+  if (isExpressionSchema(schema)) return true;
+  let s = schema as { _zod?: { def?: { innerType?: unknown } } } | undefined;
+  for (let i = 0; s && i < 8; i++) {
+    if (untemplatedSchemas.has(s)) return true;
+    s = s._zod?.def?.innerType as typeof s;
+  }
+  return false;
+}
+
+/** The schema of `key` inside `schema` (object shape, array element, record value), through wrappers. */
+export function childSchema(schema: unknown, key: string | number): unknown {
+  let s = schema as { _zod?: { def?: Record<string, unknown> } } | undefined;
+  for (let i = 0; s && i < 8; i++) {
+    const def = s._zod?.def;
+    if (!def) return undefined;
+    if (def.type === "object") return (def.shape as Record<string, unknown>)[key];
+    if (def.type === "array") return def.element;
+    if (def.type === "record") return def.valueType;
+    s = def.innerType as typeof s;
+  }
+  return undefined;
+}

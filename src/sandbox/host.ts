@@ -1,0 +1,257 @@
+/**
+ * Loads custom node modules into permission-restricted Deno Workers and
+ * exposes their nodes as ordinary node definitions. A denied operation fails
+ * the node with Deno's message; a hung node is cut off by its timeout and its
+ * Worker is restarted.
+ *
+ * @module
+ */
+import { existsSync } from "node:fs";
+import { dirname, join } from "node:path";
+import { fileURLToPath, pathToFileURL } from "node:url";
+import { z } from "zod";
+import { NodeError } from "../errors.ts";
+import type { AnyNodeDefinition, InputMode, NodeContext, PortSpec } from "../node.ts";
+
+/** Permissions granted to one custom node module (Deno's permission model). */
+export interface ImportPermissions {
+  /** Hosts (`host` or `host:port`) it may connect to, or true for any. */
+  net?: string[] | boolean;
+  /** Paths it may read, or true for any. */
+  read?: string[] | boolean;
+  /** Paths it may write, or true for any. */
+  write?: string[] | boolean;
+  /** Environment variables it may read, or true for any. */
+  env?: string[] | boolean;
+}
+
+/** A module to load. */
+export interface ModuleSpec {
+  /** Absolute path of the module file. */
+  path: string;
+  /** The path as written, for messages. */
+  label: string;
+  /** What it may do. */
+  permissions: ImportPermissions;
+}
+
+interface NodeMeta {
+  type: string;
+  description: string;
+  inputs: Record<string, PortSpec>;
+  outputs: Record<string, PortSpec>;
+  dynamicInputs?: PortSpec;
+  inputMode?: InputMode;
+  config: Record<string, unknown> | null;
+}
+
+interface Pending {
+  resolve: (outputs: Record<string, unknown>) => void;
+  reject: (err: unknown) => void;
+  ctx: NodeContext<Record<string, unknown>, unknown>;
+}
+
+const LOAD_TIMEOUT_MS = 30_000;
+const ABORT_GRACE_MS = 1_000;
+
+/**
+ * One custom node module running in its own Worker.
+ *
+ * @example
+ * ```ts
+ * import { NodeModuleHost } from "./host.ts";
+ * const host = await NodeModuleHost.load({ path: "/abs/nodes/greet.ts", label: "./nodes/greet.ts", permissions: {} });
+ * console.log(host.definitions.map((d) => d.type));
+ * host.close();
+ * ```
+ */
+export class NodeModuleHost {
+  readonly spec: ModuleSpec;
+  /** The module's nodes, runnable in the main thread's executor. */
+  definitions: AnyNodeDefinition[] = [];
+  #worker?: Worker;
+  #ready?: Promise<NodeMeta[]>;
+  #pending = new Map<number, Pending>();
+  #nextId = 1;
+  #closed = false;
+
+  private constructor(spec: ModuleSpec) {
+    this.spec = spec;
+  }
+
+  /** Starts a Worker for the module and reads its node definitions. Rejects with a one-line message. */
+  static async load(spec: ModuleSpec): Promise<NodeModuleHost> {
+    const host = new NodeModuleHost(spec);
+    try {
+      const metas = await host.#start();
+      host.definitions = metas.map((m) => host.#proxy(m));
+      return host;
+    } catch (err) {
+      host.close();
+      throw err;
+    }
+  }
+
+  /** Stops the Worker. */
+  close(): void {
+    this.#closed = true;
+    this.#worker?.terminate();
+    this.#worker = undefined;
+    for (const p of this.#pending.values()) {
+      p.reject(new NodeError("the node module was closed", { code: "CANCELLED" }));
+    }
+    this.#pending.clear();
+  }
+
+  #start(): Promise<NodeMeta[]> {
+    const { read: userRead, net, write, env } = this.spec.permissions;
+    // Loading needs read access to the module, the flow sources it may import
+    // and the npm cache; that access is revoked right after the import.
+    const root = fileURLToPath(new URL("../../", import.meta.url));
+    const loadPaths = [dirname(this.spec.path), root, join(root, "node_modules"), denoDir()]
+      .filter((p): p is string => !!p && existsSync(p));
+    const granted = Array.isArray(userRead) ? userRead : [];
+    const read = userRead === true ? true : [...new Set([...granted, ...loadPaths])];
+    const revoke = userRead === true ? [] : loadPaths.filter((p) => !granted.includes(p));
+    const worker = new Worker(new URL("./worker.ts", import.meta.url).href, {
+      type: "module",
+      name: `flow node module ${this.spec.label}`,
+      deno: {
+        permissions: {
+          net: net ?? false,
+          read,
+          write: write ?? false,
+          env: env ?? false,
+          run: false,
+          ffi: false,
+          sys: false,
+          import: false,
+        },
+      },
+    });
+    this.#worker = worker;
+    const ready = new Promise<NodeMeta[]>((resolve, reject) => {
+      const timer = setTimeout(
+        () => reject(new Error(`loading timed out after ${LOAD_TIMEOUT_MS} ms`)),
+        LOAD_TIMEOUT_MS,
+      );
+      worker.onmessage = (e: MessageEvent) => {
+        const msg = e.data;
+        if (msg.op === "loaded") {
+          clearTimeout(timer);
+          resolve(msg.nodes);
+          worker.onmessage = (ev: MessageEvent) => this.#onMessage(ev.data);
+        } else if (msg.op === "load-error") {
+          clearTimeout(timer);
+          reject(new Error(msg.message));
+        }
+      };
+      worker.onerror = (e: ErrorEvent) => {
+        e.preventDefault();
+        clearTimeout(timer);
+        reject(new Error(`failed to load: ${e.message}`));
+        this.#crashed(`the node module crashed: ${e.message}`);
+      };
+    });
+    worker.postMessage({ op: "load", url: pathToFileURL(this.spec.path).href, revoke });
+    this.#ready = ready;
+    return ready;
+  }
+
+  #onMessage(msg: { op: string; id: number; level?: string; message?: string; outputs?: unknown; error?: unknown }) {
+    const p = this.#pending.get(msg.id);
+    if (!p) return; // a late message from an aborted call
+    if (msg.op === "log") {
+      const level = msg.level as "debug" | "info" | "warn" | "error";
+      p.ctx.log[level]?.(msg.message ?? "");
+    } else if (msg.op === "result") {
+      this.#pending.delete(msg.id);
+      p.resolve(msg.outputs as Record<string, unknown>);
+    } else if (msg.op === "error") {
+      this.#pending.delete(msg.id);
+      const e = msg.error as { message: string; code: string; retryable: boolean };
+      p.reject(new NodeError(e.message, { code: e.code, retryable: e.retryable }));
+    }
+  }
+
+  /** The Worker died: fail what was running and start afresh on the next call. */
+  #crashed(message: string) {
+    this.#worker?.terminate();
+    this.#worker = undefined;
+    this.#ready = undefined;
+    for (const p of this.#pending.values()) p.reject(new NodeError(message, { code: "NODE_CRASHED" }));
+    this.#pending.clear();
+  }
+
+  async #call(type: string, ctx: NodeContext<Record<string, unknown>, unknown>): Promise<Record<string, unknown>> {
+    if (this.#closed) throw new NodeError("the node module was closed", { code: "CANCELLED" });
+    if (!this.#ready) this.#start().catch(() => {});
+    await this.#ready;
+    const worker = this.#worker!;
+    const id = this.#nextId++;
+    return await new Promise((resolve, reject) => {
+      this.#pending.set(id, { resolve, reject, ctx });
+      const onAbort = () => {
+        if (!this.#pending.has(id)) return;
+        this.#pending.delete(id);
+        reject(ctx.signal.reason);
+        worker.postMessage({ op: "abort", id });
+        // A node stuck in synchronous code never answers: restart its Worker.
+        const watchdog = setTimeout(() => {
+          if (this.#worker === worker) this.#crashed(`a node in ${this.spec.label} did not stop when aborted`);
+        }, ABORT_GRACE_MS);
+        const onAck = (e: MessageEvent) => {
+          if (e.data?.op === "aborted" && e.data.id === id) {
+            clearTimeout(watchdog);
+            worker.removeEventListener("message", onAck);
+          }
+        };
+        worker.addEventListener("message", onAck);
+      };
+      if (ctx.signal.aborted) return onAbort();
+      ctx.signal.addEventListener("abort", onAbort, { once: true });
+      worker.postMessage({
+        op: "run",
+        id,
+        type,
+        inputs: ctx.inputs,
+        config: ctx.config,
+        nodeId: ctx.nodeId,
+        attempt: ctx.attempt,
+        executionId: ctx.executionId,
+      });
+    });
+  }
+
+  #proxy(meta: NodeMeta): AnyNodeDefinition {
+    let config: z.ZodType | undefined;
+    if (meta.config) {
+      try {
+        config = z.fromJSONSchema(meta.config as Parameters<typeof z.fromJSONSchema>[0]);
+      } catch {
+        config = z.unknown();
+      }
+    }
+    return {
+      type: meta.type,
+      description: meta.description,
+      inputs: meta.inputs,
+      outputs: meta.outputs,
+      dynamicInputs: meta.dynamicInputs,
+      inputMode: meta.inputMode,
+      config,
+      run: (ctx) => this.#call(meta.type, ctx as NodeContext<Record<string, unknown>, unknown>),
+    };
+  }
+}
+
+function denoDir(): string | undefined {
+  const env = (n: string) => Deno.env.get(n) || undefined;
+  const explicit = env("DENO_DIR");
+  if (explicit) return explicit;
+  const home = env("HOME") ?? env("USERPROFILE");
+  if (Deno.build.os === "darwin" && home) return join(home, "Library", "Caches", "deno");
+  if (Deno.build.os === "windows") return env("LOCALAPPDATA") && join(env("LOCALAPPDATA")!, "deno");
+  const xdg = env("XDG_CACHE_HOME");
+  return xdg ? join(xdg, "deno") : home && join(home, ".cache", "deno");
+}

@@ -1,0 +1,179 @@
+/// <reference no-default-lib="true" />
+/// <reference lib="deno.worker" />
+/**
+ * The Worker that hosts custom node modules. It imports one module with the
+ * read access needed to load it, drops that access, and then runs the
+ * module's nodes with only the permissions the workflow granted.
+ *
+ * Protocol (structured-clone messages):
+ * - in `{ op: "load", url, revoke }` -> out `{ op: "loaded", nodes }` or `{ op: "load-error", message }`
+ * - in `{ op: "run", id, type, inputs, config, nodeId, attempt, executionId }`
+ *   -> out `{ op: "log", id, level, message }`*, then `{ op: "result", id, outputs }` or `{ op: "error", id, error }`
+ * - in `{ op: "abort", id }` -> the call's signal is aborted; out `{ op: "aborted", id }`
+ *
+ * @module
+ */
+import { z } from "zod";
+
+interface Def {
+  type: string;
+  description?: string;
+  inputs?: Record<string, unknown>;
+  outputs?: Record<string, unknown>;
+  dynamicInputs?: unknown;
+  inputMode?: unknown;
+  config?: z.ZodType;
+  run: (ctx: unknown) => unknown;
+}
+
+const defs = new Map<string, Def>();
+const calls = new Map<number, AbortController>();
+const states = new Map<string, Map<string, unknown>>();
+
+const isDef = (v: unknown): v is Def =>
+  v !== null && typeof v === "object" && typeof (v as Def).type === "string" && typeof (v as Def).run === "function";
+
+self.onmessage = async (event: MessageEvent) => {
+  const msg = event.data;
+  if (msg.op === "load") await load(msg.url, msg.revoke);
+  else if (msg.op === "run") await run(msg);
+  else if (msg.op === "abort") {
+    calls.get(msg.id)?.abort(new DOMException("the node was aborted", "AbortError"));
+    self.postMessage({ op: "aborted", id: msg.id });
+  }
+};
+
+async function load(url: string, revoke: string[]) {
+  let mod: Record<string, unknown>;
+  try {
+    mod = await import(url);
+  } catch (err) {
+    self.postMessage({ op: "load-error", message: `failed to load: ${(err as Error).message ?? String(err)}` });
+    return;
+  } finally {
+    for (const path of revoke) Deno.permissions.revokeSync({ name: "read", path });
+  }
+  const found = [...new Set(Object.values(mod).filter(isDef))];
+  if (found.length === 0) {
+    self.postMessage({
+      op: "load-error",
+      message: "exports no node (export default defineNode({ type, description, inputs, outputs, run }))",
+    });
+    return;
+  }
+  const nodes = [];
+  for (const def of found) {
+    defs.set(def.type, def);
+    let config: unknown = null;
+    if (def.config) {
+      try {
+        config = z.toJSONSchema(def.config, { io: "input", unrepresentable: "any" });
+      } catch {
+        config = {}; // not expressible as JSON Schema: checked in here at run time only
+      }
+    }
+    nodes.push({
+      type: def.type,
+      description: typeof def.description === "string" ? def.description : "",
+      inputs: def.inputs ?? {},
+      outputs: def.outputs ?? {},
+      dynamicInputs: def.dynamicInputs,
+      inputMode: typeof def.inputMode === "string" ? def.inputMode : undefined,
+      config,
+    });
+  }
+  self.postMessage({ op: "loaded", nodes });
+}
+
+async function run(msg: {
+  id: number;
+  type: string;
+  inputs: Record<string, unknown>;
+  config: unknown;
+  nodeId: string;
+  attempt: number;
+  executionId: string;
+}) {
+  const { id } = msg;
+  const def = defs.get(msg.type)!;
+  const controller = new AbortController();
+  calls.set(id, controller);
+  const log = (level: string) => (message: unknown) => {
+    if (calls.has(id)) self.postMessage({ op: "log", id, level, message: String(message) });
+  };
+  const stateKey = `${msg.executionId}:${msg.nodeId}`;
+  const unsupported = (what: string) => () => {
+    throw new Error(`${what} is not available to sandboxed custom nodes`);
+  };
+  try {
+    let config = msg.config;
+    if (def.config) {
+      const r = def.config.safeParse(msg.config ?? {});
+      if (!r.success) throw Object.assign(new Error(`invalid config: ${r.error.message}`), { code: "CONFIG" });
+      config = r.data;
+    }
+    const outputs = await def.run({
+      inputs: msg.inputs,
+      config,
+      signal: controller.signal,
+      log: { debug: log("debug"), info: log("info"), warn: log("warn"), error: log("error") },
+      get state() {
+        let s = states.get(stateKey);
+        if (!s) states.set(stateKey, s = new Map());
+        return s;
+      },
+      nodeId: msg.nodeId,
+      attempt: msg.attempt,
+      executionId: msg.executionId,
+      evaluate: unsupported("ctx.evaluate"),
+      prepared: undefined,
+      runWorkflow: unsupported("ctx.runWorkflow"),
+    });
+    const problem = nonJson(outputs, "outputs");
+    if (problem) {
+      self.postMessage({
+        op: "error",
+        id,
+        error: { message: `returned a non-JSON value: ${problem}`, code: "BAD_OUTPUT", retryable: false },
+      });
+    } else self.postMessage({ op: "result", id, outputs: outputs ?? {} });
+  } catch (err) {
+    const e = err as { name?: string; message?: string; code?: unknown; retryable?: unknown };
+    self.postMessage({
+      op: "error",
+      id,
+      error: {
+        name: e?.name ?? "Error",
+        message: e?.message ?? String(err),
+        code: typeof e?.code === "string" ? e.code : e?.name === "NotCapable" ? "PERMISSION_DENIED" : "NODE_ERROR",
+        retryable: e?.retryable !== false && e?.name !== "NotCapable",
+      },
+    });
+  } finally {
+    calls.delete(id);
+  }
+}
+
+/** Describes the first value that is not plain JSON, or returns undefined. */
+function nonJson(value: unknown, path: string, depth = 0): string | undefined {
+  if (depth > 200) return `${path} is nested too deeply (cycle?)`;
+  if (value === null || typeof value === "string" || typeof value === "boolean") return undefined;
+  if (typeof value === "number") return Number.isFinite(value) ? undefined : `${path} is ${value}`;
+  if (value === undefined) return depth === 0 ? undefined : `${path} is undefined`;
+  if (typeof value !== "object") return `${path} is a ${typeof value}`;
+  if (Array.isArray(value)) {
+    for (let i = 0; i < value.length; i++) {
+      const p = nonJson(value[i], `${path}[${i}]`, depth + 1);
+      if (p) return p;
+    }
+    return undefined;
+  }
+  const proto = Object.getPrototypeOf(value);
+  if (proto !== Object.prototype && proto !== null) return `${path} is a ${proto?.constructor?.name ?? "object"}`;
+  for (const [k, v] of Object.entries(value)) {
+    if (v === undefined && depth === 0) continue;
+    const p = nonJson(v, `${path}.${k}`, depth + 1);
+    if (p) return p;
+  }
+  return undefined;
+}
