@@ -16,6 +16,7 @@
  *
  * @module
  */
+import { loadNodeModules } from "./src/imports.ts";
 import { readWorkflowFile } from "./src/load.ts";
 import type { Registry } from "./src/registry.ts";
 import { type CompiledWorkflow, validateWorkflow } from "./src/validate.ts";
@@ -23,6 +24,7 @@ import { type CompiledWorkflow, validateWorkflow } from "./src/validate.ts";
 export { defineNode } from "./src/node.ts";
 export type {
   AnyNodeDefinition,
+  InputMode,
   InputValues,
   LogLevel,
   NodeContext,
@@ -31,6 +33,9 @@ export type {
   OutputValues,
   Ports,
   PortSpec,
+  PrepareTools,
+  SubworkflowResult,
+  WorkflowRef,
 } from "./src/node.ts";
 export { type ErrorInfo, NodeError, type ValidationIssue, WorkflowValidationError } from "./src/errors.ts";
 export { Registry } from "./src/registry.ts";
@@ -39,20 +44,40 @@ export type { EventOf, EventType, FlowEvent, RunStatus } from "./src/events.ts";
 export { type NodeSummary, type RunOptions, type RunResult, runWorkflow } from "./src/executor.ts";
 export { type CompiledWorkflow, resolveInputs, validateWorkflow } from "./src/validate.ts";
 export { parseWorkflowText } from "./src/load.ts";
+export { compileExpression, type Expression, expression, untemplated } from "./src/expressions.ts";
+export { type LoadedModules, loadNodeModules } from "./src/imports.ts";
 export { type Workflow, workflowJsonSchema } from "./src/workflow.ts";
 export { builtinNodes, builtinRegistry } from "./nodes/mod.ts";
 
+/** A loaded workflow: compiled, with the Workers of its custom node modules running. */
+export interface LoadedWorkflow extends CompiledWorkflow {
+  /** Stops the custom node modules' Workers. Call it when done running. */
+  close(): void;
+}
+
 /**
- * Reads, parses and validates a workflow file. Throws a
+ * Reads, parses and validates a workflow file, loading its custom node
+ * modules (`imports`) into sandboxed Workers. Throws a
  * {@linkcode WorkflowValidationError} listing every problem.
  *
  * @example
  * ```ts
- * import { builtinRegistry, loadWorkflow } from "./mod.ts";
- * const compiled = await loadWorkflow("examples/linear.json", builtinRegistry());
- * console.log(compiled.nodes.map((n) => n.id));
+ * import { builtinRegistry, loadWorkflow, runWorkflow } from "./mod.ts";
+ * const workflow = await loadWorkflow("examples/linear.json", builtinRegistry());
+ * try {
+ *   console.log((await runWorkflow(workflow)).status);
+ * } finally {
+ *   workflow.close();
+ * }
  * ```
  */
-export async function loadWorkflow(path: string, registry: Registry): Promise<CompiledWorkflow> {
-  return validateWorkflow(await readWorkflowFile(path), registry, { file: path });
+export async function loadWorkflow(path: string, registry: Registry): Promise<LoadedWorkflow> {
+  const raw = await readWorkflowFile(path);
+  const modules = await loadNodeModules(raw, registry, { file: path });
+  try {
+    return { ...validateWorkflow(raw, modules.registry, { file: path }), close: modules.close };
+  } catch (err) {
+    modules.close();
+    throw err;
+  }
 }

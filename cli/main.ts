@@ -19,7 +19,9 @@ import {
   workflowJsonSchema,
   WorkflowValidationError,
 } from "../mod.ts";
+import { loadNodeModules } from "../src/imports.ts";
 import { readWorkflowFile } from "../src/load.ts";
+import type { ValidationIssue } from "../src/errors.ts";
 import { palette, useColor } from "./color.ts";
 import { CliError, ExitCode } from "./exit_codes.ts";
 import { type CommandSpec, completionScript, SHELLS } from "./completions.ts";
@@ -38,6 +40,7 @@ const FORMATS = ["pretty", "ndjson", "json"] as const;
 /** Runs the CLI with `args`; resolves to the exit code. Never prints a stack trace for user errors. */
 export async function main(args: string[]): Promise<number> {
   let code: number = ExitCode.Success;
+  const cleanups: (() => void)[] = [];
   const program = new Command()
     .name("flow")
     .description("Run workflows of nodes joined by named ports: validated first, parallel, streamed as events.")
@@ -66,11 +69,18 @@ export async function main(args: string[]): Promise<number> {
     .option("-q, --quiet", "print nothing on success; one line on stderr on failure")
     .option("--events <file>", "also append the NDJSON event stream to a file")
     .option("--lock", "refuse to start (exit 75) while another run of this workflow id is alive")
+    .option(
+      "--nodes <dir>",
+      "load every custom node module in a folder (repeatable; no permissions)",
+      collect,
+      [] as string[],
+    )
     .exitOverride()
     .action(async (file, opts) => {
-      const format = opts.format ?? envFormat();
-      const registry = builtinRegistry();
-      const compiled = await load(file, registry);
+      const format = opts.quiet ? "pretty" : opts.format ?? envFormat();
+      const { compiled, close } = await load(file, opts.nodes);
+      cleanups.push(close);
+      checkEnv(compiled);
       const given = {
         ...(opts.inputFile !== undefined ? await readInputFile(opts.inputFile) : {}),
         ...parseInputs(opts.input, opts.inputJson),
@@ -119,12 +129,13 @@ export async function main(args: string[]): Promise<number> {
   program.command("validate")
     .description("check workflow files without running them; all problems are listed")
     .argument("<files...>", "workflow JSON files")
+    .option("--nodes <dir>", "load every custom node module in a folder (repeatable)", collect, [] as string[])
     .exitOverride()
-    .action(async (files) => {
-      const registry = builtinRegistry();
+    .action(async (files, opts) => {
       for (const file of files) {
         try {
-          const wf = await load(file, registry);
+          const { compiled: wf, close } = await load(file, opts.nodes);
+          close();
           stdout.write(`${file}: ok (${wf.nodes.length} nodes, ${wf.workflow.connections.length} connections)\n`);
         } catch (err) {
           if (!(err instanceof WorkflowValidationError)) throw err;
@@ -135,14 +146,23 @@ export async function main(args: string[]): Promise<number> {
     });
 
   program.command("nodes")
-    .description("list the available node types")
+    .description("list the available node types (with a workflow's imports and --nodes folders)")
+    .argument("[file]", "a workflow whose imported node modules are listed too")
     .option("--json", "print as JSON (ports and config JSON Schema)")
+    .option("--nodes <dir>", "also list the node modules in a folder (repeatable)", collect, [] as string[])
     .exitOverride()
-    .action((opts) => {
-      const defs = builtinRegistry().list();
+    .action(async (file, opts) => {
+      let raw: unknown = {};
+      if (file !== undefined) {
+        raw = file === "-" ? parseWorkflowText(await readStdin(), "<stdin>") : await readWorkflowFile(file);
+      }
+      const modules = await loadNodeModules(raw, builtinRegistry(), { file, dirs: opts.nodes });
+      modules.close();
+      const defs = modules.registry.list();
       if (opts.json) {
         const list = defs.map((d) => ({
           type: d.type,
+          source: modules.sources.get(d.type) ?? "built-in",
           description: d.description,
           inputs: d.inputs,
           ...(d.dynamicInputs ? { dynamicInputs: d.dynamicInputs } : {}),
@@ -163,7 +183,15 @@ export async function main(args: string[]): Promise<number> {
         colWidths: [26, 44, 22, 20],
         wordWrap: true,
       });
-      for (const d of defs) table.push([d.type, d.description, ports(d.inputs, d.dynamicInputs), ports(d.outputs)]);
+      for (const d of defs) {
+        const source = modules.sources.get(d.type);
+        table.push([
+          source ? `${d.type}\n(${source})` : d.type,
+          d.description,
+          ports(d.inputs, d.dynamicInputs),
+          ports(d.outputs),
+        ]);
+      }
       stdout.write(table.toString() + "\n");
     });
 
@@ -175,7 +203,8 @@ export async function main(args: string[]): Promise<number> {
     )
     .exitOverride()
     .action(async (file, opts) => {
-      const wf = await load(file, builtinRegistry());
+      const { compiled: wf, close } = await load(file, []);
+      close();
       stdout.write(opts.format === "dot" ? toDot(wf) : toMermaid(wf));
     });
 
@@ -212,6 +241,7 @@ export async function main(args: string[]): Promise<number> {
   } catch (err) {
     code = handleError(err);
   } finally {
+    for (const c of cleanups) c();
     stdout.flush();
   }
   return code;
@@ -232,12 +262,49 @@ function handleError(err: unknown): number {
   throw err;
 }
 
-async function load(file: string, registry: Registry): Promise<CompiledWorkflow> {
-  if (file === "-") {
-    const text = await new Response(Deno.stdin.readable).text();
-    return validateWorkflow(parseWorkflowText(text, "<stdin>"), registry, { file: "<stdin>" });
+/** Reads, imports node modules for, and validates a workflow; all problems in one error. */
+async function load(file: string, dirs: string[]): Promise<{ compiled: CompiledWorkflow; close: () => void }> {
+  const label = file === "-" ? "<stdin>" : file;
+  const raw = file === "-" ? parseWorkflowText(await readStdin(), label) : await readWorkflowFile(file);
+  const issues: ValidationIssue[] = [];
+  let registry: Registry = builtinRegistry();
+  let close = () => {};
+  try {
+    const modules = await loadNodeModules(raw, registry, { file: label, dirs });
+    registry = modules.registry;
+    close = modules.close;
+  } catch (err) {
+    if (!(err instanceof WorkflowValidationError)) throw err;
+    issues.push(...err.issues);
   }
-  return validateWorkflow(await readWorkflowFile(file), registry, { file });
+  try {
+    const compiled = validateWorkflow(raw, registry, { file: label });
+    if (issues.length === 0) return { compiled, close };
+  } catch (err) {
+    if (!(err instanceof WorkflowValidationError)) throw err;
+    issues.push(...err.issues);
+  }
+  close();
+  throw new WorkflowValidationError(issues, label);
+}
+
+async function readStdin(): Promise<string> {
+  return await new Response(Deno.stdin.readable).text();
+}
+
+/** The variables in settings.env and settings.secrets must be set before anything runs. */
+function checkEnv(compiled: CompiledWorkflow) {
+  const { env, secrets } = compiled.settings;
+  const missing = [...new Set([...env, ...secrets])].filter((name) => Deno.env.get(name) === undefined);
+  if (missing.length) {
+    throw new WorkflowValidationError(
+      missing.map((name) => ({
+        path: secrets.includes(name) ? "settings.secrets" : "settings.env",
+        message: `environment variable ${name} is not set`,
+      })),
+      compiled.file,
+    );
+  }
 }
 
 function envFormat(): typeof FORMATS[number] {

@@ -69,8 +69,17 @@ export function prettyReporter(out: Output, c: Palette): Reporter {
   return {
     onEvent(e) {
       let line: string;
+      // Events of sub-workflow runs are shown under their parent node: "each[3] › fetch".
+      const where = e.parentNodeId === undefined
+        ? ""
+        : c.gray(`${e.parentNodeId}${e.iteration === undefined ? "" : `[${e.iteration}]`} › `);
+      const id = (nodeId: string) => where + c.bold(nodeId);
       switch (e.type) {
         case "workflow.started":
+          if (e.parentNodeId !== undefined) {
+            line = `${c.blue("▸")} ${where}${c.gray(`sub-workflow ${e.name ?? e.workflowId}`)}`;
+            break;
+          }
           t0 = Date.parse(e.ts);
           line = `${c.bold("▶ " + (e.name ?? e.workflowId))} ${c.gray(`${e.nodeCount} nodes · ${e.executionId}`)}`;
           break;
@@ -79,7 +88,7 @@ export function prettyReporter(out: Output, c: Palette): Reporter {
           break;
         case "node.started":
           types.set(e.nodeId, e.nodeType);
-          line = `${c.blue("→")} ${c.bold(e.nodeId)} ${c.gray(e.nodeType)}${
+          line = `${c.blue("→")} ${id(e.nodeId)} ${c.gray(e.nodeType)}${
             e.attempt > 1 ? c.yellow(` attempt ${e.attempt}`) : ""
           }`;
           break;
@@ -91,27 +100,31 @@ export function prettyReporter(out: Output, c: Palette): Reporter {
             : e.level === "debug"
             ? c.gray
             : (s: string) => s;
-          line = `  ${c.gray("│")} ${c.cyan(e.nodeId)} ${
+          line = `  ${c.gray("│")} ${where}${c.cyan(e.nodeId)} ${
             color(e.message.replaceAll("\n", `\n${" ".repeat(11)}${c.gray("│")} `))
           }`;
           break;
         }
         case "node.completed":
-          line = `${c.green("✓")} ${c.bold(e.nodeId)} ${c.gray(`${e.durationMs} ms`)}`;
+          line = `${c.green("✓")} ${id(e.nodeId)} ${c.gray(`${e.durationMs} ms`)}`;
           break;
         case "node.retrying":
-          line = `${c.yellow("↻")} ${c.bold(e.nodeId)} retry ${e.attempt} in ${e.delayMs} ms: ${e.error.message}`;
+          line = `${c.yellow("↻")} ${id(e.nodeId)} retry ${e.attempt} in ${e.delayMs} ms: ${e.error.message}`;
           break;
         case "node.failed":
-          line = `${c.red("✗")} ${c.bold(e.nodeId)} ${c.red(e.error.message)} ${
+          line = `${c.red("✗")} ${id(e.nodeId)} ${c.red(e.error.message)} ${
             c.gray(`(${e.error.code}, ${e.durationMs} ms)`)
           }`;
           break;
         case "node.skipped":
-          line = `${c.gray("⊘")} ${c.bold(e.nodeId)} ${c.gray("skipped: " + e.reason)}`;
+          line = `${c.gray("⊘")} ${id(e.nodeId)} ${c.gray("skipped: " + e.reason)}`;
           break;
         case "workflow.completed":
-          return;
+          if (e.parentNodeId === undefined) return;
+          line = `${e.status === "success" ? c.green("▪") : c.red("▪")} ${where}${
+            c.gray(`sub-workflow ${e.status} in ${e.durationMs} ms`)
+          }`;
+          break;
       }
       out.write(`${stamp(e.ts)} ${line}\n`);
     },

@@ -2,7 +2,9 @@
  * Quick-start demo: starts the local example server, runs an example workflow
  * with the real CLI against it, and exits with the CLI's exit code.
  *
- * Usage: `deno task demo [linear|fanout|retry|continue] [flow run flags...]`
+ * Usage: `deno task demo [example] [flow run flags...]` where example is one of
+ * linear (default), fanout, retry, continue, branch, loop, subworkflow,
+ * custom-node, secrets.
  *
  * @module
  */
@@ -10,6 +12,14 @@ import { fileURLToPath } from "node:url";
 import { startDemoServer } from "./server.ts";
 
 const EXAMPLES: Record<string, (base: string) => string[]> = {
+  branch: (b) => ["--input", `url=${b}/status/404`],
+  loop: (b) => [
+    "--input-json",
+    JSON.stringify({ urls: [1, 2, 3, 4, 5, 6, 7, 8].map((i) => i === 5 ? `${b}/status/500` : `${b}/users/${i}`) }),
+  ],
+  subworkflow: (b) => ["--input", `base=${b}`],
+  "custom-node": (b) => ["--input", `url=${b}/zen.json`],
+  secrets: (b) => ["--input", `url=${b}/echo`],
   linear: (b) => ["--input", `url=${b}/zen.json`],
   fanout: (b) => ["--input", `a=${b}/slow?ms=300`, "--input", `b=${b}/users/1`, "--input", `c=${b}/zen.json`],
   retry: (b) => ["--input", `url=${b}/flaky/demo?fail=2`],
@@ -22,7 +32,9 @@ if (!(name in EXAMPLES)) {
   Deno.exit(2);
 }
 const server = startDemoServer();
-const file = fileURLToPath(new URL(`./${name}.json`, import.meta.url));
+const file = fileURLToPath(
+  new URL(name === "custom-node" ? "./custom-node/workflow.json" : `./${name}.json`, import.meta.url),
+);
 const cli = fileURLToPath(new URL("../cli.ts", import.meta.url));
 const status = await new Deno.Command(Deno.execPath(), {
   args: [
@@ -39,6 +51,7 @@ const status = await new Deno.Command(Deno.execPath(), {
     ...flags,
   ],
   stdin: "null",
+  env: { API_TOKEN: Deno.env.get("API_TOKEN") ?? "demo-secret-token" },
   stdout: "inherit",
   stderr: "inherit",
 }).spawn().status;

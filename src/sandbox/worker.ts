@@ -144,7 +144,9 @@ async function run(msg: {
       id,
       error: {
         name: e?.name ?? "Error",
-        message: e?.message ?? String(err),
+        message: e?.name === "NotCapable"
+          ? `${e.message} (grant it in the workflow's imports[].permissions)`
+          : e?.message ?? String(err),
         code: typeof e?.code === "string" ? e.code : e?.name === "NotCapable" ? "PERMISSION_DENIED" : "NODE_ERROR",
         retryable: e?.retryable !== false && e?.name !== "NotCapable",
       },

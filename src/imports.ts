@@ -1,0 +1,115 @@
+/**
+ * Custom node modules: the workflow's `imports` and `--nodes` folders,
+ * each loaded into its own permission-restricted Worker.
+ *
+ * @module
+ */
+import { dirname, extname, join, resolve } from "node:path";
+import { type ValidationIssue, WorkflowValidationError } from "./errors.ts";
+import type { Registry } from "./registry.ts";
+import { type ImportPermissions, type ModuleSpec, NodeModuleHost } from "./sandbox/host.ts";
+import { typeName } from "./values.ts";
+
+/** Custom node modules loaded for one run. */
+export interface LoadedModules {
+  /** The given registry plus every custom node type. */
+  registry: Registry;
+  /** Where each custom type came from (type -> module path as written). */
+  sources: Map<string, string>;
+  /** Stops every module's Worker. */
+  close(): void;
+}
+
+/** Options of {@linkcode loadNodeModules}. */
+export interface LoadModulesOptions {
+  /** The workflow file (its folder is the base of relative import paths). */
+  file?: string;
+  /** Folders whose every .ts/.js module is loaded (without permissions). */
+  dirs?: string[];
+}
+
+const MODULE_EXTENSIONS = new Set([".ts", ".js", ".mts", ".mjs"]);
+
+/**
+ * Loads the modules listed in a workflow's `imports` (and in `dirs`) and
+ * registers their nodes on a copy of `registry`. Throws a
+ * {@linkcode WorkflowValidationError} naming each module that fails to load,
+ * exports no node, or registers a type that already exists.
+ *
+ * @example
+ * ```ts
+ * import { loadNodeModules } from "./imports.ts";
+ * import { Registry } from "./registry.ts";
+ * const mods = await loadNodeModules({ imports: [] }, new Registry(), {});
+ * mods.close();
+ * ```
+ */
+export async function loadNodeModules(
+  raw: unknown,
+  registry: Registry,
+  options: LoadModulesOptions = {},
+): Promise<LoadedModules> {
+  const specs: { spec: ModuleSpec; path: string }[] = [];
+  const issues: ValidationIssue[] = [];
+  const base = options.file && !options.file.startsWith("<") ? dirname(options.file) : ".";
+  const imports = typeName(raw) === "object" ? (raw as { imports?: unknown }).imports : undefined;
+  if (Array.isArray(imports)) {
+    imports.forEach((entry, i) => {
+      const path = typeof entry === "string" ? entry : (entry as { path?: unknown })?.path;
+      if (typeof path !== "string" || path === "") return; // the schema reports it
+      const permissions = typeof entry === "string" ? {} : (entry as { permissions?: ImportPermissions }).permissions;
+      specs.push({
+        spec: { path: resolve(base, path), label: path, permissions: permissions ?? {} },
+        path: `imports[${i}]`,
+      });
+    });
+  }
+  for (const dir of options.dirs ?? []) {
+    let names: string[];
+    try {
+      names = [...Deno.readDirSync(dir)]
+        .filter((e) => e.isFile && MODULE_EXTENSIONS.has(extname(e.name)) && !/_test\.|\.d\.ts$/.test(e.name))
+        .map((e) => e.name)
+        .sort();
+    } catch (err) {
+      issues.push({ path: "--nodes", message: `${dir}: ${(err as Error).message}` });
+      continue;
+    }
+    for (const name of names) {
+      const label = join(dir, name);
+      specs.push({ spec: { path: resolve(label), label, permissions: {} }, path: "--nodes" });
+    }
+  }
+  const result = registry.clone();
+  const sources = new Map<string, string>();
+  const hosts: NodeModuleHost[] = [];
+  const loaded = await Promise.allSettled(specs.map(({ spec }) => NodeModuleHost.load(spec)));
+  loaded.forEach((outcome, k) => {
+    const { spec, path } = specs[k];
+    if (outcome.status === "rejected") {
+      issues.push({ path, message: `${spec.label}: ${(outcome.reason as Error).message ?? outcome.reason}` });
+      return;
+    }
+    hosts.push(outcome.value);
+    for (const def of outcome.value.definitions) {
+      if (result.has(def.type)) {
+        const other = sources.get(def.type);
+        issues.push({
+          path,
+          message: `${spec.label}: node type "${def.type}" is already registered${
+            other ? ` by ${other}` : " (built-in)"
+          }`,
+        });
+        continue;
+      }
+      result.register(def);
+      sources.set(def.type, spec.label);
+    }
+  });
+  const close = () => hosts.forEach((h) => h.close());
+  if (issues.length) {
+    close();
+    throw new WorkflowValidationError(issues, options.file);
+  }
+  return { registry: result, sources, close };
+}
