@@ -7,7 +7,8 @@
 /** Whether to colour output written to stdout. */
 export function useColor(): boolean {
   if (Deno.env.get("NO_COLOR")) return false;
-  if (Deno.env.get("FORCE_COLOR")) return true;
+  const force = Deno.env.get("FORCE_COLOR");
+  if (force !== undefined && force !== "") return force !== "0" && force !== "false";
   return Deno.stdout.isTerminal();
 }
 

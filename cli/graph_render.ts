@@ -11,6 +11,7 @@ const q = (s: string) => JSON.stringify(s);
 export function toMermaid(wf: CompiledWorkflow): string {
   const lines = ["flowchart LR"];
   const inputs = new Set<string>();
+  const inputLines: string[] = [];
   for (const node of wf.nodes) lines.push(`  ${node.id}["${node.id}<br/><small>${node.type}</small>"]`);
   for (const node of wf.nodes) {
     for (const slot of node.slots) {
@@ -21,12 +22,13 @@ export function toMermaid(wf: CompiledWorkflow): string {
         const id = `input_${src.name}`;
         if (!inputs.has(id)) {
           inputs.add(id);
-          lines.splice(1, 0, `  ${id}(["$inputs.${src.name}"])`);
+          inputLines.push(`  ${id}(["$inputs.${src.name}"])`);
         }
         lines.push(`  ${id} -- "${slot.port}" --> ${node.id}`);
       }
     }
   }
+  lines.splice(1, 0, ...inputLines);
   return lines.join("\n") + "\n";
 }
 

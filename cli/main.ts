@@ -320,8 +320,8 @@ function collect(value: string, previous: string[]): string[] {
 
 function positiveInt(value: string): number {
   const n = Number(value);
-  if (!Number.isInteger(n) || n < 1) {
-    throw new CliError(`--concurrency: expected a positive integer; got ${JSON.stringify(value)}`);
+  if (!Number.isInteger(n) || n < 1 || n > 10000) {
+    throw new CliError(`--concurrency: expected an integer from 1 to 10000; got ${JSON.stringify(value)}`);
   }
   return n;
 }

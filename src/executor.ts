@@ -272,6 +272,55 @@ function runOnce(
   let resolve!: (a: Attempt) => void;
   const promise = new Promise<Attempt>((r) => resolve = r);
 
+  /** What a node's run function gets; methods live on the prototype, so an attempt allocates little. */
+  class Context implements NodeContext<Record<string, unknown>, unknown> {
+    config: unknown;
+    readonly nodeId: string;
+    readonly executionId = env.executionId;
+    readonly prepared: unknown;
+    constructor(
+      readonly index: number,
+      readonly inputs: Record<string, unknown>,
+      readonly signal: AbortSignal,
+      readonly log: Logger,
+      readonly attempt: number,
+    ) {
+      const node = nodes[index];
+      this.config = node.config;
+      this.nodeId = node.id;
+      this.prepared = node.prepared;
+    }
+    get state(): Map<string, unknown> {
+      let s = nodeState.get(this.index);
+      if (!s) nodeState.set(this.index, s = new Map());
+      return s;
+    }
+    /** The node's connected inputs (not config constants), by port: `$node` in expressions. */
+    connected(): Record<string, unknown> {
+      const out: Record<string, unknown> = {};
+      const node = nodes[this.index];
+      const v = values[this.index];
+      for (let s = 0; s < node.slots.length; s++) {
+        if (node.slots[s].source.kind !== "const" && v[s] !== undefined) out[node.slots[s].port] = v[s];
+      }
+      return out;
+    }
+    bindings(): Record<string, unknown> {
+      return { ...expressionScope, node: this.connected() };
+    }
+    // Getters returning bound functions: nodes may destructure them, and only those that do pay for them.
+    get evaluate(): (expression: Expression, extra?: Record<string, unknown>) => Promise<unknown> {
+      return (expression, extra) => {
+        const bindings = this.bindings();
+        return expression.evaluate(bindings.node, extra ? { ...bindings, ...extra } : bindings);
+      };
+    }
+    get runWorkflow(): NodeContext<unknown, unknown>["runWorkflow"] {
+      return (ref: WorkflowRef, subInputs: Record<string, unknown>, opts?: { iteration?: number }) =>
+        runChild(this.nodeId, ref, subInputs, opts?.iteration, this.signal);
+    }
+  }
+
   // Stop: aborts in-flight nodes of this pass when a node fails under "stop"
   // or the run itself is aborted.
   const stopAbort = new AbortController();
@@ -362,14 +411,9 @@ function runOnce(
     const t0 = performance.now();
 
     const ins: Record<string, unknown> = {};
-    const connected: Record<string, unknown> = {};
     const v = values[i];
     for (let s = 0; s < node.slots.length; s++) {
-      const value = v[s];
-      if (value === undefined) continue;
-      const slot = node.slots[s];
-      if (slot.source.kind !== "const") connected[slot.port] = value;
-      ins[slot.port] = value;
+      if (v[s] !== undefined) ins[node.slots[s].port] = v[s];
     }
 
     // A per-node timeout gets its own signal; otherwise the pass signal is shared.
@@ -390,30 +434,12 @@ function runOnce(
     }
 
     const log = new Logger(node.id, emit);
-    const bindings = { ...expressionScope, node: connected };
-    const ctx: NodeContext<Record<string, unknown>, unknown> = {
-      inputs: ins,
-      config: node.config,
-      signal: nodeSignal,
-      log,
-      get state() {
-        let s = nodeState.get(i);
-        if (!s) nodeState.set(i, s = new Map());
-        return s;
-      },
-      nodeId: node.id,
-      attempt,
-      executionId: env.executionId,
-      evaluate: (expression: Expression, extra?: Record<string, unknown>) =>
-        expression.evaluate(connected, extra ? { ...bindings, ...extra } : bindings),
-      prepared: node.prepared,
-      runWorkflow: (ref, subInputs, opts) => runChild(node.id, ref, subInputs, opts?.iteration, nodeSignal),
-    };
+    const ctx = new Context(i, ins, nodeSignal, log, attempt);
 
     let result: unknown;
     try {
       if (nodeSignal.aborted) throw nodeSignal.reason;
-      result = node.templates.length ? applyTemplates(i, ctx, bindings) : runChecked(i, ctx);
+      result = node.templates.length ? applyTemplates(i, ctx, ctx.bindings()) : runChecked(i, ctx);
     } catch (err) {
       cleanup?.();
       log.open = false;
@@ -480,7 +506,7 @@ function runOnce(
   /** Evaluates the node's {{ }} templates, re-checks its config, then runs it. */
   async function applyTemplates(
     i: number,
-    ctx: NodeContext<Record<string, unknown>, unknown>,
+    ctx: Context,
     bindings: Record<string, unknown>,
   ): Promise<unknown> {
     const node = nodes[i];

@@ -150,10 +150,22 @@ export function validateWorkflow(
   const wf = (parsed.success ? parsed.data : lenient(raw)) as Workflow;
   const nodes = Array.isArray(wf.nodes) ? wf.nodes : [];
   const connections = Array.isArray(wf.connections) ? wf.connections : [];
-  const fileId = options.file?.replace(/^.*[\\/]/, "").replace(/\.json$/i, "").replace(/[^A-Za-z0-9_-]/g, "_");
+  const fileId = options.file?.startsWith("<")
+    ? undefined
+    : options.file?.replace(/^.*[\\/]/, "").replace(/\.json$/i, "").replace(/[^A-Za-z0-9_-]/g, "_");
   const wfId = typeof wf.id === "string"
     ? wf.id
     : options.defaultId ?? (fileId && /^[A-Za-z_]/.test(fileId) ? fileId : "workflow");
+
+  // Input defaults must fit their declared type.
+  if (isObject(wf.inputs)) {
+    for (const [name, decl] of Object.entries(wf.inputs)) {
+      if (!isObject(decl) || decl.default === undefined || typeof decl.type !== "string") continue;
+      if (!fitsPortType(decl.type as PortSpec["type"], decl.default)) {
+        issues.push({ path: `inputs.${name}.default`, message: `expected ${decl.type}; got ${preview(decl.default)}` });
+      }
+    }
+  }
 
   // Node ids and types.
   const byId = new Map<string, number>();

@@ -129,7 +129,7 @@ Deno.test("exit codes of the real CLI", async (t) => {
       [["--input", "m=1", "--input", "n=1"], /inputs\.m: unknown input; declared: n/],
       [["--input-json", "{bad"], /--input-json: invalid JSON/],
       [["--input-json", "[1]"], /--input-json: expected a JSON object/],
-      [["--concurrency", "0"], /--concurrency: expected a positive integer; got "0"/],
+      [["--concurrency", "0"], /--concurrency: expected an integer from 1 to 10000; got "0"/],
     ];
     for (const [args, message] of cases) {
       const r = await runCli(["run", wf, ...args]);

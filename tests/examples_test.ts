@@ -5,10 +5,11 @@ import { parseNdjson, ROOT, runCli } from "./helpers.ts";
 
 type Completed = Extract<FlowEvent, { type: "workflow.completed" }>;
 
-async function runExample(name: string, inputs: Record<string, string>) {
-  const args = ["run", `${ROOT}examples/${name}.json`, "--format", "ndjson"];
+async function runExample(name: string, inputs: Record<string, string>, extra: string[] = [], env = {}) {
+  const file = name.endsWith(".json") ? `${ROOT}examples/${name}` : `${ROOT}examples/${name}.json`;
+  const args = ["run", file, "--format", "ndjson", ...extra];
   for (const [k, v] of Object.entries(inputs)) args.push("--input", `${k}=${v}`);
-  const r = await runCli(args);
+  const r = await runCli(args, { env });
   const events = parseNdjson(r.stdout);
   return { ...r, events, completed: events.at(-1) as Completed };
 }
@@ -55,6 +56,75 @@ Deno.test("examples run against a local server", async (t) => {
       assert.deepEqual(skipped, ["parse_bad", "log_bad"]);
       const failed = r.events.find((e) => e.type === "node.failed");
       assert.equal(failed?.type === "node.failed" && failed.error.code, "HTTP_STATUS");
+    });
+    await t.step("branch: the switch routes on the HTTP status; other branches are skipped", async () => {
+      for (
+        const [path, verdict] of [
+          ["/users/1", "up (200)"],
+          ["/status/404", `missing: ${server.url}/status/404`],
+          ["/status/503", "down (503)"],
+        ]
+      ) {
+        const r = await runExample("branch", { url: `${server.url}${path}` });
+        assert.equal(r.code, 0, r.stderr);
+        assert.deepEqual(r.completed.outputs, { verdict });
+        assert.equal(r.events.filter((e) => e.type === "node.skipped").length, 2, "the two other branches skip");
+      }
+    });
+    await t.step("loop: eight URLs, four at a time, results in item order, a failed item kept", async () => {
+      const urls = Array.from(
+        { length: 8 },
+        (_, i) => i === 4 ? `${server.url}/status/500` : `${server.url}/slow?ms=${(8 - i) * 20}`,
+      );
+      const r = await runExample("loop", {}, ["--input-json", JSON.stringify({ urls })]);
+      assert.equal(r.code, 0, r.stderr);
+      const results = r.completed.outputs.results as { index?: number; error?: { code: string } }[];
+      assert.equal(results.length, 8);
+      results.forEach((item, i) => {
+        if (i === 4) assert.equal(item.error?.code, "HTTP_STATUS");
+        else assert.equal(item.index, i);
+      });
+      // Measured concurrency: iterations in flight at once, from the event stream.
+      let inFlight = 0, max = 0;
+      const finished: number[] = [];
+      for (const e of r.events) {
+        if (e.parentNodeId !== "each") continue;
+        if (e.type === "workflow.started") max = Math.max(max, ++inFlight);
+        if (e.type === "workflow.completed") {
+          inFlight--;
+          finished.push(e.iteration!);
+        }
+      }
+      assert.equal(max, 4);
+      assert.notDeepEqual(finished, [...finished].sort((a, b) => a - b), "items finished out of order");
+    });
+    await t.step("subworkflow: a workflow file called twice", async () => {
+      const r = await runExample("subworkflow", { base: server.url });
+      assert.equal(r.code, 0, r.stderr);
+      assert.deepEqual(r.completed.outputs, { greeting: "Hello user 1 and user 2" });
+      const children = r.events.filter((e) => e.type === "workflow.started" && e.parentNodeId);
+      assert.deepEqual(children.map((e) => e.parentNodeId).sort(), ["first", "second"]);
+    });
+    await t.step("custom-node: sandboxed nodes, net allowed for 127.0.0.1 only", async () => {
+      const ok = await runExample("custom-node/workflow.json", { url: `${server.url}/zen.json` });
+      assert.equal(ok.code, 0, ok.stderr);
+      assert.deepEqual(ok.completed.outputs, { words: 3, top: ["beats", "practicality"] });
+      const port = new URL(server.url).port;
+      const denied = await runExample("custom-node/workflow.json", { url: `http://localhost:${port}/zen.json` });
+      assert.equal(denied.code, 1);
+      const failed = denied.events.find((e) => e.type === "node.failed");
+      assert.equal(failed?.type === "node.failed" && failed.error.code, "PERMISSION_DENIED");
+      assert.match(
+        failed?.type === "node.failed" ? failed.error.message : "",
+        new RegExp(`^Requires net access to "localhost:${port}"`),
+      );
+    });
+    await t.step("secrets: the token is sent but never shown", async () => {
+      const r = await runExample("secrets", { url: `${server.url}/echo` }, [], { API_TOKEN: "s3cr3t-token-value" });
+      assert.equal(r.code, 0, r.stderr);
+      assert.ok(!r.stdout.includes("s3cr3t-token-value"));
+      const echo = r.completed.outputs.echo as { headers: Record<string, string> };
+      assert.equal(echo.headers.authorization, "Bearer ***");
     });
   } finally {
     await server.close();
