@@ -1,7 +1,8 @@
 import assert from "node:assert/strict";
 import { startDemoServer } from "../examples/server.ts";
 import type { FlowEvent } from "../mod.ts";
-import { cliCommand, parseNdjson, ROOT, runCli, writeWorkflow } from "./helpers.ts";
+import { builtinNodes } from "../nodes/mod.ts";
+import { parseNdjson, readUntil, ROOT, runCli, spawnCli, writeWorkflow } from "./helpers.ts";
 
 const noStack = (text: string) => assert.doesNotMatch(text, /^\s+at |Stack backtrace|Uncaught/m, text);
 
@@ -164,19 +165,9 @@ Deno.test("SIGINT cancels the run: in-flight nodes fail CANCELLED, exit 130", as
     nodes: [{ id: "wait", type: "time.delay", config: { ms: 30000 } }, { id: "after", type: "debug.log" }],
     connections: [{ from: "wait.value", to: "after.message" }],
   });
-  const { cmd, args } = cliCommand();
-  const child = new Deno.Command(cmd, {
-    args: [...args, "run", wf, "--format", "ndjson"],
-    stdout: "piped",
-    stderr: "piped",
-  }).spawn();
+  const child = spawnCli(["run", wf, "--format", "ndjson"]);
   const reader = child.stdout.pipeThrough(new TextDecoderStream()).getReader();
-  let text = "";
-  while (!text.includes('"node.started"')) {
-    const { value, done } = await reader.read();
-    if (done) break;
-    text += value;
-  }
+  let text = await readUntil(reader, '"node.started"');
   child.kill("SIGINT");
   for (;;) {
     const { value, done } = await reader.read();
@@ -203,12 +194,7 @@ Deno.test("a closed pipe ends quietly (flow run ... | head -1)", async () => {
     ),
     connections: [],
   });
-  const { cmd, args } = cliCommand();
-  const child = new Deno.Command(cmd, {
-    args: [...args, "run", wf, "--format", "ndjson"],
-    stdout: "piped",
-    stderr: "piped",
-  }).spawn();
+  const child = spawnCli(["run", wf, "--format", "ndjson"]);
   const reader = child.stdout.getReader();
   const first = await reader.read();
   assert.ok(first.value && first.value.length > 0);
@@ -309,22 +295,7 @@ Deno.test("flow validate checks every file and lists every problem", async () =>
 Deno.test("flow nodes lists every built-in type as a table or JSON", async () => {
   const table = await runCli(["nodes"]);
   assert.equal(table.code, 0);
-  const types = [
-    "control.if",
-    "control.loop",
-    "control.switch",
-    "debug.inspect",
-    "debug.log",
-    "flow.merge",
-    "flow.subworkflow",
-    "http.request",
-    "time.delay",
-    "transform.json_parse",
-    "transform.json_stringify",
-    "transform.map",
-    "transform.pick",
-    "transform.set",
-  ];
+  const types = builtinNodes.map((d) => d.type);
   for (const type of types) assert.match(table.stdout, new RegExp(type.replace(".", "\\.")));
   const json = JSON.parse((await runCli(["nodes", "--json"])).stdout);
   assert.deepEqual(json.map((d: { type: string }) => d.type).sort(), [...types].sort());

@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { cliCommand, parseNdjson, ROOT, runCli, writeWorkflow } from "./helpers.ts";
+import { parseNdjson, readUntil, ROOT, runCli, spawnCli, writeWorkflow } from "./helpers.ts";
 
 const slowWorkflow = (id: string) => ({
   id,
@@ -14,20 +14,9 @@ async function tempStateDir() {
 Deno.test("--lock: a second run while the first is alive exits 75 with one line", async () => {
   const state = await tempStateDir();
   const wf = await writeWorkflow(slowWorkflow("nightly"));
-  const { cmd, args } = cliCommand();
-  const first = new Deno.Command(cmd, {
-    args: [...args, "run", wf, "--lock", "--format", "ndjson"],
-    env: { FLOW_STATE_DIR: state },
-    stdout: "piped",
-    stderr: "piped",
-  }).spawn();
+  const first = spawnCli(["run", wf, "--lock", "--format", "ndjson"], { FLOW_STATE_DIR: state });
   const reader = first.stdout.pipeThrough(new TextDecoderStream()).getReader();
-  let seen = "";
-  while (!seen.includes('"node.started"')) {
-    const { value, done } = await reader.read();
-    if (done) break;
-    seen += value;
-  }
+  await readUntil(reader, '"node.started"');
   const lockFile = `${state}/locks/nightly.lock`;
   const held = JSON.parse(await Deno.readTextFile(lockFile));
   assert.equal(held.pid, first.pid);

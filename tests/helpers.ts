@@ -64,6 +64,29 @@ export async function runCli(args: string[], options: RunCliOptions = {}): Promi
   return { code: out.code, stdout: dec.decode(out.stdout), stderr: dec.decode(out.stderr) };
 }
 
+/** Starts the real CLI with stdout and stderr piped, for tests that talk to a live process. */
+export function spawnCli(args: string[], env: Record<string, string> = {}): Deno.ChildProcess {
+  const { cmd, args: pre } = cliCommand();
+  return new Deno.Command(cmd, {
+    args: [...pre, ...args],
+    env: { NO_COLOR: "1", ...env },
+    stdin: "null",
+    stdout: "piped",
+    stderr: "piped",
+  }).spawn();
+}
+
+/** Reads a text stream until `marker` appears; returns what was read (all of it if the stream ends first). */
+export async function readUntil(reader: ReadableStreamDefaultReader<string>, marker: string): Promise<string> {
+  let text = "";
+  while (!text.includes(marker)) {
+    const { value, done } = await reader.read();
+    if (done) break;
+    text += value;
+  }
+  return text;
+}
+
 /** Writes a workflow object (or raw text) to a new temporary file and returns its path. */
 export async function writeWorkflow(workflow: unknown, name = "wf.json"): Promise<string> {
   const dir = await Deno.makeTempDir({ prefix: "flow-test-" });
