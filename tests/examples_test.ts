@@ -105,19 +105,26 @@ Deno.test("examples run against a local server", async (t) => {
       const children = r.events.filter((e) => e.type === "workflow.started" && e.parentNodeId);
       assert.deepEqual(children.map((e) => e.parentNodeId).sort(), ["first", "second"]);
     });
-    await t.step("custom-node: sandboxed nodes, net allowed for 127.0.0.1 only", async () => {
-      const ok = await runExample("custom-node/workflow.json", { url: `${server.url}/zen.json` });
-      assert.equal(ok.code, 0, ok.stderr);
-      assert.deepEqual(ok.completed.outputs, { words: 3, top: ["beats", "practicality"] });
-      const port = new URL(server.url).port;
-      const denied = await runExample("custom-node/workflow.json", { url: `http://localhost:${port}/zen.json` });
-      assert.equal(denied.code, 1);
-      const failed = denied.events.find((e) => e.type === "node.failed");
-      assert.equal(failed?.type === "node.failed" && failed.error.code, "PERMISSION_DENIED");
-      assert.match(
-        failed?.type === "node.failed" ? failed.error.message : "",
-        new RegExp(`^Requires net access to "localhost:${port}"`),
-      );
+    await t.step({
+      name: "custom-node: sandboxed nodes, net allowed for 127.0.0.1 only",
+      // The example's nodes import flow's own sources, resolved through this repository's deno.json,
+      // which a bundle or binary elsewhere does not see; .ci/run checks the bundle's sandbox with a
+      // self-contained node instead.
+      ignore: Deno.env.get("FLOW_CLI") !== undefined,
+      fn: async () => {
+        const ok = await runExample("custom-node/workflow.json", { url: `${server.url}/zen.json` });
+        assert.equal(ok.code, 0, ok.stderr);
+        assert.deepEqual(ok.completed.outputs, { words: 3, top: ["beats", "practicality"] });
+        const port = new URL(server.url).port;
+        const denied = await runExample("custom-node/workflow.json", { url: `http://localhost:${port}/zen.json` });
+        assert.equal(denied.code, 1);
+        const failed = denied.events.find((e) => e.type === "node.failed");
+        assert.equal(failed?.type === "node.failed" && failed.error.code, "PERMISSION_DENIED");
+        assert.match(
+          failed?.type === "node.failed" ? failed.error.message : "",
+          new RegExp(`^Requires net access to "localhost:${port}"`),
+        );
+      },
     });
     await t.step("secrets: the token is sent but never shown", async () => {
       const r = await runExample("secrets", { url: `${server.url}/echo` }, [], { API_TOKEN: "s3cr3t-token-value" });

@@ -30,7 +30,9 @@ export interface CliResult {
 export function cliCommand(): { cmd: string; args: string[] } {
   const entry = Deno.env.get("FLOW_CLI");
   if (entry && !/\.(js|ts|mjs)$/.test(entry)) return { cmd: entry, args: [] };
-  return { cmd: Deno.execPath(), args: ["run", "--quiet", "-A", entry ?? `${ROOT}cli.ts`] };
+  // A bundle has no deno.json beside it: give it the unstable flag deno.json sets.
+  const unstable = entry ? ["--unstable-worker-options"] : [];
+  return { cmd: Deno.execPath(), args: ["run", "--quiet", "-A", ...unstable, entry ?? `${ROOT}cli.ts`] };
 }
 
 /** Options of {@linkcode runCli}. */

@@ -1,0 +1,123 @@
+/**
+ * Builds the single-file bundle `dist/flow.js` from `cli.ts` with `deno bundle`
+ * (npm packages inlined), runnable with Deno and nothing next to it.
+ *
+ * Two things `deno bundle` alone does not carry over:
+ * - The sandbox Worker for custom nodes (`src/sandbox/worker.ts`) is started
+ *   with `new Worker(new URL("./worker.ts", import.meta.url))`, which a bundler
+ *   does not follow: in a bundle that URL points next to `flow.js`, where there
+ *   is no such file. This script bundles the Worker on its own and embeds it in
+ *   `flow.js`, started from a `blob:` URL instead.
+ * - The unstable features that `deno.json` enables ("unstable") apply only
+ *   where that `deno.json` is found: they are added to the bundle's shebang
+ *   line as `--unstable-*` flags. (Run it with `deno run`, and those flags
+ *   must be given by hand.)
+ *
+ * Usage: `deno task bundle [OUTPUT]` (default `dist/flow.js`). Exits non-zero
+ * with a one-line message on failure.
+ *
+ * @module
+ */
+
+import { pathToFileURL } from "node:url";
+
+const ROOT = new URL("../", import.meta.url);
+const toFileUrl = (path: string) => pathToFileURL(path).href;
+const WORKER = "src/sandbox/worker.ts";
+/** How `src/sandbox/host.ts` names the Worker script. */
+export const WORKER_REFERENCE = 'new URL("./worker.ts", import.meta.url).href';
+
+function fail(message: string): never {
+  console.error(`bundle: ${message}`);
+  Deno.exit(1);
+}
+
+async function exists(path: URL): Promise<boolean> {
+  try {
+    await Deno.stat(path);
+    return true;
+  } catch (err) {
+    if (err instanceof Deno.errors.NotFound) return false;
+    throw err;
+  }
+}
+
+async function denoBundle(entry: string, output: string, minify: boolean): Promise<void> {
+  const args = ["bundle", "--quiet", "--platform", "deno", "--packages", "bundle", "--output", output, entry];
+  if (minify) args.splice(1, 0, "--minify");
+  const { code, stderr } = await new Deno.Command(Deno.execPath(), { args, cwd: ROOT, stdin: "null", stdout: "null" })
+    .output();
+  if (code !== 0) {
+    // deno-lint-ignore no-control-regex
+    const text = new TextDecoder().decode(stderr).replace(/\x1b\[[0-9;]*m/g, "");
+    const line = text.split("\n").find((l) => l.startsWith("error:")) ?? text.trim().split("\n")[0] ?? "";
+    fail(`deno bundle ${entry} failed: ${line.replace(/^error:\s*/, "")}`);
+  }
+}
+
+/** Puts the `--unstable-*` flags into a `#!/usr/bin/env -S deno run ...` first line. */
+export function withUnstableFlags(code: string, unstable: string[]): string {
+  const flags = unstable.map((u) => `--unstable-${u}`);
+  const nl = code.indexOf("\n");
+  const first = nl < 0 ? code : code.slice(0, nl);
+  if (!first.startsWith("#!") || !/\bdeno run\b/.test(first)) return code;
+  const missing = flags.filter((f) => !first.split(/\s+/).includes(f));
+  if (missing.length === 0) return code;
+  return `${first.replace(/\bdeno run\b/, `deno run ${missing.join(" ")}`)}${nl < 0 ? "" : code.slice(nl)}`;
+}
+
+/** Replaces the Worker's file URL with a `blob:` URL of the embedded Worker bundle. */
+export function embedWorker(code: string, worker: string): string {
+  const parts = code.split(WORKER_REFERENCE);
+  if (parts.length !== 2) {
+    throw new Error(
+      `expected ${WORKER_REFERENCE} once in the bundle, found it ${parts.length - 1} times: ` +
+        "update scripts/bundle.ts to how src/sandbox/host.ts starts its Worker",
+    );
+  }
+  return `${parts.join("__flowSandboxWorkerUrl()")}
+// The sandbox Worker (${WORKER}), bundled by scripts/bundle.ts.
+var __flowSandboxWorker;
+function __flowSandboxWorkerUrl() {
+  __flowSandboxWorker ??= URL.createObjectURL(new Blob([${JSON.stringify(worker)}], { type: "text/javascript" }));
+  return __flowSandboxWorker;
+}
+`;
+}
+
+if (import.meta.main) {
+  const output = Deno.args[0] ?? "dist/flow.js";
+  // A given path is relative to where `deno task` was started; the default is the repository's dist/.
+  const outUrl = Deno.args[0]
+    ? new URL(output, `${toFileUrl(Deno.env.get("INIT_CWD") ?? Deno.cwd())}/`)
+    : new URL(output, ROOT);
+  const tmp = await Deno.makeTempDir({ prefix: "flow-bundle-" });
+  try {
+    await denoBundle("cli.ts", `${tmp}/flow.js`, false);
+    let code = await Deno.readTextFile(`${tmp}/flow.js`);
+
+    const referenced = code.includes(WORKER_REFERENCE);
+    if (referenced) {
+      if (!(await exists(new URL(WORKER, ROOT)))) fail(`the bundle starts ${WORKER}, which does not exist`);
+      await denoBundle(WORKER, `${tmp}/worker.js`, true);
+      try {
+        code = embedWorker(code, await Deno.readTextFile(`${tmp}/worker.js`));
+      } catch (err) {
+        fail((err as Error).message);
+      }
+    } else if (/["']\.\/worker\.ts["']/.test(code)) {
+      fail(`the bundle names ./worker.ts in a way scripts/bundle.ts does not know (expected ${WORKER_REFERENCE})`);
+    }
+
+    const config = JSON.parse(await Deno.readTextFile(new URL("deno.json", ROOT)));
+    code = withUnstableFlags(code, Array.isArray(config.unstable) ? config.unstable : []);
+
+    await Deno.mkdir(new URL(".", outUrl), { recursive: true });
+    await Deno.writeTextFile(outUrl, code);
+    if (Deno.build.os !== "windows") await Deno.chmod(outUrl, 0o755);
+    const size = (new TextEncoder().encode(code).length / 1024).toFixed(0);
+    console.error(`bundle: wrote ${output} (${size} KiB${referenced ? ", sandbox Worker embedded" : ""})`);
+  } finally {
+    await Deno.remove(tmp, { recursive: true });
+  }
+}
