@@ -53,9 +53,18 @@ export function acquireLock(dir: string, workflowId: string, executionId?: strin
   for (let attempt = 0; attempt < 3; attempt++) {
     try {
       Deno.writeTextFileSync(path, text, { createNew: true });
+      // A heartbeat keeps the file's mtime fresh, for systems where the PID cannot be checked.
+      const heartbeat = setInterval(() => {
+        try {
+          const now = new Date();
+          Deno.utimeSync(path, now, now);
+        } catch { /* removed under us: nothing to refresh */ }
+      }, HEARTBEAT_MS);
+      Deno.unrefTimer(heartbeat);
       return {
         path,
         release() {
+          clearInterval(heartbeat);
           try {
             if (Deno.readTextFileSync(path) === text) Deno.removeSync(path);
           } catch { /* already gone */ }
@@ -72,7 +81,8 @@ export function acquireLock(dir: string, workflowId: string, executionId?: strin
     } catch {
       held = undefined; // unreadable or half-written: treat as stale only if old
     }
-    const state = held ? holderState(held) : staleByAge(path);
+    let state = held ? holderState(held) : staleByAge(path);
+    if (state === "unknown" && held?.hostname === Deno.hostname()) state = staleByAge(path, STALE_AFTER_MS);
     if (state === "alive") {
       throw new CliError(
         `workflow "${workflowId}" is already running (pid ${held?.pid} on ${held?.hostname}, since ${held?.startedAt}); lock: ${path}`,
@@ -110,10 +120,15 @@ function holderState(info: LockInfo): "alive" | "dead" | "unknown" {
   }
 }
 
-function staleByAge(path: string): "dead" | "alive" {
+/** How often a held lock's mtime is refreshed. */
+const HEARTBEAT_MS = 5_000;
+/** A lock whose holder cannot be checked is stale when its heartbeat stopped this long ago. */
+const STALE_AFTER_MS = 30_000;
+
+function staleByAge(path: string, after = 10_000): "dead" | "alive" {
   try {
     const age = Date.now() - (Deno.statSync(path).mtime?.getTime() ?? Date.now());
-    return age > 10_000 ? "dead" : "alive";
+    return age > after ? "dead" : "alive";
   } catch {
     return "dead";
   }

@@ -104,7 +104,10 @@ export async function main(args: string[]): Promise<number> {
       let lock: Lock | undefined;
       if (opts.lock || compiled.settings.lock) lock = acquireLock(stateDir(), compiled.id, executionId);
       const cancel = new AbortController();
-      const stopSignals = onSignals(() => cancel.abort());
+      const stopSignals = onSignals(() => cancel.abort(), () => {
+        events?.flush();
+        lock?.release();
+      });
       try {
         const result = await runWorkflow(compiled, {
           inputs,
@@ -292,19 +295,23 @@ async function readStdin(): Promise<string> {
   return await new Response(Deno.stdin.readable).text();
 }
 
-/** The variables in settings.env and settings.secrets must be set before anything runs. */
+/** The variables in settings.env and settings.secrets (of the workflow and its sub-workflows) must be set. */
 function checkEnv(compiled: CompiledWorkflow) {
-  const { env, secrets } = compiled.settings;
-  const missing = [...new Set([...env, ...secrets])].filter((name) => Deno.env.get(name) === undefined);
-  if (missing.length) {
-    throw new WorkflowValidationError(
-      missing.map((name) => ({
-        path: secrets.includes(name) ? "settings.secrets" : "settings.env",
-        message: `environment variable ${name} is not set`,
-      })),
-      compiled.file,
-    );
-  }
+  const issues: ValidationIssue[] = [];
+  const seen = new Set<CompiledWorkflow>();
+  const visit = (wf: CompiledWorkflow | undefined, where: string) => {
+    if (!wf || seen.has(wf)) return;
+    seen.add(wf);
+    const { env, secrets } = wf.settings;
+    for (const name of new Set([...env, ...secrets])) {
+      if (Deno.env.get(name) !== undefined) continue;
+      const path = secrets.includes(name) ? "settings.secrets" : "settings.env";
+      issues.push({ path: where ? `${where}: ${path}` : path, message: `environment variable ${name} is not set` });
+    }
+    for (const ref of wf.subworkflows) visit(ref.compiled, ref.label);
+  };
+  visit(compiled, "");
+  if (issues.length) throw new WorkflowValidationError(issues, compiled.file);
 }
 
 function envFormat(): typeof FORMATS[number] {
@@ -408,11 +415,12 @@ function commandSpecs(program: Command): CommandSpec[] {
   }));
 }
 
-/** Calls `cancel` on the first SIGINT/SIGTERM; a second one exits at once with 130. */
-function onSignals(cancel: () => void): () => void {
+/** Calls `cancel` on the first SIGINT/SIGTERM; a second one runs `beforeExit` and exits at once with 130. */
+function onSignals(cancel: () => void, beforeExit: () => void): () => void {
   let count = 0;
   const handler = () => {
     if (++count > 1) {
+      beforeExit();
       stdout.flush();
       Deno.exit(ExitCode.Cancelled);
     }

@@ -69,10 +69,8 @@ export function prettyReporter(out: Output, c: Palette): Reporter {
   return {
     onEvent(e) {
       let line: string;
-      // Events of sub-workflow runs are shown under their parent node: "each[3] › fetch".
-      const where = e.parentNodeId === undefined
-        ? ""
-        : c.gray(`${e.parentNodeId}${e.iteration === undefined ? "" : `[${e.iteration}]`} › `);
+      // Events of sub-workflow runs are shown under their parent nodes: "each[3] › fetch".
+      const where = e.runPath === undefined ? "" : c.gray(`${e.runPath.replaceAll("/", " › ")} › `);
       const id = (nodeId: string) => where + c.bold(nodeId);
       switch (e.type) {
         case "workflow.started":

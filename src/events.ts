@@ -21,6 +21,8 @@ export interface EventBase {
   parentNodeId?: string;
   /** Set on events of a `control.loop` iteration: the item's index. */
   iteration?: number;
+  /** Set on events of a sub-workflow run: every parent node from the top, e.g. `each[3]/detail`. */
+  runPath?: string;
 }
 
 /** Final state of a run. */

@@ -84,10 +84,12 @@ interface Env {
   redact: (<T>(value: T) => T) | undefined;
 }
 
-/** Where a (sub-)run sits: its events carry parentNodeId and iteration. */
+/** Where a (sub-)run sits: its events carry parentNodeId, iteration and runPath. */
 interface Scope {
   parentNodeId?: string;
   iteration?: number;
+  /** The chain of parent nodes from the top-level run, e.g. `each[3]/detail`. */
+  runPath?: string;
   depth: number;
   trail: string[];
 }
@@ -140,9 +142,11 @@ async function execute(
 ): Promise<RunResult> {
   const workflowId = compiled.id;
   const { executionId, bus } = env;
-  const extra = scope.parentNodeId === undefined
-    ? undefined
-    : { parentNodeId: scope.parentNodeId, ...(scope.iteration === undefined ? {} : { iteration: scope.iteration }) };
+  const extra = scope.parentNodeId === undefined ? undefined : {
+    parentNodeId: scope.parentNodeId,
+    ...(scope.iteration === undefined ? {} : { iteration: scope.iteration }),
+    runPath: scope.runPath,
+  };
   const emit: Emit = (type, payload) => {
     let event = { type, executionId, workflowId, seq: env.seq++, ts: new Date().toISOString(), ...payload, ...extra };
     if (env.redact) event = env.redact(event);
@@ -569,7 +573,7 @@ function runOnce(
     }
     let resolved: Record<string, unknown>;
     try {
-      resolved = resolveInputs(child, subInputs);
+      resolved = resolveInputs(child, subInputs, (name) => `; connect or set input "${name}" of "${nodeId}"`);
     } catch (err) {
       if (!(err instanceof WorkflowValidationError)) throw err;
       const first = err.issues[0];
@@ -578,9 +582,11 @@ function runOnce(
         retryable: false,
       });
     }
+    const step = iteration === undefined ? nodeId : `${nodeId}[${iteration}]`;
     const r = await execute(child, resolved, env, {
       parentNodeId: nodeId,
       iteration,
+      runPath: scope.runPath === undefined ? step : `${scope.runPath}/${step}`,
       depth: scope.depth + 1,
       trail,
     }, { signal: nodeSignal });

@@ -511,10 +511,15 @@ export function validateWorkflow(
   }
 }
 
-/** Checks and converts the values given for a workflow's inputs; applies defaults. */
+/**
+ * Checks and converts the values given for a workflow's inputs; applies
+ * defaults. `hint` ends the message of a missing input (default: how to pass it
+ * on the command line).
+ */
 export function resolveInputs(
   compiled: CompiledWorkflow,
   given: Record<string, unknown>,
+  hint: (name: string) => string = (name) => `; pass --input ${name}=...`,
 ): Record<string, unknown> {
   const decls = compiled.workflow.inputs ?? {};
   const issues: ValidationIssue[] = [];
@@ -536,7 +541,7 @@ export function resolveInputs(
       if (decl.required !== false) {
         issues.push({
           path: `inputs.${name}`,
-          message: "required input has no value and no default; pass --input " + name + "=...",
+          message: `required input has no value and no default${hint(name)}`,
         });
       }
       continue;
