@@ -185,6 +185,7 @@ export async function main(args: string[]): Promise<number> {
         style: { head: [], border: [] },
         colWidths: [26, 44, 22, 20],
         wordWrap: true,
+        wrapOnWordBoundary: false,
       });
       for (const d of defs) {
         const source = modules.sources.get(d.type);

@@ -703,7 +703,12 @@ function secretValues(root: CompiledWorkflow, getEnv: (name: string) => string |
     seen.add(wf);
     for (const name of wf.settings.secrets) {
       const v = getEnv(name);
-      if (v && v.length >= 3) values.add(v);
+      if (!v || v.length < 3) continue;
+      // The value as written, and as it appears inside URLs and JSON text.
+      values.add(v);
+      values.add(encodeURIComponent(v));
+      values.add(new URLSearchParams({ v }).toString().slice(2));
+      values.add(JSON.stringify(v).slice(1, -1));
     }
     for (const ref of wf.subworkflows) visit(ref.compiled);
   };

@@ -129,6 +129,9 @@ export function parseTemplate(text: string): Template | undefined {
     // (JSONata object constructors may themselves end in "}}").
     let close = text.indexOf("}}", open + 2);
     if (close === -1) throw new ExpressionSyntaxError(`${text}: "{{" at position ${open + 1} is never closed by "}}"`);
+    if (text.slice(open + 2, close).trim() === "") {
+      throw new ExpressionSyntaxError(`${text}: empty {{ }} at position ${open + 1}`);
+    }
     let expr: Expression | undefined;
     let firstError: unknown;
     while (close !== -1) {
@@ -146,7 +149,6 @@ export function parseTemplate(text: string): Template | undefined {
       const inner = text.slice(open + 2, text.indexOf("}}", open + 2)).trim();
       throw new ExpressionSyntaxError(`{{ ${inner} }}: ${(firstError as Error).message}`);
     }
-    if (expr.source === "") throw new ExpressionSyntaxError(`${text}: empty {{ }} at position ${open + 1}`);
     parts.push(expr);
     i = close + 2;
   }
@@ -170,6 +172,20 @@ export async function evaluateTemplate(template: Template, bindings: Record<stri
 const expressionSchemas = new WeakSet<object>();
 
 /**
+ * Marks a schema in `set`. zod's `.describe()` and `.meta()` return a copy that
+ * shares the schema's definition object, so the definition is marked too.
+ */
+function mark(set: WeakSet<object>, schema: z.ZodType): void {
+  set.add(schema);
+  set.add(schema._zod.def);
+}
+
+/** Whether `schema` (or a copy of it, see {@linkcode mark}) is marked in `set`. */
+function marked(set: WeakSet<object>, schema: { _zod?: { def?: object } }): boolean {
+  return set.has(schema) || (schema._zod?.def !== undefined && set.has(schema._zod.def));
+}
+
+/**
  * A config field holding a JSONata expression, compiled at validation time
  * (a syntax error is a validation error with its position). Accepts the bare
  * expression or one `{{ }}` around it. Evaluate it with `ctx.evaluate`.
@@ -191,7 +207,7 @@ export function expression(): z.ZodType<Expression, string> {
       return z.NEVER;
     }
   });
-  expressionSchemas.add(schema);
+  mark(expressionSchemas, schema);
   return schema as unknown as z.ZodType<Expression, string>;
 }
 
@@ -199,7 +215,7 @@ export function expression(): z.ZodType<Expression, string> {
 export function isExpressionSchema(schema: unknown): boolean {
   let s = schema as { _zod?: { def?: { innerType?: unknown } } } | undefined;
   for (let i = 0; s && i < 8; i++) {
-    if (expressionSchemas.has(s)) return true;
+    if (marked(expressionSchemas, s)) return true;
     s = s._zod?.def?.innerType as typeof s;
   }
   return false;
@@ -220,7 +236,7 @@ const untemplatedSchemas = new WeakSet<object>();
  * ```
  */
 export function untemplated<T extends z.ZodType>(schema: T): T {
-  untemplatedSchemas.add(schema);
+  mark(untemplatedSchemas, schema);
   return schema;
 }
 
@@ -229,7 +245,7 @@ export function skipsTemplates(schema: unknown): boolean {
   if (isExpressionSchema(schema)) return true;
   let s = schema as { _zod?: { def?: { innerType?: unknown } } } | undefined;
   for (let i = 0; s && i < 8; i++) {
-    if (untemplatedSchemas.has(s)) return true;
+    if (marked(untemplatedSchemas, s)) return true;
     s = s._zod?.def?.innerType as typeof s;
   }
   return false;

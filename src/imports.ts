@@ -57,9 +57,13 @@ export async function loadNodeModules(
     imports.forEach((entry, i) => {
       const path = typeof entry === "string" ? entry : (entry as { path?: unknown })?.path;
       if (typeof path !== "string" || path === "") return; // the schema reports it
-      const permissions = typeof entry === "string" ? {} : (entry as { permissions?: ImportPermissions }).permissions;
+      const given = typeof entry === "string" ? {} : (entry as { permissions?: ImportPermissions }).permissions ?? {};
+      // Paths in read/write grants are relative to the workflow file, like the module path.
+      const paths = (grant: ImportPermissions["read"]) =>
+        Array.isArray(grant) ? grant.map((p) => typeof p === "string" ? resolve(base, p) : p) : grant;
+      const permissions = { ...given, read: paths(given.read), write: paths(given.write) };
       specs.push({
-        spec: { path: resolve(base, path), label: path, permissions: permissions ?? {} },
+        spec: { path: resolve(base, path), label: path, permissions },
         path: `imports[${i}]`,
       });
     });

@@ -262,7 +262,11 @@ export function validateWorkflow(
         }
       }
     } else configs[i] = {};
-    if (configs[i] === undefined) return;
+    if (configs[i] === undefined) {
+      // Config problems are reported; ports that depend on the config are not checked.
+      if (def.dynamicOutputs) outputPorts[i] = undefined;
+      return;
+    }
     if (def.prepare) prepared[i] = def.prepare(configs[i], prepareTools(i, node.id));
     if (def.dynamicOutputs) {
       const extra = def.dynamicOutputs(configs[i], prepared[i]);

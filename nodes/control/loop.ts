@@ -41,6 +41,9 @@ export default defineNode({
         if (r.status === "success") results[index] = r.outputs;
         else if (config.onItemError === "continue" && r.status === "failed") {
           results[index] = { error: { message: r.error?.message ?? "failed", code: r.error?.code ?? "NODE_ERROR" } };
+        } else if (r.error?.code === "RECURSION_LIMIT") {
+          // A nesting limit hit deep down is reported as is, not wrapped once per level.
+          failure ??= new NodeError(r.error.message, { code: r.error.code, retryable: false });
         } else {
           failure ??= new NodeError(`item ${index} ${r.status}: ${r.error?.message ?? ""}`.trim(), {
             code: r.error?.code ?? "ITEM_FAILED",

@@ -31,6 +31,10 @@ export default defineNode({
   async run({ inputs, prepared, runWorkflow }) {
     const r = await runWorkflow(prepared as WorkflowRef, inputs);
     if (r.status !== "success") {
+      // A nesting limit hit deep down is reported as is, not wrapped once per level.
+      if (r.error?.code === "RECURSION_LIMIT") {
+        throw new NodeError(r.error.message, { code: r.error.code, retryable: false });
+      }
       throw new NodeError(`sub-workflow ${r.status}: ${r.error?.message ?? ""}`.trim(), {
         code: r.error?.code ?? "SUBWORKFLOW_FAILED",
       });

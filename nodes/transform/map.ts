@@ -13,7 +13,9 @@ export default defineNode({
   description: "Evaluates config.expression for each item ($item, $index); outputs the results",
   inputs: { items: { type: "array", description: "Items to map" } },
   outputs: { items: { type: "array", description: "Mapped items" } },
-  config: z.object({ expression: expression().describe("JSONata; $item and $index are in scope, $ is the item") }),
+  config: z.object({
+    expression: expression().describe("JSONata; $item (the item) and $index are in scope; $ is $node"),
+  }),
   async run({ inputs, config, evaluate }) {
     const out: unknown[] = [];
     for (let i = 0; i < inputs.items.length; i++) {

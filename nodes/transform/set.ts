@@ -13,7 +13,9 @@ export default defineNode({
   inputs: {},
   dynamicInputs: { type: "any", description: "Visible to templates as $node.NAME" },
   outputs: { value: { type: "any", description: "config.value, templates evaluated" } },
-  config: z.object({ value: z.unknown().describe("Any JSON; strings may hold {{ }} templates") }),
+  config: z.object({
+    value: z.unknown().optional().describe("Any JSON; strings may hold {{ }} templates; no value gives null"),
+  }),
   run({ config }) {
     return { value: config.value ?? null };
   },

@@ -74,6 +74,12 @@ export class NodeModuleHost {
   #pending = new Map<number, Pending>();
   #nextId = 1;
   #closed = false;
+  /**
+   * Aborted calls the Worker has not confirmed yet, each with the function that
+   * ends the wait. New calls wait for them: a node stuck in synchronous code
+   * holds the Worker until it is restarted.
+   */
+  #stopping = new Map<Promise<void>, () => void>();
 
   private constructor(spec: ModuleSpec) {
     this.spec = spec;
@@ -95,6 +101,7 @@ export class NodeModuleHost {
   /** Stops the Worker. */
   close(): void {
     this.#closed = true;
+    this.#endStopping();
     this.#worker?.terminate();
     this.#worker = undefined;
     for (const p of this.#pending.values()) {
@@ -176,6 +183,7 @@ export class NodeModuleHost {
 
   /** The Worker died: fail what was running and start afresh on the next call. */
   #crashed(message: string) {
+    this.#endStopping();
     this.#worker?.terminate();
     this.#worker = undefined;
     this.#ready = undefined;
@@ -183,8 +191,15 @@ export class NodeModuleHost {
     this.#pending.clear();
   }
 
+  /** Ends every wait for an aborted call (the Worker answered, was restarted or closed). */
+  #endStopping() {
+    for (const end of [...this.#stopping.values()]) end();
+  }
+
   async #call(type: string, ctx: NodeContext<Record<string, unknown>, unknown>): Promise<Record<string, unknown>> {
+    while (this.#stopping.size && !this.#closed) await Promise.all(this.#stopping.keys());
     if (this.#closed) throw new NodeError("the node module was closed", { code: "CANCELLED" });
+    if (ctx.signal.aborted) throw ctx.signal.reason;
     if (!this.#ready) this.#start().catch(() => {});
     await this.#ready;
     const worker = this.#worker!;
@@ -197,16 +212,23 @@ export class NodeModuleHost {
         reject(ctx.signal.reason);
         worker.postMessage({ op: "abort", id });
         // A node stuck in synchronous code never answers: restart its Worker.
+        let resolve!: () => void;
+        const stopped = new Promise<void>((r) => resolve = r);
+        const end = () => {
+          clearTimeout(watchdog);
+          worker.removeEventListener("message", onAck);
+          this.#stopping.delete(stopped);
+          resolve();
+        };
         const watchdog = setTimeout(() => {
           if (this.#worker === worker) this.#crashed(`a node in ${this.spec.label} did not stop when aborted`);
+          end();
         }, ABORT_GRACE_MS);
         const onAck = (e: MessageEvent) => {
-          if (e.data?.op === "aborted" && e.data.id === id) {
-            clearTimeout(watchdog);
-            worker.removeEventListener("message", onAck);
-          }
+          if (e.data?.op === "aborted" && e.data.id === id) end();
         };
         worker.addEventListener("message", onAck);
+        this.#stopping.set(stopped, end);
       };
       if (ctx.signal.aborted) return onAbort();
       ctx.signal.addEventListener("abort", onAbort, { once: true });

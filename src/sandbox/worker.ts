@@ -48,7 +48,7 @@ async function load(url: string, revoke: string[]) {
   try {
     mod = await import(url);
   } catch (err) {
-    self.postMessage({ op: "load-error", message: `failed to load: ${(err as Error).message ?? String(err)}` });
+    self.postMessage({ op: "load-error", message: `failed to load: ${oneLine(err)}` });
     return;
   } finally {
     for (const path of revoke) Deno.permissions.revokeSync({ name: "read", path });
@@ -154,6 +154,19 @@ async function run(msg: {
   } finally {
     calls.delete(id);
   }
+}
+
+/** ANSI colour codes, which Deno puts around locations in some error messages. */
+const ANSI = new RegExp("\u001b\\[[0-9;]*m", "g");
+
+/**
+ * An error message on one line (validation reports one problem per line): the
+ * first line, plus the source location of a syntax error's code frame.
+ */
+function oneLine(err: unknown): string {
+  const lines = String((err as Error)?.message ?? err).replace(ANSI, "").split("\n");
+  const at = lines.slice(1).map((l) => l.trim()).find((l) => l.startsWith("at "));
+  return at ? `${lines[0]} (${at})` : lines[0];
 }
 
 /** Describes the first value that is not plain JSON, or returns undefined. */
