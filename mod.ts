@@ -30,23 +30,45 @@ export type {
   NodeContext,
   NodeDefinition,
   NodeLogger,
+  OptionalKeys,
   OutputValues,
   Ports,
   PortSpec,
+  PortValue,
   PrepareTools,
+  RequiredKeys,
   SubworkflowResult,
   WorkflowRef,
 } from "./src/node.ts";
 export { type ErrorInfo, NodeError, type ValidationIssue, WorkflowValidationError } from "./src/errors.ts";
 export { Registry } from "./src/registry.ts";
 export { EventBus } from "./src/events.ts";
-export type { EventOf, EventType, FlowEvent, RunStatus } from "./src/events.ts";
+export type {
+  EventBase,
+  EventListener,
+  EventOf,
+  EventPayloads,
+  EventType,
+  FlowEvent,
+  RunStatus,
+} from "./src/events.ts";
 export { type NodeSummary, type RunOptions, type RunResult, runWorkflow } from "./src/executor.ts";
-export { type CompiledWorkflow, resolveInputs, validateWorkflow } from "./src/validate.ts";
+export {
+  type CompileContext,
+  type CompiledNode,
+  type CompiledRef,
+  type CompiledWorkflow,
+  resolveInputs,
+  type Slot,
+  type SlotSource,
+  type TemplateSite,
+  type ValidateOptions,
+  validateWorkflow,
+} from "./src/validate.ts";
 export { parseWorkflowText } from "./src/load.ts";
-export { compileExpression, type Expression, expression, untemplated } from "./src/expressions.ts";
-export { type LoadedModules, loadNodeModules } from "./src/imports.ts";
-export { type Workflow, workflowJsonSchema } from "./src/workflow.ts";
+export { compileExpression, type Expression, expression, type Template, untemplated } from "./src/expressions.ts";
+export { type LoadedModules, type LoadModulesOptions, loadNodeModules } from "./src/imports.ts";
+export { type PortType, type RetryPolicy, type Workflow, workflowJsonSchema } from "./src/workflow.ts";
 export { builtinNodes, builtinRegistry } from "./nodes/mod.ts";
 
 /** A loaded workflow: compiled, with the Workers of its custom node modules running. */

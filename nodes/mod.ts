@@ -20,7 +20,15 @@ import transformMap from "./transform/map.ts";
 import transformPick from "./transform/pick.ts";
 import transformSet from "./transform/set.ts";
 
-/** Every built-in node type. */
+/**
+ * Every built-in node type.
+ *
+ * @example
+ * ```ts
+ * import { builtinNodes } from "./mod.ts";
+ * console.log(builtinNodes.map((d) => d.type)); // ["http.request", "transform.json_parse", ...]
+ * ```
+ */
 export const builtinNodes: readonly AnyNodeDefinition[] = [
   httpRequest,
   jsonParse,

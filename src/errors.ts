@@ -38,6 +38,7 @@ export class WorkflowValidationError extends Error {
   readonly issues: ValidationIssue[];
   /** The file the workflow came from, when known. */
   readonly file?: string;
+  /** Creates the error from every issue found (and the file, for messages). */
   constructor(issues: ValidationIssue[], file?: string) {
     super(issues.map((i) => formatIssue(i, file)).join("\n"));
     this.name = "WorkflowValidationError";
@@ -71,6 +72,7 @@ export class NodeError extends Error {
   readonly code: string;
   /** Whether a retry may help. */
   readonly retryable: boolean;
+  /** Creates the error; see {@linkcode NodeErrorOptions}. */
   constructor(message: string, options: NodeErrorOptions = {}) {
     super(message, { cause: options.cause });
     this.name = "NodeError";

@@ -30,14 +30,23 @@ export type RunStatus = "success" | "failed" | "cancelled";
 
 /** Event payloads by type (without the base fields). */
 export interface EventPayloads {
+  /** A run (or a sub-workflow run) began. */
   "workflow.started": { name?: string; nodeCount: number };
+  /** `onError: "retry"`: the whole workflow runs again. */
   "workflow.retrying": { attempt: number; error: ErrorInfo & { nodeId?: string } };
+  /** An attempt of a node began. */
   "node.started": { nodeId: string; nodeType: string; attempt: number };
+  /** A node logged a line. */
   "node.log": { nodeId: string; level: LogLevel; message: string };
+  /** A node finished; its outputs by port. */
   "node.completed": { nodeId: string; outputs: Record<string, unknown>; durationMs: number };
+  /** An attempt failed; the next one starts after `delayMs`. */
   "node.retrying": { nodeId: string; attempt: number; delayMs: number; error: ErrorInfo };
+  /** A node failed for good. */
   "node.failed": { nodeId: string; error: ErrorInfo; durationMs: number };
+  /** A node will not run: an input it needs cannot arrive. */
   "node.skipped": { nodeId: string; reason: string };
+  /** The run ended; always the last event of a run. */
   "workflow.completed": {
     status: RunStatus;
     durationMs: number;

@@ -29,10 +29,12 @@ export type PortValue<T extends PortType> = T extends "string" ? string
   : T extends "array" ? unknown[]
   : unknown;
 
-type RequiredKeys<P extends Ports> = {
+/** The names of the required ports of `P`. */
+export type RequiredKeys<P extends Ports> = {
   [K in keyof P]: P[K]["required"] extends false ? never : K;
 }[keyof P];
-type OptionalKeys<P extends Ports> = Exclude<keyof P, RequiredKeys<P>>;
+/** The names of the optional ports of `P` (`required: false`). */
+export type OptionalKeys<P extends Ports> = Exclude<keyof P, RequiredKeys<P>>;
 
 /** Input values as `run` receives them: required ports present, optional ones maybe. */
 export type InputValues<P extends Ports> =

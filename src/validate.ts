@@ -79,6 +79,7 @@ export interface TemplateSite {
 
 /** A compiled sub-workflow reference (see `PrepareTools.workflow`). */
 export interface CompiledRef extends WorkflowRef {
+  /** The compiled workflow; undefined while it is still being compiled (recursion) or when invalid. */
   compiled?: CompiledWorkflow;
 }
 
@@ -518,7 +519,15 @@ export function validateWorkflow(
 /**
  * Checks and converts the values given for a workflow's inputs; applies
  * defaults. `hint` ends the message of a missing input (default: how to pass it
- * on the command line).
+ * on the command line). Throws a {@linkcode WorkflowValidationError}.
+ *
+ * @example
+ * ```ts
+ * import { resolveInputs, validateWorkflow } from "./validate.ts";
+ * import { Registry } from "./registry.ts";
+ * const wf = validateWorkflow({ inputs: { n: { type: "number" } }, nodes: [], connections: [] }, new Registry());
+ * resolveInputs(wf, { n: "3" }); // { n: 3 }: strings from the command line are converted
+ * ```
  */
 export function resolveInputs(
   compiled: CompiledWorkflow,

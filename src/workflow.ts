@@ -130,7 +130,16 @@ export type ImportEntry = z.infer<typeof ImportSchema>;
 /** One of the port value types. */
 export type PortType = typeof PORT_TYPES[number];
 
-/** The JSON Schema (draft 2020-12) of the workflow file. */
+/**
+ * The JSON Schema (draft 2020-12) of the workflow file, generated from the
+ * same zod schema that validates it (`flow schema` prints it).
+ *
+ * @example
+ * ```ts
+ * import { workflowJsonSchema } from "./workflow.ts";
+ * await Deno.writeTextFile("workflow.schema.json", JSON.stringify(workflowJsonSchema(), null, 2));
+ * ```
+ */
 export function workflowJsonSchema(): Record<string, unknown> {
   return {
     ...z.toJSONSchema(WorkflowSchema, { io: "input", unrepresentable: "any" }),
