@@ -20,6 +20,7 @@
  */
 
 import { pathToFileURL } from "node:url";
+import { exists, failer } from "./common.ts";
 
 const ROOT = new URL("../", import.meta.url);
 const toFileUrl = (path: string) => pathToFileURL(path).href;
@@ -27,20 +28,7 @@ const WORKER = "src/sandbox/worker.ts";
 /** How `src/sandbox/host.ts` names the Worker script. */
 export const WORKER_REFERENCE = 'new URL("./worker.ts", import.meta.url).href';
 
-function fail(message: string): never {
-  console.error(`bundle: ${message}`);
-  Deno.exit(1);
-}
-
-async function exists(path: URL): Promise<boolean> {
-  try {
-    await Deno.stat(path);
-    return true;
-  } catch (err) {
-    if (err instanceof Deno.errors.NotFound) return false;
-    throw err;
-  }
-}
+const fail = failer("bundle");
 
 async function denoBundle(entry: string, output: string, minify: boolean): Promise<void> {
   const args = ["bundle", "--quiet", "--platform", "deno", "--packages", "bundle", "--output", output, entry];

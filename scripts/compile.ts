@@ -23,6 +23,8 @@
  * @module
  */
 
+import { exists, failer } from "./common.ts";
+
 /** The release targets. */
 export const TARGETS = [
   "x86_64-unknown-linux-gnu",
@@ -42,20 +44,7 @@ export function outputFor(target: string): string {
   return `dist/flow-${target}${target.includes("windows") ? ".exe" : ""}`;
 }
 
-async function exists(path: string | URL): Promise<boolean> {
-  try {
-    await Deno.stat(path);
-    return true;
-  } catch (err) {
-    if (err instanceof Deno.errors.NotFound) return false;
-    throw err;
-  }
-}
-
-function fail(message: string): never {
-  console.error(`compile: ${message}`);
-  Deno.exit(1);
-}
+const fail = failer("compile");
 
 /** Reduces `deno compile`'s multi-line error report to one line. */
 export function summarize(stderr: string): string {
@@ -110,7 +99,18 @@ if (import.meta.main) {
     if (denort && target === host) env.DENORT_BIN = denort;
     else if (denort) console.error(`compile: ${target} is not the host target ${host}: DENORT_BIN not used for it`);
     const { code, stderr } = await new Deno.Command(Deno.execPath(), {
-      args: ["compile", ...PERMISSIONS, ...include, "--target", target, "--output", output, "cli.ts"],
+      // Sandboxed custom nodes start Workers with their own permissions (also set in deno.json; explicit here).
+      args: [
+        "compile",
+        ...PERMISSIONS,
+        "--unstable-worker-options",
+        ...include,
+        "--target",
+        target,
+        "--output",
+        output,
+        "cli.ts",
+      ],
       cwd: ROOT,
       env,
       clearEnv: true,

@@ -10,26 +10,13 @@ import {
   WorkflowValidationError,
 } from "../mod.ts";
 import type { RunOptions } from "../src/executor.ts";
-import { runObject, testRegistry, writeWorkflow } from "./helpers.ts";
+import { ofType, runObject, testRegistry, validationIssues, writeWorkflow } from "./helpers.ts";
 
-const ofType = <T extends FlowEvent["type"]>(events: FlowEvent[], type: T) =>
-  events.filter((e): e is Extract<FlowEvent, { type: T }> => e.type === type);
 const top = (events: FlowEvent[]) => events.filter((e) => e.parentNodeId === undefined);
 const skippedOf = (events: FlowEvent[]) => ofType(top(events), "node.skipped").map((e) => [e.nodeId, e.reason]);
 const startedOf = (events: FlowEvent[]) => ofType(top(events), "node.started").map((e) => e.nodeId);
 const seqOf = (events: FlowEvent[], type: string, nodeId: string) =>
   events.find((e) => e.type === type && "nodeId" in e && e.nodeId === nodeId && e.parentNodeId === undefined)!.seq;
-
-/** The messages of the WorkflowValidationError that `fn` throws. */
-function validationIssues(fn: () => unknown): string[] {
-  try {
-    fn();
-  } catch (err) {
-    assert.ok(err instanceof WorkflowValidationError, `expected a WorkflowValidationError; got ${err}`);
-    return err.issues.map((i) => `${i.path}: ${i.message}`);
-  }
-  assert.fail("expected a validation error");
-}
 
 /** Asserts the stream's seq is 0, 1, 2, … and every event has the same executionId. */
 function assertGapless(events: FlowEvent[]) {

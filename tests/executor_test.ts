@@ -1,10 +1,8 @@
 import assert from "node:assert/strict";
 import { defineNode, type FlowEvent, Registry } from "../mod.ts";
 import { builtinNodes } from "../nodes/mod.ts";
-import { runObject, testRegistry } from "./helpers.ts";
+import { ofType, runObject, testRegistry } from "./helpers.ts";
 
-const ofType = <T extends FlowEvent["type"]>(events: FlowEvent[], type: T) =>
-  events.filter((e): e is Extract<FlowEvent, { type: T }> => e.type === type);
 const startedOrder = (events: FlowEvent[]) => ofType(events, "node.started").map((e) => e.nodeId);
 const completedOrder = (events: FlowEvent[]) => ofType(events, "node.completed").map((e) => e.nodeId);
 

@@ -1,18 +1,8 @@
 import assert from "node:assert/strict";
 import { startDemoServer } from "../examples/server.ts";
-import {
-  builtinRegistry,
-  compileExpression,
-  defineNode,
-  type FlowEvent,
-  validateWorkflow,
-  WorkflowValidationError,
-} from "../mod.ts";
+import { builtinRegistry, compileExpression, defineNode, validateWorkflow } from "../mod.ts";
 import { parseTemplate } from "../src/expressions.ts";
-import { runCli, runObject, testRegistry, writeWorkflow } from "./helpers.ts";
-
-const ofType = <T extends FlowEvent["type"]>(events: FlowEvent[], type: T) =>
-  events.filter((e): e is Extract<FlowEvent, { type: T }> => e.type === type);
+import { ofType, runCli, runObject, testRegistry, validationIssues, writeWorkflow } from "./helpers.ts";
 
 /** A workflow with one transform.set node whose value is `value`; output `v`. */
 const setWorkflow = (value: unknown, extra: Record<string, unknown> = {}) => ({
@@ -21,17 +11,6 @@ const setWorkflow = (value: unknown, extra: Record<string, unknown> = {}) => ({
   outputs: { v: "s.value" },
   ...extra,
 });
-
-/** The issues of the WorkflowValidationError that `fn` throws. */
-function validationIssues(fn: () => unknown): string[] {
-  try {
-    fn();
-  } catch (err) {
-    assert.ok(err instanceof WorkflowValidationError, `expected a WorkflowValidationError; got ${err}`);
-    return err.issues.map((i) => `${i.path}: ${i.message}`);
-  }
-  assert.fail("expected a validation error");
-}
 
 Deno.test("templates see $inputs, $node, $env and $execution", async (t) => {
   const env: Record<string, string> = { VISIBLE: "seen", HIDDEN: "must not be seen" };

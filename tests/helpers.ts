@@ -9,7 +9,15 @@
  */
 import { fileURLToPath } from "node:url";
 import { z } from "zod";
-import { defineNode, type FlowEvent, Registry, runWorkflow, validateWorkflow } from "../mod.ts";
+import assert from "node:assert/strict";
+import {
+  defineNode,
+  type FlowEvent,
+  Registry,
+  runWorkflow,
+  validateWorkflow,
+  WorkflowValidationError,
+} from "../mod.ts";
 import { builtinNodes } from "../nodes/mod.ts";
 import type { RunOptions, RunResult } from "../src/executor.ts";
 
@@ -193,4 +201,19 @@ export async function runObject(
     },
   });
   return { result, events };
+}
+
+/** The events of one type, typed. */
+export const ofType = <T extends FlowEvent["type"]>(events: FlowEvent[], type: T): Extract<FlowEvent, { type: T }>[] =>
+  events.filter((e): e is Extract<FlowEvent, { type: T }> => e.type === type);
+
+/** The `path: message` lines of the WorkflowValidationError that `fn` throws (fails if it throws none). */
+export function validationIssues(fn: () => unknown): string[] {
+  try {
+    fn();
+  } catch (err) {
+    assert.ok(err instanceof WorkflowValidationError, `expected a WorkflowValidationError; got ${err}`);
+    return err.issues.map((i) => `${i.path}: ${i.message}`);
+  }
+  assert.fail("expected a validation error");
 }

@@ -10,7 +10,7 @@ import {
   runWorkflow,
   WorkflowValidationError,
 } from "../mod.ts";
-import { parseNdjson, ROOT, runCli, writeWorkflow } from "./helpers.ts";
+import { ofType, parseNdjson, ROOT, runCli, writeWorkflow } from "./helpers.ts";
 
 const FIXTURES = `${ROOT}tests/fixtures`;
 const NODES = `${FIXTURES}/nodes`;
@@ -26,9 +26,6 @@ const FIXTURE_MODULES_UNRESOLVABLE = Deno.env.get("FLOW_CLI") !== undefined;
 /** A step that runs the CLI on the fixture modules (ignored under FLOW_CLI, see above). */
 const cliStep = (t: Deno.TestContext, name: string, fn: () => Promise<void>) =>
   t.step({ name, ignore: FIXTURE_MODULES_UNRESOLVABLE, fn });
-
-const ofType = <T extends FlowEvent["type"]>(events: FlowEvent[], type: T) =>
-  events.filter((e): e is Extract<FlowEvent, { type: T }> => e.type === type);
 
 /** Runs a loaded workflow once, collecting events. */
 async function runLoaded(

@@ -1,13 +1,10 @@
 import assert from "node:assert/strict";
 import { startDemoServer } from "../examples/server.ts";
 import type { FlowEvent } from "../mod.ts";
-import { parseNdjson, runCli, runObject, writeWorkflow } from "./helpers.ts";
+import { ofType, parseNdjson, runCli, runObject, writeWorkflow } from "./helpers.ts";
 
 const SECRET = "s3cr3t-T0KEN-4f9a";
 const SUB_SECRET = "kid-s3cret-77";
-
-const ofType = <T extends FlowEvent["type"]>(events: FlowEvent[], type: T) =>
-  events.filter((e): e is Extract<FlowEvent, { type: T }> => e.type === type);
 
 /** Fails when either secret value appears in `text`. */
 function assertNoSecret(text: string, where: string) {
