@@ -282,7 +282,7 @@ export function validateWorkflow(
   const edges: Edge[] = [];
   connections.forEach((c, ci) => {
     if (!isObject(c) || typeof c.from !== "string" || typeof c.to !== "string") return;
-    const from = resolveSource(c.from, `connections[${ci}].from`, "output");
+    const from = resolveSource(c.from, `connections[${ci}].from`);
     if (!TO_PATTERN.test(c.to)) return; // the schema reported it
     const [toId, toPort] = splitEndpoint(c.to);
     const toIndex = byId.get(toId);
@@ -329,7 +329,7 @@ export function validateWorkflow(
   if (isObject(wf.outputs)) {
     for (const [name, endpoint] of Object.entries(wf.outputs)) {
       if (typeof endpoint !== "string") continue;
-      const source = resolveSource(endpoint, `outputs.${name}`, "output");
+      const source = resolveSource(endpoint, `outputs.${name}`);
       if (source) outputs.push({ name, source });
     }
   }
@@ -406,7 +406,6 @@ export function validateWorkflow(
   function resolveSource(
     endpoint: string,
     path: string,
-    _dir: "output",
   ): (SlotSource & { kind: "input" | "node" }) | undefined {
     if (!ENDPOINT_PATTERN.test(endpoint)) return undefined; // the schema reported it
     const [id, port] = splitEndpoint(endpoint);
