@@ -7,6 +7,7 @@
 import { basename, join, resolve } from "node:path";
 import { workflowJsonSchema } from "../mod.ts";
 import { CliError } from "./exit_codes.ts";
+import { fileErrorReason } from "../src/errors.ts";
 
 /** Writes `workflow.json` and `workflow.schema.json` into `dir`; returns the paths written. */
 export async function initProject(dir: string, force: boolean): Promise<string[]> {
@@ -34,7 +35,7 @@ export async function initProject(dir: string, force: boolean): Promise<string[]
   try {
     await Deno.mkdir(dir, { recursive: true });
   } catch (err) {
-    throw new CliError(`cannot create ${dir}: ${(err as Error).message}`);
+    throw new CliError(`cannot create ${dir}: ${fileErrorReason(err)}`);
   }
   for (const [path, value] of files) {
     try {
@@ -43,7 +44,7 @@ export async function initProject(dir: string, force: boolean): Promise<string[]
       if (err instanceof Deno.errors.AlreadyExists) {
         throw new CliError(`${path} already exists; use --force to overwrite`);
       }
-      throw new CliError(`cannot write ${path}: ${(err as Error).message}`);
+      throw new CliError(`cannot write ${path}: ${fileErrorReason(err)}`);
     }
   }
   return files.map(([path]) => path);

@@ -7,6 +7,7 @@
 import { join } from "node:path";
 import process from "node:process";
 import { CliError, ExitCode } from "./exit_codes.ts";
+import { fileErrorReason } from "../src/errors.ts";
 
 /** What a lock file holds. */
 export interface LockInfo {
@@ -39,7 +40,7 @@ export function acquireLock(dir: string, workflowId: string, executionId?: strin
   try {
     Deno.mkdirSync(locks, { recursive: true });
   } catch (err) {
-    throw new CliError(`cannot create lock directory ${locks}: ${(err as Error).message}`);
+    throw new CliError(`cannot create lock directory ${locks}: ${fileErrorReason(err)}`);
   }
   const path = join(locks, `${workflowId}.lock`);
   const mine: LockInfo = {
@@ -72,7 +73,7 @@ export function acquireLock(dir: string, workflowId: string, executionId?: strin
       };
     } catch (err) {
       if (!(err instanceof Deno.errors.AlreadyExists)) {
-        throw new CliError(`cannot create lock ${path}: ${(err as Error).message}`);
+        throw new CliError(`cannot create lock ${path}: ${fileErrorReason(err)}`);
       }
     }
     let held: LockInfo | undefined;

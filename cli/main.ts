@@ -21,7 +21,7 @@ import {
 } from "../mod.ts";
 import { loadNodeModules } from "../src/imports.ts";
 import { readWorkflowFile } from "../src/load.ts";
-import type { ValidationIssue } from "../src/errors.ts";
+import { fileErrorReason, type ValidationIssue } from "../src/errors.ts";
 import { palette, useColor } from "./color.ts";
 import { CliError, ExitCode } from "./exit_codes.ts";
 import { type CommandSpec, completionScript, SHELLS } from "./completions.ts";
@@ -364,7 +364,7 @@ async function readInputFile(path: string): Promise<Record<string, unknown>> {
     text = await Deno.readTextFile(path);
   } catch (err) {
     throw new CliError(
-      `--input-file ${path}: ${err instanceof Deno.errors.NotFound ? "file not found" : (err as Error).message}`,
+      `--input-file ${path}: ${fileErrorReason(err)}`,
     );
   }
   let parsed: unknown;
@@ -384,7 +384,7 @@ function openEventsFile(path: string): Output {
   try {
     return new Output(Deno.openSync(path, { append: true, create: true }));
   } catch (err) {
-    throw new CliError(`--events ${path}: ${(err as Error).message}`);
+    throw new CliError(`--events ${path}: ${fileErrorReason(err)}`);
   }
 }
 

@@ -98,3 +98,28 @@ export function toErrorInfo(err: unknown): ErrorInfo {
   }
   return { message: String(err), code: "NODE_ERROR" };
 }
+
+/**
+ * A short reason for a failed file operation: `file not found`,
+ * `permission denied` (by the OS), `is a directory`, or Deno's message
+ * without its `(os error N): op 'path'` tail (e.g. a missing `--allow-read`).
+ *
+ * @example
+ * ```ts
+ * import { fileErrorReason } from "./errors.ts";
+ * try {
+ *   Deno.readTextFileSync("/nonexistent");
+ * } catch (err) {
+ *   console.log(fileErrorReason(err)); // "file not found"
+ * }
+ * ```
+ */
+export function fileErrorReason(err: unknown): string {
+  if (err instanceof Deno.errors.NotFound) return "file not found";
+  if (err instanceof Deno.errors.PermissionDenied) return "permission denied";
+  if (err instanceof Deno.errors.IsADirectory) return "is a directory";
+  const message = err instanceof Error ? err.message : String(err);
+  if (/\(os error 21\)/.test(message)) return "is a directory";
+  if (/\(os error 20\)/.test(message)) return "not a directory";
+  return message.replace(/\s*\(os error \d+\).*$/s, "");
+}

@@ -5,7 +5,7 @@
  * @module
  */
 import { dirname, extname, join, resolve } from "node:path";
-import { type ValidationIssue, WorkflowValidationError } from "./errors.ts";
+import { fileErrorReason, type ValidationIssue, WorkflowValidationError } from "./errors.ts";
 import type { Registry } from "./registry.ts";
 import { type ImportPermissions, type ModuleSpec, NodeModuleHost } from "./sandbox/host.ts";
 import { typeName } from "./values.ts";
@@ -76,7 +76,7 @@ export async function loadNodeModules(
         .map((e) => e.name)
         .sort();
     } catch (err) {
-      issues.push({ path: "--nodes", message: `${dir}: ${(err as Error).message}` });
+      issues.push({ path: "--nodes", message: `${dir}: ${fileErrorReason(err)}` });
       continue;
     }
     for (const name of names) {

@@ -3,7 +3,7 @@
  *
  * @module
  */
-import { WorkflowValidationError } from "./errors.ts";
+import { fileErrorReason, WorkflowValidationError } from "./errors.ts";
 
 /**
  * Parses workflow JSON text. A syntax error becomes a
@@ -157,14 +157,7 @@ export async function readWorkflowFile(path: string): Promise<unknown> {
   try {
     text = await Deno.readTextFile(path);
   } catch (err) {
-    const reason = err instanceof Deno.errors.NotFound
-      ? "file not found"
-      : err instanceof Deno.errors.PermissionDenied
-      ? "permission denied"
-      : err instanceof Error
-      ? err.message
-      : String(err);
-    throw new WorkflowValidationError([{ path: "", message: `cannot read workflow: ${reason}` }], path);
+    throw new WorkflowValidationError([{ path: "", message: `cannot read workflow: ${fileErrorReason(err)}` }], path);
   }
   return parseWorkflowText(text, path);
 }

@@ -5,10 +5,9 @@
  *
  * @module
  */
-import { readFileSync } from "node:fs";
 import { dirname, resolve } from "node:path";
 import { z } from "zod";
-import { formatIssue, type ValidationIssue, WorkflowValidationError } from "./errors.ts";
+import { fileErrorReason, formatIssue, type ValidationIssue, WorkflowValidationError } from "./errors.ts";
 import { childSchema, parseTemplate, skipsTemplates, type Template } from "./expressions.ts";
 import { type Edge, topoSort } from "./graph.ts";
 import { parseWorkflowText } from "./load.ts";
@@ -489,13 +488,9 @@ export function validateWorkflow(
         };
         let text: string;
         try {
-          text = readFileSync(abs, "utf8");
+          text = Deno.readTextFileSync(abs);
         } catch (err) {
-          return fail(
-            `${rel}: cannot read workflow: ${
-              (err as { code?: string }).code === "ENOENT" ? "file not found" : (err as Error).message
-            }`,
-          );
+          return fail(`${rel}: cannot read workflow: ${fileErrorReason(err)}`);
         }
         try {
           ref.compiled = validateWorkflow(withInputs(parseWorkflowText(text, rel)), registry, { file: abs, context });
