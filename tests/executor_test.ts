@@ -380,3 +380,21 @@ Deno.test("skips propagate through long chains without deep recursion", async ()
   const { result } = await runObject({ nodes, connections, settings: { onError: "continue" } });
   assert.equal(result.nodes.filter((s) => s.status === "skipped").length, n);
 });
+
+Deno.test("a node skipped at the start (missing optional workflow input) is reported once, as are its dependants", async () => {
+  const { result, events } = await runObject({
+    inputs: { maybe: { type: "string", required: false } },
+    nodes: [
+      { id: "first", type: "debug.log" },
+      { id: "second", type: "test.noop" },
+      { id: "other", type: "test.noop", config: { in: 1 } },
+    ],
+    connections: [{ from: "$inputs.maybe", to: "first.message" }, { from: "first.message", to: "second.in" }],
+  });
+  assert.equal(result.status, "success");
+  assert.deepEqual(ofType(events, "node.skipped").map((e) => [e.nodeId, e.reason]), [
+    ["first", 'workflow input "maybe" has no value'],
+    ["second", 'upstream "first" was skipped'],
+  ]);
+  assert.deepEqual(completedOrder(events), ["other"]);
+});
