@@ -211,3 +211,19 @@ Deno.test("flow init writes a starter that validates and runs", async () => {
   assert.match(again.stderr, /workflow\.json already exists; use --force to overwrite/);
   assert.equal((await runCli(["init", dir, "--force"])).code, 0);
 });
+
+Deno.test("a lock held on another host cannot be checked: exit 75 naming the file", async () => {
+  const state = await tempStateDir();
+  await Deno.mkdir(`${state}/locks`, { recursive: true });
+  await Deno.writeTextFile(
+    `${state}/locks/shared.lock`,
+    JSON.stringify({ pid: 4242, hostname: "other-host", startedAt: "2026-01-01T00:00:00.000Z" }),
+  );
+  const wf = await writeWorkflow(slowWorkflow("shared"));
+  const r = await runCli(["run", wf, "--lock"], { env: { FLOW_STATE_DIR: state } });
+  assert.equal(r.code, 75);
+  assert.equal(
+    r.stderr,
+    `flow: workflow "shared" is locked by pid 4242 on other-host, which cannot be checked from here; remove ${state}/locks/shared.lock if no run is active\n`,
+  );
+});
