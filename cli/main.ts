@@ -139,7 +139,10 @@ export async function main(args: string[]): Promise<number> {
         try {
           const { compiled: wf, close } = await load(file, opts.nodes);
           close();
-          stdout.write(`${file}: ok (${wf.nodes.length} nodes, ${wf.workflow.connections.length} connections)\n`);
+          const count = (n: number, what: string) => `${n} ${what}${n === 1 ? "" : "s"}`;
+          stdout.write(
+            `${file}: ok (${count(wf.nodes.length, "node")}, ${count(wf.workflow.connections.length, "connection")})\n`,
+          );
         } catch (err) {
           if (!(err instanceof WorkflowValidationError)) throw err;
           stderr.write(err.message + "\n");

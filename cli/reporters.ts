@@ -79,7 +79,9 @@ export function prettyReporter(out: Output, c: Palette): Reporter {
             break;
           }
           t0 = Date.parse(e.ts);
-          line = `${c.bold("▶ " + (e.name ?? e.workflowId))} ${c.gray(`${e.nodeCount} nodes · ${e.executionId}`)}`;
+          line = `${c.bold("▶ " + (e.name ?? e.workflowId))} ${
+            c.gray(`${e.nodeCount} node${e.nodeCount === 1 ? "" : "s"} · ${e.executionId}`)
+          }`;
           break;
         case "workflow.retrying":
           line = `${c.yellow("↻ retrying workflow")} (attempt ${e.attempt}): ${e.error.message}`;
