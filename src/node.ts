@@ -163,6 +163,11 @@ export interface NodeDefinition<
   dynamicOutputs?: (config: z.output<C>, prepared: unknown) => Ports | undefined;
   /** How the node waits for connected inputs; default `"all"`. May depend on config. */
   inputMode?: InputMode | ((config: z.output<C>) => InputMode);
+  /**
+   * Validation-time check of the input ports a node gets (connected or set in
+   * config) against what `prepare` returned; returns one message per problem.
+   */
+  checkInputs?: (ports: string[], prepared: unknown) => string[];
   /** Validation-time hook: checks or compiles things in config; the result is `ctx.prepared`. */
   prepare?: (config: z.output<C>, tools: PrepareTools) => unknown;
   /** Does the work. May return synchronously. Throw (ideally a `NodeError`) to fail. */

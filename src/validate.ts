@@ -321,6 +321,11 @@ export function validateWorkflow(
         message: `required input "${port}" of "${node.id}" (${def.type}) is not connected and has no config value`,
       });
     }
+    // Types whose inputs depend on what they prepared (a sub-workflow's inputs) check them here.
+    if (def.checkInputs && prepared[i] !== undefined) {
+      const given = [...new Set([...slotSources[i].keys(), ...constants[i].keys()])];
+      for (const message of def.checkInputs(given, prepared[i])) issues.push({ path: `nodes[${i}]`, message });
+    }
   });
 
   // Workflow outputs.

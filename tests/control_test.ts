@@ -652,23 +652,46 @@ Deno.test("flow.subworkflow runs a workflow as one node", async (t) => {
       'connections[0].from: node "call" (flow.subworkflow) has no output port "tripled"; outputs: outputs, doubled, n',
     ]);
   });
-  await t.step("an unknown, missing or mistyped sub-workflow input fails the node with BAD_INPUT", async () => {
+  await t.step("unknown or missing sub-workflow inputs are validation errors", () => {
     const cases: [Record<string, unknown>, string][] = [
-      [{ n: 1, bogus: 2 }, 'sub-workflow inline workflow of "call": inputs.bogus: unknown input; declared: n'],
       [
-        {},
-        'sub-workflow inline workflow of "call": inputs.n: required input has no value and no default; connect or set input "n" of "call"',
+        { n: 1, bogus: 2 },
+        'nodes[0]: input "bogus" is not an input of sub-workflow inline workflow of "call" (its inputs: n)',
       ],
-      [{ n: "x" }, 'sub-workflow inline workflow of "call": inputs.n: expected number; got "x"'],
+      [{}, 'nodes[0]: sub-workflow inline workflow of "call" requires input "n": connect it or set config.n'],
     ];
     for (const [constants, message] of cases) {
-      const { result, events } = await runObject({
-        nodes: [{ id: "call", type: "flow.subworkflow", config: { workflow: double, ...constants } }],
-        connections: [],
-      });
-      assert.deepEqual(result.error, { message, code: "BAD_INPUT", nodeId: "call" });
-      assert.ok(!events.some((e) => e.parentNodeId === "call"), "the sub-workflow never starts");
+      const issues = validationIssues(() =>
+        validateWorkflow({
+          nodes: [{ id: "call", type: "flow.subworkflow", config: { workflow: double, ...constants } }],
+          connections: [],
+        }, testRegistry().registry)
+      );
+      assert.deepEqual(issues, [message]);
     }
+  });
+  await t.step("a loop's sub-workflow may need no input besides item and index", () => {
+    const issues = validationIssues(() =>
+      validateWorkflow({
+        nodes: [{ id: "each", type: "control.loop", config: { workflow: double, items: [1] } }],
+        connections: [],
+      }, testRegistry().registry)
+    );
+    assert.deepEqual(issues, [
+      'nodes[0]: sub-workflow inline workflow of "each" requires input "n", but a loop passes only item and index',
+    ]);
+  });
+  await t.step("a mistyped sub-workflow input fails the node with BAD_INPUT before the child starts", async () => {
+    const { result, events } = await runObject({
+      nodes: [{ id: "call", type: "flow.subworkflow", config: { workflow: double, n: "x" } }],
+      connections: [],
+    });
+    assert.deepEqual(result.error, {
+      message: 'sub-workflow inline workflow of "call": inputs.n: expected number; got "x"',
+      code: "BAD_INPUT",
+      nodeId: "call",
+    });
+    assert.ok(!events.some((e) => e.parentNodeId === "call"), "the sub-workflow never starts");
   });
   await t.step("a failing child fails the node with its code; the child's events are in the stream", async () => {
     const { result, events } = await runObject({

@@ -8,6 +8,7 @@ import { z } from "zod";
 import { NodeError } from "../../src/errors.ts";
 import { untemplated } from "../../src/expressions.ts";
 import { defineNode, type WorkflowRef } from "../../src/node.ts";
+import { checkSubworkflowInputs } from "../../src/subworkflow_inputs.ts";
 
 /** The `control.loop` node type. */
 export default defineNode({
@@ -28,6 +29,8 @@ export default defineNode({
       implicitInputs: { item: { type: "any", required: false }, index: { type: "number", required: false } },
     });
   },
+  // A loop passes each iteration only item and index; the sub-workflow may need nothing else.
+  checkInputs: (_ports, prepared) => checkSubworkflowInputs([], prepared as WorkflowRef, ["item", "index"]),
   async run({ inputs, config, prepared, runWorkflow, signal }) {
     const ref = prepared as WorkflowRef;
     const items = inputs.items;

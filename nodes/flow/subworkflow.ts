@@ -7,6 +7,7 @@ import { z } from "zod";
 import { NodeError } from "../../src/errors.ts";
 import { untemplated } from "../../src/expressions.ts";
 import { defineNode, type WorkflowRef } from "../../src/node.ts";
+import { checkSubworkflowInputs } from "../../src/subworkflow_inputs.ts";
 
 /** The `flow.subworkflow` node type. */
 export default defineNode({
@@ -28,6 +29,7 @@ export default defineNode({
   prepare(config, tools) {
     return tools.workflow(config);
   },
+  checkInputs: (ports, prepared) => checkSubworkflowInputs(ports, prepared as WorkflowRef),
   async run({ inputs, prepared, runWorkflow }) {
     const r = await runWorkflow(prepared as WorkflowRef, inputs);
     if (r.status !== "success") {
