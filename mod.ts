@@ -64,6 +64,7 @@ export {
   type TemplateSite,
   type ValidateOptions,
   validateWorkflow,
+  workflowTree,
 } from "./src/validate.ts";
 export { parseWorkflowText } from "./src/load.ts";
 export { compileExpression, type Expression, expression, type Template, untemplated } from "./src/expressions.ts";

@@ -17,6 +17,7 @@ import {
   runWorkflow,
   validateWorkflow,
   workflowJsonSchema,
+  workflowTree,
   WorkflowValidationError,
 } from "../mod.ts";
 import { loadNodeModules } from "../src/imports.ts";
@@ -302,19 +303,14 @@ async function readStdin(): Promise<string> {
 /** The variables in settings.env and settings.secrets (of the workflow and its sub-workflows) must be set. */
 function checkEnv(compiled: CompiledWorkflow) {
   const issues: ValidationIssue[] = [];
-  const seen = new Set<CompiledWorkflow>();
-  const visit = (wf: CompiledWorkflow | undefined, where: string) => {
-    if (!wf || seen.has(wf)) return;
-    seen.add(wf);
-    const { env, secrets } = wf.settings;
+  for (const { workflow, label } of workflowTree(compiled)) {
+    const { env, secrets } = workflow.settings;
     for (const name of new Set([...env, ...secrets])) {
       if (Deno.env.get(name) !== undefined) continue;
       const path = secrets.includes(name) ? "settings.secrets" : "settings.env";
-      issues.push({ path: where ? `${where}: ${path}` : path, message: `environment variable ${name} is not set` });
+      issues.push({ path: label ? `${label}: ${path}` : path, message: `environment variable ${name} is not set` });
     }
-    for (const ref of wf.subworkflows) visit(ref.compiled, ref.label);
-  };
-  visit(compiled, "");
+  }
   if (issues.length) throw new WorkflowValidationError(issues, compiled.file);
 }
 
@@ -340,18 +336,7 @@ function positiveInt(value: string): number {
 /** Parses `--input name=value` pairs and `--input-json`; later values win. */
 export function parseInputs(pairs: string[], json: string | undefined): Record<string, unknown> {
   const given: Record<string, unknown> = {};
-  if (json !== undefined) {
-    let parsed: unknown;
-    try {
-      parsed = JSON.parse(json);
-    } catch (err) {
-      throw new CliError(`--input-json: invalid JSON: ${(err as Error).message}`);
-    }
-    if (parsed === null || typeof parsed !== "object" || Array.isArray(parsed)) {
-      throw new CliError(`--input-json: expected a JSON object; got ${json.slice(0, 40)}`);
-    }
-    Object.assign(given, parsed);
-  }
+  if (json !== undefined) Object.assign(given, parseJsonObject(json, "--input-json", `; got ${json.slice(0, 40)}`));
   for (const pair of pairs) {
     const eq = pair.indexOf("=");
     if (eq <= 0) throw new CliError(`--input: expected name=value; got ${JSON.stringify(pair)}`);
@@ -366,18 +351,21 @@ async function readInputFile(path: string): Promise<Record<string, unknown>> {
   try {
     text = await Deno.readTextFile(path);
   } catch (err) {
-    throw new CliError(
-      `--input-file ${path}: ${fileErrorReason(err)}`,
-    );
+    throw new CliError(`--input-file ${path}: ${fileErrorReason(err)}`);
   }
+  return parseJsonObject(text, `--input-file ${path}`, "");
+}
+
+/** Parses JSON text that must hold an object; `what` starts the error message, `shown` ends the non-object one. */
+function parseJsonObject(text: string, what: string, shown: string): Record<string, unknown> {
   let parsed: unknown;
   try {
     parsed = JSON.parse(text);
   } catch (err) {
-    throw new CliError(`--input-file ${path}: invalid JSON: ${(err as Error).message}`);
+    throw new CliError(`${what}: invalid JSON: ${(err as Error).message}`);
   }
   if (parsed === null || typeof parsed !== "object" || Array.isArray(parsed)) {
-    throw new CliError(`--input-file ${path}: expected a JSON object`);
+    throw new CliError(`${what}: expected a JSON object${shown}`);
   }
   return parsed as Record<string, unknown>;
 }

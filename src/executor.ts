@@ -11,7 +11,14 @@ import { evaluateTemplate, type Expression } from "./expressions.ts";
 import { EventBus, type EventListener, type EventPayloads, type EventType, type RunStatus } from "./events.ts";
 import type { LogLevel, NodeContext, NodeLogger, SubworkflowResult, WorkflowRef } from "./node.ts";
 import { retryDelay } from "./retry.ts";
-import { type CompiledRef, type CompiledWorkflow, resolveInputs, splitConfig, zodIssues } from "./validate.ts";
+import {
+  type CompiledRef,
+  type CompiledWorkflow,
+  resolveInputs,
+  splitConfig,
+  workflowTree,
+  zodIssues,
+} from "./validate.ts";
 import { fitsPortType, formatPath, preview, typeName } from "./values.ts";
 
 /** Options of {@linkcode runWorkflow}. */
@@ -696,12 +703,9 @@ function isThenable(v: unknown): v is PromiseLike<unknown> {
 
 /** The values of every secret declared by the workflow and its sub-workflows. */
 function secretValues(root: CompiledWorkflow, getEnv: (name: string) => string | undefined): string[] {
-  const seen = new Set<CompiledWorkflow>();
   const values = new Set<string>();
-  const visit = (wf: CompiledWorkflow | undefined) => {
-    if (!wf || seen.has(wf)) return;
-    seen.add(wf);
-    for (const name of wf.settings.secrets) {
+  for (const { workflow } of workflowTree(root)) {
+    for (const name of workflow.settings.secrets) {
       const v = getEnv(name);
       if (!v || v.length < 3) continue;
       // The value as written, and as it appears inside URLs and JSON text.
@@ -710,9 +714,7 @@ function secretValues(root: CompiledWorkflow, getEnv: (name: string) => string |
       values.add(new URLSearchParams({ v }).toString().slice(2));
       values.add(JSON.stringify(v).slice(1, -1));
     }
-    for (const ref of wf.subworkflows) visit(ref.compiled);
-  };
-  visit(root);
+  }
   return [...values].sort((a, b) => b.length - a.length);
 }
 

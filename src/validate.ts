@@ -516,6 +516,31 @@ export function validateWorkflow(
 }
 
 /**
+ * A workflow and every sub-workflow it runs, each once, with the label that
+ * names it in messages (empty for the top level).
+ *
+ * @example
+ * ```ts
+ * import { validateWorkflow, workflowTree } from "./validate.ts";
+ * import { Registry } from "./registry.ts";
+ * const wf = validateWorkflow({ nodes: [], connections: [] }, new Registry());
+ * workflowTree(wf).length; // 1
+ * ```
+ */
+export function workflowTree(root: CompiledWorkflow): { workflow: CompiledWorkflow; label: string }[] {
+  const seen = new Set<CompiledWorkflow>();
+  const out: { workflow: CompiledWorkflow; label: string }[] = [];
+  const visit = (wf: CompiledWorkflow | undefined, label: string) => {
+    if (!wf || seen.has(wf)) return;
+    seen.add(wf);
+    out.push({ workflow: wf, label });
+    for (const ref of wf.subworkflows) visit(ref.compiled, ref.label);
+  };
+  visit(root, "");
+  return out;
+}
+
+/**
  * Checks and converts the values given for a workflow's inputs; applies
  * defaults. `hint` ends the message of a missing input (default: how to pass it
  * on the command line). Throws a {@linkcode WorkflowValidationError}.
