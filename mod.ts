@@ -16,10 +16,10 @@
  *
  * @module
  */
-import { loadNodeModules } from "./src/imports.ts";
+import { compileWithModules } from "./src/imports.ts";
 import { readWorkflowFile } from "./src/load.ts";
 import type { Registry } from "./src/registry.ts";
-import { type CompiledWorkflow, validateWorkflow } from "./src/validate.ts";
+import type { CompiledWorkflow } from "./src/validate.ts";
 
 export { defineNode } from "./src/node.ts";
 export type {
@@ -95,12 +95,6 @@ export interface LoadedWorkflow extends CompiledWorkflow {
  * ```
  */
 export async function loadWorkflow(path: string, registry: Registry): Promise<LoadedWorkflow> {
-  const raw = await readWorkflowFile(path);
-  const modules = await loadNodeModules(raw, registry, { file: path });
-  try {
-    return { ...validateWorkflow(raw, modules.registry, { file: path }), close: modules.close };
-  } catch (err) {
-    modules.close();
-    throw err;
-  }
+  const { compiled, close } = await compileWithModules(await readWorkflowFile(path), registry, { file: path });
+  return { ...compiled, close };
 }

@@ -12,15 +12,13 @@ import {
   type CompiledWorkflow,
   EventBus,
   parseWorkflowText,
-  type Registry,
   resolveInputs,
   runWorkflow,
-  validateWorkflow,
   workflowJsonSchema,
   workflowTree,
   WorkflowValidationError,
 } from "../mod.ts";
-import { loadNodeModules } from "../src/imports.ts";
+import { compileWithModules, loadNodeModules } from "../src/imports.ts";
 import { readWorkflowFile } from "../src/load.ts";
 import { fileErrorReason, type ValidationIssue } from "../src/errors.ts";
 import { palette, useColor } from "./color.ts";
@@ -274,26 +272,7 @@ function handleError(err: unknown): number {
 async function load(file: string, dirs: string[]): Promise<{ compiled: CompiledWorkflow; close: () => void }> {
   const label = file === "-" ? "<stdin>" : file;
   const raw = file === "-" ? parseWorkflowText(await readStdin(), label) : await readWorkflowFile(file);
-  const issues: ValidationIssue[] = [];
-  let registry: Registry = builtinRegistry();
-  let close = () => {};
-  try {
-    const modules = await loadNodeModules(raw, registry, { file: label, dirs });
-    registry = modules.registry;
-    close = modules.close;
-  } catch (err) {
-    if (!(err instanceof WorkflowValidationError)) throw err;
-    issues.push(...err.issues);
-  }
-  try {
-    const compiled = validateWorkflow(raw, registry, { file: label });
-    if (issues.length === 0) return { compiled, close };
-  } catch (err) {
-    if (!(err instanceof WorkflowValidationError)) throw err;
-    issues.push(...err.issues);
-  }
-  close();
-  throw new WorkflowValidationError(issues, label);
+  return await compileWithModules(raw, builtinRegistry(), { file: label, dirs });
 }
 
 async function readStdin(): Promise<string> {

@@ -6,6 +6,7 @@
  */
 import { dirname, extname, join, resolve } from "node:path";
 import { fileErrorReason, type ValidationIssue, WorkflowValidationError } from "./errors.ts";
+import { type CompiledWorkflow, validateWorkflow } from "./validate.ts";
 import type { Registry } from "./registry.ts";
 import { type ImportPermissions, type ModuleSpec, NodeModuleHost } from "./sandbox/host.ts";
 import { typeName } from "./values.ts";
@@ -116,4 +117,43 @@ export async function loadNodeModules(
     throw new WorkflowValidationError(issues, options.file);
   }
   return { registry: result, sources, close };
+}
+
+/**
+ * Loads a parsed workflow's node modules and validates it, reporting every
+ * problem of both steps in one {@linkcode WorkflowValidationError}. Call
+ * `close` when done running.
+ *
+ * @example
+ * ```ts
+ * import { compileWithModules } from "./imports.ts";
+ * import { Registry } from "./registry.ts";
+ * const { compiled, close } = await compileWithModules({ nodes: [], connections: [] }, new Registry());
+ * close();
+ * ```
+ */
+export async function compileWithModules(
+  raw: unknown,
+  registry: Registry,
+  options: LoadModulesOptions = {},
+): Promise<{ compiled: CompiledWorkflow; close: () => void }> {
+  const issues: ValidationIssue[] = [];
+  let close = () => {};
+  try {
+    const modules = await loadNodeModules(raw, registry, options);
+    registry = modules.registry;
+    close = modules.close;
+  } catch (err) {
+    if (!(err instanceof WorkflowValidationError)) throw err;
+    issues.push(...err.issues);
+  }
+  try {
+    const compiled = validateWorkflow(raw, registry, { file: options.file });
+    if (issues.length === 0) return { compiled, close };
+  } catch (err) {
+    if (!(err instanceof WorkflowValidationError)) throw err;
+    issues.push(...err.issues);
+  }
+  close();
+  throw new WorkflowValidationError(issues, options.file);
 }
