@@ -87,6 +87,8 @@ interface Env {
   seq: number;
   startedAt: string;
   getEnv: (name: string) => string | undefined;
+  /** `$env` of each workflow, read on its first run. */
+  envValues: Map<CompiledWorkflow, Record<string, string>>;
   maxDepth: number;
   redact: (<T>(value: T) => T) | undefined;
 }
@@ -125,6 +127,7 @@ export async function runWorkflow(compiled: CompiledWorkflow, options: RunOption
     seq: 0,
     startedAt: new Date().toISOString(),
     getEnv,
+    envValues: new Map(),
     maxDepth: options.maxDepth ?? MAX_DEPTH,
     redact: makeRedactor(secretValues(compiled, getEnv)),
   };
@@ -179,10 +182,15 @@ async function execute(
     runAbort.abort(new DOMException(timedOut.message, "TimeoutError"));
   }, timeoutMs);
 
-  const envValues: Record<string, string> = {};
-  for (const name of [...compiled.settings.env, ...compiled.settings.secrets]) {
-    const v = env.getEnv(name);
-    if (v !== undefined) envValues[name] = v;
+  // Read once per execution and workflow: every loop iteration of a sub-workflow sees the same values.
+  let envValues = env.envValues.get(compiled);
+  if (!envValues) {
+    envValues = {};
+    for (const name of [...compiled.settings.env, ...compiled.settings.secrets]) {
+      const v = env.getEnv(name);
+      if (v !== undefined) envValues[name] = v;
+    }
+    env.envValues.set(compiled, envValues);
   }
   const expressionScope = {
     inputs,
