@@ -8,6 +8,7 @@ import { join } from "node:path";
 import process from "node:process";
 import { CliError, ExitCode } from "./exit_codes.ts";
 import { fileErrorReason } from "../src/errors.ts";
+import { currentProcess, processState } from "../src/process.ts";
 
 /** What a lock file holds. */
 export interface LockInfo {
@@ -44,9 +45,7 @@ export function acquireLock(dir: string, workflowId: string, executionId?: strin
   }
   const path = join(locks, `${workflowId}.lock`);
   const mine: LockInfo = {
-    pid: Deno.pid,
-    hostname: Deno.hostname(),
-    procStart: procStart(Deno.pid),
+    ...currentProcess(),
     startedAt: new Date().toISOString(),
     executionId,
   };
@@ -106,11 +105,8 @@ export function acquireLock(dir: string, workflowId: string, executionId?: strin
 function holderState(info: LockInfo): "alive" | "dead" | "unknown" {
   if (info.hostname !== Deno.hostname()) return "unknown";
   if (info.pid === Deno.pid) return "dead"; // a previous run of this very process cannot be running
-  if (Deno.build.os === "linux") {
-    const start = procStart(info.pid);
-    if (start === undefined) return "dead";
-    return info.procStart === undefined || info.procStart === start ? "alive" : "dead";
-  }
+  const state = processState(info);
+  if (state !== "unknown") return state;
   // Elsewhere, signal 0 tells, where the run permission allows it.
   try {
     process.kill(info.pid, 0);
@@ -132,17 +128,5 @@ function staleByAge(path: string, after = 10_000): "dead" | "alive" {
     return age > after ? "dead" : "alive";
   } catch {
     return "dead";
-  }
-}
-
-/** The start time of a process from /proc (Linux), or undefined if it does not exist. */
-function procStart(pid: number): string | undefined {
-  if (Deno.build.os !== "linux") return undefined;
-  try {
-    const stat = Deno.readTextFileSync(`/proc/${pid}/stat`);
-    // Fields after the command name (which may contain spaces) start after ")".
-    return stat.slice(stat.lastIndexOf(")") + 2).split(" ")[19];
-  } catch {
-    return undefined;
   }
 }

@@ -6,6 +6,7 @@
  */
 import Table from "cli-table3";
 import type { FlowEvent, RunResult } from "../mod.ts";
+import { eventLine } from "../src/events.ts";
 import type { Palette } from "./color.ts";
 import type { Output } from "./output.ts";
 
@@ -17,27 +18,11 @@ export interface Reporter {
   onResult(result: RunResult): void;
 }
 
-let lastEvent: FlowEvent | undefined;
-let lastLine = "";
-
-/**
- * One NDJSON line for an event. Every sink gets the same event object in turn,
- * so remembering the last one serialises each event once however many NDJSON
- * sinks there are (stdout and `--events FILE`).
- */
-export function ndjsonLine(event: FlowEvent): string {
-  if (event !== lastEvent) {
-    lastEvent = event;
-    lastLine = JSON.stringify(event) + "\n";
-  }
-  return lastLine;
-}
-
 /** NDJSON: one event per line, nothing else. */
 export function ndjsonReporter(out: Output): Reporter {
   return {
     onEvent(event) {
-      out.write(ndjsonLine(event));
+      out.write(eventLine(event));
     },
     onResult() {},
   };

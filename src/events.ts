@@ -31,7 +31,12 @@ export type RunStatus = "success" | "failed" | "cancelled";
 /** Event payloads by type (without the base fields). */
 export interface EventPayloads {
   /** A run (or a sub-workflow run) began. */
-  "workflow.started": { name?: string; nodeCount: number };
+  "workflow.started": {
+    name?: string;
+    nodeCount: number;
+    /** Top-level run of `flow resume`: the execution it resumes. */
+    resumedFrom?: string;
+  };
   /** `onError: "retry"`: the whole workflow runs again. */
   "workflow.retrying": { attempt: number; error: ErrorInfo & { nodeId?: string } };
   /** An attempt of a node began. */
@@ -39,7 +44,13 @@ export interface EventPayloads {
   /** A node logged a line. */
   "node.log": { nodeId: string; level: LogLevel; message: string };
   /** A node finished; its outputs by port. */
-  "node.completed": { nodeId: string; outputs: Record<string, unknown>; durationMs: number };
+  "node.completed": {
+    nodeId: string;
+    outputs: Record<string, unknown>;
+    durationMs: number;
+    /** Set when resuming: the node did not run; its outputs were recorded by the resumed execution. */
+    reused?: true;
+  };
   /** An attempt failed; the next one starts after `delayMs`. */
   "node.retrying": { nodeId: string; attempt: number; delayMs: number; error: ErrorInfo };
   /** A node failed for good. */
@@ -94,4 +105,26 @@ export class EventBus {
     const listeners = this.#listeners;
     for (let i = 0; i < listeners.length; i++) listeners[i](event);
   }
+}
+
+let lastEvent: FlowEvent | undefined;
+let lastLine = "";
+
+/**
+ * The NDJSON line of an event (ending in a newline). Every sink gets the same
+ * event object in turn, so remembering the last one serialises each event
+ * once however many sinks write it (stdout, `--events FILE`, the store).
+ *
+ * @example
+ * ```ts
+ * import { eventLine } from "./events.ts";
+ * eventLine({ type: "node.log", executionId: "x", workflowId: "w", seq: 0, ts: "", nodeId: "n", level: "info", message: "hi" });
+ * ```
+ */
+export function eventLine(event: FlowEvent): string {
+  if (event !== lastEvent) {
+    lastEvent = event;
+    lastLine = JSON.stringify(event) + "\n";
+  }
+  return lastLine;
 }

@@ -6,6 +6,7 @@
  */
 import type { z } from "zod";
 import type { Expression } from "./expressions.ts";
+import type { NodeStore } from "./state.ts";
 import type { PortType } from "./workflow.ts";
 
 /** Declaration of one input or output port. */
@@ -71,6 +72,12 @@ export interface NodeContext<I, C> {
   log: NodeLogger;
   /** Per-run state of this node, kept across retry attempts. */
   state: Map<string, unknown>;
+  /**
+   * Persistent state that outlives the run (docs/state.md): JSON values by
+   * key, scoped to this workflow and node; `store.workflow` is the scope all
+   * nodes of the workflow share. `update` is atomic across processes.
+   */
+  store: NodeStore;
   /** The node's id in the workflow. */
   nodeId: string;
   /** 1 for the first attempt, 2 for the first retry, ... */

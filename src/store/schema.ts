@@ -1,0 +1,79 @@
+/**
+ * The store schema and its forward-only migrations. Each migration moves the
+ * schema from `version - 1` to `version`; a database whose version is higher
+ * than {@linkcode SCHEMA_VERSION} was written by a newer flow and is refused.
+ *
+ * The tables (same columns in every implementation):
+ * - `executions`: one row per execution, keyed by id, ordered by `created_at`;
+ * - `journal`: the event stream in chunks of consecutive lines
+ *   (`execution_id`, `first_seq`, `last_seq`, `body`);
+ * - `state`: persistent node state (`workflow_id`, `scope`, `key`) with a
+ *   version for compare-and-set.
+ *
+ * @module
+ */
+
+/** The schema version this flow writes. */
+export const SCHEMA_VERSION = 1;
+
+/** One schema step. */
+export interface Migration {
+  /** The version it brings the schema to. */
+  version: number;
+  /** What it does, for `flow db migrate`. */
+  description: string;
+  /** The statements, separated by semicolons. */
+  sql: string;
+}
+
+/** SQLite migrations, oldest first. */
+export const sqliteMigrations: readonly Migration[] = [
+  {
+    version: 1,
+    description: "executions, journal and state",
+    sql: `
+      CREATE TABLE executions (
+        id TEXT PRIMARY KEY,
+        workflow_id TEXT NOT NULL,
+        workflow_name TEXT,
+        file TEXT,
+        hash TEXT,
+        inputs TEXT NOT NULL,
+        trigger TEXT NOT NULL,
+        trigger_node TEXT,
+        status TEXT NOT NULL,
+        created_at TEXT NOT NULL,
+        started_at TEXT,
+        ended_at TEXT,
+        duration_ms INTEGER,
+        error TEXT,
+        outputs TEXT,
+        resumed_from TEXT,
+        hostname TEXT,
+        pid INTEGER,
+        proc_start TEXT,
+        heartbeat_at TEXT,
+        last_seq INTEGER NOT NULL DEFAULT -1
+      );
+      CREATE INDEX executions_by_time ON executions (created_at, id);
+      CREATE INDEX executions_by_workflow ON executions (workflow_id, created_at);
+      CREATE INDEX executions_by_status ON executions (status, created_at);
+      CREATE TABLE journal (
+        execution_id TEXT NOT NULL,
+        first_seq INTEGER NOT NULL,
+        last_seq INTEGER NOT NULL,
+        body TEXT NOT NULL,
+        PRIMARY KEY (execution_id, first_seq)
+      ) WITHOUT ROWID;
+      CREATE TABLE state (
+        workflow_id TEXT NOT NULL,
+        scope TEXT NOT NULL,
+        key TEXT NOT NULL,
+        value TEXT NOT NULL,
+        version INTEGER NOT NULL,
+        updated_at TEXT NOT NULL,
+        PRIMARY KEY (workflow_id, scope, key)
+      ) WITHOUT ROWID;
+    `,
+  },
+];

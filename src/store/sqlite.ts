@@ -1,0 +1,471 @@
+/**
+ * The default store: one SQLite file (`$FLOW_STATE_DIR/flow.db`) through
+ * Deno's built-in `node:sqlite`. WAL mode lets readers run beside a writer,
+ * a busy timeout lets concurrent `flow run` processes wait their turn, and
+ * every write batch is one `BEGIN IMMEDIATE` transaction.
+ *
+ * @module
+ */
+import { DatabaseSync, type StatementSync } from "node:sqlite";
+import { liveStatus } from "./liveness.ts";
+import { SCHEMA_VERSION, sqliteMigrations } from "./schema.ts";
+import {
+  type ExecutionFilter,
+  type ExecutionRecord,
+  type JournalChunk,
+  type PruneOptions,
+  type StateEntry,
+  type StateRef,
+  type StateRow,
+  type Store,
+  StoreError,
+  type WriteBatch,
+} from "./types.ts";
+
+/** How long a writer waits for another process's transaction, ms. */
+const BUSY_TIMEOUT_MS = 15_000;
+
+type Row = Record<string, unknown>;
+
+/**
+ * Opens (creating and migrating when needed) the SQLite store at `path`.
+ * Throws a {@linkcode StoreError} with one clear line when the file is not a
+ * readable flow database or was written by a newer flow.
+ *
+ * @example
+ * ```ts
+ * import { openSqliteStore } from "./sqlite.ts";
+ * const store = openSqliteStore(":memory:");
+ * await store.close();
+ * ```
+ */
+export function openSqliteStore(path: string): SqliteStore {
+  let db: DatabaseSync | undefined;
+  try {
+    db = new DatabaseSync(path);
+    db.exec(`PRAGMA busy_timeout = ${BUSY_TIMEOUT_MS}`);
+    if (path !== ":memory:") db.exec("PRAGMA journal_mode = WAL");
+    db.exec("PRAGMA synchronous = NORMAL");
+    migrate(db, path);
+    return new SqliteStore(db, path);
+  } catch (err) {
+    try {
+      db?.close();
+    } catch { /* already unusable */ }
+    throw toStoreError(err, path);
+  }
+}
+
+/** Brings the schema to {@linkcode SCHEMA_VERSION}; refuses a newer one. */
+function migrate(db: DatabaseSync, path: string) {
+  const version = () => Number((db.prepare("PRAGMA user_version").get() as Row).user_version);
+  let current = version();
+  if (current === SCHEMA_VERSION) return;
+  if (current > SCHEMA_VERSION) throw newerSchema(path, current);
+  db.exec("BEGIN IMMEDIATE");
+  try {
+    current = version(); // another process may have migrated meanwhile
+    if (current > SCHEMA_VERSION) throw newerSchema(path, current);
+    for (const m of sqliteMigrations) {
+      if (m.version > current) db.exec(m.sql);
+    }
+    db.exec(`PRAGMA user_version = ${SCHEMA_VERSION}`);
+    db.exec("COMMIT");
+  } catch (err) {
+    if (db.isTransaction) db.exec("ROLLBACK");
+    throw err;
+  }
+}
+
+function newerSchema(path: string, found: number): StoreError {
+  return new StoreError(
+    `${path} was written by a newer flow (schema version ${found}; this flow knows up to ${SCHEMA_VERSION}); upgrade flow`,
+  );
+}
+
+/** A one-line {@linkcode StoreError} for whatever SQLite threw. */
+function toStoreError(err: unknown, path: string): StoreError {
+  if (err instanceof StoreError) return err;
+  const message = err instanceof Error ? err.message : String(err);
+  return new StoreError(`${path}: ${message.split("\n")[0]}`, { cause: err });
+}
+
+const EXECUTION_COLUMNS = `id, workflow_id, workflow_name, file, hash, inputs, trigger, trigger_node, status,
+  created_at, started_at, ended_at, duration_ms, error, outputs, resumed_from,
+  hostname, pid, proc_start, heartbeat_at, last_seq`;
+
+/** The SQLite store. Create it with {@linkcode openSqliteStore}. */
+export class SqliteStore implements Store {
+  readonly location: string;
+  #db: DatabaseSync;
+  #statements = new Map<string, StatementSync>();
+  #closed = false;
+
+  /** Wraps an open, migrated database. */
+  constructor(db: DatabaseSync, location: string) {
+    this.#db = db;
+    this.location = location;
+  }
+
+  #stmt(sql: string): StatementSync {
+    let s = this.#statements.get(sql);
+    if (!s) this.#statements.set(sql, s = this.#db.prepare(sql));
+    return s;
+  }
+
+  /** Runs `fn` in one immediate transaction; errors become {@linkcode StoreError}s. */
+  #tx<T>(fn: () => T): T {
+    if (this.#closed) throw new StoreError(`${this.location}: the store is closed`);
+    try {
+      this.#db.exec("BEGIN IMMEDIATE");
+      const result = fn();
+      this.#db.exec("COMMIT");
+      return result;
+    } catch (err) {
+      try {
+        if (this.#db.isTransaction) this.#db.exec("ROLLBACK");
+      } catch { /* the connection is gone */ }
+      throw toStoreError(err, this.location);
+    }
+  }
+
+  /** Runs a read; errors become {@linkcode StoreError}s. */
+  #read<T>(fn: () => T): T {
+    if (this.#closed) throw new StoreError(`${this.location}: the store is closed`);
+    try {
+      return fn();
+    } catch (err) {
+      throw toStoreError(err, this.location);
+    }
+  }
+
+  write(batch: WriteBatch): Promise<void> {
+    try {
+      this.#tx(() => this.#apply(batch));
+      return Promise.resolve();
+    } catch (err) {
+      return Promise.reject(err);
+    }
+  }
+
+  #apply(batch: WriteBatch) {
+    for (const e of batch.created ?? []) {
+      this.#stmt(
+        `INSERT INTO executions (${EXECUTION_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, NULL, NULL, NULL, NULL, ?, ?, ?, ?, ?, -1)`,
+      ).run(
+        e.executionId,
+        e.workflowId,
+        e.workflowName ?? null,
+        e.file ?? null,
+        e.hash ?? null,
+        JSON.stringify(e.inputs),
+        e.trigger,
+        e.triggerNode ?? null,
+        e.status,
+        e.createdAt,
+        e.startedAt ?? null,
+        e.resumedFrom ?? null,
+        e.owner?.hostname ?? null,
+        e.owner?.pid ?? null,
+        e.owner?.procStart ?? null,
+        e.heartbeatAt ?? e.startedAt ?? null,
+      );
+    }
+    for (const s of batch.started ?? []) {
+      this.#stmt(
+        `UPDATE executions SET status = 'running', started_at = COALESCE(started_at, ?), hostname = ?, pid = ?,
+          proc_start = ?, heartbeat_at = ?, ended_at = NULL, duration_ms = NULL, error = NULL WHERE id = ?`,
+      ).run(
+        s.startedAt,
+        s.owner?.hostname ?? null,
+        s.owner?.pid ?? null,
+        s.owner?.procStart ?? null,
+        s.startedAt,
+        s.executionId,
+      );
+    }
+    for (const chunk of batch.journal ?? []) this.#appendChunk(chunk);
+    for (const e of batch.ended ?? []) {
+      this.#stmt(
+        `UPDATE executions SET status = ?, ended_at = ?, duration_ms = ?, outputs = ?, error = ? WHERE id = ?`,
+      ).run(
+        e.status,
+        e.endedAt,
+        e.durationMs ?? null,
+        e.outputs === undefined ? null : JSON.stringify(e.outputs),
+        e.error === undefined ? null : JSON.stringify(e.error),
+        e.executionId,
+      );
+    }
+    const now = new Date().toISOString();
+    for (const id of batch.heartbeat ?? []) {
+      this.#stmt("UPDATE executions SET heartbeat_at = ? WHERE id = ?").run(now, id);
+    }
+  }
+
+  #appendChunk(chunk: JournalChunk) {
+    if (chunk.lines.length === 0) return;
+    this.#stmt(
+      "INSERT INTO journal (execution_id, first_seq, last_seq, body) VALUES (?, ?, ?, ?) ON CONFLICT DO NOTHING",
+    ).run(chunk.executionId, chunk.firstSeq, chunk.lastSeq, chunk.lines.join(""));
+    this.#stmt("UPDATE executions SET last_seq = MAX(last_seq, ?), heartbeat_at = ? WHERE id = ?")
+      .run(chunk.lastSeq, new Date().toISOString(), chunk.executionId);
+  }
+
+  getExecution(executionId: string): Promise<ExecutionRecord | undefined> {
+    return this.#async(() => {
+      const row = this.#stmt(`SELECT ${EXECUTION_COLUMNS} FROM executions WHERE id = ?`).get(executionId) as
+        | Row
+        | undefined;
+      return row ? this.#live(toRecord(row)) : undefined;
+    });
+  }
+
+  findExecutionIds(prefix: string, limit: number): Promise<string[]> {
+    return this.#async(() => {
+      // A range scan on the primary key: ids in [prefix, prefix + U+FFFF).
+      const rows = this.#stmt(
+        "SELECT id FROM executions WHERE id >= ? AND id < ? ORDER BY created_at DESC LIMIT ?",
+      ).all(prefix, prefix + "\uffff", limit) as Row[];
+      return rows.map((r) => String(r.id));
+    });
+  }
+
+  listExecutions(filter: ExecutionFilter): Promise<ExecutionRecord[]> {
+    return this.#async(() => {
+      const where: string[] = [];
+      const params: (string | number)[] = [];
+      if (filter.workflowId !== undefined) {
+        where.push("workflow_id = ?");
+        params.push(filter.workflowId);
+      }
+      // running and crashed are told apart on read: fetch both, filter below.
+      const wanted = filter.status;
+      if (wanted === "running" || wanted === "crashed") where.push("status IN ('running', 'crashed')");
+      else if (wanted !== undefined) {
+        where.push("status = ?");
+        params.push(wanted);
+      }
+      if (filter.before !== undefined) {
+        const cursor = this.#stmt("SELECT created_at FROM executions WHERE id = ?").get(filter.before) as
+          | Row
+          | undefined;
+        if (cursor) {
+          where.push("(created_at < ? OR (created_at = ? AND id < ?))");
+          params.push(String(cursor.created_at), String(cursor.created_at), filter.before);
+        }
+      }
+      const sql = `SELECT ${EXECUTION_COLUMNS} FROM executions ${where.length ? "WHERE " + where.join(" AND ") : ""}
+        ORDER BY created_at DESC, id DESC LIMIT ?`;
+      const out: ExecutionRecord[] = [];
+      // Paging in SQL while the running/crashed split filters in JS.
+      let offset = 0;
+      for (;;) {
+        const rows = this.#stmt(`${sql} OFFSET ?`).all(...params, filter.limit, offset) as Row[];
+        for (const row of rows) {
+          const record = this.#live(toRecord(row));
+          if (wanted === undefined || record.status === wanted) out.push(record);
+          if (out.length === filter.limit) return out;
+        }
+        if (rows.length < filter.limit) return out;
+        offset += rows.length;
+      }
+    });
+  }
+
+  /** Reports a dead owner's `running` execution as `crashed`, and records that. */
+  #live(record: ExecutionRecord): ExecutionRecord {
+    const status = liveStatus(record);
+    if (status === record.status) return record;
+    try {
+      this.#stmt("UPDATE executions SET status = 'crashed' WHERE id = ? AND status = 'running'").run(
+        record.executionId,
+      );
+    } catch { /* read-only or busy: it is detected again on the next read */ }
+    return { ...record, status };
+  }
+
+  readJournal(executionId: string, afterSeq = -1): Promise<string[]> {
+    return this.#async(() => {
+      const rows = this.#stmt(
+        "SELECT first_seq, body FROM journal WHERE execution_id = ? AND last_seq > ? ORDER BY first_seq",
+      ).all(executionId, afterSeq) as Row[];
+      const lines: string[] = [];
+      for (const row of rows) splitChunk(Number(row.first_seq), String(row.body), afterSeq, lines);
+      return lines;
+    });
+  }
+
+  prune(options: PruneOptions): Promise<number> {
+    return this.#async(() =>
+      this.#tx(() => {
+        const where = ["status NOT IN ('running', 'queued')"];
+        const params: (string | number)[] = [];
+        if (options.workflowId !== undefined) {
+          where.push("workflow_id = ?");
+          params.push(options.workflowId);
+        }
+        if (options.olderThan !== undefined) {
+          where.push("created_at < ?");
+          params.push(options.olderThan);
+        }
+        if (options.keep !== undefined) {
+          // Per workflow: older than that workflow's Nth newest execution.
+          where.push(
+            `created_at < COALESCE((SELECT k.created_at FROM executions k WHERE k.workflow_id = executions.workflow_id
+              ORDER BY k.created_at DESC LIMIT 1 OFFSET ?), '')`,
+          );
+          params.push(Math.max(0, options.keep - 1));
+        }
+        const doomed = `SELECT id FROM executions WHERE ${where.join(" AND ")}`;
+        this.#stmt(`DELETE FROM journal WHERE execution_id IN (${doomed})`).run(...params);
+        return Number(this.#stmt(`DELETE FROM executions WHERE ${where.join(" AND ")}`).run(...params).changes);
+      })
+    );
+  }
+
+  getState(ref: StateRef): Promise<StateEntry | undefined> {
+    return this.#async(() => {
+      const row = this.#stmt("SELECT value, version FROM state WHERE workflow_id = ? AND scope = ? AND key = ?")
+        .get(ref.workflowId, ref.scope, ref.key) as Row | undefined;
+      return row ? { value: JSON.parse(String(row.value)), version: Number(row.version) } : undefined;
+    });
+  }
+
+  putState(ref: StateRef, json: string, expectedVersion?: number): Promise<number | false> {
+    return this.#async(() => {
+      const now = new Date().toISOString();
+      const key = [ref.workflowId, ref.scope, ref.key];
+      let row: Row | undefined;
+      if (expectedVersion === undefined) {
+        row = this.#stmt(
+          `INSERT INTO state (workflow_id, scope, key, value, version, updated_at) VALUES (?, ?, ?, ?, 1, ?)
+           ON CONFLICT (workflow_id, scope, key) DO UPDATE
+           SET value = excluded.value, version = state.version + 1, updated_at = excluded.updated_at
+           RETURNING version`,
+        ).get(...key, json, now) as Row | undefined;
+      } else if (expectedVersion === 0) {
+        row = this.#stmt(
+          `INSERT INTO state (workflow_id, scope, key, value, version, updated_at) VALUES (?, ?, ?, ?, 1, ?)
+           ON CONFLICT (workflow_id, scope, key) DO NOTHING RETURNING version`,
+        ).get(...key, json, now) as Row | undefined;
+      } else {
+        row = this.#stmt(
+          `UPDATE state SET value = ?, version = version + 1, updated_at = ?
+           WHERE workflow_id = ? AND scope = ? AND key = ? AND version = ? RETURNING version`,
+        ).get(json, now, ...key, expectedVersion) as Row | undefined;
+      }
+      return row ? Number(row.version) : false;
+    });
+  }
+
+  deleteState(ref: StateRef): Promise<boolean> {
+    return this.#async(() =>
+      Number(
+        this.#stmt("DELETE FROM state WHERE workflow_id = ? AND scope = ? AND key = ?")
+          .run(ref.workflowId, ref.scope, ref.key).changes,
+      ) > 0
+    );
+  }
+
+  listState(filter: { workflowId?: string; scope?: string; keyPrefix?: string }): Promise<StateRow[]> {
+    return this.#async(() => {
+      const where: string[] = [];
+      const params: string[] = [];
+      if (filter.workflowId !== undefined) {
+        where.push("workflow_id = ?");
+        params.push(filter.workflowId);
+      }
+      if (filter.scope !== undefined) {
+        where.push("scope = ?");
+        params.push(filter.scope);
+      }
+      if (filter.keyPrefix !== undefined) {
+        where.push("key >= ? AND key < ?");
+        params.push(filter.keyPrefix, filter.keyPrefix + "\uffff");
+      }
+      const rows = this.#stmt(
+        `SELECT workflow_id, scope, key, value, version, updated_at FROM state
+         ${where.length ? "WHERE " + where.join(" AND ") : ""} ORDER BY workflow_id, scope, key`,
+      ).all(...params) as Row[];
+      return rows.map((r) => ({
+        workflowId: String(r.workflow_id),
+        scope: String(r.scope),
+        key: String(r.key),
+        value: JSON.parse(String(r.value)),
+        version: Number(r.version),
+        updatedAt: String(r.updated_at),
+      }));
+    });
+  }
+
+  clearState(filter: { workflowId: string; scope?: string }): Promise<number> {
+    return this.#async(() => {
+      const result = filter.scope === undefined
+        ? this.#stmt("DELETE FROM state WHERE workflow_id = ?").run(filter.workflowId)
+        : this.#stmt("DELETE FROM state WHERE workflow_id = ? AND scope = ?").run(filter.workflowId, filter.scope);
+      return Number(result.changes);
+    });
+  }
+
+  close(): Promise<void> {
+    if (!this.#closed) {
+      this.#closed = true;
+      this.#statements.clear();
+      try {
+        this.#db.close();
+      } catch { /* already closed */ }
+    }
+    return Promise.resolve();
+  }
+
+  /** Runs a synchronous read as a promise, with one-line errors. */
+  #async<T>(fn: () => T): Promise<T> {
+    try {
+      return Promise.resolve(this.#read(fn));
+    } catch (err) {
+      return Promise.reject(err);
+    }
+  }
+}
+
+/** Appends the lines of a journal chunk that come after `afterSeq` to `out`. */
+export function splitChunk(firstSeq: number, body: string, afterSeq: number, out: string[]): void {
+  let seq = firstSeq;
+  let start = 0;
+  while (start < body.length) {
+    const end = body.indexOf("\n", start);
+    const stop = end < 0 ? body.length : end + 1;
+    if (seq > afterSeq) out.push(body.slice(start, stop));
+    seq++;
+    start = stop;
+  }
+}
+
+function toRecord(r: Row): ExecutionRecord {
+  const str = (v: unknown) => v === null || v === undefined ? undefined : String(v);
+  const json = (v: unknown) => v === null || v === undefined ? undefined : JSON.parse(String(v));
+  return {
+    executionId: String(r.id),
+    workflowId: String(r.workflow_id),
+    workflowName: str(r.workflow_name),
+    file: str(r.file),
+    hash: str(r.hash),
+    inputs: json(r.inputs) ?? {},
+    trigger: String(r.trigger) as ExecutionRecord["trigger"],
+    triggerNode: str(r.trigger_node),
+    status: String(r.status) as ExecutionRecord["status"],
+    createdAt: String(r.created_at),
+    startedAt: str(r.started_at),
+    endedAt: str(r.ended_at),
+    durationMs: r.duration_ms === null ? undefined : Number(r.duration_ms),
+    error: json(r.error),
+    outputs: json(r.outputs),
+    resumedFrom: str(r.resumed_from),
+    owner: r.pid === null || r.hostname === null
+      ? undefined
+      : { hostname: String(r.hostname), pid: Number(r.pid), procStart: str(r.proc_start) },
+    heartbeatAt: str(r.heartbeat_at),
+    lastSeq: Number(r.last_seq),
+  };
+}
