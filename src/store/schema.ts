@@ -62,7 +62,7 @@ export const sqliteMigrations: readonly Migration[] = [
         execution_id TEXT NOT NULL,
         first_seq INTEGER NOT NULL,
         last_seq INTEGER NOT NULL,
-        body TEXT NOT NULL,
+        body NOT NULL, -- NDJSON text, or that text deflated (a BLOB) for large chunks: see journal_codec.ts
         PRIMARY KEY (execution_id, first_seq)
       ) WITHOUT ROWID;
       CREATE TABLE state (

@@ -7,6 +7,7 @@
  * @module
  */
 import { DatabaseSync, type StatementSync } from "node:sqlite";
+import { COMPRESS_ABOVE, decodeChunk, encodeChunk, loadCodec, textLength } from "./journal_codec.ts";
 import { liveStatus } from "./liveness.ts";
 import { SCHEMA_VERSION, sqliteMigrations } from "./schema.ts";
 import {
@@ -139,16 +140,15 @@ export class SqliteStore implements Store {
     }
   }
 
-  write(batch: WriteBatch): Promise<void> {
-    try {
-      this.#tx(() => this.#apply(batch));
-      return Promise.resolve();
-    } catch (err) {
-      return Promise.reject(err);
-    }
+  async write(batch: WriteBatch): Promise<void> {
+    // Encode journal chunks before the transaction: large ones are compressed (zlib loads on first need).
+    const lengths = (batch.journal ?? []).map((c) => textLength(c.lines));
+    await loadCodec(lengths.some((n) => n > COMPRESS_ABOVE));
+    const bodies = (batch.journal ?? []).map((c, i) => encodeChunk(c.lines, lengths[i]));
+    this.#tx(() => this.#apply(batch, bodies));
   }
 
-  #apply(batch: WriteBatch) {
+  #apply(batch: WriteBatch, bodies: (string | Uint8Array)[]) {
     for (const e of batch.created ?? []) {
       this.#stmt(
         `INSERT INTO executions (${EXECUTION_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, NULL, NULL, NULL, NULL, ?, ?, ?, ?, ?, -1)`,
@@ -184,7 +184,7 @@ export class SqliteStore implements Store {
         s.executionId,
       );
     }
-    for (const chunk of batch.journal ?? []) this.#appendChunk(chunk);
+    batch.journal?.forEach((chunk, i) => this.#appendChunk(chunk, bodies[i]));
     for (const e of batch.ended ?? []) {
       this.#stmt(
         `UPDATE executions SET status = ?, ended_at = ?, duration_ms = ?, outputs = ?, error = ? WHERE id = ?`,
@@ -203,11 +203,11 @@ export class SqliteStore implements Store {
     }
   }
 
-  #appendChunk(chunk: JournalChunk) {
+  #appendChunk(chunk: JournalChunk, body: string | Uint8Array) {
     if (chunk.lines.length === 0) return;
     this.#stmt(
       "INSERT INTO journal (execution_id, first_seq, last_seq, body) VALUES (?, ?, ?, ?) ON CONFLICT DO NOTHING",
-    ).run(chunk.executionId, chunk.firstSeq, chunk.lastSeq, chunk.lines.join(""));
+    ).run(chunk.executionId, chunk.firstSeq, chunk.lastSeq, body);
     this.#stmt("UPDATE executions SET last_seq = MAX(last_seq, ?), heartbeat_at = ? WHERE id = ?")
       .run(chunk.lastSeq, new Date().toISOString(), chunk.executionId);
   }
@@ -285,15 +285,16 @@ export class SqliteStore implements Store {
     return { ...record, status };
   }
 
-  readJournal(executionId: string, afterSeq = -1): Promise<string[]> {
-    return this.#async(() => {
-      const rows = this.#stmt(
+  async readJournal(executionId: string, afterSeq = -1): Promise<string[]> {
+    const rows = await this.#async(() =>
+      this.#stmt(
         "SELECT first_seq, body FROM journal WHERE execution_id = ? AND last_seq > ? ORDER BY first_seq",
-      ).all(executionId, afterSeq) as Row[];
-      const lines: string[] = [];
-      for (const row of rows) splitChunk(Number(row.first_seq), String(row.body), afterSeq, lines);
-      return lines;
-    });
+      ).all(executionId, afterSeq) as Row[]
+    );
+    await loadCodec(rows.some((r) => typeof r.body !== "string"));
+    const lines: string[] = [];
+    for (const row of rows) splitChunk(Number(row.first_seq), decodeChunk(row.body), afterSeq, lines);
+    return lines;
   }
 
   prune(options: PruneOptions): Promise<number> {

@@ -1,0 +1,80 @@
+/**
+ * A run that is recorded: the execution's row is written before the first
+ * node runs, its events go to the journal through the recorder, and its end
+ * is written before the run's promise resolves.
+ *
+ * @module
+ */
+import { EventBus } from "../events.ts";
+import { type RunOptions, type RunResult, runWorkflow } from "../executor.ts";
+import { currentProcess } from "../process.ts";
+import { secretRedactor } from "../redact.ts";
+import type { Recorder } from "../store/recorder.ts";
+import type { Trigger } from "../store/types.ts";
+import type { CompiledWorkflow } from "../validate.ts";
+
+/** Options of {@linkcode runRecorded}: those of `runWorkflow`, plus what the history records. */
+export interface RecordedRunOptions extends RunOptions {
+  /** Where to record; undefined runs without history. */
+  recorder?: Recorder;
+  /** What started the run. */
+  trigger: Trigger;
+  /** The trigger node that fired. */
+  triggerNode?: string;
+  /** Absolute path of the workflow file. */
+  file?: string;
+  /** Content hash of the workflow file (see `contentHash`). */
+  hash?: string;
+  /** When the execution was accepted (queued), if before now. */
+  createdAt?: string;
+}
+
+/**
+ * Runs `compiled` like {@linkcode runWorkflow}, recording it when a recorder
+ * is given. Resolves after the execution's end is written (or the recorder
+ * gave up, which it reports through its own `onError`).
+ *
+ * @example
+ * ```ts
+ * import { runRecorded } from "./recorded.ts";
+ * import { Recorder } from "../store/recorder.ts";
+ * import { openSqliteStore } from "../store/sqlite.ts";
+ * import { validateWorkflow } from "../validate.ts";
+ * import { Registry } from "../registry.ts";
+ * const store = openSqliteStore(":memory:");
+ * const compiled = validateWorkflow({ nodes: [], connections: [] }, new Registry());
+ * const result = await runRecorded(compiled, { recorder: new Recorder(store), trigger: "cli" });
+ * (await store.getExecution(result.executionId))?.status; // "success"
+ * ```
+ */
+export async function runRecorded(compiled: CompiledWorkflow, options: RecordedRunOptions): Promise<RunResult> {
+  const { recorder } = options;
+  if (!recorder) return await runWorkflow(compiled, options);
+  const executionId = options.executionId ?? crypto.randomUUID();
+  const bus = options.bus ?? new EventBus();
+  const redact = secretRedactor(compiled, options.getEnv ?? ((name) => Deno.env.get(name)));
+  const inputs = options.inputs ?? {};
+  const now = new Date().toISOString();
+  await recorder.begin({
+    executionId,
+    workflowId: compiled.id,
+    workflowName: compiled.workflow.name,
+    file: options.file,
+    hash: options.hash,
+    inputs: redact ? redact(inputs) : inputs,
+    trigger: options.trigger,
+    triggerNode: options.triggerNode,
+    status: "running",
+    createdAt: options.createdAt ?? now,
+    startedAt: now,
+    resumedFrom: options.resumedFrom,
+    owner: currentProcess(),
+  });
+  const off = bus.subscribe(recorder.listener);
+  try {
+    return await runWorkflow(compiled, { ...options, executionId, bus });
+  } finally {
+    off();
+    await recorder.flush().catch(() => {}); // a failed write was reported by the recorder's onError
+  }
+}

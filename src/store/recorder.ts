@@ -1,0 +1,239 @@
+/**
+ * The recorder: an event-bus subscriber that writes executions and their
+ * journals to a store in batches. The executor does not know it exists.
+ *
+ * Durability: an execution's row is written (and awaited) before its first
+ * node runs. Events are buffered and written together, in one transaction,
+ * at most {@linkcode FLUSH_INTERVAL_MS} after they happen, or as soon as
+ * {@linkcode FLUSH_EVENTS} are pending. The end of an execution starts a
+ * flush at once, and {@linkcode Recorder.flush} resolves when everything
+ * handed over so far is written. A process killed with `kill -9` loses at
+ * most the events of the last flush interval.
+ *
+ * One recorder can record many executions at once (`flow serve`): their
+ * events share the same batches.
+ *
+ * @module
+ */
+import { eventLine, type EventListener, type FlowEvent } from "../events.ts";
+import { HEARTBEAT_INTERVAL_MS } from "./liveness.ts";
+import type { ExecutionEnd, ExecutionStore, JournalChunk, NewExecution, WriteBatch } from "./types.ts";
+
+/** Longest time an event waits in memory before it is written, ms. */
+export const FLUSH_INTERVAL_MS = 50;
+
+/** A flush starts as soon as this many events are pending. */
+export const FLUSH_EVENTS = 1000;
+
+/** Options of {@linkcode Recorder}. */
+export interface RecorderOptions {
+  /** Override {@linkcode FLUSH_INTERVAL_MS}. */
+  flushMs?: number;
+  /** Override {@linkcode FLUSH_EVENTS}. */
+  flushEvents?: number;
+  /**
+   * Called once when a write fails; the recorder then stops recording (what
+   * it held is dropped). Without it, the error is kept for `flush()` to reject with.
+   */
+  onError?: (err: unknown) => void;
+}
+
+/** The open journal chunk of one execution. */
+interface Pending extends JournalChunk {
+  /** Whether the execution's top-level run ended. */
+  ended?: ExecutionEnd;
+}
+
+/**
+ * Records executions into an {@linkcode ExecutionStore}.
+ *
+ * @example
+ * ```ts
+ * import { Recorder } from "./recorder.ts";
+ * import { openSqliteStore } from "./sqlite.ts";
+ * import { EventBus } from "../events.ts";
+ * const store = openSqliteStore(":memory:");
+ * const recorder = new Recorder(store);
+ * const bus = new EventBus();
+ * bus.subscribe(recorder.listener);
+ * // await recorder.begin({...}); runWorkflow(compiled, { bus, executionId }); await recorder.flush();
+ * await recorder.close();
+ * ```
+ */
+export class Recorder {
+  readonly #store: ExecutionStore;
+  readonly #flushMs: number;
+  readonly #flushEvents: number;
+  readonly #onError?: (err: unknown) => void;
+  #batch: WriteBatch = {};
+  #chunks = new Map<string, Pending>();
+  #last?: Pending;
+  #count = 0;
+  #timer?: ReturnType<typeof setTimeout>;
+  #now = false;
+  #heartbeat?: ReturnType<typeof setInterval>;
+  #active = new Set<string>();
+  #writing: Promise<void> = Promise.resolve();
+  #failed?: unknown;
+  #closed = false;
+
+  /** Creates a recorder writing to `store`. */
+  constructor(store: ExecutionStore, options: RecorderOptions = {}) {
+    this.#store = store;
+    this.#flushMs = options.flushMs ?? FLUSH_INTERVAL_MS;
+    this.#flushEvents = options.flushEvents ?? FLUSH_EVENTS;
+    this.#onError = options.onError;
+  }
+
+  /** Whether a write failed (the recorder stopped recording). */
+  get failed(): boolean {
+    return this.#failed !== undefined;
+  }
+
+  /** The bus listener: subscribe it to the bus of every recorded run. */
+  readonly listener: EventListener = (event) => this.#onEvent(event);
+
+  /**
+   * Records a new execution and waits until its row is written. Call it
+   * before the run starts, so a run that crashes at once is still recorded.
+   */
+  begin(record: NewExecution): Promise<void> {
+    if (this.#failed !== undefined || this.#closed) return this.flush();
+    (this.#batch.created ??= []).push(record);
+    if (record.status === "running") this.#track(record.executionId);
+    return this.flush();
+  }
+
+  /** Marks a queued execution as running (in this process) and waits until that is written. */
+  started(entry: NonNullable<WriteBatch["started"]>[number]): Promise<void> {
+    if (this.#failed !== undefined || this.#closed) return this.flush();
+    (this.#batch.started ??= []).push(entry);
+    this.#track(entry.executionId);
+    return this.flush();
+  }
+
+  /** Records the end of an execution that never ran (e.g. cancelled while queued, or crashed). */
+  ended(end: ExecutionEnd): Promise<void> {
+    if (this.#failed !== undefined || this.#closed) return this.flush();
+    (this.#batch.ended ??= []).push(end);
+    this.#active.delete(end.executionId);
+    return this.flush();
+  }
+
+  #onEvent(event: FlowEvent) {
+    if (this.#failed !== undefined || this.#closed) return;
+    let chunk = this.#last;
+    if (chunk?.executionId !== event.executionId) {
+      chunk = this.#chunks.get(event.executionId);
+      if (!chunk) {
+        chunk = { executionId: event.executionId, firstSeq: event.seq, lastSeq: event.seq, lines: [] };
+        this.#chunks.set(event.executionId, chunk);
+      }
+      this.#last = chunk;
+    }
+    chunk.lines.push(eventLine(event));
+    chunk.lastSeq = event.seq;
+    if (event.type === "workflow.completed" && event.parentNodeId === undefined) {
+      chunk.ended = {
+        executionId: event.executionId,
+        status: event.status,
+        endedAt: event.ts,
+        durationMs: event.durationMs,
+        outputs: event.outputs,
+        error: event.error,
+      };
+      this.#active.delete(event.executionId);
+      this.#flushSoon(0);
+    } else if (++this.#count >= this.#flushEvents) this.#flushSoon(0);
+    else this.#flushSoon(this.#flushMs);
+  }
+
+  #track(executionId: string) {
+    this.#active.add(executionId);
+    if (this.#heartbeat !== undefined) return;
+    const heartbeat = this.#heartbeat = setInterval(() => {
+      if (this.#active.size === 0) {
+        clearInterval(this.#heartbeat);
+        this.#heartbeat = undefined;
+        return;
+      }
+      this.#batch.heartbeat = [...this.#active];
+      this.#flushSoon(0);
+    }, HEARTBEAT_INTERVAL_MS);
+    Deno.unrefTimer(heartbeat);
+  }
+
+  /** Schedules a flush: right after the current event (`ms` 0) or after `ms`. */
+  #flushSoon(ms: number) {
+    if (ms > 0) {
+      this.#timer ??= setTimeout(() => this.flush(), ms);
+      return;
+    }
+    if (this.#now) return;
+    this.#now = true;
+    queueMicrotask(() => {
+      if (this.#now) this.flush();
+    });
+  }
+
+  /** Writes everything handed over so far; resolves when it is written (rejects if a write failed without onError). */
+  flush(): Promise<void> {
+    if (this.#timer !== undefined) clearTimeout(this.#timer);
+    this.#timer = undefined;
+    this.#now = false;
+    const batch = this.#take();
+    if (batch) this.#writing = this.#writing.then(() => this.#write(batch));
+    return this.#writing.then(() => {
+      if (this.#failed !== undefined && !this.#onError) throw this.#failed;
+    });
+  }
+
+  /** Takes the pending writes as one batch, or undefined when there are none. */
+  #take(): WriteBatch | undefined {
+    const batch = this.#batch;
+    this.#batch = {};
+    if (this.#chunks.size) {
+      const ended: ExecutionEnd[] = [];
+      batch.journal = [];
+      for (const chunk of this.#chunks.values()) {
+        batch.journal.push({
+          executionId: chunk.executionId,
+          firstSeq: chunk.firstSeq,
+          lastSeq: chunk.lastSeq,
+          lines: chunk.lines,
+        });
+        if (chunk.ended) ended.push(chunk.ended);
+      }
+      if (ended.length) batch.ended = [...(batch.ended ?? []), ...ended];
+      this.#chunks = new Map();
+      this.#last = undefined;
+      this.#count = 0;
+    }
+    const empty = !batch.created && !batch.started && !batch.journal && !batch.ended && !batch.heartbeat;
+    return empty ? undefined : batch;
+  }
+
+  async #write(batch: WriteBatch) {
+    if (this.#failed !== undefined) return;
+    try {
+      await this.#store.write(batch);
+    } catch (err) {
+      this.#failed = err;
+      this.#batch = {};
+      this.#chunks = new Map();
+      this.#last = undefined;
+      this.#onError?.(err);
+    }
+  }
+
+  /** Flushes and stops the timers. Later events are ignored. */
+  async close(): Promise<void> {
+    try {
+      await this.flush();
+    } finally {
+      this.#closed = true;
+      if (this.#heartbeat !== undefined) clearInterval(this.#heartbeat);
+      this.#heartbeat = undefined;
+    }
+  }
+}
