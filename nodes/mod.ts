@@ -13,6 +13,8 @@ import debugLog from "./debug/log.ts";
 import flowMerge from "./flow/merge.ts";
 import flowSubworkflow from "./flow/subworkflow.ts";
 import httpRequest from "./http/request.ts";
+import stateGet from "./state/get.ts";
+import stateSet from "./state/set.ts";
 import timeDelay from "./time/delay.ts";
 import jsonParse from "./transform/json_parse.ts";
 import jsonStringify from "./transform/json_stringify.ts";
@@ -44,6 +46,8 @@ export const builtinNodes: readonly AnyNodeDefinition[] = [
   transformSet,
   transformMap,
   transformPick,
+  stateGet,
+  stateSet,
 ];
 
 /**

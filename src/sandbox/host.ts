@@ -45,6 +45,22 @@ interface NodeMeta {
   config: Record<string, unknown> | null;
 }
 
+/** A message from the Worker (see worker.ts for the protocol). */
+interface WorkerMessage {
+  op: string;
+  id: number;
+  level?: string;
+  message?: string;
+  outputs?: unknown;
+  error?: unknown;
+  req?: number;
+  scope?: "node" | "workflow";
+  method?: "getEntry" | "set" | "delete" | "compareAndSet";
+  key?: string;
+  value?: unknown;
+  version?: number;
+}
+
 interface Pending {
   resolve: (outputs: Record<string, unknown>) => void;
   reject: (err: unknown) => void;
@@ -165,10 +181,11 @@ export class NodeModuleHost {
     return ready;
   }
 
-  #onMessage(msg: { op: string; id: number; level?: string; message?: string; outputs?: unknown; error?: unknown }) {
+  #onMessage(msg: WorkerMessage) {
     const p = this.#pending.get(msg.id);
     if (!p) return; // a late message from an aborted call
-    if (msg.op === "log") {
+    if (msg.op === "store") this.#storeCall(p.ctx, msg);
+    else if (msg.op === "log") {
       const level = msg.level as "debug" | "info" | "warn" | "error";
       p.ctx.log[level]?.(msg.message ?? "");
     } else if (msg.op === "result") {
@@ -178,6 +195,30 @@ export class NodeModuleHost {
       this.#pending.delete(msg.id);
       const e = msg.error as { message: string; code: string; retryable: boolean };
       p.reject(new NodeError(e.message, { code: e.code, retryable: e.retryable }));
+    }
+  }
+
+  /** Runs a `ctx.store` request of the Worker against the call's store and answers it. */
+  async #storeCall(ctx: NodeContext<Record<string, unknown>, unknown>, msg: WorkerMessage) {
+    const worker = this.#worker;
+    const kv = msg.scope === "workflow" ? ctx.store.workflow : ctx.store;
+    const key = msg.key ?? "";
+    try {
+      const value = msg.method === "getEntry"
+        ? await kv.getEntry(key)
+        : msg.method === "set"
+        ? await kv.set(key, msg.value)
+        : msg.method === "delete"
+        ? await kv.delete(key)
+        : await kv.compareAndSet(key, msg.value, msg.version ?? 0);
+      worker?.postMessage({ op: "store-result", req: msg.req, value });
+    } catch (err) {
+      const e = err as { message?: string; code?: unknown };
+      worker?.postMessage({
+        op: "store-error",
+        req: msg.req,
+        error: { message: e?.message ?? String(err), code: typeof e?.code === "string" ? e.code : "STATE_ERROR" },
+      });
     }
   }
 

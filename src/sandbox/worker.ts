@@ -10,6 +10,10 @@
  * - in `{ op: "run", id, type, inputs, config, nodeId, attempt, executionId }`
  *   -> out `{ op: "log", id, level, message }`*, then `{ op: "result", id, outputs }` or `{ op: "error", id, error }`
  * - in `{ op: "abort", id }` -> the call's signal is aborted; out `{ op: "aborted", id }`
+ * - `ctx.store` (persistent state) goes through the host, which owns the store:
+ *   out `{ op: "store", id, req, scope: "node" | "workflow", method: "getEntry" | "set" | "delete" | "compareAndSet", key, value?, version? }`
+ *   -> in `{ op: "store-result", req, value }` or `{ op: "store-error", req, error }`.
+ *   `update` is a compare-and-set loop here, so it stays atomic across processes.
  *
  * @module
  */
@@ -29,6 +33,9 @@ interface Def {
 const defs = new Map<string, Def>();
 const calls = new Map<number, AbortController>();
 const states = new Map<string, Map<string, unknown>>();
+/** Store requests waiting for the host's answer. */
+const storeCalls = new Map<number, { resolve: (v: unknown) => void; reject: (e: unknown) => void }>();
+let nextStoreReq = 1;
 
 const isDef = (v: unknown): v is Def =>
   v !== null && typeof v === "object" && typeof (v as Def).type === "string" && typeof (v as Def).run === "function";
@@ -37,6 +44,7 @@ self.onmessage = async (event: MessageEvent) => {
   const msg = event.data;
   if (msg.op === "load") await load(msg.url, msg.revoke);
   else if (msg.op === "run") await run(msg);
+  else if (msg.op === "store-result" || msg.op === "store-error") settleStoreCall(msg);
   else if (msg.op === "abort") {
     calls.get(msg.id)?.abort(new DOMException("the node was aborted", "AbortError"));
     self.postMessage({ op: "aborted", id: msg.id });
@@ -128,6 +136,7 @@ async function run(msg: {
       evaluate: unsupported("ctx.evaluate"),
       prepared: undefined,
       runWorkflow: unsupported("ctx.runWorkflow"),
+      store: nodeStore(id),
     });
     const problem = nonJson(outputs, "outputs");
     if (problem) {
@@ -154,6 +163,48 @@ async function run(msg: {
   } finally {
     calls.delete(id);
   }
+}
+
+/** The `ctx.store` of call `id`: requests to the host, which owns the store. */
+function nodeStore(id: number) {
+  const scope = (name: "node" | "workflow") => {
+    const call = (method: string, key: string, extra: Record<string, unknown> = {}) =>
+      new Promise<unknown>((resolve, reject) => {
+        const req = nextStoreReq++;
+        storeCalls.set(req, { resolve, reject });
+        self.postMessage({ op: "store", id, req, scope: name, method, key, ...extra });
+      });
+    const getEntry = (key: string) => call("getEntry", key) as Promise<{ value: unknown; version: number } | undefined>;
+    const compareAndSet = (key: string, value: unknown, version: number) =>
+      call("compareAndSet", key, { value, version }) as Promise<number | false>;
+    return {
+      get: async (key: string) => (await getEntry(key))?.value,
+      set: async (key: string, value: unknown) => {
+        await call("set", key, { value });
+      },
+      delete: (key: string) => call("delete", key) as Promise<boolean>,
+      getEntry,
+      compareAndSet,
+      async update(key: string, fn: (current: unknown) => unknown) {
+        for (let tries = 1;; tries++) {
+          const entry = await getEntry(key);
+          const next = fn(entry?.value);
+          if (await compareAndSet(key, next, entry?.version ?? 0) !== false) return next;
+          if (tries >= 1000) throw new Error(`state key "${key}": gave up after ${tries} conflicting updates`);
+          await new Promise((r) => setTimeout(r, 1 + Math.random() * Math.min(tries, 20)));
+        }
+      },
+    };
+  };
+  return Object.assign(scope("node"), { workflow: scope("workflow") });
+}
+
+function settleStoreCall(msg: { op: string; req: number; value?: unknown; error?: { message: string; code: string } }) {
+  const call = storeCalls.get(msg.req);
+  if (!call) return;
+  storeCalls.delete(msg.req);
+  if (msg.op === "store-result") call.resolve(msg.value);
+  else call.reject(Object.assign(new Error(msg.error?.message ?? "state store error"), { code: msg.error?.code }));
 }
 
 /** ANSI colour codes, which Deno puts around locations in some error messages. */
