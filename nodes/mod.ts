@@ -13,9 +13,13 @@ import debugLog from "./debug/log.ts";
 import flowMerge from "./flow/merge.ts";
 import flowSubworkflow from "./flow/subworkflow.ts";
 import httpRequest from "./http/request.ts";
+import httpRespond from "./http/respond.ts";
+import httpWebhook from "./http/webhook.ts";
 import stateGet from "./state/get.ts";
 import stateSet from "./state/set.ts";
+import timeCron from "./time/cron.ts";
 import timeDelay from "./time/delay.ts";
+import timeInterval from "./time/interval.ts";
 import jsonParse from "./transform/json_parse.ts";
 import jsonStringify from "./transform/json_stringify.ts";
 import transformMap from "./transform/map.ts";
@@ -48,6 +52,10 @@ export const builtinNodes: readonly AnyNodeDefinition[] = [
   transformPick,
   stateGet,
   stateSet,
+  httpWebhook,
+  httpRespond,
+  timeCron,
+  timeInterval,
 ];
 
 /**

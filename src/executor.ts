@@ -12,7 +12,8 @@
  */
 import type { ErrorInfo } from "./errors.ts";
 import { EventBus, type EventListener, type RunStatus } from "./events.ts";
-import type { SubworkflowResult } from "./node.ts";
+import { hasSetup, type NodeInstances, setupInstances } from "./instances.ts";
+import type { FiredTrigger, SubworkflowResult } from "./node.ts";
 import { type NodeSummary, type PassResult, runPass } from "./pass.ts";
 import { secretRedactor } from "./redact.ts";
 import type { Emit, ExecutionEnv, ReusableResults, RunScope } from "./run_context.ts";
@@ -53,6 +54,13 @@ export interface RunOptions {
    * store shared by every run of this process.
    */
   state?: StateStore;
+  /** The trigger that fired (webhook, schedule): the other trigger nodes are skipped. */
+  trigger?: FiredTrigger;
+  /**
+   * Node instances of a loaded workflow version (`ctx.instance`). Without
+   * them, nodes with `setup` are set up for this run and disposed after it.
+   */
+  instances?: NodeInstances;
 }
 
 /** The result of a run. */
@@ -96,6 +104,7 @@ export async function runWorkflow(compiled: CompiledWorkflow, options: RunOption
   const bus = options.bus ?? new EventBus();
   const off = options.onEvent ? bus.subscribe(options.onEvent) : undefined;
   const getEnv = options.getEnv ?? ((name: string) => Deno.env.get(name));
+  const ownInstances = !options.instances && hasSetup(compiled) ? await setupInstances(compiled) : undefined;
   const env: ExecutionEnv = {
     executionId: options.executionId ?? crypto.randomUUID(),
     bus,
@@ -108,6 +117,8 @@ export async function runWorkflow(compiled: CompiledWorkflow, options: RunOption
     reuse: options.reuse,
     state: options.state ?? (processState ??= new MemoryStateStore()),
     resumedFrom: options.resumedFrom,
+    trigger: options.trigger,
+    instances: options.instances ?? ownInstances,
   };
   try {
     const result = await execute(compiled, options.inputs ?? {}, env, { depth: 0, trail: [compiled.id] }, {
@@ -117,6 +128,7 @@ export async function runWorkflow(compiled: CompiledWorkflow, options: RunOption
     return env.redact ? env.redact(result) : result;
   } finally {
     off?.();
+    await ownInstances?.dispose();
   }
 }
 

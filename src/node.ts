@@ -78,6 +78,10 @@ export interface NodeContext<I, C> {
    * nodes of the workflow share. `update` is atomic across processes.
    */
   store: NodeStore;
+  /** What the type's `setup` returned for this node (undefined without `setup`): kept across runs. */
+  instance: unknown;
+  /** The trigger that started this run, when it was started by one (webhook, schedule). */
+  trigger: FiredTrigger | undefined;
   /** The node's id in the workflow. */
   nodeId: string;
   /** 1 for the first attempt, 2 for the first retry, ... */
@@ -101,6 +105,33 @@ export interface NodeContext<I, C> {
     inputs: Record<string, unknown>,
     options?: { iteration?: number },
   ): Promise<SubworkflowResult>;
+}
+
+/** What a trigger node type listens for (`flow serve` starts runs when it fires). */
+export type TriggerKind = "webhook" | "cron" | "interval";
+
+/** An HTTP response a run gives to the request that started it (`http.respond`). */
+export interface TriggerResponse {
+  /** Status code. */
+  status: number;
+  /** Response headers. */
+  headers: Record<string, string>;
+  /** The body: a string is sent as is, anything else as JSON. */
+  body: unknown;
+}
+
+/** The trigger that fired and started a run. */
+export interface FiredTrigger {
+  /** The trigger node that fired. */
+  nodeId: string;
+  /** What it fired with: the request for a webhook, the times for a schedule. */
+  payload: Record<string, unknown>;
+  /**
+   * Answers the HTTP request that started the run (webhooks with
+   * `respond: "node"`); false when there is no request to answer or it was
+   * already answered.
+   */
+  respond?: (response: TriggerResponse) => boolean;
 }
 
 /** How a node waits for its connected inputs. */
@@ -177,6 +208,20 @@ export interface NodeDefinition<
   checkInputs?: (ports: string[], prepared: unknown) => string[];
   /** Validation-time hook: checks or compiles things in config; the result is `ctx.prepared`. */
   prepare?: (config: z.output<C>, tools: PrepareTools) => unknown;
+  /**
+   * Makes this a trigger node type: it has no inputs and, when its workflow
+   * is served, starts runs (docs/serve.md). In a run started by another
+   * trigger, it is skipped with `trigger "ID" did not fire`.
+   */
+  trigger?: TriggerKind;
+  /**
+   * Creates what a node keeps between runs (a connection pool, a cache):
+   * called once per node of a loaded workflow version, with its config; the
+   * result is `ctx.instance`. Throwing marks the workflow invalid.
+   */
+  setup?: (config: z.output<C>, info: { workflowId: string; nodeId: string }) => unknown;
+  /** Releases what `setup` created, when its workflow version is unloaded. */
+  dispose?: (instance: unknown) => void | Promise<void>;
   /** Does the work. May return synchronously. Throw (ideally a `NodeError`) to fail. */
   run(
     ctx: NodeContext<InputValues<I> & Record<string, unknown>, z.output<C>>,

@@ -164,8 +164,12 @@ class Pass implements ContextHost {
   /** Input counters, modes, and the values known before anything runs (constants and workflow inputs). */
   seed(): void {
     const { nodes, inputs } = this;
+    const fired = this.scope.depth === 0 ? this.env.trigger?.nodeId : undefined;
     for (let i = 0; i < nodes.length; i++) {
       const node = nodes[i];
+      if (fired !== undefined && node.def.trigger && node.id !== fired) {
+        this.deadReason[i] = `trigger "${node.id}" did not fire`;
+      }
       this.pending[i] = node.upstreamCount;
       this.mode[i] = node.inputMode === "first" ? FIRST : node.inputMode === "available" ? AVAILABLE : ALL;
       const v = new Array(node.slots.length);

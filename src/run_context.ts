@@ -7,7 +7,8 @@
 import type { ErrorInfo } from "./errors.ts";
 import type { EventBus, EventPayloads, EventType } from "./events.ts";
 import type { Expression } from "./expressions.ts";
-import type { LogLevel, NodeContext, NodeLogger, SubworkflowResult, WorkflowRef } from "./node.ts";
+import type { NodeInstances } from "./instances.ts";
+import type { FiredTrigger, LogLevel, NodeContext, NodeLogger, SubworkflowResult, WorkflowRef } from "./node.ts";
 import type { Redactor } from "./redact.ts";
 import { type NodeStore, nodeStore } from "./state.ts";
 import type { StateStore } from "./store/types.ts";
@@ -44,6 +45,10 @@ export interface ExecutionEnv {
   state: StateStore;
   /** The execution this one resumes (top-level `workflow.started`). */
   resumedFrom: string | undefined;
+  /** The trigger that started the run. */
+  trigger: FiredTrigger | undefined;
+  /** Node instances (`ctx.instance`). */
+  instances: NodeInstances | undefined;
 }
 
 /** Where a (sub-)run sits: its events carry parentNodeId, iteration and runPath. */
@@ -156,6 +161,16 @@ export class NodeRunContext implements NodeContext<Record<string, unknown>, unkn
   get store(): NodeStore {
     this.#store ??= nodeStore(this.#host.env.state, this.#host.compiled.id, this.nodeId);
     return this.#store;
+  }
+
+  /** What the node type's `setup` made for this node. */
+  get instance(): unknown {
+    return this.#host.env.instances?.get(this.#node);
+  }
+
+  /** The trigger that started the run. */
+  get trigger(): FiredTrigger | undefined {
+    return this.#host.env.trigger;
   }
 
   /** The bindings of expressions: `$inputs`, `$env`, `$execution` and `$node`. */

@@ -15,8 +15,8 @@ export const HEARTBEAT_INTERVAL_MS = 10_000;
 export const HEARTBEAT_STALE_MS = 60_000;
 
 /**
- * The status to report for a record: `crashed` for a `running` execution whose
- * owner is dead, else its stored status.
+ * The status to report for a record: `crashed` for a `running` or `queued`
+ * execution whose owner is dead, else its stored status.
  *
  * @example
  * ```ts
@@ -25,10 +25,10 @@ export const HEARTBEAT_STALE_MS = 60_000;
  * ```
  */
 export function liveStatus(record: ExecutionRecord, now = Date.now()): ExecutionStatus {
-  if (record.status !== "running" || !record.owner) return record.status;
+  if ((record.status !== "running" && record.status !== "queued") || !record.owner) return record.status;
   const state = processState(record.owner);
-  if (state === "alive") return "running";
+  if (state === "alive") return record.status;
   if (state === "dead") return "crashed";
   const beat = record.heartbeatAt ? Date.parse(record.heartbeatAt) : NaN;
-  return Number.isFinite(beat) && now - beat > HEARTBEAT_STALE_MS ? "crashed" : "running";
+  return Number.isFinite(beat) && now - beat > HEARTBEAT_STALE_MS ? "crashed" : record.status;
 }

@@ -239,9 +239,9 @@ export class SqliteStore implements Store {
         where.push("workflow_id = ?");
         params.push(filter.workflowId);
       }
-      // running and crashed are told apart on read: fetch both, filter below.
+      // A dead owner's running or queued execution reads as crashed: fetch those too, filter below.
       const wanted = filter.status;
-      if (wanted === "running" || wanted === "crashed") where.push("status IN ('running', 'crashed')");
+      if (wanted === "crashed") where.push("status IN ('running', 'queued', 'crashed')");
       else if (wanted !== undefined) {
         where.push("status = ?");
         params.push(wanted);
@@ -278,7 +278,7 @@ export class SqliteStore implements Store {
     const status = liveStatus(record);
     if (status === record.status) return record;
     try {
-      this.#stmt("UPDATE executions SET status = 'crashed' WHERE id = ? AND status = 'running'").run(
+      this.#stmt("UPDATE executions SET status = 'crashed' WHERE id = ? AND status IN ('running', 'queued')").run(
         record.executionId,
       );
     } catch { /* read-only or busy: it is detected again on the next read */ }

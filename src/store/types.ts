@@ -24,9 +24,11 @@ export const TRIGGERS: readonly Trigger[] = ["cli", "webhook", "cron", "interval
 
 /**
  * The status of an execution. `queued` waits for a slot or a worker;
- * `crashed` is a `running` execution whose process is gone (detected on read).
+ * `crashed` is a `running` (or `queued`) execution whose process is gone
+ * (detected on read); `skipped` is a schedule's fire that did not run
+ * because the previous run was still going (overlap `skip`).
  */
-export type ExecutionStatus = "queued" | "running" | "success" | "failed" | "cancelled" | "crashed";
+export type ExecutionStatus = "queued" | "running" | "success" | "failed" | "cancelled" | "crashed" | "skipped";
 
 /** Every execution status. */
 export const EXECUTION_STATUSES: readonly ExecutionStatus[] = [
@@ -36,6 +38,7 @@ export const EXECUTION_STATUSES: readonly ExecutionStatus[] = [
   "failed",
   "cancelled",
   "crashed",
+  "skipped",
 ];
 
 /** One execution as the store keeps it. */
@@ -88,7 +91,7 @@ export interface ExecutionEnd {
   /** Which execution. */
   executionId: string;
   /** Final status. */
-  status: "success" | "failed" | "cancelled" | "crashed";
+  status: "success" | "failed" | "cancelled" | "crashed" | "skipped";
   /** When it ended, ISO 8601. */
   endedAt: string;
   /** Wall time, ms. */

@@ -1,0 +1,59 @@
+/**
+ * `time.cron`: a trigger that fires on a cron schedule under `flow serve`.
+ *
+ * @module
+ */
+import { Cron } from "croner";
+import { z } from "zod";
+import { defineNode } from "../../src/node.ts";
+import { OverlapSchema, SCHEDULE_OUTPUTS, scheduleOutputs } from "./schedule.ts";
+
+/** The config of `time.cron`. */
+export const CronConfigSchema = z.object({
+  schedule: z.string().min(1).describe('5 fields (minute first) or 6 (seconds first), e.g. "*/5 * * * *"'),
+  timezone: z.string().optional().describe('IANA time zone, e.g. "Europe/Berlin"; default the server\'s'),
+  overlap: OverlapSchema,
+});
+
+/** The parsed config of `time.cron`. */
+export type CronConfig = z.output<typeof CronConfigSchema>;
+
+/** Checks a schedule and time zone; returns a message per problem. */
+export function cronProblems(config: { schedule: string; timezone?: string }): { key: string; message: string }[] {
+  const problems: { key: string; message: string }[] = [];
+  const fields = config.schedule.trim().split(/\s+/).length;
+  if (fields !== 5 && fields !== 6) {
+    problems.push({
+      key: "schedule",
+      message: `expected 5 or 6 fields; got ${fields} in ${JSON.stringify(config.schedule)}`,
+    });
+  } else {
+    try {
+      new Cron(config.schedule, { paused: true });
+    } catch (err) {
+      problems.push({ key: "schedule", message: `${(err as Error).message}: ${JSON.stringify(config.schedule)}` });
+    }
+  }
+  if (config.timezone !== undefined) {
+    try {
+      new Intl.DateTimeFormat("en", { timeZone: config.timezone });
+    } catch {
+      problems.push({ key: "timezone", message: `unknown time zone ${JSON.stringify(config.timezone)}` });
+    }
+  }
+  return problems;
+}
+
+/** The `time.cron` node type. */
+export default defineNode({
+  type: "time.cron",
+  description: "Trigger: fires on a cron schedule (flow serve); outputs scheduledAt and firedAt",
+  trigger: "cron",
+  inputs: {},
+  outputs: SCHEDULE_OUTPUTS,
+  config: CronConfigSchema,
+  prepare(config, tools) {
+    for (const p of cronProblems(config)) tools.issue(p.key, p.message);
+  },
+  run: ({ trigger, nodeId }) => scheduleOutputs(trigger, nodeId),
+});

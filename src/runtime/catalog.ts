@@ -1,0 +1,321 @@
+/**
+ * The catalog: every workflow file under the served paths, each valid (with
+ * the version it serves) or with its errors. Files are loaded at start and
+ * again when they change (hot reload): a valid edit replaces the version, an
+ * invalid one keeps the old version serving and reports the error.
+ *
+ * Conflicts are resolved over the whole catalog after every change: two
+ * files with the same workflow id are both refused; a webhook method and
+ * path claimed twice is refused in the file seen later.
+ *
+ * @module
+ */
+import { WorkflowValidationError } from "../errors.ts";
+import type { Registry } from "../registry.ts";
+import { loadVersion, type WorkflowVersion } from "./version.ts";
+
+/** One workflow file as the catalog knows it. */
+export interface CatalogEntry {
+  /** Absolute path. */
+  readonly file: string;
+  /** The order in which files were first seen (earlier wins a webhook route). */
+  readonly seq: number;
+  /** The last valid version of the file (it serves unless `conflicts` says otherwise). */
+  version?: WorkflowVersion;
+  /** Problems of the file's latest content, one line each (empty when it is valid). */
+  errors: string[];
+  /** Why the file's valid version is refused (duplicate id, webhook route taken). */
+  conflicts: string[];
+}
+
+/** Whether an entry serves: it has a valid version and no conflict. */
+export function serving(entry: CatalogEntry): boolean {
+  return entry.version !== undefined && entry.conflicts.length === 0;
+}
+
+/** What the catalog reports as it loads and reloads. */
+export interface CatalogEvents {
+  /** One line for the log (`flow serve: ...` or a validation problem). */
+  log?: (line: string) => void;
+  /** The set of serving versions changed: triggers must follow. */
+  changed?: () => void;
+}
+
+/** A webhook route: method and path (`/hooks/...`) to the trigger node serving it. */
+export interface WebhookRoute {
+  /** The entry serving it. */
+  entry: CatalogEntry;
+  /** The webhook node. */
+  nodeId: string;
+}
+
+const SKIPPED_DIRS = new Set(["node_modules", ".git", "dist", ".scratch"]);
+
+/** Loads and watches the workflow files under some paths. */
+export class Catalog {
+  readonly #paths: string[];
+  readonly #registry: Registry;
+  readonly #nodeDirs: string[];
+  readonly #events: CatalogEvents;
+  readonly #entries = new Map<string, CatalogEntry>();
+  #byId = new Map<string, CatalogEntry>();
+  #routes = new Map<string, Map<string, WebhookRoute>>();
+  #seq = 0;
+  #watcher?: Deno.FsWatcher;
+  #closed = false;
+  #reloading: Promise<void> = Promise.resolve();
+
+  /** A catalog of the workflow files under `paths` (files or directories, absolute). */
+  constructor(paths: string[], registry: Registry, options: { nodeDirs?: string[] } & CatalogEvents = {}) {
+    this.#paths = paths;
+    this.#registry = registry;
+    this.#nodeDirs = options.nodeDirs ?? [];
+    this.#events = options;
+  }
+
+  /** Every known file, in the order first seen. */
+  entries(): CatalogEntry[] {
+    return [...this.#entries.values()].sort((a, b) => a.seq - b.seq);
+  }
+
+  /** The entry serving workflow `id`. */
+  get(id: string): CatalogEntry | undefined {
+    return this.#byId.get(id);
+  }
+
+  /** The route of a webhook request: a route, or the methods the path allows (405), or undefined (404). */
+  route(method: string, path: string): WebhookRoute | { allow: string[] } | undefined {
+    const byMethod = this.#routes.get(path);
+    if (!byMethod) return undefined;
+    return byMethod.get(method) ?? { allow: [...byMethod.keys()].sort() };
+  }
+
+  /** Loads every workflow file under the paths. */
+  async load(): Promise<void> {
+    const files = await this.#discover();
+    for (const file of files) this.#entry(file);
+    await Promise.all(files.map((file) => this.#loadFile(file)));
+    this.#resolve();
+  }
+
+  /** Watches the paths and reloads what changes, until {@linkcode Catalog.close}. */
+  watch(): void {
+    const roots = this.#paths.filter((p) => {
+      try {
+        Deno.statSync(p);
+        return true;
+      } catch {
+        return false;
+      }
+    });
+    if (roots.length === 0) return;
+    this.#watcher = Deno.watchFs(roots, { recursive: true });
+    (async () => {
+      let pending = new Set<string>();
+      let timer: number | undefined;
+      for await (const event of this.#watcher!) {
+        for (const path of event.paths) pending.add(path);
+        // Editors save in bursts (write, rename, chmod): settle for a moment.
+        if (timer !== undefined) clearTimeout(timer);
+        timer = setTimeout(() => {
+          const paths = pending;
+          pending = new Set();
+          timer = undefined;
+          this.#reloading = this.#reloading.then(() => this.reload([...paths]));
+        }, 100);
+      }
+      if (timer !== undefined) clearTimeout(timer);
+    })().catch(() => {});
+  }
+
+  /** Waits until the reloads started so far are done. */
+  settled(): Promise<void> {
+    return this.#reloading;
+  }
+
+  /** Reloads the given changed paths (and the workflows that depend on them). */
+  async reload(paths: string[]): Promise<void> {
+    if (this.#closed) return;
+    const affected = new Set<string>();
+    for (const path of paths) {
+      if (this.#entries.has(path) || (path.endsWith(".json") && this.#underRoots(path))) affected.add(path);
+      for (const entry of this.#entries.values()) {
+        if (entry.version?.dependencies.has(path)) affected.add(entry.file);
+      }
+    }
+    const loads: Promise<void>[] = [];
+    for (const file of affected) {
+      let exists = false;
+      try {
+        exists = Deno.statSync(file).isFile;
+      } catch { /* removed */ }
+      if (!exists) {
+        const entry = this.#entries.get(file);
+        if (!entry) continue;
+        this.#entries.delete(file);
+        this.#log(`flow serve: ${file}: removed; stopped serving${entry.version ? ` "${entry.version.id}"` : ""}`);
+        entry.version?.retire();
+        continue;
+      }
+      if (!this.#entries.has(file) && !(await isWorkflowFile(file))) continue;
+      this.#entry(file);
+      loads.push(this.#loadFile(file, true));
+    }
+    await Promise.all(loads);
+    this.#resolve();
+  }
+
+  /** Stops watching and retires every version (each disposed after its last run). */
+  async close(): Promise<void> {
+    this.#closed = true;
+    try {
+      this.#watcher?.close();
+    } catch { /* already closed */ }
+    await Promise.all([...this.#entries.values()].map((e) => e.version?.retire()));
+  }
+
+  #entry(file: string): CatalogEntry {
+    let entry = this.#entries.get(file);
+    if (!entry) {
+      entry = { file, seq: this.#seq++, errors: [], conflicts: [] };
+      this.#entries.set(file, entry);
+    }
+    return entry;
+  }
+
+  /** Loads one file into its entry; an invalid file keeps its previous version. */
+  async #loadFile(file: string, reload = false): Promise<void> {
+    const entry = this.#entry(file);
+    try {
+      const version = await loadVersion(file, this.#registry, this.#nodeDirs);
+      if (this.#closed || !this.#entries.has(file)) {
+        version.retire();
+        return;
+      }
+      const old = entry.version;
+      entry.version = version;
+      entry.errors = [];
+      if (reload) {
+        this.#log(`flow serve: ${file}: ${old ? "reloaded" : "loaded"} "${version.id}"`);
+      }
+      old?.retire();
+    } catch (err) {
+      if (!(err instanceof WorkflowValidationError)) throw err;
+      entry.errors = err.message.split("\n");
+      for (const line of entry.errors) this.#log(line);
+      if (reload && entry.version) {
+        this.#log(`flow serve: ${file}: invalid; still serving the previous version of "${entry.version.id}"`);
+      }
+    }
+  }
+
+  /** Recomputes who serves which id and webhook route. */
+  #resolve() {
+    const entries = this.entries();
+    const before = new Map([...this.#byId].map(([id, e]) => [id, e.version]));
+    const withId = new Map<string, CatalogEntry[]>();
+    for (const entry of entries) {
+      entry.conflicts = [];
+      if (!entry.version) continue;
+      const list = withId.get(entry.version.id) ?? [];
+      list.push(entry);
+      withId.set(entry.version.id, list);
+    }
+    for (const [id, list] of withId) {
+      if (list.length < 2) continue;
+      for (const entry of list) {
+        const others = list.filter((e) => e !== entry).map((e) => e.file).join(", ");
+        entry.conflicts.push(`${entry.file}: workflow id "${id}" is also used by ${others}; both are refused`);
+      }
+    }
+    const routes = new Map<string, Map<string, WebhookRoute>>();
+    for (const entry of entries) {
+      if (!serving(entry)) continue;
+      const claims = entry.version!.triggers.filter((t) => t.kind === "webhook").map((t) => ({
+        nodeId: t.nodeId,
+        method: String(t.config.method),
+        path: webhookPath(String(t.config.path)),
+      }));
+      const taken = claims.flatMap((c) => {
+        const owner = routes.get(c.path)?.get(c.method);
+        return owner ? [`${entry.file}: webhook ${c.method} ${c.path} (node "${c.nodeId}") is already served by ${owner.entry.file}; refused`] : [];
+      });
+      if (taken.length) {
+        entry.conflicts.push(...taken);
+        continue;
+      }
+      for (const c of claims) {
+        if (!routes.has(c.path)) routes.set(c.path, new Map());
+        routes.get(c.path)!.set(c.method, { entry, nodeId: c.nodeId });
+      }
+    }
+    const byId = new Map<string, CatalogEntry>();
+    for (const entry of entries) if (serving(entry)) byId.set(entry.version!.id, entry);
+    for (const entry of entries) for (const line of entry.conflicts) this.#log(line);
+    this.#byId = byId;
+    this.#routes = routes;
+    const changed = byId.size !== before.size || [...byId].some(([id, e]) => before.get(id) !== e.version);
+    if (changed) this.#events.changed?.();
+  }
+
+  #log(line: string) {
+    this.#events.log?.(line);
+  }
+
+  #underRoots(path: string): boolean {
+    return this.#paths.some((root) => path === root || path.startsWith(root.endsWith("/") ? root : `${root}/`));
+  }
+
+  /** The workflow files under the paths: given files always; `.json` workflow files under directories. */
+  async #discover(): Promise<string[]> {
+    const files: string[] = [];
+    const walk = async (dir: string) => {
+      const names: Deno.DirEntry[] = [];
+      for await (const e of Deno.readDir(dir)) names.push(e);
+      names.sort((a, b) => a.name.localeCompare(b.name));
+      for (const e of names) {
+        const path = `${dir}/${e.name}`;
+        if (e.isDirectory && !e.name.startsWith(".") && !SKIPPED_DIRS.has(e.name)) await walk(path);
+        else if (e.isFile && e.name.endsWith(".json") && await isWorkflowFile(path)) files.push(path);
+      }
+    };
+    for (const path of this.#paths) {
+      let info: Deno.FileInfo;
+      try {
+        info = await Deno.stat(path);
+      } catch {
+        this.#log(`flow serve: ${path}: file not found`);
+        continue;
+      }
+      if (info.isDirectory) await walk(path.replace(/\/+$/, ""));
+      else files.push(path);
+    }
+    return [...new Set(files)];
+  }
+}
+
+/** The served path of a webhook's `path` config: `orders` is `/hooks/orders`. */
+export function webhookPath(path: string): string {
+  return `/hooks/${path.replace(/^\/+/, "")}`;
+}
+
+/**
+ * Whether a `.json` file under a served directory is a workflow: a JSON
+ * object with `nodes`, or text that is not valid JSON at all (reported as an
+ * invalid workflow rather than ignored). Other JSON (package.json,
+ * deno.json) is skipped.
+ */
+async function isWorkflowFile(path: string): Promise<boolean> {
+  let text: string;
+  try {
+    text = await Deno.readTextFile(path);
+  } catch {
+    return false;
+  }
+  try {
+    const value = JSON.parse(text.charCodeAt(0) === 0xfeff ? text.slice(1) : text);
+    return value !== null && typeof value === "object" && !Array.isArray(value) && "nodes" in value;
+  } catch {
+    return /"nodes"\s*:/.test(text);
+  }
+}

@@ -1,0 +1,149 @@
+/**
+ * A workflow version: one valid load of a workflow file, with its node
+ * instances and custom node Workers. Runs hold it while they go on; a
+ * retired version (replaced on hot reload, or its file deleted) is disposed
+ * once its last run has ended.
+ *
+ * @module
+ */
+import { WorkflowValidationError } from "../errors.ts";
+import { contentHash } from "../hash.ts";
+import { compileWithModules } from "../imports.ts";
+import { type NodeInstances, setupInstances } from "../instances.ts";
+import { parseWorkflowText } from "../load.ts";
+import type { TriggerKind } from "../node.ts";
+import type { Registry } from "../registry.ts";
+import { type CompiledWorkflow, workflowTree } from "../validate.ts";
+
+/** A trigger node of a workflow version. */
+export interface TriggerSpec {
+  /** The trigger node's id. */
+  nodeId: string;
+  /** What it listens for. */
+  kind: TriggerKind;
+  /** Its parsed config. */
+  config: Record<string, unknown>;
+  /** What its type's `prepare` returned (e.g. an interval in ms). */
+  prepared: unknown;
+}
+
+/** One loaded, valid version of a workflow file. */
+export class WorkflowVersion {
+  /** Absolute path of the file. */
+  readonly file: string;
+  /** The file's text. */
+  readonly text: string;
+  /** `sha256:` digest of the text. */
+  readonly hash: string;
+  /** The compiled workflow. */
+  readonly compiled: CompiledWorkflow;
+  /** Node instances (`ctx.instance`). */
+  readonly instances: NodeInstances;
+  /** Its trigger nodes. */
+  readonly triggers: TriggerSpec[];
+  /** Every file it was built from: itself, its sub-workflow files and imported node modules. */
+  readonly dependencies: Set<string>;
+  /** When it was loaded, ISO 8601. */
+  readonly loadedAt = new Date().toISOString();
+  #close: () => void;
+  #runs = 0;
+  #retired = false;
+  #disposing = false;
+  #disposed = Promise.withResolvers<void>();
+
+  /** Wraps a compiled workflow; use {@linkcode loadVersion}. */
+  constructor(
+    file: string,
+    text: string,
+    hash: string,
+    compiled: CompiledWorkflow,
+    instances: NodeInstances,
+    close: () => void,
+  ) {
+    this.file = file;
+    this.text = text;
+    this.hash = hash;
+    this.compiled = compiled;
+    this.instances = instances;
+    this.#close = close;
+    this.triggers = compiled.nodes.flatMap((node) =>
+      node.def.trigger
+        ? [{
+          nodeId: node.id,
+          kind: node.def.trigger,
+          config: node.config as Record<string, unknown>,
+          prepared: node.prepared,
+        }]
+        : []
+    );
+    this.dependencies = new Set([file]);
+    for (const { workflow } of workflowTree(compiled)) if (workflow.file) this.dependencies.add(workflow.file);
+    const base = file.slice(0, file.lastIndexOf("/") + 1);
+    for (const entry of compiled.workflow.imports ?? []) {
+      const path = typeof entry === "string" ? entry : entry.path;
+      this.dependencies.add(path.startsWith("/") ? path : new URL(path, `file://${base}`).pathname);
+    }
+  }
+
+  /** The workflow id. */
+  get id(): string {
+    return this.compiled.id;
+  }
+
+  /** Runs in flight on this version. */
+  get runs(): number {
+    return this.#runs;
+  }
+
+  /** Holds the version for one run; call the returned function when the run ends. */
+  acquire(): () => void {
+    this.#runs++;
+    let released = false;
+    return () => {
+      if (released) return;
+      released = true;
+      if (--this.#runs === 0 && this.#retired) this.#dispose();
+    };
+  }
+
+  /** Stops serving: disposed now if idle, else when its last run ends. Resolves when disposed. */
+  retire(): Promise<void> {
+    this.#retired = true;
+    if (this.#runs === 0) this.#dispose();
+    return this.#disposed.promise;
+  }
+
+  #dispose() {
+    if (this.#disposing) return;
+    this.#disposing = true;
+    this.instances.dispose().finally(() => {
+      this.#close();
+      this.#disposed.resolve();
+    });
+  }
+}
+
+/**
+ * Reads, validates and sets up a workflow file. Resolves to the version, or
+ * rejects with a {@linkcode WorkflowValidationError} listing every problem
+ * (including a failed `setup`).
+ */
+export async function loadVersion(file: string, registry: Registry, nodeDirs: string[]): Promise<WorkflowVersion> {
+  let text: string;
+  try {
+    text = await Deno.readTextFile(file);
+  } catch (err) {
+    const reason = err instanceof Deno.errors.NotFound ? "file not found" : (err as Error).message;
+    throw new WorkflowValidationError([{ path: "", message: `cannot read workflow: ${reason}` }], file);
+  }
+  const raw = parseWorkflowText(text, file);
+  const { compiled, close } = await compileWithModules(raw, registry, { file, dirs: nodeDirs });
+  let instances: NodeInstances;
+  try {
+    instances = await setupInstances(compiled);
+  } catch (err) {
+    close();
+    throw err;
+  }
+  return new WorkflowVersion(file, text, await contentHash(text), compiled, instances, close);
+}
