@@ -54,8 +54,8 @@ export interface RunOptions {
    * store shared by every run of this process.
    */
   state?: StateStore;
-  /** The trigger that fired (webhook, schedule): the other trigger nodes are skipped. */
-  trigger?: FiredTrigger;
+  /** The trigger that fired (webhook, schedule): its node gets the payload; the other trigger nodes are skipped. */
+  fired?: FiredTrigger;
   /**
    * Node instances of a loaded workflow version (`ctx.instance`). Without
    * them, nodes with `setup` are set up for this run and disposed after it.
@@ -117,7 +117,7 @@ export async function runWorkflow(compiled: CompiledWorkflow, options: RunOption
     reuse: options.reuse,
     state: options.state ?? (processState ??= new MemoryStateStore()),
     resumedFrom: options.resumedFrom,
-    trigger: options.trigger,
+    trigger: options.fired,
     instances: options.instances ?? ownInstances,
   };
   try {

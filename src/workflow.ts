@@ -76,6 +76,7 @@ export const SettingsSchema = z.strictObject({
   concurrency: z.number().int().min(1).max(10000).optional().describe("Nodes running at once; default 16"),
   timeoutMs: z.number().int().min(1).optional().describe("Whole-run timeout"),
   lock: z.boolean().optional().describe("Refuse to start while another run of this workflow id is alive"),
+  history: z.boolean().optional().describe("Record executions in the history store; default true"),
 });
 
 const grant = z.union([z.boolean(), z.array(z.string())]);

@@ -112,7 +112,7 @@ export class Catalog {
     this.#watcher = Deno.watchFs(roots, { recursive: true });
     (async () => {
       let pending = new Set<string>();
-      let timer: number | undefined;
+      let timer: ReturnType<typeof setTimeout> | undefined;
       for await (const event of this.#watcher!) {
         for (const path of event.paths) pending.add(path);
         // Editors save in bursts (write, rename, chmod): settle for a moment.
@@ -238,7 +238,11 @@ export class Catalog {
       }));
       const taken = claims.flatMap((c) => {
         const owner = routes.get(c.path)?.get(c.method);
-        return owner ? [`${entry.file}: webhook ${c.method} ${c.path} (node "${c.nodeId}") is already served by ${owner.entry.file}; refused`] : [];
+        return owner
+          ? [
+            `${entry.file}: webhook ${c.method} ${c.path} (node "${c.nodeId}") is already served by ${owner.entry.file}; refused`,
+          ]
+          : [];
       });
       if (taken.length) {
         entry.conflicts.push(...taken);

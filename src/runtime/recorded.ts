@@ -27,6 +27,8 @@ export interface RecordedRunOptions extends RunOptions {
   hash?: string;
   /** When the execution was accepted (queued), if before now. */
   createdAt?: string;
+  /** The execution is already recorded as `queued`: mark it running instead of inserting it. */
+  queued?: boolean;
 }
 
 /**
@@ -55,21 +57,24 @@ export async function runRecorded(compiled: CompiledWorkflow, options: RecordedR
   const redact = secretRedactor(compiled, options.getEnv ?? ((name) => Deno.env.get(name)));
   const inputs = options.inputs ?? {};
   const now = new Date().toISOString();
-  await recorder.begin({
-    executionId,
-    workflowId: compiled.id,
-    workflowName: compiled.workflow.name,
-    file: options.file,
-    hash: options.hash,
-    inputs: redact ? redact(inputs) : inputs,
-    trigger: options.trigger,
-    triggerNode: options.triggerNode,
-    status: "running",
-    createdAt: options.createdAt ?? now,
-    startedAt: now,
-    resumedFrom: options.resumedFrom,
-    owner: currentProcess(),
-  });
+  if (options.queued) await recorder.started({ executionId, startedAt: now, owner: currentProcess() });
+  else {
+    await recorder.begin({
+      executionId,
+      workflowId: compiled.id,
+      workflowName: compiled.workflow.name,
+      file: options.file,
+      hash: options.hash,
+      inputs: redact ? redact(inputs) : inputs,
+      trigger: options.trigger,
+      triggerNode: options.triggerNode,
+      status: "running",
+      createdAt: options.createdAt ?? now,
+      startedAt: now,
+      resumedFrom: options.resumedFrom,
+      owner: currentProcess(),
+    });
+  }
   const off = bus.subscribe(recorder.listener);
   try {
     return await runWorkflow(compiled, { ...options, executionId, bus });

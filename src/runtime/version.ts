@@ -27,8 +27,12 @@ export interface TriggerSpec {
   prepared: unknown;
 }
 
+let serials = 0;
+
 /** One loaded, valid version of a workflow file. */
 export class WorkflowVersion {
+  /** Tells versions apart within this process (1, 2, 3, ...). */
+  readonly serial: number = ++serials;
   /** Absolute path of the file. */
   readonly file: string;
   /** The file's text. */

@@ -1,0 +1,361 @@
+/**
+ * The HTTP API under `/api/v1`: workflows, runs, event streams and
+ * operations. Requests are validated by the zod schemas that also generate
+ * the OpenAPI document (`/api/v1/openapi.json`).
+ *
+ * @module
+ */
+import { createRoute, OpenAPIHono, z } from "@hono/zod-openapi";
+import type { FlowEvent } from "../src/events.ts";
+import { eventLine } from "../src/events.ts";
+import { WorkflowValidationError } from "../src/errors.ts";
+import { validateWorkflow } from "../src/validate.ts";
+import { findExecution } from "../src/runtime/lookup.ts";
+import type { StreamedEvent } from "../src/runtime/live.ts";
+import { type FlowRuntime, NotFoundError } from "../src/runtime/runtime.ts";
+import { EXECUTION_STATUSES, type ExecutionStatus } from "../src/store/types.ts";
+import { VERSION } from "../src/version.ts";
+import { runDetail, runSummary, workflowDetail, workflowSummary } from "./describe.ts";
+import { errorResponse, HttpError } from "./errors.ts";
+import * as S from "./schemas.ts";
+import { streamResponse, wantsSse } from "./streams.ts";
+
+/** What the API needs besides the runtime. */
+export interface ApiOptions {
+  /** The server's base URL, for webhook URLs and Location headers. */
+  baseUrl: () => string;
+}
+
+const json = <T extends z.ZodType>(schema: T, description: string) => ({
+  content: { "application/json": { schema } },
+  description,
+});
+const errors = {
+  400: json(S.ErrorBody, "Bad request"),
+  401: json(S.ErrorBody, "Missing or wrong API token"),
+  404: json(S.ErrorBody, "Not found"),
+};
+const IdParam = z.object({ id: z.string().min(1).openapi({ param: { name: "id", in: "path" } }) });
+
+/** The `/api/v1` routes. */
+export function apiRoutes(runtime: FlowRuntime, options: ApiOptions): OpenAPIHono {
+  const api = new OpenAPIHono({
+    defaultHook: (result, c) => {
+      if (!result.success) {
+        const issues = result.error.issues.map((i) => ({ path: i.path.join("."), message: i.message }));
+        return errorResponse(c, 400, "BAD_REQUEST", issues.map((i) => `${i.path || "body"}: ${i.message}`).join("; "), {
+          issues,
+        });
+      }
+    },
+  });
+  workflowRoutes(api, runtime, options);
+  runRoutes(api, runtime);
+  opsRoutes(api, runtime);
+  return api;
+}
+
+function workflowRoutes(api: OpenAPIHono, runtime: FlowRuntime, options: ApiOptions) {
+  api.openapi(
+    createRoute({
+      method: "get",
+      path: "/workflows",
+      summary: "Every workflow file served: valid or with its errors, with triggers and the last run",
+      responses: { 200: json(z.object({ workflows: z.array(S.WorkflowSummary) }), "The workflows"), 401: errors[401] },
+    }),
+    async (c) => {
+      const base = options.baseUrl();
+      const workflows = await Promise.all(
+        runtime.workflows().map(async (info) => {
+          const summary = workflowSummary(info, base);
+          if (runtime.store && info.id) {
+            const [last] = await runtime.store.listExecutions({ workflowId: info.id, limit: 1 });
+            if (last) {
+              summary.lastRun = { executionId: last.executionId, status: last.status, createdAt: last.createdAt };
+            }
+          }
+          return summary;
+        }),
+      );
+      return c.json({ workflows }, 200);
+    },
+  );
+
+  api.openapi(
+    createRoute({
+      method: "get",
+      path: "/workflows/{id}",
+      summary: "A workflow: its definition and each node's resolved ports",
+      request: { params: IdParam },
+      responses: { 200: json(S.WorkflowDetail, "The workflow"), 401: errors[401], 404: errors[404] },
+    }),
+    (c) => {
+      const { id } = c.req.valid("param");
+      const found = runtime.workflow(id);
+      if (!found) throw new NotFoundError(`no workflow "${id}"`);
+      return c.json(workflowDetail(found.info, found.version, options.baseUrl()), 200);
+    },
+  );
+
+  api.openapi(
+    createRoute({
+      method: "post",
+      path: "/workflows/{id}/runs",
+      summary: "Start a run: 202 with its id, or with ?wait=true 200 with the result",
+      request: {
+        params: IdParam,
+        query: z.object({ wait: z.enum(["true", "false"]).optional() }),
+        body: { content: { "application/json": { schema: S.RunRequest } }, required: false },
+      },
+      responses: {
+        200: json(S.RunResult, "The finished run (wait=true)"),
+        202: json(S.Accepted, "Accepted; Location points at the run"),
+        ...errors,
+        503: json(S.ErrorBody, "Busy (Retry-After) or shutting down"),
+      },
+    }),
+    async (c) => {
+      const { id } = c.req.valid("param");
+      const { wait } = c.req.valid("query");
+      const body = await c.req.json().catch(() => ({})) as z.infer<typeof S.RunRequest>;
+      const parsed = S.RunRequest.safeParse(body ?? {});
+      if (!parsed.success) throw new HttpError(400, "BAD_REQUEST", parsed.error.issues[0].message);
+      const accepted = await runtime.startRun(id, {
+        inputs: parsed.data.inputs,
+        triggerNode: parsed.data.trigger,
+        trigger: "api",
+      });
+      const location = `/api/v1/runs/${accepted.executionId}`;
+      if (wait === "true") return c.json(await accepted.done, 200, { location });
+      return c.json({ executionId: accepted.executionId, queued: accepted.queued }, 202, { location });
+    },
+  );
+
+  api.openapi(
+    createRoute({
+      method: "post",
+      path: "/validate",
+      summary: "Validate a workflow given in the body",
+      request: { body: { content: { "application/json": { schema: z.record(z.string(), z.unknown()) } } } },
+      responses: { 200: json(S.ValidateResult, "Whether it is valid, and every problem"), 400: errors[400] },
+    }),
+    (c) => {
+      const raw = c.req.valid("json");
+      try {
+        validateWorkflow(raw, runtime.registry);
+        return c.json({ valid: true, errors: [] }, 200);
+      } catch (err) {
+        if (!(err instanceof WorkflowValidationError)) throw err;
+        return c.json({ valid: false, errors: err.issues.map((i) => ({ path: i.path, message: i.message })) }, 200);
+      }
+    },
+  );
+}
+
+function runRoutes(api: OpenAPIHono, runtime: FlowRuntime) {
+  const store = () => {
+    if (!runtime.store) throw new HttpError(404, "NO_HISTORY", "history is off: runs are not recorded");
+    return runtime.store;
+  };
+
+  api.openapi(
+    createRoute({
+      method: "get",
+      path: "/runs",
+      summary: "Executions, newest first, from every trigger (flow run, cron, webhooks, the API)",
+      request: {
+        query: z.object({
+          workflow: z.string().optional(),
+          status: z.enum(EXECUTION_STATUSES as [ExecutionStatus, ...ExecutionStatus[]]).optional(),
+          limit: z.coerce.number().int().min(1).max(500).default(50),
+          before: z.string().optional().openapi({ description: "An execution id: the page after it" }),
+        }),
+      },
+      responses: { 200: json(S.RunList, "A page of executions"), 400: errors[400], 401: errors[401] },
+    }),
+    async (c) => {
+      const q = c.req.valid("query");
+      const runs = await store().listExecutions({
+        workflowId: q.workflow,
+        status: q.status,
+        limit: q.limit + 1,
+        before: q.before,
+      });
+      const page = runs.slice(0, q.limit);
+      return c.json({
+        runs: page.map(runSummary),
+        ...(runs.length > q.limit ? { next: page[page.length - 1].executionId } : {}),
+      }, 200);
+    },
+  );
+
+  api.openapi(
+    createRoute({
+      method: "get",
+      path: "/runs/{id}",
+      summary: "One execution (a unique id prefix works): what flow run --format json prints, plus history fields",
+      request: { params: IdParam },
+      responses: { 200: json(S.RunDetail, "The execution"), 401: errors[401], 404: errors[404] },
+    }),
+    async (c) => {
+      const record = await findExecution(store(), c.req.valid("param").id);
+      return c.json(await runDetail(store(), record, runtime.workflow(record.workflowId)?.version), 200);
+    },
+  );
+
+  api.openapi(
+    createRoute({
+      method: "post",
+      path: "/runs/{id}/cancel",
+      summary: "Cancel a running or queued execution",
+      request: { params: IdParam },
+      responses: {
+        202: json(z.object({ executionId: z.string(), cancelling: z.boolean() }), "Cancellation requested"),
+        401: errors[401],
+        404: errors[404],
+        409: json(S.ErrorBody, "It is not running"),
+      },
+    }),
+    async (c) => {
+      const id = c.req.valid("param").id;
+      const executionId = runtime.dispatcher.has(id) ? id : (await findExecution(store(), id)).executionId;
+      if (!runtime.cancel(executionId)) {
+        throw new HttpError(409, "NOT_RUNNING", `execution ${executionId} is not running here`);
+      }
+      return c.json({ executionId, cancelling: true }, 202);
+    },
+  );
+
+  api.openapi(
+    createRoute({
+      method: "post",
+      path: "/runs/{id}/resume",
+      summary: "Resume a failed, cancelled or crashed execution as a new one that reuses what completed",
+      request: { params: IdParam, query: z.object({ force: z.enum(["true", "false"]).optional() }) },
+      responses: {
+        202: json(S.Accepted, "The new execution; Location points at it"),
+        401: errors[401],
+        404: errors[404],
+        409: json(S.ErrorBody, "Nothing to resume, still running, or the file changed"),
+      },
+    }),
+    async (c) => {
+      const accepted = await runtime.resume(c.req.valid("param").id, { force: c.req.valid("query").force === "true" });
+      return c.json({ executionId: accepted.executionId, queued: accepted.queued }, 202, {
+        location: `/api/v1/runs/${accepted.executionId}`,
+      });
+    },
+  );
+
+  api.openapi(
+    createRoute({
+      method: "get",
+      path: "/runs/{id}/events",
+      summary: "An execution's events: SSE (Accept: text/event-stream) or NDJSON; replays, then follows live",
+      request: {
+        params: IdParam,
+        query: z.object({ after: z.coerce.number().int().min(-1).optional() }),
+        headers: z.object({ "last-event-id": z.string().optional() }),
+      },
+      responses: {
+        200: {
+          content: { "text/event-stream": { schema: z.string() }, "application/x-ndjson": { schema: z.string() } },
+          description: "The event stream; ends after the run's workflow.completed",
+        },
+        401: errors[401],
+        404: errors[404],
+      },
+    }),
+    async (c) => {
+      const id = c.req.valid("param").id;
+      const executionId = runtime.dispatcher.has(id) ? id : (await findExecution(store(), id)).executionId;
+      const lastEventId = Number(c.req.header("last-event-id"));
+      const after = Number.isInteger(lastEventId) ? lastEventId : c.req.valid("query").after ?? -1;
+      const stop = new AbortController();
+      return streamResponse(
+        runtime.watch(executionId, after, stop.signal),
+        wantsSse(c.req.header("accept")) ? "sse" : "ndjson",
+        stop,
+      ) as never;
+    },
+  );
+}
+
+function opsRoutes(api: OpenAPIHono, runtime: FlowRuntime) {
+  api.openapi(
+    createRoute({
+      method: "get",
+      path: "/events",
+      summary: "Every execution's events as they happen (SSE), for dashboards",
+      responses: { 200: { content: { "text/event-stream": { schema: z.string() } }, description: "SSE" } },
+    }),
+    (c) => {
+      const stop = new AbortController();
+      return streamResponse(allEvents(runtime, stop.signal), "sse", stop) as never;
+    },
+  );
+
+  api.openapi(
+    createRoute({
+      method: "get",
+      path: "/health",
+      summary: "Liveness (needs no token)",
+      responses: { 200: json(z.object({ ok: z.boolean(), version: z.string() }), "Alive") },
+    }),
+    (c) => c.json({ ok: true, version: VERSION }, 200),
+  );
+
+  api.openapi(
+    createRoute({
+      method: "get",
+      path: "/ready",
+      summary: "Readiness: workflows loaded, store open",
+      responses: { 200: json(S.Readiness, "Ready"), 503: json(S.Readiness, "Not ready") },
+    }),
+    async (c) => {
+      const entries = runtime.workflows();
+      let storeState: z.infer<typeof S.Readiness>["store"] = { ok: true };
+      if (runtime.store) {
+        try {
+          await runtime.store.listExecutions({ limit: 1 });
+          storeState = { ok: true, location: runtime.store.location };
+        } catch (err) {
+          storeState = { ok: false, location: runtime.store.location, error: (err as Error).message };
+        }
+      }
+      const ready = runtime.ready && storeState.ok;
+      return c.json({
+        ready,
+        workflows: { serving: entries.filter((e) => e.valid).length, invalid: entries.filter((e) => !e.valid).length },
+        store: storeState,
+      }, ready ? 200 : 503);
+    },
+  );
+
+  api.get("/metrics", (c) => c.text(runtime.metrics.render(), 200, { "content-type": "text/plain; version=0.0.4" }));
+}
+
+/** Every event of every execution, as they happen. */
+async function* allEvents(runtime: FlowRuntime, signal: AbortSignal): AsyncGenerator<StreamedEvent> {
+  const buffer: FlowEvent[] = [];
+  let wake: (() => void) | undefined;
+  const off = runtime.subscribe((e) => {
+    buffer.push(e);
+    wake?.();
+  });
+  const onAbort = () => wake?.();
+  signal.addEventListener("abort", onAbort);
+  try {
+    while (!signal.aborted) {
+      while (buffer.length) {
+        const e = buffer.shift()!;
+        yield { seq: e.seq, type: e.type, line: eventLine(e) };
+      }
+      await new Promise<void>((resolve) => wake = resolve);
+      wake = undefined;
+    }
+  } finally {
+    off();
+    signal.removeEventListener("abort", onAbort);
+  }
+}

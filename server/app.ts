@@ -1,0 +1,112 @@
+/**
+ * The HTTP app of `flow serve`, as a function that returns a Hono app: tests
+ * call `app.request()` without sockets, and the CLI only binds it to
+ * `Deno.serve`.
+ *
+ * Routes: `/api/v1/...` (the API, with `/api/v1/openapi.json`),
+ * `/hooks/<path>` (webhooks), and the console at `/` when one is given.
+ *
+ * @module
+ */
+import { OpenAPIHono } from "@hono/zod-openapi";
+import type { Context, MiddlewareHandler } from "hono";
+import { bodyLimit } from "hono/body-limit";
+import { cors } from "hono/cors";
+import type { FlowRuntime } from "../src/runtime/runtime.ts";
+import { VERSION } from "../src/version.ts";
+import { apiRoutes } from "./api.ts";
+import { errorResponse, handleError } from "./errors.ts";
+import { handleWebhook } from "./hooks.ts";
+import { timingSafeEqual } from "./webhook_auth.ts";
+
+/** Options of {@linkcode createApp}. */
+export interface AppOptions {
+  /** When set, every `/api` route but `/api/v1/health` needs `Authorization: Bearer <token>`. */
+  token?: string;
+  /** Allow cross-origin requests from this origin (off by default). */
+  cors?: string;
+  /** Largest API request body, bytes (default 10 MiB). */
+  maxApiBody?: number;
+  /** The base URL clients use (for webhook URLs); default from each request. */
+  baseUrl?: string;
+  /** Serves the console: a static file for a path, or undefined. */
+  ui?: (path: string) => Response | undefined;
+  /** Where internal errors are logged (default stderr). */
+  log?: (line: string) => void;
+}
+
+/**
+ * Builds the app over a runtime.
+ *
+ * @example
+ * ```ts
+ * import { createApp } from "./app.ts";
+ * // const app = createApp(runtime, { token: "secret" });
+ * // const res = await app.request("/api/v1/health");
+ * ```
+ */
+export function createApp(runtime: FlowRuntime, options: AppOptions = {}): OpenAPIHono {
+  const log = options.log ?? ((line: string) => console.error(line));
+  const app = new OpenAPIHono();
+  let origin = options.baseUrl ?? "";
+  app.use("*", async (c, next) => {
+    if (!origin) origin = new URL(c.req.url).origin;
+    await next();
+  });
+  if (options.cors) app.use("*", cors({ origin: options.cors, exposeHeaders: ["location", "x-flow-execution-id"] }));
+  app.onError((err, c) => handleError(c, err, log));
+  app.notFound((c) => errorResponse(c, 404, "NOT_FOUND", `no route ${c.req.method} ${new URL(c.req.url).pathname}`));
+
+  app.use(
+    "/api/*",
+    bodyLimit({
+      maxSize: options.maxApiBody ?? 10 * 1024 * 1024,
+      onError: (c) => errorResponse(c, 413, "TOO_LARGE", "the request body is too large"),
+    }),
+  );
+  if (options.token) app.use("/api/*", requireToken(options.token));
+
+  const api = apiRoutes(runtime, { baseUrl: () => options.baseUrl ?? origin });
+  api.doc31("/openapi.json", {
+    openapi: "3.1.0",
+    info: { title: "flow", version: VERSION, description: "The flow serve HTTP API (docs/api.md)" },
+  });
+  app.route("/api/v1", api);
+
+  app.all("/hooks/*", async (c) => {
+    let status = 500;
+    try {
+      const res = await handleWebhook(c, runtime);
+      status = res.status;
+      return res;
+    } catch (err) {
+      const res = handleError(c, err, log);
+      status = res.status;
+      return res;
+    } finally {
+      runtime.metrics.inc("flow_webhook_requests_total", { status: String(status) });
+    }
+  });
+
+  if (options.ui) {
+    const ui = options.ui;
+    app.get("*", (c: Context) => ui(new URL(c.req.url).pathname) ?? errorResponse(c, 404, "NOT_FOUND", "not found"));
+  }
+  return app;
+}
+
+/** `Authorization: Bearer <token>` on every API route but health, compared in constant time. */
+function requireToken(token: string): MiddlewareHandler {
+  const want = new TextEncoder().encode(token);
+  return async (c, next) => {
+    if (new URL(c.req.url).pathname === "/api/v1/health") return await next();
+    const given = c.req.header("authorization") ?? "";
+    const ok = given.startsWith("Bearer ") && timingSafeEqual(new TextEncoder().encode(given.slice(7)), want);
+    if (!ok) {
+      return errorResponse(c, 401, "UNAUTHORIZED", "missing or wrong API token (Authorization: Bearer ...)", {}, {
+        "www-authenticate": "Bearer",
+      });
+    }
+    await next();
+  };
+}

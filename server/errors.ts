@@ -1,0 +1,83 @@
+/**
+ * Errors as HTTP responses: `{ "error": { "message", "code" } }` with a
+ * fitting status, for every error a client can cause. Anything else is a 500
+ * with a generic message (and the stack on the server's stderr).
+ *
+ * @module
+ */
+import type { Context } from "hono";
+import { WorkflowValidationError } from "../src/errors.ts";
+import { BusyError, UnavailableError } from "../src/runtime/dispatcher.ts";
+import { ExecutionLookupError } from "../src/runtime/lookup.ts";
+import { ResumeError } from "../src/runtime/resume.ts";
+import { NotFoundError } from "../src/runtime/runtime.ts";
+import { TriggerChoiceError } from "../src/runtime/triggers.ts";
+import { StoreError } from "../src/store/types.ts";
+
+/** An error with its HTTP status and code, thrown by handlers. */
+export class HttpError extends Error {
+  /** HTTP status. */
+  readonly status: number;
+  /** Machine-readable code. */
+  readonly code: string;
+  /** Extra headers (e.g. Allow, Retry-After). */
+  readonly headers: Record<string, string>;
+  /** Creates the error. */
+  constructor(status: number, code: string, message: string, headers: Record<string, string> = {}) {
+    super(message);
+    this.name = "HttpError";
+    this.status = status;
+    this.code = code;
+    this.headers = headers;
+  }
+}
+
+/** The JSON error response. */
+export function errorResponse(
+  c: Context,
+  status: number,
+  code: string,
+  message: string,
+  extra: Record<string, unknown> = {},
+  headers: Record<string, string> = {},
+): Response {
+  const { executionId, ...rest } = extra;
+  return c.json(
+    { error: { message, code, ...rest }, ...(executionId === undefined ? {} : { executionId }) },
+    status as 400,
+    headers,
+  );
+}
+
+/** Maps a thrown error to its response; unknown errors are logged and become a 500. */
+export function handleError(c: Context, err: unknown, log: (line: string) => void): Response {
+  if (err instanceof HttpError) return errorResponse(c, err.status, err.code, err.message, {}, err.headers);
+  if (err instanceof WorkflowValidationError) {
+    return errorResponse(
+      c,
+      400,
+      "INVALID",
+      err.issues.map((i) => (i.path ? `${i.path}: ` : "") + i.message).join("; "),
+      {
+        issues: err.issues.map((i) => ({ path: i.path, message: i.message })),
+      },
+    );
+  }
+  if (err instanceof TriggerChoiceError) return errorResponse(c, 400, "TRIGGER", err.message);
+  if (err instanceof NotFoundError) return errorResponse(c, 404, "NOT_FOUND", err.message);
+  if (err instanceof ExecutionLookupError) {
+    return err.candidates.length
+      ? errorResponse(c, 409, "AMBIGUOUS_ID", err.message, { candidates: err.candidates })
+      : errorResponse(c, 404, "NOT_FOUND", err.message);
+  }
+  if (err instanceof ResumeError) return errorResponse(c, 409, err.code, err.message);
+  if (err instanceof BusyError) {
+    return errorResponse(c, 503, "BUSY", err.message, {}, { "retry-after": String(err.retryAfter) });
+  }
+  if (err instanceof UnavailableError) {
+    return errorResponse(c, 503, "SHUTTING_DOWN", err.message, {}, { "retry-after": "5" });
+  }
+  if (err instanceof StoreError) return errorResponse(c, 503, "STORE_UNAVAILABLE", err.message);
+  log(`flow serve: internal error on ${c.req.method} ${new URL(c.req.url).pathname}: ${(err as Error)?.stack ?? err}`);
+  return errorResponse(c, 500, "INTERNAL", "internal error; see the server log");
+}

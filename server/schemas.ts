@@ -1,0 +1,177 @@
+/**
+ * The HTTP API's request and response schemas (zod): they validate requests,
+ * generate the OpenAPI document, and give the console its types.
+ *
+ * @module
+ */
+import { z } from "@hono/zod-openapi";
+
+/** `{ "error": { "message", "code" } }`: every error response. */
+export const ErrorBody = z.object({
+  error: z.object({
+    message: z.string().openapi({ example: 'no workflow "orders" is being served' }),
+    code: z.string().openapi({ example: "NOT_FOUND" }),
+    issues: z.array(z.object({ path: z.string(), message: z.string() })).optional(),
+    candidates: z.array(z.string()).optional(),
+  }),
+  executionId: z.string().optional(),
+}).openapi("Error");
+
+/** A failure inside a run: message, code and the node that failed. */
+export const RunError = z.object({ message: z.string(), code: z.string(), nodeId: z.string().optional() }).openapi(
+  "RunError",
+);
+
+/** One trigger of a workflow. */
+export const TriggerInfo = z.object({
+  nodeId: z.string(),
+  kind: z.enum(["webhook", "cron", "interval"]),
+  method: z.string().optional(),
+  path: z.string().optional().openapi({ description: "Served path, e.g. /hooks/orders" }),
+  url: z.string().optional().openapi({ description: "Full webhook URL" }),
+  nextFireAt: z.string().optional().openapi({ description: "Next fire time of a schedule, ISO 8601" }),
+}).openapi("Trigger");
+
+/** A workflow as listed. */
+export const WorkflowSummary = z.object({
+  id: z.string().optional(),
+  name: z.string().optional(),
+  file: z.string(),
+  valid: z.boolean(),
+  errors: z.array(z.string()),
+  hash: z.string().optional(),
+  triggers: z.array(TriggerInfo),
+  lastRun: z.object({ executionId: z.string(), status: z.string(), createdAt: z.string() }).optional(),
+}).openapi("WorkflowSummary");
+
+/** A port of a node, resolved from its type. */
+export const PortInfo = z.object({
+  type: z.string(),
+  description: z.string().optional(),
+  required: z.boolean().optional(),
+}).openapi("Port");
+
+/** A node of a workflow with its resolved ports. */
+export const NodeInfo = z.object({
+  id: z.string(),
+  type: z.string(),
+  family: z.string(),
+  description: z.string(),
+  name: z.string().optional(),
+  inputs: z.record(z.string(), PortInfo),
+  outputs: z.record(z.string(), PortInfo),
+  config: z.record(z.string(), z.unknown()),
+  retry: z.record(z.string(), z.unknown()).optional(),
+  timeoutMs: z.number().optional(),
+  onError: z.string(),
+  trigger: z.string().optional(),
+  subworkflow: z.object({ label: z.string(), workflowId: z.string().optional(), file: z.string().optional() })
+    .optional(),
+}).openapi("Node");
+
+/** A workflow with its definition and resolved nodes. */
+export const WorkflowDetail = WorkflowSummary.extend({
+  definition: z.record(z.string(), z.unknown()).optional(),
+  nodes: z.array(NodeInfo),
+  inputs: z.record(z.string(), z.record(z.string(), z.unknown())),
+  outputs: z.record(z.string(), z.string()),
+}).openapi("WorkflowDetail");
+
+/** The body of `POST /workflows/{id}/runs`. */
+export const RunRequest = z.object({
+  inputs: z.record(z.string(), z.unknown()).optional(),
+  trigger: z.string().optional().openapi({ description: "Trigger node to fire, for workflows with several" }),
+}).openapi("RunRequest");
+
+/** An accepted run. */
+export const Accepted = z.object({
+  executionId: z.string(),
+  queued: z.boolean().optional(),
+}).openapi("Accepted");
+
+/** A node's final (or current) state. */
+export const NodeState = z.object({
+  id: z.string(),
+  type: z.string().optional(),
+  status: z.string(),
+  attempts: z.number(),
+  durationMs: z.number().optional(),
+  error: RunError.optional(),
+  reason: z.string().optional(),
+  reused: z.boolean().optional(),
+  outputs: z.record(z.string(), z.unknown()).optional(),
+  startedAt: z.string().optional(),
+  endedAt: z.string().optional(),
+  runPath: z.string().optional(),
+}).openapi("NodeState");
+
+/** An execution in the history. */
+export const RunSummary = z.object({
+  executionId: z.string(),
+  workflowId: z.string(),
+  workflowName: z.string().optional(),
+  status: z.enum(["queued", "running", "success", "failed", "cancelled", "crashed", "skipped"]),
+  trigger: z.string(),
+  triggerNode: z.string().optional(),
+  createdAt: z.string(),
+  startedAt: z.string().optional(),
+  endedAt: z.string().optional(),
+  durationMs: z.number().optional(),
+  error: RunError.optional(),
+  resumedFrom: z.string().optional(),
+  file: z.string().optional(),
+  hash: z.string().optional(),
+}).openapi("RunSummary");
+
+/** An execution with its outputs and node states: what `flow run --format json` prints, plus history fields. */
+export const RunDetail = RunSummary.extend({
+  inputs: z.record(z.string(), z.unknown()),
+  outputs: z.record(z.string(), z.unknown()),
+  nodes: z.array(NodeState),
+  lastSeq: z.number(),
+}).openapi("RunDetail");
+
+/** A page of executions. */
+export const RunList = z.object({
+  runs: z.array(RunSummary),
+  next: z.string().optional().openapi({ description: "Pass as before= for the next page" }),
+}).openapi("RunList");
+
+/** The result of a run, as `flow run --format json` prints it. */
+export const RunResult = z.object({
+  executionId: z.string(),
+  workflowId: z.string(),
+  status: z.string(),
+  durationMs: z.number(),
+  outputs: z.record(z.string(), z.unknown()),
+  error: RunError.optional(),
+  nodes: z.array(NodeState),
+}).openapi("RunResult");
+
+/** The body of `POST /validate`. */
+export const ValidateResult = z.object({
+  valid: z.boolean(),
+  errors: z.array(z.object({ path: z.string(), message: z.string() })),
+}).openapi("ValidateResult");
+
+/** `GET /ready`. */
+export const Readiness = z.object({
+  ready: z.boolean(),
+  workflows: z.object({ serving: z.number(), invalid: z.number() }),
+  store: z.object({ ok: z.boolean(), location: z.string().optional(), error: z.string().optional() }),
+}).openapi("Readiness");
+
+/** Types the console shares with the server. */
+export type WorkflowSummaryT = z.infer<typeof WorkflowSummary>;
+/** A workflow with its nodes. */
+export type WorkflowDetailT = z.infer<typeof WorkflowDetail>;
+/** A node with its ports. */
+export type NodeInfoT = z.infer<typeof NodeInfo>;
+/** An execution in a list. */
+export type RunSummaryT = z.infer<typeof RunSummary>;
+/** An execution in detail. */
+export type RunDetailT = z.infer<typeof RunDetail>;
+/** A page of executions. */
+export type RunListT = z.infer<typeof RunList>;
+/** A node's state in a run. */
+export type NodeStateT = z.infer<typeof NodeState>;

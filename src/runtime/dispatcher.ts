@@ -1,0 +1,299 @@
+/**
+ * Dispatch: starts executions in this process within limits. At most
+ * `maxRuns` run at once and at most `queue` wait beyond that (recorded as
+ * `queued`, run in order); past both, work is refused with a
+ * {@linkcode BusyError}, never dropped. Cancel reaches running and queued
+ * executions alike; `drain` lets runs finish within a grace period and
+ * cancels the rest.
+ *
+ * @module
+ */
+import { EventBus, type EventListener } from "../events.ts";
+import type { RunResult } from "../executor.ts";
+import type { FiredTrigger } from "../node.ts";
+import { currentProcess } from "../process.ts";
+import { secretRedactor } from "../redact.ts";
+import type { ReusableResults } from "../run_context.ts";
+import type { Recorder } from "../store/recorder.ts";
+import type { StateStore, Trigger } from "../store/types.ts";
+import { runRecorded } from "./recorded.ts";
+import type { WorkflowVersion } from "./version.ts";
+
+/** One execution to start. */
+export interface Job {
+  /** Its id. */
+  executionId: string;
+  /** The workflow version to run. */
+  version: WorkflowVersion;
+  /** Resolved inputs. */
+  inputs: Record<string, unknown>;
+  /** What started it. */
+  trigger: Trigger;
+  /** The trigger node that fired, with its payload. */
+  fire?: FiredTrigger;
+  /** Resume: the execution it resumes and what to reuse. */
+  resumedFrom?: string;
+  /** Results to reuse. */
+  reuse?: ReusableResults;
+  /** Whether to record it. */
+  history: boolean;
+}
+
+/** An accepted execution. */
+export interface Accepted {
+  /** Its id. */
+  executionId: string;
+  /** Whether it waits for a slot. */
+  queued: boolean;
+  /** Resolves when it ends (never rejects). */
+  done: Promise<RunResult>;
+}
+
+/** Both the run slots and the queue are full (HTTP 503 with Retry-After). */
+export class BusyError extends Error {
+  /** Seconds a client should wait before trying again. */
+  readonly retryAfter: number;
+  /** Creates the error. */
+  constructor(message: string, retryAfter = 1) {
+    super(message);
+    this.name = "BusyError";
+    this.retryAfter = retryAfter;
+  }
+}
+
+/** The runtime is shutting down and accepts no new work (HTTP 503). */
+export class UnavailableError extends Error {
+  /** Creates the error. */
+  constructor(message = "the server is shutting down") {
+    super(message);
+    this.name = "UnavailableError";
+  }
+}
+
+/** Options of {@linkcode Dispatcher}. */
+export interface DispatcherOptions {
+  /** Executions running at once. */
+  maxRuns: number;
+  /** Executions waiting beyond that. */
+  queue: number;
+  /** Where executions are recorded (when a job has history on). */
+  recorder?: Recorder;
+  /** Backend of `ctx.store`. */
+  state: StateStore;
+  /** Every event of every execution. */
+  onEvent: EventListener;
+  /** Called when an execution ends. */
+  onEnd?: (result: RunResult, job: Job) => void;
+}
+
+/** An execution in this process. */
+interface Inflight {
+  job: Job;
+  controller: AbortController;
+  queued: boolean;
+  acceptedAt: string;
+  done: Promise<RunResult>;
+  resolve: (result: RunResult) => void;
+}
+
+/** Runs executions within limits. */
+export class Dispatcher {
+  readonly #options: DispatcherOptions;
+  readonly #inflight = new Map<string, Inflight>();
+  readonly #waiting: Inflight[] = [];
+  #running = 0;
+  #closed = false;
+
+  /** Creates a dispatcher. */
+  constructor(options: DispatcherOptions) {
+    this.#options = options;
+  }
+
+  /** Executions running now. */
+  get running(): number {
+    return this.#running;
+  }
+
+  /** Executions waiting for a slot. */
+  get queued(): number {
+    return this.#waiting.length;
+  }
+
+  /** Whether an execution is running or queued here. */
+  has(executionId: string): boolean {
+    return this.#inflight.has(executionId);
+  }
+
+  /** Ids of the executions of a workflow that are running or queued here. */
+  active(workflowId?: string): string[] {
+    return [...this.#inflight.values()]
+      .filter((f) => workflowId === undefined || f.job.version.id === workflowId)
+      .map((f) => f.job.executionId);
+  }
+
+  /** When an execution in flight ends (undefined when it is not here). */
+  done(executionId: string): Promise<RunResult> | undefined {
+    return this.#inflight.get(executionId)?.done;
+  }
+
+  /**
+   * Accepts a job: starts it, or queues it (recorded as `queued` before this
+   * resolves), or throws a {@linkcode BusyError} / {@linkcode UnavailableError}.
+   */
+  async submit(job: Job): Promise<Accepted> {
+    if (this.#closed) throw new UnavailableError();
+    const { maxRuns, queue, recorder } = this.#options;
+    const slot = this.#running < maxRuns;
+    if (!slot && this.#waiting.length >= queue) {
+      throw new BusyError(
+        `${this.#running} executions are running and ${this.#waiting.length} are queued (the limits)`,
+      );
+    }
+    let resolve!: (r: RunResult) => void;
+    const done = new Promise<RunResult>((r) => resolve = r);
+    const flight: Inflight = {
+      job,
+      controller: new AbortController(),
+      queued: !slot,
+      acceptedAt: new Date().toISOString(),
+      done,
+      resolve,
+    };
+    this.#inflight.set(job.executionId, flight);
+    if (slot) {
+      this.#start(flight);
+      return { executionId: job.executionId, queued: false, done };
+    }
+    this.#waiting.push(flight);
+    if (job.history && recorder) {
+      const { version } = job;
+      const redact = secretRedactor(version.compiled, (name) => Deno.env.get(name));
+      await recorder.begin({
+        executionId: job.executionId,
+        workflowId: version.id,
+        workflowName: version.compiled.workflow.name,
+        file: version.file,
+        hash: version.hash,
+        inputs: redact ? redact(job.inputs) : job.inputs,
+        trigger: job.trigger,
+        triggerNode: job.fire?.nodeId,
+        status: "queued",
+        createdAt: flight.acceptedAt,
+        resumedFrom: job.resumedFrom,
+        owner: currentProcess(),
+      });
+    }
+    return { executionId: job.executionId, queued: true, done };
+  }
+
+  #start(flight: Inflight) {
+    this.#running++;
+    const { job } = flight;
+    const wasQueued = flight.queued;
+    flight.queued = false;
+    const release = job.version.acquire();
+    const bus = new EventBus();
+    bus.subscribe(this.#options.onEvent);
+    runRecorded(job.version.compiled, {
+      recorder: job.history ? this.#options.recorder : undefined,
+      trigger: job.trigger,
+      triggerNode: job.fire?.nodeId,
+      file: job.version.file,
+      hash: job.version.hash,
+      createdAt: flight.acceptedAt,
+      queued: wasQueued,
+      executionId: job.executionId,
+      inputs: job.inputs,
+      bus,
+      signal: flight.controller.signal,
+      state: this.#options.state,
+      instances: job.version.instances,
+      fired: job.fire,
+      reuse: job.reuse,
+      resumedFrom: job.resumedFrom,
+    }).then(
+      (result) => this.#end(flight, result, release),
+      (err) => this.#end(flight, failure(job, err), release),
+    );
+  }
+
+  #end(flight: Inflight, result: RunResult, release: () => void) {
+    release();
+    this.#running--;
+    this.#inflight.delete(flight.job.executionId);
+    flight.resolve(result);
+    this.#options.onEnd?.(result, flight.job);
+    this.#pump();
+  }
+
+  #pump() {
+    while (this.#running < this.#options.maxRuns && this.#waiting.length) this.#start(this.#waiting.shift()!);
+  }
+
+  /** Cancels a running or queued execution; false when it is not here. */
+  cancel(executionId: string): boolean {
+    const flight = this.#inflight.get(executionId);
+    if (!flight) return false;
+    if (!flight.queued) {
+      flight.controller.abort();
+      return true;
+    }
+    this.#waiting.splice(this.#waiting.indexOf(flight), 1);
+    this.#inflight.delete(executionId);
+    const result = cancelledWhileQueued(flight.job);
+    if (flight.job.history) {
+      this.#options.recorder?.ended({
+        executionId,
+        status: "cancelled",
+        endedAt: new Date().toISOString(),
+        durationMs: 0,
+        outputs: {},
+        error: result.error,
+      });
+    }
+    flight.resolve(result);
+    this.#options.onEnd?.(result, flight.job);
+    return true;
+  }
+
+  /**
+   * Stops accepting work, lets what runs or waits finish for up to `graceMs`,
+   * then cancels what is left and waits for it to end.
+   */
+  async drain(graceMs: number): Promise<void> {
+    this.#closed = true;
+    const all = () => Promise.all([...this.#inflight.values()].map((f) => f.done));
+    let timer: ReturnType<typeof setTimeout> | undefined;
+    const grace = new Promise<void>((resolve) => timer = setTimeout(resolve, graceMs));
+    await Promise.race([all(), grace]);
+    clearTimeout(timer);
+    for (const flight of [...this.#waiting]) this.cancel(flight.job.executionId);
+    for (const flight of this.#inflight.values()) flight.controller.abort();
+    await all();
+  }
+}
+
+function cancelledWhileQueued(job: Job): RunResult {
+  return {
+    executionId: job.executionId,
+    workflowId: job.version.id,
+    status: "cancelled",
+    durationMs: 0,
+    outputs: {},
+    error: { message: "the run was cancelled while queued", code: "CANCELLED" },
+    nodes: [],
+  };
+}
+
+/** The result of a run that could not start (e.g. the store failed when it was recorded). */
+function failure(job: Job, err: unknown): RunResult {
+  return {
+    executionId: job.executionId,
+    workflowId: job.version.id,
+    status: "failed",
+    durationMs: 0,
+    outputs: {},
+    error: { message: err instanceof Error ? err.message : String(err), code: "START_FAILED" },
+    nodes: [],
+  };
+}

@@ -1,0 +1,353 @@
+/**
+ * FlowRuntime: flow as a long-running service. It holds the catalog of
+ * workflows (with hot reload), the schedules, dispatch within limits, the
+ * store, live event streams and metrics. `flow serve` and programs that
+ * embed flow use it; the HTTP layer is a thin adapter over it.
+ *
+ * @module
+ */
+import type { FlowEvent } from "../events.ts";
+import type { RunResult } from "../executor.ts";
+import type { FiredTrigger } from "../node.ts";
+import type { Registry } from "../registry.ts";
+import { MemoryStateStore } from "../store/memory.ts";
+import { Recorder } from "../store/recorder.ts";
+import type { ExecutionRecord, StateStore, Store, Trigger } from "../store/types.ts";
+import { resolveInputs } from "../validate.ts";
+import { Catalog, type CatalogEntry, serving } from "./catalog.ts";
+import { type StreamedEvent, watchExecution } from "./live.ts";
+import { type Accepted, Dispatcher, type Job } from "./dispatcher.ts";
+import { findExecution } from "./lookup.ts";
+import { Metrics } from "./metrics.ts";
+import { planResume } from "./resume.ts";
+import { type ScheduleFire, Schedules } from "./schedules.ts";
+import { chooseTrigger } from "./triggers.ts";
+import type { WorkflowVersion } from "./version.ts";
+
+/** Options of {@linkcode FlowRuntime.start}. */
+export interface RuntimeOptions {
+  /** Workflow files and directories (absolute paths). */
+  paths: string[];
+  /** Node types (built-ins and any registered by the program). */
+  registry: Registry;
+  /** Folders of custom node modules (`--nodes`). */
+  nodeDirs?: string[];
+  /** Where executions and persistent state live; without it, nothing is recorded and state is in memory. */
+  store?: Store;
+  /** Record executions (default true when there is a store). */
+  history?: boolean;
+  /** Executions running at once (default 16). */
+  maxRuns?: number;
+  /** Executions waiting beyond that (default 1000). */
+  queue?: number;
+  /** Watch the paths and reload what changes (default true). */
+  watch?: boolean;
+  /** Where log lines go (default stderr). */
+  log?: (line: string) => void;
+}
+
+/** A workflow as the API lists it. */
+export interface WorkflowInfo {
+  /** Workflow id (undefined for a file that never loaded). */
+  id?: string;
+  /** Its name. */
+  name?: string;
+  /** Absolute path of the file. */
+  file: string;
+  /** Whether it serves. */
+  valid: boolean;
+  /** Problems of the file's current content and conflicts, one line each. */
+  errors: string[];
+  /** Its triggers. */
+  triggers: { nodeId: string; kind: string; method?: string; path?: string; nextFireAt?: string }[];
+  /** Content hash of the serving version. */
+  hash?: string;
+}
+
+/** Why a request about a workflow or run cannot be served. */
+export class NotFoundError extends Error {
+  /** Creates the error. */
+  constructor(message: string) {
+    super(message);
+    this.name = "NotFoundError";
+  }
+}
+
+/** The service runtime. */
+export class FlowRuntime {
+  /** The workflows. */
+  readonly catalog: Catalog;
+  /** Dispatch within limits. */
+  readonly dispatcher: Dispatcher;
+  /** Schedule timers. */
+  readonly schedules: Schedules;
+  /** Metrics. */
+  readonly metrics: Metrics = new Metrics();
+  /** The store, when there is one. */
+  readonly store?: Store;
+  /** Backend of `ctx.store`. */
+  readonly state: StateStore;
+  /** Node types of the served workflows. */
+  readonly registry: Registry;
+  readonly #recorder?: Recorder;
+  readonly #history: boolean;
+  readonly #log: (line: string) => void;
+  readonly #all = new Set<(e: FlowEvent) => void>();
+  readonly #byExecution = new Map<string, Set<(e: FlowEvent) => void>>();
+  readonly #nodeTypes = new Map<string, string>();
+  #ready = false;
+
+  private constructor(options: RuntimeOptions) {
+    this.#log = options.log ?? ((line) => console.error(line));
+    this.store = options.store;
+    this.registry = options.registry;
+    this.state = options.store ?? new MemoryStateStore();
+    this.#history = options.history ?? options.store !== undefined;
+    if (options.store) {
+      this.#recorder = new Recorder(options.store, {
+        onError: (err) =>
+          this.#log(`flow serve: history: ${(err as Error).message}; executions are no longer recorded`),
+      });
+    }
+    this.catalog = new Catalog(options.paths, options.registry, {
+      nodeDirs: options.nodeDirs,
+      log: this.#log,
+      changed: () => this.schedules?.sync(this.#servingVersions()),
+    });
+    this.dispatcher = new Dispatcher({
+      maxRuns: options.maxRuns ?? 16,
+      queue: options.queue ?? 1000,
+      recorder: this.#recorder,
+      state: this.state,
+      onEvent: (e) => this.#publish(e),
+      onEnd: (result, job) => this.#ended(result, job),
+    });
+    this.schedules = new Schedules({
+      run: (fire) => this.#runSchedule(fire),
+      skipped: (fire, running) => this.#recordSkipped(fire, running),
+    });
+    this.#defineMetrics();
+  }
+
+  /** Loads the workflows, starts their schedules and (by default) watches for changes. */
+  static async start(options: RuntimeOptions): Promise<FlowRuntime> {
+    const runtime = new FlowRuntime(options);
+    await runtime.catalog.load();
+    runtime.schedules.sync(runtime.#servingVersions());
+    if (options.watch !== false) runtime.catalog.watch();
+    runtime.#ready = true;
+    return runtime;
+  }
+
+  /** Whether the workflows are loaded (and the store open). */
+  get ready(): boolean {
+    return this.#ready;
+  }
+
+  #servingVersions(): WorkflowVersion[] {
+    return this.catalog.entries().filter(serving).map((e) => e.version!);
+  }
+
+  /** Every workflow file with its state and triggers. */
+  workflows(): WorkflowInfo[] {
+    return this.catalog.entries().map((entry) => this.#info(entry));
+  }
+
+  /** One workflow by id: the serving version, or an entry whose file is invalid. */
+  workflow(id: string): { info: WorkflowInfo; version?: WorkflowVersion } | undefined {
+    const entry = this.catalog.get(id) ?? this.catalog.entries().find((e) => e.version?.id === id);
+    return entry ? { info: this.#info(entry), version: serving(entry) ? entry.version : undefined } : undefined;
+  }
+
+  #info(entry: CatalogEntry): WorkflowInfo {
+    const v = entry.version;
+    return {
+      id: v?.id,
+      name: v?.compiled.workflow.name,
+      file: entry.file,
+      valid: serving(entry) && entry.errors.length === 0,
+      errors: [...entry.errors, ...entry.conflicts],
+      hash: v?.hash,
+      triggers: (v?.triggers ?? []).map((t) => ({
+        nodeId: t.nodeId,
+        kind: t.kind,
+        ...(t.kind === "webhook"
+          ? { method: String(t.config.method), path: `/hooks/${String(t.config.path).replace(/^\/+/, "")}` }
+          : { nextFireAt: this.schedules.nextFire(v!, t.nodeId) }),
+      })),
+    };
+  }
+
+  /**
+   * Starts a run of workflow `id`. Throws a {@linkcode NotFoundError}, a
+   * `WorkflowValidationError` for bad inputs, a `TriggerChoiceError`, or a
+   * `BusyError`/`UnavailableError` when it cannot be accepted.
+   */
+  startRun(
+    id: string,
+    request: { inputs?: Record<string, unknown>; trigger?: Trigger; fire?: FiredTrigger; triggerNode?: string },
+  ): Promise<Accepted> {
+    const version = this.workflow(id)?.version;
+    if (!version) throw new NotFoundError(`no workflow "${id}" is being served`);
+    const inputs = resolveInputs(version.compiled, request.inputs ?? {}, (name) => `; give inputs.${name}`);
+    const fire = request.fire ?? chooseTrigger(version.compiled, request.triggerNode, undefined);
+    return this.submit({ version, inputs, trigger: request.trigger ?? "api", fire });
+  }
+
+  /** Submits a job for a version (webhooks use it with their own payload). */
+  submit(job: Omit<Job, "executionId" | "history"> & { executionId?: string }): Promise<Accepted> {
+    const history = this.#history && job.version.compiled.workflow.settings?.history !== false;
+    const accepted = this.dispatcher.submit({ ...job, executionId: job.executionId ?? crypto.randomUUID(), history });
+    return accepted.then((a) => {
+      this.metrics.inc("flow_runs_started_total", { workflow: job.version.id, trigger: job.trigger });
+      return a;
+    });
+  }
+
+  /** Resumes a failed, cancelled or crashed execution as a new one. */
+  async resume(idOrPrefix: string, options: { force?: boolean } = {}): Promise<Accepted> {
+    if (!this.store) throw new NotFoundError("there is no history to resume from (history is off)");
+    const from = await findExecution(this.store, idOrPrefix);
+    const version = this.workflow(from.workflowId)?.version;
+    if (!version) throw new NotFoundError(`workflow "${from.workflowId}" is not being served`);
+    const plan = await planResume(this.store, from, version.hash, options);
+    return await this.submit({
+      version,
+      inputs: from.inputs,
+      trigger: "api",
+      resumedFrom: from.executionId,
+      reuse: plan.reuse,
+    });
+  }
+
+  /** Cancels an execution running or queued here; false when it is not. */
+  cancel(executionId: string): boolean {
+    return this.dispatcher.cancel(executionId);
+  }
+
+  /** An execution: from the store, or (history off) a summary while it is in flight. */
+  async getExecution(idOrPrefix: string): Promise<ExecutionRecord> {
+    if (this.store) return await findExecution(this.store, idOrPrefix);
+    throw new NotFoundError(`no execution matches "${idOrPrefix}" (history is off)`);
+  }
+
+  /** Waits until everything recorded so far is written. */
+  async flush(): Promise<void> {
+    await this.#recorder?.flush();
+  }
+
+  /** The events of an execution after `seq` (journal, then live) until it ends; see `watchExecution`. */
+  watch(executionId: string, after: number, signal?: AbortSignal): AsyncGenerator<StreamedEvent> {
+    return watchExecution(
+      {
+        store: this.store,
+        active: (id) => this.dispatcher.has(id),
+        subscribe: (listener, id) => this.subscribe(listener, id),
+        flush: () => this.flush(),
+      },
+      executionId,
+      after,
+      signal,
+    );
+  }
+
+  /** Subscribes to every event (`executionId` undefined) or one execution's; returns the unsubscribe function. */
+  subscribe(listener: (e: FlowEvent) => void, executionId?: string): () => void {
+    if (executionId === undefined) {
+      this.#all.add(listener);
+      return () => this.#all.delete(listener);
+    }
+    let set = this.#byExecution.get(executionId);
+    if (!set) this.#byExecution.set(executionId, set = new Set());
+    set.add(listener);
+    return () => {
+      set!.delete(listener);
+      if (set!.size === 0) this.#byExecution.delete(executionId);
+    };
+  }
+
+  #publish(e: FlowEvent) {
+    this.#countNodes(e);
+    for (const l of this.#all) l(e);
+    const set = this.#byExecution.get(e.executionId);
+    if (set) { for (const l of set) l(e); }
+  }
+
+  /** Stops schedules, drains runs for up to `graceMs`, cancels the rest, flushes the store. */
+  async shutdown(graceMs: number): Promise<void> {
+    this.schedules.stop();
+    await this.dispatcher.drain(graceMs);
+    await this.#recorder?.close();
+    await this.catalog.close();
+  }
+
+  async #runSchedule(fire: ScheduleFire): Promise<void> {
+    try {
+      const accepted = await this.submit({
+        version: fire.version,
+        inputs: resolveInputs(fire.version.compiled, {}),
+        trigger: fire.trigger.kind === "cron" ? "cron" : "interval",
+        fire: { nodeId: fire.trigger.nodeId, payload: { scheduledAt: fire.scheduledAt, firedAt: fire.firedAt } },
+      });
+      await accepted.done;
+    } catch (err) {
+      this.#log(
+        `flow serve: ${fire.version.id}: ${fire.trigger.nodeId} fired but no run started: ${(err as Error).message}`,
+      );
+    }
+  }
+
+  #recordSkipped(fire: ScheduleFire, running: string | undefined) {
+    const { version, trigger } = fire;
+    this.metrics.inc("flow_schedule_skipped_total", { workflow: version.id });
+    if (!this.#recorder || !this.#history) return;
+    const now = new Date().toISOString();
+    const executionId = crypto.randomUUID();
+    const error = {
+      message: `the previous run${running ? ` (${running})` : ""} was still running (overlap "skip")`,
+      code: "OVERLAP",
+    };
+    this.#recorder.begin({
+      executionId,
+      workflowId: version.id,
+      workflowName: version.compiled.workflow.name,
+      file: version.file,
+      hash: version.hash,
+      inputs: {},
+      trigger: trigger.kind === "cron" ? "cron" : "interval",
+      triggerNode: trigger.nodeId,
+      status: "queued",
+      createdAt: now,
+    }).then(() => this.#recorder!.ended({ executionId, status: "skipped", endedAt: now, durationMs: 0, error }));
+  }
+
+  #ended(result: RunResult, job: Job) {
+    this.metrics.inc("flow_runs_completed_total", { workflow: job.version.id, status: result.status });
+    this.metrics.observe("flow_run_duration_seconds", { workflow: job.version.id }, result.durationMs / 1000);
+  }
+
+  #countNodes(e: FlowEvent) {
+    if (e.type === "node.started") {
+      this.#nodeTypes.set(`${e.executionId}\u0000${e.runPath ?? ""}\u0000${e.nodeId}`, e.nodeType);
+    } else if (e.type === "node.completed" || e.type === "node.failed") {
+      const key = `${e.executionId}\u0000${e.runPath ?? ""}\u0000${e.nodeId}`;
+      const type = this.#nodeTypes.get(key);
+      if (type === undefined) return;
+      this.#nodeTypes.delete(key);
+      this.metrics.observe("flow_node_duration_seconds", { type }, e.durationMs / 1000);
+    }
+  }
+
+  #defineMetrics() {
+    const m = this.metrics;
+    m.counter("flow_runs_started_total", "Executions started (or queued), by workflow and trigger");
+    m.counter("flow_runs_completed_total", "Executions ended, by workflow and status");
+    m.histogram("flow_run_duration_seconds", "Execution wall time, by workflow");
+    m.histogram("flow_node_duration_seconds", "Node attempt duration, by node type");
+    m.gauge("flow_runs_in_flight", "Executions running now", () => this.dispatcher.running);
+    m.gauge("flow_runs_queued", "Executions waiting for a slot", () => this.dispatcher.queued);
+    m.counter("flow_webhook_requests_total", "Webhook requests, by status code");
+    m.counter("flow_schedule_skipped_total", "Schedule fires skipped because the previous run was still going");
+    m.gauge("flow_workflows_serving", "Workflows serving", () => this.#servingVersions().length);
+  }
+}
