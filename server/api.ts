@@ -289,7 +289,7 @@ function opsRoutes(api: OpenAPIHono, runtime: FlowRuntime) {
       summary: "Every execution's events as they happen (SSE), for dashboards",
       responses: { 200: { content: { "text/event-stream": { schema: z.string() } }, description: "SSE" } },
     }),
-    (c) => {
+    () => {
       const stop = new AbortController();
       return streamResponse(allEvents(runtime, stop.signal), "sse", stop) as never;
     },
