@@ -1,9 +1,12 @@
 /**
- * Shell completion scripts (bash, zsh, fish), generated from the CLI's own
- * command definitions so they never drift from `--help`.
+ * Shell completion scripts (bash, zsh, fish), generated from the command
+ * table (`commands.ts`) so they never drift from `--help`.
  *
  * @module
  */
+import { HELP_OPTION } from "./args.ts";
+import type { SHELLS } from "./commands.ts";
+import type { CommandDef } from "./spec.ts";
 
 /** What completion needs to know about one option. */
 export interface OptionSpec {
@@ -33,12 +36,35 @@ export interface CommandSpec {
   args: "file" | "dir" | "none" | readonly string[];
 }
 
-/** The shells supported. */
-export const SHELLS = ["bash", "zsh", "fish"] as const;
-
-/** Renders the completion script for `shell`. */
-export function completionScript(shell: typeof SHELLS[number], commands: CommandSpec[]): string {
+/** Renders the completion script for `shell` from the program's command table. */
+export function completionScript(shell: typeof SHELLS[number], program: CommandDef): string {
+  const commands = commandSpecs(program);
   return shell === "bash" ? bash(commands) : shell === "zsh" ? zsh(commands) : fish(commands);
+}
+
+/**
+ * What completion needs of each command: its options (with `--help`) and
+ * what its arguments complete as (a group's arguments are its subcommands).
+ */
+export function commandSpecs(program: CommandDef): CommandSpec[] {
+  return (program.subcommands ?? []).map((c) => {
+    const first = c.args?.[0];
+    return {
+      name: c.name,
+      description: c.description,
+      args: c.subcommands
+        ? c.subcommands.map((s) => s.name)
+        : first?.choices ?? (first?.complete === "dir" ? "dir" : first?.complete === "file" ? "file" : "none"),
+      options: [...(c.options ?? []), HELP_OPTION].map((o) => ({
+        long: o.long,
+        short: o.short,
+        takesValue: o.value !== undefined,
+        choices: o.choices,
+        file: o.complete !== undefined,
+        description: o.description,
+      })),
+    };
+  });
 }
 
 const flags = (o: OptionSpec) => [o.long, o.short].filter((f): f is string => !!f);

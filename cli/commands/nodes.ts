@@ -1,0 +1,59 @@
+/**
+ * `flow nodes [FILE]`: lists the node types (built-in, a workflow's imports,
+ * `--nodes` folders) as a table or as JSON.
+ *
+ * @module
+ */
+import Table from "cli-table3";
+import { z } from "zod";
+import { loadNodeModules } from "../../src/imports.ts";
+import { builtinRegistry } from "../../nodes/mod.ts";
+import type { Invocation } from "../commands.ts";
+import { ExitCode } from "../exit_codes.ts";
+import { readWorkflowArg } from "../load.ts";
+import { stdout } from "../output.ts";
+
+/** Runs `flow nodes`; resolves to the exit code. */
+export default async function nodes({ args, options }: Invocation): Promise<number> {
+  const file = args.file as string | undefined;
+  const raw = file === undefined ? {} : await readWorkflowArg(file);
+  const modules = await loadNodeModules(raw, builtinRegistry(), { file, dirs: options.nodes as string[] });
+  modules.close();
+  const defs = modules.registry.list();
+  if (options.json) {
+    const list = defs.map((d) => ({
+      type: d.type,
+      source: modules.sources.get(d.type) ?? "built-in",
+      description: d.description,
+      inputs: d.inputs,
+      ...(d.dynamicInputs ? { dynamicInputs: d.dynamicInputs } : {}),
+      outputs: d.outputs,
+      config: d.config ? z.toJSONSchema(d.config, { io: "input", unrepresentable: "any" }) : null,
+    }));
+    stdout.write(JSON.stringify(list, null, 2) + "\n");
+    return ExitCode.Success;
+  }
+  const ports = (p: Record<string, { type: string; required?: boolean }>, dyn?: { type: string }) =>
+    [
+      ...Object.entries(p).map(([k, s]) => `${k}${s.required === false ? "?" : ""}: ${s.type}`),
+      ...(dyn ? [`*: ${dyn.type}`] : []),
+    ].join("\n") || "-";
+  const table = new Table({
+    head: ["type", "description", "inputs", "outputs"],
+    style: { head: [], border: [] },
+    colWidths: [26, 44, 22, 20],
+    wordWrap: true,
+    wrapOnWordBoundary: false,
+  });
+  for (const d of defs) {
+    const source = modules.sources.get(d.type);
+    table.push([
+      source ? `${d.type}\n(${source})` : d.type,
+      d.description,
+      ports(d.inputs, d.dynamicInputs),
+      ports(d.outputs),
+    ]);
+  }
+  stdout.write(table.toString() + "\n");
+  return ExitCode.Success;
+}

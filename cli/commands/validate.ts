@@ -1,0 +1,31 @@
+/**
+ * `flow validate FILES...`: checks each file without running it; prints
+ * `FILE: ok (...)` or every problem, and exits with 2 if any file is invalid.
+ *
+ * @module
+ */
+import { WorkflowValidationError } from "../../src/errors.ts";
+import type { Invocation } from "../commands.ts";
+import { ExitCode } from "../exit_codes.ts";
+import { loadWorkflowArg } from "../load.ts";
+import { stderr, stdout } from "../output.ts";
+
+/** Runs `flow validate`; resolves to the exit code. */
+export default async function validate({ args, options }: Invocation): Promise<number> {
+  let code: number = ExitCode.Success;
+  for (const file of args.files as string[]) {
+    try {
+      const { compiled: wf, close } = await loadWorkflowArg(file, options.nodes as string[]);
+      close();
+      const count = (n: number, what: string) => `${n} ${what}${n === 1 ? "" : "s"}`;
+      stdout.write(
+        `${file}: ok (${count(wf.nodes.length, "node")}, ${count(wf.workflow.connections.length, "connection")})\n`,
+      );
+    } catch (err) {
+      if (!(err instanceof WorkflowValidationError)) throw err;
+      stderr.write(err.message + "\n");
+      code = ExitCode.Usage;
+    }
+  }
+  return code;
+}
