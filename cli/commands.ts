@@ -30,6 +30,45 @@ function positiveInt(value: string): number {
   return n;
 }
 
+/** An integer option within bounds. */
+function intIn(value: string, name: string, min: number, max: number): number {
+  const n = Number(value);
+  if (!Number.isInteger(n) || n < min || n > max) {
+    throw new CliError(`${name}: expected an integer from ${min} to ${max}; got ${JSON.stringify(value)}`);
+  }
+  return n;
+}
+
+/** `--format` of the list commands. */
+const listFormat = (): OptionDef => ({
+  long: "--format",
+  short: "-f",
+  value: "format",
+  description: "table, json or ndjson",
+  choices: ["table", "json", "ndjson"],
+  default: "table",
+});
+
+/** `--node ID`: the node scope of persistent state (default the workflow-wide scope). */
+const nodeScopeOption = (): OptionDef => ({
+  long: "--node",
+  value: "id",
+  description: "a node's own scope instead of the workflow-wide one",
+});
+
+/** The output flags of `flow run` and `flow resume`. */
+const outputOptions = (): OptionDef[] => [
+  {
+    long: "--format",
+    short: "-f",
+    value: "format",
+    description: "output: pretty (people), ndjson (event stream), json (summary)",
+    choices: FORMATS,
+  },
+  { long: "--quiet", short: "-q", description: "print nothing on success; one line on stderr on failure" },
+  { long: "--events", value: "file", description: "also append the NDJSON event stream to a file", complete: "file" },
+];
+
 const nodesOption = (description: string): OptionDef => ({
   long: "--nodes",
   value: "dir",
@@ -86,8 +125,154 @@ export const PROGRAM: CommandDef = {
         },
         { long: "--lock", description: "refuse to start (exit 75) while another run of this workflow id is alive" },
         nodesOption("load every custom node module in a folder (repeatable; no permissions)"),
+        { long: "--no-history", description: "do not record this run in the history (FLOW_HISTORY=0 does the same)" },
+        {
+          long: "--trigger",
+          value: "id",
+          description: "the trigger node that fires, for a workflow with several triggers",
+        },
+        {
+          long: "--trigger-data",
+          value: "json",
+          description: "the trigger's payload as JSON, or @FILE (a webhook: { method, headers, query, body })",
+        },
       ],
       load: () => import("./commands/run.ts"),
+    },
+    {
+      name: "resume",
+      description: "run a failed, cancelled or crashed execution again, reusing what it completed",
+      args: [{ name: "id", description: "execution id (or a unique prefix)" }],
+      options: [
+        ...outputOptions(),
+        { long: "--force", description: "resume even if the workflow file changed since" },
+        {
+          long: "--concurrency",
+          short: "-c",
+          value: "n",
+          description: "max nodes running at once (overrides settings.concurrency)",
+          parse: positiveInt,
+        },
+        nodesOption("load every custom node module in a folder (repeatable; no permissions)"),
+      ],
+      load: () => import("./commands/resume.ts"),
+    },
+    {
+      name: "runs",
+      description: "list recent executions from the history (subcommands: show, events, prune)",
+      options: [
+        { long: "--workflow", short: "-w", value: "id", description: "only this workflow" },
+        { long: "--status", short: "-s", value: "status", description: "only this status" },
+        {
+          long: "--limit",
+          short: "-n",
+          value: "n",
+          description: "at most this many (default 20)",
+          default: "20",
+          parse: (v) => intIn(v, "--limit", 1, 100_000),
+        },
+        listFormat(),
+      ],
+      load: () => import("./commands/runs.ts"),
+      subcommands: [
+        {
+          name: "show",
+          description: "one execution: summary, node table, error and outputs",
+          args: [{ name: "id", description: "execution id (or a unique prefix)" }],
+          options: [{
+            long: "--format",
+            short: "-f",
+            value: "format",
+            description: "text or json",
+            choices: ["text", "json"],
+            default: "text",
+          }],
+          load: () => import("./commands/runs_show.ts"),
+        },
+        {
+          name: "events",
+          description: "an execution's events as NDJSON, as --format ndjson printed them",
+          args: [{ name: "id", description: "execution id (or a unique prefix)" }],
+          options: [{ long: "--follow", short: "-F", description: "keep printing until a running execution ends" }],
+          load: () => import("./commands/runs_events.ts"),
+        },
+        {
+          name: "prune",
+          description: "delete old executions and their events",
+          options: [
+            {
+              long: "--keep",
+              value: "n",
+              description: "keep the newest N executions of each workflow",
+              parse: (v) => intIn(v, "--keep", 0, 1_000_000_000),
+            },
+            { long: "--older-than", value: "duration", description: "delete executions older than this (e.g. 30d)" },
+            { long: "--workflow", short: "-w", value: "id", description: "only this workflow" },
+          ],
+          load: () => import("./commands/runs_prune.ts"),
+        },
+      ],
+    },
+    {
+      name: "state",
+      description: "inspect and clear persistent node state (subcommands: list, get, delete)",
+      subcommands: [
+        {
+          name: "list",
+          description: "stored values (of one workflow, or all)",
+          args: [{ name: "workflow", description: "workflow id", required: false }],
+          options: [nodeScopeOption(), {
+            long: "--format",
+            short: "-f",
+            value: "format",
+            description: "table or json",
+            choices: ["table", "json"],
+            default: "table",
+          }],
+          load: () => import("./commands/state.ts"),
+        },
+        {
+          name: "get",
+          description: "print one value as JSON (exit 1 when there is none)",
+          args: [{ name: "workflow", description: "workflow id" }, { name: "key", description: "the key" }],
+          options: [nodeScopeOption()],
+          load: () => import("./commands/state.ts"),
+        },
+        {
+          name: "delete",
+          description: "delete one key, or every value of a workflow (or of one node with --node)",
+          args: [
+            { name: "workflow", description: "workflow id" },
+            { name: "key", description: "the key (all keys when left out)", required: false },
+          ],
+          options: [nodeScopeOption()],
+          load: () => import("./commands/state.ts"),
+        },
+      ],
+    },
+    {
+      name: "serve",
+      description: "serve workflows: webhooks, schedules, the HTTP API and live event streams",
+      args: [{
+        name: "paths",
+        description: "workflow files and directories (default .)",
+        required: false,
+        variadic: true,
+        complete: "file",
+      }],
+      options: [
+        { long: "--host", value: "host", description: "address to bind", default: "127.0.0.1" },
+        { long: "--port", short: "-p", value: "port", description: "port (0 picks a free one)", default: "8080" },
+        { long: "--max-runs", value: "n", description: "executions running at once", default: "16" },
+        { long: "--queue", value: "n", description: "executions waiting beyond --max-runs", default: "1000" },
+        { long: "--grace", value: "duration", description: "on SIGTERM, how long runs may finish", default: "30s" },
+        { long: "--token", value: "token", description: "API bearer token (or FLOW_API_TOKEN)" },
+        { long: "--insecure-no-auth", description: "allow a non-loopback --host without a token" },
+        { long: "--cors", value: "origin", description: "allow cross-origin API requests from this origin" },
+        { long: "--no-history", description: "do not record executions" },
+        nodesOption("load every custom node module in a folder (repeatable; no permissions)"),
+      ],
+      load: () => import("./commands/serve.ts"),
     },
     {
       name: "validate",

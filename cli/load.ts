@@ -4,27 +4,58 @@
  *
  * @module
  */
+import { fileErrorReason, WorkflowValidationError } from "../src/errors.ts";
 import { compileWithModules } from "../src/imports.ts";
-import { parseWorkflowText, readWorkflowFile } from "../src/load.ts";
+import { parseWorkflowText } from "../src/load.ts";
 import { builtinRegistry } from "../nodes/mod.ts";
 import type { CompiledWorkflow } from "../src/validate.ts";
 
+/** A workflow read for a command. */
+export interface LoadedArg {
+  /** The compiled workflow. */
+  compiled: CompiledWorkflow;
+  /** Stops its custom node modules' Workers. */
+  close: () => void;
+  /** The file's text. */
+  text: string;
+  /** The file's absolute path (undefined for stdin). */
+  path?: string;
+}
+
 /** Reads, imports node modules for, and validates a workflow; all problems in one error. Call `close` when done. */
-export async function loadWorkflowArg(
-  file: string,
-  dirs: string[],
-): Promise<{ compiled: CompiledWorkflow; close: () => void }> {
+export async function loadWorkflowArg(file: string, dirs: string[]): Promise<LoadedArg> {
   const label = file === "-" ? "<stdin>" : file;
-  const raw = await readWorkflowArg(file);
-  return await compileWithModules(raw, builtinRegistry(), { file: label, dirs });
+  const text = await readWorkflowText(file);
+  const raw = parseWorkflowText(text, label);
+  const { compiled, close } = await compileWithModules(raw, builtinRegistry(), { file: label, dirs });
+  return { compiled, close, text, path: file === "-" ? undefined : await absolute(file) };
 }
 
 /** Reads and parses a workflow file, or stdin for `-`. */
 export async function readWorkflowArg(file: string): Promise<unknown> {
-  return file === "-" ? parseWorkflowText(await readStdin(), "<stdin>") : await readWorkflowFile(file);
+  return parseWorkflowText(await readWorkflowText(file), file === "-" ? "<stdin>" : file);
+}
+
+/** The text of a workflow file, or of stdin for `-`; unreadable files are validation errors naming the file. */
+export async function readWorkflowText(file: string): Promise<string> {
+  if (file === "-") return await readStdin();
+  try {
+    return await Deno.readTextFile(file);
+  } catch (err) {
+    throw new WorkflowValidationError([{ path: "", message: `cannot read workflow: ${fileErrorReason(err)}` }], file);
+  }
 }
 
 /** All of stdin as text. */
 export async function readStdin(): Promise<string> {
   return await new Response(Deno.stdin.readable).text();
+}
+
+/** The absolute, symlink-free path of an existing file. */
+async function absolute(file: string): Promise<string> {
+  try {
+    return await Deno.realPath(file);
+  } catch {
+    return file.startsWith("/") ? file : `${Deno.cwd()}/${file}`;
+  }
 }

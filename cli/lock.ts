@@ -82,7 +82,7 @@ export function acquireLock(dir: string, workflowId: string, executionId?: strin
       held = undefined; // unreadable or half-written: treat as stale only if old
     }
     let state = held ? holderState(held) : staleByAge(path);
-    if (state === "unknown" && held?.hostname === Deno.hostname()) state = staleByAge(path, STALE_AFTER_MS);
+    if (state === "unknown" && held?.hostname === currentProcess().hostname) state = staleByAge(path, STALE_AFTER_MS);
     if (state === "alive") {
       throw new CliError(
         `workflow "${workflowId}" is already running (pid ${held?.pid} on ${held?.hostname}, since ${held?.startedAt}); lock: ${path}`,
@@ -103,7 +103,7 @@ export function acquireLock(dir: string, workflowId: string, executionId?: strin
 }
 
 function holderState(info: LockInfo): "alive" | "dead" | "unknown" {
-  if (info.hostname !== Deno.hostname()) return "unknown";
+  if (info.hostname !== currentProcess().hostname) return "unknown";
   if (info.pid === Deno.pid) return "dead"; // a previous run of this very process cannot be running
   const state = processState(info);
   if (state !== "unknown") return state;

@@ -1,7 +1,6 @@
 /**
- * How the API shows workflows and executions: a workflow's nodes with their
- * resolved ports, and an execution with its node states folded from its
- * journal. Secrets are redacted in everything shown.
+ * How the API shows workflows: a workflow's nodes with their resolved ports,
+ * secrets redacted. (Executions are shown by `src/runtime/run_view.ts`.)
  *
  * @module
  */
@@ -10,9 +9,7 @@ import type { PortSpec } from "../src/node.ts";
 import { secretRedactor } from "../src/redact.ts";
 import type { WorkflowInfo } from "../src/runtime/runtime.ts";
 import type { WorkflowVersion } from "../src/runtime/version.ts";
-import { foldJournal, type NodeRecord, parseJournal } from "../src/store/fold.ts";
-import type { ExecutionRecord, ExecutionStore } from "../src/store/types.ts";
-import type { NodeInfoT, NodeStateT, RunDetailT, RunSummaryT, WorkflowDetailT, WorkflowSummaryT } from "./schemas.ts";
+import type { NodeInfoT, WorkflowDetailT, WorkflowSummaryT } from "./schemas.ts";
 
 /** A workflow as listed, with webhook URLs under `baseUrl`. */
 export function workflowSummary(info: WorkflowInfo, baseUrl: string): WorkflowSummaryT {
@@ -93,70 +90,4 @@ function ports(specs: Record<string, PortSpec>): NodeInfoT["inputs"] {
     };
   }
   return out;
-}
-
-/** An execution as listed. */
-export function runSummary(r: ExecutionRecord): RunSummaryT {
-  return {
-    executionId: r.executionId,
-    workflowId: r.workflowId,
-    ...(r.workflowName ? { workflowName: r.workflowName } : {}),
-    status: r.status,
-    trigger: r.trigger,
-    ...(r.triggerNode ? { triggerNode: r.triggerNode } : {}),
-    createdAt: r.createdAt,
-    ...(r.startedAt ? { startedAt: r.startedAt } : {}),
-    ...(r.endedAt ? { endedAt: r.endedAt } : {}),
-    ...(r.durationMs !== undefined ? { durationMs: r.durationMs } : {}),
-    ...(r.error ? { error: r.error } : {}),
-    ...(r.resumedFrom ? { resumedFrom: r.resumedFrom } : {}),
-    ...(r.file ? { file: r.file } : {}),
-    ...(r.hash ? { hash: r.hash } : {}),
-  };
-}
-
-/**
- * An execution with its outputs and node states. Top-level nodes come in file
- * order when the serving version is the one that ran (never-started ones as
- * `pending`); nodes of sub-runs follow, each with its `runPath`.
- */
-export async function runDetail(
-  store: ExecutionStore,
-  record: ExecutionRecord,
-  version: WorkflowVersion | undefined,
-): Promise<RunDetailT> {
-  const { nodes } = foldJournal(parseJournal(await store.readJournal(record.executionId)));
-  const top = new Map(nodes.filter((n) => n.runPath === undefined).map((n) => [n.nodeId, n]));
-  const states: NodeStateT[] = [];
-  if (version && version.hash === record.hash) {
-    for (const node of version.compiled.nodes) {
-      const n = top.get(node.id);
-      states.push(n ? nodeState(n) : { id: node.id, type: node.type, status: "pending", attempts: 0 });
-    }
-  } else for (const n of top.values()) states.push(nodeState(n));
-  for (const n of nodes) if (n.runPath !== undefined) states.push(nodeState(n));
-  return {
-    ...runSummary(record),
-    inputs: record.inputs,
-    outputs: record.outputs ?? {},
-    nodes: states,
-    lastSeq: record.lastSeq,
-  };
-}
-
-function nodeState(n: NodeRecord): NodeStateT {
-  return {
-    id: n.nodeId,
-    ...(n.nodeType ? { type: n.nodeType } : {}),
-    status: n.status,
-    attempts: n.attempts,
-    ...(n.durationMs !== undefined ? { durationMs: n.durationMs } : {}),
-    ...(n.error ? { error: n.error } : {}),
-    ...(n.reason ? { reason: n.reason } : {}),
-    ...(n.reused ? { reused: true } : {}),
-    ...(n.outputs ? { outputs: n.outputs } : {}),
-    ...(n.startedAt ? { startedAt: n.startedAt } : {}),
-    ...(n.endedAt ? { endedAt: n.endedAt } : {}),
-    ...(n.runPath !== undefined ? { runPath: n.runPath } : {}),
-  };
 }

@@ -20,8 +20,21 @@ let self: ProcessIdentity | undefined;
 
 /** This process's identity (computed once). */
 export function currentProcess(): ProcessIdentity {
-  self ??= { hostname: Deno.hostname(), pid: Deno.pid, procStart: processStartTime(Deno.pid) };
+  self ??= { hostname: hostname(), pid: Deno.pid, procStart: processStartTime(Deno.pid) };
   return self;
+}
+
+/** The host name, without needing `--allow-sys` where the kernel tells it (Linux). */
+function hostname(): string {
+  try {
+    return Deno.hostname();
+  } catch {
+    try {
+      return Deno.readTextFileSync("/proc/sys/kernel/hostname").trim();
+    } catch {
+      return "localhost";
+    }
+  }
 }
 
 /**

@@ -20,7 +20,13 @@ const BUILTIN_TYPES = [
   "flow.merge",
   "flow.subworkflow",
   "http.request",
+  "http.respond",
+  "http.webhook",
+  "state.get",
+  "state.set",
+  "time.cron",
   "time.delay",
+  "time.interval",
   "transform.json_parse",
   "transform.json_stringify",
   "transform.map",
@@ -216,7 +222,7 @@ Deno.test("Registry.suggest", async (t) => {
   await t.step("part of a name matches every type containing it, best first then by name", () => {
     assert.deepEqual(r.suggest("json"), ["transform.json_parse", "transform.json_stringify"]);
     assert.deepEqual(r.suggest("debug"), ["debug.inspect", "debug.log"]);
-    assert.deepEqual(r.suggest("http"), ["http.request"]);
+    assert.deepEqual(r.suggest("http"), ["http.request", "http.respond", "http.webhook"]);
   });
 
   await t.step("an exact match is suggested first", () => {

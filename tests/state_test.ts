@@ -123,7 +123,7 @@ Deno.test("a sandboxed custom node uses ctx.store through the host", async () =>
   const state = new MemoryStateStore();
   const file = await writeWorkflow({
     id: "sandboxed-counter",
-    imports: [`${ROOT}tests/fixtures/nodes/counter.ts`],
+    imports: [`${ROOT}tests/fixtures/state_nodes/counter.ts`],
     nodes: [{ id: "tick", type: "fx.counter" }],
     connections: [],
     outputs: { count: "tick.count", seen: "tick.seen", removed: "tick.removed" },

@@ -6,36 +6,32 @@
  */
 import { type ValidationIssue, WorkflowValidationError } from "../../src/errors.ts";
 import { fileErrorReason } from "../../src/errors.ts";
-import { EventBus } from "../../src/events.ts";
-import { runWorkflow } from "../../src/executor.ts";
+import { contentHash } from "../../src/hash.ts";
+import type { FiredTrigger } from "../../src/node.ts";
+import { chooseTrigger, TriggerChoiceError } from "../../src/runtime/triggers.ts";
 import { type CompiledWorkflow, resolveInputs, workflowTree } from "../../src/validate.ts";
-import { palette, useColor } from "../color.ts";
-import { FORMATS, type Invocation } from "../commands.ts";
-import { CliError, ExitCode } from "../exit_codes.ts";
+import type { Invocation } from "../commands.ts";
+import { CliError } from "../exit_codes.ts";
+import { executeFromCli, type OutputFlags } from "../execute.ts";
+import { historyWanted } from "../history.ts";
 import { loadWorkflowArg } from "../load.ts";
-import { acquireLock, type Lock } from "../lock.ts";
-import { Output, stderr, stdout } from "../output.ts";
-import { jsonReporter, ndjsonReporter, prettyReporter, quietReporter, type Reporter } from "../reporters.ts";
-import { stateDir } from "../state.ts";
-
 /** The options of `flow run`, as parsed. */
-interface RunOptions {
-  format?: typeof FORMATS[number];
+interface RunOptions extends OutputFlags {
   input: string[];
   inputJson?: string;
   inputFile?: string;
   concurrency?: number;
-  quiet?: boolean;
-  events?: string;
   lock?: boolean;
   nodes: string[];
+  noHistory?: boolean;
+  trigger?: string;
+  triggerData?: string;
 }
 
 /** Runs `flow run`; resolves to the exit code. */
 export default async function run({ args, options }: Invocation): Promise<number> {
   const opts = options as unknown as RunOptions;
-  const format = opts.quiet ? "pretty" : opts.format ?? envFormat();
-  const { compiled, close } = await loadWorkflowArg(args.file as string, opts.nodes);
+  const { compiled, close, text, path } = await loadWorkflowArg(args.file as string, opts.nodes);
   try {
     checkEnv(compiled);
     const given = {
@@ -43,49 +39,43 @@ export default async function run({ args, options }: Invocation): Promise<number
       ...parseInputs(opts.input, opts.inputJson),
     };
     const inputs = resolveInputs(compiled, given);
-    const reporter: Reporter = opts.quiet
-      ? quietReporter(stderr)
-      : format === "ndjson"
-      ? ndjsonReporter(stdout)
-      : format === "json"
-      ? jsonReporter(stdout)
-      : prettyReporter(stdout, palette(useColor()));
-    const bus = new EventBus();
-    bus.subscribe((e) => reporter.onEvent(e));
-    const events = opts.events === undefined ? undefined : openEventsFile(opts.events);
-    if (events) {
-      const sink = ndjsonReporter(events);
-      bus.subscribe((e) => sink.onEvent(e));
-    }
-    const executionId = crypto.randomUUID();
-    let lock: Lock | undefined;
-    if (opts.lock || compiled.settings.lock) lock = acquireLock(stateDir(), compiled.id, executionId);
-    const cancel = new AbortController();
-    const stopSignals = onSignals(() => cancel.abort(), () => {
-      events?.flush();
-      lock?.release();
+    const fired = pickTrigger(compiled, opts.trigger, opts.triggerData);
+    const history = historyWanted(opts.noHistory ?? false, compiled.workflow.settings?.history);
+    return await executeFromCli({
+      compiled,
+      inputs,
+      output: opts,
+      concurrency: opts.concurrency,
+      lock: opts.lock,
+      history,
+      file: path,
+      hash: history && path ? await contentHash(text) : undefined,
+      fired: await fired,
     });
-    try {
-      const result = await runWorkflow(compiled, {
-        inputs,
-        bus,
-        signal: cancel.signal,
-        concurrency: opts.concurrency,
-        executionId,
-      });
-      reporter.onResult(result);
-      return result.status === "success"
-        ? ExitCode.Success
-        : result.status === "cancelled"
-        ? ExitCode.Cancelled
-        : ExitCode.Failed;
-    } finally {
-      stopSignals();
-      events?.flush();
-      lock?.release();
-    }
   } finally {
     close();
+  }
+}
+
+/** `--trigger` and `--trigger-data`: which trigger node fires, with what payload. */
+async function pickTrigger(
+  compiled: CompiledWorkflow,
+  nodeId: string | undefined,
+  data: string | undefined,
+): Promise<FiredTrigger | undefined> {
+  let payload: Record<string, unknown> | undefined;
+  if (data !== undefined) {
+    payload = data.startsWith("@")
+      ? parseJsonObject(await readText(data.slice(1), "--trigger-data"), `--trigger-data ${data}`, "")
+      : parseJsonObject(data, "--trigger-data", `; got ${data.slice(0, 40)}`);
+  }
+  try {
+    return chooseTrigger(compiled, nodeId, payload);
+  } catch (err) {
+    if (err instanceof TriggerChoiceError) {
+      throw new CliError(`${err.message.replace("choose one:", "pass --trigger ID:")}`);
+    }
+    throw err;
   }
 }
 
@@ -103,14 +93,6 @@ function checkEnv(compiled: CompiledWorkflow) {
   if (issues.length) throw new WorkflowValidationError(issues, compiled.file);
 }
 
-/** The default format: `FLOW_FORMAT`, else pretty. */
-function envFormat(): typeof FORMATS[number] {
-  const f = Deno.env.get("FLOW_FORMAT");
-  if (f === undefined || f === "") return "pretty";
-  if ((FORMATS as readonly string[]).includes(f)) return f as typeof FORMATS[number];
-  throw new CliError(`FLOW_FORMAT: expected one of ${FORMATS.join(", ")}; got ${JSON.stringify(f)}`);
-}
-
 /** Parses `--input name=value` pairs and `--input-json`; later values win. */
 export function parseInputs(pairs: string[], json: string | undefined): Record<string, unknown> {
   const given: Record<string, unknown> = {};
@@ -125,13 +107,16 @@ export function parseInputs(pairs: string[], json: string | undefined): Record<s
 
 /** Reads `--input-file`: a JSON file holding an object. */
 async function readInputFile(path: string): Promise<Record<string, unknown>> {
-  let text: string;
+  return parseJsonObject(await readText(path, "--input-file"), `--input-file ${path}`, "");
+}
+
+/** Reads a file named by an option; a one-line error names the option and the file. */
+async function readText(path: string, option: string): Promise<string> {
   try {
-    text = await Deno.readTextFile(path);
+    return await Deno.readTextFile(path);
   } catch (err) {
-    throw new CliError(`--input-file ${path}: ${fileErrorReason(err)}`);
+    throw new CliError(`${option} ${path}: ${fileErrorReason(err)}`);
   }
-  return parseJsonObject(text, `--input-file ${path}`, "");
 }
 
 /** Parses JSON text that must hold an object; `what` starts the error message, `shown` ends the non-object one. */
@@ -146,31 +131,4 @@ function parseJsonObject(text: string, what: string, shown: string): Record<stri
     throw new CliError(`${what}: expected a JSON object${shown}`);
   }
   return parsed as Record<string, unknown>;
-}
-
-/** Opens `--events FILE` for appending. */
-function openEventsFile(path: string): Output {
-  try {
-    return new Output(Deno.openSync(path, { append: true, create: true }));
-  } catch (err) {
-    throw new CliError(`--events ${path}: ${fileErrorReason(err)}`);
-  }
-}
-
-/** Calls `cancel` on the first SIGINT/SIGTERM; a second one runs `beforeExit` and exits at once with 130. */
-function onSignals(cancel: () => void, beforeExit: () => void): () => void {
-  let count = 0;
-  const handler = () => {
-    if (++count > 1) {
-      beforeExit();
-      stdout.flush();
-      Deno.exit(ExitCode.Cancelled);
-    }
-    cancel();
-  };
-  const signals: Deno.Signal[] = Deno.build.os === "windows" ? ["SIGINT"] : ["SIGINT", "SIGTERM"];
-  for (const s of signals) Deno.addSignalListener(s, handler);
-  return () => {
-    for (const s of signals) Deno.removeSignalListener(s, handler);
-  };
 }

@@ -95,12 +95,14 @@ export class FlowRuntime {
   readonly #all = new Set<(e: FlowEvent) => void>();
   readonly #byExecution = new Map<string, Set<(e: FlowEvent) => void>>();
   readonly #nodeTypes = new Map<string, string>();
+  readonly #watch: boolean;
   #ready = false;
 
   private constructor(options: RuntimeOptions) {
     this.#log = options.log ?? ((line) => console.error(line));
     this.store = options.store;
     this.registry = options.registry;
+    this.#watch = options.watch !== false;
     this.state = options.store ?? new MemoryStateStore();
     this.#history = options.history ?? options.store !== undefined;
     if (options.store) {
@@ -129,14 +131,24 @@ export class FlowRuntime {
     this.#defineMetrics();
   }
 
-  /** Loads the workflows, starts their schedules and (by default) watches for changes. */
+  /** Creates a runtime that serves nothing until {@linkcode FlowRuntime.load}. */
+  static create(options: RuntimeOptions): FlowRuntime {
+    return new FlowRuntime(options);
+  }
+
+  /** Creates a runtime and loads its workflows. */
   static async start(options: RuntimeOptions): Promise<FlowRuntime> {
     const runtime = new FlowRuntime(options);
-    await runtime.catalog.load();
-    runtime.schedules.sync(runtime.#servingVersions());
-    if (options.watch !== false) runtime.catalog.watch();
-    runtime.#ready = true;
+    await runtime.load();
     return runtime;
+  }
+
+  /** Loads the workflows, starts their schedules and (unless `watch: false`) watches for changes. */
+  async load(): Promise<void> {
+    await this.catalog.load();
+    this.schedules.sync(this.#servingVersions());
+    if (this.#watch) this.catalog.watch();
+    this.#ready = true;
   }
 
   /** Whether the workflows are loaded (and the store open). */

@@ -1,0 +1,74 @@
+/**
+ * `flow resume ID`: a new execution of the same workflow file with the same
+ * inputs, reusing every node the earlier execution completed.
+ *
+ * @module
+ */
+import { fileErrorReason, WorkflowValidationError } from "../../src/errors.ts";
+import { contentHash } from "../../src/hash.ts";
+import { compileWithModules } from "../../src/imports.ts";
+import { parseWorkflowText } from "../../src/load.ts";
+import { planResume, ResumeError } from "../../src/runtime/resume.ts";
+import { resolveInputs } from "../../src/validate.ts";
+import { builtinRegistry } from "../../nodes/mod.ts";
+import type { Invocation } from "../commands.ts";
+import { CliError } from "../exit_codes.ts";
+import { executeFromCli, type OutputFlags } from "../execute.ts";
+import { requireStore } from "../history.ts";
+import { lookupExecution } from "../history_format.ts";
+
+/** Runs `flow resume`; resolves to the exit code. */
+export default async function resume({ args, options }: Invocation): Promise<number> {
+  const store = await requireStore();
+  try {
+    const from = await lookupExecution(store, args.id as string);
+    let text: string | undefined;
+    if (from.file !== undefined) {
+      try {
+        text = await Deno.readTextFile(from.file);
+      } catch (err) {
+        throw new CliError(`cannot resume ${from.executionId}: ${from.file}: ${fileErrorReason(err)}`);
+      }
+    }
+    let plan;
+    try {
+      plan = await planResume(store, from, text === undefined ? undefined : await contentHash(text), {
+        force: options.force === true,
+      });
+    } catch (err) {
+      if (err instanceof ResumeError) throw new CliError(err.message);
+      throw err;
+    }
+    const file = from.file!;
+    const raw = parseWorkflowText(text!, file);
+    const { compiled, close } = await compileWithModules(raw, builtinRegistry(), {
+      file,
+      dirs: options.nodes as string[],
+    });
+    try {
+      if (compiled.id !== from.workflowId) {
+        throw new WorkflowValidationError(
+          [{ path: "id", message: `expected workflow "${from.workflowId}" (the one resumed); got "${compiled.id}"` }],
+          file,
+        );
+      }
+      return await executeFromCli({
+        compiled,
+        inputs: resolveInputs(compiled, from.inputs),
+        output: options as OutputFlags,
+        concurrency: options.concurrency as number | undefined,
+        history: true,
+        store,
+        file,
+        hash: await contentHash(text!),
+        fired: from.triggerNode ? { nodeId: from.triggerNode, payload: {} } : undefined,
+        resumedFrom: from.executionId,
+        reuse: plan.reuse,
+      });
+    } finally {
+      close();
+    }
+  } finally {
+    await store.close();
+  }
+}

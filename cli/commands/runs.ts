@@ -1,0 +1,51 @@
+/**
+ * `flow runs`: recent executions from the history, newest first.
+ *
+ * @module
+ */
+import { EXECUTION_STATUSES, type ExecutionStatus } from "../../src/store/types.ts";
+import { runSummary } from "../../src/runtime/run_view.ts";
+import { palette, useColor } from "../color.ts";
+import type { Invocation } from "../commands.ts";
+import { CliError, ExitCode } from "../exit_codes.ts";
+import { requireStore } from "../history.ts";
+import { durationText, localTime, newTable, shortId, statusText } from "../history_format.ts";
+import { stdout } from "../output.ts";
+
+/** Runs `flow runs`; resolves to the exit code. */
+export default async function runs({ options }: Invocation): Promise<number> {
+  const status = options.status as string | undefined;
+  if (status !== undefined && !(EXECUTION_STATUSES as readonly string[]).includes(status)) {
+    throw new CliError(`--status: expected one of ${EXECUTION_STATUSES.join(", ")}; got ${JSON.stringify(status)}`);
+  }
+  const store = await requireStore();
+  try {
+    const list = await store.listExecutions({
+      workflowId: options.workflow as string | undefined,
+      status: status as ExecutionStatus | undefined,
+      limit: options.limit as number,
+    });
+    const format = options.format as "table" | "json" | "ndjson";
+    if (format === "json") stdout.write(JSON.stringify(list.map(runSummary), null, 2) + "\n");
+    else if (format === "ndjson") { for (const r of list) stdout.write(JSON.stringify(runSummary(r)) + "\n"); }
+    else if (list.length === 0) stdout.write("no executions recorded yet\n");
+    else {
+      const c = palette(useColor());
+      const table = await newTable(["id", "workflow", "status", "started", "duration", "trigger"]);
+      for (const r of list) {
+        table.push([
+          shortId(r.executionId),
+          r.workflowId,
+          statusText(r.status, c),
+          localTime(r.startedAt ?? r.createdAt),
+          durationText(r),
+          r.triggerNode ? `${r.trigger} (${r.triggerNode})` : r.trigger,
+        ]);
+      }
+      stdout.write(table.toString() + "\n");
+    }
+    return ExitCode.Success;
+  } finally {
+    await store.close();
+  }
+}

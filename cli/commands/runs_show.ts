@@ -1,0 +1,70 @@
+/**
+ * `flow runs show ID`: one execution: its summary, the node table (sub-runs
+ * under their run paths), its error and its outputs.
+ *
+ * @module
+ */
+import { runDetail, type RunDetailView } from "../../src/runtime/run_view.ts";
+import { palette, useColor } from "../color.ts";
+import type { Invocation } from "../commands.ts";
+import { ExitCode } from "../exit_codes.ts";
+import { requireStore } from "../history.ts";
+import { humanDuration, localTime, lookupExecution, newTable, statusText } from "../history_format.ts";
+import { stdout } from "../output.ts";
+
+/** Runs `flow runs show`; resolves to the exit code. */
+export default async function show({ args, options }: Invocation): Promise<number> {
+  const store = await requireStore();
+  try {
+    const record = await lookupExecution(store, args.id as string);
+    const detail = await runDetail(store, record);
+    if (options.format === "json") {
+      stdout.write(JSON.stringify(detail, null, 2) + "\n");
+      return ExitCode.Success;
+    }
+    stdout.write(await render(detail));
+    return ExitCode.Success;
+  } finally {
+    await store.close();
+  }
+}
+
+/** The text view of an execution. */
+async function render(d: RunDetailView): Promise<string> {
+  const c = palette(useColor());
+  const lines: string[] = [];
+  const field = (name: string, value: string | undefined) => {
+    if (value) lines.push(`${c.gray(name.padEnd(10))} ${value}`);
+  };
+  field("execution", d.executionId);
+  field("workflow", d.workflowName ? `${d.workflowId} (${d.workflowName})` : d.workflowId);
+  field("file", d.file);
+  field("status", statusText(d.status, c));
+  field("trigger", d.triggerNode ? `${d.trigger} (${d.triggerNode})` : d.trigger);
+  field("started", localTime(d.startedAt ?? d.createdAt));
+  field("ended", localTime(d.endedAt));
+  field("duration", humanDuration(d.durationMs));
+  field("resumed", d.resumedFrom && `from ${d.resumedFrom}`);
+  if (Object.keys(d.inputs).length) field("inputs", JSON.stringify(d.inputs));
+  let out = lines.join("\n") + "\n";
+  if (d.nodes.length) {
+    const table = await newTable(["node", "type", "status", "attempts", "time"]);
+    for (const n of d.nodes) {
+      const where = n.runPath === undefined ? "" : c.gray(`${n.runPath.replaceAll("/", " › ")} › `);
+      table.push([
+        where + n.id,
+        n.type ?? "",
+        statusText(n.status, c) + (n.reused ? c.gray(" (reused)") : ""),
+        n.attempts,
+        humanDuration(n.durationMs),
+      ]);
+    }
+    out += table.toString() + "\n";
+  }
+  if (d.error) {
+    const where = d.error.nodeId ? `node "${d.error.nodeId}": ` : "";
+    out += `${c.red("error")} ${where}${d.error.message} (${d.error.code})\n`;
+  }
+  if (Object.keys(d.outputs).length) out += c.bold("outputs ") + JSON.stringify(d.outputs, null, 2) + "\n";
+  return out;
+}

@@ -1,0 +1,128 @@
+/**
+ * `flow serve [PATH...]`: serves every workflow under the paths: webhooks,
+ * schedules, the HTTP API and live event streams (docs/serve.md).
+ *
+ * @module
+ */
+import { DURATION_HINT, parseDuration } from "../../src/duration.ts";
+import { FlowRuntime } from "../../src/runtime/runtime.ts";
+import { StoreError } from "../../src/store/types.ts";
+import type { Store } from "../../src/store/types.ts";
+import { builtinRegistry } from "../../nodes/mod.ts";
+import { createApp } from "../../server/app.ts";
+import type { Invocation } from "../commands.ts";
+import { CliError, ExitCode } from "../exit_codes.ts";
+import { historyWanted, openStore } from "../history.ts";
+import { stderr, stdout } from "../output.ts";
+
+/** Hosts that only this machine can reach. */
+const LOOPBACK = new Set(["127.0.0.1", "localhost", "::1", "[::1]"]);
+
+/** Runs `flow serve`; resolves to the exit code when the server has shut down. */
+export default async function serve({ args, options }: Invocation): Promise<number> {
+  const host = String(options.host);
+  const port = intOption(options.port, "--port", 0, 65535);
+  const maxRuns = intOption(options.maxRuns, "--max-runs", 1, 100_000);
+  const queue = intOption(options.queue, "--queue", 0, 1_000_000);
+  const graceMs = parseDuration(String(options.grace));
+  if (graceMs === undefined) {
+    throw new CliError(`--grace: expected ${DURATION_HINT}; got ${JSON.stringify(options.grace)}`);
+  }
+  const token = (options.token as string | undefined) ?? (Deno.env.get("FLOW_API_TOKEN") || undefined);
+  if (!LOOPBACK.has(host) && !token && !options.insecureNoAuth) {
+    throw new CliError(
+      `--host ${host} exposes the API beyond this machine: set --token (or FLOW_API_TOKEN), or pass --insecure-no-auth`,
+    );
+  }
+  const paths = await absolutePaths((args.paths as string[] | undefined)?.length ? args.paths as string[] : ["."]);
+  let store: Store | undefined;
+  if (historyWanted(options.noHistory === true, undefined)) {
+    try {
+      store = await openStore();
+    } catch (err) {
+      if (err instanceof StoreError) throw new CliError(`history: ${err.message} (or pass --no-history)`);
+      throw err;
+    }
+  }
+  const log = (line: string) => stderr.write(line + "\n");
+  const runtime = FlowRuntime.create({
+    paths,
+    registry: builtinRegistry(),
+    nodeDirs: options.nodes as string[],
+    store,
+    maxRuns,
+    queue,
+    log,
+  });
+  const app = createApp(runtime, { token, cors: options.cors as string | undefined, log });
+  let server: Deno.HttpServer;
+  try {
+    server = Deno.serve({
+      hostname: host,
+      port,
+      onListen: ({ hostname, port }) => {
+        const shown = hostname.includes(":") ? `[${hostname}]` : hostname;
+        stdout.write(`flow serve: listening on http://${shown}:${port}\n`);
+        stdout.flush();
+      },
+    }, app.fetch);
+  } catch (err) {
+    await store?.close();
+    throw new CliError(
+      `cannot listen on ${host}:${port}: ${(err as Error).message.replace(/\s*\(os error \d+\)/, "")}`,
+    );
+  }
+  await runtime.load();
+  const served = runtime.workflows();
+  log(
+    `flow serve: serving ${served.filter((w) => w.valid).length} workflow(s)` +
+      (served.some((w) => !w.valid) ? `; ${served.filter((w) => !w.valid).length} invalid` : ""),
+  );
+  await shutdownOnSignal(runtime, server, graceMs, log);
+  await store?.close();
+  return ExitCode.Success;
+}
+
+/** Waits for SIGINT or SIGTERM, then stops accepting work, drains for up to `graceMs` and closes. */
+async function shutdownOnSignal(
+  runtime: FlowRuntime,
+  server: Deno.HttpServer,
+  graceMs: number,
+  log: (line: string) => void,
+): Promise<void> {
+  const signals: Deno.Signal[] = Deno.build.os === "windows" ? ["SIGINT"] : ["SIGINT", "SIGTERM"];
+  let received = 0;
+  await new Promise<void>((resolve) => {
+    const handler = () => {
+      if (++received > 1) {
+        log("flow serve: second signal; exiting now");
+        Deno.exit(ExitCode.Cancelled);
+      }
+      resolve();
+    };
+    for (const s of signals) Deno.addSignalListener(s, handler);
+  });
+  const running = runtime.dispatcher.running + runtime.dispatcher.queued;
+  log(`flow serve: shutting down; waiting up to ${graceMs} ms for ${running} run(s)`);
+  await runtime.shutdown(graceMs);
+  await server.shutdown();
+  log("flow serve: stopped");
+}
+
+function intOption(value: unknown, name: string, min: number, max: number): number {
+  const n = Number(value);
+  if (!Number.isInteger(n) || n < min || n > max) {
+    throw new CliError(`${name}: expected an integer from ${min} to ${max}; got ${JSON.stringify(value)}`);
+  }
+  return n;
+}
+
+async function absolutePaths(paths: string[]): Promise<string[]> {
+  return await Promise.all(paths.map(async (p) => {
+    try {
+      return await Deno.realPath(p);
+    } catch {
+      throw new CliError(`${p}: no such file or directory`);
+    }
+  }));
+}

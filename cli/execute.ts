@@ -1,0 +1,184 @@
+/**
+ * One execution from the command line, shared by `flow run` and `flow
+ * resume`: reporters for the chosen format, `--events`, the lock, signals,
+ * the history store (recording is on unless turned off; a store that cannot
+ * be used prints one warning and the run goes on), and the exit code.
+ *
+ * @module
+ */
+import { EventBus } from "../src/events.ts";
+import type { RunResult } from "../src/executor.ts";
+import { fileErrorReason } from "../src/errors.ts";
+import type { FiredTrigger } from "../src/node.ts";
+import type { ReusableResults } from "../src/run_context.ts";
+import { runRecorded } from "../src/runtime/recorded.ts";
+import type { Recorder } from "../src/store/recorder.ts";
+import { type Store, StoreError } from "../src/store/types.ts";
+import type { CompiledWorkflow } from "../src/validate.ts";
+import { palette, useColor } from "./color.ts";
+import { FORMATS } from "./commands.ts";
+import { CliError, ExitCode } from "./exit_codes.ts";
+import { KEEP_PER_WORKFLOW, lazyState, openStore } from "./history.ts";
+import { acquireLock, type Lock } from "./lock.ts";
+import { Output, stderr, stdout } from "./output.ts";
+import { jsonReporter, ndjsonReporter, prettyReporter, quietReporter, type Reporter } from "./reporters.ts";
+import { stateDir } from "./state.ts";
+
+/** The output flags `flow run` and `flow resume` share. */
+export interface OutputFlags {
+  /** `--format`. */
+  format?: typeof FORMATS[number];
+  /** `--quiet`. */
+  quiet?: boolean;
+  /** `--events FILE`. */
+  events?: string;
+}
+
+/** What one CLI execution needs. */
+export interface CliExecution {
+  /** The workflow. */
+  compiled: CompiledWorkflow;
+  /** Resolved inputs. */
+  inputs: Record<string, unknown>;
+  /** How to report. */
+  output: OutputFlags;
+  /** `--concurrency`. */
+  concurrency?: number;
+  /** `--lock` (or `settings.lock`). */
+  lock?: boolean;
+  /** Record in the history store. */
+  history: boolean;
+  /** The file's absolute path and content hash, for the history. */
+  file?: string;
+  /** `sha256:` of the file's text. */
+  hash?: string;
+  /** The trigger that fires (`--trigger`). */
+  fired?: FiredTrigger;
+  /** Resume: the execution resumed and what it completed. */
+  resumedFrom?: string;
+  /** Results to reuse. */
+  reuse?: ReusableResults;
+  /** Store already opened by the command (resume). */
+  store?: Store;
+}
+
+/** Runs one execution and reports it; resolves to the exit code (0, 1 or 130). */
+export async function executeFromCli(x: CliExecution): Promise<number> {
+  const format = x.output.quiet ? "pretty" : x.output.format ?? envFormat();
+  const reporter: Reporter = x.output.quiet
+    ? quietReporter(stderr)
+    : format === "ndjson"
+    ? ndjsonReporter(stdout)
+    : format === "json"
+    ? jsonReporter(stdout)
+    : prettyReporter(stdout, palette(useColor()));
+  const bus = new EventBus();
+  bus.subscribe((e) => reporter.onEvent(e));
+  const events = x.output.events === undefined ? undefined : openEventsFile(x.output.events);
+  if (events) {
+    const sink = ndjsonReporter(events);
+    bus.subscribe((e) => sink.onEvent(e));
+  }
+  const executionId = crypto.randomUUID();
+  let lock: Lock | undefined;
+  if (x.lock || x.compiled.settings.lock) lock = acquireLock(stateDir(), x.compiled.id, executionId);
+  const history = x.history ? await openHistory(x.store) : undefined;
+  const cancel = new AbortController();
+  const stopSignals = onSignals(() => cancel.abort(), () => {
+    events?.flush();
+    lock?.release();
+  });
+  let result: RunResult;
+  try {
+    result = await runRecorded(x.compiled, {
+      inputs: x.inputs,
+      bus,
+      signal: cancel.signal,
+      concurrency: x.concurrency,
+      executionId,
+      recorder: history?.recorder,
+      trigger: "cli",
+      triggerNode: x.fired?.nodeId,
+      fired: x.fired,
+      file: x.file,
+      hash: x.hash,
+      reuse: x.reuse,
+      resumedFrom: x.resumedFrom,
+      state: history?.store ?? lazyState(openStore),
+    });
+    reporter.onResult(result);
+  } finally {
+    stopSignals();
+    events?.flush();
+    lock?.release();
+    await history?.close(x.compiled.id);
+  }
+  return result.status === "success"
+    ? ExitCode.Success
+    : result.status === "cancelled"
+    ? ExitCode.Cancelled
+    : ExitCode.Failed;
+}
+
+/** The store and a recorder for one run; a store that cannot be used disables history with one warning. */
+async function openHistory(
+  given: Store | undefined,
+): Promise<{ store: Store; recorder: Recorder; close: (workflowId: string) => Promise<void> } | undefined> {
+  let store: Store;
+  try {
+    store = given ?? await openStore();
+  } catch (err) {
+    if (!(err instanceof StoreError)) throw err;
+    stderr.write(`flow: history disabled: ${err.message}\n`);
+    return undefined;
+  }
+  const { Recorder } = await import("../src/store/recorder.ts");
+  const recorder = new Recorder(store, {
+    onError: (err) => stderr.write(`flow: history disabled: ${(err as Error).message}\n`),
+  });
+  return {
+    store,
+    recorder,
+    async close(workflowId) {
+      await recorder.close();
+      // Retention, cheaply: only this workflow, and only what is past the newest KEEP_PER_WORKFLOW.
+      if (!recorder.failed) await store.prune({ workflowId, keep: KEEP_PER_WORKFLOW }).catch(() => {});
+      if (!given) await store.close();
+    },
+  };
+}
+
+/** The default format: `FLOW_FORMAT`, else pretty. */
+function envFormat(): typeof FORMATS[number] {
+  const f = Deno.env.get("FLOW_FORMAT");
+  if (f === undefined || f === "") return "pretty";
+  if ((FORMATS as readonly string[]).includes(f)) return f as typeof FORMATS[number];
+  throw new CliError(`FLOW_FORMAT: expected one of ${FORMATS.join(", ")}; got ${JSON.stringify(f)}`);
+}
+
+/** Opens `--events FILE` for appending. */
+function openEventsFile(path: string): Output {
+  try {
+    return new Output(Deno.openSync(path, { append: true, create: true }));
+  } catch (err) {
+    throw new CliError(`--events ${path}: ${fileErrorReason(err)}`);
+  }
+}
+
+/** Calls `cancel` on the first SIGINT/SIGTERM; a second one runs `beforeExit` and exits at once with 130. */
+function onSignals(cancel: () => void, beforeExit: () => void): () => void {
+  let count = 0;
+  const handler = () => {
+    if (++count > 1) {
+      beforeExit();
+      stdout.flush();
+      Deno.exit(ExitCode.Cancelled);
+    }
+    cancel();
+  };
+  const signals: Deno.Signal[] = Deno.build.os === "windows" ? ["SIGINT"] : ["SIGINT", "SIGTERM"];
+  for (const s of signals) Deno.addSignalListener(s, handler);
+  return () => {
+    for (const s of signals) Deno.removeSignalListener(s, handler);
+  };
+}

@@ -1,0 +1,67 @@
+/**
+ * The history store for the CLI: `$FLOW_STATE_DIR/flow.db`, opened only by
+ * the commands that need it (`run` with history on, `resume`, `runs`,
+ * `state`, `serve`), and when a node first uses `ctx.store`.
+ *
+ * @module
+ */
+import type { StateEntry, StateRef, StateRow, StateStore, Store } from "../src/store/types.ts";
+import { StoreError } from "../src/store/types.ts";
+import { CliError } from "./exit_codes.ts";
+import { stateDir } from "./state.ts";
+
+/** Executions kept per workflow after each run (`flow runs prune --keep` for more control). */
+export const KEEP_PER_WORKFLOW = 1000;
+
+/** The path of the history database. */
+export function storePath(): string {
+  return `${stateDir()}/flow.db`;
+}
+
+/**
+ * Opens the history store (creating the state directory and the database
+ * when needed). Throws a {@linkcode StoreError} with one line when it cannot.
+ */
+export async function openStore(): Promise<Store> {
+  const dir = stateDir();
+  try {
+    await Deno.mkdir(dir, { recursive: true });
+  } catch (err) {
+    throw new StoreError(`cannot create ${dir}: ${(err as Error).message.replace(/\s*\(os error \d+\).*$/s, "")}`);
+  }
+  const { openSqliteStore } = await import("../src/store/sqlite.ts");
+  return openSqliteStore(`${dir}/flow.db`);
+}
+
+/** Opens the store for a command that cannot work without it: a problem is a usage error (exit 2). */
+export async function requireStore(): Promise<Store> {
+  try {
+    return await openStore();
+  } catch (err) {
+    if (err instanceof StoreError) throw new CliError(`history: ${err.message}`);
+    throw err;
+  }
+}
+
+/** Whether `flow run` records: not with `--no-history`, `FLOW_HISTORY=0` (or false/off/no) or `settings.history: false`. */
+export function historyWanted(noHistoryFlag: boolean, settingsHistory: boolean | undefined): boolean {
+  if (noHistoryFlag || settingsHistory === false) return false;
+  const env = (Deno.env.get("FLOW_HISTORY") ?? "").trim().toLowerCase();
+  return !["0", "false", "off", "no"].includes(env);
+}
+
+/**
+ * A state backend that opens the store on first use: a run whose nodes never
+ * touch `ctx.store` never opens the database.
+ */
+export function lazyState(open: () => Promise<StateStore>): StateStore {
+  let store: Promise<StateStore> | undefined;
+  const get = () => store ??= open();
+  return {
+    getState: async (ref: StateRef): Promise<StateEntry | undefined> => (await get()).getState(ref),
+    putState: async (ref: StateRef, json: string, v?: number) => (await get()).putState(ref, json, v),
+    deleteState: async (ref: StateRef) => (await get()).deleteState(ref),
+    listState: async (f): Promise<StateRow[]> => (await get()).listState(f),
+    clearState: async (f) => (await get()).clearState(f),
+  };
+}

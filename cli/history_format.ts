@@ -1,0 +1,80 @@
+/**
+ * How the history commands show executions: short ids, local times,
+ * durations and coloured statuses, as tables or JSON.
+ *
+ * @module
+ */
+import type { ExecutionRecord, ExecutionStatus } from "../src/store/types.ts";
+import { ExecutionLookupError, findExecution } from "../src/runtime/lookup.ts";
+import type { ExecutionStore } from "../src/store/types.ts";
+import type { Palette } from "./color.ts";
+import { CliError } from "./exit_codes.ts";
+
+/** The first 8 characters of an id: enough to tell executions apart in a table, and accepted as a prefix. */
+export function shortId(id: string): string {
+  return id.slice(0, 8);
+}
+
+/** A local time `YYYY-MM-DD HH:MM:SS`. */
+export function localTime(iso: string | undefined): string {
+  if (!iso) return "";
+  const d = new Date(iso);
+  const p = (n: number) => String(n).padStart(2, "0");
+  return `${d.getFullYear()}-${p(d.getMonth() + 1)}-${p(d.getDate())} ${p(d.getHours())}:${p(d.getMinutes())}:${
+    p(d.getSeconds())
+  }`;
+}
+
+/** A duration for people: `850 ms`, `3.4 s`, `2m 05s`, `1h 02m`. */
+export function humanDuration(ms: number | undefined): string {
+  if (ms === undefined) return "";
+  if (ms < 1000) return `${Math.round(ms)} ms`;
+  if (ms < 60_000) return `${(ms / 1000).toFixed(1)} s`;
+  const s = Math.round(ms / 1000);
+  if (s < 3600) return `${Math.floor(s / 60)}m ${String(s % 60).padStart(2, "0")}s`;
+  return `${Math.floor(s / 3600)}h ${String(Math.floor((s % 3600) / 60)).padStart(2, "0")}m`;
+}
+
+/** The duration column: how long it ran, is running, or has waited in the queue. */
+export function durationText(r: ExecutionRecord, now = Date.now()): string {
+  if (r.status === "queued") return `waiting ${humanDuration(now - Date.parse(r.createdAt))}`;
+  if (r.status === "running" && r.startedAt) return `${humanDuration(now - Date.parse(r.startedAt))}…`;
+  return humanDuration(r.durationMs);
+}
+
+/** A status in its colour. */
+export function statusText(status: ExecutionStatus | string, c: Palette): string {
+  switch (status) {
+    case "success":
+      return c.green(status);
+    case "failed":
+    case "crashed":
+      return c.red(status);
+    case "cancelled":
+    case "skipped":
+      return c.yellow(status);
+    case "running":
+    case "queued":
+      return c.blue(status);
+    default:
+      return status;
+  }
+}
+
+/** The execution matching an id or unique prefix; a usage error (exit 2) naming the candidates otherwise. */
+export async function lookupExecution(store: ExecutionStore, id: string): Promise<ExecutionRecord> {
+  try {
+    return await findExecution(store, id);
+  } catch (err) {
+    if (err instanceof ExecutionLookupError) throw new CliError(err.message);
+    throw err;
+  }
+}
+
+/** cli-table3, loaded when a table is printed. */
+export async function newTable(head: string[]): Promise<{ push(row: (string | number)[]): void; toString(): string }> {
+  const { default: Table } = await import("cli-table3");
+  const { COMPACT_TABLE } = await import("./reporters.ts");
+  const table = new Table({ head, style: { head: [], border: [] }, chars: COMPACT_TABLE });
+  return { push: (row) => void table.push(row), toString: () => table.toString() };
+}
