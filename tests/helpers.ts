@@ -53,6 +53,13 @@ export interface RunCliOptions {
   cwd?: string;
 }
 
+/**
+ * The state directory CLI subprocesses get unless a test sets its own
+ * `FLOW_STATE_DIR`: one temporary directory per test process, so tests never
+ * write to the user's history.
+ */
+export const TEST_STATE_DIR: string = Deno.makeTempDirSync({ prefix: "flow-test-state-" });
+
 /** Runs the real `flow` CLI as a subprocess. */
 export async function runCli(args: string[], options: RunCliOptions = {}): Promise<CliResult> {
   const { cmd, args: pre } = cliCommand();
@@ -62,7 +69,7 @@ export async function runCli(args: string[], options: RunCliOptions = {}): Promi
     stdout: "piped",
     stderr: "piped",
     cwd: options.cwd,
-    env: { NO_COLOR: "1", ...options.env },
+    env: { NO_COLOR: "1", FLOW_STATE_DIR: TEST_STATE_DIR, ...options.env },
   }).spawn();
   if (options.stdin !== undefined) {
     const w = child.stdin.getWriter();
@@ -79,7 +86,7 @@ export function spawnCli(args: string[], env: Record<string, string> = {}): Deno
   const { cmd, args: pre } = cliCommand();
   return new Deno.Command(cmd, {
     args: [...pre, ...args],
-    env: { NO_COLOR: "1", ...env },
+    env: { NO_COLOR: "1", FLOW_STATE_DIR: TEST_STATE_DIR, ...env },
     stdin: "null",
     stdout: "piped",
     stderr: "piped",
