@@ -219,8 +219,8 @@ function runRoutes(api: OpenAPIHono, runtime: FlowRuntime) {
     }),
     async (c) => {
       const id = c.req.valid("param").id;
-      const executionId = runtime.dispatcher.has(id) ? id : (await findExecution(store(), id)).executionId;
-      if (!runtime.cancel(executionId)) {
+      const executionId = await runtime.executionId(id);
+      if (!await runtime.cancel(executionId)) {
         throw new HttpError(409, "NOT_RUNNING", `execution ${executionId} is not running here`);
       }
       return c.json({ executionId, cancelling: true }, 202);
@@ -269,7 +269,7 @@ function runRoutes(api: OpenAPIHono, runtime: FlowRuntime) {
     }),
     async (c) => {
       const id = c.req.valid("param").id;
-      const executionId = runtime.dispatcher.has(id) ? id : (await findExecution(store(), id)).executionId;
+      const executionId = await runtime.executionId(id);
       const lastEventId = Number(c.req.header("last-event-id"));
       const after = Number.isInteger(lastEventId) ? lastEventId : c.req.valid("query").after ?? -1;
       const stop = new AbortController();
@@ -315,25 +315,19 @@ function opsRoutes(api: OpenAPIHono, runtime: FlowRuntime) {
     }),
     async (c) => {
       const entries = runtime.workflows();
-      let storeState: z.infer<typeof S.Readiness>["store"] = { ok: true };
-      if (runtime.store) {
-        try {
-          await runtime.store.listExecutions({ limit: 1 });
-          storeState = { ok: true, location: runtime.store.location };
-        } catch (err) {
-          storeState = { ok: false, location: runtime.store.location, error: (err as Error).message };
-        }
-      }
-      const ready = runtime.ready && storeState.ok;
+      const { ready, checks } = await runtime.readiness();
       return c.json({
         ready,
         workflows: { serving: entries.filter((e) => e.valid).length, invalid: entries.filter((e) => !e.valid).length },
-        store: storeState,
+        checks,
       }, ready ? 200 : 503);
     },
   );
 
-  api.get("/metrics", (c) => c.text(runtime.metrics.render(), 200, { "content-type": "text/plain; version=0.0.4" }));
+  api.get(
+    "/metrics",
+    async (c) => c.text(await runtime.metrics.render(), 200, { "content-type": "text/plain; version=0.0.4" }),
+  );
 }
 
 /** Every event of every execution, as they happen. */

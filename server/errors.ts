@@ -7,7 +7,7 @@
  */
 import type { Context } from "hono";
 import { WorkflowValidationError } from "../src/errors.ts";
-import { BusyError, UnavailableError } from "../src/runtime/dispatcher.ts";
+import { BusyError, UnavailableError } from "../src/runtime/backend.ts";
 import { ExecutionLookupError } from "../src/runtime/lookup.ts";
 import { ResumeError } from "../src/runtime/resume.ts";
 import { NotFoundError } from "../src/runtime/runtime.ts";

@@ -13,7 +13,7 @@ import type { Context } from "hono";
 import type { WebhookConfig } from "../nodes/http/webhook.ts";
 import type { RunResult } from "../src/executor.ts";
 import type { TriggerResponse } from "../src/node.ts";
-import type { Accepted } from "../src/runtime/dispatcher.ts";
+import type { Accepted } from "../src/runtime/backend.ts";
 import type { FlowRuntime } from "../src/runtime/runtime.ts";
 import { errorResponse, HttpError } from "./errors.ts";
 import { checkWebhookAuth } from "./webhook_auth.ts";

@@ -158,7 +158,7 @@ export const ValidateResult = z.object({
 export const Readiness = z.object({
   ready: z.boolean(),
   workflows: z.object({ serving: z.number(), invalid: z.number() }),
-  store: z.object({ ok: z.boolean(), location: z.string().optional(), error: z.string().optional() }),
+  checks: z.record(z.string(), z.object({ ok: z.boolean(), error: z.string().optional() }).catchall(z.unknown())),
 }).openapi("Readiness");
 
 /** Types the console shares with the server. */

@@ -102,8 +102,8 @@ async function shutdownOnSignal(
     };
     for (const s of signals) Deno.addSignalListener(s, handler);
   });
-  const running = runtime.dispatcher.running + runtime.dispatcher.queued;
-  log(`flow serve: shutting down; waiting up to ${graceMs} ms for ${running} run(s)`);
+  const { running, queued } = await runtime.backend.counts();
+  log(`flow serve: shutting down; waiting up to ${graceMs} ms for ${running + queued} run(s)`);
   await runtime.shutdown(graceMs);
   await server.shutdown();
   log("flow serve: stopped");

@@ -10,65 +10,12 @@
  */
 import { EventBus, type EventListener } from "../events.ts";
 import type { RunResult } from "../executor.ts";
-import type { FiredTrigger } from "../node.ts";
 import { currentProcess } from "../process.ts";
 import { secretRedactor } from "../redact.ts";
-import type { ReusableResults } from "../run_context.ts";
 import type { Recorder } from "../store/recorder.ts";
-import type { StateStore, Trigger } from "../store/types.ts";
+import type { StateStore } from "../store/types.ts";
+import { type Accepted, BusyError, type ExecutionBackend, type Job, UnavailableError } from "./backend.ts";
 import { runRecorded } from "./recorded.ts";
-import type { WorkflowVersion } from "./version.ts";
-
-/** One execution to start. */
-export interface Job {
-  /** Its id. */
-  executionId: string;
-  /** The workflow version to run. */
-  version: WorkflowVersion;
-  /** Resolved inputs. */
-  inputs: Record<string, unknown>;
-  /** What started it. */
-  trigger: Trigger;
-  /** The trigger node that fired, with its payload. */
-  fire?: FiredTrigger;
-  /** Resume: the execution it resumes and what to reuse. */
-  resumedFrom?: string;
-  /** Results to reuse. */
-  reuse?: ReusableResults;
-  /** Whether to record it. */
-  history: boolean;
-}
-
-/** An accepted execution. */
-export interface Accepted {
-  /** Its id. */
-  executionId: string;
-  /** Whether it waits for a slot. */
-  queued: boolean;
-  /** Resolves when it ends (never rejects). */
-  done: Promise<RunResult>;
-}
-
-/** Both the run slots and the queue are full (HTTP 503 with Retry-After). */
-export class BusyError extends Error {
-  /** Seconds a client should wait before trying again. */
-  readonly retryAfter: number;
-  /** Creates the error. */
-  constructor(message: string, retryAfter = 1) {
-    super(message);
-    this.name = "BusyError";
-    this.retryAfter = retryAfter;
-  }
-}
-
-/** The runtime is shutting down and accepts no new work (HTTP 503). */
-export class UnavailableError extends Error {
-  /** Creates the error. */
-  constructor(message = "the server is shutting down") {
-    super(message);
-    this.name = "UnavailableError";
-  }
-}
 
 /** Options of {@linkcode Dispatcher}. */
 export interface DispatcherOptions {
@@ -96,8 +43,10 @@ interface Inflight {
   resolve: (result: RunResult) => void;
 }
 
-/** Runs executions within limits. */
-export class Dispatcher {
+export { type Accepted, BusyError, type Job, UnavailableError } from "./backend.ts";
+
+/** Runs executions in this process, within limits. */
+export class Dispatcher implements ExecutionBackend {
   readonly #options: DispatcherOptions;
   readonly #inflight = new Map<string, Inflight>();
   readonly #waiting: Inflight[] = [];
@@ -122,13 +71,6 @@ export class Dispatcher {
   /** Whether an execution is running or queued here. */
   has(executionId: string): boolean {
     return this.#inflight.has(executionId);
-  }
-
-  /** Ids of the executions of a workflow that are running or queued here. */
-  active(workflowId?: string): string[] {
-    return [...this.#inflight.values()]
-      .filter((f) => workflowId === undefined || f.job.version.id === workflowId)
-      .map((f) => f.job.executionId);
   }
 
   /** When an execution in flight ends (undefined when it is not here). */
@@ -231,7 +173,22 @@ export class Dispatcher {
   }
 
   /** Cancels a running or queued execution; false when it is not here. */
-  cancel(executionId: string): boolean {
+  cancel(executionId: string): Promise<boolean> {
+    return Promise.resolve(this.cancelNow(executionId));
+  }
+
+  /** Whether an execution runs or waits here. */
+  active(executionId: string): Promise<boolean> {
+    return Promise.resolve(this.has(executionId));
+  }
+
+  /** Executions running and waiting here. */
+  counts(): Promise<{ running: number; queued: number }> {
+    return Promise.resolve({ running: this.#running, queued: this.#waiting.length });
+  }
+
+  /** {@linkcode Dispatcher.cancel}, synchronously. */
+  cancelNow(executionId: string): boolean {
     const flight = this.#inflight.get(executionId);
     if (!flight) return false;
     if (!flight.queued) {
@@ -267,7 +224,7 @@ export class Dispatcher {
     const grace = new Promise<void>((resolve) => timer = setTimeout(resolve, graceMs));
     await Promise.race([all(), grace]);
     clearTimeout(timer);
-    for (const flight of [...this.#waiting]) this.cancel(flight.job.executionId);
+    for (const flight of [...this.#waiting]) this.cancelNow(flight.job.executionId);
     for (const flight of this.#inflight.values()) flight.controller.abort();
     await all();
   }

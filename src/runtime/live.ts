@@ -23,8 +23,8 @@ export interface StreamedEvent {
 export interface LiveSource {
   /** The store holding journals (absent when history is off). */
   store?: ExecutionStore;
-  /** Whether the execution runs (or waits) in this process. */
-  active(executionId: string): boolean;
+  /** Whether the execution runs or waits (here or on a worker). */
+  active(executionId: string): boolean | Promise<boolean>;
   /** Subscribes to the execution's events; returns the unsubscribe function. */
   subscribe(listener: (e: FlowEvent) => void, executionId: string): () => void;
   /** Writes what the recorder holds, so the journal is complete up to now. */
@@ -82,7 +82,7 @@ export async function* watchExecution(
         yield { seq: e.seq, type: e.type, line };
         if (e.type === "workflow.completed" && e.parentNodeId === undefined) return;
       }
-      if (signal?.aborted || !source.active(executionId)) return;
+      if (signal?.aborted || !await source.active(executionId)) return;
       await new Promise<void>((resolve) => wake = resolve);
       wake = undefined;
     }

@@ -22,7 +22,7 @@ interface Metric {
   help: string;
   type: "counter" | "gauge" | "histogram";
   series: Map<string, Series>;
-  collect?: () => number;
+  collect?: () => number | Promise<number>;
 }
 
 /**
@@ -34,13 +34,13 @@ interface Metric {
  * const m = new Metrics();
  * m.counter("flow_runs_started_total", "Executions started");
  * m.inc("flow_runs_started_total", { workflow: "a" });
- * m.render(); // "# HELP flow_runs_started_total ..."
+ * await m.render(); // "# HELP flow_runs_started_total ..."
  * ```
  */
 export class Metrics {
   #metrics = new Map<string, Metric>();
 
-  #define(name: string, help: string, type: Metric["type"], collect?: () => number) {
+  #define(name: string, help: string, type: Metric["type"], collect?: () => number | Promise<number>) {
     this.#metrics.set(name, { name, help, type, series: new Map(), collect });
   }
 
@@ -50,7 +50,7 @@ export class Metrics {
   }
 
   /** Declares a gauge; `collect` reads its value at render time. */
-  gauge(name: string, help: string, collect?: () => number): void {
+  gauge(name: string, help: string, collect?: () => number | Promise<number>): void {
     this.#define(name, help, "gauge", collect);
   }
 
@@ -88,12 +88,12 @@ export class Metrics {
     for (let i = 0; i < DURATION_BUCKETS.length; i++) if (value <= DURATION_BUCKETS[i]) s.buckets![i]++;
   }
 
-  /** The exposition text. */
-  render(): string {
+  /** The exposition text (gauges with collectors are read now). */
+  async render(): Promise<string> {
     const out: string[] = [];
     for (const m of this.#metrics.values()) {
       out.push(`# HELP ${m.name} ${m.help}`, `# TYPE ${m.name} ${m.type}`);
-      if (m.collect) out.push(`${m.name} ${m.collect()}`);
+      if (m.collect) out.push(`${m.name} ${await m.collect()}`);
       for (const s of m.series.values()) {
         if (m.type !== "histogram") {
           out.push(`${m.name}${labelText(s.labels)} ${s.value}`);

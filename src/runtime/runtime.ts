@@ -16,7 +16,16 @@ import type { ExecutionRecord, StateStore, Store, Trigger } from "../store/types
 import { resolveInputs } from "../validate.ts";
 import { Catalog, type CatalogEntry, serving } from "./catalog.ts";
 import { type StreamedEvent, watchExecution } from "./live.ts";
-import { type Accepted, Dispatcher, type Job } from "./dispatcher.ts";
+import type {
+  Accepted,
+  BackendContext,
+  ExecutionBackend,
+  Job,
+  ReadyCheck,
+  RuntimeConnector,
+  ScheduleDriver,
+} from "./backend.ts";
+import { Dispatcher } from "./dispatcher.ts";
 import { findExecution } from "./lookup.ts";
 import { Metrics } from "./metrics.ts";
 import { planResume } from "./resume.ts";
@@ -44,6 +53,8 @@ export interface RuntimeOptions {
   watch?: boolean;
   /** Where log lines go (default stderr). */
   log?: (line: string) => void;
+  /** Another dispatch (the distributed mode); default: executions run in this process. */
+  connector?: RuntimeConnector;
 }
 
 /** A workflow as the API lists it. */
@@ -77,10 +88,10 @@ export class NotFoundError extends Error {
 export class FlowRuntime {
   /** The workflows. */
   readonly catalog: Catalog;
-  /** Dispatch within limits. */
-  readonly dispatcher: Dispatcher;
-  /** Schedule timers. */
-  readonly schedules: Schedules;
+  /** Where executions run: in this process within limits, or on workers. */
+  readonly backend: ExecutionBackend;
+  /** Schedule triggers. */
+  readonly schedules: ScheduleDriver;
   /** Metrics. */
   readonly metrics: Metrics = new Metrics();
   /** The store, when there is one. */
@@ -96,6 +107,7 @@ export class FlowRuntime {
   readonly #byExecution = new Map<string, Set<(e: FlowEvent) => void>>();
   readonly #nodeTypes = new Map<string, string>();
   readonly #watch: boolean;
+  readonly #connector?: RuntimeConnector;
   #ready = false;
 
   private constructor(options: RuntimeOptions) {
@@ -116,15 +128,24 @@ export class FlowRuntime {
       log: this.#log,
       changed: () => this.schedules?.sync(this.#servingVersions()),
     });
-    this.dispatcher = new Dispatcher({
+    const ctx: BackendContext = {
+      store: this.store,
+      recorder: this.#recorder,
+      state: this.state,
+      publish: (e) => this.#publish(e),
+      ended: (result, job) => this.#ended(result, job),
+      log: this.#log,
+    };
+    this.#connector = options.connector;
+    this.backend = this.#connector?.backend(ctx) ?? new Dispatcher({
       maxRuns: options.maxRuns ?? 16,
       queue: options.queue ?? 1000,
       recorder: this.#recorder,
       state: this.state,
-      onEvent: (e) => this.#publish(e),
-      onEnd: (result, job) => this.#ended(result, job),
+      onEvent: ctx.publish,
+      onEnd: ctx.ended,
     });
-    this.schedules = new Schedules({
+    this.schedules = this.#connector?.schedules(ctx) ?? new Schedules({
       run: (fire) => this.#runSchedule(fire),
       skipped: (fire, running) => this.#recordSkipped(fire, running),
     });
@@ -209,7 +230,7 @@ export class FlowRuntime {
   /** Submits a job for a version (webhooks use it with their own payload). */
   submit(job: Omit<Job, "executionId" | "history"> & { executionId?: string }): Promise<Accepted> {
     const history = this.#history && job.version.compiled.workflow.settings?.history !== false;
-    const accepted = this.dispatcher.submit({ ...job, executionId: job.executionId ?? crypto.randomUUID(), history });
+    const accepted = this.backend.submit({ ...job, executionId: job.executionId ?? crypto.randomUUID(), history });
     return accepted.then((a) => {
       this.metrics.inc("flow_runs_started_total", { workflow: job.version.id, trigger: job.trigger });
       return a;
@@ -232,9 +253,30 @@ export class FlowRuntime {
     });
   }
 
-  /** Cancels an execution running or queued here; false when it is not. */
-  cancel(executionId: string): boolean {
-    return this.dispatcher.cancel(executionId);
+  /** Cancels a running or queued execution; false when it is neither. */
+  cancel(executionId: string): Promise<boolean> {
+    return this.backend.cancel(executionId);
+  }
+
+  /** The full id of an execution given by id or unique prefix (the store's, or one in flight without history). */
+  async executionId(idOrPrefix: string): Promise<string> {
+    if (await this.backend.active(idOrPrefix)) return idOrPrefix;
+    return (await this.getExecution(idOrPrefix)).executionId;
+  }
+
+  /** Readiness: workflows loaded, store open, and the connector's checks (queue, workers). */
+  async readiness(): Promise<{ ready: boolean; checks: Record<string, ReadyCheck> }> {
+    const checks: Record<string, ReadyCheck> = { workflows: { ok: this.#ready } };
+    if (this.store) {
+      try {
+        await this.store.listExecutions({ limit: 1 });
+        checks.store = { ok: true, location: this.store.location };
+      } catch (err) {
+        checks.store = { ok: false, location: this.store.location, error: (err as Error).message };
+      }
+    }
+    if (this.#connector) Object.assign(checks, await this.#connector.ready());
+    return { ready: Object.values(checks).every((c) => c.ok), checks };
   }
 
   /** An execution: from the store, or (history off) a summary while it is in flight. */
@@ -253,7 +295,7 @@ export class FlowRuntime {
     return watchExecution(
       {
         store: this.store,
-        active: (id) => this.dispatcher.has(id),
+        active: (id) => this.backend.active(id),
         subscribe: (listener, id) => this.subscribe(listener, id),
         flush: () => this.flush(),
       },
@@ -288,9 +330,10 @@ export class FlowRuntime {
   /** Stops schedules, drains runs for up to `graceMs`, cancels the rest, flushes the store. */
   async shutdown(graceMs: number): Promise<void> {
     this.schedules.stop();
-    await this.dispatcher.drain(graceMs);
+    await this.backend.drain(graceMs);
     await this.#recorder?.close();
     await this.catalog.close();
+    await this.#connector?.close();
   }
 
   async #runSchedule(fire: ScheduleFire): Promise<void> {
@@ -356,10 +399,11 @@ export class FlowRuntime {
     m.counter("flow_runs_completed_total", "Executions ended, by workflow and status");
     m.histogram("flow_run_duration_seconds", "Execution wall time, by workflow");
     m.histogram("flow_node_duration_seconds", "Node attempt duration, by node type");
-    m.gauge("flow_runs_in_flight", "Executions running now", () => this.dispatcher.running);
-    m.gauge("flow_runs_queued", "Executions waiting for a slot", () => this.dispatcher.queued);
+    m.gauge("flow_runs_in_flight", "Executions running now", async () => (await this.backend.counts()).running);
+    m.gauge("flow_runs_queued", "Executions waiting for a slot", async () => (await this.backend.counts()).queued);
     m.counter("flow_webhook_requests_total", "Webhook requests, by status code");
     m.counter("flow_schedule_skipped_total", "Schedule fires skipped because the previous run was still going");
     m.gauge("flow_workflows_serving", "Workflows serving", () => this.#servingVersions().length);
+    this.#connector?.metrics?.(m);
   }
 }
