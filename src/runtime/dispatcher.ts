@@ -119,6 +119,7 @@ export class Dispatcher implements ExecutionBackend {
         inputs: redact ? redact(job.inputs) : job.inputs,
         trigger: job.trigger,
         triggerNode: job.fire?.nodeId,
+        payload: job.fire && redact ? redact(job.fire.payload) : job.fire?.payload,
         status: "queued",
         createdAt: flight.acceptedAt,
         resumedFrom: job.resumedFrom,

@@ -68,6 +68,7 @@ export async function runRecorded(compiled: CompiledWorkflow, options: RecordedR
       inputs: redact ? redact(inputs) : inputs,
       trigger: options.trigger,
       triggerNode: options.triggerNode,
+      payload: options.fired && redact ? redact(options.fired.payload) : options.fired?.payload,
       status: "running",
       createdAt: options.createdAt ?? now,
       startedAt: now,

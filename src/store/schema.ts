@@ -7,6 +7,8 @@
  * - `executions`: one row per execution, keyed by id, ordered by `created_at`;
  * - `journal`: the event stream in chunks of consecutive lines
  *   (`execution_id`, `first_seq`, `last_seq`, `body`);
+ * - `workflow_versions`: the text of each workflow version executions ran,
+ *   by content hash (what a worker of the distributed mode runs);
  * - `state`: persistent node state (`workflow_id`, `scope`, `key`) with a
  *   version for compare-and-set.
  *
@@ -30,7 +32,7 @@ export interface Migration {
 export const sqliteMigrations: readonly Migration[] = [
   {
     version: 1,
-    description: "executions, journal and state",
+    description: "executions, journal, workflow versions and state",
     sql: `
       CREATE TABLE executions (
         id TEXT PRIMARY KEY,
@@ -41,6 +43,7 @@ export const sqliteMigrations: readonly Migration[] = [
         inputs TEXT NOT NULL,
         trigger TEXT NOT NULL,
         trigger_node TEXT,
+        payload TEXT,
         status TEXT NOT NULL,
         created_at TEXT NOT NULL,
         started_at TEXT,
@@ -64,6 +67,13 @@ export const sqliteMigrations: readonly Migration[] = [
         last_seq INTEGER NOT NULL,
         body NOT NULL, -- NDJSON text, or that text deflated (a BLOB) for large chunks: see journal_codec.ts
         PRIMARY KEY (execution_id, first_seq)
+      ) WITHOUT ROWID;
+      CREATE TABLE workflow_versions (
+        hash TEXT PRIMARY KEY,
+        workflow_id TEXT NOT NULL,
+        file TEXT,
+        text TEXT NOT NULL,
+        created_at TEXT NOT NULL
       ) WITHOUT ROWID;
       CREATE TABLE state (
         workflow_id TEXT NOT NULL,

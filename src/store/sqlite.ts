@@ -19,6 +19,7 @@ import {
   type StateRef,
   type StateRow,
   type Store,
+  type StoredVersion,
   StoreError,
   type WriteBatch,
 } from "./types.ts";
@@ -91,7 +92,7 @@ function toStoreError(err: unknown, path: string): StoreError {
   return new StoreError(`${path}: ${message.split("\n")[0]}`, { cause: err });
 }
 
-const EXECUTION_COLUMNS = `id, workflow_id, workflow_name, file, hash, inputs, trigger, trigger_node, status,
+const EXECUTION_COLUMNS = `id, workflow_id, workflow_name, file, hash, inputs, trigger, trigger_node, payload, status,
   created_at, started_at, ended_at, duration_ms, error, outputs, resumed_from,
   hostname, pid, proc_start, heartbeat_at, last_seq`;
 
@@ -151,7 +152,9 @@ export class SqliteStore implements Store {
   #apply(batch: WriteBatch, bodies: (string | Uint8Array)[]) {
     for (const e of batch.created ?? []) {
       this.#stmt(
-        `INSERT INTO executions (${EXECUTION_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, NULL, NULL, NULL, NULL, ?, ?, ?, ?, ?, -1)`,
+        `INSERT INTO executions (${EXECUTION_COLUMNS})
+         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, NULL, NULL, NULL, NULL, ?, ?, ?, ?, ?, -1)
+         ON CONFLICT (id) DO NOTHING`,
       ).run(
         e.executionId,
         e.workflowId,
@@ -161,6 +164,7 @@ export class SqliteStore implements Store {
         JSON.stringify(e.inputs),
         e.trigger,
         e.triggerNode ?? null,
+        e.payload === undefined ? null : JSON.stringify(e.payload),
         e.status,
         e.createdAt,
         e.startedAt ?? null,
@@ -251,12 +255,14 @@ export class SqliteStore implements Store {
           | Row
           | undefined;
         if (cursor) {
-          where.push("(created_at < ? OR (created_at = ? AND id < ?))");
+          const cmp = filter.oldestFirst ? ">" : "<";
+          where.push(`(created_at ${cmp} ? OR (created_at = ? AND id ${cmp} ?))`);
           params.push(String(cursor.created_at), String(cursor.created_at), filter.before);
         }
       }
+      const order = filter.oldestFirst ? "ASC" : "DESC";
       const sql = `SELECT ${EXECUTION_COLUMNS} FROM executions ${where.length ? "WHERE " + where.join(" AND ") : ""}
-        ORDER BY created_at DESC, id DESC LIMIT ?`;
+        ORDER BY created_at ${order}, id ${order} LIMIT ?`;
       const out: ExecutionRecord[] = [];
       // Paging in SQL while the running/crashed split filters in JS.
       let offset = 0;
@@ -323,6 +329,31 @@ export class SqliteStore implements Store {
         return Number(this.#stmt(`DELETE FROM executions WHERE ${where.join(" AND ")}`).run(...params).changes);
       })
     );
+  }
+
+  saveVersion(version: StoredVersion): Promise<void> {
+    return this.#async(() => {
+      this.#stmt(
+        `INSERT INTO workflow_versions (hash, workflow_id, file, text, created_at) VALUES (?, ?, ?, ?, ?)
+         ON CONFLICT (hash) DO NOTHING`,
+      ).run(version.hash, version.workflowId, version.file ?? null, version.text, new Date().toISOString());
+    });
+  }
+
+  getVersion(hash: string): Promise<StoredVersion | undefined> {
+    return this.#async(() => {
+      const r = this.#stmt("SELECT hash, workflow_id, file, text FROM workflow_versions WHERE hash = ?").get(hash) as
+        | Row
+        | undefined;
+      return r
+        ? {
+          hash: String(r.hash),
+          workflowId: String(r.workflow_id),
+          file: r.file === null ? undefined : String(r.file),
+          text: String(r.text),
+        }
+        : undefined;
+    });
   }
 
   getState(ref: StateRef): Promise<StateEntry | undefined> {
@@ -455,6 +486,7 @@ function toRecord(r: Row): ExecutionRecord {
     inputs: json(r.inputs) ?? {},
     trigger: String(r.trigger) as ExecutionRecord["trigger"],
     triggerNode: str(r.trigger_node),
+    payload: json(r.payload),
     status: String(r.status) as ExecutionRecord["status"],
     createdAt: String(r.created_at),
     startedAt: str(r.started_at),

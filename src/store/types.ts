@@ -59,6 +59,8 @@ export interface ExecutionRecord {
   trigger: Trigger;
   /** The trigger node that fired, for workflows with trigger nodes. */
   triggerNode?: string;
+  /** What the trigger fired with (a webhook's request, a schedule's times), secrets redacted. */
+  payload?: Record<string, unknown>;
   /** Current status. */
   status: ExecutionStatus;
   /** When it was accepted, ISO 8601. Orders the history. */
@@ -115,8 +117,9 @@ export interface JournalChunk {
 }
 
 /**
- * Everything one flush writes, in one transaction: new executions first,
- * then journal chunks, then the ends of executions.
+ * Everything one flush writes, in one transaction: new executions first
+ * (an execution that already exists is left as it is), then journal chunks,
+ * then the ends of executions.
  */
 export interface WriteBatch {
   /** Executions to insert. */
@@ -139,6 +142,8 @@ export interface ExecutionFilter {
   status?: ExecutionStatus;
   /** Only executions created before this one (by `createdAt`, then id): a cursor for paging. */
   before?: string;
+  /** Oldest first instead of newest first. */
+  oldestFirst?: boolean;
   /** At most this many; newest first. */
   limit: number;
 }
@@ -151,6 +156,18 @@ export interface PruneOptions {
   olderThan?: string;
   /** Only this workflow. */
   workflowId?: string;
+}
+
+/** A workflow file's text as accepted, by content hash: what a worker runs. */
+export interface StoredVersion {
+  /** `sha256:` digest of the text. */
+  hash: string;
+  /** The workflow id. */
+  workflowId: string;
+  /** Absolute path of the file it came from (sub-workflows and imports resolve next to it). */
+  file?: string;
+  /** The file's text. */
+  text: string;
 }
 
 /** Executions and their journals. */
@@ -167,6 +184,10 @@ export interface ExecutionStore {
   readJournal(executionId: string, afterSeq?: number): Promise<string[]>;
   /** Deletes executions (and their journals); resolves to how many. Running ones are kept. */
   prune(options: PruneOptions): Promise<number>;
+  /** Keeps a workflow version's text (once per hash). */
+  saveVersion(version: StoredVersion): Promise<void>;
+  /** A workflow version's text by hash. */
+  getVersion(hash: string): Promise<StoredVersion | undefined>;
 }
 
 /** Where a persistent value lives. */
