@@ -36,6 +36,11 @@ export interface EventPayloads {
     nodeCount: number;
     /** Top-level run of `flow resume`: the execution it resumes. */
     resumedFrom?: string;
+    /**
+     * Distributed mode: this execution's worker died and another worker took
+     * it over; its journal continues, and nodes recorded complete are reused.
+     */
+    takeover?: true;
   };
   /** `onError: "retry"`: the whole workflow runs again. */
   "workflow.retrying": { attempt: number; error: ErrorInfo & { nodeId?: string } };

@@ -50,6 +50,11 @@ export interface RunOptions {
   /** The execution this run resumes; reported in the top-level `workflow.started`. */
   resumedFrom?: string;
   /**
+   * The `seq` of the first event (default 0). A worker that takes over an
+   * execution whose worker died continues its journal from here.
+   */
+  firstSeq?: number;
+  /**
    * Backend of `ctx.store` (persistent node state). Default: one in-memory
    * store shared by every run of this process.
    */
@@ -108,7 +113,7 @@ export async function runWorkflow(compiled: CompiledWorkflow, options: RunOption
   const env: ExecutionEnv = {
     executionId: options.executionId ?? crypto.randomUUID(),
     bus,
-    seq: 0,
+    seq: options.firstSeq ?? 0,
     startedAt: new Date().toISOString(),
     getEnv,
     envValues: new Map(),
@@ -150,7 +155,13 @@ async function execute(
     env: envValues(compiled, env),
     execution: { id: env.executionId, workflowId, startedAt: env.startedAt },
   };
-  const resumed = scope.depth === 0 && env.resumedFrom !== undefined ? { resumedFrom: env.resumedFrom } : {};
+  const resumed = scope.depth > 0
+    ? {}
+    : env.resumedFrom === env.executionId
+    ? { takeover: true as const }
+    : env.resumedFrom !== undefined
+    ? { resumedFrom: env.resumedFrom }
+    : {};
   emit("workflow.started", { name: compiled.workflow.name, nodeCount: compiled.nodes.length, ...resumed });
   const runChild = (child: CompiledWorkflow, childInputs: Record<string, unknown>, s: RunScope, sig: AbortSignal) =>
     execute(child, childInputs, env, s, { signal: sig }).then(toSubworkflowResult);

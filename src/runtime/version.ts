@@ -140,6 +140,19 @@ export async function loadVersion(file: string, registry: Registry, nodeDirs: st
     const reason = err instanceof Deno.errors.NotFound ? "file not found" : (err as Error).message;
     throw new WorkflowValidationError([{ path: "", message: `cannot read workflow: ${reason}` }], file);
   }
+  return await buildVersion(file, text, registry, nodeDirs);
+}
+
+/**
+ * Validates and sets up a workflow from its text, as if read from `file`
+ * (sub-workflow files and imported modules resolve next to it).
+ */
+export async function buildVersion(
+  file: string,
+  text: string,
+  registry: Registry,
+  nodeDirs: string[],
+): Promise<WorkflowVersion> {
   const raw = parseWorkflowText(text, file);
   const { compiled, close } = await compileWithModules(raw, registry, { file, dirs: nodeDirs });
   let instances: NodeInstances;

@@ -36,6 +36,15 @@ export interface RecorderOptions {
    * it held is dropped). Without it, the error is kept for `flush()` to reject with.
    */
   onError?: (err: unknown) => void;
+  /** Called after each successful write (the distributed mode publishes the journal lines it wrote). */
+  onWritten?: (batch: WriteBatch) => void;
+  /**
+   * Long-running processes (`flow worker`): a failed write is tried again
+   * (after 0.5 s, doubling up to 10 s) instead of ending the recording;
+   * `onError` is told of each failure, and `flush()` waits until the store is
+   * back. Nothing handed over is dropped.
+   */
+  retry?: boolean;
 }
 
 /** The open journal chunk of one execution. */
@@ -65,6 +74,8 @@ export class Recorder {
   readonly #flushMs: number;
   readonly #flushEvents: number;
   readonly #onError?: (err: unknown) => void;
+  readonly #onWritten?: (batch: WriteBatch) => void;
+  readonly #retry: boolean;
   #batch: WriteBatch = {};
   #chunks = new Map<string, Pending>();
   #last?: Pending;
@@ -83,6 +94,8 @@ export class Recorder {
     this.#flushMs = options.flushMs ?? FLUSH_INTERVAL_MS;
     this.#flushEvents = options.flushEvents ?? FLUSH_EVENTS;
     this.#onError = options.onError;
+    this.#onWritten = options.onWritten;
+    this.#retry = options.retry ?? false;
   }
 
   /** Whether a write failed (the recorder stopped recording). */
@@ -215,6 +228,16 @@ export class Recorder {
 
   async #write(batch: WriteBatch) {
     if (this.#failed !== undefined) return;
+    for (let delay = 500; this.#retry; delay = Math.min(delay * 2, 10_000)) {
+      try {
+        await this.#store.write(batch);
+        this.#written(batch);
+        return;
+      } catch (err) {
+        this.#onError?.(err);
+        await new Promise((r) => setTimeout(r, delay));
+      }
+    }
     try {
       await this.#store.write(batch);
     } catch (err) {
@@ -223,7 +246,15 @@ export class Recorder {
       this.#chunks = new Map();
       this.#last = undefined;
       this.#onError?.(err);
+      return;
     }
+    this.#written(batch);
+  }
+
+  #written(batch: WriteBatch) {
+    try {
+      this.#onWritten?.(batch);
+    } catch { /* a listener's failure does not undo the write */ }
   }
 
   /** Flushes and stops the timers. Later events are ignored. */

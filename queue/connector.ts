@@ -1,0 +1,444 @@
+/**
+ * The API server's side of the distributed mode: executions are recorded in
+ * the database (PostgreSQL) as `queued` and then enqueued in BullMQ with the
+ * execution id as the job id, so a job never exists without its row and a
+ * retried enqueue never runs twice. Results come back through BullMQ's queue
+ * events (with the database as the fallback), live events and `http.respond`
+ * answers through Redis pub/sub, and schedules are BullMQ job schedulers, so
+ * a tick fires once across every API server.
+ *
+ * A reconciler re-enqueues `queued` executions whose job is missing (Redis
+ * lost it, or the server died between the two writes): nothing accepted is
+ * lost, nothing waits forever unseen.
+ *
+ * @module
+ */
+import { Queue, QueueEvents } from "bullmq";
+import { Cron } from "croner";
+import type { FlowEvent } from "../src/events.ts";
+import type { RunResult } from "../src/executor.ts";
+import type { TriggerResponse } from "../src/node.ts";
+import { secretRedactor } from "../src/redact.ts";
+import {
+  type Accepted,
+  type BackendContext,
+  type ExecutionBackend,
+  type Job,
+  type ReadyCheck,
+  type RuntimeConnector,
+  type ScheduleDriver,
+  UnavailableError,
+} from "../src/runtime/backend.ts";
+import type { Metrics } from "../src/runtime/metrics.ts";
+import type { WorkflowVersion } from "../src/runtime/version.ts";
+import type { ExecutionRecord, Store } from "../src/store/types.ts";
+import { redactRedisUrl, redisConnection } from "./connection.ts";
+import {
+  CANCEL_CHANNEL,
+  EVENTS_CHANNEL,
+  type EventsMessage,
+  JOB_RUN,
+  JOB_SCHEDULE,
+  KEY_PREFIX,
+  QUEUE_NAME,
+  RESPOND_CHANNEL,
+  type RunJobData,
+  type ScheduleJobData,
+  schedulerId,
+} from "./names.ts";
+
+/** How often the reconciler looks for queued executions without a job, ms. */
+export const RECONCILE_MS = 5_000;
+
+/** How often a caller waiting for a result checks the database too, ms. */
+const RESULT_POLL_MS = 2_000;
+
+/** The options of every run job. */
+export const RUN_JOB_OPTIONS = {
+  attempts: 10,
+  backoff: { type: "exponential", delay: 1000 },
+  removeOnComplete: { age: 3600, count: 10_000 },
+  removeOnFail: { age: 7 * 86400 },
+} as const;
+
+/** Options of {@linkcode connectQueue}. */
+export interface QueueConnectorOptions {
+  /** `redis://...` */
+  url: string;
+  /** The database every API server and worker shares. */
+  store: Store;
+  /** Log lines. */
+  log: (line: string) => void;
+}
+
+/**
+ * Connects an API server to the queue. Throws when Redis cannot be reached
+ * at start (one line, URL redacted).
+ */
+export async function connectQueue(options: QueueConnectorOptions): Promise<RuntimeConnector> {
+  const connector = new QueueConnector(options);
+  await connector.start();
+  return connector;
+}
+
+/** A waiter for an execution's result. */
+type Waiter = (result: RunResult) => void;
+
+/** The API server's connector. */
+class QueueConnector implements RuntimeConnector {
+  readonly #options: QueueConnectorOptions;
+  readonly #queue: Queue;
+  readonly #events: QueueEvents;
+  readonly #subscriber;
+  readonly #producer;
+  readonly #waiters = new Map<string, Set<Waiter>>();
+  readonly #responders = new Map<string, (r: TriggerResponse) => boolean>();
+  readonly #savedVersions = new Set<string>();
+  #ctx?: BackendContext;
+  #reconciler?: ReturnType<typeof setInterval>;
+  #closed = false;
+  #lastError = "";
+
+  constructor(options: QueueConnectorOptions) {
+    this.#options = options;
+    const onError = (err: Error) => this.#warn(`queue: ${err.message}`);
+    this.#producer = redisConnection(options.url, "producer", onError);
+    this.#subscriber = redisConnection(options.url, "blocking", onError);
+    this.#queue = new Queue(QUEUE_NAME, { connection: this.#producer, prefix: KEY_PREFIX });
+    this.#queue.on("error", onError);
+    this.#events = new QueueEvents(QUEUE_NAME, {
+      connection: redisConnection(options.url, "blocking", onError),
+      prefix: KEY_PREFIX,
+    });
+    this.#events.on("error", onError);
+  }
+
+  async start(): Promise<void> {
+    try {
+      await this.#producer.ping();
+    } catch (err) {
+      await this.close();
+      throw new UnavailableError(`queue ${redactRedisUrl(this.#options.url)}: ${(err as Error).message}`);
+    }
+    await this.#events.waitUntilReady();
+    this.#events.on("completed", ({ jobId, returnvalue }) => this.#settle(jobId, returnvalue as unknown));
+    this.#events.on("failed", ({ jobId, failedReason }) => this.#failedJob(jobId, failedReason));
+    await this.#subscriber.subscribe(EVENTS_CHANNEL, RESPOND_CHANNEL);
+    this.#subscriber.on("message", (channel: string, text: string) => this.#message(channel, text));
+    this.#reconciler = setInterval(() => this.#reconcile().catch(() => {}), RECONCILE_MS);
+  }
+
+  #warn(line: string) {
+    // Reconnect loops repeat the same error: say it once until it changes.
+    if (line === this.#lastError) return;
+    this.#lastError = line;
+    this.#options.log(`flow serve: ${line}`);
+  }
+
+  backend(ctx: BackendContext): ExecutionBackend {
+    this.#ctx = ctx;
+    return {
+      submit: (job) => this.#submit(job),
+      cancel: (id) => this.#cancel(id),
+      active: async (id) => {
+        const r = await this.#options.store.getExecution(id);
+        return r?.status === "queued" || r?.status === "running";
+      },
+      counts: async () => {
+        const c = await this.#queue.getJobCounts("active", "waiting", "delayed", "prioritized");
+        return { running: c.active ?? 0, queued: (c.waiting ?? 0) + (c.delayed ?? 0) + (c.prioritized ?? 0) };
+      },
+      drain: () => {
+        this.#closed = true;
+        return Promise.resolve();
+      },
+    };
+  }
+
+  /** Records the execution as queued, then enqueues its job; 503 (UnavailableError) when either cannot be done. */
+  async #submit(job: Job): Promise<Accepted> {
+    if (this.#closed) throw new UnavailableError();
+    const { store } = this.#options;
+    const { version } = job;
+    await this.#saveVersion(version);
+    const redact = secretRedactor(version.compiled, (name) => Deno.env.get(name));
+    const payload = job.fire && redact ? redact(job.fire.payload) : job.fire?.payload;
+    const createdAt = new Date().toISOString();
+    await store.write({
+      created: [{
+        executionId: job.executionId,
+        workflowId: version.id,
+        workflowName: version.compiled.workflow.name,
+        file: version.file,
+        hash: version.hash,
+        inputs: redact ? redact(job.inputs) : job.inputs,
+        trigger: job.trigger,
+        triggerNode: job.fire?.nodeId,
+        payload,
+        status: "queued",
+        createdAt,
+        resumedFrom: job.resumedFrom,
+      }],
+    });
+    const done = this.#waitFor(job.executionId);
+    if (job.fire?.respond) this.#responders.set(job.executionId, job.fire.respond);
+    try {
+      await this.#enqueue(job.executionId);
+    } catch (err) {
+      const message = `not accepted: the queue ${redactRedisUrl(this.#options.url)} is unreachable (${
+        (err as Error).message
+      })`;
+      await store.write({
+        ended: [{
+          executionId: job.executionId,
+          status: "cancelled",
+          endedAt: new Date().toISOString(),
+          error: { message, code: "QUEUE_UNAVAILABLE" },
+        }],
+      }).catch(() => {});
+      this.#responders.delete(job.executionId);
+      throw new UnavailableError(message);
+    }
+    done.then(() => this.#responders.delete(job.executionId));
+    return { executionId: job.executionId, queued: true, done };
+  }
+
+  #enqueue(executionId: string) {
+    const data: RunJobData = { executionId };
+    return this.#queue.add(JOB_RUN, data, { jobId: executionId, ...RUN_JOB_OPTIONS });
+  }
+
+  async #saveVersion(version: WorkflowVersion) {
+    if (this.#savedVersions.has(version.hash)) return;
+    await this.#options.store.saveVersion({
+      hash: version.hash,
+      workflowId: version.id,
+      file: version.file,
+      text: version.text,
+    });
+    this.#savedVersions.add(version.hash);
+  }
+
+  /** Resolves with the execution's result: from the queue's events, or from the database when those are missed. */
+  #waitFor(executionId: string): Promise<RunResult> {
+    return new Promise<RunResult>((resolve) => {
+      let set = this.#waiters.get(executionId);
+      if (!set) this.#waiters.set(executionId, set = new Set());
+      const poll = setInterval(async () => {
+        const record = await this.#options.store.getExecution(executionId).catch(() => undefined);
+        if (record && !["queued", "running"].includes(record.status)) this.#settle(executionId, resultOf(record));
+      }, RESULT_POLL_MS);
+      set.add((result) => {
+        clearInterval(poll);
+        resolve(result);
+      });
+    });
+  }
+
+  #settle(executionId: string, value: unknown) {
+    const set = this.#waiters.get(executionId);
+    if (!set) return;
+    this.#waiters.delete(executionId);
+    const result = typeof value === "string" ? JSON.parse(value) : value as RunResult;
+    for (const w of set) w(result as RunResult);
+  }
+
+  /** A job that failed for good (its worker could not run it): the execution failed with that reason. */
+  async #failedJob(jobId: string, reason: string) {
+    const { store } = this.#options;
+    const record = await store.getExecution(jobId).catch(() => undefined);
+    if (!record || !["queued", "running"].includes(record.status)) return;
+    const error = { message: `the execution could not be run: ${reason}`, code: "JOB_FAILED" };
+    await store.write({
+      ended: [{ executionId: jobId, status: "failed", endedAt: new Date().toISOString(), error }],
+    }).catch(() => {});
+    this.#settle(jobId, resultOf({ ...record, status: "failed", error }));
+  }
+
+  async #cancel(executionId: string): Promise<boolean> {
+    const { store } = this.#options;
+    const record = await store.getExecution(executionId);
+    if (!record || !["queued", "running"].includes(record.status)) return false;
+    const job = await this.#queue.getJob(executionId);
+    const state = job ? await job.getState() : "unknown";
+    if (record.status === "queued" && job && ["waiting", "delayed", "prioritized", "wait"].includes(state)) {
+      try {
+        await job.remove();
+      } catch { /* a worker took it meanwhile: cancel it there */ }
+    }
+    if (state !== "active" && record.status === "queued" && !(await this.#queue.getJob(executionId))) {
+      const error = { message: "the run was cancelled while queued", code: "CANCELLED" };
+      await store.write({
+        ended: [{ executionId, status: "cancelled", endedAt: new Date().toISOString(), durationMs: 0, error }],
+      });
+      this.#settle(executionId, resultOf({ ...record, status: "cancelled", error }));
+      return true;
+    }
+    await this.#producer.publish(CANCEL_CHANNEL, JSON.stringify({ executionId }));
+    return true;
+  }
+
+  #message(channel: string, text: string) {
+    let message;
+    try {
+      message = JSON.parse(text);
+    } catch {
+      return;
+    }
+    if (channel === RESPOND_CHANNEL) {
+      this.#responders.get(message.executionId)?.(message.response as TriggerResponse);
+      return;
+    }
+    const m = message as EventsMessage;
+    for (const line of m.lines) this.#ctx?.publish(JSON.parse(line) as FlowEvent);
+  }
+
+  /** Re-enqueues queued executions whose job is missing; fails those whose job failed for good. */
+  async #reconcile() {
+    if (this.#closed) return;
+    const queued = await this.#options.store.listExecutions({ status: "queued", oldestFirst: true, limit: 100 });
+    const cutoff = Date.now() - RECONCILE_MS;
+    for (const record of queued) {
+      if (Date.parse(record.createdAt) > cutoff) break;
+      const job = await this.#queue.getJob(record.executionId);
+      if (!job) {
+        await this.#enqueue(record.executionId);
+        this.#options.log(`flow serve: re-enqueued queued execution ${record.executionId} (its job was missing)`);
+      } else if (await job.getState() === "failed") {
+        await this.#failedJob(record.executionId, job.failedReason ?? "unknown");
+      }
+    }
+  }
+
+  schedules(): ScheduleDriver {
+    return new QueueSchedules(this.#queue, (v) => this.#saveVersion(v), this.#options.log);
+  }
+
+  async ready(): Promise<Record<string, ReadyCheck>> {
+    const checks: Record<string, ReadyCheck> = {};
+    try {
+      await this.#producer.ping();
+      checks.queue = { ok: true, url: redactRedisUrl(this.#options.url) };
+      const workers = await this.#queue.getWorkersCount();
+      checks.workers = workers > 0
+        ? { ok: true, live: workers }
+        : { ok: false, live: 0, error: "no worker is connected" };
+    } catch (err) {
+      checks.queue = { ok: false, url: redactRedisUrl(this.#options.url), error: (err as Error).message };
+    }
+    return checks;
+  }
+
+  metrics(m: Metrics): void {
+    const counts = () => this.#queue.getJobCounts("waiting", "delayed", "prioritized").catch(() => ({}));
+    m.gauge("flow_queue_depth", "Jobs waiting in the queue", async () => {
+      const c = await counts() as Record<string, number>;
+      return (c.waiting ?? 0) + (c.delayed ?? 0) + (c.prioritized ?? 0);
+    });
+    m.gauge("flow_queue_oldest_age_seconds", "Age of the oldest queued execution", async () => {
+      const [oldest] = await this.#options.store.listExecutions({ status: "queued", oldestFirst: true, limit: 1 })
+        .catch(() => []);
+      return oldest ? (Date.now() - Date.parse(oldest.createdAt)) / 1000 : 0;
+    });
+    m.gauge("flow_workers_live", "Workers connected to the queue", () => this.#queue.getWorkersCount().catch(() => 0));
+  }
+
+  async close(): Promise<void> {
+    this.#closed = true;
+    if (this.#reconciler) clearInterval(this.#reconciler);
+    for (const [id, set] of this.#waiters) {
+      for (const w of set) w(resultOf({ executionId: id, workflowId: "", status: "running" } as ExecutionRecord));
+    }
+    this.#waiters.clear();
+    await Promise.allSettled([this.#events.close(), this.#queue.close()]);
+    this.#subscriber.disconnect();
+    this.#producer.disconnect();
+  }
+}
+
+/** What a caller of an execution gets from its record. */
+export function resultOf(record: ExecutionRecord): RunResult {
+  return {
+    executionId: record.executionId,
+    workflowId: record.workflowId,
+    status: record.status === "success" ? "success" : record.status === "cancelled" ? "cancelled" : "failed",
+    durationMs: record.durationMs ?? 0,
+    outputs: record.outputs ?? {},
+    ...(record.error ? { error: record.error } : {}),
+    nodes: [],
+  };
+}
+
+/** Schedules as BullMQ job schedulers: one per trigger, shared by every API server. */
+class QueueSchedules implements ScheduleDriver {
+  #next = new Map<string, string>();
+  #sync: Promise<void> = Promise.resolve();
+  #stopped = false;
+
+  constructor(
+    readonly queue: Queue,
+    readonly save: (v: WorkflowVersion) => Promise<void>,
+    readonly log: (line: string) => void,
+  ) {}
+
+  sync(versions: WorkflowVersion[]): void {
+    this.#sync = this.#sync.then(() => this.#apply(versions)).catch((err) =>
+      this.log(`flow serve: schedules: ${(err as Error).message}`)
+    );
+  }
+
+  async #apply(versions: WorkflowVersion[]) {
+    if (this.#stopped) return;
+    const wanted = new Set<string>();
+    for (const version of versions) {
+      for (const t of version.triggers) {
+        if (t.kind !== "cron" && t.kind !== "interval") continue;
+        const id = schedulerId(version.id, t.nodeId);
+        wanted.add(id);
+        await this.save(version);
+        const config = t.config as {
+          schedule?: string;
+          timezone?: string;
+          startImmediately?: boolean;
+          overlap?: string;
+        };
+        const repeat = t.kind === "cron"
+          ? { pattern: config.schedule!, ...(config.timezone ? { tz: config.timezone } : {}) }
+          : { every: t.prepared as number, immediately: config.startImmediately ?? false };
+        const data: ScheduleJobData = {
+          workflowId: version.id,
+          nodeId: t.nodeId,
+          kind: t.kind,
+          hash: version.hash,
+          file: version.file,
+          overlap: (config.overlap ?? "skip") as ScheduleJobData["overlap"],
+        };
+        const job = await this.queue.upsertJobScheduler(id, repeat, {
+          name: JOB_SCHEDULE,
+          data,
+          opts: { ...RUN_JOB_OPTIONS, attempts: 3 },
+        });
+        if (job?.timestamp !== undefined && job.delay !== undefined) {
+          this.#next.set(id, new Date(job.timestamp + job.delay).toISOString());
+        }
+      }
+    }
+    for (const s of await this.queue.getJobSchedulers(0, -1)) {
+      if (s.key.startsWith("flow:") && !wanted.has(s.key)) await this.queue.removeJobScheduler(s.key);
+    }
+  }
+
+  nextFire(version: WorkflowVersion, nodeId: string): string | undefined {
+    const t = version.triggers.find((x) => x.nodeId === nodeId);
+    if (t?.kind === "cron") {
+      const config = t.config as { schedule: string; timezone?: string };
+      return new Cron(config.schedule, { paused: true, timezone: config.timezone }).nextRun()?.toISOString();
+    }
+    return this.#next.get(schedulerId(version.id, nodeId));
+  }
+
+  stop(): void {
+    // The schedulers live in Redis for the whole cluster: an API server stopping does not stop them.
+    this.#stopped = true;
+  }
+}

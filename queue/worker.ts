@@ -1,0 +1,322 @@
+/**
+ * `flow worker`: takes executions from the queue and runs them with the same
+ * executor, events and store as one process does.
+ *
+ * - A job carries only the execution id; everything else (inputs, trigger
+ *   payload, the workflow version's text by content hash) is read from the
+ *   database, where it was committed before the job was enqueued.
+ * - A worker runs exactly the version the API server accepted: its own copy
+ *   when the content hash matches, else the text stored under that hash; a
+ *   version it cannot get fails the execution with a clear error.
+ * - A job whose worker died (BullMQ marks it stalled) is taken over by another
+ *   worker, which continues the same execution from its journal: nodes
+ *   recorded complete are reused, not called again.
+ * - Events are written to the journal and published on Redis for every API
+ *   server's live streams; cancel messages reach the worker running the job.
+ *
+ * @module
+ */
+import { DelayedError, type Job, Worker } from "bullmq";
+import type { RunResult } from "../src/executor.ts";
+import type { FiredTrigger } from "../src/node.ts";
+import type { Registry } from "../src/registry.ts";
+import type { ReusableResults } from "../src/run_context.ts";
+import { runRecorded } from "../src/runtime/recorded.ts";
+import { buildVersion, type WorkflowVersion } from "../src/runtime/version.ts";
+import { foldJournal, parseJournal, reusableResults } from "../src/store/fold.ts";
+import { Recorder } from "../src/store/recorder.ts";
+import type { ExecutionRecord, Store, WriteBatch } from "../src/store/types.ts";
+import { resolveInputs } from "../src/validate.ts";
+import { redisConnection } from "./connection.ts";
+import { resultOf } from "./connector.ts";
+import {
+  CANCEL_CHANNEL,
+  EVENTS_CHANNEL,
+  type EventsMessage,
+  JOB_SCHEDULE,
+  KEY_PREFIX,
+  QUEUE_NAME,
+  RESPOND_CHANNEL,
+  type RunJobData,
+  type ScheduleJobData,
+} from "./names.ts";
+
+/** How long a job's lock lasts without renewal; a worker silent this long is presumed dead, ms. */
+export const LOCK_MS = 30_000;
+
+/** Options of {@linkcode FlowWorker.start}. */
+export interface FlowWorkerOptions {
+  /** `redis://...` */
+  url: string;
+  /** The shared database. */
+  store: Store;
+  /** Node types. */
+  registry: Registry;
+  /** Folders of custom node modules. */
+  nodeDirs?: string[];
+  /** Executions running at once (default 4). */
+  concurrency?: number;
+  /** Lock duration (default {@linkcode LOCK_MS}; `FLOW_WORKER_LOCK_MS` overrides it for tests). */
+  lockMs?: number;
+  /** Log lines. */
+  log: (line: string) => void;
+}
+
+/** A worker process's queue consumer. */
+export class FlowWorker {
+  readonly #options: FlowWorkerOptions;
+  readonly #worker: Worker;
+  readonly #recorder: Recorder;
+  readonly #publisher;
+  readonly #subscriber;
+  readonly #versions = new Map<string, Promise<WorkflowVersion>>();
+  readonly #jobOf = new Map<string, string>();
+  #lastError = "";
+
+  private constructor(options: FlowWorkerOptions) {
+    this.#options = options;
+    const onError = (err: Error) => this.#warn(`queue: ${err.message}`);
+    this.#publisher = redisConnection(options.url, "blocking", onError);
+    this.#subscriber = redisConnection(options.url, "blocking", onError);
+    this.#recorder = new Recorder(options.store, {
+      retry: true,
+      onError: (err) => this.#warn(`database: ${(err as Error).message}; retrying`),
+      onWritten: (batch) => this.#publish(batch),
+    });
+    const lockMs = options.lockMs ?? Number(Deno.env.get("FLOW_WORKER_LOCK_MS") || LOCK_MS);
+    this.#worker = new Worker(QUEUE_NAME, (job, token, signal) => this.#process(job, token, signal), {
+      connection: redisConnection(options.url, "blocking", onError),
+      prefix: KEY_PREFIX,
+      concurrency: options.concurrency ?? 4,
+      lockDuration: lockMs,
+      stalledInterval: Math.max(1000, Math.floor(lockMs / 2)),
+      maxStalledCount: 10,
+      autorun: false,
+    });
+    this.#worker.on("error", onError);
+  }
+
+  /** Connects and starts taking jobs. */
+  static async start(options: FlowWorkerOptions): Promise<FlowWorker> {
+    const worker = new FlowWorker(options);
+    await worker.#subscriber.subscribe(CANCEL_CHANNEL);
+    worker.#subscriber.on("message", (_channel: string, text: string) => {
+      try {
+        const { executionId } = JSON.parse(text);
+        worker.#worker.cancelJob(worker.#jobOf.get(executionId) ?? executionId, "cancelled through the API");
+      } catch { /* not ours */ }
+    });
+    worker.#worker.run().catch((err) => options.log(`flow worker: ${(err as Error).message}`));
+    await worker.#worker.waitUntilReady();
+    return worker;
+  }
+
+  #warn(line: string) {
+    if (line === this.#lastError) return;
+    this.#lastError = line;
+    this.#options.log(`flow worker: ${line}`);
+  }
+
+  /** Executions running here. */
+  get running(): number {
+    return this.#jobOf.size;
+  }
+
+  /** Publishes the journal lines just written, for the API servers' live streams. */
+  #publish(batch: WriteBatch) {
+    for (const chunk of batch.journal ?? []) {
+      const message: EventsMessage = { executionId: chunk.executionId, firstSeq: chunk.firstSeq, lines: chunk.lines };
+      this.#publisher.publish(EVENTS_CHANNEL, JSON.stringify(message)).catch(() => {});
+    }
+  }
+
+  async #process(job: Job, token: string | undefined, signal: AbortSignal | undefined): Promise<RunResult | null> {
+    const { store } = this.#options;
+    const executionId = job.name === JOB_SCHEDULE
+      ? await this.#scheduled(job as Job<ScheduleJobData>, token)
+      : (job.data as RunJobData).executionId;
+    if (executionId === undefined) return null; // a skipped schedule fire
+    const record = await store.getExecution(executionId);
+    if (!record) throw new Error(`execution ${executionId} is not in the database`);
+    if (!["queued", "running", "crashed"].includes(record.status)) return resultOf(record); // already ended
+    let version: WorkflowVersion;
+    try {
+      version = await this.#version(record.hash, record.workflowId, record.file);
+    } catch (err) {
+      const error = { message: (err as Error).message, code: "VERSION_UNAVAILABLE" };
+      await store.write({
+        started: [{ executionId, startedAt: new Date().toISOString() }],
+        ended: [{ executionId, status: "failed", endedAt: new Date().toISOString(), error }],
+      });
+      return resultOf({ ...record, status: "failed", error });
+    }
+    this.#jobOf.set(executionId, job.id!);
+    const release = version.acquire();
+    try {
+      const takeover = record.status !== "queued";
+      const result = await runRecorded(version.compiled, {
+        recorder: this.#recorder,
+        trigger: record.trigger,
+        triggerNode: record.triggerNode,
+        file: record.file,
+        hash: record.hash,
+        queued: true,
+        executionId,
+        inputs: record.inputs,
+        signal,
+        state: store,
+        instances: version.instances,
+        fired: this.#fired(record),
+        reuse: await this.#reuse(record, takeover),
+        resumedFrom: takeover ? executionId : record.resumedFrom,
+        firstSeq: takeover ? record.lastSeq + 1 : 0,
+      });
+      return { ...result, nodes: [] };
+    } finally {
+      release();
+      this.#jobOf.delete(executionId);
+    }
+  }
+
+  /** The trigger that fired, with its recorded payload; `http.respond` answers go back through Redis. */
+  #fired(record: ExecutionRecord): FiredTrigger | undefined {
+    if (!record.triggerNode) return undefined;
+    return {
+      nodeId: record.triggerNode,
+      payload: record.payload ?? {},
+      respond: (response) => {
+        this.#publisher.publish(RESPOND_CHANNEL, JSON.stringify({ executionId: record.executionId, response }))
+          .catch(() => {});
+        return true;
+      },
+    };
+  }
+
+  /** What to reuse: a resumed execution's completed nodes, and on takeover this execution's own. */
+  async #reuse(record: ExecutionRecord, takeover: boolean): Promise<ReusableResults | undefined> {
+    const { store } = this.#options;
+    const sources = [record.resumedFrom, takeover ? record.executionId : undefined].filter((x): x is string => !!x);
+    if (sources.length === 0) return undefined;
+    const events = [];
+    for (const id of sources) events.push(...parseJournal(await store.readJournal(id)));
+    return reusableResults(foldJournal(events).nodes);
+  }
+
+  /** The version an execution needs, by content hash; compiled once per hash. */
+  #version(hash: string | undefined, workflowId: string, file: string | undefined): Promise<WorkflowVersion> {
+    if (!hash) return Promise.reject(new Error(`workflow "${workflowId}": the execution names no version hash`));
+    let version = this.#versions.get(hash);
+    if (!version) {
+      version = this.#load(hash, workflowId, file);
+      this.#versions.set(hash, version);
+      version.catch(() => this.#versions.delete(hash));
+    }
+    return version;
+  }
+
+  async #load(hash: string, workflowId: string, file: string | undefined): Promise<WorkflowVersion> {
+    const stored = await this.#options.store.getVersion(hash);
+    const short = hash.slice(0, 19);
+    if (!stored) {
+      throw new Error(`workflow "${workflowId}" version ${short} is not in the database; no other version is run`);
+    }
+    const version = await buildVersion(
+      stored.file ?? file ?? `${Deno.cwd()}/${workflowId}.json`,
+      stored.text,
+      this.#options.registry,
+      this.#options.nodeDirs ?? [],
+    ).catch((err) => {
+      throw new Error(`workflow "${workflowId}" version ${short} does not load here: ${err.message}`);
+    });
+    if (version.hash !== hash) {
+      throw new Error(`workflow "${workflowId}": the stored text hashes to ${version.hash.slice(0, 19)}, not ${short}`);
+    }
+    return version;
+  }
+
+  /**
+   * A schedule fire: its execution (created here, with an id derived from the
+   * job id, so a retried job does not make a second one), or undefined when
+   * the fire is skipped by its overlap policy.
+   */
+  async #scheduled(job: Job<ScheduleJobData>, token: string | undefined): Promise<string | undefined> {
+    const { store } = this.#options;
+    const d = job.data;
+    const executionId = await uuidFrom(`${job.id}:${job.timestamp}`);
+    if (await store.getExecution(executionId)) return executionId;
+    const busy = d.overlap === "allow" ? undefined : await this.#running(d.workflowId, d.nodeId);
+    if (busy && d.overlap === "queue") {
+      await job.moveToDelayed(Date.now() + 1000, token);
+      throw new DelayedError();
+    }
+    const now = new Date().toISOString();
+    const scheduledAt = new Date(job.timestamp + (job.opts.delay ?? 0)).toISOString();
+    const base = {
+      executionId,
+      workflowId: d.workflowId,
+      file: d.file,
+      hash: d.hash,
+      trigger: d.kind,
+      triggerNode: d.nodeId,
+      payload: { scheduledAt, firedAt: now },
+      createdAt: now,
+    } as const;
+    if (busy) {
+      await store.write({
+        created: [{ ...base, inputs: {}, status: "queued" }],
+        ended: [{
+          executionId,
+          status: "skipped",
+          endedAt: now,
+          durationMs: 0,
+          error: { message: `the previous run (${busy}) was still running (overlap "skip")`, code: "OVERLAP" },
+        }],
+      });
+      return undefined;
+    }
+    let inputs: Record<string, unknown> = {};
+    try {
+      inputs = resolveInputs((await this.#version(d.hash, d.workflowId, d.file)).compiled, {});
+    } catch { /* a version that does not load fails the execution when it runs */ }
+    await store.write({ created: [{ ...base, inputs, status: "queued" }] });
+    return executionId;
+  }
+
+  /** A running or queued execution of a schedule trigger, if any. */
+  async #running(workflowId: string, nodeId: string): Promise<string | undefined> {
+    for (const status of ["running", "queued"] as const) {
+      const list = await this.#options.store.listExecutions({ workflowId, status, limit: 100 });
+      const hit = list.find((r) => r.triggerNode === nodeId);
+      if (hit) return hit.executionId;
+    }
+    return undefined;
+  }
+
+  /**
+   * Stops taking jobs, lets running executions finish for up to `graceMs`,
+   * cancels what is left (recorded as cancelled), flushes the journal and disconnects.
+   */
+  async close(graceMs: number): Promise<void> {
+    const closing = this.#worker.close();
+    let timer: ReturnType<typeof setTimeout> | undefined;
+    const grace = new Promise<"grace">((r) => timer = setTimeout(() => r("grace"), graceMs));
+    if (await Promise.race([closing.then(() => "closed" as const), grace]) === "grace") {
+      this.#worker.cancelAllJobs("the worker is shutting down");
+      await closing;
+    }
+    clearTimeout(timer);
+    await this.#recorder.close();
+    await Promise.all([...this.#versions.values()].map((v) => v.then((x) => x.retire()).catch(() => {})));
+    this.#subscriber.disconnect();
+    this.#publisher.disconnect();
+  }
+}
+
+/** A UUID derived from a name (SHA-256, version 8 layout): the same name gives the same id. */
+async function uuidFrom(name: string): Promise<string> {
+  const bytes = new Uint8Array(await crypto.subtle.digest("SHA-256", new TextEncoder().encode(name))).slice(0, 16);
+  bytes[6] = (bytes[6] & 0x0f) | 0x80;
+  bytes[8] = (bytes[8] & 0x3f) | 0x80;
+  const hex = Array.from(bytes, (b) => b.toString(16).padStart(2, "0")).join("");
+  return `${hex.slice(0, 8)}-${hex.slice(8, 12)}-${hex.slice(12, 16)}-${hex.slice(16, 20)}-${hex.slice(20)}`;
+}
