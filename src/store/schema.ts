@@ -87,3 +87,70 @@ export const sqliteMigrations: readonly Migration[] = [
     `,
   },
 ];
+
+/**
+ * PostgreSQL migrations, oldest first: the same tables and columns as
+ * {@linkcode sqliteMigrations}. Times are `timestamptz`; JSON stays `text`
+ * (`jsonb` would reorder object keys and refuses `\u0000`, so values would not
+ * come back as written); identifiers compare byte-wise (`COLLATE "C"`), as in
+ * SQLite, for ordering and prefix ranges. The applied versions are recorded in
+ * `flow_schema`, which the migrator itself creates.
+ */
+export const postgresMigrations: readonly Migration[] = [
+  {
+    version: 1,
+    description: "executions, journal, workflow versions and state",
+    sql: `
+      CREATE TABLE executions (
+        id text COLLATE "C" PRIMARY KEY,
+        workflow_id text COLLATE "C" NOT NULL,
+        workflow_name text,
+        file text,
+        hash text,
+        inputs text NOT NULL,
+        trigger text NOT NULL,
+        trigger_node text,
+        payload text,
+        status text NOT NULL,
+        created_at timestamptz NOT NULL,
+        started_at timestamptz,
+        ended_at timestamptz,
+        duration_ms double precision,
+        error text,
+        outputs text,
+        resumed_from text,
+        hostname text,
+        pid integer,
+        proc_start text,
+        heartbeat_at timestamptz,
+        last_seq bigint NOT NULL DEFAULT -1
+      );
+      CREATE INDEX executions_by_time ON executions (created_at, id);
+      CREATE INDEX executions_by_workflow ON executions (workflow_id, created_at);
+      CREATE INDEX executions_by_status ON executions (status, created_at);
+      CREATE TABLE journal (
+        execution_id text COLLATE "C" NOT NULL,
+        first_seq bigint NOT NULL,
+        last_seq bigint NOT NULL,
+        body text NOT NULL,
+        PRIMARY KEY (execution_id, first_seq)
+      );
+      CREATE TABLE workflow_versions (
+        hash text COLLATE "C" PRIMARY KEY,
+        workflow_id text NOT NULL,
+        file text,
+        text text NOT NULL,
+        created_at timestamptz NOT NULL
+      );
+      CREATE TABLE state (
+        workflow_id text COLLATE "C" NOT NULL,
+        scope text COLLATE "C" NOT NULL,
+        key text COLLATE "C" NOT NULL,
+        value text NOT NULL,
+        version bigint NOT NULL,
+        updated_at timestamptz NOT NULL,
+        PRIMARY KEY (workflow_id, scope, key)
+      );
+    `,
+  },
+];

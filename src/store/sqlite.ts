@@ -7,6 +7,7 @@
  * @module
  */
 import { DatabaseSync, type StatementSync } from "node:sqlite";
+import { EXECUTION_COLUMNS, newerSchema, type Row, splitChunk, toRecord } from "./common.ts";
 import { COMPRESS_ABOVE, decodeChunk, encodeChunk, loadCodec, textLength } from "./journal_codec.ts";
 import { liveStatus } from "./liveness.ts";
 import { SCHEMA_VERSION, sqliteMigrations } from "./schema.ts";
@@ -24,10 +25,11 @@ import {
   type WriteBatch,
 } from "./types.ts";
 
+/** Journal chunks back into lines (shared with the PostgreSQL store). */
+export { splitChunk };
+
 /** How long a writer waits for another process's transaction, ms. */
 const BUSY_TIMEOUT_MS = 15_000;
-
-type Row = Record<string, unknown>;
 
 /**
  * Opens (creating and migrating when needed) the SQLite store at `path`.
@@ -79,22 +81,12 @@ function migrate(db: DatabaseSync, path: string) {
   }
 }
 
-function newerSchema(path: string, found: number): StoreError {
-  return new StoreError(
-    `${path} was written by a newer flow (schema version ${found}; this flow knows up to ${SCHEMA_VERSION}); upgrade flow`,
-  );
-}
-
 /** A one-line {@linkcode StoreError} for whatever SQLite threw. */
 function toStoreError(err: unknown, path: string): StoreError {
   if (err instanceof StoreError) return err;
   const message = err instanceof Error ? err.message : String(err);
   return new StoreError(`${path}: ${message.split("\n")[0]}`, { cause: err });
 }
-
-const EXECUTION_COLUMNS = `id, workflow_id, workflow_name, file, hash, inputs, trigger, trigger_node, payload, status,
-  created_at, started_at, ended_at, duration_ms, error, outputs, resumed_from,
-  hostname, pid, proc_start, heartbeat_at, last_seq`;
 
 /** The SQLite store. Create it with {@linkcode openSqliteStore}. */
 export class SqliteStore implements Store {
@@ -459,46 +451,4 @@ export class SqliteStore implements Store {
       return Promise.reject(err);
     }
   }
-}
-
-/** Appends the lines of a journal chunk that come after `afterSeq` to `out`. */
-export function splitChunk(firstSeq: number, body: string, afterSeq: number, out: string[]): void {
-  let seq = firstSeq;
-  let start = 0;
-  while (start < body.length) {
-    const end = body.indexOf("\n", start);
-    const stop = end < 0 ? body.length : end + 1;
-    if (seq > afterSeq) out.push(body.slice(start, stop));
-    seq++;
-    start = stop;
-  }
-}
-
-function toRecord(r: Row): ExecutionRecord {
-  const str = (v: unknown) => v === null || v === undefined ? undefined : String(v);
-  const json = (v: unknown) => v === null || v === undefined ? undefined : JSON.parse(String(v));
-  return {
-    executionId: String(r.id),
-    workflowId: String(r.workflow_id),
-    workflowName: str(r.workflow_name),
-    file: str(r.file),
-    hash: str(r.hash),
-    inputs: json(r.inputs) ?? {},
-    trigger: String(r.trigger) as ExecutionRecord["trigger"],
-    triggerNode: str(r.trigger_node),
-    payload: json(r.payload),
-    status: String(r.status) as ExecutionRecord["status"],
-    createdAt: String(r.created_at),
-    startedAt: str(r.started_at),
-    endedAt: str(r.ended_at),
-    durationMs: r.duration_ms === null ? undefined : Number(r.duration_ms),
-    error: json(r.error),
-    outputs: json(r.outputs),
-    resumedFrom: str(r.resumed_from),
-    owner: r.pid === null || r.hostname === null
-      ? undefined
-      : { hostname: String(r.hostname), pid: Number(r.pid), procStart: str(r.proc_start) },
-    heartbeatAt: str(r.heartbeat_at),
-    lastSeq: Number(r.last_seq),
-  };
 }
