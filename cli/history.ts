@@ -18,11 +18,25 @@ export function storePath(): string {
   return `${stateDir()}/flow.db`;
 }
 
+/** The database URL from `--db` or `FLOW_DATABASE_URL` (undefined: the SQLite file). */
+export function databaseUrl(flag?: unknown): string | undefined {
+  const url = typeof flag === "string" && flag !== "" ? flag : Deno.env.get("FLOW_DATABASE_URL") || undefined;
+  if (url !== undefined && !/^postgres(ql)?:\/\//.test(url)) {
+    throw new CliError(`--db: expected a postgres:// URL; got ${JSON.stringify(url.replace(/:[^:@/]*@/, ":***@"))}`);
+  }
+  return url;
+}
+
 /**
- * Opens the history store (creating the state directory and the database
- * when needed). Throws a {@linkcode StoreError} with one line when it cannot.
+ * Opens the history store: PostgreSQL at `url`, else the SQLite file in the
+ * state directory (created when needed). Throws a {@linkcode StoreError}
+ * with one line when it cannot.
  */
-export async function openStore(): Promise<Store> {
+export async function openStore(url: string | undefined = databaseUrl()): Promise<Store> {
+  if (url !== undefined) {
+    const { openPostgresStore } = await import("../src/store/postgres.ts");
+    return await openPostgresStore(url);
+  }
   const dir = stateDir();
   try {
     await Deno.mkdir(dir, { recursive: true });
@@ -33,10 +47,11 @@ export async function openStore(): Promise<Store> {
   return openSqliteStore(`${dir}/flow.db`);
 }
 
-/** Opens the store for a command that cannot work without it: a problem is a usage error (exit 2). */
-export async function requireStore(): Promise<Store> {
+/** Opens the store for a command that cannot work without it (`--db` or the SQLite file): a problem is exit 2. */
+export async function requireStore(dbFlag?: unknown): Promise<Store> {
+  const url = databaseUrl(dbFlag);
   try {
-    return await openStore();
+    return await openStore(url);
   } catch (err) {
     if (err instanceof StoreError) throw new CliError(`history: ${err.message}`);
     throw err;

@@ -19,7 +19,7 @@ import { lookupExecution } from "../history_format.ts";
 
 /** Runs `flow resume`; resolves to the exit code. */
 export default async function resume({ args, options }: Invocation): Promise<number> {
-  const store = await requireStore();
+  const store = await requireStore(options.db);
   try {
     const from = await lookupExecution(store, args.id as string);
     let text: string | undefined;

@@ -18,7 +18,7 @@ export default async function runs({ options }: Invocation): Promise<number> {
   if (status !== undefined && !(EXECUTION_STATUSES as readonly string[]).includes(status)) {
     throw new CliError(`--status: expected one of ${EXECUTION_STATUSES.join(", ")}; got ${JSON.stringify(status)}`);
   }
-  const store = await requireStore();
+  const store = await requireStore(options.db);
   try {
     const list = await store.listExecutions({
       workflowId: options.workflow as string | undefined,

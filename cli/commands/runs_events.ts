@@ -16,7 +16,7 @@ const POLL_MS = 200;
 
 /** Runs `flow runs events`; resolves to the exit code. */
 export default async function events({ args, options }: Invocation): Promise<number> {
-  const store = await requireStore();
+  const store = await requireStore(options.db);
   try {
     const record = await lookupExecution(store, args.id as string);
     let last = -1;

@@ -24,7 +24,7 @@ export default async function prune({ options }: Invocation): Promise<number> {
     }
     cutoff = new Date(Date.now() - ms).toISOString();
   }
-  const store = await requireStore();
+  const store = await requireStore(options.db);
   try {
     const n = await store.prune({ keep, olderThan: cutoff, workflowId: options.workflow as string | undefined });
     stdout.write(`pruned ${n} execution${n === 1 ? "" : "s"}\n`);

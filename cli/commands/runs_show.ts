@@ -14,7 +14,7 @@ import { stdout } from "../output.ts";
 
 /** Runs `flow runs show`; resolves to the exit code. */
 export default async function show({ args, options }: Invocation): Promise<number> {
-  const store = await requireStore();
+  const store = await requireStore(options.db);
   try {
     const record = await lookupExecution(store, args.id as string);
     const detail = await runDetail(store, record);

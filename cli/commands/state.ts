@@ -15,7 +15,7 @@ const scopeName = (scope: string) => scope === "" ? "(workflow)" : scope;
 
 /** Runs `flow state list|get|delete`; resolves to the exit code. */
 export default async function state({ path, args, options }: Invocation): Promise<number> {
-  const store = await requireStore();
+  const store = await requireStore(options.db);
   const scope = options.node === undefined ? undefined : String(options.node);
   try {
     switch (path[path.length - 1]) {
