@@ -240,7 +240,7 @@ class OutputWatch {
   }
 }
 
-/** Services still running, stopped when the process unloads (a test that forgot `stop()`). */
+/** Services still running (a test that forgot `stop()`) and templates: ended when the process unloads. */
 const running = new Set<() => void>();
 globalThis.addEventListener("unload", () => {
   for (const stopNow of running) stopNow();
@@ -454,6 +454,57 @@ export async function startPostgres(options: PostgresOptions = {}): Promise<Post
   }
 }
 
+/** The command line that runs `program` from `binDir` (through runuser as `postgres` when root). */
+function postgresCommand(binDir: string, program: string, args: string[]): [string, string[]] {
+  const path = `${binDir}/${program}`;
+  return isRoot() ? ["runuser", ["-u", "postgres", "--", path, ...args]] : [path, args];
+}
+
+/** Runs a PostgreSQL program in `cwd`; resolves to whether it succeeded and what it printed. */
+async function runPostgresProgram(
+  binDir: string,
+  program: string,
+  args: string[],
+  cwd: string,
+): Promise<{ ok: boolean; output: string }> {
+  const [cmd, argv] = postgresCommand(binDir, program, args);
+  const out = await new Deno.Command(cmd, { args: argv, cwd, stdin: "null" }).output();
+  const dec = new TextDecoder();
+  return { ok: out.success, output: (dec.decode(out.stdout) + dec.decode(out.stderr)).trim() };
+}
+
+/** `initdb` into `data` (its parent owned by the server's user), trusting the socket. */
+async function initdb(binDir: string, data: string, extra: string[]): Promise<void> {
+  const args = ["-D", data, "-U", "postgres", "-E", "UTF8", "--locale=C", "--no-sync", "--no-instructions"];
+  const result = await runPostgresProgram(binDir, "initdb", [...args, "--auth-local=trust", ...extra], dirname(data));
+  if (!result.ok) throw new Error(`initdb failed: ${result.output}`);
+}
+
+function dirname(path: string): string {
+  return path.slice(0, path.lastIndexOf("/")) || "/";
+}
+
+/** Data directories initialised once per process (by bin dir) and copied for each trusting server. */
+const templates = new Map<string, Promise<string>>();
+
+/** This process's template data directory for `binDir` (trust on loopback), removed at unload. */
+function template(binDir: string): Promise<string> {
+  let data = templates.get(binDir);
+  if (!data) {
+    data = (async () => {
+      const dir = await Deno.makeTempDir({ prefix: "flow-pg-template-" });
+      running.add(() => removeDir(dir));
+      const user = isRoot() ? postgresUser() : undefined;
+      if (user) await Deno.chown(dir, user.uid, user.gid);
+      await initdb(binDir, `${dir}/data`, ["--auth-host=trust"]);
+      return `${dir}/data`;
+    })();
+    data.catch(() => templates.delete(binDir));
+    templates.set(binDir, data);
+  }
+  return data;
+}
+
 /** One database cluster in a directory, driven by `initdb` and `pg_ctl` (as `postgres` when root). */
 class Cluster {
   readonly #binDir: string;
@@ -467,35 +518,28 @@ class Cluster {
     this.#data = `${dir}/data`;
   }
 
-  /** The command line that runs `program` from the bin dir (through runuser when root). */
-  #command(program: string, args: string[]): [string, string[]] {
-    const path = `${this.#binDir}/${program}`;
-    return isRoot() ? ["runuser", ["-u", "postgres", "--", path, ...args]] : [path, args];
+  #run(program: string, args: string[]): Promise<{ ok: boolean; output: string }> {
+    return runPostgresProgram(this.#binDir, program, args, this.#dir);
   }
 
-  async #run(program: string, args: string[]): Promise<{ ok: boolean; output: string }> {
-    const [cmd, argv] = this.#command(program, args);
-    const out = await new Deno.Command(cmd, { args: argv, cwd: this.#dir, stdin: "null" }).output();
-    const dec = new TextDecoder();
-    return { ok: out.success, output: (dec.decode(out.stdout) + dec.decode(out.stderr)).trim() };
-  }
-
-  /** `initdb` with trust on the socket, trust or SCRAM on loopback, and the test settings. */
+  /**
+   * A data directory with trust on the socket, trust (a copy of this process's
+   * template) or SCRAM with `password` on loopback, and the test settings.
+   */
   async init(password?: string) {
     const user = isRoot() ? postgresUser() : undefined;
     if (user) await Deno.chown(this.#dir, user.uid, user.gid);
     await Deno.mkdir(`${this.#dir}/socket`);
     if (user) await Deno.chown(`${this.#dir}/socket`, user.uid, user.gid);
-    const args = ["-D", this.#data, "-U", "postgres", "-E", "UTF8", "--locale=C", "--no-sync", "--no-instructions"];
-    args.push("--auth-local=trust", `--auth-host=${password === undefined ? "trust" : "scram-sha-256"}`);
-    if (password !== undefined) {
+    if (password === undefined) {
+      const copy = await new Deno.Command("cp", { args: ["-a", await template(this.#binDir), this.#data] }).output();
+      if (!copy.success) throw new Error(`cp failed: ${new TextDecoder().decode(copy.stderr).trim()}`);
+    } else {
       const pwfile = `${this.#dir}/password`;
       await Deno.writeTextFile(pwfile, password + "\n", { mode: 0o600 });
       if (user) await Deno.chown(pwfile, user.uid, user.gid);
-      args.push(`--pwfile=${pwfile}`);
+      await initdb(this.#binDir, this.#data, ["--auth-host=scram-sha-256", `--pwfile=${pwfile}`]);
     }
-    const init = await this.#run("initdb", args);
-    if (!init.ok) throw new Error(`initdb failed: ${init.output}`);
     const settings = [...POSTGRES_SETTINGS, `unix_socket_directories = '${this.#dir}/socket'`];
     await Deno.writeTextFile(`${this.#data}/postgresql.conf`, "\n" + settings.join("\n") + "\n", { append: true });
   }
@@ -538,7 +582,7 @@ class Cluster {
   /** Stops the server now, synchronously (process unload, failed start). */
   stopSync() {
     if (!this.#started) return;
-    const [cmd, args] = this.#command("pg_ctl", ["stop", "-D", this.#data, "-m", "immediate", "-w"]);
+    const [cmd, args] = postgresCommand(this.#binDir, "pg_ctl", ["stop", "-D", this.#data, "-m", "immediate", "-w"]);
     try {
       new Deno.Command(cmd, { args, cwd: this.#dir, stdin: "null", stdout: "null", stderr: "null" }).outputSync();
     } catch { /* nothing more to do */ }

@@ -308,13 +308,13 @@ export class SqliteStore implements Store {
           where.push("created_at < ?");
           params.push(options.olderThan);
         }
-        if (options.keep !== undefined) {
-          // Per workflow: older than that workflow's Nth newest execution.
+        if (options.keep !== undefined && options.keep > 0) {
+          // Per workflow: older than that workflow's Nth newest execution (keep 0 keeps none).
           where.push(
             `created_at < COALESCE((SELECT k.created_at FROM executions k WHERE k.workflow_id = executions.workflow_id
               ORDER BY k.created_at DESC LIMIT 1 OFFSET ?), '')`,
           );
-          params.push(Math.max(0, options.keep - 1));
+          params.push(options.keep - 1);
         }
         const doomed = `SELECT id FROM executions WHERE ${where.join(" AND ")}`;
         this.#stmt(`DELETE FROM journal WHERE execution_id IN (${doomed})`).run(...params);
