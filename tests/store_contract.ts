@@ -215,10 +215,13 @@ async function writeAtomically(fixture: StoreFixture) {
     const r = (await store.getExecution("r"))!;
     assert.deepEqual([r.status, r.startedAt, r.lastSeq, r.owner], ["running", at(1), 0, owner]);
     assert.ok(Date.parse(r.heartbeatAt!) > Date.parse(at(1)), "the journal chunk is a sign of life, now");
-    // A batch that fails applies nothing.
+    // Creating an execution that exists leaves it as it is (a retried enqueue, a re-run schedule job).
+    await store.write({ created: [execution("r", { status: "queued" })] });
+    assert.equal((await store.getExecution("r"))!.status, "running");
+    // A batch that fails (here: an execution without a workflow id) applies nothing.
     await assert.rejects(
       store.write({
-        created: [execution("new"), execution("r")],
+        created: [execution("new"), { ...execution("bad"), workflowId: null as unknown as string }],
         journal: [{ executionId: "r", firstSeq: 1, lastSeq: 1, lines: ['{"seq":1}\n'] }],
       }),
       (err) => err instanceof StoreError && !err.message.includes("\n"),
@@ -226,6 +229,26 @@ async function writeAtomically(fixture: StoreFixture) {
     assert.equal(await store.getExecution("new"), undefined);
     assert.deepEqual(await store.readJournal("r"), ['{"seq":0}\n']);
     assert.equal((await store.getExecution("r"))!.lastSeq, 0);
+  });
+}
+
+async function versionsAndPayloads(fixture: StoreFixture) {
+  await using(fixture, async (store) => {
+    const version = { hash: "sha256:abc", workflowId: "wf", file: "/srv/wf.json", text: '{ "nodes": [] }\n' };
+    await store.saveVersion(version);
+    await store.saveVersion({ ...version, text: "changed" }); // once per hash: the first text stays
+    assert.deepEqual(await store.getVersion("sha256:abc"), version);
+    assert.equal(await store.getVersion("sha256:none"), undefined);
+    const payload = { method: "POST", headers: { "x-a": "1" }, body: { n: [1, "two", null] } };
+    await store.write({
+      created: ["a", "b", "c"].map((id, i) => execution(id, { createdAt: at(i), ...(id === "b" ? { payload } : {}) })),
+    });
+    assert.deepEqual((await store.getExecution("b"))!.payload, payload);
+    assert.equal((await store.getExecution("a"))!.payload, undefined);
+    const oldest = await store.listExecutions({ oldestFirst: true, limit: 2 });
+    assert.deepEqual(oldest.map((r) => r.executionId), ["a", "b"]);
+    const next = await store.listExecutions({ oldestFirst: true, limit: 2, before: "b" });
+    assert.deepEqual(next.map((r) => r.executionId), ["c"]);
   });
 }
 
@@ -560,4 +583,5 @@ const PARTS: [string, (fixture: StoreFixture) => Promise<void>][] = [
   ["a database written by a newer flow is refused in one line", newerSchema],
   ["concurrent compare-and-set updates from several connections yield exactly 1..N", concurrentUpdates],
   ["a closed store rejects with StoreError", closed],
+  ["workflow versions by hash, trigger payloads, oldest-first paging", versionsAndPayloads],
 ];
