@@ -91,7 +91,7 @@ class Level {
     this.options = optionsOf(command);
     for (const o of this.options) {
       if (o.repeatable) this.values[optionKey(o)] = [];
-      else if (o.default !== undefined) this.values[optionKey(o)] = o.default;
+      else if (o.default !== undefined) this.values[optionKey(o)] = o.parse ? o.parse(o.default) : o.default;
     }
   }
 

@@ -49,6 +49,20 @@ const listFormat = (): OptionDef => ({
   default: "table",
 });
 
+/** `--db URL`: the PostgreSQL store instead of the SQLite file. */
+const dbOption = (): OptionDef => ({
+  long: "--db",
+  value: "url",
+  description: "use the PostgreSQL store at this postgres:// URL (or FLOW_DATABASE_URL)",
+});
+
+/** `--queue URL`: the Redis of the distributed mode. */
+const queueOption = (what: string): OptionDef => ({
+  long: "--queue",
+  value: "url",
+  description: `${what} (redis:// URL, or FLOW_QUEUE_URL)`,
+});
+
 /** `--node ID`: the node scope of persistent state (default the workflow-wide scope). */
 const nodeScopeOption = (): OptionDef => ({
   long: "--node",
@@ -154,6 +168,7 @@ export const PROGRAM: CommandDef = {
           parse: positiveInt,
         },
         nodesOption("load every custom node module in a folder (repeatable; no permissions)"),
+        dbOption(),
       ],
       load: () => import("./commands/resume.ts"),
     },
@@ -172,6 +187,7 @@ export const PROGRAM: CommandDef = {
           parse: (v) => intIn(v, "--limit", 1, 100_000),
         },
         listFormat(),
+        dbOption(),
       ],
       load: () => import("./commands/runs.ts"),
       subcommands: [
@@ -186,14 +202,17 @@ export const PROGRAM: CommandDef = {
             description: "text or json",
             choices: ["text", "json"],
             default: "text",
-          }],
+          }, dbOption()],
           load: () => import("./commands/runs_show.ts"),
         },
         {
           name: "events",
           description: "an execution's events as NDJSON, as --format ndjson printed them",
           args: [{ name: "id", description: "execution id (or a unique prefix)" }],
-          options: [{ long: "--follow", short: "-F", description: "keep printing until a running execution ends" }],
+          options: [
+            { long: "--follow", short: "-F", description: "keep printing until a running execution ends" },
+            dbOption(),
+          ],
           load: () => import("./commands/runs_events.ts"),
         },
         {
@@ -208,6 +227,7 @@ export const PROGRAM: CommandDef = {
             },
             { long: "--older-than", value: "duration", description: "delete executions older than this (e.g. 30d)" },
             { long: "--workflow", short: "-w", value: "id", description: "only this workflow" },
+            dbOption(),
           ],
           load: () => import("./commands/runs_prune.ts"),
         },
@@ -228,14 +248,14 @@ export const PROGRAM: CommandDef = {
             description: "table or json",
             choices: ["table", "json"],
             default: "table",
-          }],
+          }, dbOption()],
           load: () => import("./commands/state.ts"),
         },
         {
           name: "get",
           description: "print one value as JSON (exit 1 when there is none)",
           args: [{ name: "workflow", description: "workflow id" }, { name: "key", description: "the key" }],
-          options: [nodeScopeOption()],
+          options: [nodeScopeOption(), dbOption()],
           load: () => import("./commands/state.ts"),
         },
         {
@@ -245,7 +265,7 @@ export const PROGRAM: CommandDef = {
             { name: "workflow", description: "workflow id" },
             { name: "key", description: "the key (all keys when left out)", required: false },
           ],
-          options: [nodeScopeOption()],
+          options: [nodeScopeOption(), dbOption()],
           load: () => import("./commands/state.ts"),
         },
       ],
@@ -264,15 +284,56 @@ export const PROGRAM: CommandDef = {
         { long: "--host", value: "host", description: "address to bind", default: "127.0.0.1" },
         { long: "--port", short: "-p", value: "port", description: "port (0 picks a free one)", default: "8080" },
         { long: "--max-runs", value: "n", description: "executions running at once", default: "16" },
-        { long: "--queue", value: "n", description: "executions waiting beyond --max-runs", default: "1000" },
+        {
+          long: "--queue",
+          value: "n|url",
+          description: "executions waiting beyond --max-runs (default 1000); a redis:// URL: enqueue for workers",
+        },
         { long: "--grace", value: "duration", description: "on SIGTERM, how long runs may finish", default: "30s" },
         { long: "--token", value: "token", description: "API bearer token (or FLOW_API_TOKEN)" },
         { long: "--insecure-no-auth", description: "allow a non-loopback --host without a token" },
         { long: "--cors", value: "origin", description: "allow cross-origin API requests from this origin" },
         { long: "--no-history", description: "do not record executions" },
         nodesOption("load every custom node module in a folder (repeatable; no permissions)"),
+        dbOption(),
       ],
       load: () => import("./commands/serve.ts"),
+    },
+    {
+      name: "worker",
+      description: "run executions from the queue (the distributed mode; see docs/scale-out.md)",
+      args: [{
+        name: "paths",
+        description: "workflow files and directories (optional: versions come from the database)",
+        required: false,
+        variadic: true,
+        complete: "file",
+      }],
+      options: [
+        queueOption("take executions from this queue"),
+        dbOption(),
+        {
+          long: "--concurrency",
+          short: "-c",
+          value: "n",
+          description: "executions running at once",
+          default: "4",
+          parse: (v) => intIn(v, "--concurrency", 1, 10_000),
+        },
+        { long: "--grace", value: "duration", description: "on SIGTERM, how long runs may finish", default: "30s" },
+        nodesOption("load every custom node module in a folder (repeatable; no permissions)"),
+      ],
+      load: () => import("./commands/worker.ts"),
+    },
+    {
+      name: "db",
+      description: "manage the PostgreSQL store (subcommand: migrate)",
+      subcommands: [{
+        name: "migrate",
+        description: "bring the database schema up to date (also done on start)",
+        options: [dbOption()],
+        load: () => import("./commands/db_migrate.ts"),
+      }],
     },
     {
       name: "validate",

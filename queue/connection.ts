@@ -39,3 +39,24 @@ export function redisConnection(url: string, role: ConnectionRole, onError?: (er
   redis.on("error", (err: Error) => onError?.(err));
   return redis;
 }
+
+/** Resolves once the connection is ready; rejects with the connection error after `timeoutMs`. */
+export function whenReady(redis: Redis, timeoutMs = 5000): Promise<void> {
+  if (redis.status === "ready") return Promise.resolve();
+  return new Promise((resolve, reject) => {
+    let last: Error | undefined;
+    const onError = (err: Error) => last = err;
+    const timer = setTimeout(() => {
+      redis.off("ready", onReady);
+      redis.off("error", onError);
+      reject(last ?? new Error(`not ready after ${timeoutMs} ms`));
+    }, timeoutMs);
+    const onReady = () => {
+      clearTimeout(timer);
+      redis.off("error", onError);
+      resolve();
+    };
+    redis.once("ready", onReady);
+    redis.on("error", onError);
+  });
+}

@@ -32,7 +32,7 @@ import {
 import type { Metrics } from "../src/runtime/metrics.ts";
 import type { WorkflowVersion } from "../src/runtime/version.ts";
 import type { ExecutionRecord, Store } from "../src/store/types.ts";
-import { redactRedisUrl, redisConnection } from "./connection.ts";
+import { redactRedisUrl, redisConnection, whenReady } from "./connection.ts";
 import {
   CANCEL_CHANNEL,
   EVENTS_CHANNEL,
@@ -115,7 +115,7 @@ class QueueConnector implements RuntimeConnector {
 
   async start(): Promise<void> {
     try {
-      await this.#producer.ping();
+      await whenReady(this.#producer);
     } catch (err) {
       await this.close();
       throw new UnavailableError(`queue ${redactRedisUrl(this.#options.url)}: ${(err as Error).message}`);

@@ -12,8 +12,9 @@ import { builtinRegistry } from "../../nodes/mod.ts";
 import { createApp } from "../../server/app.ts";
 import type { Invocation } from "../commands.ts";
 import { CliError, ExitCode } from "../exit_codes.ts";
-import { historyWanted, openStore } from "../history.ts";
+import { databaseUrl, historyWanted, openStore } from "../history.ts";
 import { stderr, stdout } from "../output.ts";
+import { queueUrl, waitForSignal } from "../signals.ts";
 
 /** Hosts that only this machine can reach. */
 const LOOPBACK = new Set(["127.0.0.1", "localhost", "::1", "[::1]"]);
@@ -23,7 +24,11 @@ export default async function serve({ args, options }: Invocation): Promise<numb
   const host = String(options.host);
   const port = intOption(options.port, "--port", 0, 65535);
   const maxRuns = intOption(options.maxRuns, "--max-runs", 1, 100_000);
-  const queue = intOption(options.queue, "--queue", 0, 1_000_000);
+  // --queue is a number (the waiting limit here) or a redis:// URL (the distributed mode).
+  const queueFlag = options.queue as string | undefined;
+  const queueSize = queueFlag !== undefined && /^\d+$/.test(queueFlag)
+    ? intOption(queueFlag, "--queue", 0, 1_000_000)
+    : 1000;
   const graceMs = parseDuration(String(options.grace));
   if (graceMs === undefined) {
     throw new CliError(`--grace: expected ${DURATION_HINT}; got ${JSON.stringify(options.grace)}`);
@@ -35,24 +40,44 @@ export default async function serve({ args, options }: Invocation): Promise<numb
     );
   }
   const paths = await absolutePaths((args.paths as string[] | undefined)?.length ? args.paths as string[] : ["."]);
+  const queue = queueUrl(queueFlag !== undefined && /^\d+$/.test(queueFlag) ? undefined : queueFlag);
+  const db = databaseUrl(options.db);
+  if (queue !== undefined && db === undefined) {
+    throw new CliError(
+      "serve: --queue needs --db postgres://... (or FLOW_DATABASE_URL): workers read executions from it",
+    );
+  }
   let store: Store | undefined;
-  if (historyWanted(options.noHistory === true, undefined)) {
+  if (queue !== undefined || historyWanted(options.noHistory === true, undefined)) {
     try {
-      store = await openStore();
+      store = await openStore(db);
     } catch (err) {
-      if (err instanceof StoreError) throw new CliError(`history: ${err.message} (or pass --no-history)`);
+      if (err instanceof StoreError) {
+        throw new CliError(`history: ${err.message}${db ? "" : " (or pass --no-history)"}`);
+      }
       throw err;
     }
   }
   const log = (line: string) => stderr.write(line + "\n");
+  let connector;
+  if (queue !== undefined) {
+    const { connectQueue } = await import("../../queue/connector.ts");
+    try {
+      connector = await connectQueue({ url: queue, store: store!, log });
+    } catch (err) {
+      await store?.close();
+      throw new CliError((err as Error).message);
+    }
+  }
   const runtime = FlowRuntime.create({
     paths,
     registry: builtinRegistry(),
     nodeDirs: options.nodes as string[],
     store,
     maxRuns,
-    queue,
+    queue: queueSize,
     log,
+    connector,
   });
   const app = createApp(runtime, { token, cors: options.cors as string | undefined, log });
   let server: Deno.HttpServer;
@@ -90,18 +115,7 @@ async function shutdownOnSignal(
   graceMs: number,
   log: (line: string) => void,
 ): Promise<void> {
-  const signals: Deno.Signal[] = Deno.build.os === "windows" ? ["SIGINT"] : ["SIGINT", "SIGTERM"];
-  let received = 0;
-  await new Promise<void>((resolve) => {
-    const handler = () => {
-      if (++received > 1) {
-        log("flow serve: second signal; exiting now");
-        Deno.exit(ExitCode.Cancelled);
-      }
-      resolve();
-    };
-    for (const s of signals) Deno.addSignalListener(s, handler);
-  });
+  await waitForSignal(() => log("flow serve: second signal; exiting now"));
   const { running, queued } = await runtime.backend.counts();
   log(`flow serve: shutting down; waiting up to ${graceMs} ms for ${running + queued} run(s)`);
   await runtime.shutdown(graceMs);
