@@ -18,7 +18,7 @@ import { Cron } from "croner";
 import type { FlowEvent } from "../src/events.ts";
 import type { RunResult } from "../src/executor.ts";
 import type { TriggerResponse } from "../src/node.ts";
-import { secretRedactor } from "../src/redact.ts";
+import { newExecution } from "../src/runtime/recorded.ts";
 import {
   type Accepted,
   type BackendContext,
@@ -161,24 +161,18 @@ class QueueConnector implements RuntimeConnector {
     const { store } = this.#options;
     const { version } = job;
     await this.#saveVersion(version);
-    const redact = secretRedactor(version.compiled, (name) => Deno.env.get(name));
-    const payload = job.fire && redact ? redact(job.fire.payload) : job.fire?.payload;
-    const createdAt = new Date().toISOString();
     await store.write({
-      created: [{
+      created: [newExecution(version.compiled, {
         executionId: job.executionId,
-        workflowId: version.id,
-        workflowName: version.compiled.workflow.name,
+        inputs: job.inputs,
+        trigger: job.trigger,
+        fired: job.fire,
         file: version.file,
         hash: version.hash,
-        inputs: redact ? redact(job.inputs) : job.inputs,
-        trigger: job.trigger,
-        triggerNode: job.fire?.nodeId,
-        payload,
         status: "queued",
-        createdAt,
+        createdAt: new Date().toISOString(),
         resumedFrom: job.resumedFrom,
-      }],
+      })],
     });
     const done = this.#waitFor(job.executionId);
     if (job.fire?.respond) this.#responders.set(job.executionId, job.fire.respond);

@@ -11,11 +11,10 @@
 import { EventBus, type EventListener } from "../events.ts";
 import type { RunResult } from "../executor.ts";
 import { currentProcess } from "../process.ts";
-import { secretRedactor } from "../redact.ts";
 import type { Recorder } from "../store/recorder.ts";
 import type { StateStore } from "../store/types.ts";
 import { type Accepted, BusyError, type ExecutionBackend, type Job, UnavailableError } from "./backend.ts";
-import { runRecorded } from "./recorded.ts";
+import { newExecution, runRecorded } from "./recorded.ts";
 
 /** Options of {@linkcode Dispatcher}. */
 export interface DispatcherOptions {
@@ -108,23 +107,18 @@ export class Dispatcher implements ExecutionBackend {
     }
     this.#waiting.push(flight);
     if (job.history && recorder) {
-      const { version } = job;
-      const redact = secretRedactor(version.compiled, (name) => Deno.env.get(name));
-      await recorder.begin({
+      await recorder.begin(newExecution(job.version.compiled, {
         executionId: job.executionId,
-        workflowId: version.id,
-        workflowName: version.compiled.workflow.name,
-        file: version.file,
-        hash: version.hash,
-        inputs: redact ? redact(job.inputs) : job.inputs,
+        inputs: job.inputs,
         trigger: job.trigger,
-        triggerNode: job.fire?.nodeId,
-        payload: job.fire && redact ? redact(job.fire.payload) : job.fire?.payload,
+        fired: job.fire,
+        file: job.version.file,
+        hash: job.version.hash,
         status: "queued",
         createdAt: flight.acceptedAt,
         resumedFrom: job.resumedFrom,
         owner: currentProcess(),
-      });
+      }));
     }
     return { executionId: job.executionId, queued: true, done };
   }

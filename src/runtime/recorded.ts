@@ -10,7 +10,8 @@ import { type RunOptions, type RunResult, runWorkflow } from "../executor.ts";
 import { currentProcess } from "../process.ts";
 import { secretRedactor } from "../redact.ts";
 import type { Recorder } from "../store/recorder.ts";
-import type { Trigger } from "../store/types.ts";
+import type { NewExecution, Trigger } from "../store/types.ts";
+import type { FiredTrigger } from "../node.ts";
 import type { CompiledWorkflow } from "../validate.ts";
 
 /** Options of {@linkcode runRecorded}: those of `runWorkflow`, plus what the history records. */
@@ -54,27 +55,22 @@ export async function runRecorded(compiled: CompiledWorkflow, options: RecordedR
   if (!recorder) return await runWorkflow(compiled, options);
   const executionId = options.executionId ?? crypto.randomUUID();
   const bus = options.bus ?? new EventBus();
-  const redact = secretRedactor(compiled, options.getEnv ?? ((name) => Deno.env.get(name)));
-  const inputs = options.inputs ?? {};
   const now = new Date().toISOString();
   if (options.queued) await recorder.started({ executionId, startedAt: now, owner: currentProcess() });
   else {
-    await recorder.begin({
+    await recorder.begin(newExecution(compiled, {
       executionId,
-      workflowId: compiled.id,
-      workflowName: compiled.workflow.name,
+      inputs: options.inputs ?? {},
+      trigger: options.trigger,
+      fired: options.fired,
       file: options.file,
       hash: options.hash,
-      inputs: redact ? redact(inputs) : inputs,
-      trigger: options.trigger,
-      triggerNode: options.triggerNode,
-      payload: options.fired && redact ? redact(options.fired.payload) : options.fired?.payload,
       status: "running",
       createdAt: options.createdAt ?? now,
       startedAt: now,
       resumedFrom: options.resumedFrom,
       owner: currentProcess(),
-    });
+    }, options.getEnv));
   }
   const off = bus.subscribe(recorder.listener);
   try {
@@ -83,4 +79,32 @@ export async function runRecorded(compiled: CompiledWorkflow, options: RecordedR
     off();
     await recorder.flush().catch(() => {}); // a failed write was reported by the recorder's onError
   }
+}
+
+/** What {@linkcode newExecution} needs besides the workflow. */
+export interface ExecutionFields extends Omit<NewExecution, "workflowId" | "workflowName" | "triggerNode" | "payload"> {
+  /** The trigger that fired (its node and payload are recorded). */
+  fired?: FiredTrigger;
+}
+
+/**
+ * The history record of a new execution of `compiled`, with its inputs and
+ * trigger payload redacted: the one place such records are made, whether the
+ * execution runs now, waits in this process, or waits for a worker.
+ */
+export function newExecution(
+  compiled: CompiledWorkflow,
+  fields: ExecutionFields,
+  getEnv: (name: string) => string | undefined = (name) => Deno.env.get(name),
+): NewExecution {
+  const redact = secretRedactor(compiled, getEnv);
+  const { fired, ...rest } = fields;
+  return {
+    ...rest,
+    workflowId: compiled.id,
+    workflowName: compiled.workflow.name,
+    inputs: redact ? redact(fields.inputs) : fields.inputs,
+    triggerNode: fired?.nodeId,
+    payload: fired && redact ? redact(fired.payload) : fired?.payload,
+  };
 }
