@@ -16,6 +16,7 @@
  *
  * @module
  */
+import "./src/expressions_eager.ts";
 import { compileWithModules } from "./src/imports.ts";
 import { readWorkflowFile } from "./src/load.ts";
 import type { Registry } from "./src/registry.ts";

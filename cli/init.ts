@@ -4,7 +4,7 @@
  *
  * @module
  */
-import { basename, join, resolve } from "node:path";
+import { basename, join, resolve } from "../src/path.ts";
 import { workflowJsonSchema } from "../mod.ts";
 import { CliError } from "./exit_codes.ts";
 import { fileErrorReason } from "../src/errors.ts";

@@ -4,11 +4,11 @@
  *
  * @module
  */
-import Table from "cli-table3";
 import type { FlowEvent, RunResult } from "../mod.ts";
 import { eventLine } from "../src/events.ts";
 import type { Palette } from "./color.ts";
 import type { Output } from "./output.ts";
+import { renderTable } from "./table.ts";
 
 /** A reporter: sees every event, then the final result. */
 export interface Reporter {
@@ -58,9 +58,6 @@ export function resultLine(result: RunResult): string {
 }
 
 const SUMMARY_ROWS = 40;
-
-/** Table borders without lines between rows. */
-export const COMPACT_TABLE = { "mid": "", "left-mid": "", "mid-mid": "", "right-mid": "" };
 
 /** Human output: one coloured line per event with timings, then a summary table. */
 export function prettyReporter(out: Output, c: Palette): Reporter {
@@ -130,28 +127,24 @@ export function prettyReporter(out: Output, c: Palette): Reporter {
       out.write(`${stamp(e.ts)} ${line}\n`);
     },
     onResult(result) {
-      const table = new Table({
-        head: ["node", "type", "status", "attempts", "time"],
-        style: { head: [], border: [] },
-        chars: COMPACT_TABLE,
-      });
+      const rows = [["node", "type", "status", "attempts", "time"]];
       const shown = result.nodes.length > SUMMARY_ROWS
         ? result.nodes.filter((n) => n.status !== "completed").slice(0, SUMMARY_ROWS)
         : result.nodes;
       const paint = { completed: c.green, failed: c.red, skipped: c.gray, pending: c.gray };
       for (const n of shown) {
-        table.push([
+        rows.push([
           n.id,
           n.type,
           paint[n.status](n.status),
-          n.attempts,
+          String(n.attempts),
           n.durationMs === undefined ? "" : `${n.durationMs} ms`,
         ]);
       }
       const counts = new Map<string, number>();
       for (const n of result.nodes) counts.set(n.status, (counts.get(n.status) ?? 0) + 1);
       const tally = [...counts].map(([s, k]) => `${k} ${s}`).join(", ");
-      if (shown.length) out.write(table.toString() + "\n");
+      if (shown.length) out.write(renderTable(rows) + "\n");
       if (shown.length < result.nodes.length) out.write(c.gray(`(${result.nodes.length} nodes: ${tally})`) + "\n");
       const status = result.status === "success"
         ? c.green(c.bold("✔ success"))

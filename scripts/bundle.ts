@@ -27,12 +27,15 @@ const toFileUrl = (path: string) => pathToFileURL(path).href;
 const WORKER = "src/sandbox/worker.ts";
 /** How `src/sandbox/host.ts` names the Worker script. */
 export const WORKER_REFERENCE = 'new URL("./worker.ts", import.meta.url).href';
+/** {@linkcode WORKER_REFERENCE} as it appears in the bundle, minified or not. */
+const WORKER_REFERENCE_RE = /new URL\(\s*"\.\/worker\.ts"\s*,\s*import\.meta\.url\s*\)\.href/g;
 
 const fail = failer("bundle");
 
-async function denoBundle(entry: string, output: string, minify: boolean): Promise<void> {
-  const args = ["bundle", "--quiet", "--platform", "deno", "--packages", "bundle", "--output", output, entry];
-  if (minify) args.splice(1, 0, "--minify");
+async function denoBundle(entry: string, output: string): Promise<void> {
+  // Minified (names kept, for stack traces): the bytes of the file are most of what a cold start costs.
+  const args = ["bundle", "--quiet", "--minify", "--keep-names", "--platform", "deno", "--packages", "bundle"];
+  args.push("--output", output, entry);
   const { code, stderr } = await new Deno.Command(Deno.execPath(), { args, cwd: ROOT, stdin: "null", stdout: "null" })
     .output();
   if (code !== 0) {
@@ -54,9 +57,40 @@ export function withUnstableFlags(code: string, unstable: string[]): string {
   return `${first.replace(/\bdeno run\b/, `deno run ${missing.join(" ")}`)}${nl < 0 ? "" : code.slice(nl)}`;
 }
 
+/**
+ * The lines `deno bundle` puts at the top of a bundle that holds CommonJS
+ * code (jsonata): a static import of `node:module`, which loads Node's
+ * compatibility layer on every start (tens of milliseconds), though the
+ * CommonJS code runs only when a workflow has an expression and never calls
+ * `require` itself.
+ */
+const EAGER_REQUIRE =
+  /import\s*\{\s*createRequire as (\w+)\s*\}\s*from\s*"node:module";\s*var (\w+)\s*=\s*\1\(import\.meta\.url\);/;
+
+/**
+ * Makes the bundle's CommonJS `require` lazy: Node's `createRequire` is looked
+ * up (through `process.getBuiltinModule`) only if bundled CommonJS code calls
+ * `require`, not at start.
+ */
+export function lazyRequire(code: string): string {
+  const found = code.match(EAGER_REQUIRE);
+  if (!found) {
+    if (/from\s*"node:module"/.test(code)) {
+      throw new Error(
+        'the bundle imports "node:module" in a way scripts/bundle.ts does not know: update EAGER_REQUIRE',
+      );
+    }
+    return code;
+  }
+  const lazy = `var ${
+    found[2]
+  }=(id)=>globalThis.process.getBuiltinModule("node:module").createRequire(import.meta.url)(id);`;
+  return code.replace(EAGER_REQUIRE, lazy);
+}
+
 /** Replaces the Worker's file URL with a `blob:` URL of the embedded Worker bundle. */
 export function embedWorker(code: string, worker: string): string {
-  const parts = code.split(WORKER_REFERENCE);
+  const parts = code.split(WORKER_REFERENCE_RE);
   if (parts.length !== 2) {
     throw new Error(
       `expected ${WORKER_REFERENCE} once in the bundle, found it ${parts.length - 1} times: ` +
@@ -81,13 +115,18 @@ if (import.meta.main) {
     : new URL(output, ROOT);
   const tmp = await Deno.makeTempDir({ prefix: "flow-bundle-" });
   try {
-    await denoBundle("cli.ts", `${tmp}/flow.js`, false);
+    await denoBundle("cli.ts", `${tmp}/flow.js`);
     let code = await Deno.readTextFile(`${tmp}/flow.js`);
+    try {
+      code = lazyRequire(code);
+    } catch (err) {
+      fail((err as Error).message);
+    }
 
-    const referenced = code.includes(WORKER_REFERENCE);
+    const referenced = code.match(WORKER_REFERENCE_RE) !== null;
     if (referenced) {
       if (!(await exists(new URL(WORKER, ROOT)))) fail(`the bundle starts ${WORKER}, which does not exist`);
-      await denoBundle(WORKER, `${tmp}/worker.js`, true);
+      await denoBundle(WORKER, `${tmp}/worker.js`);
       try {
         code = embedWorker(code, await Deno.readTextFile(`${tmp}/worker.js`));
       } catch (err) {

@@ -4,11 +4,12 @@
  *
  * @module
  */
-import { dirname, extname, join, resolve } from "node:path";
+import { dirname, extname, join, resolve } from "./path.ts";
 import { fileErrorReason, type ValidationIssue, WorkflowValidationError } from "./errors.ts";
-import { type CompiledWorkflow, validateWorkflow } from "./validate.ts";
+import { ExpressionEngineNotLoaded, loadExpressionEngine } from "./expressions.ts";
+import { type CompiledWorkflow, type ValidateOptions, validateWorkflow } from "./validate.ts";
 import type { Registry } from "./registry.ts";
-import { type ImportPermissions, type ModuleSpec, NodeModuleHost } from "./sandbox/host.ts";
+import type { ImportPermissions, ModuleSpec, NodeModuleHost } from "./sandbox/host.ts";
 import { typeName } from "./values.ts";
 
 /** Custom node modules loaded for one run. */
@@ -88,7 +89,9 @@ export async function loadNodeModules(
   const result = registry.clone();
   const sources = new Map<string, string>();
   const hosts: NodeModuleHost[] = [];
-  const loaded = await Promise.allSettled(specs.map(({ spec }) => NodeModuleHost.load(spec)));
+  // The sandbox (Workers, and the zod that checks custom configs) is loaded only for custom nodes.
+  const host = specs.length ? (await import("./sandbox/host.ts")).NodeModuleHost : undefined;
+  const loaded = await Promise.allSettled(specs.map(({ spec }) => host!.load(spec)));
   loaded.forEach((outcome, k) => {
     const { spec, path } = specs[k];
     if (outcome.status === "rejected") {
@@ -148,7 +151,7 @@ export async function compileWithModules(
     issues.push(...err.issues);
   }
   try {
-    const compiled = validateWorkflow(raw, registry, { file: options.file });
+    const compiled = await validateWithExpressions(raw, registry, { file: options.file });
     if (issues.length === 0) return { compiled, close };
   } catch (err) {
     if (!(err instanceof WorkflowValidationError)) throw err;
@@ -156,4 +159,31 @@ export async function compileWithModules(
   }
   close();
   throw new WorkflowValidationError(issues, options.file);
+}
+
+/**
+ * {@linkcode validateWorkflow}, loading the JSONata expression engine first
+ * when the workflow (or a sub-workflow) turns out to hold an expression: a
+ * workflow without one never loads it.
+ *
+ * @example
+ * ```ts
+ * import { validateWithExpressions } from "./imports.ts";
+ * import { builtinRegistry } from "../nodes/mod.ts";
+ * const wf = { nodes: [{ id: "s", type: "transform.set", config: { value: "{{ 1 + 1 }}" } }], connections: [] };
+ * await validateWithExpressions(wf, builtinRegistry());
+ * ```
+ */
+export async function validateWithExpressions(
+  raw: unknown,
+  registry: Registry,
+  options: ValidateOptions = {},
+): Promise<CompiledWorkflow> {
+  try {
+    return validateWorkflow(raw, registry, options);
+  } catch (err) {
+    if (!(err instanceof ExpressionEngineNotLoaded)) throw err;
+  }
+  await loadExpressionEngine();
+  return validateWorkflow(raw, registry, options);
 }

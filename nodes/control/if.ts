@@ -3,7 +3,8 @@
  *
  * @module
  */
-import { z } from "zod";
+import * as z from "zod/mini";
+import { described } from "../../src/schema.ts";
 import { expression } from "../../src/expressions.ts";
 import { defineNode } from "../../src/node.ts";
 
@@ -16,7 +17,7 @@ export default defineNode({
     true: { type: "any", description: "The value, when the condition is truthy" },
     false: { type: "any", description: "The value, when the condition is falsy" },
   },
-  config: z.object({ condition: expression().describe("JSONata expression; $value is the input") }),
+  config: z.object({ condition: described(expression(), "JSONata expression; $value is the input") }),
   async run({ inputs, config, evaluate }) {
     const result = await evaluate(config.condition, { value: inputs.value });
     return truthy(result) ? { true: inputs.value } : { false: inputs.value };

@@ -3,13 +3,16 @@
  *
  * @module
  */
-import { z } from "zod";
+import * as z from "zod/mini";
+import { described } from "../../src/schema.ts";
 import { expression } from "../../src/expressions.ts";
 import { defineNode, type Ports } from "../../src/node.ts";
 import { ID_PATTERN } from "../../src/workflow.ts";
 import { truthy } from "./if.ts";
 
-const port = z.string().regex(ID_PATTERN, { message: "expected a port name matching [A-Za-z_][A-Za-z0-9_-]*" });
+const port = z.string().check(
+  z.regex(ID_PATTERN, { message: "expected a port name matching [A-Za-z_][A-Za-z0-9_-]*" }),
+);
 
 /** The `control.switch` node type. */
 export default defineNode({
@@ -18,8 +21,11 @@ export default defineNode({
   inputs: { value: { type: "any", description: "The value to route" } },
   outputs: {},
   config: z.object({
-    cases: z.array(z.object({ port, condition: expression() })).min(1).describe("Checked in order; first match wins"),
-    default: port.default("default").describe("Port used when no case matches"),
+    cases: described(
+      z.array(z.object({ port, condition: expression() })).check(z.minLength(1)),
+      "Checked in order; first match wins",
+    ),
+    default: described(z._default(port, "default"), "Port used when no case matches"),
   }),
   dynamicOutputs(config) {
     const ports: Ports = {};

@@ -5,7 +5,8 @@
  *
  * @module
  */
-import { z } from "zod";
+import * as z from "zod/mini";
+import { described } from "../../src/schema.ts";
 import { defineNode } from "../../src/node.ts";
 
 /** The `flow.merge` node type. */
@@ -19,7 +20,8 @@ export default defineNode({
     value: { type: "any", description: "mode first: the value that arrived first" },
   },
   config: z.object({
-    mode: z.enum(["all", "first"]).default("all").describe(
+    mode: described(
+      z._default(z.enum(["all", "first"]), "all"),
       "all: wait for every input that will arrive; first: pass on the first",
     ),
   }),

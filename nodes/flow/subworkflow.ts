@@ -3,7 +3,8 @@
  *
  * @module
  */
-import { z } from "zod";
+import * as z from "zod/mini";
+import { described } from "../../src/schema.ts";
 import { NodeError } from "../../src/errors.ts";
 import { untemplated } from "../../src/expressions.ts";
 import { defineNode, type WorkflowRef } from "../../src/node.ts";
@@ -17,8 +18,8 @@ export default defineNode({
   dynamicInputs: { type: "any", description: "Passed to the sub-workflow input of the same name" },
   outputs: { outputs: { type: "object", description: "All the sub-workflow's outputs" } },
   config: z.object({
-    workflow: untemplated(z.record(z.string(), z.unknown())).optional().describe("Inline sub-workflow"),
-    workflowFile: z.string().optional().describe("Sub-workflow file, relative to this workflow's file"),
+    workflow: described(z.optional(untemplated(z.record(z.string(), z.unknown()))), "Inline sub-workflow"),
+    workflowFile: described(z.optional(z.string()), "Sub-workflow file, relative to this workflow's file"),
   }),
   dynamicOutputs(_config, prepared) {
     // The sub-workflow's declared outputs; any name while it is still being compiled (recursion).

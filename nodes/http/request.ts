@@ -3,7 +3,8 @@
  *
  * @module
  */
-import { z } from "zod";
+import * as z from "zod/mini";
+import { described } from "../../src/schema.ts";
 import { defineNode } from "../../src/node.ts";
 import { NodeError } from "../../src/errors.ts";
 
@@ -29,12 +30,12 @@ export default defineNode({
     body: { type: "string", description: "Response body as text" },
   },
   config: z.object({
-    url: z.string().optional(),
-    method: z.enum(METHODS).default("GET"),
-    headers: z.record(z.string(), z.string()).optional(),
-    query: z.record(z.string(), scalar).optional(),
-    body: z.unknown().optional(),
-    failOnStatus: z.boolean().default(true).describe("Fail on a non-2xx status"),
+    url: z.optional(z.string()),
+    method: z._default(z.enum(METHODS), "GET"),
+    headers: z.optional(z.record(z.string(), z.string())),
+    query: z.optional(z.record(z.string(), scalar)),
+    body: z.optional(z.unknown()),
+    failOnStatus: described(z._default(z.boolean(), true), "Fail on a non-2xx status"),
   }),
   async run({ inputs, config, signal }) {
     const method = inputs.method?.toUpperCase() ?? "GET";

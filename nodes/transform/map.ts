@@ -3,7 +3,8 @@
  *
  * @module
  */
-import { z } from "zod";
+import * as z from "zod/mini";
+import { described } from "../../src/schema.ts";
 import { expression } from "../../src/expressions.ts";
 import { defineNode } from "../../src/node.ts";
 
@@ -14,7 +15,7 @@ export default defineNode({
   inputs: { items: { type: "array", description: "Items to map" } },
   outputs: { items: { type: "array", description: "Mapped items" } },
   config: z.object({
-    expression: expression().describe("JSONata; $item (the item) and $index are in scope; $ is $node"),
+    expression: described(expression(), "JSONata; $item (the item) and $index are in scope; $ is $node"),
   }),
   async run({ inputs, config, evaluate }) {
     const out: unknown[] = [];

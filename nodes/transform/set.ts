@@ -3,7 +3,8 @@
  *
  * @module
  */
-import { z } from "zod";
+import * as z from "zod/mini";
+import { described } from "../../src/schema.ts";
 import { defineNode } from "../../src/node.ts";
 
 /** The `transform.set` node type. */
@@ -14,7 +15,7 @@ export default defineNode({
   dynamicInputs: { type: "any", description: "Visible to templates as $node.NAME" },
   outputs: { value: { type: "any", description: "config.value, templates evaluated" } },
   config: z.object({
-    value: z.unknown().optional().describe("Any JSON; strings may hold {{ }} templates; no value gives null"),
+    value: described(z.optional(z.unknown()), "Any JSON; strings may hold {{ }} templates; no value gives null"),
   }),
   run({ config }) {
     return { value: config.value ?? null };
