@@ -55,6 +55,7 @@ export type {
 } from "./src/events.ts";
 export { type NodeSummary, type RunOptions, type RunResult, runWorkflow } from "./src/executor.ts";
 export {
+  checkWorkflow,
   type CompileContext,
   type CompiledNode,
   type CompiledRef,

@@ -4,10 +4,11 @@
  *
  * @module
  */
-import { compileWithModules } from "../src/imports.ts";
+import { checkWithModules, compileWithModules } from "../src/imports.ts";
 import { parseWorkflowText, readWorkflowFile } from "../src/load.ts";
 import { builtinRegistry } from "../nodes/mod.ts";
 import type { CompiledWorkflow } from "../src/validate.ts";
+import type { Workflow } from "../src/workflow.ts";
 
 /** Reads, imports node modules for, and validates a workflow; all problems in one error. Call `close` when done. */
 export async function loadWorkflowArg(
@@ -17,6 +18,12 @@ export async function loadWorkflowArg(
   const label = file === "-" ? "<stdin>" : file;
   const raw = await readWorkflowArg(file);
   return await compileWithModules(raw, builtinRegistry(), { file: label, dirs });
+}
+
+/** Reads and checks a workflow (with its custom node modules) without compiling it; all problems in one error. */
+export async function checkWorkflowArg(file: string, dirs: string[]): Promise<Workflow> {
+  const raw = await readWorkflowArg(file);
+  return await checkWithModules(raw, builtinRegistry(), { file: file === "-" ? "<stdin>" : file, dirs });
 }
 
 /** Reads and parses a workflow file, or stdin for `-`. */

@@ -7,7 +7,8 @@
 import { dirname, extname, join, resolve } from "./path.ts";
 import { fileErrorReason, type ValidationIssue, WorkflowValidationError } from "./errors.ts";
 import { ExpressionEngineNotLoaded, loadExpressionEngine } from "./expressions.ts";
-import { type CompiledWorkflow, type ValidateOptions, validateWorkflow } from "./validate.ts";
+import { checkWorkflow, type CompiledWorkflow, type ValidateOptions, validateWorkflow } from "./validate.ts";
+import type { Workflow } from "./workflow.ts";
 import type { Registry } from "./registry.ts";
 import type { ImportPermissions, ModuleSpec, NodeModuleHost } from "./sandbox/host.ts";
 import { typeName } from "./values.ts";
@@ -135,11 +136,46 @@ export async function loadNodeModules(
  * close();
  * ```
  */
-export async function compileWithModules(
+export function compileWithModules(
   raw: unknown,
   registry: Registry,
   options: LoadModulesOptions = {},
 ): Promise<{ compiled: CompiledWorkflow; close: () => void }> {
+  return withModules(raw, registry, options, validateWorkflow).then(({ result, close }) => ({
+    compiled: result,
+    close,
+  }));
+}
+
+/**
+ * Like {@linkcode compileWithModules}, but only checks the workflow
+ * (`checkWorkflow`: no executor form is built) and stops the modules'
+ * Workers before returning. Resolves to the parsed workflow.
+ *
+ * @example
+ * ```ts
+ * import { checkWithModules } from "./imports.ts";
+ * import { Registry } from "./registry.ts";
+ * const wf = await checkWithModules({ nodes: [], connections: [] }, new Registry());
+ * ```
+ */
+export async function checkWithModules(
+  raw: unknown,
+  registry: Registry,
+  options: LoadModulesOptions = {},
+): Promise<Workflow> {
+  const { result, close } = await withModules(raw, registry, options, checkWorkflow);
+  close();
+  return result;
+}
+
+/** Loads the modules, then runs `step` (loading JSONata first if needed); one error for every problem of both. */
+async function withModules<T>(
+  raw: unknown,
+  registry: Registry,
+  options: LoadModulesOptions,
+  step: (raw: unknown, registry: Registry, options: ValidateOptions) => T,
+): Promise<{ result: T; close: () => void }> {
   const issues: ValidationIssue[] = [];
   let close = () => {};
   try {
@@ -151,8 +187,8 @@ export async function compileWithModules(
     issues.push(...err.issues);
   }
   try {
-    const compiled = await validateWithExpressions(raw, registry, { file: options.file });
-    if (issues.length === 0) return { compiled, close };
+    const result = await withExpressions(() => step(raw, registry, { file: options.file }));
+    if (issues.length === 0) return { result, close };
   } catch (err) {
     if (!(err instanceof WorkflowValidationError)) throw err;
     issues.push(...err.issues);
@@ -174,16 +210,21 @@ export async function compileWithModules(
  * await validateWithExpressions(wf, builtinRegistry());
  * ```
  */
-export async function validateWithExpressions(
+export function validateWithExpressions(
   raw: unknown,
   registry: Registry,
   options: ValidateOptions = {},
 ): Promise<CompiledWorkflow> {
+  return withExpressions(() => validateWorkflow(raw, registry, options));
+}
+
+/** Runs a validation step; when it needs JSONata, loads it and runs the step again. */
+async function withExpressions<T>(step: () => T): Promise<T> {
   try {
-    return validateWorkflow(raw, registry, options);
+    return step();
   } catch (err) {
     if (!(err instanceof ExpressionEngineNotLoaded)) throw err;
   }
   await loadExpressionEngine();
-  return validateWorkflow(raw, registry, options);
+  return step();
 }

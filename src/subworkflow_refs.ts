@@ -6,7 +6,7 @@
  * @module
  */
 import { fileErrorReason, formatIssue, WorkflowValidationError } from "./errors.ts";
-import { parseWorkflowText } from "./load.ts";
+import { decodeText, parseWorkflowText, readFileBytes } from "./load.ts";
 import type { PrepareTools } from "./node.ts";
 import { dirname, resolve } from "./path.ts";
 import type { CompiledRef, CompiledWorkflow, ValidateOptions } from "./validate.ts";
@@ -79,7 +79,7 @@ function workflowFile(
   };
   let text: string;
   try {
-    text = Deno.readTextFileSync(abs);
+    text = decodeText(readFileBytes(abs));
   } catch (err) {
     return fail(`${rel}: cannot read workflow: ${fileErrorReason(err)}`);
   }

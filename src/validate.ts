@@ -17,7 +17,7 @@ import type { Registry } from "./registry.ts";
 import { prepareTools } from "./subworkflow_refs.ts";
 import { checkNodeTypes, compileConfigs, inputSpec } from "./validate_nodes.ts";
 import { checkCycles, checkRequiredInputs, resolveOutputs, wireConnections } from "./validate_wiring.ts";
-import { isObject, type Validation } from "./validation.ts";
+import { isObject, portSource, type Validation } from "./validation.ts";
 import { fitsPortType, preview } from "./values.ts";
 import { type RetryPolicy, type Workflow, workflowSchemas } from "./workflow.ts";
 import { isWellFormedWorkflow } from "./workflow_shape.ts";
@@ -154,6 +154,38 @@ export function validateWorkflow(
   registry: Registry,
   options: ValidateOptions = {},
 ): CompiledWorkflow {
+  const { v, order, outputs } = runChecks(raw, registry, options);
+  return {
+    workflow: v.wf,
+    id: v.id,
+    nodes: compileNodes(v),
+    order,
+    outputs,
+    settings: settingsOf(v.wf),
+    subworkflows: v.subworkflows,
+    file: options.file,
+  };
+}
+
+/**
+ * Checks a workflow like {@linkcode validateWorkflow}, every problem
+ * included, but does not build its executor form (`flow validate`): for a
+ * large workflow that is most of the memory validation allocates. Returns
+ * the parsed workflow.
+ *
+ * @example
+ * ```ts
+ * import { checkWorkflow } from "./validate.ts";
+ * import { Registry } from "./registry.ts";
+ * checkWorkflow({ nodes: [], connections: [] }, new Registry()).nodes.length; // 0
+ * ```
+ */
+export function checkWorkflow(raw: unknown, registry: Registry, options: ValidateOptions = {}): Workflow {
+  return runChecks(raw, registry, options).v.wf;
+}
+
+/** Every check, in order; throws a {@linkcode WorkflowValidationError} listing every problem. */
+function runChecks(raw: unknown, registry: Registry, options: ValidateOptions) {
   const issues: ValidationIssue[] = [];
   // Semantic checks run on whatever is well-formed, so all problems show at once.
   const wf = checkShape(raw, issues);
@@ -174,6 +206,7 @@ export function validateWorkflow(
     prepared: [],
     outputPorts: [],
     portSources: [],
+    parsedConfigs: new Map(),
   };
   checkInputDefaults(v);
   checkNodeTypes(v);
@@ -187,16 +220,7 @@ export function validateWorkflow(
   const outputs = resolveOutputs(v);
   const order = checkCycles(v, edges);
   if (issues.length > 0) throw new WorkflowValidationError(issues, options.file);
-  return {
-    workflow: wf,
-    id: v.id,
-    nodes: compileNodes(v),
-    order,
-    outputs,
-    settings: settingsOf(wf),
-    subworkflows: v.subworkflows,
-    file: options.file,
-  };
+  return { v, order, outputs };
 }
 
 /**
@@ -232,24 +256,37 @@ function checkInputDefaults(v: Validation): void {
   }
 }
 
-/** The executor's form of each node: slots in file order, then config constants, and the edges out. */
+/**
+ * The executor's form of each node: slots in file order, then config
+ * constants, and the edges out. Lists are made at their final size: a
+ * 100,000-node workflow allocates little beyond what it keeps.
+ */
 function compileNodes(v: Validation): CompiledNode[] {
   const onError = v.wf.settings?.onError === "continue" ? "continue" : "stop";
+  const outCount = new Int32Array(v.nodes.length);
   const compiled: CompiledNode[] = v.nodes.map((node, i) => {
     const def = v.defs[i]!;
-    const slots: Slot[] = [];
-    const addSlot = (port: string, source: SlotSource) => {
+    const connected = v.portSources[i], constants = v.constants[i];
+    let extra = 0;
+    if (constants) { for (const port of constants.keys()) if (!portSource(connected, port)) extra++; }
+    const slots: Slot[] = new Array((connected?.length ?? 0) + extra);
+    let s = 0, upstreamCount = 0;
+    // Connected ports in file order (connections were read in order), then config constants.
+    for (let k = 0; connected && k < connected.length; k++) {
+      const { port, source } = connected[k];
       const spec = inputSpec(def, port)!;
-      slots.push({ port, source, spec, required: spec.required !== false });
-    };
-    const connected = v.portSources[i];
-    if (connected) {
-      const entries = [...connected];
-      if (entries.length > 1) entries.sort((a, b) => a[1].at - b[1].at);
-      for (const [port, { source }] of entries) addSlot(port, source!);
+      slots[s++] = { port, source: source!, spec, required: spec.required !== false };
+      if (source!.kind === "node") {
+        upstreamCount++;
+        outCount[source!.node]++;
+      }
     }
-    for (const [port, value] of v.constants[i] ?? []) {
-      if (!connected?.has(port)) addSlot(port, { kind: "const", value });
+    if (extra) {
+      for (const [port, value] of constants!) {
+        if (portSource(connected, port)) continue;
+        const spec = inputSpec(def, port)!;
+        slots[s++] = { port, source: { kind: "const", value }, spec, required: spec.required !== false };
+      }
     }
     const config = v.configs[i] ?? {};
     return {
@@ -264,16 +301,20 @@ function compileNodes(v: Validation): CompiledNode[] {
       inputMode: typeof def.inputMode === "function" ? def.inputMode(config) : def.inputMode ?? "all",
       slots,
       outgoing: [],
-      upstreamCount: slots.reduce((n, s) => s.source.kind === "node" ? n + 1 : n, 0),
+      upstreamCount,
       retry: node.retry,
       timeoutMs: node.timeoutMs,
       onError: node.onError ?? onError,
     };
   });
+  for (let i = 0; i < compiled.length; i++) if (outCount[i]) compiled[i].outgoing = new Array(outCount[i]);
+  const filled = new Int32Array(compiled.length);
   for (const node of compiled) {
     for (let s = 0; s < node.slots.length; s++) {
       const source = node.slots[s].source;
-      if (source.kind === "node") compiled[source.node].outgoing.push({ port: source.port, to: node.index, slot: s });
+      if (source.kind === "node") {
+        compiled[source.node].outgoing[filled[source.node]++] = { port: source.port, to: node.index, slot: s };
+      }
     }
   }
   return compiled;

@@ -74,28 +74,26 @@ function compileConfig(
   tools: (i: number, nodeId: string) => PrepareTools,
 ): void {
   const { issues } = v;
-  const at = (key: string) => `nodes[${i}].config.${key}`;
   const found = v.sites[i] = mayHoldTemplate(config)
     ? findTemplates(config, def.config, [], (path, message) => {
       issues.push({ path: formatPath(["nodes", i, "config", ...path]), message });
     })
     : NO_TEMPLATES;
-  const split = splitConfig(def, config);
+  const split = schemaKeysOnly(def, config) ?? splitConfig(def, config);
   if (split.unknown.length) {
     const known = [...new Set([...Object.keys(split.shape ?? {}), ...Object.keys(def.inputs)])];
     for (const key of split.unknown) {
       issues.push({
-        path: at(key),
+        path: `nodes[${i}].config.${key}`,
         message: `unknown config key for ${def.type}` + (known.length ? `; expected one of ${known.join(", ")}` : ""),
       });
     }
   }
-  const templated = (key: string) => found.some((site) => site.path[0] === key);
   for (const [key, value] of split.constants) {
     const port = inputSpec(def, key)!;
     const inSchema = split.shape && Object.hasOwn(split.shape, key);
-    if (!inSchema && !templated(key) && !fitsPortType(port.type, value)) {
-      issues.push({ path: at(key), message: `expected ${port.type}; got ${preview(value)}` });
+    if (!inSchema && !found.some((site) => site.path[0] === key) && !fitsPortType(port.type, value)) {
+      issues.push({ path: `nodes[${i}].config.${key}`, message: `expected ${port.type}; got ${preview(value)}` });
     }
   }
   if (split.constants.size) v.constants[i] = split.constants;
@@ -127,9 +125,19 @@ function parseConfig(
   found: TemplateSite[],
 ): unknown {
   let parsed: unknown;
-  const r = safeParse(def.config, split.forSchema, { reportInput: true });
-  if (r.success) parsed = r.data;
-  else {
+  const key = found.length ? undefined : flatKey(split.forSchema);
+  const cached = key === undefined ? undefined : v.parsedConfigs.get(def)?.get(key);
+  const r = cached
+    ? { success: true as const, data: { ...cached } }
+    : safeParse(def.config, split.forSchema, REPORT_INPUT);
+  if (r.success) {
+    parsed = r.data;
+    if (key !== undefined && !cached && isFlat(parsed)) {
+      let byKey = v.parsedConfigs.get(def);
+      if (!byKey) v.parsedConfigs.set(def, byKey = new Map());
+      byKey.set(key, { ...parsed });
+    }
+  } else {
     const real = r.error.issues.filter((iss) => !found.some((site) => startsWith(iss.path, site.path)));
     if (real.length) v.issues.push(...zodIssues(real, ["nodes", i, "config"]));
     else {
@@ -148,6 +156,30 @@ function parseConfig(
     }
   }
   return parsed;
+}
+
+const REPORT_INPUT = { reportInput: true };
+
+/**
+ * A key for a config whose values are all strings, booleans, finite numbers
+ * or null (the same key means the same config), else undefined. Large
+ * workflows repeat a few configs many times: each is parsed once.
+ */
+function flatKey(config: Record<string, unknown>): string | undefined {
+  return isFlat(config) ? JSON.stringify(config) : undefined;
+}
+
+/** Whether an object's values are all strings, booleans, finite numbers or null (a shallow copy is a full copy). */
+function isFlat(value: unknown): value is Record<string, unknown> {
+  if (!isObject(value)) return false;
+  for (const k in value) {
+    const item = value[k];
+    const t = typeof item;
+    if (!(t === "string" || t === "boolean" || item === null || (t === "number" && Number.isFinite(item)))) {
+      return false;
+    }
+  }
+  return true;
 }
 
 /** How a node's config splits into schema keys, input-port constants and unknown keys. */
@@ -191,6 +223,24 @@ export function splitConfig(def: AnyNodeDefinition, config: Record<string, unkno
     else if (!port) unknown.push(key);
   }
   return { forSchema, constants, unknown, shape };
+}
+
+const NO_CONSTANTS: ConfigSplit["constants"] = new Map();
+const NO_KEYS: string[] = [];
+
+/**
+ * The split of the usual config, without copying it: when every key is a
+ * schema key that is not also an input port, the config is what the schema
+ * checks. Undefined otherwise (use {@linkcode splitConfig}). The result is
+ * only read.
+ */
+function schemaKeysOnly(def: AnyNodeDefinition, config: Record<string, unknown>): ConfigSplit | undefined {
+  const schemaDef = (def.config as { _zod?: { def?: { type?: string; shape?: Record<string, unknown> } } })?._zod
+    ?.def;
+  const shape = schemaDef?.type === "object" ? schemaDef.shape : undefined;
+  if (!shape) return undefined;
+  for (const key in config) if (!Object.hasOwn(shape, key) || Object.hasOwn(def.inputs, key)) return undefined;
+  return { forSchema: config, constants: NO_CONSTANTS, unknown: NO_KEYS, shape };
 }
 
 /** The spec of input port `port` of a type (a declared port, else its dynamic inputs). */

@@ -8,7 +8,7 @@ import { type Edge, topoSort } from "./graph.ts";
 import type { PortSpec } from "./node.ts";
 import type { CompiledWorkflow, SlotSource } from "./validate.ts";
 import { inputSpec } from "./validate_nodes.ts";
-import { isObject, type Validation } from "./validation.ts";
+import { isObject, portSource, type Validation } from "./validation.ts";
 import { ENDPOINT_PATTERN, TO_PATTERN } from "./workflow.ts";
 
 /** Checks every connection and records the source of each connected input port; returns the node-to-node edges. */
@@ -22,7 +22,8 @@ export function wireConnections(v: Validation): Edge[] {
     if (!isObject(c) || typeof c.from !== "string" || typeof c.to !== "string") continue;
     const from = resolveSource(v, c.from, `connections[${ci}].from`);
     if (!TO_PATTERN.test(c.to)) continue; // the schema reported it
-    const [toId, toPort] = splitEndpoint(c.to);
+    const dot = c.to.lastIndexOf(".");
+    const toId = c.to.slice(0, dot), toPort = c.to.slice(dot + 1);
     const toIndex = byId.get(toId);
     if (toIndex === undefined) {
       issues.push({ path: `connections[${ci}].to`, message: unknownNode(v, toId) });
@@ -36,8 +37,8 @@ export function wireConnections(v: Validation): Edge[] {
       });
       continue;
     }
-    const ports = portSources[toIndex] ??= new Map();
-    const prior = ports.get(toPort);
+    const ports = portSources[toIndex];
+    const prior = portSource(ports, toPort);
     if (prior) {
       issues.push({
         path: `connections[${ci}].to`,
@@ -46,7 +47,9 @@ export function wireConnections(v: Validation): Edge[] {
       });
       continue;
     }
-    ports.set(toPort, { source: from, at: ci });
+    // A list made with its first entry holds just that one (a `[]` grown by push reserves room for 17).
+    if (ports) ports.push({ port: toPort, source: from, at: ci });
+    else portSources[toIndex] = [{ port: toPort, source: from, at: ci }];
     if (from?.kind === "node") edges.push({ from: from.node, to: toIndex });
   }
   return edges;
@@ -62,7 +65,7 @@ export function checkRequiredInputs(v: Validation): void {
     const connected = v.portSources[i], constants = v.constants[i];
     for (const port in def.inputs) {
       const spec = (def.inputs as Record<string, PortSpec>)[port];
-      if (spec.required === false || connected?.has(port) || constants?.has(port)) continue;
+      if (spec.required === false || portSource(connected, port) || constants?.has(port)) continue;
       issues.push({
         path: `nodes[${i}]`,
         message: `required input "${port}" of "${node.id}" (${def.type}) is not connected and has no config value`,
@@ -70,7 +73,7 @@ export function checkRequiredInputs(v: Validation): void {
     }
     // Types whose inputs depend on what they prepared (a sub-workflow's inputs) check them here.
     if (def.checkInputs && v.prepared[i] !== undefined) {
-      const given = [...new Set([...connected?.keys() ?? [], ...constants?.keys() ?? []])];
+      const given = [...new Set([...(connected ?? []).map((c) => c.port), ...constants?.keys() ?? []])];
       for (const message of def.checkInputs(given, v.prepared[i])) issues.push({ path: `nodes[${i}]`, message });
     }
   }
@@ -107,7 +110,8 @@ function resolveSource(
   path: string,
 ): (SlotSource & { kind: "input" | "node" }) | undefined {
   if (!ENDPOINT_PATTERN.test(endpoint)) return undefined; // the schema reported it
-  const [id, port] = splitEndpoint(endpoint);
+  const dot = endpoint.lastIndexOf(".");
+  const id = endpoint.slice(0, dot), port = endpoint.slice(dot + 1);
   if (id === "$inputs") {
     const decls = isObject(v.wf.inputs) ? v.wf.inputs : {};
     if (!Object.hasOwn(decls, port)) {
@@ -142,11 +146,6 @@ function resolveSource(
 function unknownNode(v: Validation, id: string): string {
   const close = [...v.byId.keys()].filter((k) => k.toLowerCase() === id.toLowerCase() || near(k, id));
   return `unknown node "${id}"` + (close.length ? `; did you mean ${close.join(", ")}?` : "");
-}
-
-function splitEndpoint(endpoint: string): [string, string] {
-  const dot = endpoint.lastIndexOf(".");
-  return [endpoint.slice(0, dot), endpoint.slice(dot + 1)];
 }
 
 function portList(ports: Record<string, unknown>): string {

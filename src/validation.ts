@@ -14,6 +14,8 @@ import type { Workflow } from "./workflow.ts";
 
 /** Where an input port of a node gets its value from (a bad source, already reported, is undefined). */
 export interface PortSource {
+  /** The input port. */
+  port: string;
   /** The source, when it is valid. */
   source?: SlotSource;
   /** Index of the connection in `connections`. */
@@ -52,11 +54,19 @@ export interface Validation {
   readonly prepared: unknown[];
   /** Each node's output ports (undefined: any name, or not known because the config is invalid). */
   readonly outputPorts: (Record<string, PortSpec> | undefined)[];
-  /** Each node's connected input ports (undefined: none). */
-  readonly portSources: (Map<string, PortSource> | undefined)[];
+  /** Parsed configs by type and config (flat configs only; see `validate_nodes.ts`), copied for each node. */
+  readonly parsedConfigs: Map<AnyNodeDefinition, Map<string, Record<string, unknown>>>;
+  /** Each node's connected input ports, in connection order (undefined: none). Few per node: a list, not a map. */
+  readonly portSources: (PortSource[] | undefined)[];
 }
 
 /** Whether a value is a JSON object (not null, not an array). */
 export function isObject(v: unknown): v is Record<string, unknown> {
   return typeName(v) === "object";
+}
+
+/** The entry of `port` in a node's connected ports, if any. */
+export function portSource(sources: PortSource[] | undefined, port: string): PortSource | undefined {
+  if (sources) { for (let k = 0; k < sources.length; k++) if (sources[k].port === port) return sources[k]; }
+  return undefined;
 }
