@@ -62,8 +62,15 @@ const SUMMARY_ROWS = 40;
 /** Human output: one coloured line per event with timings, then a summary table. */
 export function prettyReporter(out: Output, c: Palette): Reporter {
   let t0 = 0;
-  const stamp = (ts: string) => c.gray(`${String(Date.parse(ts) - t0).padStart(6)}ms`);
-  const types = new Map<string, string>();
+  // Events come in bursts with the same timestamp: format each timestamp once.
+  let lastTs = "", lastStamp = "";
+  const stamp = (ts: string) => {
+    if (ts !== lastTs) {
+      lastTs = ts;
+      lastStamp = c.gray(`${String(Date.parse(ts) - t0).padStart(6)}ms`);
+    }
+    return lastStamp;
+  };
   return {
     onEvent(e) {
       let line: string;
@@ -77,6 +84,7 @@ export function prettyReporter(out: Output, c: Palette): Reporter {
             break;
           }
           t0 = Date.parse(e.ts);
+          lastTs = "";
           line = `${c.bold("▶ " + (e.name ?? e.workflowId))} ${
             c.gray(`${e.nodeCount} node${e.nodeCount === 1 ? "" : "s"} · ${e.executionId}`)
           }`;
@@ -85,7 +93,6 @@ export function prettyReporter(out: Output, c: Palette): Reporter {
           line = `${c.yellow("↻ retrying workflow")} (attempt ${e.attempt}): ${e.error.message}`;
           break;
         case "node.started":
-          types.set(e.nodeId, e.nodeType);
           line = `${c.blue("→")} ${id(e.nodeId)} ${c.gray(e.nodeType)}${
             e.attempt > 1 ? c.yellow(` attempt ${e.attempt}`) : ""
           }`;

@@ -24,3 +24,27 @@ export function described<T extends $ZodType>(schema: T, description: string): T
   globalRegistry.add(schema, { ...globalRegistry.get(schema), description });
   return schema;
 }
+
+/**
+ * A function that builds a value on its first call and returns that value
+ * ever after (built-in node types build their config schemas this way).
+ *
+ * @example
+ * ```ts
+ * import * as z from "zod/mini";
+ * import { once } from "./schema.ts";
+ * const schema = once(() => z.object({ ms: z.number() }));
+ * schema() === schema(); // true
+ * ```
+ */
+export function once<T>(build: () => T): () => T {
+  let value: T | undefined;
+  let built = false;
+  return () => {
+    if (!built) {
+      value = build();
+      built = true;
+    }
+    return value as T;
+  };
+}

@@ -5,19 +5,15 @@
  * @module
  */
 import * as z from "zod/mini";
-import { described } from "../../src/schema.ts";
+import { described, once } from "../../src/schema.ts";
 import { NodeError } from "../../src/errors.ts";
 import { untemplated } from "../../src/expressions.ts";
 import { defineNode, type WorkflowRef } from "../../src/node.ts";
 import { checkSubworkflowInputs } from "../../src/subworkflow_inputs.ts";
 
-/** The `control.loop` node type. */
-export default defineNode({
-  type: "control.loop",
-  description: "Runs a sub-workflow for each item (inputs item, index); outputs the results in item order",
-  inputs: { items: { type: "array", description: "The items to loop over" } },
-  outputs: { results: { type: "array", description: "Each iteration's outputs, in item order" } },
-  config: z.object({
+/** The config schema, built on first use: a run builds only the schemas of the types it uses. */
+const configSchema = once(() =>
+  z.object({
     workflow: described(z.optional(untemplated(z.record(z.string(), z.unknown()))), "Inline sub-workflow"),
     workflowFile: described(z.optional(z.string()), "Sub-workflow file, relative to this workflow's file"),
     concurrency: described(
@@ -28,7 +24,18 @@ export default defineNode({
       z._default(z.enum(["fail", "continue"]), "fail"),
       "continue: a failed item's slot holds { error }",
     ),
-  }),
+  })
+);
+
+/** The `control.loop` node type. */
+export default defineNode({
+  type: "control.loop",
+  description: "Runs a sub-workflow for each item (inputs item, index); outputs the results in item order",
+  inputs: { items: { type: "array", description: "The items to loop over" } },
+  outputs: { results: { type: "array", description: "Each iteration's outputs, in item order" } },
+  get config() {
+    return configSchema();
+  },
   prepare(config, tools) {
     return tools.workflow(config, {
       implicitInputs: { item: { type: "any", required: false }, index: { type: "number", required: false } },
