@@ -7,5 +7,7 @@
 import { main } from "./cli/main.ts";
 
 if (import.meta.main) {
-  Deno.exit(await main(Deno.args));
+  // An ordinary exit, not Deno.exit(): it lets Deno finish writing the V8 code cache of this module (of the
+  // bundle) on the first run, which later starts then reuse; Deno.exit() ends the process before that.
+  Deno.exitCode = await main(Deno.args);
 }

@@ -16,6 +16,7 @@
  *
  * @module
  */
+import "./src/expressions_eager.ts";
 import { compileWithModules } from "./src/imports.ts";
 import { readWorkflowFile } from "./src/load.ts";
 import type { Registry } from "./src/registry.ts";
@@ -54,6 +55,7 @@ export type {
 } from "./src/events.ts";
 export { type NodeSummary, type RunOptions, type RunResult, runWorkflow } from "./src/executor.ts";
 export {
+  checkWorkflow,
   type CompileContext,
   type CompiledNode,
   type CompiledRef,

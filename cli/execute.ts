@@ -106,7 +106,7 @@ export async function executeFromCli(x: CliExecution): Promise<number> {
       resumedFrom: x.resumedFrom,
       state: history?.store ?? lazyState(openStore),
     });
-    reporter.onResult(result);
+    await reporter.onResult(result);
   } finally {
     stopSignals();
     events?.flush();

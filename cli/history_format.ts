@@ -9,6 +9,7 @@ import { ExecutionLookupError, findExecution } from "../src/runtime/lookup.ts";
 import type { ExecutionStore } from "../src/store/types.ts";
 import type { Palette } from "./color.ts";
 import { CliError } from "./exit_codes.ts";
+import { renderTable } from "./table.ts";
 
 /** The first 8 characters of an id: enough to tell executions apart in a table, and accepted as a prefix. */
 export function shortId(id: string): string {
@@ -71,10 +72,8 @@ export async function lookupExecution(store: ExecutionStore, id: string): Promis
   }
 }
 
-/** cli-table3, loaded when a table is printed. */
-export async function newTable(head: string[]): Promise<{ push(row: (string | number)[]): void; toString(): string }> {
-  const { default: Table } = await import("cli-table3");
-  const { COMPACT_TABLE } = await import("./reporters.ts");
-  const table = new Table({ head, style: { head: [], border: [] }, chars: COMPACT_TABLE });
-  return { push: (row) => void table.push(row), toString: () => table.toString() };
+/** A table (header, then rows) printed through `renderTable`. */
+export function newTable(head: string[]): { push(row: (string | number)[]): void; render(): Promise<string> } {
+  const rows: string[][] = [head];
+  return { push: (row) => void rows.push(row.map(String)), render: () => renderTable(rows) };
 }

@@ -4,8 +4,8 @@
  *
  * @module
  */
-import { basename, join, resolve } from "node:path";
-import { workflowJsonSchema } from "../mod.ts";
+import { basename, join, resolve } from "../src/path.ts";
+import { workflowJsonSchema } from "../src/workflow.ts";
 import { CliError } from "./exit_codes.ts";
 import { fileErrorReason } from "../src/errors.ts";
 

@@ -5,10 +5,11 @@
  * @module
  */
 import { fileErrorReason, WorkflowValidationError } from "../src/errors.ts";
-import { compileWithModules } from "../src/imports.ts";
+import { checkWithModules, compileWithModules } from "../src/imports.ts";
 import { parseWorkflowText } from "../src/load.ts";
 import { builtinRegistry } from "../nodes/mod.ts";
 import type { CompiledWorkflow } from "../src/validate.ts";
+import type { Workflow } from "../src/workflow.ts";
 
 /** A workflow read for a command. */
 export interface LoadedArg {
@@ -29,6 +30,12 @@ export async function loadWorkflowArg(file: string, dirs: string[]): Promise<Loa
   const raw = parseWorkflowText(text, label);
   const { compiled, close } = await compileWithModules(raw, builtinRegistry(), { file: label, dirs });
   return { compiled, close, text, path: file === "-" ? undefined : await absolute(file) };
+}
+
+/** Reads and checks a workflow (with its custom node modules) without compiling it; all problems in one error. */
+export async function checkWorkflowArg(file: string, dirs: string[]): Promise<Workflow> {
+  const raw = await readWorkflowArg(file);
+  return await checkWithModules(raw, builtinRegistry(), { file: file === "-" ? "<stdin>" : file, dirs });
 }
 
 /** Reads and parses a workflow file, or stdin for `-`. */

@@ -4,8 +4,7 @@
  *
  * @module
  */
-import { join } from "node:path";
-import process from "node:process";
+import { join } from "../src/path.ts";
 import { CliError, ExitCode } from "./exit_codes.ts";
 import { fileErrorReason } from "../src/errors.ts";
 import { currentProcess, processState } from "../src/process.ts";
@@ -107,9 +106,10 @@ function holderState(info: LockInfo): "alive" | "dead" | "unknown" {
   if (info.pid === Deno.pid) return "dead"; // a previous run of this very process cannot be running
   const state = processState(info);
   if (state !== "unknown") return state;
-  // Elsewhere, signal 0 tells, where the run permission allows it.
+  // Elsewhere, signal 0 tells, where the run permission allows it. (Node's `process`, looked up only
+  // here: touching it loads Deno's Node compatibility layer, which every start would pay for.)
   try {
-    process.kill(info.pid, 0);
+    (globalThis as unknown as { process: { kill(pid: number, signal: number): void } }).process.kill(info.pid, 0);
     return "alive";
   } catch (err) {
     const code = (err as { code?: string }).code;

@@ -6,6 +6,10 @@
  */
 
 const encoder = new TextEncoder();
+/** Pending text is written once it reaches this many UTF-16 code units. */
+const FLUSH_AT = 65536;
+/** The largest encoding buffer kept between flushes, bytes. */
+const MAX_KEPT_BUFFER = 1 << 20;
 
 /** Something that can be written to synchronously (Deno.stdout, a file). */
 export interface SyncWritable {
@@ -14,9 +18,14 @@ export interface SyncWritable {
 }
 
 /**
- * Collects text and writes it in large chunks: when 64 KiB are pending, on the
- * next macrotask, or on {@linkcode Output.flush}. A broken pipe closes it
- * silently; later writes are dropped.
+ * Collects text and writes it in large chunks: when 64 KiB are pending, when
+ * the current burst of work pauses (a microtask queued by the first pending
+ * write), or on {@linkcode Output.flush}. A broken pipe closes it silently;
+ * later writes are dropped.
+ *
+ * No timer is involved: a zero timer is clamped to a few milliseconds once
+ * timers nest, and the first `setTimeout` of a process loads Deno's Node
+ * timers module, which costs a cold start about 13 ms.
  */
 export class Output {
   #chunks: string[] = [];
@@ -42,18 +51,34 @@ export class Output {
     if (this.#closed) return;
     this.#chunks.push(text);
     this.#size += text.length;
-    if (!this.#buffered || this.#size >= 65536) this.flush();
+    if (!this.#buffered || this.#size >= FLUSH_AT) this.flush();
     else if (!this.#scheduled) {
       this.#scheduled = true;
-      setTimeout(() => this.flush(), 0);
+      queueMicrotask(this.#flushLater);
     }
+  }
+
+  readonly #flushLater = () => this.flush();
+  #buffer: Uint8Array | undefined;
+
+  /**
+   * UTF-8 bytes of `text`, in a buffer kept from one flush to the next (a
+   * large NDJSON stream flushes thousands of times; a new buffer each time
+   * is that much more for the garbage collector). Very large texts get a
+   * buffer of their own.
+   */
+  #encode(text: string): Uint8Array {
+    const most = text.length * 3; // UTF-8 takes at most 3 bytes per UTF-16 code unit
+    if (most > MAX_KEPT_BUFFER) return encoder.encode(text);
+    if (!this.#buffer || this.#buffer.length < most) this.#buffer = new Uint8Array(Math.max(most, 3 * FLUSH_AT));
+    return this.#buffer.subarray(0, encoder.encodeInto(text, this.#buffer).written);
   }
 
   /** Writes everything queued. */
   flush(): void {
     this.#scheduled = false;
     if (this.#chunks.length === 0 || this.#closed) return;
-    const data = encoder.encode(this.#chunks.length === 1 ? this.#chunks[0] : this.#chunks.join(""));
+    const data = this.#encode(this.#chunks.length === 1 ? this.#chunks[0] : this.#chunks.join(""));
     this.#chunks = [];
     this.#size = 0;
     let offset = 0;

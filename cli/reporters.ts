@@ -4,18 +4,18 @@
  *
  * @module
  */
-import Table from "cli-table3";
 import type { FlowEvent, RunResult } from "../mod.ts";
 import { eventLine } from "../src/events.ts";
 import type { Palette } from "./color.ts";
 import type { Output } from "./output.ts";
+import { renderTable } from "./table.ts";
 
 /** A reporter: sees every event, then the final result. */
 export interface Reporter {
   /** Called for every event, in order. */
   onEvent(event: FlowEvent): void;
-  /** Called once at the end. */
-  onResult(result: RunResult): void;
+  /** Called once at the end (may print a table, which is loaded then). */
+  onResult(result: RunResult): void | Promise<void>;
 }
 
 /** NDJSON: one event per line, nothing else. */
@@ -59,14 +59,18 @@ export function resultLine(result: RunResult): string {
 
 const SUMMARY_ROWS = 40;
 
-/** Table borders without lines between rows. */
-export const COMPACT_TABLE = { "mid": "", "left-mid": "", "mid-mid": "", "right-mid": "" };
-
 /** Human output: one coloured line per event with timings, then a summary table. */
 export function prettyReporter(out: Output, c: Palette): Reporter {
   let t0 = 0;
-  const stamp = (ts: string) => c.gray(`${String(Date.parse(ts) - t0).padStart(6)}ms`);
-  const types = new Map<string, string>();
+  // Events come in bursts with the same timestamp: format each timestamp once.
+  let lastTs = "", lastStamp = "";
+  const stamp = (ts: string) => {
+    if (ts !== lastTs) {
+      lastTs = ts;
+      lastStamp = c.gray(`${String(Date.parse(ts) - t0).padStart(6)}ms`);
+    }
+    return lastStamp;
+  };
   return {
     onEvent(e) {
       let line: string;
@@ -80,6 +84,7 @@ export function prettyReporter(out: Output, c: Palette): Reporter {
             break;
           }
           t0 = Date.parse(e.ts);
+          lastTs = "";
           line = `${c.bold("▶ " + (e.name ?? e.workflowId))} ${
             c.gray(`${e.nodeCount} node${e.nodeCount === 1 ? "" : "s"} · ${e.executionId}`)
           }`;
@@ -88,7 +93,6 @@ export function prettyReporter(out: Output, c: Palette): Reporter {
           line = `${c.yellow("↻ retrying workflow")} (attempt ${e.attempt}): ${e.error.message}`;
           break;
         case "node.started":
-          types.set(e.nodeId, e.nodeType);
           line = `${c.blue("→")} ${id(e.nodeId)} ${c.gray(e.nodeType)}${
             e.attempt > 1 ? c.yellow(` attempt ${e.attempt}`) : ""
           }`;
@@ -129,29 +133,25 @@ export function prettyReporter(out: Output, c: Palette): Reporter {
       }
       out.write(`${stamp(e.ts)} ${line}\n`);
     },
-    onResult(result) {
-      const table = new Table({
-        head: ["node", "type", "status", "attempts", "time"],
-        style: { head: [], border: [] },
-        chars: COMPACT_TABLE,
-      });
+    async onResult(result) {
+      const rows = [["node", "type", "status", "attempts", "time"]];
       const shown = result.nodes.length > SUMMARY_ROWS
         ? result.nodes.filter((n) => n.status !== "completed").slice(0, SUMMARY_ROWS)
         : result.nodes;
       const paint = { completed: c.green, failed: c.red, skipped: c.gray, pending: c.gray };
       for (const n of shown) {
-        table.push([
+        rows.push([
           n.id,
           n.type,
           paint[n.status](n.reused ? "reused" : n.status),
-          n.attempts,
+          String(n.attempts),
           n.durationMs === undefined ? "" : `${n.durationMs} ms`,
         ]);
       }
       const counts = new Map<string, number>();
       for (const n of result.nodes) counts.set(n.status, (counts.get(n.status) ?? 0) + 1);
       const tally = [...counts].map(([s, k]) => `${k} ${s}`).join(", ");
-      if (shown.length) out.write(table.toString() + "\n");
+      if (shown.length) out.write(await renderTable(rows) + "\n");
       if (shown.length < result.nodes.length) out.write(c.gray(`(${result.nodes.length} nodes: ${tally})`) + "\n");
       const status = result.status === "success"
         ? c.green(c.bold("✔ success"))

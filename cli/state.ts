@@ -4,7 +4,7 @@
  *
  * @module
  */
-import { join } from "node:path";
+import { join } from "../src/path.ts";
 import { CliError } from "./exit_codes.ts";
 
 /** The state directory (not created). */

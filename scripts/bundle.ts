@@ -27,12 +27,16 @@ const toFileUrl = (path: string) => pathToFileURL(path).href;
 const WORKER = "src/sandbox/worker.ts";
 /** How `src/sandbox/host.ts` names the Worker script. */
 export const WORKER_REFERENCE = 'new URL("./worker.ts", import.meta.url).href';
+/** {@linkcode WORKER_REFERENCE} as it appears in the bundle, minified or not. */
+const WORKER_REFERENCE_RE = /new URL\(\s*"\.\/worker\.ts"\s*,\s*import\.meta\.url\s*\)\.href/g;
 
 const fail = failer("bundle");
 
-async function denoBundle(entry: string, output: string, minify: boolean): Promise<void> {
-  const args = ["bundle", "--quiet", "--platform", "deno", "--packages", "bundle", "--output", output, entry];
-  if (minify) args.splice(1, 0, "--minify");
+async function denoBundle(entry: string, output: string, external: string[] = []): Promise<void> {
+  // Minified (names kept, for stack traces): the bytes of the file are most of what a cold start costs.
+  const args = ["bundle", "--quiet", "--minify", "--keep-names", "--platform", "deno", "--packages", "bundle"];
+  for (const e of external) args.push("--external", e);
+  args.push("--output", output, entry);
   const { code, stderr } = await new Deno.Command(Deno.execPath(), { args, cwd: ROOT, stdin: "null", stdout: "null" })
     .output();
   if (code !== 0) {
@@ -54,9 +58,98 @@ export function withUnstableFlags(code: string, unstable: string[]): string {
   return `${first.replace(/\bdeno run\b/, `deno run ${missing.join(" ")}`)}${nl < 0 ? "" : code.slice(nl)}`;
 }
 
+/**
+ * The lines `deno bundle` puts at the top of a bundle that holds CommonJS
+ * code (jsonata): a static import of `node:module`, which loads Node's
+ * compatibility layer on every start (tens of milliseconds), though the
+ * CommonJS code runs only when a workflow has an expression and never calls
+ * `require` itself.
+ */
+const EAGER_REQUIRE =
+  /import\s*\{\s*createRequire as (\w+)\s*\}\s*from\s*"node:module";\s*var (\w+)\s*=\s*\1\(import\.meta\.url\);/;
+
+/**
+ * Makes the bundle's CommonJS `require` lazy: Node's `createRequire` is looked
+ * up (through `process.getBuiltinModule`) only if bundled CommonJS code calls
+ * `require`, not at start.
+ */
+export function lazyRequire(code: string): string {
+  const found = code.match(EAGER_REQUIRE);
+  if (!found) {
+    if (/from\s*"node:module"/.test(code)) {
+      throw new Error(
+        'the bundle imports "node:module" in a way scripts/bundle.ts does not know: update EAGER_REQUIRE',
+      );
+    }
+    return code;
+  }
+  const lazy = `var ${
+    found[2]
+  }=(id)=>globalThis.process.getBuiltinModule("node:module").createRequire(import.meta.url)(id);`;
+  return code.replace(EAGER_REQUIRE, lazy);
+}
+
+/**
+ * npm packages loaded with a dynamic `import()` that most runs never need
+ * (JSONata: only workflows with expressions). Each is bundled on its own,
+ * gzipped and embedded as base64, and the main bundle imports it from a
+ * `blob:` URL on first use. Compressed, its bytes cost a cold start almost
+ * nothing to read past: a bundle's start-up time grows with its size.
+ */
+export const LAZY_PACKAGES = ["jsonata"];
+
+/**
+ * Replaces each `import("NAME")` of a lazy package with an import of its
+ * embedded, compressed bundle. Only function declarations are added: they
+ * exist from the start of the module, before its top-level `await`.
+ */
+export function embedLazyPackages(code: string, chunks: Map<string, string>): string {
+  if (chunks.size === 0) return code;
+  for (const name of chunks.keys()) {
+    const call = `import(${JSON.stringify(name)})`;
+    const parts = code.split(call);
+    if (parts.length < 2) throw new Error(`expected ${call} in the bundle: update LAZY_PACKAGES in scripts/bundle.ts`);
+    code = parts.join(`__flowLazyPackage(${JSON.stringify(name)})`);
+  }
+  return `${code}
+// ${[...chunks.keys()].join(", ")}: bundled, gzipped and base64-encoded by scripts/bundle.ts, imported on first use.
+function __flowLazyPackage(name) {
+  __flowLazyPackage.loaded ??= new Map();
+  let module = __flowLazyPackage.loaded.get(name);
+  if (!module) {
+    const bytes = Uint8Array.from(atob(__flowLazyPackageData()[name]), (c) => c.charCodeAt(0));
+    const stream = new Blob([bytes]).stream().pipeThrough(new DecompressionStream("gzip"));
+    module = new Response(stream).text()
+      .then((text) => import(URL.createObjectURL(new Blob([text], { type: "text/javascript" }))));
+    __flowLazyPackage.loaded.set(name, module);
+  }
+  return module;
+}
+function __flowLazyPackageData() {
+  return ${JSON.stringify(Object.fromEntries(chunks))};
+}
+`;
+}
+
+/** Bundles a lazy package on its own (CommonJS require made lazy), gzipped, as base64. */
+async function lazyPackageChunk(name: string, tmp: string, imports: Record<string, string>): Promise<string> {
+  const specifier = imports[name];
+  if (!specifier) fail(`${name} is not in deno.json "imports"`);
+  const entry = `${tmp}/lazy-${name}.ts`;
+  await Deno.writeTextFile(entry, `export { default } from ${JSON.stringify(specifier)};\n`);
+  await denoBundle(entry, `${tmp}/lazy-${name}.js`);
+  const code = lazyRequire(await Deno.readTextFile(`${tmp}/lazy-${name}.js`));
+  const gz = new Uint8Array(
+    await new Response(new Blob([code]).stream().pipeThrough(new CompressionStream("gzip"))).arrayBuffer(),
+  );
+  let binary = "";
+  for (let i = 0; i < gz.length; i += 0x8000) binary += String.fromCharCode(...gz.subarray(i, i + 0x8000));
+  return btoa(binary);
+}
+
 /** Replaces the Worker's file URL with a `blob:` URL of the embedded Worker bundle. */
 export function embedWorker(code: string, worker: string): string {
-  const parts = code.split(WORKER_REFERENCE);
+  const parts = code.split(WORKER_REFERENCE_RE);
   if (parts.length !== 2) {
     throw new Error(
       `expected ${WORKER_REFERENCE} once in the bundle, found it ${parts.length - 1} times: ` +
@@ -81,13 +174,22 @@ if (import.meta.main) {
     : new URL(output, ROOT);
   const tmp = await Deno.makeTempDir({ prefix: "flow-bundle-" });
   try {
-    await denoBundle("cli.ts", `${tmp}/flow.js`, false);
+    const config = JSON.parse(await Deno.readTextFile(new URL("deno.json", ROOT)));
+    await denoBundle("cli.ts", `${tmp}/flow.js`, LAZY_PACKAGES);
     let code = await Deno.readTextFile(`${tmp}/flow.js`);
+    try {
+      code = lazyRequire(code);
+      const chunks = new Map<string, string>();
+      for (const name of LAZY_PACKAGES) chunks.set(name, await lazyPackageChunk(name, tmp, config.imports ?? {}));
+      code = embedLazyPackages(code, chunks);
+    } catch (err) {
+      fail((err as Error).message);
+    }
 
-    const referenced = code.includes(WORKER_REFERENCE);
+    const referenced = code.match(WORKER_REFERENCE_RE) !== null;
     if (referenced) {
       if (!(await exists(new URL(WORKER, ROOT)))) fail(`the bundle starts ${WORKER}, which does not exist`);
-      await denoBundle(WORKER, `${tmp}/worker.js`, true);
+      await denoBundle(WORKER, `${tmp}/worker.js`);
       try {
         code = embedWorker(code, await Deno.readTextFile(`${tmp}/worker.js`));
       } catch (err) {
@@ -97,7 +199,6 @@ if (import.meta.main) {
       fail(`the bundle names ./worker.ts in a way scripts/bundle.ts does not know (expected ${WORKER_REFERENCE})`);
     }
 
-    const config = JSON.parse(await Deno.readTextFile(new URL("deno.json", ROOT)));
     code = withUnstableFlags(code, Array.isArray(config.unstable) ? config.unstable : []);
 
     await Deno.mkdir(new URL(".", outUrl), { recursive: true });

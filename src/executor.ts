@@ -206,10 +206,23 @@ function emitter(env: ExecutionEnv, workflowId: string, scope: RunScope): Emit {
     runPath: scope.runPath,
   };
   return (type, payload) => {
-    let event = { type, executionId, workflowId, seq: env.seq++, ts: new Date().toISOString(), ...payload, ...extra };
+    let event = { type, executionId, workflowId, seq: env.seq++, ts: isoNow(), ...payload, ...extra };
     if (env.redact) event = env.redact(event);
     bus.publish(event as never);
   };
+}
+
+let lastMs = NaN;
+let lastIso = "";
+
+/** The time as ISO 8601; one string per millisecond however many events share it. */
+function isoNow(): string {
+  const ms = Date.now();
+  if (ms !== lastMs) {
+    lastMs = ms;
+    lastIso = new Date(ms).toISOString();
+  }
+  return lastIso;
 }
 
 /** Run-level abort: external cancellation or the workflow timeout. */

@@ -3,10 +3,42 @@
  * time, depth and size limits on every evaluation; and `{{ expression }}`
  * templates inside config strings.
  *
+ * JSONata itself is loaded on demand ({@linkcode loadExpressionEngine}):
+ * most workflows have no expression, and loading it costs tens of
+ * milliseconds of start-up time. `mod.ts` loads it at once, so the library's
+ * synchronous API always has it; the CLI loads it when a workflow needs it.
+ *
  * @module
  */
-import jsonata from "jsonata";
-import { z } from "zod";
+import type jsonataModule from "jsonata";
+import * as z from "zod/mini";
+import type { $ZodType } from "zod/v4/core";
+import type { ZodType } from "zod";
+
+type Jsonata = typeof jsonataModule;
+let jsonata: Jsonata | undefined;
+
+/**
+ * Thrown when an expression is compiled before JSONata was loaded. Callers
+ * that validate a workflow asynchronously catch it, call
+ * {@linkcode loadExpressionEngine} and validate again.
+ */
+export class ExpressionEngineNotLoaded extends Error {
+  constructor() {
+    super("the JSONata expression engine is not loaded: await loadExpressionEngine() first");
+    this.name = "ExpressionEngineNotLoaded";
+  }
+}
+
+/** Loads JSONata (once); expressions compile synchronously afterwards. */
+export async function loadExpressionEngine(): Promise<void> {
+  jsonata ??= (await import("jsonata")).default;
+}
+
+/** Installs an already imported JSONata (how `mod.ts` loads it eagerly). */
+export function useExpressionEngine(engine: Jsonata): void {
+  jsonata = engine;
+}
 
 /** A compiled JSONata expression. */
 export interface Expression {
@@ -46,7 +78,8 @@ const cache = new Map<string, Expression>();
 export function compileExpression(source: string): Expression {
   let compiled = cache.get(source);
   if (compiled) return compiled;
-  let expr: jsonata.Expression;
+  if (!jsonata) throw new ExpressionEngineNotLoaded();
+  let expr: ReturnType<Jsonata>;
   try {
     expr = jsonata(source, {
       timeout: EXPRESSION_LIMITS.timeoutMs,
@@ -139,6 +172,7 @@ export function parseTemplate(text: string): Template | undefined {
         expr = compileExpression(text.slice(open + 2, close).trim());
         break;
       } catch (err) {
+        if (err instanceof ExpressionEngineNotLoaded) throw err;
         firstError ??= err;
         const next = text.indexOf("}}", close + 1);
         if (next === -1) break;
@@ -175,7 +209,7 @@ const expressionSchemas = new WeakSet<object>();
  * Marks a schema in `set`. zod's `.describe()` and `.meta()` return a copy that
  * shares the schema's definition object, so the definition is marked too.
  */
-function mark(set: WeakSet<object>, schema: z.ZodType): void {
+function mark(set: WeakSet<object>, schema: $ZodType): void {
   set.add(schema);
   set.add(schema._zod.def);
 }
@@ -197,18 +231,21 @@ function marked(set: WeakSet<object>, schema: { _zod?: { def?: object } }): bool
  * const config = z.object({ condition: expression() });
  * ```
  */
-export function expression(): z.ZodType<Expression, string> {
-  const schema = z.string().transform((text, ctx) => {
+export function expression(): ZodType<Expression, string> {
+  const compile: z.ZodMiniTransform<Expression, string> = z.transform((text: string, payload) => {
     const m = /^\s*\{\{([\s\S]*)\}\}\s*$/.exec(text);
     try {
       return compileExpression((m ? m[1] : text).trim());
     } catch (err) {
-      ctx.addIssue({ code: "custom", message: `${JSON.stringify(text)}: ${(err as Error).message}`, input: text });
+      if (err instanceof ExpressionEngineNotLoaded) throw err;
+      const message = `${JSON.stringify(text)}: ${(err as Error).message}`;
+      payload.issues.push({ code: "custom", message, input: text, inst: compile });
       return z.NEVER;
     }
   });
+  const schema = z.pipe(z.string(), compile);
   mark(expressionSchemas, schema);
-  return schema as unknown as z.ZodType<Expression, string>;
+  return schema as unknown as ZodType<Expression, string>;
 }
 
 /** Whether a zod schema (or the inner schema of an optional/default wrapper) is an {@linkcode expression}. */
@@ -235,7 +272,7 @@ const untemplatedSchemas = new WeakSet<object>();
  * const config = z.object({ workflow: untemplated(z.record(z.string(), z.unknown())) });
  * ```
  */
-export function untemplated<T extends z.ZodType>(schema: T): T {
+export function untemplated<T extends $ZodType>(schema: T): T {
   mark(untemplatedSchemas, schema);
   return schema;
 }

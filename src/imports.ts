@@ -4,11 +4,13 @@
  *
  * @module
  */
-import { dirname, extname, join, resolve } from "node:path";
+import { dirname, extname, join, resolve } from "./path.ts";
 import { fileErrorReason, type ValidationIssue, WorkflowValidationError } from "./errors.ts";
-import { type CompiledWorkflow, validateWorkflow } from "./validate.ts";
+import { ExpressionEngineNotLoaded, loadExpressionEngine } from "./expressions.ts";
+import { checkWorkflow, type CompiledWorkflow, type ValidateOptions, validateWorkflow } from "./validate.ts";
+import type { Workflow } from "./workflow.ts";
 import type { Registry } from "./registry.ts";
-import { type ImportPermissions, type ModuleSpec, NodeModuleHost } from "./sandbox/host.ts";
+import type { ImportPermissions, ModuleSpec, NodeModuleHost } from "./sandbox/host.ts";
 import { typeName } from "./values.ts";
 
 /** Custom node modules loaded for one run. */
@@ -88,7 +90,9 @@ export async function loadNodeModules(
   const result = registry.clone();
   const sources = new Map<string, string>();
   const hosts: NodeModuleHost[] = [];
-  const loaded = await Promise.allSettled(specs.map(({ spec }) => NodeModuleHost.load(spec)));
+  // The sandbox (Workers, and the zod that checks custom configs) is loaded only for custom nodes.
+  const host = specs.length ? (await import("./sandbox/host.ts")).NodeModuleHost : undefined;
+  const loaded = await Promise.allSettled(specs.map(({ spec }) => host!.load(spec)));
   loaded.forEach((outcome, k) => {
     const { spec, path } = specs[k];
     if (outcome.status === "rejected") {
@@ -132,11 +136,46 @@ export async function loadNodeModules(
  * close();
  * ```
  */
-export async function compileWithModules(
+export function compileWithModules(
   raw: unknown,
   registry: Registry,
   options: LoadModulesOptions = {},
 ): Promise<{ compiled: CompiledWorkflow; close: () => void }> {
+  return withModules(raw, registry, options, validateWorkflow).then(({ result, close }) => ({
+    compiled: result,
+    close,
+  }));
+}
+
+/**
+ * Like {@linkcode compileWithModules}, but only checks the workflow
+ * (`checkWorkflow`: no executor form is built) and stops the modules'
+ * Workers before returning. Resolves to the parsed workflow.
+ *
+ * @example
+ * ```ts
+ * import { checkWithModules } from "./imports.ts";
+ * import { Registry } from "./registry.ts";
+ * const wf = await checkWithModules({ nodes: [], connections: [] }, new Registry());
+ * ```
+ */
+export async function checkWithModules(
+  raw: unknown,
+  registry: Registry,
+  options: LoadModulesOptions = {},
+): Promise<Workflow> {
+  const { result, close } = await withModules(raw, registry, options, checkWorkflow);
+  close();
+  return result;
+}
+
+/** Loads the modules, then runs `step` (loading JSONata first if needed); one error for every problem of both. */
+async function withModules<T>(
+  raw: unknown,
+  registry: Registry,
+  options: LoadModulesOptions,
+  step: (raw: unknown, registry: Registry, options: ValidateOptions) => T,
+): Promise<{ result: T; close: () => void }> {
   const issues: ValidationIssue[] = [];
   let close = () => {};
   try {
@@ -148,12 +187,44 @@ export async function compileWithModules(
     issues.push(...err.issues);
   }
   try {
-    const compiled = validateWorkflow(raw, registry, { file: options.file });
-    if (issues.length === 0) return { compiled, close };
+    const result = await withExpressions(() => step(raw, registry, { file: options.file }));
+    if (issues.length === 0) return { result, close };
   } catch (err) {
     if (!(err instanceof WorkflowValidationError)) throw err;
     issues.push(...err.issues);
   }
   close();
   throw new WorkflowValidationError(issues, options.file);
+}
+
+/**
+ * {@linkcode validateWorkflow}, loading the JSONata expression engine first
+ * when the workflow (or a sub-workflow) turns out to hold an expression: a
+ * workflow without one never loads it.
+ *
+ * @example
+ * ```ts
+ * import { validateWithExpressions } from "./imports.ts";
+ * import { builtinRegistry } from "../nodes/mod.ts";
+ * const wf = { nodes: [{ id: "s", type: "transform.set", config: { value: "{{ 1 + 1 }}" } }], connections: [] };
+ * await validateWithExpressions(wf, builtinRegistry());
+ * ```
+ */
+export function validateWithExpressions(
+  raw: unknown,
+  registry: Registry,
+  options: ValidateOptions = {},
+): Promise<CompiledWorkflow> {
+  return withExpressions(() => validateWorkflow(raw, registry, options));
+}
+
+/** Runs a validation step; when it needs JSONata, loads it and runs the step again. */
+async function withExpressions<T>(step: () => T): Promise<T> {
+  try {
+    return step();
+  } catch (err) {
+    if (!(err instanceof ExpressionEngineNotLoaded)) throw err;
+  }
+  await loadExpressionEngine();
+  return step();
 }

@@ -180,7 +180,7 @@ export interface PrepareTools {
 export interface NodeDefinition<
   I extends Ports = Ports,
   O extends Ports = Ports,
-  C extends z.ZodType = z.ZodType,
+  C extends z.core.$ZodType = z.core.$ZodType,
 > {
   /** Type name used in workflow files, e.g. `http.request`. */
   type: string;
@@ -190,7 +190,7 @@ export interface NodeDefinition<
   inputs: I;
   /** Output ports. */
   outputs: O;
-  /** zod schema of `config`. Keys named like an input port may also hold that port's constant. */
+  /** zod 4 schema of `config` (classic zod or zod/mini). Keys named like an input port may also hold that port's constant. */
   config?: C;
   /** When set, the node accepts any further input port name, with this spec (e.g. `flow.merge`). */
   dynamicInputs?: PortSpec;
@@ -253,7 +253,7 @@ export type AnyNodeDefinition = NodeDefinition<any, any, any>;
  * });
  * ```
  */
-export function defineNode<I extends Ports, O extends Ports, C extends z.ZodType = z.ZodType>(
+export function defineNode<I extends Ports, O extends Ports, C extends z.core.$ZodType = z.core.$ZodType>(
   definition: NodeDefinition<I, O, C>,
 ): NodeDefinition<I, O, C> {
   return definition;

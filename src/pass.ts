@@ -447,7 +447,8 @@ class Pass implements ContextHost {
   forward(i: number, out: Record<string, unknown>): void {
     const node = this.nodes[i];
     for (const edge of node.outgoing) {
-      this.deliver(edge.to, edge.slot, out[edge.port], `no value on "${node.id}.${edge.port}"`);
+      const value = out[edge.port];
+      this.deliver(edge.to, edge.slot, value, value === undefined ? `no value on "${node.id}.${edge.port}"` : "");
     }
   }
 

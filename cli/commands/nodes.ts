@@ -4,14 +4,14 @@
  *
  * @module
  */
-import Table from "cli-table3";
-import { z } from "zod";
+import { toJSONSchema } from "zod/mini";
 import { loadNodeModules } from "../../src/imports.ts";
 import { builtinRegistry } from "../../nodes/mod.ts";
 import type { Invocation } from "../commands.ts";
 import { ExitCode } from "../exit_codes.ts";
 import { readWorkflowArg } from "../load.ts";
 import { stdout } from "../output.ts";
+import { renderTable } from "../table.ts";
 
 /** Runs `flow nodes`; resolves to the exit code. */
 export default async function nodes({ args, options }: Invocation): Promise<number> {
@@ -28,7 +28,7 @@ export default async function nodes({ args, options }: Invocation): Promise<numb
       inputs: d.inputs,
       ...(d.dynamicInputs ? { dynamicInputs: d.dynamicInputs } : {}),
       outputs: d.outputs,
-      config: d.config ? z.toJSONSchema(d.config, { io: "input", unrepresentable: "any" }) : null,
+      config: d.config ? toJSONSchema(d.config, { io: "input", unrepresentable: "any" }) : null,
     }));
     stdout.write(JSON.stringify(list, null, 2) + "\n");
     return ExitCode.Success;
@@ -38,22 +38,16 @@ export default async function nodes({ args, options }: Invocation): Promise<numb
       ...Object.entries(p).map(([k, s]) => `${k}${s.required === false ? "?" : ""}: ${s.type}`),
       ...(dyn ? [`*: ${dyn.type}`] : []),
     ].join("\n") || "-";
-  const table = new Table({
-    head: ["type", "description", "inputs", "outputs"],
-    style: { head: [], border: [] },
-    colWidths: [26, 44, 22, 20],
-    wordWrap: true,
-    wrapOnWordBoundary: false,
-  });
+  const rows = [["type", "description", "inputs", "outputs"]];
   for (const d of defs) {
     const source = modules.sources.get(d.type);
-    table.push([
+    rows.push([
       source ? `${d.type}\n(${source})` : d.type,
       d.description,
       ports(d.inputs, d.dynamicInputs),
       ports(d.outputs),
     ]);
   }
-  stdout.write(table.toString() + "\n");
+  stdout.write(await renderTable(rows, { widths: [26, 44, 22, 20], rowLines: true }) + "\n");
   return ExitCode.Success;
 }

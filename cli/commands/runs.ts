@@ -31,7 +31,7 @@ export default async function runs({ options }: Invocation): Promise<number> {
     else if (list.length === 0) stdout.write("no executions recorded yet\n");
     else {
       const c = palette(useColor());
-      const table = await newTable(["id", "workflow", "status", "started", "duration", "trigger"]);
+      const table = newTable(["id", "workflow", "status", "started", "duration", "trigger"]);
       for (const r of list) {
         table.push([
           shortId(r.executionId),
@@ -42,7 +42,7 @@ export default async function runs({ options }: Invocation): Promise<number> {
           r.triggerNode ? `${r.trigger} (${r.triggerNode})` : r.trigger,
         ]);
       }
-      stdout.write(table.toString() + "\n");
+      stdout.write(await table.render() + "\n");
     }
     return ExitCode.Success;
   } finally {

@@ -48,7 +48,7 @@ async function render(d: RunDetailView): Promise<string> {
   if (Object.keys(d.inputs).length) field("inputs", JSON.stringify(d.inputs));
   let out = lines.join("\n") + "\n";
   if (d.nodes.length) {
-    const table = await newTable(["node", "type", "status", "attempts", "time"]);
+    const table = newTable(["node", "type", "status", "attempts", "time"]);
     for (const n of d.nodes) {
       const where = n.runPath === undefined ? "" : c.gray(`${n.runPath.replaceAll("/", " › ")} › `);
       table.push([
@@ -59,7 +59,7 @@ async function render(d: RunDetailView): Promise<string> {
         humanDuration(n.durationMs),
       ]);
     }
-    out += table.toString() + "\n";
+    out += await table.render() + "\n";
   }
   if (d.error) {
     const where = d.error.nodeId ? `node "${d.error.nodeId}": ` : "";

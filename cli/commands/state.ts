@@ -25,7 +25,7 @@ export default async function state({ path, args, options }: Invocation): Promis
           stdout.write(JSON.stringify(rows, null, 2) + "\n");
         } else if (rows.length === 0) stdout.write("no state stored\n");
         else {
-          const table = await newTable(["workflow", "scope", "key", "value", "version", "updated"]);
+          const table = newTable(["workflow", "scope", "key", "value", "version", "updated"]);
           for (const r of rows) {
             const text = JSON.stringify(r.value);
             table.push([
@@ -37,7 +37,7 @@ export default async function state({ path, args, options }: Invocation): Promis
               localTime(r.updatedAt),
             ]);
           }
-          stdout.write(table.toString() + "\n");
+          stdout.write(await table.render() + "\n");
         }
         return ExitCode.Success;
       }

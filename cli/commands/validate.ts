@@ -7,7 +7,7 @@
 import { WorkflowValidationError } from "../../src/errors.ts";
 import type { Invocation } from "../commands.ts";
 import { ExitCode } from "../exit_codes.ts";
-import { loadWorkflowArg } from "../load.ts";
+import { checkWorkflowArg } from "../load.ts";
 import { stderr, stdout } from "../output.ts";
 
 /** Runs `flow validate`; resolves to the exit code. */
@@ -15,12 +15,9 @@ export default async function validate({ args, options }: Invocation): Promise<n
   let code: number = ExitCode.Success;
   for (const file of args.files as string[]) {
     try {
-      const { compiled: wf, close } = await loadWorkflowArg(file, options.nodes as string[]);
-      close();
+      const wf = await checkWorkflowArg(file, options.nodes as string[]);
       const count = (n: number, what: string) => `${n} ${what}${n === 1 ? "" : "s"}`;
-      stdout.write(
-        `${file}: ok (${count(wf.nodes.length, "node")}, ${count(wf.workflow.connections.length, "connection")})\n`,
-      );
+      stdout.write(`${file}: ok (${count(wf.nodes.length, "node")}, ${count(wf.connections.length, "connection")})\n`);
     } catch (err) {
       if (!(err instanceof WorkflowValidationError)) throw err;
       stderr.write(err.message + "\n");

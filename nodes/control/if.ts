@@ -3,9 +3,15 @@
  *
  * @module
  */
-import { z } from "zod";
+import * as z from "zod/mini";
+import { described, once } from "../../src/schema.ts";
 import { expression } from "../../src/expressions.ts";
 import { defineNode } from "../../src/node.ts";
+
+/** The config schema, built on first use: a run builds only the schemas of the types it uses. */
+const configSchema = once(() =>
+  z.object({ condition: described(expression(), "JSONata expression; $value is the input") })
+);
 
 /** The `control.if` node type. */
 export default defineNode({
@@ -16,7 +22,9 @@ export default defineNode({
     true: { type: "any", description: "The value, when the condition is truthy" },
     false: { type: "any", description: "The value, when the condition is falsy" },
   },
-  config: z.object({ condition: expression().describe("JSONata expression; $value is the input") }),
+  get config() {
+    return configSchema();
+  },
   async run({ inputs, config, evaluate }) {
     const result = await evaluate(config.condition, { value: inputs.value });
     return truthy(result) ? { true: inputs.value } : { false: inputs.value };

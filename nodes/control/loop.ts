@@ -4,11 +4,28 @@
  *
  * @module
  */
-import { z } from "zod";
+import * as z from "zod/mini";
+import { described, once } from "../../src/schema.ts";
 import { NodeError } from "../../src/errors.ts";
 import { untemplated } from "../../src/expressions.ts";
 import { defineNode, type WorkflowRef } from "../../src/node.ts";
 import { checkSubworkflowInputs } from "../../src/subworkflow_inputs.ts";
+
+/** The config schema, built on first use: a run builds only the schemas of the types it uses. */
+const configSchema = once(() =>
+  z.object({
+    workflow: described(z.optional(untemplated(z.record(z.string(), z.unknown()))), "Inline sub-workflow"),
+    workflowFile: described(z.optional(z.string()), "Sub-workflow file, relative to this workflow's file"),
+    concurrency: described(
+      z._default(z.number().check(z.int(), z.minimum(1), z.maximum(1000)), 1),
+      "Iterations running at once",
+    ),
+    onItemError: described(
+      z._default(z.enum(["fail", "continue"]), "fail"),
+      "continue: a failed item's slot holds { error }",
+    ),
+  })
+);
 
 /** The `control.loop` node type. */
 export default defineNode({
@@ -16,14 +33,9 @@ export default defineNode({
   description: "Runs a sub-workflow for each item (inputs item, index); outputs the results in item order",
   inputs: { items: { type: "array", description: "The items to loop over" } },
   outputs: { results: { type: "array", description: "Each iteration's outputs, in item order" } },
-  config: z.object({
-    workflow: untemplated(z.record(z.string(), z.unknown())).optional().describe("Inline sub-workflow"),
-    workflowFile: z.string().optional().describe("Sub-workflow file, relative to this workflow's file"),
-    concurrency: z.number().int().min(1).max(1000).default(1).describe("Iterations running at once"),
-    onItemError: z.enum(["fail", "continue"]).default("fail").describe(
-      "continue: a failed item's slot holds { error }",
-    ),
-  }),
+  get config() {
+    return configSchema();
+  },
   prepare(config, tools) {
     return tools.workflow(config, {
       implicitInputs: { item: { type: "any", required: false }, index: { type: "number", required: false } },

@@ -3,13 +3,26 @@
  *
  * @module
  */
-import { z } from "zod";
+import * as z from "zod/mini";
+import { described, once } from "../../src/schema.ts";
 import { expression } from "../../src/expressions.ts";
 import { defineNode, type Ports } from "../../src/node.ts";
 import { ID_PATTERN } from "../../src/workflow.ts";
 import { truthy } from "./if.ts";
 
-const port = z.string().regex(ID_PATTERN, { message: "expected a port name matching [A-Za-z_][A-Za-z0-9_-]*" });
+/** The config schema, built on first use: a run builds only the schemas of the types it uses. */
+const configSchema = once(() => {
+  const port = z.string().check(
+    z.regex(ID_PATTERN, { message: "expected a port name matching [A-Za-z_][A-Za-z0-9_-]*" }),
+  );
+  return z.object({
+    cases: described(
+      z.array(z.object({ port, condition: expression() })).check(z.minLength(1)),
+      "Checked in order; first match wins",
+    ),
+    default: described(z._default(port, "default"), "Port used when no case matches"),
+  });
+});
 
 /** The `control.switch` node type. */
 export default defineNode({
@@ -17,10 +30,9 @@ export default defineNode({
   description: "Sends value out on the port of the first case whose condition holds, else on the default port",
   inputs: { value: { type: "any", description: "The value to route" } },
   outputs: {},
-  config: z.object({
-    cases: z.array(z.object({ port, condition: expression() })).min(1).describe("Checked in order; first match wins"),
-    default: port.default("default").describe("Port used when no case matches"),
-  }),
+  get config() {
+    return configSchema();
+  },
   dynamicOutputs(config) {
     const ports: Ports = {};
     for (const c of config.cases) ports[c.port] = { type: "any", description: `when ${c.condition.source}` };

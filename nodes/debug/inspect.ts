@@ -3,8 +3,16 @@
  *
  * @module
  */
-import { z } from "zod";
+import * as z from "zod/mini";
+import { described, once } from "../../src/schema.ts";
 import { defineNode } from "../../src/node.ts";
+
+/** The config schema, built on first use: a run builds only the schemas of the types it uses. */
+const configSchema = once(() =>
+  z.object({
+    maxChars: described(z._default(z.number().check(z.int(), z.minimum(10)), 500), "Preview length"),
+  })
+);
 
 /** The `debug.inspect` node type. */
 export default defineNode({
@@ -12,7 +20,9 @@ export default defineNode({
   description: "Logs the type, size and a pretty preview of value; passes it on",
   inputs: { value: { type: "any", description: "Any value" } },
   outputs: { value: { type: "any", description: "The input, unchanged" } },
-  config: z.object({ maxChars: z.number().int().min(10).default(500).describe("Preview length") }),
+  get config() {
+    return configSchema();
+  },
   run({ inputs, config, log }) {
     const v = inputs.value;
     const type = v === null ? "null" : Array.isArray(v) ? "array" : typeof v;

@@ -3,8 +3,12 @@
  *
  * @module
  */
-import { z } from "zod";
+import * as z from "zod/mini";
+import { once } from "../../src/schema.ts";
 import { defineNode } from "../../src/node.ts";
+
+/** The config schema, built on first use: a run builds only the schemas of the types it uses. */
+const configSchema = once(() => z.object({ level: z._default(z.enum(["debug", "info", "warn", "error"]), "info") }));
 
 /** The `debug.log` node type. */
 export default defineNode({
@@ -12,7 +16,9 @@ export default defineNode({
   description: "Logs message as a node.log event and passes it on",
   inputs: { message: { type: "any", description: "Text, or any value (logged as JSON)" } },
   outputs: { message: { type: "any", description: "The input, unchanged" } },
-  config: z.object({ level: z.enum(["debug", "info", "warn", "error"]).default("info") }),
+  get config() {
+    return configSchema();
+  },
   run({ inputs, config, log }) {
     const m = inputs.message;
     log[config.level](typeof m === "string" ? m : JSON.stringify(m));

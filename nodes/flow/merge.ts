@@ -5,8 +5,19 @@
  *
  * @module
  */
-import { z } from "zod";
+import * as z from "zod/mini";
+import { described, once } from "../../src/schema.ts";
 import { defineNode } from "../../src/node.ts";
+
+/** The config schema, built on first use: a run builds only the schemas of the types it uses. */
+const configSchema = once(() =>
+  z.object({
+    mode: described(
+      z._default(z.enum(["all", "first"]), "all"),
+      "all: wait for every input that will arrive; first: pass on the first",
+    ),
+  })
+);
 
 /** The `flow.merge` node type. */
 export default defineNode({
@@ -18,11 +29,9 @@ export default defineNode({
     merged: { type: "object", description: "Inputs that arrived, keyed by port name" },
     value: { type: "any", description: "mode first: the value that arrived first" },
   },
-  config: z.object({
-    mode: z.enum(["all", "first"]).default("all").describe(
-      "all: wait for every input that will arrive; first: pass on the first",
-    ),
-  }),
+  get config() {
+    return configSchema();
+  },
   inputMode: (config) => config.mode === "first" ? "first" : "available",
   run({ inputs, config }) {
     if (config.mode === "first") {

@@ -3,11 +3,20 @@
  *
  * @module
  */
-import { z } from "zod";
+import * as z from "zod/mini";
+import { described, once } from "../../src/schema.ts";
 import { NodeError } from "../../src/errors.ts";
 import { untemplated } from "../../src/expressions.ts";
 import { defineNode, type WorkflowRef } from "../../src/node.ts";
 import { checkSubworkflowInputs } from "../../src/subworkflow_inputs.ts";
+
+/** The config schema, built on first use: a run builds only the schemas of the types it uses. */
+const configSchema = once(() =>
+  z.object({
+    workflow: described(z.optional(untemplated(z.record(z.string(), z.unknown()))), "Inline sub-workflow"),
+    workflowFile: described(z.optional(z.string()), "Sub-workflow file, relative to this workflow's file"),
+  })
+);
 
 /** The `flow.subworkflow` node type. */
 export default defineNode({
@@ -16,10 +25,9 @@ export default defineNode({
   inputs: {},
   dynamicInputs: { type: "any", description: "Passed to the sub-workflow input of the same name" },
   outputs: { outputs: { type: "object", description: "All the sub-workflow's outputs" } },
-  config: z.object({
-    workflow: untemplated(z.record(z.string(), z.unknown())).optional().describe("Inline sub-workflow"),
-    workflowFile: z.string().optional().describe("Sub-workflow file, relative to this workflow's file"),
-  }),
+  get config() {
+    return configSchema();
+  },
   dynamicOutputs(_config, prepared) {
     // The sub-workflow's declared outputs; any name while it is still being compiled (recursion).
     const compiled = (prepared as WorkflowRef | undefined)?.compiled as { outputs: { name: string }[] } | undefined;

@@ -3,14 +3,25 @@
  *
  * @module
  */
-import { z } from "zod";
+import * as z from "zod/mini";
+import { described, once } from "../../src/schema.ts";
 import { defineNode } from "../../src/node.ts";
 import { NodeError } from "../../src/errors.ts";
 
 /** Methods `http.request` accepts. */
 export const METHODS = ["GET", "POST", "PUT", "PATCH", "DELETE", "HEAD", "OPTIONS"] as const;
 
-const scalar = z.union([z.string(), z.number(), z.boolean()]);
+/** The config schema, built on first use: a run builds only the schemas of the types it uses. */
+const configSchema = once(() =>
+  z.object({
+    url: z.optional(z.string()),
+    method: z._default(z.enum(METHODS), "GET"),
+    headers: z.optional(z.record(z.string(), z.string())),
+    query: z.optional(z.record(z.string(), z.union([z.string(), z.number(), z.boolean()]))),
+    body: z.optional(z.unknown()),
+    failOnStatus: described(z._default(z.boolean(), true), "Fail on a non-2xx status"),
+  })
+);
 
 /** The `http.request` node type. */
 export default defineNode({
@@ -28,14 +39,9 @@ export default defineNode({
     headers: { type: "object", description: "Response headers (lower-case names)" },
     body: { type: "string", description: "Response body as text" },
   },
-  config: z.object({
-    url: z.string().optional(),
-    method: z.enum(METHODS).default("GET"),
-    headers: z.record(z.string(), z.string()).optional(),
-    query: z.record(z.string(), scalar).optional(),
-    body: z.unknown().optional(),
-    failOnStatus: z.boolean().default(true).describe("Fail on a non-2xx status"),
-  }),
+  get config() {
+    return configSchema();
+  },
   async run({ inputs, config, signal }) {
     const method = inputs.method?.toUpperCase() ?? "GET";
     if (!(METHODS as readonly string[]).includes(method)) {

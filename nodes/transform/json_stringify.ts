@@ -3,8 +3,16 @@
  *
  * @module
  */
-import { z } from "zod";
+import * as z from "zod/mini";
+import { described, once } from "../../src/schema.ts";
 import { defineNode } from "../../src/node.ts";
+
+/** The config schema, built on first use: a run builds only the schemas of the types it uses. */
+const configSchema = once(() =>
+  z.object({
+    indent: described(z.optional(z.number().check(z.int(), z.minimum(0), z.maximum(10))), "Spaces per level"),
+  })
+);
 
 /** The `transform.json_stringify` node type. */
 export default defineNode({
@@ -12,7 +20,9 @@ export default defineNode({
   description: "Serialises a value as JSON text",
   inputs: { value: { type: "any", description: "Any JSON value" } },
   outputs: { json: { type: "string", description: "JSON text" } },
-  config: z.object({ indent: z.number().int().min(0).max(10).optional().describe("Spaces per level") }),
+  get config() {
+    return configSchema();
+  },
   run({ inputs, config }) {
     return { json: JSON.stringify(inputs.value, null, config.indent) };
   },

@@ -3,9 +3,17 @@
  *
  * @module
  */
-import { z } from "zod";
+import * as z from "zod/mini";
+import { described, once } from "../../src/schema.ts";
 import { expression } from "../../src/expressions.ts";
 import { defineNode } from "../../src/node.ts";
+
+/** The config schema, built on first use: a run builds only the schemas of the types it uses. */
+const configSchema = once(() =>
+  z.object({
+    expression: described(expression(), "JSONata; $item (the item) and $index are in scope; $ is $node"),
+  })
+);
 
 /** The `transform.map` node type. */
 export default defineNode({
@@ -13,9 +21,9 @@ export default defineNode({
   description: "Evaluates config.expression for each item ($item, $index); outputs the results",
   inputs: { items: { type: "array", description: "Items to map" } },
   outputs: { items: { type: "array", description: "Mapped items" } },
-  config: z.object({
-    expression: expression().describe("JSONata; $item (the item) and $index are in scope; $ is $node"),
-  }),
+  get config() {
+    return configSchema();
+  },
   async run({ inputs, config, evaluate }) {
     const out: unknown[] = [];
     for (let i = 0; i < inputs.items.length; i++) {

@@ -3,8 +3,16 @@
  *
  * @module
  */
-import { z } from "zod";
+import * as z from "zod/mini";
+import { described, once } from "../../src/schema.ts";
 import { defineNode } from "../../src/node.ts";
+
+/** The config schema, built on first use: a run builds only the schemas of the types it uses. */
+const configSchema = once(() =>
+  z.object({
+    keys: described(z.array(z.string()).check(z.minLength(1)), "Keys to keep (missing keys are left out)"),
+  })
+);
 
 /** The `transform.pick` node type. */
 export default defineNode({
@@ -12,7 +20,9 @@ export default defineNode({
   description: "Outputs an object with only config.keys of the input object",
   inputs: { object: { type: "object", description: "Source object" } },
   outputs: { object: { type: "object", description: "The picked keys" } },
-  config: z.object({ keys: z.array(z.string()).min(1).describe("Keys to keep (missing keys are left out)") }),
+  get config() {
+    return configSchema();
+  },
   run({ inputs, config }) {
     const out: Record<string, unknown> = {};
     for (const k of config.keys) if (Object.hasOwn(inputs.object, k)) out[k] = inputs.object[k];

@@ -3,8 +3,16 @@
  *
  * @module
  */
-import { z } from "zod";
+import * as z from "zod/mini";
+import { described, once } from "../../src/schema.ts";
 import { defineNode } from "../../src/node.ts";
+
+/** The config schema, built on first use: a run builds only the schemas of the types it uses. */
+const configSchema = once(() =>
+  z.object({
+    value: described(z.optional(z.unknown()), "Any JSON; strings may hold {{ }} templates; no value gives null"),
+  })
+);
 
 /** The `transform.set` node type. */
 export default defineNode({
@@ -13,9 +21,9 @@ export default defineNode({
   inputs: {},
   dynamicInputs: { type: "any", description: "Visible to templates as $node.NAME" },
   outputs: { value: { type: "any", description: "config.value, templates evaluated" } },
-  config: z.object({
-    value: z.unknown().optional().describe("Any JSON; strings may hold {{ }} templates; no value gives null"),
-  }),
+  get config() {
+    return configSchema();
+  },
   run({ config }) {
     return { value: config.value ?? null };
   },

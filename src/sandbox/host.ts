@@ -6,10 +6,8 @@
  *
  * @module
  */
-import { existsSync } from "node:fs";
-import { dirname, join } from "node:path";
-import { fileURLToPath, pathToFileURL } from "node:url";
-import { z } from "zod";
+import { fromJSONSchema, unknown, type ZodType } from "zod";
+import { dirname, fromFileUrl as fileURLToPath, join, toFileUrl as pathToFileURL } from "../path.ts";
 import { NodeError } from "../errors.ts";
 import type { AnyNodeDefinition, InputMode, NodeContext, PortSpec } from "../node.ts";
 
@@ -287,12 +285,12 @@ export class NodeModuleHost {
   }
 
   #proxy(meta: NodeMeta): AnyNodeDefinition {
-    let config: z.ZodType | undefined;
+    let config: ZodType | undefined;
     if (meta.config) {
       try {
-        config = z.fromJSONSchema(meta.config as Parameters<typeof z.fromJSONSchema>[0]);
+        config = fromJSONSchema(meta.config as Parameters<typeof fromJSONSchema>[0]);
       } catch {
-        config = z.unknown();
+        config = unknown();
       }
     }
     return {
@@ -305,6 +303,15 @@ export class NodeModuleHost {
       config,
       run: (ctx) => this.#call(meta.type, ctx as NodeContext<Record<string, unknown>, unknown>),
     };
+  }
+}
+
+function existsSync(path: string): boolean {
+  try {
+    Deno.statSync(path);
+    return true;
+  } catch {
+    return false;
   }
 }
 

@@ -17,7 +17,8 @@
  *
  * @module
  */
-import { z } from "zod";
+import type { ZodType } from "zod";
+import { toJSONSchema } from "zod/mini";
 
 interface Def {
   type: string;
@@ -26,7 +27,7 @@ interface Def {
   outputs?: Record<string, unknown>;
   dynamicInputs?: unknown;
   inputMode?: unknown;
-  config?: z.ZodType;
+  config?: ZodType;
   run: (ctx: unknown) => unknown;
 }
 
@@ -75,7 +76,7 @@ async function load(url: string, revoke: string[]) {
     let config: unknown = null;
     if (def.config) {
       try {
-        config = z.toJSONSchema(def.config, { io: "input", unrepresentable: "any" });
+        config = toJSONSchema(def.config, { io: "input", unrepresentable: "any" });
       } catch {
         config = {}; // not expressible as JSON Schema: checked in here at run time only
       }

@@ -1,0 +1,50 @@
+/**
+ * zod helpers shared by the engine and the built-in nodes. The built-in
+ * nodes and the workflow schema use `zod/mini` (small, quick to load); the
+ * engine only calls functions of zod's core, so a node written with classic
+ * zod (`import { z } from "zod"`) works the same.
+ *
+ * @module
+ */
+import { globalRegistry } from "zod/mini";
+import type { $ZodType } from "zod/v4/core";
+
+/**
+ * Gives a schema a description (shown by `flow nodes --json` and in the JSON
+ * Schema), like classic zod's `.describe()`, on the schema itself.
+ *
+ * @example
+ * ```ts
+ * import * as z from "zod/mini";
+ * import { described } from "./schema.ts";
+ * const ms = described(z.number(), "Milliseconds to wait");
+ * ```
+ */
+export function described<T extends $ZodType>(schema: T, description: string): T {
+  globalRegistry.add(schema, { ...globalRegistry.get(schema), description });
+  return schema;
+}
+
+/**
+ * A function that builds a value on its first call and returns that value
+ * ever after (built-in node types build their config schemas this way).
+ *
+ * @example
+ * ```ts
+ * import * as z from "zod/mini";
+ * import { once } from "./schema.ts";
+ * const schema = once(() => z.object({ ms: z.number() }));
+ * schema() === schema(); // true
+ * ```
+ */
+export function once<T>(build: () => T): () => T {
+  let value: T | undefined;
+  let built = false;
+  return () => {
+    if (!built) {
+      value = build();
+      built = true;
+    }
+    return value as T;
+  };
+}

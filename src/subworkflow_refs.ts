@@ -1,0 +1,94 @@
+/**
+ * The tools a node type's `prepare` hook gets at validation time: reporting
+ * a config problem, and compiling a sub-workflow given inline or as a file
+ * (each file once per validation, so recursive workflows terminate).
+ *
+ * @module
+ */
+import { fileErrorReason, formatIssue, WorkflowValidationError } from "./errors.ts";
+import { decodeText, parseWorkflowText, readFileBytes } from "./load.ts";
+import type { PrepareTools } from "./node.ts";
+import { dirname, resolve } from "./path.ts";
+import type { CompiledRef, CompiledWorkflow, ValidateOptions } from "./validate.ts";
+import { isObject, type Validation } from "./validation.ts";
+
+/** How the tools compile a sub-workflow (`validateWorkflow`, passed in to keep the modules acyclic). */
+export type Compile = (raw: unknown, options: ValidateOptions) => CompiledWorkflow;
+
+/** The `prepare` tools of node `i` (id `nodeId`) of the workflow being validated. */
+export function prepareTools(v: Validation, compile: Compile, i: number, nodeId: string): PrepareTools {
+  const base = `nodes[${i}].config`;
+  return {
+    issue: (path, message) => v.issues.push({ path: path ? `${base}.${path}` : base, message }),
+    workflow(spec, opts = {}) {
+      const inline = spec.workflow !== undefined, file = spec.workflowFile !== undefined;
+      if (inline === file) {
+        v.issues.push({ path: base, message: 'give exactly one of "workflow" (inline) or "workflowFile"' });
+        return undefined;
+      }
+      const implicit = opts.implicitInputs ?? {};
+      const withInputs = (raw: unknown) =>
+        isObject(raw) && Object.keys(implicit).length
+          ? { ...raw, inputs: { ...implicit, ...(isObject(raw.inputs) ? raw.inputs : {}) } }
+          : raw;
+      if (inline) return inlineWorkflow(v, compile, base, nodeId, withInputs(spec.workflow));
+      return workflowFile(v, compile, base, spec.workflowFile!, Object.keys(implicit), withInputs);
+    },
+  };
+}
+
+/** Compiles an inline sub-workflow; its problems are reported under `BASE.workflow`. */
+function inlineWorkflow(v: Validation, compile: Compile, base: string, nodeId: string, raw: unknown) {
+  try {
+    const compiled = compile(raw, { file: v.options.file, defaultId: `${v.id}.${nodeId}`, context: v.context });
+    const ref: CompiledRef = { label: `inline workflow of "${nodeId}"`, compiled };
+    v.subworkflows.push(ref);
+    return ref;
+  } catch (err) {
+    if (!(err instanceof WorkflowValidationError)) throw err;
+    for (const iss of err.issues) {
+      v.issues.push({ ...iss, path: iss.path ? `${base}.workflow.${iss.path}` : `${base}.workflow` });
+    }
+    return undefined;
+  }
+}
+
+/** Reads and compiles a sub-workflow file (once per file and set of implicit inputs); problems go under `BASE.workflowFile`. */
+function workflowFile(
+  v: Validation,
+  compile: Compile,
+  base: string,
+  rel: string,
+  implicit: string[],
+  withInputs: (raw: unknown) => unknown,
+) {
+  const from = v.options.file;
+  const abs = resolve(from && !from.startsWith("<") ? dirname(from) : ".", rel);
+  const key = `${abs}#${implicit.sort().join(",")}`;
+  const cached = v.context.files.get(key);
+  if (cached) {
+    v.subworkflows.push(cached);
+    return cached;
+  }
+  const ref: CompiledRef = { label: rel };
+  v.context.files.set(key, ref);
+  v.subworkflows.push(ref);
+  const fail = (message: string) => {
+    v.issues.push({ path: `${base}.workflowFile`, message });
+    return undefined;
+  };
+  let text: string;
+  try {
+    text = decodeText(readFileBytes(abs));
+  } catch (err) {
+    return fail(`${rel}: cannot read workflow: ${fileErrorReason(err)}`);
+  }
+  try {
+    ref.compiled = compile(withInputs(parseWorkflowText(text, rel)), { file: abs, context: v.context });
+  } catch (err) {
+    if (!(err instanceof WorkflowValidationError)) throw err;
+    for (const iss of err.issues) fail(formatIssue(iss, rel));
+    return undefined;
+  }
+  return ref;
+}

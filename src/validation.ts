@@ -1,0 +1,72 @@
+/**
+ * The state one validation shares between its steps (`validate.ts` runs
+ * them in order): the workflow as far as it is well-formed, the problems
+ * found so far, and what each step learnt about every node.
+ *
+ * @module
+ */
+import type { ValidationIssue } from "./errors.ts";
+import type { AnyNodeDefinition, PortSpec } from "./node.ts";
+import type { Registry } from "./registry.ts";
+import type { CompileContext, CompiledRef, SlotSource, TemplateSite, ValidateOptions } from "./validate.ts";
+import { typeName } from "./values.ts";
+import type { Workflow } from "./workflow.ts";
+
+/** Where an input port of a node gets its value from (a bad source, already reported, is undefined). */
+export interface PortSource {
+  /** The input port. */
+  port: string;
+  /** The source, when it is valid. */
+  source?: SlotSource;
+  /** Index of the connection in `connections`. */
+  at: number;
+}
+
+/** One validation in progress. Arrays hold one entry per node, by index. */
+export interface Validation {
+  /** Every problem found so far, in the order they are reported. */
+  readonly issues: ValidationIssue[];
+  /** Node types. */
+  readonly registry: Registry;
+  /** The options validation was called with. */
+  readonly options: ValidateOptions;
+  /** The workflow: as parsed when it is well-formed, else its well-formed parts. */
+  readonly wf: Workflow;
+  /** `wf.nodes`, or none. */
+  readonly nodes: Workflow["nodes"];
+  /** The workflow id (from the file, the file name, or a default). */
+  readonly id: string;
+  /** Shared with the sub-workflows compiled along the way. */
+  readonly context: CompileContext;
+  /** Sub-workflows the nodes' `prepare` hooks compiled. */
+  readonly subworkflows: CompiledRef[];
+  /** Node index by id (the first node of an id). */
+  readonly byId: Map<string, number>;
+  /** Each node's type, when known. */
+  readonly defs: (AnyNodeDefinition | undefined)[];
+  /** Each node's parsed config (undefined when invalid). */
+  readonly configs: unknown[];
+  /** Each node's input-port constants from its config, by port (undefined: none). */
+  readonly constants: (Map<string, unknown> | undefined)[];
+  /** Each node's `{{ }}` templates. */
+  readonly sites: TemplateSite[][];
+  /** What each node's `prepare` hook returned. */
+  readonly prepared: unknown[];
+  /** Each node's output ports (undefined: any name, or not known because the config is invalid). */
+  readonly outputPorts: (Record<string, PortSpec> | undefined)[];
+  /** Parsed configs by type and config (flat configs only; see `validate_nodes.ts`), copied for each node. */
+  readonly parsedConfigs: Map<AnyNodeDefinition, Map<string, Record<string, unknown>>>;
+  /** Each node's connected input ports, in connection order (undefined: none). Few per node: a list, not a map. */
+  readonly portSources: (PortSource[] | undefined)[];
+}
+
+/** Whether a value is a JSON object (not null, not an array). */
+export function isObject(v: unknown): v is Record<string, unknown> {
+  return typeName(v) === "object";
+}
+
+/** The entry of `port` in a node's connected ports, if any. */
+export function portSource(sources: PortSource[] | undefined, port: string): PortSource | undefined {
+  if (sources) { for (let k = 0; k < sources.length; k++) if (sources[k].port === port) return sources[k]; }
+  return undefined;
+}

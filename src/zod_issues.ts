@@ -1,0 +1,83 @@
+/**
+ * zod issues as one-line validation issues: `path: expected X; got Y`.
+ *
+ * @module
+ */
+import type { $ZodIssue } from "zod/v4/core";
+import type { ValidationIssue } from "./errors.ts";
+import { formatPath, preview } from "./values.ts";
+
+/**
+ * Turns zod issues into one-line validation issues under `base`.
+ *
+ * @example
+ * ```ts
+ * import * as z from "zod/mini";
+ * import { zodIssues } from "./zod_issues.ts";
+ * const r = z.number().safeParse("x", { reportInput: true });
+ * if (!r.success) zodIssues(r.error.issues, ["config", "ms"]); // [{ path: "config.ms", message: "expected number; got \"x\"" }]
+ * ```
+ */
+export function zodIssues(zodIssueList: readonly $ZodIssue[], base: PropertyKey[]): ValidationIssue[] {
+  const out: ValidationIssue[] = [];
+  for (const iss of zodIssueList) {
+    const path = [...base, ...iss.path];
+    const input = (iss as { input?: unknown }).input;
+    switch (iss.code) {
+      case "invalid_value":
+        out.push({
+          path: formatPath(path),
+          message: `expected ${
+            iss.values.length === 1 ? preview(iss.values[0]) : "one of " + iss.values.join(", ")
+          }; got ${preview(input)}`,
+        });
+        break;
+      case "invalid_type":
+        out.push({
+          path: formatPath(path),
+          message: input === undefined
+            ? `required (${iss.expected})`
+            : `expected ${iss.expected}; got ${preview(input)}`,
+        });
+        break;
+      case "unrecognized_keys":
+        for (const key of iss.keys) out.push({ path: formatPath([...path, key]), message: "unknown key" });
+        break;
+      case "too_small":
+        out.push({
+          path: formatPath(path),
+          message: `expected ${iss.inclusive === false ? ">" : ">="} ${iss.minimum}${
+            iss.origin === "string" || iss.origin === "array" ? " in length" : ""
+          }; got ${preview(input)}`,
+        });
+        break;
+      case "too_big":
+        out.push({
+          path: formatPath(path),
+          message: `expected ${iss.inclusive === false ? "<" : "<="} ${iss.maximum}${
+            iss.origin === "string" || iss.origin === "array" ? " in length" : ""
+          }; got ${preview(input)}`,
+        });
+        break;
+      case "invalid_union": {
+        // When every branch failed only on its type, name the types instead of zod's "Invalid input".
+        const types = iss.errors.map((b) =>
+          b.length === 1 && b[0].code === "invalid_type" && !b[0].path.length ? b[0].expected : ""
+        );
+        const expected = types.length > 1 && !types.includes("")
+          ? `expected ${types.slice(0, -1).join(", ")} or ${types[types.length - 1]}`
+          : iss.message;
+        out.push({ path: formatPath(path), message: `${expected}; got ${preview(input)}` });
+        break;
+      }
+      default:
+        out.push({
+          path: formatPath(path),
+          message: iss.message.includes("got ") || input === undefined
+            ? iss.message
+            : `${iss.message}; got ${preview(input)}`,
+        });
+    }
+  }
+  return out;
+}

@@ -1,0 +1,134 @@
+import assert from "node:assert/strict";
+import * as nodePath from "node:path";
+import { pathToFileURL } from "node:url";
+import { renderTable } from "../cli/table.ts";
+import * as path from "../src/path.ts";
+import { workflowSchemas } from "../src/workflow.ts";
+import { isWellFormedWorkflow } from "../src/workflow_shape.ts";
+import { ROOT } from "./helpers.ts";
+
+const EXAMPLES = [
+  "branch",
+  "continue",
+  "custom-node/workflow",
+  "fanout",
+  "linear",
+  "loop",
+  "retry",
+  "secrets",
+  "sub/fetch_user",
+  "subworkflow",
+];
+
+/** A deterministic pseudo-random generator (mulberry32). */
+function random(seed: number): () => number {
+  return () => {
+    seed = (seed + 0x6d2b79f5) | 0;
+    let t = Math.imul(seed ^ (seed >>> 15), 1 | seed);
+    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+const ODD_VALUES: unknown[] = [
+  undefined,
+  null,
+  0,
+  -1,
+  1.5,
+  1e9,
+  Infinity,
+  "",
+  "x",
+  "a.b",
+  "$inputs.x",
+  "9bad",
+  true,
+  [],
+  [1],
+  ["a"],
+  {},
+  { x: 1 },
+  { path: "" },
+];
+
+/** Replaces one value somewhere inside `value` (or adds a key) with an odd one. */
+function mutate(value: unknown, next: () => number): unknown {
+  if (Array.isArray(value)) {
+    if (value.length === 0 || next() < 0.2) return [...value, ODD_VALUES[Math.floor(next() * ODD_VALUES.length)]];
+    const i = Math.floor(next() * value.length);
+    const copy = [...value];
+    copy[i] = next() < 0.3 ? ODD_VALUES[Math.floor(next() * ODD_VALUES.length)] : mutate(copy[i], next);
+    return copy;
+  }
+  if (value !== null && typeof value === "object") {
+    const keys = Object.keys(value);
+    const copy: Record<string, unknown> = { ...value };
+    if (keys.length === 0 || next() < 0.15) copy[next() < 0.5 ? "extra" : "id"] = ODD_VALUES[Math.floor(next() * 19)];
+    else {
+      const k = keys[Math.floor(next() * keys.length)];
+      copy[k] = next() < 0.3 ? ODD_VALUES[Math.floor(next() * ODD_VALUES.length)] : mutate(copy[k], next);
+    }
+    return copy;
+  }
+  return ODD_VALUES[Math.floor(next() * ODD_VALUES.length)];
+}
+
+Deno.test("the quick shape check accepts the examples and never accepts what the schema rejects", async () => {
+  const schema = workflowSchemas().workflow;
+  const next = random(11);
+  let accepted = 0, rejected = 0;
+  for (const name of EXAMPLES) {
+    const wf = JSON.parse(await Deno.readTextFile(`${ROOT}examples/${name}.json`));
+    assert.ok(isWellFormedWorkflow(wf), `${name} is well-formed`);
+    assert.ok(schema.safeParse(wf).success, `${name} passes the schema`);
+    for (let k = 0; k < 400; k++) {
+      let variant = wf;
+      const edits = 1 + Math.floor(next() * 3);
+      for (let e = 0; e < edits; e++) variant = mutate(variant, next);
+      if (isWellFormedWorkflow(variant)) {
+        accepted++;
+        assert.ok(schema.safeParse(variant).success, `accepted but invalid: ${JSON.stringify(variant).slice(0, 300)}`);
+      } else rejected++;
+    }
+  }
+  assert.ok(accepted > 100 && rejected > 100, `both kinds covered (${accepted} accepted, ${rejected} rejected)`);
+});
+
+Deno.test("src/path.ts agrees with node:path and node:url on POSIX paths", () => {
+  if (Deno.build.os === "windows") return;
+  const cases = [
+    "",
+    ".",
+    "..",
+    "/",
+    "a",
+    "a/b",
+    "/a/b/",
+    "a//b/../c",
+    "./x.json",
+    "/tmp/x y/é#?.ts",
+    "../../a",
+    "/a/..",
+  ];
+  for (const c of cases) {
+    for (const f of ["dirname", "basename", "extname"] as const) assert.equal(path[f](c), nodePath[f](c), `${f}(${c})`);
+    if (c !== "") assert.equal(path.normalize(c), nodePath.normalize(c), `normalize(${c})`);
+    for (const d of cases) {
+      assert.equal(path.resolve(c, d), nodePath.resolve(c, d), `resolve(${c}, ${d})`);
+      assert.equal(path.join(c, d), nodePath.join(c, d), `join(${c}, ${d})`);
+    }
+    if (c !== "") {
+      const url = pathToFileURL(nodePath.resolve(c)).href;
+      assert.equal(path.toFileUrl(nodePath.resolve(c)).href, url, `toFileUrl(${c})`);
+      assert.equal(path.fromFileUrl(url), nodePath.resolve(c), `fromFileUrl(${url})`);
+    }
+  }
+});
+
+Deno.test("flow nodes tables wrap descriptions on word boundaries", async () => {
+  const fixed = await renderTable([["h"], ["one two three"]], { widths: [9], rowLines: true });
+  assert.equal(fixed, "┌─────────┐\n│ h       │\n├─────────┤\n│ one two │\n│ three   │\n└─────────┘");
+  const words = await renderTable([["d"], ["the value goes out on true or false"]], { widths: [32] });
+  assert.ok(words.includes("│ the value goes out on true or  │") && words.includes("│ false"), words);
+});
