@@ -146,6 +146,30 @@ Deno.test("flow run records the execution, its nodes and nested runs; the journa
   }
 });
 
+Deno.test("a large journal (thousands of events, compressed chunks) still reads back byte for byte", async () => {
+  await using state = await tempState();
+  const wf = await writeWorkflow({
+    id: "large",
+    nodes: Array.from({ length: 2000 }, (_, i) => ({
+      id: `n${i}`,
+      type: "debug.log",
+      config: { message: `line ${i} ${"x".repeat(40)}` },
+    })),
+    connections: [],
+  });
+  const run = await state.flow(["run", wf, "--format", "ndjson"]);
+  assert.equal(run.code, 0, run.stderr);
+  const { executionId, events } = eventsOf(run);
+  assert.equal(events.length, 6002);
+  const compressed = withDb(
+    state.db,
+    (db) => (db.prepare("SELECT count(*) AS n FROM journal WHERE typeof(body) = 'blob'").get() as { n: number }).n,
+  );
+  assert.ok(compressed > 0, "large chunks are stored deflated");
+  const back = await state.flow(["runs", "events", executionId]);
+  assert.equal(back.stdout, run.stdout);
+});
+
 Deno.test("a failed run is recorded with its error; runs show prints summary, node table, error and outputs", async () => {
   await using state = await tempState();
   const wf = await writeWorkflow({

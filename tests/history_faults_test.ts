@@ -115,6 +115,25 @@ Deno.test("kill -9 mid-run: flow runs shows it crashed; flow resume completes it
   }
 });
 
+Deno.test("kill -9 right after workflow.started: the execution row was written before any node ran", async () => {
+  if (Deno.build.os !== "linux") return;
+  await using state = await tempState();
+  const wf = await writeWorkflow({
+    id: "early",
+    nodes: [{ id: "wait", type: "time.delay", config: { ms: 60000 } }],
+    connections: [],
+  });
+  await using run = state.spawn(["run", wf, "--format", "ndjson"]);
+  const { executionId } = JSON.parse(await run.waitForLine('"type":"workflow.started"'));
+  run.child.kill("SIGKILL");
+  await run.finish();
+  const listed = jsonOf<{ executionId: string; status: string }[]>(await state.flow(["runs", "-f", "json"]));
+  assert.deepEqual(listed.map((r) => [r.executionId, r.status]), [[executionId, "crashed"]]);
+  const show = await state.flow(["runs", "show", executionId]);
+  assert.equal(show.code, 0, show.stderr);
+  assert.match(show.stdout, /^status +crashed$/m);
+});
+
 /** A workflow that succeeds with a known output, and records nothing else. */
 async function okWorkflow() {
   return await writeWorkflow({
