@@ -23,7 +23,13 @@ export function storePath(): string {
  * when needed). Throws a {@linkcode StoreError} with one line when it cannot.
  */
 export async function openStore(): Promise<Store> {
-  const dir = stateDir();
+  let dir: string;
+  try {
+    dir = stateDir();
+  } catch (err) {
+    // No state directory (no FLOW_STATE_DIR nor HOME): a store problem, so `flow run` warns and runs on.
+    throw new StoreError((err as Error).message);
+  }
   try {
     await Deno.mkdir(dir, { recursive: true });
   } catch (err) {

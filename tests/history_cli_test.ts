@@ -443,3 +443,51 @@ Deno.test("the store is $FLOW_STATE_DIR/flow.db in WAL mode with the current sch
   assert.equal(mode, "wal");
   assert.equal(version, 1);
 });
+
+Deno.test("--trigger and --trigger-data: the fired trigger is recorded; a wrong choice is one line, exit 2", async () => {
+  await using state = await tempState();
+  const wf = await writeWorkflow({
+    id: "hooks",
+    nodes: [
+      { id: "github", type: "http.webhook", config: { path: "/hooks/gh" } },
+      { id: "nightly", type: "time.cron", config: { schedule: "0 2 * * *" } },
+      { id: "log", type: "debug.log" },
+    ],
+    connections: [{ from: "github.body", to: "log.message" }],
+    outputs: { body: "github.body" },
+  });
+  for (
+    const [args, error] of [
+      [[], 'flow: workflow "hooks" has 2 triggers; pass --trigger ID: github (http.webhook), nightly (time.cron)\n'],
+      [
+        ["--trigger", "log"],
+        'flow: "log" is not a trigger node of "hooks"; its triggers: github (http.webhook), nightly (time.cron)\n',
+      ],
+      [["--trigger", "github", "--trigger-data", "[1]"], "flow: --trigger-data: expected a JSON object; got [1]\n"],
+    ]
+  ) {
+    const r = await state.flow(["run", wf, ...args as string[]]);
+    assert.equal(r.code, 2, r.stderr);
+    assert.equal(r.stderr, error);
+  }
+  const dir = wf.slice(0, wf.lastIndexOf("/"));
+  await Deno.writeTextFile(`${dir}/payload.json`, JSON.stringify({ body: { n: 1 } }));
+  const run = await state.flow([
+    "run",
+    wf,
+    "-f",
+    "json",
+    "--trigger",
+    "github",
+    "--trigger-data",
+    `@${dir}/payload.json`,
+  ]);
+  const summary = jsonOf<{ executionId: string; outputs: unknown }>(run);
+  assert.deepEqual(summary.outputs, { body: { n: 1 } });
+  const detail = jsonOf<{ trigger: string; triggerNode: string }>(
+    await state.flow(["runs", "show", summary.executionId, "-f", "json"]),
+  );
+  assert.deepEqual([detail.trigger, detail.triggerNode], ["cli", "github"]);
+  const table = await state.flow(["runs"]);
+  assert.match(table.stdout, /│ hooks +│ success │ .+ │ cli \(github\) │/);
+});

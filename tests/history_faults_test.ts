@@ -210,6 +210,20 @@ Deno.test("an unreadable flow.db or state dir: run warns once and goes on; histo
     assert.equal(runs.code, 2);
     assert.match(runs.stderr, /^flow: history: cannot create [^\n]+\n$/);
   });
+  await t.step("no state directory at all (no FLOW_STATE_DIR, XDG_STATE_HOME nor HOME)", async () => {
+    await using state = await tempState();
+    // Deno's own cache is found from HOME too: keep it where it is.
+    const info = await new Deno.Command(Deno.execPath(), { args: ["info", "--json"], stdout: "piped" }).output();
+    const { denoDir } = JSON.parse(new TextDecoder().decode(info.stdout));
+    const env = { FLOW_STATE_DIR: "", XDG_STATE_HOME: "", HOME: "", USERPROFILE: "", DENO_DIR: denoDir };
+    const r = await state.flow(["run", await okWorkflow(), "-f", "json"], { env });
+    assert.equal(r.code, 0, r.stderr);
+    assert.equal(JSON.parse(r.stdout).status, "success");
+    assert.equal(r.stderr, "flow: history disabled: cannot find a state directory: set FLOW_STATE_DIR (or HOME)\n");
+    const runs = await state.flow(["runs"], { env });
+    assert.equal(runs.code, 2);
+    assert.equal(runs.stderr, "flow: history: cannot find a state directory: set FLOW_STATE_DIR (or HOME)\n");
+  });
   if (Deno.uid() !== 0) {
     // Root reads any file: only a normal user can be denied.
     await t.step("flow.db without read permission", async () => {
