@@ -212,7 +212,8 @@ Deno.test("secrets are redacted before anything is written: not in flow.db, runs
     nodes: [
       { id: "header", type: "transform.set", config: { value: "Bearer {{ $env.API_TOKEN }}" } },
       { id: "log", type: "debug.log" },
-      { id: "fail", type: "transform.json_parse", config: { json: "{ {{ $env.API_TOKEN }}" } },
+      // Fails with the secret in its error message (the URL).
+      { id: "fail", type: "http.request", config: { url: "http://127.0.0.1:9/{{ $env.API_TOKEN }}" } },
     ],
     connections: [{ from: "header.value", to: "log.message" }],
     outputs: { header: "header.value", echoed: "$inputs.token" },
@@ -227,6 +228,7 @@ Deno.test("secrets are redacted before anything is written: not in flow.db, runs
     const r = await state.flow(args);
     assert.equal(r.code, 0, r.stderr);
     assert.match(r.stdout, /Bearer \*\*\*/);
+    assert.match(r.stdout, /http:\/\/127\.0\.0\.1:9\/\*\*\*/, "the error is redacted too");
     assert.ok(!r.stdout.includes(secret), `${args.join(" ")} shows the secret`);
   }
   const events = await state.flow(["runs", "events", executionId]);
