@@ -91,6 +91,7 @@ class Level {
     this.options = optionsOf(command);
     for (const o of this.options) {
       if (o.repeatable) this.values[optionKey(o)] = [];
+      // A default goes through `parse` like a given value (`--limit` defaults to the number 20, not "20").
       else if (o.default !== undefined) this.values[optionKey(o)] = o.parse ? o.parse(o.default) : o.default;
     }
   }

@@ -182,7 +182,7 @@ export const PROGRAM: CommandDef = {
           long: "--limit",
           short: "-n",
           value: "n",
-          description: "at most this many (default 20)",
+          description: "at most this many",
           default: "20",
           parse: (v) => intIn(v, "--limit", 1, 100_000),
         },

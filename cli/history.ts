@@ -37,7 +37,13 @@ export async function openStore(url: string | undefined = databaseUrl()): Promis
     const { openPostgresStore } = await import("../src/store/postgres.ts");
     return await openPostgresStore(url);
   }
-  const dir = stateDir();
+  let dir: string;
+  try {
+    dir = stateDir();
+  } catch (err) {
+    // No state directory (no FLOW_STATE_DIR nor HOME): a store problem, so `flow run` warns and runs on.
+    throw new StoreError((err as Error).message);
+  }
   try {
     await Deno.mkdir(dir, { recursive: true });
   } catch (err) {

@@ -8,6 +8,7 @@
  */
 import denoJson from "../deno.json" with { type: "json" };
 import { WorkflowValidationError } from "../src/errors.ts";
+import { StoreError } from "../src/store/types.ts";
 import { parseCommandLine } from "./args.ts";
 import { PROGRAM } from "./commands.ts";
 import { CliError, ExitCode } from "./exit_codes.ts";
@@ -47,6 +48,11 @@ function handleError(err: unknown): number {
   if (err instanceof CliError) {
     stderr.write(`flow: ${err.message}\n`);
     return err.code;
+  }
+  if (err instanceof StoreError) {
+    // The store failed after it opened (e.g. a page of flow.db is corrupt): one line, exit 2, like failing to open it.
+    stderr.write(`flow: history: ${err.message}\n`);
+    return ExitCode.Usage;
   }
   throw err;
 }

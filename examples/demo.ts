@@ -4,7 +4,11 @@
  *
  * Usage: `deno task demo [example] [flow run flags...]` where example is one of
  * linear (default), fanout, retry, continue, branch, loop, subworkflow,
- * custom-node, secrets.
+ * custom-node, secrets, poll-new-items.
+ *
+ * `poll-new-items` runs twice, with a fresh state directory: the first run
+ * processes the feed's first items and remembers the highest id; the server
+ * then serves more, and the second run processes only those.
  *
  * @module
  */
@@ -23,6 +27,7 @@ const EXAMPLES: Record<string, (base: string) => string[]> = {
   linear: (b) => ["--input", `url=${b}/zen.json`],
   fanout: (b) => ["--input", `a=${b}/slow?ms=300`, "--input", `b=${b}/users/1`, "--input", `c=${b}/zen.json`],
   retry: (b) => ["--input", `url=${b}/flaky/demo?fail=2`],
+  "poll-new-items": (b) => ["--input", `base=${b}`],
   continue: (b) => ["--input", `good=${b}/users/2`, "--input", `bad=${b}/status/500`],
 };
 
@@ -36,24 +41,36 @@ const file = fileURLToPath(
   new URL(name === "custom-node" ? "./custom-node/workflow.json" : `./${name}.json`, import.meta.url),
 );
 const cli = fileURLToPath(new URL("../cli.ts", import.meta.url));
-const status = await new Deno.Command(Deno.execPath(), {
-  args: [
-    "run",
-    "--quiet",
-    "--allow-net",
-    "--allow-read",
-    "--allow-write",
-    "--allow-env",
-    cli,
-    "run",
-    file,
-    ...EXAMPLES[name](server.url),
-    ...flags,
-  ],
-  stdin: "null",
-  env: { API_TOKEN: Deno.env.get("API_TOKEN") ?? "demo-secret-token" },
-  stdout: "inherit",
-  stderr: "inherit",
-}).spawn().status;
+const polls = name === "poll-new-items";
+// The poll example remembers a cursor: give it a state directory of its own so the demo starts from nothing.
+const stateDir = polls ? await Deno.makeTempDir({ prefix: "flow-demo-" }) : undefined;
+let code = 0;
+for (let run = 1; run <= (polls ? 2 : 1) && code === 0; run++) {
+  if (polls) console.log(`\n=== run ${run} ===`);
+  const status = await new Deno.Command(Deno.execPath(), {
+    args: [
+      "run",
+      "--quiet",
+      "--allow-net",
+      "--allow-read",
+      "--allow-write",
+      "--allow-env",
+      cli,
+      "run",
+      file,
+      ...EXAMPLES[name](server.url),
+      ...flags,
+    ],
+    stdin: "null",
+    env: {
+      API_TOKEN: Deno.env.get("API_TOKEN") ?? "demo-secret-token",
+      ...(stateDir ? { FLOW_STATE_DIR: stateDir } : {}),
+    },
+    stdout: "inherit",
+    stderr: "inherit",
+  }).spawn().status;
+  code = status.code;
+}
 await server.close();
-Deno.exit(status.code);
+if (stateDir) await Deno.remove(stateDir, { recursive: true });
+Deno.exit(code);

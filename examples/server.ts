@@ -6,8 +6,13 @@
  * - `GET /users/:id` -> a user object
  * - `GET /flaky/:key?fail=N` -> 503 for the first N requests per key, then 200
  * - `GET /status/:code` -> that status
- * - `GET /slow?ms=N` -> 200 after N ms
+ * - `GET /slow?ms=N` -> 200 after N ms (at once when the server closes)
  * - `POST /echo` -> the request body and headers as JSON
+ * - `GET /items?after=N` -> a JSON array of the items whose id is greater
+ *   than N (`after` defaults to 0), oldest first: `[{ "id": 6, "title":
+ *   "item 6" }, …]`. The feed starts with items 1 to 5 and grows by 3 new
+ *   items after every request, so polling it again finds new ones
+ *   (`examples/poll-new-items.json`).
  *
  * Run it alone: `deno run --allow-net examples/server.ts [port]`.
  *
@@ -20,13 +25,16 @@ export interface DemoServer {
   url: string;
   /** Requests seen per path. */
   hits: Map<string, number>;
-  /** Stops the server. */
+  /** Stops the server (pending `/slow` requests are answered at once). */
   close(): Promise<void>;
 }
 
 /** Starts the demo server on 127.0.0.1 (port 0 picks a free port). */
 export function startDemoServer(port = 0): DemoServer {
   const hits = new Map<string, number>();
+  let newestItem = 5;
+  // Pending /slow waits: close() ends them, so a server whose client was killed mid-request stops at once.
+  const waits = new Set<() => void>();
   const json = (body: unknown, status = 200) =>
     new Response(JSON.stringify(body), { status, headers: { "content-type": "application/json" } });
   const server = Deno.serve({ hostname: "127.0.0.1", port, onListen() {} }, async (req) => {
@@ -47,8 +55,24 @@ export function startDemoServer(port = 0): DemoServer {
     if (m) return json({ status: Number(m[1]) }, Number(m[1]));
     if (path === "/slow") {
       const ms = Number(url.searchParams.get("ms") ?? "100");
-      await new Promise((r) => setTimeout(r, ms));
+      await new Promise<void>((resolve) => {
+        const wake = () => {
+          clearTimeout(timer);
+          waits.delete(wake);
+          resolve();
+        };
+        const timer = setTimeout(wake, ms);
+        waits.add(wake);
+      });
       return json({ waited: ms });
+    }
+    if (path === "/items") {
+      const after = Number(url.searchParams.get("after") ?? "0");
+      if (!Number.isFinite(after)) return json({ error: "after: expected a number" }, 400);
+      const items = [];
+      for (let id = Math.max(0, Math.floor(after)) + 1; id <= newestItem; id++) items.push({ id, title: `item ${id}` });
+      newestItem += 3;
+      return json(items);
     }
     if (path === "/echo") {
       return json({ method: req.method, body: await req.text(), headers: Object.fromEntries(req.headers) });
@@ -58,7 +82,10 @@ export function startDemoServer(port = 0): DemoServer {
   return {
     url: `http://127.0.0.1:${server.addr.port}`,
     hits,
-    close: () => server.shutdown(),
+    close: () => {
+      for (const wake of [...waits]) wake();
+      return server.shutdown();
+    },
   };
 }
 

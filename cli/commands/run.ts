@@ -39,7 +39,8 @@ export default async function run({ args, options }: Invocation): Promise<number
       ...parseInputs(opts.input, opts.inputJson),
     };
     const inputs = resolveInputs(compiled, given);
-    const fired = pickTrigger(compiled, opts.trigger, opts.triggerData);
+    // Awaited here: a rejection left pending across the awaits below is an unhandled one (a stack trace).
+    const fired = await pickTrigger(compiled, opts.trigger, opts.triggerData);
     const history = historyWanted(opts.noHistory ?? false, compiled.workflow.settings?.history);
     return await executeFromCli({
       compiled,
@@ -50,7 +51,7 @@ export default async function run({ args, options }: Invocation): Promise<number
       history,
       file: path,
       hash: history && path ? await contentHash(text) : undefined,
-      fired: await fired,
+      fired,
     });
   } finally {
     close();

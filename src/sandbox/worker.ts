@@ -191,7 +191,12 @@ function nodeStore(id: number) {
           const entry = await getEntry(key);
           const next = fn(entry?.value);
           if (await compareAndSet(key, next, entry?.version ?? 0) !== false) return next;
-          if (tries >= 1000) throw new Error(`state key "${key}": gave up after ${tries} conflicting updates`);
+          if (tries >= 1000) {
+            // The same code as in-process nodes (src/state.ts).
+            throw Object.assign(new Error(`state key "${key}": gave up after ${tries} conflicting updates`), {
+              code: "STATE_BUSY",
+            });
+          }
           await new Promise((r) => setTimeout(r, 1 + Math.random() * Math.min(tries, 20)));
         }
       },
