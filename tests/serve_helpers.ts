@@ -241,11 +241,11 @@ export class Served implements AsyncDisposable {
 export async function waitFor<T>(
   check: () => T | Promise<T>,
   options: { timeoutMs?: number; intervalMs?: number; message?: () => string } = {},
-): Promise<NonNullable<T>> {
+): Promise<Exclude<T, false | 0 | "" | null | undefined>> {
   const deadline = Date.now() + (options.timeoutMs ?? 15_000);
   for (;;) {
     const value = await check();
-    if (value) return value as NonNullable<T>;
+    if (value) return value as Exclude<T, false | 0 | "" | null | undefined>;
     if (Date.now() > deadline) throw new Error(options.message?.() ?? "timed out waiting for a condition");
     await new Promise((r) => setTimeout(r, options.intervalMs ?? 25));
   }
