@@ -72,23 +72,26 @@ Deno.test("flow serve: the HTTP API", async (t) => {
     assert.equal(typeof badInput.body.error.message, "string");
   });
 
-  await t.step("POST /workflows/{id}/runs: 202 with Location; ?wait=true is what flow run --format json prints", async () => {
-    const accepted = await start(server, "quick", { inputs: { who: "api" } });
-    assert.equal(accepted.status, 202);
-    assert.equal(accepted.headers.get("location"), `/api/v1/runs/${accepted.body.executionId}`);
-    const run = await server.waitForRun(accepted.body.executionId);
-    assert.equal(run.trigger, "api");
-    assert.deepEqual(run.outputs, { greeting: "hello api" });
+  await t.step(
+    "POST /workflows/{id}/runs: 202 with Location; ?wait=true is what flow run --format json prints",
+    async () => {
+      const accepted = await start(server, "quick", { inputs: { who: "api" } });
+      assert.equal(accepted.status, 202);
+      assert.equal(accepted.headers.get("location"), `/api/v1/runs/${accepted.body.executionId}`);
+      const run = await server.waitForRun(accepted.body.executionId);
+      assert.equal(run.trigger, "api");
+      assert.deepEqual(run.outputs, { greeting: "hello api" });
 
-    const waited = await start(server, "quick", { inputs: { who: "wait" } }, "?wait=true");
-    assert.equal(waited.status, 200);
-    const cli = await runCli(["run", `${dir}/quick.json`, "--format", "json", "--input", "who=wait"]);
-    assert.equal(cli.code, 0, cli.stderr);
-    const printed = JSON.parse(cli.stdout);
-    assert.deepEqual(Object.keys(waited.body).sort(), Object.keys(printed).sort());
-    assert.deepEqual(waited.body.outputs, printed.outputs);
-    assert.equal(waited.body.status, "success");
-  });
+      const waited = await start(server, "quick", { inputs: { who: "wait" } }, "?wait=true");
+      assert.equal(waited.status, 200);
+      const cli = await runCli(["run", `${dir}/quick.json`, "--format", "json", "--input", "who=wait"]);
+      assert.equal(cli.code, 0, cli.stderr);
+      const printed = JSON.parse(cli.stdout);
+      assert.deepEqual(Object.keys(waited.body).sort(), Object.keys(printed).sort());
+      assert.deepEqual(waited.body.outputs, printed.outputs);
+      assert.equal(waited.body.status, "success");
+    },
+  );
 
   await t.step("POST /validate", async () => {
     const ok = await server.json("/api/v1/validate", { json: files["quick.json"] });

@@ -197,6 +197,11 @@ export class Served implements AsyncDisposable {
     }
   }
 
+  /** Sends a signal without waiting for the process to exit. */
+  kill(signal: Deno.Signal): void {
+    this.#child.kill(signal);
+  }
+
   /** Sends a signal (default SIGTERM) and waits for the process to exit. */
   stop(signal: Deno.Signal = "SIGTERM"): Promise<Stopped> {
     this.#stopped ??= (async () => {

@@ -96,6 +96,7 @@ export class FlowRuntime {
   readonly #byExecution = new Map<string, Set<(e: FlowEvent) => void>>();
   readonly #nodeTypes = new Map<string, string>();
   readonly #watch: boolean;
+  readonly #closing = new AbortController();
   #ready = false;
 
   private constructor(options: RuntimeOptions) {
@@ -149,6 +150,11 @@ export class FlowRuntime {
     this.schedules.sync(this.#servingVersions());
     if (this.#watch) this.catalog.watch();
     this.#ready = true;
+  }
+
+  /** Aborted when {@linkcode FlowRuntime.shutdown} has drained the runs: open event streams end. */
+  get closing(): AbortSignal {
+    return this.#closing.signal;
   }
 
   /** Whether the workflows are loaded (and the store open). */
@@ -289,6 +295,7 @@ export class FlowRuntime {
   async shutdown(graceMs: number): Promise<void> {
     this.schedules.stop();
     await this.dispatcher.drain(graceMs);
+    this.#closing.abort();
     await this.#recorder?.close();
     await this.catalog.close();
   }
