@@ -307,13 +307,16 @@ function report(targets: Target[], conns: number[], cells: Map<string, Cell[]>) 
   }
   const red = targets.find((t) => t.name.startsWith("Node-RED"));
   if (!red) return;
-  console.log(`\n| flow vs Node-RED | connections | req/s ratio | p99 ratio (lower is better) |`);
+  console.log(`\n| flow vs Node-RED | connections | req/s ratio (median of rounds) | p99 ratio (lower is better) |`);
   console.log(`|---|---|---|---|`);
   for (const t of targets.filter((t) => t !== red)) {
     for (const c of conns) {
-      const f = med(t.name, c);
-      const r = med(red.name, c);
-      console.log(`| ${t.name} | ${c} | ${(f.rps / r.rps).toFixed(2)}x | ${(f.p99 / r.p99).toFixed(2)}x |`);
+      // The median of the per-round ratios: rounds alternate the servers, so each ratio shares its conditions.
+      const mine = cells.get(`${t.name}\u0000${c}`)!;
+      const theirs = cells.get(`${red.name}\u0000${c}`)!;
+      const rps = median(mine.map((m, i) => m.rps / theirs[i].rps));
+      const p99 = median(mine.map((m, i) => m.p99 / theirs[i].p99));
+      console.log(`| ${t.name} | ${c} | ${rps.toFixed(2)}x | ${p99.toFixed(2)}x |`);
     }
   }
 }

@@ -90,6 +90,8 @@ async function readBody(req: Request, limit: number): Promise<Uint8Array> {
     throw new HttpError(413, "TOO_LARGE", `the body is ${declared} bytes; the limit is ${limit}`);
   }
   if (!req.body) return new Uint8Array();
+  // Framed by Content-Length (within the limit): read it in one go, cheaper than iterating the stream.
+  if (Number.isFinite(declared)) return new Uint8Array(await req.arrayBuffer());
   const chunks: Uint8Array[] = [];
   let size = 0;
   for await (const chunk of req.body) {
