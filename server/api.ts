@@ -292,7 +292,8 @@ function opsRoutes(api: OpenAPIHono, runtime: FlowRuntime) {
     }),
     () => {
       const stop = new AbortController();
-      return streamResponse(allEvents(runtime, stop.signal), "sse", stop) as never;
+      // The stream never ends by itself: it ends when the client goes or the server shuts down.
+      return streamResponse(allEvents(runtime, AbortSignal.any([stop.signal, runtime.closing])), "sse", stop) as never;
     },
   );
 
@@ -346,6 +347,7 @@ async function* allEvents(runtime: FlowRuntime, signal: AbortSignal): AsyncGener
         const e = buffer.shift()!;
         yield { seq: e.seq, type: e.type, line: eventLine(e) };
       }
+      if (signal.aborted) break; // aborted while a yield waited: nothing will wake the await below
       await new Promise<void>((resolve) => wake = resolve);
       wake = undefined;
     }

@@ -2,7 +2,7 @@
  * Webhooks: `/hooks/<path>` starts a run of the workflow whose
  * `http.webhook` node claims that method and path.
  *
- * Order of checks: unknown path 404, wrong method 405 (with `Allow`), a body
+ * Order of checks: still loading 503, unknown path 404, wrong method 405 (with `Allow`), a body
  * over `maxBodyBytes` 413, a wrong credential 401 (no run starts), a
  * malformed JSON body 400. Then the run is accepted (or refused with 503 when
  * the limits are full) and answered by the node's `respond` mode.
@@ -22,6 +22,9 @@ import { checkWebhookAuth } from "./webhook_auth.ts";
 export async function handleWebhook(c: Context, runtime: FlowRuntime): Promise<Response> {
   const url = new URL(c.req.url);
   const method = c.req.method.toUpperCase();
+  if (!runtime.ready) {
+    throw new HttpError(503, "LOADING", "the workflows are still loading; try again", { "retry-after": "1" });
+  }
   const route = runtime.catalog.route(method, url.pathname);
   if (!route) throw new HttpError(404, "NOT_FOUND", `no webhook at ${url.pathname}`);
   if ("allow" in route) {
@@ -39,7 +42,7 @@ export async function handleWebhook(c: Context, runtime: FlowRuntime): Promise<R
   const payload = {
     method,
     path: url.pathname,
-    headers: Object.fromEntries(c.req.raw.headers),
+    headers: payloadHeaders(c.req.raw.headers, config.auth),
     query: queryObject(url.searchParams),
     body: parseBody(raw, c.req.header("content-type") ?? ""),
   };
@@ -87,6 +90,8 @@ async function readBody(req: Request, limit: number): Promise<Uint8Array> {
     throw new HttpError(413, "TOO_LARGE", `the body is ${declared} bytes; the limit is ${limit}`);
   }
   if (!req.body) return new Uint8Array();
+  // Framed by Content-Length (within the limit): read it in one go, cheaper than iterating the stream.
+  if (Number.isFinite(declared)) return new Uint8Array(await req.arrayBuffer());
   const chunks: Uint8Array[] = [];
   let size = 0;
   for await (const chunk of req.body) {
@@ -101,6 +106,23 @@ async function readBody(req: Request, limit: number): Promise<Uint8Array> {
     out.set(c, at);
     at += c.length;
   }
+  return out;
+}
+
+/**
+ * The request headers as the webhook node outputs them (lower-case names),
+ * with the credential header of the node's `auth` (authorization, or the
+ * named header) replaced by `***`: a basic credential is the secret in
+ * base64, which secret redaction cannot recognize.
+ */
+function payloadHeaders(headers: Headers, auth: WebhookConfig["auth"]): Record<string, string> {
+  const out = Object.fromEntries(headers);
+  const credential = auth?.type === "bearer" || auth?.type === "basic"
+    ? "authorization"
+    : auth?.type === "header"
+    ? auth.name.toLowerCase()
+    : undefined;
+  if (credential && credential in out) out[credential] = "***";
   return out;
 }
 

@@ -108,6 +108,7 @@ export class FlowRuntime {
   readonly #nodeTypes = new Map<string, string>();
   readonly #watch: boolean;
   readonly #connector?: RuntimeConnector;
+  readonly #closing = new AbortController();
   #ready = false;
 
   private constructor(options: RuntimeOptions) {
@@ -170,6 +171,11 @@ export class FlowRuntime {
     this.schedules.sync(this.#servingVersions());
     if (this.#watch) this.catalog.watch();
     this.#ready = true;
+  }
+
+  /** Aborted when {@linkcode FlowRuntime.shutdown} has drained the runs: open event streams end. */
+  get closing(): AbortSignal {
+    return this.#closing.signal;
   }
 
   /** Whether the workflows are loaded (and the store open). */
@@ -331,6 +337,7 @@ export class FlowRuntime {
   async shutdown(graceMs: number): Promise<void> {
     this.schedules.stop();
     await this.backend.drain(graceMs);
+    this.#closing.abort();
     await this.#recorder?.close();
     await this.catalog.close();
     await this.#connector?.close();

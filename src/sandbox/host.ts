@@ -2,7 +2,9 @@
  * Loads custom node modules into permission-restricted Deno Workers and
  * exposes their nodes as ordinary node definitions. A denied operation fails
  * the node with Deno's message; a hung node is cut off by its timeout and its
- * Worker is restarted.
+ * Worker is restarted. A type's `setup`/`dispose` run inside the Worker too:
+ * the instances live there (the host holds handles), and a restarted Worker
+ * sets them up again.
  *
  * @module
  */
@@ -41,6 +43,23 @@ interface NodeMeta {
   dynamicInputs?: PortSpec;
   inputMode?: InputMode;
   config: Record<string, unknown> | null;
+  /** Whether the type has `setup` (and so node instances in the Worker). */
+  setup?: boolean;
+}
+
+/**
+ * `ctx.instance` of a sandboxed node on the host side: a handle to the
+ * instance its type's `setup` made inside the Worker.
+ */
+class SandboxInstance {
+  constructor(readonly key: number) {}
+}
+
+/** What a node instance was set up with, to set it up again in a restarted Worker. */
+interface InstanceSpec {
+  type: string;
+  config: unknown;
+  info: { workflowId: string; nodeId: string };
 }
 
 /** A message from the Worker (see worker.ts for the protocol). */
@@ -62,7 +81,8 @@ interface WorkerMessage {
 interface Pending {
   resolve: (outputs: Record<string, unknown>) => void;
   reject: (err: unknown) => void;
-  ctx: NodeContext<Record<string, unknown>, unknown>;
+  /** The node call's context; undefined for setup and dispose. */
+  ctx?: NodeContext<Record<string, unknown>, unknown>;
 }
 
 const LOAD_TIMEOUT_MS = 30_000;
@@ -88,6 +108,9 @@ export class NodeModuleHost {
   #pending = new Map<number, Pending>();
   #nextId = 1;
   #closed = false;
+  /** Node instances living in the Worker, by key. */
+  #instances = new Map<number, InstanceSpec>();
+  #nextKey = 1;
   /**
    * Aborted calls the Worker has not confirmed yet, each with the function that
    * ends the wait. New calls wait for them: a node stuck in synchronous code
@@ -160,8 +183,9 @@ export class NodeModuleHost {
         const msg = e.data;
         if (msg.op === "loaded") {
           clearTimeout(timer);
-          resolve(msg.nodes);
           worker.onmessage = (ev: MessageEvent) => this.#onMessage(ev.data);
+          // A restarted Worker gets the node instances of the one before.
+          this.#resetup().then(() => resolve(msg.nodes), reject);
         } else if (msg.op === "load-error") {
           clearTimeout(timer);
           reject(new Error(msg.message));
@@ -182,10 +206,11 @@ export class NodeModuleHost {
   #onMessage(msg: WorkerMessage) {
     const p = this.#pending.get(msg.id);
     if (!p) return; // a late message from an aborted call
-    if (msg.op === "store") this.#storeCall(p.ctx, msg);
-    else if (msg.op === "log") {
+    if (msg.op === "store") {
+      if (p.ctx) this.#storeCall(p.ctx, msg);
+    } else if (msg.op === "log") {
       const level = msg.level as "debug" | "info" | "warn" | "error";
-      p.ctx.log[level]?.(msg.message ?? "");
+      p.ctx?.log[level]?.(msg.message ?? "");
     } else if (msg.op === "result") {
       this.#pending.delete(msg.id);
       p.resolve(msg.outputs as Record<string, unknown>);
@@ -280,8 +305,46 @@ export class NodeModuleHost {
         nodeId: ctx.nodeId,
         attempt: ctx.attempt,
         executionId: ctx.executionId,
+        instance: ctx.instance instanceof SandboxInstance ? ctx.instance.key : undefined,
       });
     });
+  }
+
+  /** Posts a setup or dispose message to the current Worker and waits for its answer. */
+  #post(msg: Record<string, unknown>): Promise<Record<string, unknown>> {
+    const worker = this.#worker;
+    if (!worker) return Promise.reject(new NodeError("the node module is not running", { code: "NODE_CRASHED" }));
+    const id = this.#nextId++;
+    return new Promise((resolve, reject) => {
+      this.#pending.set(id, { resolve, reject });
+      worker.postMessage({ ...msg, id });
+    });
+  }
+
+  /** Sets up every live node instance again (in a Worker that replaced one that crashed). */
+  async #resetup(): Promise<void> {
+    for (const [key, spec] of this.#instances) {
+      await this.#post({ op: "setup", key, type: spec.type, config: spec.config, ...spec.info });
+    }
+  }
+
+  /** `setup` of a sandboxed type: the instance lives in the Worker; the host keeps a handle. */
+  async #setup(type: string, config: unknown, info: InstanceSpec["info"]): Promise<SandboxInstance> {
+    if (this.#closed) throw new NodeError("the node module was closed", { code: "CANCELLED" });
+    if (!this.#ready) this.#start().catch(() => {});
+    await this.#ready;
+    const key = this.#nextKey++;
+    await this.#post({ op: "setup", key, type, config, ...info });
+    this.#instances.set(key, { type, config, info });
+    return new SandboxInstance(key);
+  }
+
+  /** `dispose` of a sandboxed type: releases the instance in the Worker (nothing to do once it is gone). */
+  async #dispose(instance: unknown): Promise<void> {
+    if (!(instance instanceof SandboxInstance) || !this.#instances.delete(instance.key)) return;
+    if (this.#closed || !this.#ready) return;
+    await this.#ready.catch(() => {});
+    if (this.#worker) await this.#post({ op: "dispose", key: instance.key });
   }
 
   #proxy(meta: NodeMeta): AnyNodeDefinition {
@@ -302,6 +365,12 @@ export class NodeModuleHost {
       inputMode: meta.inputMode,
       config,
       run: (ctx) => this.#call(meta.type, ctx as NodeContext<Record<string, unknown>, unknown>),
+      ...(meta.setup
+        ? {
+          setup: (config: unknown, info: InstanceSpec["info"]) => this.#setup(meta.type, config, info),
+          dispose: (instance: unknown) => this.#dispose(instance),
+        }
+        : {}),
     };
   }
 }

@@ -10,6 +10,10 @@
  * - in `{ op: "run", id, type, inputs, config, nodeId, attempt, executionId }`
  *   -> out `{ op: "log", id, level, message }`*, then `{ op: "result", id, outputs }` or `{ op: "error", id, error }`
  * - in `{ op: "abort", id }` -> the call's signal is aborted; out `{ op: "aborted", id }`
+ * - node instances (`setup`/`dispose`) live here, keyed by a number the host picks:
+ *   in `{ op: "setup", id, type, config, key, workflowId, nodeId }` -> out `{ op: "result", id, outputs: {} }`
+ *   or `{ op: "error", id, error }`; `run` messages carry `instance: key` (`ctx.instance`);
+ *   in `{ op: "dispose", id, key }` -> the type's `dispose(instance)`, then `result` or `error`.
  * - `ctx.store` (persistent state) goes through the host, which owns the store:
  *   out `{ op: "store", id, req, scope: "node" | "workflow", method: "getEntry" | "set" | "delete" | "compareAndSet", key, value?, version? }`
  *   -> in `{ op: "store-result", req, value }` or `{ op: "store-error", req, error }`.
@@ -29,11 +33,15 @@ interface Def {
   inputMode?: unknown;
   config?: ZodType;
   run: (ctx: unknown) => unknown;
+  setup?: (config: unknown, info: { workflowId: string; nodeId: string }) => unknown;
+  dispose?: (instance: unknown) => unknown;
 }
 
 const defs = new Map<string, Def>();
 const calls = new Map<number, AbortController>();
 const states = new Map<string, Map<string, unknown>>();
+/** Node instances made by `setup`, by the key the host gave, with the type that made them. */
+const instances = new Map<number, { type: string; value: unknown }>();
 /** Store requests waiting for the host's answer. */
 const storeCalls = new Map<number, { resolve: (v: unknown) => void; reject: (e: unknown) => void }>();
 let nextStoreReq = 1;
@@ -45,6 +53,7 @@ self.onmessage = async (event: MessageEvent) => {
   const msg = event.data;
   if (msg.op === "load") await load(msg.url, msg.revoke);
   else if (msg.op === "run") await run(msg);
+  else if (msg.op === "setup" || msg.op === "dispose") await lifecycle(msg);
   else if (msg.op === "store-result" || msg.op === "store-error") settleStoreCall(msg);
   else if (msg.op === "abort") {
     calls.get(msg.id)?.abort(new DOMException("the node was aborted", "AbortError"));
@@ -89,6 +98,7 @@ async function load(url: string, revoke: string[]) {
       dynamicInputs: def.dynamicInputs,
       inputMode: typeof def.inputMode === "string" ? def.inputMode : undefined,
       config,
+      setup: typeof def.setup === "function",
     });
   }
   self.postMessage({ op: "loaded", nodes });
@@ -102,6 +112,7 @@ async function run(msg: {
   nodeId: string;
   attempt: number;
   executionId: string;
+  instance?: number;
 }) {
   const { id } = msg;
   const def = defs.get(msg.type)!;
@@ -115,12 +126,7 @@ async function run(msg: {
     throw new Error(`${what} is not available to sandboxed custom nodes`);
   };
   try {
-    let config = msg.config;
-    if (def.config) {
-      const r = def.config.safeParse(msg.config ?? {});
-      if (!r.success) throw Object.assign(new Error(`invalid config: ${r.error.message}`), { code: "CONFIG" });
-      config = r.data;
-    }
+    const config = parseConfig(def, msg.config);
     const outputs = await def.run({
       inputs: msg.inputs,
       config,
@@ -138,6 +144,7 @@ async function run(msg: {
       prepared: undefined,
       runWorkflow: unsupported("ctx.runWorkflow"),
       store: nodeStore(id),
+      instance: msg.instance === undefined ? undefined : instances.get(msg.instance)?.value,
     });
     const problem = nonJson(outputs, "outputs");
     if (problem) {
@@ -148,22 +155,64 @@ async function run(msg: {
       });
     } else self.postMessage({ op: "result", id, outputs: outputs ?? {} });
   } catch (err) {
-    const e = err as { name?: string; message?: string; code?: unknown; retryable?: unknown };
-    self.postMessage({
-      op: "error",
-      id,
-      error: {
-        name: e?.name ?? "Error",
-        message: e?.name === "NotCapable"
-          ? `${e.message} (grant it in the workflow's imports[].permissions)`
-          : e?.message ?? String(err),
-        code: typeof e?.code === "string" ? e.code : e?.name === "NotCapable" ? "PERMISSION_DENIED" : "NODE_ERROR",
-        retryable: e?.retryable !== false && e?.name !== "NotCapable",
-      },
-    });
+    postError(id, err);
   } finally {
     calls.delete(id);
   }
+}
+
+/** The config as the type's schema parses it (defaults applied); throws a CONFIG error. */
+function parseConfig(def: Def, raw: unknown): unknown {
+  if (!def.config) return raw;
+  const r = def.config.safeParse(raw ?? {});
+  if (!r.success) throw Object.assign(new Error(`invalid config: ${r.error.message}`), { code: "CONFIG" });
+  return r.data;
+}
+
+/** `setup` (the instance is kept under `key`) or `dispose` (it is released). */
+async function lifecycle(msg: {
+  op: "setup" | "dispose";
+  id: number;
+  key: number;
+  type?: string;
+  config?: unknown;
+  workflowId?: string;
+  nodeId?: string;
+}) {
+  try {
+    if (msg.op === "setup") {
+      const def = defs.get(msg.type!)!;
+      const value = await def.setup!(parseConfig(def, msg.config), {
+        workflowId: msg.workflowId!,
+        nodeId: msg.nodeId!,
+      });
+      instances.set(msg.key, { type: msg.type!, value });
+    } else {
+      const made = instances.get(msg.key);
+      instances.delete(msg.key);
+      if (made) await defs.get(made.type)?.dispose?.(made.value);
+    }
+    self.postMessage({ op: "result", id: msg.id, outputs: {} });
+  } catch (err) {
+    postError(msg.id, err);
+  }
+}
+
+/** Reports a failed call to the host. */
+function postError(id: number, err: unknown) {
+  const e = err as { name?: string; message?: string; code?: unknown; retryable?: unknown };
+  self.postMessage({
+    op: "error",
+    id,
+    error: {
+      name: e?.name ?? "Error",
+      message: e?.name === "NotCapable"
+        ? `${e.message} (grant it in the workflow's imports[].permissions)`
+        : e?.message ?? String(err),
+      code: typeof e?.code === "string" ? e.code : e?.name === "NotCapable" ? "PERMISSION_DENIED" : "NODE_ERROR",
+      retryable: e?.retryable !== false && e?.name !== "NotCapable",
+    },
+  });
 }
 
 /** The `ctx.store` of call `id`: requests to the host, which owns the store. */

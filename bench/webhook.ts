@@ -1,0 +1,324 @@
+/**
+ * Webhook load benchmark: `flow serve` answering a webhook -> transform.set
+ * -> http.respond workflow (POST `{"name":"x","n":1}` is answered
+ * `{"name":"x","n":1,"greeting":"hello x"}`, checked on every response),
+ * under autocannon (Node) at 1, 16 and 64 connections, with history off and
+ * on. When Node-RED is installed (see /work/shared/peers/webhook.md), its
+ * equivalent flow is measured alternately in the same run and the ratios
+ * are printed.
+ *
+ * Each cell: a freshly started server, a warm-up, then a measured run;
+ * requests/s, exact p50/p99 latency, the server's RSS right after. Cells are
+ * repeated `--rounds` times (targets alternating) and the medians reported.
+ *
+ * Run: `deno task bench:webhook [--rounds N] [--duration S] [--warmup S] [--connections 1,16,64] [--no-node-red]`
+ *
+ * Environment: `FLOW_BENCH_DIR` (scratch folder for autocannon, default
+ * $TMPDIR/flow-bench; installed there with npm when missing),
+ * `NODE_RED_DIR` (a folder where `npm install node-red@4.1.15` ran; default
+ * FLOW_BENCH_DIR), `FLOW_PEERS_DIR` (the peers' files; default ../shared/peers).
+ *
+ * @module
+ */
+import { parseArgs } from "node:util";
+import { fileURLToPath } from "node:url";
+
+const ROOT = fileURLToPath(new URL("../", import.meta.url));
+const AUTOCANNON = "autocannon@9.0.0";
+const SCRATCH = Deno.env.get("FLOW_BENCH_DIR") ?? `${Deno.env.get("TMPDIR") ?? "/tmp"}/flow-bench`;
+const NODE_RED_DIR = Deno.env.get("NODE_RED_DIR") ?? SCRATCH;
+const PEERS = Deno.env.get("FLOW_PEERS_DIR") ?? `${ROOT}../shared/peers`;
+
+/** The benchmarked workflow. */
+const WORKFLOW = {
+  id: "greet",
+  nodes: [
+    { id: "hook", type: "http.webhook", config: { path: "hook", respond: "node" } },
+    {
+      id: "set",
+      type: "transform.set",
+      config: {
+        value: { name: "{{ $node.body.name }}", n: "{{ $node.body.n }}", greeting: "hello {{ $node.body.name }}" },
+      },
+    },
+    { id: "reply", type: "http.respond" },
+  ],
+  connections: [{ from: "hook.body", to: "set.body" }, { from: "set.value", to: "reply.body" }],
+};
+
+/** One measured cell. */
+interface Cell {
+  rps: number;
+  p50: number;
+  p99: number;
+  rssMiB: number;
+  non2xx: number;
+  mismatches: number;
+  errors: number;
+}
+
+/** A server under test. */
+interface Target {
+  name: string;
+  start(): Promise<{ url: string; pid: number; stop(): Promise<void> }>;
+}
+
+const { values: flags } = parseArgs({
+  args: Deno.args,
+  options: {
+    rounds: { type: "string", default: "3" },
+    duration: { type: "string", default: "10" },
+    warmup: { type: "string", default: "3" },
+    connections: { type: "string", default: "1,16,64" },
+    "no-node-red": { type: "boolean", default: false },
+  },
+});
+
+async function sh(cmd: string, args: string[], options: Deno.CommandOptions = {}): Promise<string> {
+  const out = await new Deno.Command(cmd, { args, stdout: "piped", stderr: "piped", ...options }).output();
+  const text = new TextDecoder().decode(out.stdout);
+  if (!out.success) throw new Error(`${cmd} ${args.join(" ")}: ${new TextDecoder().decode(out.stderr)}`);
+  return text;
+}
+
+async function exists(path: string): Promise<boolean> {
+  try {
+    await Deno.stat(path);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/** Installs autocannon into the scratch folder when it is missing. */
+async function ensureAutocannon(): Promise<void> {
+  if (await exists(`${SCRATCH}/node_modules/autocannon/package.json`)) return;
+  console.error(`installing ${AUTOCANNON} into ${SCRATCH} ...`);
+  await Deno.mkdir(SCRATCH, { recursive: true });
+  await sh("npm", ["install", "--prefix", SCRATCH, "--no-audit", "--no-fund", "--no-save", AUTOCANNON]);
+}
+
+/** The server's resident memory, MiB (Linux). */
+async function rssMiB(pid: number): Promise<number> {
+  try {
+    const status = await Deno.readTextFile(`/proc/${pid}/status`);
+    return Number(/VmRSS:\s+(\d+) kB/.exec(status)?.[1] ?? NaN) / 1024;
+  } catch {
+    return NaN;
+  }
+}
+
+/** Checks the answer to one request. */
+async function checkAnswer(url: string): Promise<void> {
+  const res = await fetch(url, {
+    method: "POST",
+    headers: { "content-type": "application/json" },
+    body: '{"name":"x","n":1}',
+  });
+  const body = await res.json();
+  if (res.status !== 200 || JSON.stringify(body) !== '{"name":"x","n":1,"greeting":"hello x"}') {
+    throw new Error(`${url} answered ${res.status} ${JSON.stringify(body)}`);
+  }
+}
+
+/** Polls until `url` answers the benchmark request (a server that just started). */
+async function waitUntilServing(url: string): Promise<void> {
+  const deadline = Date.now() + 30_000;
+  for (;;) {
+    try {
+      return await checkAnswer(url);
+    } catch (err) {
+      if (Date.now() > deadline) throw err;
+      await new Promise((r) => setTimeout(r, 50));
+    }
+  }
+}
+
+/** `flow serve` on a free port, with history on or off, in a fresh state directory. */
+function flowTarget(history: boolean, dir: string): Target {
+  return {
+    name: `flow, history ${history ? "on" : "off"}`,
+    async start() {
+      const state = await Deno.makeTempDir({ prefix: "flow-bench-state-" });
+      const child = new Deno.Command(Deno.execPath(), {
+        args: [
+          "run",
+          "--quiet",
+          "-A",
+          `${ROOT}cli.ts`,
+          "serve",
+          "--port",
+          "0",
+          ...(history ? [] : ["--no-history"]),
+          dir,
+        ],
+        env: { FLOW_STATE_DIR: state, NO_COLOR: "1" },
+        stdout: "piped",
+        stderr: "null",
+        stdin: "null",
+      }).spawn();
+      const reader = child.stdout.pipeThrough(new TextDecoderStream()).getReader();
+      let text = "";
+      while (!text.includes("\n")) {
+        const { value, done } = await reader.read();
+        if (done) throw new Error("flow serve exited before listening");
+        text += value;
+      }
+      const base = /listening on (\S+)/.exec(text)![1];
+      const drain = (async () => {
+        while (!(await reader.read()).done) { /* keep the pipe open */ }
+      })();
+      const url = `${base}/hooks/hook`;
+      await waitUntilServing(url);
+      return {
+        url,
+        pid: child.pid,
+        async stop() {
+          child.kill("SIGTERM");
+          await child.status;
+          await drain;
+          await Deno.remove(state, { recursive: true });
+        },
+      };
+    },
+  };
+}
+
+/** Node-RED with the peers' settings and flow, on a free port. */
+function nodeRedTarget(): Target {
+  return {
+    name: "Node-RED 4.1.15",
+    async start() {
+      const listener = Deno.listen({ hostname: "127.0.0.1", port: 0 });
+      const port = (listener.addr as Deno.NetAddr).port;
+      listener.close();
+      const userDir = await Deno.makeTempDir({ prefix: "flow-bench-nodered-" });
+      const child = new Deno.Command("node", {
+        args: [
+          `${NODE_RED_DIR}/node_modules/node-red/red.js`,
+          "--settings",
+          `${PEERS}/nodered-settings.js`,
+          "--userDir",
+          userDir,
+          `${PEERS}/nodered_webhook.json`,
+        ],
+        env: { PEER_PORT: String(port), PEER_LOG_LEVEL: "warn" },
+        stdout: "null",
+        stderr: "null",
+        stdin: "null",
+      }).spawn();
+      const url = `http://127.0.0.1:${port}/hook`;
+      await waitUntilServing(url);
+      return {
+        url,
+        pid: child.pid,
+        async stop() {
+          child.kill("SIGTERM");
+          await child.status;
+          await Deno.remove(userDir, { recursive: true });
+        },
+      };
+    },
+  };
+}
+
+/** One cell: start the target, load it, read its RSS, stop it. */
+async function measure(target: Target, connections: number): Promise<Cell> {
+  const server = await target.start();
+  try {
+    const out = await sh("node", [
+      `${ROOT}bench/webhook_load.cjs`,
+      server.url,
+      String(connections),
+      flags.warmup!,
+      flags.duration!,
+    ], { env: { NODE_PATH: `${SCRATCH}/node_modules` } });
+    const rssMiBAfter = await rssMiB(server.pid);
+    const r = JSON.parse(out);
+    return { ...r, rssMiB: rssMiBAfter };
+  } finally {
+    await server.stop();
+  }
+}
+
+const median = (xs: number[]) => {
+  const s = [...xs].sort((a, b) => a - b);
+  return s.length % 2 ? s[(s.length - 1) / 2] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2;
+};
+
+async function main() {
+  await ensureAutocannon();
+  const dir = await Deno.makeTempDir({ prefix: "flow-bench-wf-" });
+  await Deno.writeTextFile(`${dir}/greet.json`, JSON.stringify(WORKFLOW, null, 2));
+  const targets = [flowTarget(false, dir), flowTarget(true, dir)];
+  const redInstalled = await exists(`${NODE_RED_DIR}/node_modules/node-red/red.js`) &&
+    await exists(`${PEERS}/nodered_webhook.json`);
+  if (!flags["no-node-red"] && redInstalled) targets.push(nodeRedTarget());
+  else if (!flags["no-node-red"]) {
+    console.error(`Node-RED not found in ${NODE_RED_DIR} (npm install node-red@4.1.15 there); measuring flow alone`);
+  }
+  const conns = flags.connections!.split(",").map(Number);
+  const rounds = Number(flags.rounds);
+  const cells = new Map<string, Cell[]>();
+  for (let round = 1; round <= rounds; round++) {
+    for (const c of conns) {
+      for (const target of targets) {
+        const cell = await measure(target, c);
+        const key = `${target.name}\u0000${c}`;
+        cells.set(key, [...(cells.get(key) ?? []), cell]);
+        console.error(
+          `round ${round} ${target.name} c=${c}: ${cell.rps.toFixed(0)} req/s, p50 ${cell.p50.toFixed(2)} ms, ` +
+            `p99 ${cell.p99.toFixed(2)} ms, RSS ${cell.rssMiB.toFixed(0)} MiB` +
+            (cell.non2xx || cell.mismatches || cell.errors
+              ? `, non-2xx ${cell.non2xx}, wrong bodies ${cell.mismatches}, errors ${cell.errors}`
+              : ""),
+        );
+      }
+    }
+  }
+  report(targets, conns, cells);
+  await Deno.remove(dir, { recursive: true });
+}
+
+function report(targets: Target[], conns: number[], cells: Map<string, Cell[]>) {
+  const med = (name: string, c: number) => {
+    const list = cells.get(`${name}\u0000${c}`)!;
+    const pick = (k: keyof Cell) => median(list.map((x) => x[k]));
+    return {
+      rps: pick("rps"),
+      min: Math.min(...list.map((x) => x.rps)),
+      max: Math.max(...list.map((x) => x.rps)),
+      p50: pick("p50"),
+      p99: pick("p99"),
+      rss: pick("rssMiB"),
+      bad: list.reduce((n, x) => n + x.non2xx + x.mismatches + x.errors, 0),
+    };
+  };
+  console.log(`\n| server | connections | req/s [min–max] | p50 ms | p99 ms | RSS MiB | bad answers |`);
+  console.log(`|---|---|---|---|---|---|---|`);
+  for (const t of targets) {
+    for (const c of conns) {
+      const m = med(t.name, c);
+      console.log(
+        `| ${t.name} | ${c} | ${m.rps.toFixed(0)} [${m.min.toFixed(0)}–${m.max.toFixed(0)}] | ${m.p50.toFixed(2)} | ` +
+          `${m.p99.toFixed(2)} | ${m.rss.toFixed(0)} | ${m.bad} |`,
+      );
+    }
+  }
+  const red = targets.find((t) => t.name.startsWith("Node-RED"));
+  if (!red) return;
+  console.log(`\n| flow vs Node-RED | connections | req/s ratio (median of rounds) | p99 ratio (lower is better) |`);
+  console.log(`|---|---|---|---|`);
+  for (const t of targets.filter((t) => t !== red)) {
+    for (const c of conns) {
+      // The median of the per-round ratios: rounds alternate the servers, so each ratio shares its conditions.
+      const mine = cells.get(`${t.name}\u0000${c}`)!;
+      const theirs = cells.get(`${red.name}\u0000${c}`)!;
+      const rps = median(mine.map((m, i) => m.rps / theirs[i].rps));
+      const p99 = median(mine.map((m, i) => m.p99 / theirs[i].p99));
+      console.log(`| ${t.name} | ${c} | ${rps.toFixed(2)}x | ${p99.toFixed(2)}x |`);
+    }
+  }
+}
+
+if (import.meta.main) await main();
