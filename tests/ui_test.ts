@@ -101,7 +101,7 @@ Deno.test({
     });
 
     await t.step("Cancel stops a running run", async () => {
-      await runFromForm(page, base, "linear", { url: `${demo}/slow?ms=60000` });
+      await runFromForm(page, base, "linear", { url: `${demo}/slow?ms=10000` });
       await nodeStatus(page, "fetch", "running");
       await page.getByRole("button", { name: "Cancel" }).click();
       await page.locator("h1 .badge[data-status=cancelled]").waitFor();
