@@ -294,6 +294,7 @@ export const PROGRAM: CommandDef = {
         { long: "--insecure-no-auth", description: "allow a non-loopback --host without a token" },
         { long: "--cors", value: "origin", description: "allow cross-origin API requests from this origin" },
         { long: "--no-history", description: "do not record executions" },
+        { long: "--no-ui", description: "do not serve the web console at /" },
         nodesOption("load every custom node module in a folder (repeatable; no permissions)"),
         dbOption(),
       ],

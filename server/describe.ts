@@ -9,7 +9,7 @@ import type { PortSpec } from "../src/node.ts";
 import { secretRedactor } from "../src/redact.ts";
 import type { WorkflowInfo } from "../src/runtime/runtime.ts";
 import type { WorkflowVersion } from "../src/runtime/version.ts";
-import type { NodeInfoT, WorkflowDetailT, WorkflowSummaryT } from "./schemas.ts";
+import type { ChildGraphT, ConnectionInfoT, NodeInfoT, WorkflowDetailT, WorkflowSummaryT } from "./schemas.ts";
 
 /** A workflow as listed, with webhook URLs under `baseUrl`. */
 export function workflowSummary(info: WorkflowInfo, baseUrl: string): WorkflowSummaryT {
@@ -30,7 +30,7 @@ export function workflowDetail(
   baseUrl: string,
 ): WorkflowDetailT {
   const summary = workflowSummary(info, baseUrl);
-  if (!version) return { ...summary, nodes: [], inputs: {}, outputs: {} };
+  if (!version) return { ...summary, nodes: [], connections: [], inputs: {}, outputs: {}, children: {} };
   const compiled = version.compiled;
   const redact = secretRedactor(compiled, (name) => Deno.env.get(name));
   const definition = JSON.parse(version.text) as Record<string, unknown>;
@@ -38,9 +38,55 @@ export function workflowDetail(
     ...summary,
     definition: redact ? redact(definition) : definition,
     nodes: describeNodes(compiled, redact),
+    connections: connections(compiled),
     inputs: (compiled.workflow.inputs ?? {}) as Record<string, Record<string, unknown>>,
     outputs: (compiled.workflow.outputs ?? {}) as Record<string, string>,
+    children: describeChildren(compiled, redact),
   };
+}
+
+/** How deep {@linkcode describeChildren} goes: the executor's own limit of nested sub-workflows. */
+const MAX_CHILD_DEPTH = 16;
+
+/**
+ * The graphs of every sub-workflow under `compiled`, by node path
+ * (`each`, `each/detail`). A workflow that calls itself is described once
+ * on each path, not again below itself.
+ */
+export function describeChildren(
+  compiled: CompiledWorkflow,
+  redact?: <T>(v: T) => T,
+): Record<string, ChildGraphT> {
+  const children: Record<string, ChildGraphT> = {};
+  const walk = (parent: CompiledWorkflow, prefix: string, ancestors: Set<CompiledWorkflow>) => {
+    if (ancestors.size > MAX_CHILD_DEPTH) return;
+    for (const node of parent.nodes) {
+      const child = subworkflowOf(node.prepared)?.compiled;
+      if (!child || ancestors.has(child)) continue;
+      const path = prefix ? `${prefix}/${node.id}` : node.id;
+      const ref = subworkflowOf(node.prepared)!;
+      children[path] = {
+        label: ref.label,
+        ...(child.id ? { workflowId: child.id } : {}),
+        ...(child.file ? { file: child.file } : {}),
+        nodes: describeNodes(child, redact),
+        connections: connections(child),
+        inputs: (child.workflow.inputs ?? {}) as Record<string, Record<string, unknown>>,
+        outputs: (child.workflow.outputs ?? {}) as Record<string, string>,
+      };
+      walk(child, path, new Set([...ancestors, child]));
+    }
+  };
+  walk(compiled, "", new Set([compiled]));
+  return children;
+}
+
+function connections(compiled: CompiledWorkflow): ConnectionInfoT[] {
+  return compiled.workflow.connections.map((c) => ({ from: c.from, to: c.to }));
+}
+
+function subworkflowOf(prepared: unknown): CompiledRef | undefined {
+  return prepared && typeof prepared === "object" && "label" in prepared ? prepared as CompiledRef : undefined;
 }
 
 /** Each node with its type's description and ports (dynamic ones included as used). */
@@ -59,8 +105,7 @@ export function describeNodes(compiled: CompiledWorkflow, redact?: <T>(v: T) => 
         }
       }
     }
-    const ref = node.prepared as CompiledRef | undefined;
-    const sub = ref && typeof ref === "object" && "label" in ref ? ref : undefined;
+    const sub = subworkflowOf(node.prepared);
     const config = raw.config ?? {};
     return {
       id: node.id,

@@ -69,12 +69,30 @@ export const NodeInfo = z.object({
     .optional(),
 }).openapi("Node");
 
+/** A connection: `nodeId.port` or `$inputs.name` to `nodeId.port`. */
+export const ConnectionInfo = z.object({ from: z.string(), to: z.string() }).openapi("Connection");
+
+/** The graph of a sub-workflow (a `flow.subworkflow` file or a `control.loop` body) under a node path. */
+export const ChildGraph = z.object({
+  label: z.string(),
+  workflowId: z.string().optional(),
+  file: z.string().optional(),
+  nodes: z.array(NodeInfo),
+  connections: z.array(ConnectionInfo),
+  inputs: z.record(z.string(), z.record(z.string(), z.unknown())),
+  outputs: z.record(z.string(), z.string()),
+}).openapi("ChildGraph");
+
 /** A workflow with its definition and resolved nodes. */
 export const WorkflowDetail = WorkflowSummary.extend({
   definition: z.record(z.string(), z.unknown()).optional(),
   nodes: z.array(NodeInfo),
+  connections: z.array(ConnectionInfo),
   inputs: z.record(z.string(), z.record(z.string(), z.unknown())),
   outputs: z.record(z.string(), z.string()),
+  children: z.record(z.string(), ChildGraph).openapi({
+    description: "Sub-workflow graphs by node path (`each`, `each/detail`), as a run's runPath without iterations",
+  }),
 }).openapi("WorkflowDetail");
 
 /** The body of `POST /workflows/{id}/runs`. */
@@ -175,3 +193,13 @@ export type RunDetailT = z.infer<typeof RunDetail>;
 export type RunListT = z.infer<typeof RunList>;
 /** A node's state in a run. */
 export type NodeStateT = z.infer<typeof NodeState>;
+/** A sub-workflow's graph. */
+export type ChildGraphT = z.infer<typeof ChildGraph>;
+/** A connection of a graph. */
+export type ConnectionInfoT = z.infer<typeof ConnectionInfo>;
+/** A trigger of a workflow. */
+export type TriggerInfoT = z.infer<typeof TriggerInfo>;
+/** An accepted run. */
+export type AcceptedT = z.infer<typeof Accepted>;
+/** An error response body. */
+export type ErrorBodyT = z.infer<typeof ErrorBody>;

@@ -79,7 +79,9 @@ export default async function serve({ args, options }: Invocation): Promise<numb
     log,
     connector,
   });
-  const app = createApp(runtime, { token, cors: options.cors as string | undefined, log });
+  // The console's files are loaded only when it is served.
+  const ui = options.noUi === true ? undefined : (await import("../../server/ui.ts")).uiHandler();
+  const app = createApp(runtime, { token, cors: options.cors as string | undefined, log, ui });
   let server: Deno.HttpServer;
   try {
     server = Deno.serve({
@@ -89,6 +91,7 @@ export default async function serve({ args, options }: Invocation): Promise<numb
         const shown = hostname.includes(":") ? `[${hostname}]` : hostname;
         stdout.write(`flow serve: listening on http://${shown}:${port}\n`);
         stdout.flush();
+        if (ui) log(`flow serve: console at http://${shown}:${port}/`);
       },
     }, app.fetch);
   } catch (err) {

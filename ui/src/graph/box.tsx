@@ -1,0 +1,81 @@
+/// <reference lib="dom" />
+/**
+ * One box of the graph: id and type on top, named input ports on the left
+ * and output ports on the right (each a React Flow handle, placed where the
+ * layout put its port), coloured by family and, in a run, by status.
+ *
+ * @module
+ */
+import { Handle, type NodeProps, Position } from "@xyflow/react";
+import { memo } from "react";
+import { portY } from "./geometry.ts";
+import type { GraphNode } from "./model.ts";
+
+/** A node's state in a run, as the box shows it. */
+export interface BoxState {
+  /** pending, running, completed, failed, skipped or retrying. */
+  status: string;
+  /** Attempts started. */
+  attempts: number;
+  /** The retry policy's maxAttempts, when it has one. */
+  maxAttempts?: number;
+  /** Sub-runs started (loop iterations, sub-workflow runs). */
+  children?: number;
+}
+
+/** What a box renders. */
+export interface BoxData extends Record<string, unknown> {
+  /** The box. */
+  node: GraphNode;
+  /** Its state in a run (absent on the workflow page). */
+  state?: BoxState;
+}
+
+/** The status line of a box in a run: `running`, `retrying 2/4`, `completed`, … */
+export function statusLabel(state: BoxState): string {
+  const of = state.maxAttempts ? `/${state.maxAttempts}` : "";
+  if (state.status === "retrying") return `retrying ${state.attempts + 1}${of}`;
+  if ((state.status === "running" || state.status === "failed") && state.attempts > 1) {
+    return `${state.status} (attempt ${state.attempts}${of})`;
+  }
+  return state.status;
+}
+
+function BoxView({ data, selected }: NodeProps & { data: BoxData }) {
+  const { node, state } = data;
+  const title = node.kind === "inputs" ? "inputs" : node.kind === "outputs" ? "outputs" : node.id;
+  return (
+    <div
+      className={`box family-${node.family} kind-${node.kind}${state ? ` state-${state.status}` : ""}${
+        selected ? " selected" : ""
+      }`}
+      data-node-id={node.id}
+      data-status={state?.status}
+      title={node.info?.description}
+    >
+      <div className="box-head">
+        <span className="box-id">{node.name ?? title}</span>
+        {state && <span className={`box-status status-${state.status}`}>{statusLabel(state)}</span>}
+        <span className="box-type">{node.kind === "node" ? node.type : node.kind === "inputs" ? "entry" : "exit"}</span>
+      </div>
+      {node.inputs.map((p, i) => (
+        <div key={`in-${p.name}`} className="port port-in" style={{ top: portY(i) - 9 }}>
+          <Handle type="target" position={Position.Left} id={p.name} style={{ top: 9 }} isConnectable={false} />
+          <span title={`${p.name}: ${p.type}`}>{p.name}</span>
+        </div>
+      ))}
+      {node.outputs.map((p, i) => (
+        <div key={`out-${p.name}`} className="port port-out" style={{ top: portY(i) - 9 }}>
+          <span title={`${p.name}: ${p.type}`}>{p.name}</span>
+          <Handle type="source" position={Position.Right} id={p.name} style={{ top: 9 }} isConnectable={false} />
+        </div>
+      ))}
+      {state?.children
+        ? <span className="box-children">{state.children} run{state.children > 1 ? "s" : ""}</span>
+        : null}
+    </div>
+  );
+}
+
+/** The box component, memoised: a box re-renders only when its own data changes. */
+export const Box = memo(BoxView);
