@@ -82,7 +82,16 @@ export async function* watchExecution(
         yield { seq: e.seq, type: e.type, line };
         if (e.type === "workflow.completed" && e.parentNodeId === undefined) return;
       }
-      if (signal?.aborted || !await source.active(executionId)) return;
+      if (signal?.aborted) return;
+      if (!await source.active(executionId)) {
+        // It ended elsewhere (on a worker): its last events can be in the journal before they arrive live.
+        for (const line of source.store ? await source.store.readJournal(executionId, last) : []) {
+          const type = lineType(line);
+          yield { seq: ++last, type, line };
+          if (endsRun(type, line)) return;
+        }
+        return;
+      }
       await new Promise<void>((resolve) => wake = resolve);
       wake = undefined;
     }
