@@ -53,6 +53,9 @@ export const RECONCILE_MS = 5_000;
 /** Statuses of an execution that has not ended: `crashed` is one whose worker died, until another takes it over. */
 const UNENDED: readonly string[] = ["queued", "running", "crashed"];
 
+/** How long closing waits for Redis, ms. */
+const CLOSE_MS = 5_000;
+
 /** How often a caller waiting for a result checks the database too, ms. */
 const RESULT_POLL_MS = 2_000;
 
@@ -150,8 +153,10 @@ class QueueConnector implements RuntimeConnector {
       cancel: (id) => this.#cancel(id),
       active: async (id) => await this.#inFlight(await this.#options.store.getExecution(id)),
       counts: async () => {
-        const c = await this.#queue.getJobCounts("active", "waiting", "delayed", "prioritized");
-        return { running: c.active ?? 0, queued: (c.waiting ?? 0) + (c.delayed ?? 0) + (c.prioritized ?? 0) };
+        // Redis away: nothing can be counted (metrics and shutdown messages still go on).
+        const c = await this.#queue.getJobCounts("active", "waiting", "delayed", "prioritized").catch(() => ({}));
+        const n = c as Record<string, number>;
+        return { running: n.active ?? 0, queued: (n.waiting ?? 0) + (n.delayed ?? 0) + (n.prioritized ?? 0) };
       },
       drain: () => {
         this.#closed = true;
@@ -371,7 +376,13 @@ class QueueConnector implements RuntimeConnector {
       for (const w of set) w(resultOf({ executionId: id, workflowId: "", status: "running" } as ExecutionRecord));
     }
     this.#waiters.clear();
-    await Promise.allSettled([this.#events?.close(), this.#queue.close()]);
+    // Closing waits for Redis; a server stopping while Redis is away does not wait for it long.
+    let timer: ReturnType<typeof setTimeout> | undefined;
+    await Promise.race([
+      Promise.allSettled([this.#events?.close(), this.#queue.close()]),
+      new Promise((resolve) => timer = setTimeout(resolve, CLOSE_MS)),
+    ]);
+    clearTimeout(timer);
     this.#subscriber.disconnect();
     this.#producer.disconnect();
   }

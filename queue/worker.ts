@@ -44,6 +44,9 @@ import {
 /** How long a job's lock lasts without renewal; a worker silent this long is presumed dead, ms. */
 export const LOCK_MS = 30_000;
 
+/** How long closing waits for Redis once no run is left here, ms. */
+const CLOSE_MS = 5_000;
+
 /** Options of {@linkcode FlowWorker.start}. */
 export interface FlowWorkerOptions {
   /** `redis://...` */
@@ -71,6 +74,7 @@ export class FlowWorker {
   readonly #subscriber;
   readonly #versions = new Map<string, Promise<WorkflowVersion>>();
   readonly #jobOf = new Map<string, string>();
+  readonly #idleWaiters: (() => void)[] = [];
   #lastError = "";
 
   private constructor(options: FlowWorkerOptions) {
@@ -115,6 +119,11 @@ export class FlowWorker {
     if (line === this.#lastError) return;
     this.#lastError = line;
     this.#options.log(`flow worker: ${line}`);
+  }
+
+  /** Resolves when no execution runs here. */
+  #idle(): Promise<void> {
+    return this.#jobOf.size === 0 ? Promise.resolve() : new Promise((resolve) => this.#idleWaiters.push(resolve));
   }
 
   /** Executions running here. */
@@ -175,6 +184,7 @@ export class FlowWorker {
     } finally {
       release();
       this.#jobOf.delete(executionId);
+      if (this.#jobOf.size === 0) { for (const idle of this.#idleWaiters.splice(0)) idle(); }
     }
   }
 
@@ -297,18 +307,30 @@ export class FlowWorker {
    * cancels what is left (recorded as cancelled), flushes the journal and disconnects.
    */
   async close(graceMs: number): Promise<void> {
-    const closing = this.#worker.close();
-    let timer: ReturnType<typeof setTimeout> | undefined;
-    const grace = new Promise<"grace">((r) => timer = setTimeout(() => r("grace"), graceMs));
-    if (await Promise.race([closing.then(() => "closed" as const), grace]) === "grace") {
+    const closing = this.#worker.close().catch(() => {});
+    // The runs here end (or the grace ends) whether or not Redis answers.
+    if (!await settlesWithin(Promise.race([closing, this.#idle()]), graceMs)) {
       this.#worker.cancelAllJobs("the worker is shutting down");
-      await closing;
+      await this.#idle();
     }
-    clearTimeout(timer);
+    if (!await settlesWithin(closing, CLOSE_MS)) {
+      this.#options.log("flow worker: the queue does not answer; jobs left active are taken over by other workers");
+    }
     await this.#recorder.close();
     await Promise.all([...this.#versions.values()].map((v) => v.then((x) => x.retire()).catch(() => {})));
     this.#subscriber.disconnect();
     this.#publisher.disconnect();
+  }
+}
+
+/** Whether `promise` settles within `ms`. */
+async function settlesWithin(promise: Promise<unknown>, ms: number): Promise<boolean> {
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  const late = new Promise<false>((resolve) => timer = setTimeout(() => resolve(false), ms));
+  try {
+    return await Promise.race([promise.then(() => true, () => true), late]);
+  } finally {
+    clearTimeout(timer);
   }
 }
 

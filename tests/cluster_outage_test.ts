@@ -10,7 +10,8 @@
  *   after `--grace`) and exits 0;
  * - no worker alive: `/api/v1/ready` says so, `/api/v1/metrics` and `flow
  *   runs` show the queued execution and how long it has waited; a worker
- *   started later runs it.
+ *   started later runs it;
+ * - SIGTERM while Redis is away: servers and workers still stop, exit 0.
  */
 import assert from "node:assert/strict";
 import { startDemoServer } from "../examples/server.ts";
@@ -125,6 +126,24 @@ Deno.test({
       await t.step("no worker alive: ready, metrics and flow runs tell; a new worker runs what waited", async () => {
         await noWorker(cluster);
       });
+      await t.step("SIGTERM while Redis is away: an API server and a worker still exit 0, at once", async () => {
+        await services.redis.halt();
+        try {
+          const [server] = cluster.servers;
+          const [worker] = cluster.liveWorkers();
+          await server.proc.waitFor(/flow serve: queue: /);
+          const started = Date.now();
+          const statuses = await Promise.all([server.proc.stop("SIGTERM", 20_000), worker.stop("SIGTERM", 20_000)]);
+          assert.deepEqual(statuses.map((s) => s.code), [0, 0], cluster.logs());
+          assert.ok(Date.now() - started < 15_000);
+          for (const p of [server.proc, worker]) {
+            assert.match(p.output, /stopped\n$/);
+            assert.doesNotMatch(p.output, /^\s+at /m, "a stack trace");
+          }
+        } finally {
+          await services.redis.resume();
+        }
+      });
     } catch (err) {
       console.error(cluster.logs());
       throw err;
@@ -172,6 +191,9 @@ async function redisOutage(cluster: Cluster, services: Services, hits: Map<strin
       const { status, body } = await getJson(`${url}/api/v1/ready`);
       assert.equal(status, 503);
       assert.equal((body.checks as Record<string, { ok: boolean }>).queue.ok, false);
+      const metrics = await fetch(`${url}/api/v1/metrics`);
+      assert.equal(metrics.status, 200, "metrics fail while Redis is away");
+      assert.match(await metrics.text(), /^flow_workers_live 0$/m);
     }
     await services.redis.resume();
     phase = "after";
