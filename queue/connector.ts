@@ -103,6 +103,7 @@ class QueueConnector implements RuntimeConnector {
   #ctx?: BackendContext;
   #reconciler?: ReturnType<typeof setInterval>;
   #closed = false;
+  #started = false;
   #lastError = "";
 
   constructor(options: QueueConnectorOptions) {
@@ -136,12 +137,13 @@ class QueueConnector implements RuntimeConnector {
     this.#events.on("failed", ({ jobId, failedReason }) => this.#failedJob(jobId, failedReason));
     await this.#subscriber.subscribe(EVENTS_CHANNEL, RESPOND_CHANNEL);
     this.#subscriber.on("message", (channel: string, text: string) => this.#message(channel, text));
+    this.#started = true;
     this.#reconciler = setInterval(() => this.#reconcile().catch(() => {}), RECONCILE_MS);
   }
 
   #warn(line: string) {
-    // Reconnect loops repeat the same error: say it once until it changes.
-    if (line === this.#lastError) return;
+    // Reconnect loops repeat the same error: say it once until it changes. Before start, start says it.
+    if (line === this.#lastError || !this.#started) return;
     this.#lastError = line;
     this.#options.log(`flow serve: ${line}`);
   }
