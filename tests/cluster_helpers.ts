@@ -252,6 +252,8 @@ export interface ClusterOptions {
   serverArgs?: string[];
   /** Extra environment of every process (e.g. `FLOW_WORKER_LOCK_MS`). */
   env?: Record<string, string>;
+  /** Another database on the same PostgreSQL (default `services.pg.url`). */
+  dbUrl?: string;
 }
 
 /** API servers and workers on shared services, with a database client for assertions. */
@@ -271,7 +273,7 @@ export class Cluster implements AsyncDisposable {
   constructor(options: ClusterOptions, store: PostgresStore) {
     this.#options = options;
     this.store = store;
-    this.sql = postgres(options.services.pg.url, { max: 2, onnotice: () => {}, fetch_types: false });
+    this.sql = postgres(this.dbUrl, { max: 2, onnotice: () => {}, fetch_types: false });
   }
 
   /** The Redis URL. */
@@ -281,7 +283,7 @@ export class Cluster implements AsyncDisposable {
 
   /** The PostgreSQL URL. */
   get dbUrl(): string {
-    return this.#options.services.pg.url;
+    return this.#options.dbUrl ?? this.#options.services.pg.url;
   }
 
   /** Starts one more API server; resolves when it serves its workflows. */
@@ -355,7 +357,7 @@ export class Cluster implements AsyncDisposable {
 
 /** Starts `servers` API servers and `workers` workers on `services`; resolves when all are up. */
 export async function startCluster(options: ClusterOptions): Promise<Cluster> {
-  const store = await openPostgresStore(options.services.pg.url);
+  const store = await openPostgresStore(options.dbUrl ?? options.services.pg.url);
   const cluster = new Cluster(options, store);
   try {
     // The first server migrates the schema; the rest start together.
