@@ -44,6 +44,9 @@ import {
 /** How long a job's lock lasts without renewal; a worker silent this long is presumed dead, ms. */
 export const LOCK_MS = 30_000;
 
+/** How often a job handed out again checks whether the worker running its execution is done, ms. */
+const OWNER_POLL_MS = 1000;
+
 /** How long closing waits for Redis once no run is left here, ms. */
 const CLOSE_MS = 5_000;
 
@@ -145,9 +148,10 @@ export class FlowWorker {
       ? await this.#scheduled(job as Job<ScheduleJobData>, token)
       : (job.data as RunJobData).executionId;
     if (executionId === undefined) return null; // a skipped schedule fire
-    const record = await store.getExecution(executionId);
-    if (!record) throw new Error(`execution ${executionId} is not in the database`);
-    if (!["queued", "running", "crashed"].includes(record.status)) return resultOf(record); // already ended
+    const found = await store.getExecution(executionId);
+    if (!found) throw new Error(`execution ${executionId} is not in the database`);
+    const record = await this.#unlessRunElsewhere(found, signal);
+    if (!["queued", "crashed"].includes(record.status)) return resultOf(record); // already ended
     let version: WorkflowVersion;
     try {
       version = await this.#version(record.hash, record.workflowId, record.file);
@@ -186,6 +190,26 @@ export class FlowWorker {
       this.#jobOf.delete(executionId);
       if (this.#jobOf.size === 0) { for (const idle of this.#idleWaiters.splice(0)) idle(); }
     }
+  }
+
+  /**
+   * A job handed out again while the worker that runs it is alive (its lock
+   * expired while Redis was away or its process stalled; a dead owner's run
+   * reads as `crashed`): waits until that worker ends the execution, or is
+   * found dead, so that it never runs twice at once. Resolves to the record then.
+   */
+  async #unlessRunElsewhere(record: ExecutionRecord, signal: AbortSignal | undefined): Promise<ExecutionRecord> {
+    let current = record;
+    if (current.status === "running") {
+      const owner = current.owner ? `${current.owner.hostname} pid ${current.owner.pid}` : "another worker";
+      this.#options.log(`flow worker: execution ${record.executionId} is still run by ${owner}; waiting for it`);
+    }
+    while (current.status === "running") {
+      if (signal?.aborted) throw new Error("the worker is shutting down");
+      await new Promise((resolve) => setTimeout(resolve, OWNER_POLL_MS));
+      current = await this.#options.store.getExecution(record.executionId) ?? current;
+    }
+    return current;
   }
 
   /** The trigger that fired, with its recorded payload; `http.respond` answers go back through Redis. */

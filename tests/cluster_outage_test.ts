@@ -34,6 +34,9 @@ const LOCK_MS = 4000;
 /** How long Redis is away: longer than a job's lock, ms. */
 const OUTAGE_MS = 5000;
 
+/** How long the run in flight through a Redis outage waits: well past the outage and the stall check after it, ms. */
+const SPAN_MS = 12_000;
+
 /** Outages need servers this test starts (halt and resume). */
 const external = !!Deno.env.get("FLOW_TEST_REDIS_URL") || !!Deno.env.get("FLOW_TEST_DATABASE_URL");
 
@@ -70,6 +73,15 @@ function workflows(demo: string): Record<string, unknown> {
       outputs: { value: "set.value" },
     },
     "pause.json": delayed("pause", 2500),
+    "span.json": {
+      id: "span",
+      nodes: [
+        { id: "wait", type: "time.delay", config: { ms: SPAN_MS } },
+        { id: "call", type: "http.request", config: { url: `${demo}/users/8`, method: "POST" } },
+      ],
+      connections: [{ from: "wait.value", to: "call.body" }],
+      outputs: { status: "call.status" },
+    },
     "finish.json": delayed("finish", 1500),
     "long.json": delayed("long", 120_000),
   };
@@ -113,6 +125,9 @@ Deno.test({
       });
       await t.step("Redis away for a few seconds: 503 at once, nothing accepted is lost", async () => {
         await redisOutage(cluster, services, demo.hits);
+      });
+      await t.step("a run in flight through a Redis outage longer than its lock runs once", async () => {
+        await runOnceThroughOutage(cluster, services, demo.hits);
       });
       await t.step("PostgreSQL away: 503, and a run in flight finishes when it is back", async () => {
         await postgresOutage(cluster, services);
@@ -229,6 +244,29 @@ async function redisOutage(cluster: Cluster, services: Services, hits: Map<strin
     cluster.sql(after)
   }`;
   assert.ok(owners.every((o) => cluster.workerByPid(Number(o.pid))?.exited === undefined));
+}
+
+/**
+ * A run waits on its worker while Redis is away longer than the job's lock:
+ * BullMQ then sees the job as stalled and hands it to a worker again, while
+ * its first worker, alive, still runs it. The second must not run it too.
+ */
+async function runOnceThroughOutage(cluster: Cluster, services: Services, hits: Map<string, number>) {
+  const { id, worker } = await runningOnAWorker(cluster, "span");
+  await services.redis.halt();
+  const halted = Date.now();
+  await waitUntil(() => Date.now() - halted > OUTAGE_MS, { what: "the outage to last", timeoutMs: OUTAGE_MS + 5000 });
+  await services.redis.resume();
+  const record = await cluster.settled(id, undefined, SPAN_MS + 30_000);
+  assert.equal(record.status, "success");
+  assert.equal(hits.get("/users/8"), 1, "the run went on twice");
+  assert.equal(record.owner?.pid, worker.pid);
+  const journal = await cluster.journal(id);
+  assert.deepEqual(journal.map((e) => e.seq), journal.map((_, i) => i));
+  assert.equal(journal.filter((e) => e.type === "workflow.started").length, 1);
+  // The job did come back while its worker still ran it: whoever got it waited instead of running it.
+  const waited = new RegExp(`execution ${id} is still run by \\S+ pid ${worker.pid}; waiting for it`);
+  assert.ok(cluster.workers.some((w) => waited.test(w.output)), cluster.logs());
 }
 
 /** PostgreSQL stopped while a run waits: 503 STORE_UNAVAILABLE, ready says so; the run ends once it is back. */
