@@ -383,8 +383,18 @@ async function noWorker(cluster: Cluster) {
   const api = await getJson(`${a}/api/v1/runs/${id}`);
   assert.equal(api.body.status, "queued");
 
+  // Cancelled while it waits (through the other server): it never reaches a worker.
+  const { body: other } = await postJson(`${b}/api/v1/workflows/quick/runs`, {});
+  const dropped = (other as { executionId: string }).executionId;
+  assert.equal((await postJson(`${a}/api/v1/runs/${dropped}/cancel`)).status, 202);
+  const cancelled = await cluster.settled(dropped);
+  assert.equal(cancelled.status, "cancelled");
+  assert.equal(cancelled.error?.message, "the run was cancelled while queued");
+
   await cluster.addWorker();
   assert.equal((await cluster.settled(id)).status, "success");
+  assert.equal((await cluster.execution(dropped))?.status, "cancelled");
+  assert.equal((await cluster.journal(dropped)).length, 0);
   const back = await waitUntil(async () => {
     const r = await getJson(`${a}/api/v1/ready`);
     return r.status === 200 ? r : undefined;
