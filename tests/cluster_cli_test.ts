@@ -49,6 +49,19 @@ function workflows(demo: string): Record<string, unknown> {
   };
 }
 
+/** What the steps share. */
+interface Ctx {
+  cluster: Cluster;
+  /** `--db URL` of the cluster's database. */
+  db: string[];
+  /** The environment of CLI runs on the SQLite file. */
+  sqlite: Record<string, string>;
+  /** The workflow folder. */
+  dir: string;
+  /** Requests the example server saw, by path. */
+  hits: Map<string, number>;
+}
+
 /** Runs the CLI with a state directory of its own (its SQLite file) and expects exit 0. */
 async function cli(args: string[], env: Record<string, string>): Promise<string> {
   const r = await runCli(args, { env });
@@ -77,81 +90,29 @@ Deno.test({
     const sqlite = { FLOW_STATE_DIR: await Deno.makeTempDir({ prefix: "flow-cli-sqlite-" }) };
     await using services = await startServices();
     await using cluster = await startCluster({ services, paths: [dir], servers: 1, workers: 1 });
-    const db = ["--db", cluster.dbUrl];
+    const ctx: Ctx = { cluster, db: ["--db", cluster.dbUrl], sqlite, dir, hits: demo.hits };
     try {
-      await t.step("flow state reads what a worker stored, as flow run stores it in SQLite", async () => {
-        const remote = await runOnCluster(cluster, "remember", { value: "in postgres" });
-        assert.equal(remote.status, "success");
-        await cli(["run", `${dir}/remember.json`, "--input", "value=in sqlite"], sqlite);
-        assert.equal(await cli(["state", "get", "remember", "last", ...db], sqlite), '"in postgres"\n');
-        assert.equal(await cli(["state", "get", "remember", "last"], sqlite), '"in sqlite"\n');
-        const [pgList, liteList] = await Promise.all([
-          cli(["state", "list", "remember", "--format", "json", ...db], sqlite),
-          cli(["state", "list", "remember", "--format", "json"], sqlite),
-        ]).then((texts) => texts.map((t) => JSON.parse(t)));
-        assert.deepEqual(Object.keys(pgList[0]).sort(), Object.keys(liteList[0]).sort());
-        await cli(["state", "delete", "remember", "last", ...db], sqlite);
-        const gone = await runCli(["state", "get", "remember", "last", ...db], { env: sqlite });
-        assert.equal(gone.code, 1);
-      });
+      await t.step("flow state reads what a worker stored, as flow run stores it in SQLite", () => stateBothWays(ctx));
 
-      await t.step("flow runs, runs show and runs events show the cluster's runs", async () => {
-        const { executionId } = await runOnCluster(cluster, "remember", { value: "listed" });
-        const listed = JSON.parse(await cli(["runs", "--format", "json", "--workflow", "remember", ...db], sqlite));
-        const local = JSON.parse(await cli(["runs", "--format", "json", "--workflow", "remember"], sqlite));
-        assert.equal(listed[0].executionId, executionId);
-        assert.equal(listed[0].status, "success");
-        assert.equal(listed[0].trigger, "api");
-        assert.deepEqual(Object.keys(local[0]).filter((k) => !(k in listed[0])), []);
-        const shown = await cli(["runs", "show", executionId.slice(0, 8), ...db], sqlite);
-        assert.match(shown, new RegExp(executionId));
-        assert.match(shown, /success/);
-        const events = await cli(["runs", "events", executionId, ...db], sqlite);
-        assert.deepEqual(events, (await cluster.store.readJournal(executionId)).join(""));
-      });
+      await t.step("flow runs, runs show and runs events show the cluster's runs", () => listsAndEvents(ctx));
 
       await t.step("flow runs events --follow tails a run a worker executes", async () => {
         const { status, body } = await postJson(`${cluster.servers[0].url}/api/v1/workflows/steps/runs`, {});
         assert.equal(status, 202);
         const id = (body as { executionId: string }).executionId;
-        const followed = await cli(["runs", "events", id, "--follow", ...db], sqlite);
+        const followed = await cli(["runs", "events", id, "--follow", ...ctx.db], sqlite);
         const lines = followed.trimEnd().split("\n").map((l) => JSON.parse(l));
         assert.deepEqual(lines.map((e) => e.seq), lines.map((_, i) => i));
         assert.equal(lines.at(-1).type, "workflow.completed");
         assert.equal(lines.at(-1).status, "success");
       });
 
-      await t.step("flow resume --db resumes a failed run, reusing what completed", async () => {
-        const failed = await runOnCluster(cluster, "flaky", { key: "cli" });
-        assert.equal(failed.status, "failed");
-        assert.equal(demo.hits.get("/users/9"), 1);
-        const resumed = JSON.parse(await cli(["resume", failed.executionId, "--format", "json", ...db], sqlite));
-        assert.equal(resumed.status, "success");
-        assert.equal(demo.hits.get("/users/9"), 1, "a completed node ran again");
-        const record = await cluster.execution(resumed.executionId);
-        assert.equal(record?.resumedFrom, failed.executionId);
-        assert.equal(record?.status, "success");
-      });
+      await t.step("flow resume --db resumes a failed run, reusing what completed", () => resumeByCli(ctx));
 
-      await t.step("resume through the API runs on a worker and reuses what completed", async () => {
-        const failed = await runOnCluster(cluster, "flaky", { key: "api" });
-        assert.equal(failed.status, "failed");
-        assert.equal(demo.hits.get("/users/9"), 2);
-        const { status, body } = await postJson(
-          `${cluster.servers[0].url}/api/v1/runs/${failed.executionId}/resume`,
-        );
-        assert.equal(status, 202, JSON.stringify(body));
-        const record = await cluster.settled((body as { executionId: string }).executionId);
-        assert.equal(record.status, "success");
-        assert.equal(record.resumedFrom, failed.executionId);
-        assert.equal(cluster.workerByPid(record.owner?.pid), cluster.workers[0]);
-        assert.equal(demo.hits.get("/users/9"), 2, "a completed node ran again");
-        const journal = await cluster.journal(record.executionId);
-        assert.ok(journal.some((e) => e.type === "node.completed" && e.nodeId === "first" && e.reused));
-      });
+      await t.step("resume through the API runs on a worker and reuses what completed", () => resumeByApi(ctx));
 
       await t.step("flow db migrate: the schema the servers made is up to date", async () => {
-        const out = await cli(["db", "migrate", ...db], sqlite);
+        const out = await cli(["db", "migrate", ...ctx.db], sqlite);
         assert.match(out, /: the schema is up to date\n$/);
       });
     } catch (err) {
@@ -163,6 +124,70 @@ Deno.test({
     }
   },
 });
+
+/** `flow state` reads and deletes what a worker stored, in PostgreSQL as in SQLite. */
+async function stateBothWays(ctx: Ctx) {
+  const remote = await runOnCluster(ctx.cluster, "remember", { value: "in postgres" });
+  assert.equal(remote.status, "success");
+  await cli(["run", `${ctx.dir}/remember.json`, "--input", "value=in sqlite"], ctx.sqlite);
+  assert.equal(await cli(["state", "get", "remember", "last", ...ctx.db], ctx.sqlite), '"in postgres"\n');
+  assert.equal(await cli(["state", "get", "remember", "last"], ctx.sqlite), '"in sqlite"\n');
+  const [pgList, liteList] = await Promise.all([
+    cli(["state", "list", "remember", "--format", "json", ...ctx.db], ctx.sqlite),
+    cli(["state", "list", "remember", "--format", "json"], ctx.sqlite),
+  ]).then((texts) => texts.map((t) => JSON.parse(t)));
+  assert.deepEqual(Object.keys(pgList[0]).sort(), Object.keys(liteList[0]).sort());
+  await cli(["state", "delete", "remember", "last", ...ctx.db], ctx.sqlite);
+  const gone = await runCli(["state", "get", "remember", "last", ...ctx.db], { env: ctx.sqlite });
+  assert.equal(gone.code, 1);
+}
+
+/** `flow runs`, `runs show` and `runs events` on a run a worker executed. */
+async function listsAndEvents(ctx: Ctx) {
+  const { executionId } = await runOnCluster(ctx.cluster, "remember", { value: "listed" });
+  const listed = JSON.parse(await cli(["runs", "--format", "json", "--workflow", "remember", ...ctx.db], ctx.sqlite));
+  const local = JSON.parse(await cli(["runs", "--format", "json", "--workflow", "remember"], ctx.sqlite));
+  assert.equal(listed[0].executionId, executionId);
+  assert.equal(listed[0].status, "success");
+  assert.equal(listed[0].trigger, "api");
+  assert.deepEqual(Object.keys(local[0]).filter((k) => !(k in listed[0])), []);
+  const shown = await cli(["runs", "show", executionId.slice(0, 8), ...ctx.db], ctx.sqlite);
+  assert.match(shown, new RegExp(executionId));
+  assert.match(shown, /success/);
+  const events = await cli(["runs", "events", executionId, ...ctx.db], ctx.sqlite);
+  assert.deepEqual(events, (await ctx.cluster.store.readJournal(executionId)).join(""));
+}
+
+/** `flow resume --db` on a run that failed on a worker: the CLI runs it, reusing what completed. */
+async function resumeByCli(ctx: Ctx) {
+  const failed = await runOnCluster(ctx.cluster, "flaky", { key: "cli" });
+  assert.equal(failed.status, "failed");
+  assert.equal(ctx.hits.get("/users/9"), 1);
+  const resumed = JSON.parse(await cli(["resume", failed.executionId, "--format", "json", ...ctx.db], ctx.sqlite));
+  assert.equal(resumed.status, "success");
+  assert.equal(ctx.hits.get("/users/9"), 1, "a completed node ran again");
+  const record = await ctx.cluster.execution(resumed.executionId);
+  assert.equal(record?.resumedFrom, failed.executionId);
+  assert.equal(record?.status, "success");
+}
+
+/** The API's resume: a worker runs it, reusing what completed. */
+async function resumeByApi(ctx: Ctx) {
+  const failed = await runOnCluster(ctx.cluster, "flaky", { key: "api" });
+  assert.equal(failed.status, "failed");
+  assert.equal(ctx.hits.get("/users/9"), 2);
+  const { status, body } = await postJson(
+    `${ctx.cluster.servers[0].url}/api/v1/runs/${failed.executionId}/resume`,
+  );
+  assert.equal(status, 202, JSON.stringify(body));
+  const record = await ctx.cluster.settled((body as { executionId: string }).executionId);
+  assert.equal(record.status, "success");
+  assert.equal(record.resumedFrom, failed.executionId);
+  assert.equal(ctx.cluster.workerByPid(record.owner?.pid), ctx.cluster.workers[0]);
+  assert.equal(ctx.hits.get("/users/9"), 2, "a completed node ran again");
+  const journal = await ctx.cluster.journal(record.executionId);
+  assert.ok(journal.some((e) => e.type === "node.completed" && e.nodeId === "first" && e.reused));
+}
 
 Deno.test({
   name: "flow serve --queue and flow worker: what they need is one line and exit 2",

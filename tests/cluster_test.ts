@@ -36,6 +36,11 @@ const LOCK_MS = 4000;
 
 /** The workflows every API server serves, calling the example server at `demo`. */
 function workflows(demo: string): Record<string, unknown> {
+  return { ...webhookWorkflows(demo), ...runWorkflows(demo) };
+}
+
+/** Workflows started by webhooks. */
+function webhookWorkflows(demo: string): Record<string, unknown> {
   return {
     "count.json": {
       id: "count",
@@ -46,23 +51,6 @@ function workflows(demo: string): Record<string, unknown> {
       ],
       connections: [{ from: "hook.body", to: "out.body" }, { from: "fetch.status", to: "out.status" }],
       outputs: { n: "out.value" },
-    },
-    "steps.json": {
-      id: "steps",
-      nodes: [
-        { id: "a", type: "transform.set", config: { value: "a" } },
-        { id: "wait1", type: "time.delay", config: { ms: 300 } },
-        { id: "b", type: "transform.set", config: { value: "{{ $node.in }}b" } },
-        { id: "wait2", type: "time.delay", config: { ms: 300 } },
-        { id: "c", type: "transform.set", config: { value: "{{ $node.in }}c" } },
-      ],
-      connections: [
-        { from: "a.value", to: "wait1.value" },
-        { from: "wait1.value", to: "b.in" },
-        { from: "b.value", to: "wait2.value" },
-        { from: "wait2.value", to: "c.in" },
-      ],
-      outputs: { abc: "c.value" },
     },
     "answer.json": {
       id: "answer",
@@ -81,6 +69,29 @@ function workflows(demo: string): Record<string, unknown> {
       ],
       connections: [{ from: "hook.body", to: "wait.value" }],
       outputs: { body: "wait.value" },
+    },
+  };
+}
+
+/** Workflows started through the API. */
+function runWorkflows(demo: string): Record<string, unknown> {
+  return {
+    "steps.json": {
+      id: "steps",
+      nodes: [
+        { id: "a", type: "transform.set", config: { value: "a" } },
+        { id: "wait1", type: "time.delay", config: { ms: 300 } },
+        { id: "b", type: "transform.set", config: { value: "{{ $node.in }}b" } },
+        { id: "wait2", type: "time.delay", config: { ms: 300 } },
+        { id: "c", type: "transform.set", config: { value: "{{ $node.in }}c" } },
+      ],
+      connections: [
+        { from: "a.value", to: "wait1.value" },
+        { from: "wait1.value", to: "b.in" },
+        { from: "b.value", to: "wait2.value" },
+        { from: "wait2.value", to: "c.in" },
+      ],
+      outputs: { abc: "c.value" },
     },
     "long.json": {
       id: "long",
@@ -189,56 +200,16 @@ Deno.test({
         await versionsByHash(cluster, queue, a);
       });
       await t.step("a run on a worker reaches the other server's SSE client in order, without gaps", async () => {
-        const id = await startRun(a, "steps");
-        const res = await fetch(`${b}/api/v1/runs/${id}/events`, { headers: { accept: "text/event-stream" } });
-        assert.equal(res.status, 200);
-        const sse = await within(readSse(res), 30_000, "the SSE stream");
-        const journal = await cluster.journal(id);
-        assertWholeJournal(journal);
-        assert.deepEqual(sse.map((e) => Number(e.id)), journal.map((e) => e.seq));
-        assert.deepEqual(sse.map((e) => JSON.parse(e.data)), journal);
-        assert.deepEqual(sse.map((e) => e.event), journal.map((e) => e.type));
-        assert.equal((await cluster.execution(id))?.outputs?.abc, "abc");
+        await sseThroughOtherServer(cluster, a, b);
       });
       await t.step("webhook answers come from whichever worker ran the run; 504 with the id on timeout", async () => {
-        const answered = await postJson(`${b}/hooks/answer`, { hello: "node" });
-        assert.equal(answered.status, 201);
-        assert.deepEqual(answered.body, { hello: "node" });
-        const late = await postJson(`${a}/hooks/late`, { slow: true });
-        assert.equal(late.status, 504);
-        const { executionId, error } = late.body as { executionId: string; error: { code: string } };
-        assert.equal(error.code, "TIMEOUT");
-        const record = await cluster.settled(executionId);
-        assert.equal(record.status, "success", "the run goes on after the 504");
-        assert.deepEqual(record.outputs, { body: { slow: true } });
+        await webhookAnswers(cluster, a, b);
       });
       await t.step("cancel through the other server reaches the worker running the execution", async () => {
-        const id = await startRun(a, "long");
-        await waitUntil(async () => events(await cluster.journal(id), "node.started", "wait").length > 0, {
-          what: "the long run to start waiting",
-        });
-        const started = Date.now();
-        const { status, body } = await postJson(`${b}/api/v1/runs/${id}/cancel`);
-        assert.equal(status, 202, JSON.stringify(body));
-        const record = await cluster.settled(id, undefined, 30_000);
-        assert.equal(record.status, "cancelled");
-        assert.ok(Date.now() - started < 30_000);
-        const again = await postJson(`${a}/api/v1/runs/${id}/cancel`);
-        assert.equal(again.status, 409);
+        await cancelElsewhere(cluster, a, b);
       });
       await t.step("a loop of sub-workflows runs on the cluster exactly as in one process", async () => {
-        const { status, body } = await postJson(`${b}/api/v1/workflows/loop/runs?wait=true`, {});
-        assert.equal(status, 200, JSON.stringify(body));
-        const cli = await runCli(["run", `${dir}/loop.json`, "--format", "json", "--no-history"]);
-        assert.equal(cli.code, 0, cli.stderr);
-        const local = JSON.parse(cli.stdout);
-        const remote = body as typeof local;
-        assert.equal(remote.status, "success");
-        assert.deepEqual(remote.outputs, local.outputs);
-        assert.equal(remote.outputs.results.length, 6);
-        const journal = await cluster.journal(remote.executionId);
-        assertWholeJournal(journal);
-        assert.equal(events(journal, "workflow.completed").filter((e) => e.parentNodeId !== undefined).length, 12);
+        await loopOfSubworkflows(cluster, b, dir);
       });
       await t.step("a 1-second cron fires once per tick across both servers", async () => {
         await cronOncePerTick(cluster, queue, dir);
@@ -257,6 +228,64 @@ Deno.test({
     }
   },
 });
+
+/** A run started through `a` streams through `b`'s SSE: the journal, every event, in order. */
+async function sseThroughOtherServer(cluster: Cluster, a: string, b: string) {
+  const id = await startRun(a, "steps");
+  const res = await fetch(`${b}/api/v1/runs/${id}/events`, { headers: { accept: "text/event-stream" } });
+  assert.equal(res.status, 200);
+  const sse = await within(readSse(res), 30_000, "the SSE stream");
+  const journal = await cluster.journal(id);
+  assertWholeJournal(journal);
+  assert.deepEqual(sse.map((e) => Number(e.id)), journal.map((e) => e.seq));
+  assert.deepEqual(sse.map((e) => JSON.parse(e.data)), journal);
+  assert.deepEqual(sse.map((e) => e.event), journal.map((e) => e.type));
+  assert.equal((await cluster.execution(id))?.outputs?.abc, "abc");
+}
+
+/** `respond: "node"` answers through the server holding the request; a timeout is 504 and the run goes on. */
+async function webhookAnswers(cluster: Cluster, a: string, b: string) {
+  const answered = await postJson(`${b}/hooks/answer`, { hello: "node" });
+  assert.equal(answered.status, 201);
+  assert.deepEqual(answered.body, { hello: "node" });
+  const late = await postJson(`${a}/hooks/late`, { slow: true });
+  assert.equal(late.status, 504);
+  const { executionId, error } = late.body as { executionId: string; error: { code: string } };
+  assert.equal(error.code, "TIMEOUT");
+  const record = await cluster.settled(executionId);
+  assert.equal(record.status, "success", "the run goes on after the 504");
+  assert.deepEqual(record.outputs, { body: { slow: true } });
+}
+
+/** A run started through `a`, waiting on a worker, cancelled through `b`. */
+async function cancelElsewhere(cluster: Cluster, a: string, b: string) {
+  const id = await startRun(a, "long");
+  await waitUntil(async () => events(await cluster.journal(id), "node.started", "wait").length > 0, {
+    what: "the long run to start waiting",
+  });
+  const { status, body } = await postJson(`${b}/api/v1/runs/${id}/cancel`);
+  assert.equal(status, 202, JSON.stringify(body));
+  const record = await cluster.settled(id, undefined, 30_000);
+  assert.equal(record.status, "cancelled");
+  const again = await postJson(`${a}/api/v1/runs/${id}/cancel`);
+  assert.equal(again.status, 409);
+}
+
+/** `control.loop` over `flow.subworkflow` on the cluster gives what `flow run` gives in one process. */
+async function loopOfSubworkflows(cluster: Cluster, api: string, dir: string) {
+  const { status, body } = await postJson(`${api}/api/v1/workflows/loop/runs?wait=true`, {});
+  assert.equal(status, 200, JSON.stringify(body));
+  const cli = await runCli(["run", `${dir}/loop.json`, "--format", "json", "--no-history"]);
+  assert.equal(cli.code, 0, cli.stderr);
+  const local = JSON.parse(cli.stdout);
+  const remote = body as typeof local;
+  assert.equal(remote.status, "success");
+  assert.deepEqual(remote.outputs, local.outputs);
+  assert.equal(remote.outputs.results.length, 6);
+  const journal = await cluster.journal(remote.executionId);
+  assertWholeJournal(journal);
+  assert.equal(events(journal, "workflow.completed").filter((e) => e.parentNodeId !== undefined).length, 12);
+}
 
 /** 300 webhook calls, half on each server, answered 200 by their own runs; 300 rows; each node called once. */
 async function allWebhooks(cluster: Cluster, hits: Map<string, number>) {
