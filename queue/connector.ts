@@ -50,6 +50,12 @@ import {
 /** How often the reconciler looks for queued executions without a job, ms. */
 export const RECONCILE_MS = 5_000;
 
+/** Statuses of an execution that has not ended: `crashed` is one whose worker died, until another takes it over. */
+const UNENDED: readonly string[] = ["queued", "running", "crashed"];
+
+/** How long closing waits for Redis, ms. */
+const CLOSE_MS = 5_000;
+
 /** How often a caller waiting for a result checks the database too, ms. */
 const RESULT_POLL_MS = 2_000;
 
@@ -88,7 +94,7 @@ type Waiter = (result: RunResult) => void;
 class QueueConnector implements RuntimeConnector {
   readonly #options: QueueConnectorOptions;
   readonly #queue: Queue;
-  readonly #events: QueueEvents;
+  #events?: QueueEvents;
   readonly #subscriber;
   readonly #producer;
   readonly #waiters = new Map<string, Set<Waiter>>();
@@ -97,6 +103,7 @@ class QueueConnector implements RuntimeConnector {
   #ctx?: BackendContext;
   #reconciler?: ReturnType<typeof setInterval>;
   #closed = false;
+  #started = false;
   #lastError = "";
 
   constructor(options: QueueConnectorOptions) {
@@ -106,11 +113,6 @@ class QueueConnector implements RuntimeConnector {
     this.#subscriber = redisConnection(options.url, "blocking", onError);
     this.#queue = new Queue(QUEUE_NAME, { connection: this.#producer, prefix: KEY_PREFIX });
     this.#queue.on("error", onError);
-    this.#events = new QueueEvents(QUEUE_NAME, {
-      connection: redisConnection(options.url, "blocking", onError),
-      prefix: KEY_PREFIX,
-    });
-    this.#events.on("error", onError);
   }
 
   async start(): Promise<void> {
@@ -118,19 +120,30 @@ class QueueConnector implements RuntimeConnector {
       await whenReady(this.#producer);
     } catch (err) {
       await this.close();
-      throw new UnavailableError(`queue ${redactRedisUrl(this.#options.url)}: ${(err as Error).message}`);
+      throw new UnavailableError(
+        `queue ${redactRedisUrl(this.#options.url)}: ${(err as Error).message}`,
+        "QUEUE_UNAVAILABLE",
+      );
     }
+    // Made once Redis answers: a QueueEvents that never connected cannot be closed.
+    const onError = (err: Error) => this.#warn(`queue: ${err.message}`);
+    this.#events = new QueueEvents(QUEUE_NAME, {
+      connection: redisConnection(this.#options.url, "blocking", onError),
+      prefix: KEY_PREFIX,
+    });
+    this.#events.on("error", onError);
     await this.#events.waitUntilReady();
     this.#events.on("completed", ({ jobId, returnvalue }) => this.#settle(jobId, returnvalue as unknown));
     this.#events.on("failed", ({ jobId, failedReason }) => this.#failedJob(jobId, failedReason));
     await this.#subscriber.subscribe(EVENTS_CHANNEL, RESPOND_CHANNEL);
     this.#subscriber.on("message", (channel: string, text: string) => this.#message(channel, text));
+    this.#started = true;
     this.#reconciler = setInterval(() => this.#reconcile().catch(() => {}), RECONCILE_MS);
   }
 
   #warn(line: string) {
-    // Reconnect loops repeat the same error: say it once until it changes.
-    if (line === this.#lastError) return;
+    // Reconnect loops repeat the same error: say it once until it changes. Before start, start says it.
+    if (line === this.#lastError || !this.#started) return;
     this.#lastError = line;
     this.#options.log(`flow serve: ${line}`);
   }
@@ -140,13 +153,12 @@ class QueueConnector implements RuntimeConnector {
     return {
       submit: (job) => this.#submit(job),
       cancel: (id) => this.#cancel(id),
-      active: async (id) => {
-        const r = await this.#options.store.getExecution(id);
-        return r?.status === "queued" || r?.status === "running";
-      },
+      active: async (id) => await this.#inFlight(await this.#options.store.getExecution(id)),
       counts: async () => {
-        const c = await this.#queue.getJobCounts("active", "waiting", "delayed", "prioritized");
-        return { running: c.active ?? 0, queued: (c.waiting ?? 0) + (c.delayed ?? 0) + (c.prioritized ?? 0) };
+        // Redis away: nothing can be counted (metrics and shutdown messages still go on).
+        const c = await this.#queue.getJobCounts("active", "waiting", "delayed", "prioritized").catch(() => ({}));
+        const n = c as Record<string, number>;
+        return { running: n.active ?? 0, queued: (n.waiting ?? 0) + (n.delayed ?? 0) + (n.prioritized ?? 0) };
       },
       drain: () => {
         this.#closed = true;
@@ -191,7 +203,7 @@ class QueueConnector implements RuntimeConnector {
         }],
       }).catch(() => {});
       this.#responders.delete(job.executionId);
-      throw new UnavailableError(message);
+      throw new UnavailableError(message, "QUEUE_UNAVAILABLE");
     }
     done.then(() => this.#responders.delete(job.executionId));
     return { executionId: job.executionId, queued: true, done };
@@ -220,13 +232,28 @@ class QueueConnector implements RuntimeConnector {
       if (!set) this.#waiters.set(executionId, set = new Set());
       const poll = setInterval(async () => {
         const record = await this.#options.store.getExecution(executionId).catch(() => undefined);
-        if (record && !["queued", "running"].includes(record.status)) this.#settle(executionId, resultOf(record));
+        if (record && !await this.#inFlight(record)) this.#settle(executionId, resultOf(record));
       }, RESULT_POLL_MS);
       set.add((result) => {
         clearInterval(poll);
         resolve(result);
       });
     });
+  }
+
+  /**
+   * Whether an execution is still to end: queued, running, or crashed (its
+   * worker died) while its job waits to be taken over by another worker.
+   */
+  async #inFlight(record: ExecutionRecord | undefined): Promise<boolean> {
+    if (!record || !UNENDED.includes(record.status)) return false;
+    if (record.status !== "crashed") return true;
+    try {
+      const job = await this.#queue.getJob(record.executionId);
+      return job !== undefined && !["completed", "failed"].includes(await job.getState());
+    } catch {
+      return true; // Redis is away: it cannot be told, so it is not over
+    }
   }
 
   #settle(executionId: string, value: unknown) {
@@ -241,7 +268,7 @@ class QueueConnector implements RuntimeConnector {
   async #failedJob(jobId: string, reason: string) {
     const { store } = this.#options;
     const record = await store.getExecution(jobId).catch(() => undefined);
-    if (!record || !["queued", "running"].includes(record.status)) return;
+    if (!record || !UNENDED.includes(record.status)) return;
     const error = { message: `the execution could not be run: ${reason}`, code: "JOB_FAILED" };
     await store.write({
       ended: [{ executionId: jobId, status: "failed", endedAt: new Date().toISOString(), error }],
@@ -252,15 +279,16 @@ class QueueConnector implements RuntimeConnector {
   async #cancel(executionId: string): Promise<boolean> {
     const { store } = this.#options;
     const record = await store.getExecution(executionId);
-    if (!record || !["queued", "running"].includes(record.status)) return false;
+    if (!record || !await this.#inFlight(record)) return false;
     const job = await this.#queue.getJob(executionId);
     const state = job ? await job.getState() : "unknown";
-    if (record.status === "queued" && job && ["waiting", "delayed", "prioritized", "wait"].includes(state)) {
+    const waits = record.status !== "running"; // queued, or crashed and waiting for another worker
+    if (waits && job && ["waiting", "delayed", "prioritized", "wait"].includes(state)) {
       try {
         await job.remove();
       } catch { /* a worker took it meanwhile: cancel it there */ }
     }
-    if (state !== "active" && record.status === "queued" && !(await this.#queue.getJob(executionId))) {
+    if (state !== "active" && waits && !(await this.#queue.getJob(executionId))) {
       const error = { message: "the run was cancelled while queued", code: "CANCELLED" };
       await store.write({
         ended: [{ executionId, status: "cancelled", endedAt: new Date().toISOString(), durationMs: 0, error }],
@@ -344,7 +372,13 @@ class QueueConnector implements RuntimeConnector {
       for (const w of set) w(resultOf({ executionId: id, workflowId: "", status: "running" } as ExecutionRecord));
     }
     this.#waiters.clear();
-    await Promise.allSettled([this.#events.close(), this.#queue.close()]);
+    // Closing waits for Redis; a server stopping while Redis is away does not wait for it long.
+    let timer: ReturnType<typeof setTimeout> | undefined;
+    await Promise.race([
+      Promise.allSettled([this.#events?.close(), this.#queue.close()]),
+      new Promise((resolve) => timer = setTimeout(resolve, CLOSE_MS)),
+    ]);
+    clearTimeout(timer);
     this.#subscriber.disconnect();
     this.#producer.disconnect();
   }

@@ -44,6 +44,12 @@ import {
 /** How long a job's lock lasts without renewal; a worker silent this long is presumed dead, ms. */
 export const LOCK_MS = 30_000;
 
+/** How often a job handed out again checks whether the worker running its execution is done, ms. */
+const OWNER_POLL_MS = 1000;
+
+/** How long closing waits for Redis once no run is left here, ms. */
+const CLOSE_MS = 5_000;
+
 /** Options of {@linkcode FlowWorker.start}. */
 export interface FlowWorkerOptions {
   /** `redis://...` */
@@ -71,6 +77,7 @@ export class FlowWorker {
   readonly #subscriber;
   readonly #versions = new Map<string, Promise<WorkflowVersion>>();
   readonly #jobOf = new Map<string, string>();
+  readonly #idleWaiters: (() => void)[] = [];
   #lastError = "";
 
   private constructor(options: FlowWorkerOptions) {
@@ -117,6 +124,11 @@ export class FlowWorker {
     this.#options.log(`flow worker: ${line}`);
   }
 
+  /** Resolves when no execution runs here. */
+  #idle(): Promise<void> {
+    return this.#jobOf.size === 0 ? Promise.resolve() : new Promise((resolve) => this.#idleWaiters.push(resolve));
+  }
+
   /** Executions running here. */
   get running(): number {
     return this.#jobOf.size;
@@ -136,9 +148,10 @@ export class FlowWorker {
       ? await this.#scheduled(job as Job<ScheduleJobData>, token)
       : (job.data as RunJobData).executionId;
     if (executionId === undefined) return null; // a skipped schedule fire
-    const record = await store.getExecution(executionId);
-    if (!record) throw new Error(`execution ${executionId} is not in the database`);
-    if (!["queued", "running", "crashed"].includes(record.status)) return resultOf(record); // already ended
+    const found = await store.getExecution(executionId);
+    if (!found) throw new Error(`execution ${executionId} is not in the database`);
+    const record = await this.#unlessRunElsewhere(found, signal);
+    if (!["queued", "crashed"].includes(record.status)) return resultOf(record); // already ended
     let version: WorkflowVersion;
     try {
       version = await this.#version(record.hash, record.workflowId, record.file);
@@ -175,7 +188,28 @@ export class FlowWorker {
     } finally {
       release();
       this.#jobOf.delete(executionId);
+      if (this.#jobOf.size === 0) { for (const idle of this.#idleWaiters.splice(0)) idle(); }
     }
+  }
+
+  /**
+   * A job handed out again while the worker that runs it is alive (its lock
+   * expired while Redis was away or its process stalled; a dead owner's run
+   * reads as `crashed`): waits until that worker ends the execution, or is
+   * found dead, so that it never runs twice at once. Resolves to the record then.
+   */
+  async #unlessRunElsewhere(record: ExecutionRecord, signal: AbortSignal | undefined): Promise<ExecutionRecord> {
+    let current = record;
+    if (current.status === "running") {
+      const owner = current.owner ? `${current.owner.hostname} pid ${current.owner.pid}` : "another worker";
+      this.#options.log(`flow worker: execution ${record.executionId} is still run by ${owner}; waiting for it`);
+    }
+    while (current.status === "running") {
+      if (signal?.aborted) throw new Error("the worker is shutting down");
+      await new Promise((resolve) => setTimeout(resolve, OWNER_POLL_MS));
+      current = await this.#options.store.getExecution(record.executionId) ?? current;
+    }
+    return current;
   }
 
   /** The trigger that fired, with its recorded payload; `http.respond` answers go back through Redis. */
@@ -297,18 +331,30 @@ export class FlowWorker {
    * cancels what is left (recorded as cancelled), flushes the journal and disconnects.
    */
   async close(graceMs: number): Promise<void> {
-    const closing = this.#worker.close();
-    let timer: ReturnType<typeof setTimeout> | undefined;
-    const grace = new Promise<"grace">((r) => timer = setTimeout(() => r("grace"), graceMs));
-    if (await Promise.race([closing.then(() => "closed" as const), grace]) === "grace") {
+    const closing = this.#worker.close().catch(() => {});
+    // The runs here end (or the grace ends) whether or not Redis answers.
+    if (!await settlesWithin(Promise.race([closing, this.#idle()]), graceMs)) {
       this.#worker.cancelAllJobs("the worker is shutting down");
-      await closing;
+      await this.#idle();
     }
-    clearTimeout(timer);
+    if (!await settlesWithin(closing, CLOSE_MS)) {
+      this.#options.log("flow worker: the queue does not answer; jobs left active are taken over by other workers");
+    }
     await this.#recorder.close();
     await Promise.all([...this.#versions.values()].map((v) => v.then((x) => x.retire()).catch(() => {})));
     this.#subscriber.disconnect();
     this.#publisher.disconnect();
+  }
+}
+
+/** Whether `promise` settles within `ms`. */
+async function settlesWithin(promise: Promise<unknown>, ms: number): Promise<boolean> {
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  const late = new Promise<false>((resolve) => timer = setTimeout(() => resolve(false), ms));
+  try {
+    return await Promise.race([promise.then(() => true, () => true), late]);
+  } finally {
+    clearTimeout(timer);
   }
 }
 

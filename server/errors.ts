@@ -75,7 +75,7 @@ export function handleError(c: Context, err: unknown, log: (line: string) => voi
     return errorResponse(c, 503, "BUSY", err.message, {}, { "retry-after": String(err.retryAfter) });
   }
   if (err instanceof UnavailableError) {
-    return errorResponse(c, 503, "SHUTTING_DOWN", err.message, {}, { "retry-after": "5" });
+    return errorResponse(c, 503, err.code, err.message, {}, { "retry-after": "5" });
   }
   if (err instanceof StoreError) return errorResponse(c, 503, "STORE_UNAVAILABLE", err.message);
   log(`flow serve: internal error on ${c.req.method} ${new URL(c.req.url).pathname}: ${(err as Error)?.stack ?? err}`);

@@ -60,10 +60,13 @@ export class BusyError extends Error {
 
 /** The runtime cannot accept work: shutting down, or the queue is unreachable (HTTP 503). */
 export class UnavailableError extends Error {
+  /** Machine-readable code of the 503 answer (`SHUTTING_DOWN`, `QUEUE_UNAVAILABLE`). */
+  readonly code: string;
   /** Creates the error. */
-  constructor(message = "the server is shutting down") {
+  constructor(message = "the server is shutting down", code = "SHUTTING_DOWN") {
     super(message);
     this.name = "UnavailableError";
+    this.code = code;
   }
 }
 

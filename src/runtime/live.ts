@@ -61,28 +61,38 @@ export async function* watchExecution(
   }, executionId);
   const onAbort = () => wake?.();
   signal?.addEventListener("abort", onAbort);
-  try {
-    let last = after;
-    if (source.store) {
-      await source.flush();
-      const lines = await source.store.readJournal(executionId, after);
-      for (let i = 0; i < lines.length; i++) {
-        const type = lineType(lines[i]);
-        last = after + 1 + i;
-        yield { seq: last, type, line: lines[i] };
-        if (endsRun(type, lines[i])) return;
+  let last = after;
+  let ended = false;
+  /** The journal after `last`: a worker writes its events there before it publishes them live. */
+  async function* journal(): AsyncGenerator<StreamedEvent> {
+    for (const line of source.store ? await source.store.readJournal(executionId, last) : []) {
+      const type = lineType(line);
+      yield { seq: ++last, type, line };
+      if (endsRun(type, line)) {
+        ended = true;
+        return;
       }
     }
+  }
+  try {
+    if (source.store) await source.flush();
+    yield* journal();
+    if (ended) return;
     for (;;) {
       while (buffer.length) {
         const e = buffer.shift()!;
+        // A live event was missed (pub/sub does not keep what it could not deliver): catch up from the journal.
+        if (e.seq > last + 1) yield* journal();
+        if (ended) return;
         if (e.seq <= last) continue;
         last = e.seq;
         const line = eventLine(e);
         yield { seq: e.seq, type: e.type, line };
         if (e.type === "workflow.completed" && e.parentNodeId === undefined) return;
       }
-      if (signal?.aborted || !await source.active(executionId)) return;
+      if (signal?.aborted) return;
+      // It ended elsewhere (on a worker): its last events can be in the journal before they arrive live.
+      if (!await source.active(executionId)) return yield* journal();
       await new Promise<void>((resolve) => wake = resolve);
       wake = undefined;
     }

@@ -1,0 +1,192 @@
+/**
+ * The API server's side of the distributed mode, in this process against a
+ * real Redis and PostgreSQL, with a spy BullMQ worker in place of `flow
+ * worker`:
+ * - every job's execution is readable in PostgreSQL at the moment a worker
+ *   picks the job up (the row is committed before the job is added);
+ * - enqueueing is idempotent: the same execution submitted twice is one job;
+ * - Redis away: a submit is refused at once with a 503-class error naming the
+ *   queue, and the refusal is recorded; PostgreSQL away: refused with a
+ *   StoreError; both accept again once the service is back.
+ */
+import assert from "node:assert/strict";
+import { type Job as BullJob, Worker } from "bullmq";
+import { Redis } from "ioredis";
+import { builtinRegistry } from "../nodes/mod.ts";
+import { connectQueue } from "../queue/connector.ts";
+import { KEY_PREFIX, QUEUE_NAME, type RunJobData } from "../queue/names.ts";
+import { type BackendContext, type ExecutionBackend, UnavailableError } from "../src/runtime/backend.ts";
+import { buildVersion, type WorkflowVersion } from "../src/runtime/version.ts";
+import { openPostgresStore, type PostgresStore } from "../src/store/postgres.ts";
+import { type ExecutionRecord, StoreError } from "../src/store/types.ts";
+import { deleteFlowKeys, waitUntil } from "./cluster_helpers.ts";
+import { hasPostgres, hasRedis, startPostgres, startRedis } from "./services.ts";
+
+const WORKFLOW = {
+  id: "plain",
+  nodes: [{ id: "set", type: "transform.set", config: { value: 1 } }],
+  connections: [],
+  outputs: { value: "set.value" },
+};
+
+/** A backend context with a store and nothing else. */
+function context(store: PostgresStore): BackendContext {
+  return { store, state: store, publish: () => {}, ended: () => {}, log: () => {} };
+}
+
+/** A version of {@linkcode WORKFLOW}, as if read from a file. */
+async function version(): Promise<WorkflowVersion> {
+  const dir = await Deno.makeTempDir({ prefix: "flow-queue-" });
+  return await buildVersion(`${dir}/plain.json`, JSON.stringify(WORKFLOW), builtinRegistry(), []);
+}
+
+/** Submits one execution of `v`. */
+function submit(backend: ExecutionBackend, v: WorkflowVersion, executionId: string = crypto.randomUUID()) {
+  return backend.submit({ executionId, version: v, inputs: {}, trigger: "api", history: true });
+}
+
+/**
+ * A BullMQ worker in this process that reads each job's execution from the
+ * database the moment it gets the job, and completes it.
+ */
+function spyWorker(url: string, store: PostgresStore) {
+  const seen: { jobId: string; record?: ExecutionRecord }[] = [];
+  const connection = new Redis(url, { maxRetriesPerRequest: null });
+  const worker = new Worker<RunJobData>(QUEUE_NAME, async (job: BullJob<RunJobData>) => {
+    const record = await store.getExecution(job.data.executionId);
+    seen.push({ jobId: job.id!, record });
+    return { executionId: job.data.executionId, status: "success", outputs: {}, durationMs: 0, nodes: [] };
+  }, { connection, prefix: KEY_PREFIX, concurrency: 8 });
+  return {
+    seen,
+    close: async () => {
+      await worker.close();
+      connection.disconnect();
+    },
+  };
+}
+
+Deno.test({
+  name: "queue connector: the row is in PostgreSQL before the job is visible; enqueueing is idempotent",
+  ignore: !hasRedis || !hasPostgres,
+  async fn() {
+    await using redis = await startRedis();
+    await using pg = await startPostgres();
+    if (!redis.local) await deleteFlowKeys(redis.url);
+    const store = await openPostgresStore(pg.url);
+    const spy = spyWorker(redis.url, store);
+    const connector = await connectQueue({ url: redis.url, store, log: () => {} });
+    try {
+      const backend = connector.backend(context(store));
+      const v = await version();
+      const ids = Array.from({ length: 200 }, () => crypto.randomUUID());
+      const accepted = await Promise.all(ids.map((id) => submit(backend, v, id)));
+      assert.deepEqual(accepted.map((a) => a.executionId), ids);
+      assert.ok(accepted.every((a) => a.queued));
+      await waitUntil(() => spy.seen.length >= ids.length, { what: "the spy worker to get 200 jobs" });
+      // Every job was picked up by a worker waiting for it, and its row was there.
+      for (const { jobId, record } of spy.seen) {
+        assert.ok(record, `job ${jobId}: no execution in the database when the worker got it`);
+        assert.equal(record.executionId, jobId, "the job id is the execution id");
+        assert.equal(record.hash, v.hash);
+      }
+      assert.equal(new Set(spy.seen.map((s) => s.jobId)).size, ids.length);
+
+      // The same execution submitted again (a retried request) is not a second job.
+      const again = ids[0];
+      const before = spy.seen.length;
+      await submit(backend, v, again);
+      const fresh = crypto.randomUUID();
+      await submit(backend, v, fresh);
+      await waitUntil(() => spy.seen.some((s) => s.jobId === fresh), { what: "the spy worker to get the new job" });
+      assert.equal(spy.seen.length, before + 1, "a retried enqueue of a finished job ran again");
+      assert.equal(spy.seen.filter((s) => s.jobId === again).length, 1);
+      const [{ n }] = await rows(pg.url, again);
+      assert.equal(n, 1);
+    } finally {
+      await connector.close();
+      await spy.close();
+      await store.close();
+      if (!redis.local) await deleteFlowKeys(redis.url);
+    }
+  },
+});
+
+/** How many rows execution `id` has. */
+async function rows(url: string, id: string): Promise<{ n: number }[]> {
+  const { default: postgres } = await import("postgres");
+  const sql = postgres(url, { max: 1, onnotice: () => {} });
+  try {
+    return await sql<{ n: number }[]>`SELECT count(*)::int AS n FROM executions WHERE id = ${id}`;
+  } finally {
+    await sql.end();
+  }
+}
+
+Deno.test({
+  name: "queue connector: Redis or PostgreSQL away is a clear refusal at once, recorded, and accepted again after",
+  ignore: !hasRedis || !hasPostgres || !!Deno.env.get("FLOW_TEST_REDIS_URL") ||
+    !!Deno.env.get("FLOW_TEST_DATABASE_URL"),
+  async fn() {
+    await using redis = await startRedis();
+    await using pg = await startPostgres();
+    const store = await openPostgresStore(pg.url);
+    const connector = await connectQueue({ url: redis.url, store, log: () => {} });
+    try {
+      const backend = connector.backend(context(store));
+      const v = await version();
+      await submit(backend, v);
+
+      await redis.halt();
+      const started = performance.now();
+      const refused = crypto.randomUUID();
+      const err = await submit(backend, v, refused).then(() => undefined, (e) => e);
+      assert.ok(err instanceof UnavailableError, `expected UnavailableError; got ${err}`);
+      assert.equal(err.code, "QUEUE_UNAVAILABLE");
+      assert.match(err.message, /^not accepted: the queue redis:\/\/127\.0\.0\.1:\d+\/? is unreachable/);
+      assert.ok(!err.message.includes("\n"));
+      assert.ok(performance.now() - started < 10_000, "a refusal must not wait for Redis");
+      const record = await store.getExecution(refused);
+      assert.equal(record?.status, "cancelled");
+      assert.equal(record?.error?.code, "QUEUE_UNAVAILABLE");
+      assert.deepEqual((await connector.ready()).queue.ok, false);
+
+      await redis.resume();
+      const back = await waitUntil(() => submit(backend, v).catch(() => undefined), { what: "Redis to accept again" });
+      assert.equal(back.queued, true);
+      assert.equal((await connector.ready()).queue.ok, true);
+
+      await pg.halt();
+      const storeErr = await submit(backend, v).then(() => undefined, (e) => e);
+      assert.ok(storeErr instanceof StoreError, `expected StoreError; got ${storeErr}`);
+      assert.ok(!storeErr.message.includes("\n"));
+      await pg.resume();
+      await waitUntil(() => submit(backend, v).catch(() => undefined), { what: "PostgreSQL to accept again" });
+    } finally {
+      await connector.close();
+      await store.close();
+    }
+  },
+});
+
+Deno.test({
+  name: "queue connector: an unreachable Redis at start is one line with the URL's password hidden",
+  ignore: !hasPostgres,
+  async fn() {
+    await using pg = await startPostgres();
+    const store = await openPostgresStore(pg.url);
+    try {
+      const listener = Deno.listen({ hostname: "127.0.0.1", port: 0 });
+      const port = (listener.addr as Deno.NetAddr).port;
+      listener.close();
+      const err = await connectQueue({ url: `redis://:s3cret@127.0.0.1:${port}`, store, log: () => {} })
+        .then(() => undefined, (e) => e);
+      assert.ok(err instanceof UnavailableError, `expected UnavailableError; got ${err}`);
+      assert.match(err.message, new RegExp(`^queue redis://:\\*\\*\\*@127\\.0\\.0\\.1:${port}/?: `));
+      assert.ok(!err.message.includes("s3cret"));
+      assert.ok(!err.message.includes("\n"));
+    } finally {
+      await store.close();
+    }
+  },
+});
