@@ -24,7 +24,7 @@
 import { Redis } from "ioredis";
 import { startDemoServer } from "../examples/server.ts";
 import { type Cluster, Proc, type Services, startCluster, startServices } from "../tests/cluster_helpers.ts";
-import { median, quantile } from "./cold_start.ts";
+import { median, quantile } from "./bundle.ts";
 
 /** One measured configuration. */
 interface Result {
