@@ -128,6 +128,7 @@ function workflowRoutes(api: OpenAPIHono, runtime: FlowRuntime, options: ApiOpti
       });
       const location = `/api/v1/runs/${accepted.executionId}`;
       if (wait === "true") return c.json(await accepted.done, 200, { location });
+      await runtime.durable(); // accepted means recorded
       return c.json({ executionId: accepted.executionId, queued: accepted.queued }, 202, { location });
     },
   );

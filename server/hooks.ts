@@ -68,6 +68,7 @@ export async function handleWebhook(c: Context, runtime: FlowRuntime): Promise<R
   });
   const location = `/api/v1/runs/${accepted.executionId}`;
   if (config.respond === "immediately") {
+    await runtime.durable(); // accepted means recorded
     return c.json({ executionId: accepted.executionId }, 202, { location });
   }
   const outcome = await waitFor(accepted.done, config.respond === "node" ? answered : undefined, config.timeoutMs);

@@ -139,6 +139,7 @@ export class Dispatcher implements ExecutionBackend {
       hash: job.version.hash,
       createdAt: flight.acceptedAt,
       queued: wasQueued,
+      awaitRecord: false,
       executionId: job.executionId,
       inputs: job.inputs,
       bus,

@@ -30,6 +30,13 @@ export interface RecordedRunOptions extends RunOptions {
   createdAt?: string;
   /** The execution is already recorded as `queued`: mark it running instead of inserting it. */
   queued?: boolean;
+  /**
+   * Wait until the execution's row is written before the first node runs,
+   * and its end before resolving (default true). `flow serve` passes false:
+   * records are written in groups a few ms later (group commit), and an
+   * answer that promises durability awaits `recorder.durable()` itself.
+   */
+  awaitRecord?: boolean;
 }
 
 /**
@@ -56,9 +63,11 @@ export async function runRecorded(compiled: CompiledWorkflow, options: RecordedR
   const executionId = options.executionId ?? crypto.randomUUID();
   const bus = options.bus ?? new EventBus();
   const now = new Date().toISOString();
-  if (options.queued) await recorder.started({ executionId, startedAt: now, owner: currentProcess() });
+  const wait = options.awaitRecord ?? true;
+  let recorded: Promise<void>;
+  if (options.queued) recorded = recorder.started({ executionId, startedAt: now, owner: currentProcess() });
   else {
-    await recorder.begin(newExecution(compiled, {
+    recorded = recorder.begin(newExecution(compiled, {
       executionId,
       inputs: options.inputs ?? {},
       trigger: options.trigger,
@@ -72,12 +81,14 @@ export async function runRecorded(compiled: CompiledWorkflow, options: RecordedR
       owner: currentProcess(),
     }, options.getEnv));
   }
+  if (wait) await recorded;
+  else recorded.catch(() => {}); // a failed write is reported by the recorder's onError
   const off = bus.subscribe(recorder.listener);
   try {
     return await runWorkflow(compiled, { ...options, executionId, bus });
   } finally {
     off();
-    await recorder.flush().catch(() => {}); // a failed write was reported by the recorder's onError
+    if (wait) await recorder.durable().catch(() => {}); // a failed write was reported by the recorder's onError
   }
 }
 

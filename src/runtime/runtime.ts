@@ -33,6 +33,9 @@ import { type ScheduleFire, Schedules } from "./schedules.ts";
 import { chooseTrigger } from "./triggers.ts";
 import type { WorkflowVersion } from "./version.ts";
 
+/** How long a write that must be durable waits to share a transaction with others (group commit), ms. */
+export const GROUP_COMMIT_MS = 5;
+
 /** Options of {@linkcode FlowRuntime.start}. */
 export interface RuntimeOptions {
   /** Workflow files and directories (absolute paths). */
@@ -120,6 +123,8 @@ export class FlowRuntime {
     this.#history = options.history ?? options.store !== undefined;
     if (options.store) {
       this.#recorder = new Recorder(options.store, {
+        // Many runs at once: a new execution or an end waits up to 5 ms to share one transaction.
+        groupMs: GROUP_COMMIT_MS,
         onError: (err) =>
           this.#log(`flow serve: history: ${(err as Error).message}; executions are no longer recorded`),
       });
@@ -294,6 +299,11 @@ export class FlowRuntime {
   /** Waits until everything recorded so far is written. */
   async flush(): Promise<void> {
     await this.#recorder?.flush();
+  }
+
+  /** Waits until everything recorded so far is written, in the next group write (before answering "accepted"). */
+  async durable(): Promise<void> {
+    await this.#recorder?.durable();
   }
 
   /** The events of an execution after `seq` (journal, then live) until it ends; see `watchExecution`. */

@@ -45,6 +45,12 @@ export interface RecorderOptions {
    * back. Nothing handed over is dropped.
    */
   retry?: boolean;
+  /**
+   * Group commit (`flow serve`): what must be durable (a new execution, an
+   * end) waits at most this many ms to be written in one transaction with
+   * everything else pending, instead of a transaction each. Default 0: at once.
+   */
+  groupMs?: number;
 }
 
 /** The open journal chunk of one execution. */
@@ -76,6 +82,8 @@ export class Recorder {
   readonly #onError?: (err: unknown) => void;
   readonly #onWritten?: (batch: WriteBatch) => void;
   readonly #retry: boolean;
+  readonly #groupMs: number;
+  #group?: { resolve: (done: Promise<void>) => void; promise: Promise<void>; timer: ReturnType<typeof setTimeout> };
   #batch: WriteBatch = {};
   #chunks = new Map<string, Pending>();
   #last?: Pending;
@@ -96,6 +104,7 @@ export class Recorder {
     this.#onError = options.onError;
     this.#onWritten = options.onWritten;
     this.#retry = options.retry ?? false;
+    this.#groupMs = options.groupMs ?? 0;
   }
 
   /** Whether a write failed (the recorder stopped recording). */
@@ -114,7 +123,7 @@ export class Recorder {
     if (this.#failed !== undefined || this.#closed) return this.flush();
     (this.#batch.created ??= []).push(record);
     if (record.status === "running") this.#track(record.executionId);
-    return this.flush();
+    return this.durable();
   }
 
   /** Marks a queued execution as running (in this process) and waits until that is written. */
@@ -122,7 +131,7 @@ export class Recorder {
     if (this.#failed !== undefined || this.#closed) return this.flush();
     (this.#batch.started ??= []).push(entry);
     this.#track(entry.executionId);
-    return this.flush();
+    return this.durable();
   }
 
   /** Records the end of an execution that never ran (e.g. cancelled while queued, or crashed). */
@@ -130,7 +139,7 @@ export class Recorder {
     if (this.#failed !== undefined || this.#closed) return this.flush();
     (this.#batch.ended ??= []).push(end);
     this.#active.delete(end.executionId);
-    return this.flush();
+    return this.durable();
   }
 
   #onEvent(event: FlowEvent) {
@@ -156,7 +165,8 @@ export class Recorder {
         error: event.error,
       };
       this.#active.delete(event.executionId);
-      this.#flushSoon(0);
+      if (this.#groupMs > 0) this.durable();
+      else this.#flushSoon(0);
     } else if (++this.#count >= this.#flushEvents) this.#flushSoon(0);
     else this.#flushSoon(this.#flushMs);
   }
@@ -189,16 +199,34 @@ export class Recorder {
     });
   }
 
+  /**
+   * Resolves when everything handed over so far is written: at once, or with
+   * group commit (`groupMs`) in the next group write.
+   */
+  durable(): Promise<void> {
+    if (this.#groupMs === 0) return this.flush();
+    if (!this.#group) {
+      const { promise, resolve } = Promise.withResolvers<void>();
+      this.#group = { promise, resolve, timer: setTimeout(() => this.flush(), this.#groupMs) };
+    }
+    return this.#group.promise;
+  }
+
   /** Writes everything handed over so far; resolves when it is written (rejects if a write failed without onError). */
   flush(): Promise<void> {
     if (this.#timer !== undefined) clearTimeout(this.#timer);
     this.#timer = undefined;
     this.#now = false;
+    const group = this.#group;
+    this.#group = undefined;
+    if (group) clearTimeout(group.timer);
     const batch = this.#take();
     if (batch) this.#writing = this.#writing.then(() => this.#write(batch));
-    return this.#writing.then(() => {
+    const done = this.#writing.then(() => {
       if (this.#failed !== undefined && !this.#onError) throw this.#failed;
     });
+    group?.resolve(done);
+    return done;
   }
 
   /** Takes the pending writes as one batch, or undefined when there are none. */
