@@ -7,8 +7,9 @@
  * source file, then runs, RUNS times each:
  * - `deno run -A <tmp>/hello.js` (`console.log("hello")`): the baseline
  * - `deno run -A dist/flow.js --version`
- * - `deno run -A dist/flow.js run <tmp>/three.json` (pretty output) and the same with `--quiet`,
- *   for a 3-node workflow (time.delay 0 ms -> debug.log -> transform.json_stringify)
+ * - `deno run -A dist/flow.js run <tmp>/three.json` (pretty output), the same with `--quiet`, and with
+ *   `--quiet --no-history`, for a 3-node workflow (time.delay 0 ms -> debug.log -> transform.json_stringify);
+ *   history (on by default) is recorded in a temporary state directory
  * and prints the median and p90 wall time of each in ms, and its median as a
  * multiple of the baseline's.
  *
@@ -37,14 +38,14 @@ export const WORKFLOW = {
 };
 
 /** Wall time of one `deno ARGS` process, ms; exits 1 if it fails. */
-async function once(args: string[]): Promise<number> {
+async function once(args: string[], stateDir?: string): Promise<number> {
   const start = performance.now();
   const out = await new Deno.Command(Deno.execPath(), {
     args,
     stdin: "null",
     stdout: "null",
     stderr: "piped",
-    env: { NO_COLOR: "1" },
+    env: { NO_COLOR: "1", ...(stateDir ? { FLOW_STATE_DIR: stateDir } : {}) },
   }).output();
   const ms = performance.now() - start;
   if (out.code !== 0) {
@@ -67,12 +68,14 @@ if (import.meta.main) {
       ["flow --version", ["run", "-A", BUNDLE, "--version"]],
       ["flow run (3 nodes)", ["run", "-A", BUNDLE, "run", wf]],
       ["flow run (3 nodes) --quiet", ["run", "-A", BUNDLE, "run", wf, "--quiet"]],
+      ["flow run (3 nodes) --quiet --no-history", ["run", "-A", BUNDLE, "run", wf, "--quiet", "--no-history"]],
     ];
     // One untimed run each: the first run pays for what is done once per machine, not per process.
-    for (const [, args] of cases) await once(args);
+    const state = `${dir}/state`; // runs are recorded here (history is on by default)
+    for (const [, args] of cases) await once(args, state);
     const times = cases.map(() => [] as number[]);
     for (let i = 0; i < runs; i++) {
-      for (let c = 0; c < cases.length; c++) times[c].push(await once(cases[c][1]));
+      for (let c = 0; c < cases.length; c++) times[c].push(await once(cases[c][1], state));
     }
     console.log(machineLine(`${runs} runs each, interleaved`));
     const base = median(times[0].sort((a, b) => a - b));

@@ -66,6 +66,7 @@ function workflowRoutes(api: OpenAPIHono, runtime: FlowRuntime, options: ApiOpti
     }),
     async (c) => {
       const base = options.baseUrl();
+      await runtime.flush();
       const workflows = await Promise.all(
         runtime.workflows().map(async (info) => {
           const summary = workflowSummary(info, base);
@@ -159,6 +160,15 @@ function runRoutes(api: OpenAPIHono, runtime: FlowRuntime) {
     if (!runtime.store) throw new HttpError(404, "NO_HISTORY", "history is off: runs are not recorded");
     return runtime.store;
   };
+  // Reads see every run this server has answered for: what waits for its group write is written first.
+  api.use("/runs/*", async (_c, next) => {
+    await runtime.flush();
+    await next();
+  });
+  api.use("/runs", async (_c, next) => {
+    await runtime.flush();
+    await next();
+  });
 
   api.openapi(
     createRoute({

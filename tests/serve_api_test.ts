@@ -219,7 +219,7 @@ Deno.test("flow serve: the HTTP API", async (t) => {
     const ready = await server.json("/api/v1/ready");
     assert.equal(ready.body.ready, true);
     assert.deepEqual(ready.body.workflows, { serving: 2, invalid: 0 });
-    assert.equal(ready.body.store.ok, true);
+    assert.equal(ready.body.checks.store.ok, true);
     const doc = (await server.json("/api/v1/openapi.json")).body;
     assert.equal(doc.openapi, "3.1.0");
     for (

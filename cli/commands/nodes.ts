@@ -42,7 +42,7 @@ export default async function nodes({ args, options }: Invocation): Promise<numb
   for (const d of defs) {
     const source = modules.sources.get(d.type);
     rows.push([
-      source ? `${d.type}\n(${source})` : d.type,
+      source ? `${d.type}\n${breakPath(`(${source})`, 24)}` : d.type,
       d.description,
       ports(d.inputs, d.dynamicInputs),
       ports(d.outputs),
@@ -50,4 +50,17 @@ export default async function nodes({ args, options }: Invocation): Promise<numb
   }
   stdout.write(await renderTable(rows, { widths: [26, 44, 22, 20], rowLines: true }) + "\n");
   return ExitCode.Success;
+}
+
+/** A path broken into lines of at most `width` characters, after a `/` where it can: shown whole in a narrow column. */
+function breakPath(path: string, width: number): string {
+  const lines: string[] = [];
+  let rest = path;
+  while (rest.length > width) {
+    const cut = rest.lastIndexOf("/", width - 1);
+    const at = cut > 0 ? cut + 1 : width;
+    lines.push(rest.slice(0, at));
+    rest = rest.slice(at);
+  }
+  return [...lines, rest].join("\n");
 }

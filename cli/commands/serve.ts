@@ -108,7 +108,9 @@ export default async function serve({ args, options }: Invocation): Promise<numb
   );
   await shutdownOnSignal(runtime, server, graceMs, log);
   await store?.close();
-  return ExitCode.Success;
+  // Connections the libraries keep (Redis, PostgreSQL pools, timers) must not hold the process: it has shut down.
+  stdout.flush();
+  Deno.exit(ExitCode.Success);
 }
 
 /** Waits for SIGINT or SIGTERM, then stops accepting work, drains for up to `graceMs` and closes. */

@@ -56,5 +56,7 @@ export default async function worker({ options }: Invocation): Promise<number> {
   await running.close(graceMs);
   await store.close();
   log("flow worker: stopped");
-  return ExitCode.Success;
+  // Connections the libraries keep (Redis, PostgreSQL pools, timers) must not hold the process: it has shut down.
+  stdout.flush();
+  Deno.exit(ExitCode.Success);
 }
