@@ -24,6 +24,11 @@ Deno.test("examples run against a local server", async (t) => {
       const log = r.events.find((e) => e.type === "node.log");
       assert.equal(log?.type === "node.log" && log.message, '{"zen":"Practicality beats purity."}');
     });
+    await t.step("greet-webhook: under flow run, its one trigger fires with --trigger-data", async () => {
+      const r = await runExample("greet-webhook", {}, ["--trigger-data", '{"body":{"name":"Ada"}}']);
+      assert.equal(r.code, 0, r.stderr);
+      assert.deepEqual(r.completed.outputs, { reply: { name: "Ada", greeting: "hello Ada" } });
+    });
     await t.step("fanout: three requests in parallel, merged", async () => {
       const r = await runExample("fanout", {
         a: `${server.url}/slow?ms=300`,
