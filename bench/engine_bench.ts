@@ -10,14 +10,8 @@ import { defineNode, Registry, runWorkflow, validateWorkflow } from "../mod.ts";
 import { ndjsonReporter } from "../cli/reporters.ts";
 import { Output } from "../cli/output.ts";
 import { builtinNodes } from "../nodes/mod.ts";
+import { noop, tree } from "./nodes.ts";
 
-const noop = defineNode({
-  type: "bench.noop",
-  description: "returns its input",
-  inputs: { in: { type: "any", required: false } },
-  outputs: { out: { type: "any" } },
-  run: ({ inputs }) => ({ out: inputs.in ?? 0 }),
-});
 const asyncNoop = defineNode({
   type: "bench.async_noop",
   description: "returns its input after a microtask",
@@ -26,14 +20,6 @@ const asyncNoop = defineNode({
   run: ({ inputs }) => Promise.resolve({ out: inputs.in ?? 0 }),
 });
 const registry = new Registry([noop, asyncNoop]);
-
-/** A binary-tree DAG: node i takes its input from node (i-1)/2. */
-function tree(n: number, type = "bench.noop") {
-  return {
-    nodes: Array.from({ length: n }, (_, i) => ({ id: `n${i}`, type })),
-    connections: Array.from({ length: n - 1 }, (_, k) => ({ from: `n${k >> 1}.out`, to: `n${k + 1}.in` })),
-  };
-}
 
 const devnull = Deno.openSync(Deno.build.os === "windows" ? "NUL" : "/dev/null", { write: true });
 const sink = new Output(devnull);

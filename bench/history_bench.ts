@@ -7,27 +7,16 @@
  *
  * Run: `deno task bench`
  */
-import { defineNode, Registry, validateWorkflow } from "../mod.ts";
+import { Registry, validateWorkflow } from "../mod.ts";
 import { ndjsonReporter } from "../cli/reporters.ts";
 import { Output } from "../cli/output.ts";
 import { runRecorded } from "../src/runtime/recorded.ts";
 import { Recorder } from "../src/store/recorder.ts";
 import { openSqliteStore } from "../src/store/sqlite.ts";
+import { noop, tree } from "./nodes.ts";
 
-const noop = defineNode({
-  type: "bench.noop",
-  description: "returns its input",
-  inputs: { in: { type: "any", required: false } },
-  outputs: { out: { type: "any" } },
-  run: ({ inputs }) => ({ out: inputs.in ?? 0 }),
-});
-const registry = new Registry([noop]);
 const N = 10_000;
-const compiled = validateWorkflow({
-  id: "bench",
-  nodes: Array.from({ length: N }, (_, i) => ({ id: `n${i}`, type: "bench.noop" })),
-  connections: Array.from({ length: N - 1 }, (_, k) => ({ from: `n${k >> 1}.out`, to: `n${k + 1}.in` })),
-}, registry);
+const compiled = validateWorkflow({ id: "bench", ...tree(N) }, new Registry([noop]));
 
 const devnull = Deno.openSync(Deno.build.os === "windows" ? "NUL" : "/dev/null", { write: true });
 const sink = new Output(devnull);

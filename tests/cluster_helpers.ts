@@ -22,7 +22,9 @@ import postgres from "postgres";
 import { openPostgresStore, type PostgresStore } from "../src/store/postgres.ts";
 import type { ExecutionRecord } from "../src/store/types.ts";
 import { cliCommand, TEST_STATE_DIR } from "./helpers.ts";
-import { type PostgresService, type RedisService, startPostgres, startRedis } from "./services.ts";
+import { type PostgresService, type RedisService, startPostgres, startRedis, within } from "./services.ts";
+
+export { within };
 
 /** How long a process may take to say it is up, ms. */
 const START_MS = 60_000;
@@ -69,19 +71,6 @@ export async function waitUntil<T>(
       throw new Error(`timed out after ${timeoutMs} ms waiting for ${what} (last: ${detail})`);
     }
     await new Promise((r) => setTimeout(r, intervalMs));
-  }
-}
-
-/** Rejects with `what timed out` unless `promise` settles within `ms`. */
-export async function within<T>(promise: Promise<T>, ms: number, what: string): Promise<T> {
-  let timer: ReturnType<typeof setTimeout> | undefined;
-  const timeout = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => reject(new Error(`${what}: timed out after ${ms} ms`)), ms);
-  });
-  try {
-    return await Promise.race([promise, timeout]);
-  } finally {
-    clearTimeout(timer);
   }
 }
 

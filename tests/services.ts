@@ -193,7 +193,7 @@ async function onFreePort<T>(attempt: (port: number) => Promise<T>): Promise<T> 
 }
 
 /** Rejects with `what timed out` unless `promise` settles within `ms`. */
-async function within<T>(promise: Promise<T>, ms: number, what: string): Promise<T> {
+export async function within<T>(promise: Promise<T>, ms: number, what: string): Promise<T> {
   let timer: ReturnType<typeof setTimeout> | undefined;
   const timeout = new Promise<never>((_, reject) => {
     timer = setTimeout(() => reject(new Error(`${what}: timed out after ${ms} ms`)), ms);
