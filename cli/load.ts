@@ -21,6 +21,8 @@ export interface LoadedArg {
   text: string;
   /** The file's absolute path (undefined for stdin). */
   path?: string;
+  /** The texts of the sub-workflow files it uses, by absolute path (for `versionHash`). */
+  sources: Map<string, string>;
 }
 
 /** Reads, imports node modules for, and validates a workflow; all problems in one error. Call `close` when done. */
@@ -28,8 +30,9 @@ export async function loadWorkflowArg(file: string, dirs: string[]): Promise<Loa
   const label = file === "-" ? "<stdin>" : file;
   const text = await readWorkflowText(file);
   const raw = parseWorkflowText(text, label);
-  const { compiled, close } = await compileWithModules(raw, builtinRegistry(), { file: label, dirs });
-  return { compiled, close, text, path: file === "-" ? undefined : await absolute(file) };
+  const sources = new Map<string, string>();
+  const { compiled, close } = await compileWithModules(raw, builtinRegistry(), { file: label, dirs, sources });
+  return { compiled, close, text, sources, path: file === "-" ? undefined : await absolute(file) };
 }
 
 /** Reads and checks a workflow (with its custom node modules) without compiling it; all problems in one error. */

@@ -221,6 +221,7 @@ class QueueConnector implements RuntimeConnector {
       workflowId: version.id,
       file: version.file,
       text: version.text,
+      ...(version.sources.size ? { sources: Object.fromEntries(version.sources) } : {}),
     });
     this.#savedVersions.add(version.hash);
   }

@@ -5,9 +5,10 @@
  * - A job carries only the execution id; everything else (inputs, trigger
  *   payload, the workflow version's text by content hash) is read from the
  *   database, where it was committed before the job was enqueued.
- * - A worker runs exactly the version the API server accepted: its own copy
- *   when the content hash matches, else the text stored under that hash; a
- *   version it cannot get fails the execution with a clear error.
+ * - A worker runs exactly the version the API server accepted: the texts
+ *   stored under its hash (the workflow file and every sub-workflow file it
+ *   uses), never the files on its own disk; a version it cannot get fails the
+ *   execution with a clear error.
  * - A job whose worker died (BullMQ marks it stalled) is taken over by another
  *   worker, which continues the same execution from its journal: nodes
  *   recorded complete are reused, not called again.
@@ -259,6 +260,7 @@ export class FlowWorker {
       stored.text,
       this.#options.registry,
       this.#options.nodeDirs ?? [],
+      new Map(Object.entries(stored.sources ?? {})),
     ).catch((err) => {
       throw new Error(`workflow "${workflowId}" version ${short} does not load here: ${err.message}`);
     });

@@ -25,3 +25,20 @@ export async function contentHash(text: string): Promise<string> {
 export function shortHash(hash: string): string {
   return hash.slice(0, 19);
 }
+
+/**
+ * The hash of a workflow version: its file's text, and the text of every
+ * sub-workflow file it uses (by absolute path). Without sub-workflow files it
+ * is the file's {@linkcode contentHash}.
+ *
+ * @example
+ * ```ts
+ * import { versionHash } from "./hash.ts";
+ * await versionHash("{}", new Map()); // the same as contentHash("{}")
+ * ```
+ */
+export async function versionHash(text: string, sources: ReadonlyMap<string, string>): Promise<string> {
+  if (sources.size === 0) return await contentHash(text);
+  const files = [...sources].sort(([a], [b]) => a < b ? -1 : a > b ? 1 : 0);
+  return await contentHash(JSON.stringify([text, files]));
+}

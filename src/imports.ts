@@ -29,6 +29,8 @@ export interface LoadModulesOptions {
   file?: string;
   /** Folders whose every .ts/.js module is loaded (without permissions). */
   dirs?: string[];
+  /** Sub-workflow texts by absolute path: used instead of the disk, and filled with what is read (see `CompileContext`). */
+  sources?: Map<string, string>;
 }
 
 const MODULE_EXTENSIONS = new Set([".ts", ".js", ".mts", ".mjs"]);
@@ -187,7 +189,7 @@ async function withModules<T>(
     issues.push(...err.issues);
   }
   try {
-    const result = await withExpressions(() => step(raw, registry, { file: options.file }));
+    const result = await withExpressions(() => step(raw, registry, { file: options.file, sources: options.sources }));
     if (issues.length === 0) return { result, close };
   } catch (err) {
     if (!(err instanceof WorkflowValidationError)) throw err;

@@ -77,11 +77,14 @@ function workflowFile(
     v.issues.push({ path: `${base}.workflowFile`, message });
     return undefined;
   };
-  let text: string;
-  try {
-    text = decodeText(readFileBytes(abs));
-  } catch (err) {
-    return fail(`${rel}: cannot read workflow: ${fileErrorReason(err)}`);
+  let text = v.context.sources?.get(abs);
+  if (text === undefined) {
+    try {
+      text = decodeText(readFileBytes(abs));
+    } catch (err) {
+      return fail(`${rel}: cannot read workflow: ${fileErrorReason(err)}`);
+    }
+    v.context.sources?.set(abs, text);
   }
   try {
     ref.compiled = compile(withInputs(parseWorkflowText(text, rel)), { file: abs, context: v.context });

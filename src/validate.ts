@@ -129,12 +129,20 @@ export interface ValidateOptions {
   defaultId?: string;
   /** Set when compiling a sub-workflow: shares the file cache with its parent. */
   context?: CompileContext;
+  /** Sub-workflow texts by absolute path, used and filled at the top level (see `CompileContext.sources`). */
+  sources?: Map<string, string>;
 }
 
 /** Shared state while compiling a workflow and its sub-workflows. */
 export interface CompileContext {
   /** Sub-workflow files compiled so far, by absolute path (and implicit inputs). */
   files: Map<string, CompiledRef>;
+  /**
+   * The text of each sub-workflow file, by absolute path: filled as files are
+   * read, and used instead of the disk for a path it already holds (a worker
+   * compiles exactly the version that was accepted).
+   */
+  sources?: Map<string, string>;
 }
 
 /**
@@ -196,7 +204,7 @@ function runChecks(raw: unknown, registry: Registry, options: ValidateOptions) {
     wf,
     nodes: Array.isArray(wf.nodes) ? wf.nodes : [],
     id: workflowId(wf, options),
-    context: options.context ?? { files: new Map() },
+    context: options.context ?? { files: new Map(), sources: options.sources },
     subworkflows: [],
     byId: new Map(),
     defs: [],

@@ -5,7 +5,7 @@
  * @module
  */
 import { fileErrorReason, WorkflowValidationError } from "../../src/errors.ts";
-import { contentHash } from "../../src/hash.ts";
+import { versionHash } from "../../src/hash.ts";
 import { compileWithModules } from "../../src/imports.ts";
 import { parseWorkflowText } from "../../src/load.ts";
 import { planResume, ResumeError } from "../../src/runtime/resume.ts";
@@ -30,21 +30,27 @@ export default async function resume({ args, options }: Invocation): Promise<num
         throw new CliError(`cannot resume ${from.executionId}: ${from.file}: ${fileErrorReason(err)}`);
       }
     }
+    if (from.file === undefined || text === undefined) {
+      throw new CliError(
+        `execution ${from.executionId} ran a workflow that was not read from a file; it cannot be resumed`,
+      );
+    }
+    const file = from.file;
+    const sources = new Map<string, string>();
+    const { compiled, close } = await compileWithModules(parseWorkflowText(text, file), builtinRegistry(), {
+      file,
+      dirs: options.nodes as string[],
+      sources,
+    });
+    const hash = await versionHash(text, sources);
     let plan;
     try {
-      plan = await planResume(store, from, text === undefined ? undefined : await contentHash(text), {
-        force: options.force === true,
-      });
+      plan = await planResume(store, from, hash, { force: options.force === true });
     } catch (err) {
+      close();
       if (err instanceof ResumeError) throw new CliError(err.message);
       throw err;
     }
-    const file = from.file!;
-    const raw = parseWorkflowText(text!, file);
-    const { compiled, close } = await compileWithModules(raw, builtinRegistry(), {
-      file,
-      dirs: options.nodes as string[],
-    });
     try {
       if (compiled.id !== from.workflowId) {
         throw new WorkflowValidationError(
@@ -60,7 +66,7 @@ export default async function resume({ args, options }: Invocation): Promise<num
         history: true,
         store,
         file,
-        hash: await contentHash(text!),
+        hash,
         fired: from.triggerNode ? { nodeId: from.triggerNode, payload: {} } : undefined,
         resumedFrom: from.executionId,
         reuse: plan.reuse,

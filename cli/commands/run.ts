@@ -6,7 +6,7 @@
  */
 import { type ValidationIssue, WorkflowValidationError } from "../../src/errors.ts";
 import { fileErrorReason } from "../../src/errors.ts";
-import { contentHash } from "../../src/hash.ts";
+import { versionHash } from "../../src/hash.ts";
 import type { FiredTrigger } from "../../src/node.ts";
 import { chooseTrigger, TriggerChoiceError } from "../../src/runtime/triggers.ts";
 import { type CompiledWorkflow, resolveInputs, workflowTree } from "../../src/validate.ts";
@@ -31,7 +31,7 @@ interface RunOptions extends OutputFlags {
 /** Runs `flow run`; resolves to the exit code. */
 export default async function run({ args, options }: Invocation): Promise<number> {
   const opts = options as unknown as RunOptions;
-  const { compiled, close, text, path } = await loadWorkflowArg(args.file as string, opts.nodes);
+  const { compiled, close, text, path, sources } = await loadWorkflowArg(args.file as string, opts.nodes);
   try {
     checkEnv(compiled);
     const given = {
@@ -50,7 +50,7 @@ export default async function run({ args, options }: Invocation): Promise<number
       lock: opts.lock,
       history,
       file: path,
-      hash: history && path ? await contentHash(text) : undefined,
+      hash: history && path ? await versionHash(text, sources) : undefined,
       fired,
     });
   } finally {

@@ -7,7 +7,7 @@
  * @module
  */
 import { WorkflowValidationError } from "../errors.ts";
-import { contentHash } from "../hash.ts";
+import { versionHash } from "../hash.ts";
 import { compileWithModules } from "../imports.ts";
 import { type NodeInstances, setupInstances } from "../instances.ts";
 import { parseWorkflowText } from "../load.ts";
@@ -37,8 +37,10 @@ export class WorkflowVersion {
   readonly file: string;
   /** The file's text. */
   readonly text: string;
-  /** `sha256:` digest of the text. */
+  /** `sha256:` digest of the text and of every sub-workflow file's text (`versionHash`). */
   readonly hash: string;
+  /** The text of each sub-workflow file it uses, by absolute path. */
+  readonly sources: ReadonlyMap<string, string>;
   /** The compiled workflow. */
   readonly compiled: CompiledWorkflow;
   /** Node instances (`ctx.instance`). */
@@ -63,7 +65,9 @@ export class WorkflowVersion {
     compiled: CompiledWorkflow,
     instances: NodeInstances,
     close: () => void,
+    sources: ReadonlyMap<string, string> = new Map(),
   ) {
+    this.sources = sources;
     this.file = file;
     this.text = text;
     this.hash = hash;
@@ -145,16 +149,18 @@ export async function loadVersion(file: string, registry: Registry, nodeDirs: st
 
 /**
  * Validates and sets up a workflow from its text, as if read from `file`
- * (sub-workflow files and imported modules resolve next to it).
+ * (imported modules resolve next to it). Sub-workflow files come from
+ * `sources` when it holds them (a stored version), else from the disk.
  */
 export async function buildVersion(
   file: string,
   text: string,
   registry: Registry,
   nodeDirs: string[],
+  sources: Map<string, string> = new Map(),
 ): Promise<WorkflowVersion> {
   const raw = parseWorkflowText(text, file);
-  const { compiled, close } = await compileWithModules(raw, registry, { file, dirs: nodeDirs });
+  const { compiled, close } = await compileWithModules(raw, registry, { file, dirs: nodeDirs, sources });
   let instances: NodeInstances;
   try {
     instances = await setupInstances(compiled);
@@ -162,5 +168,5 @@ export async function buildVersion(
     close();
     throw err;
   }
-  return new WorkflowVersion(file, text, await contentHash(text), compiled, instances, close);
+  return new WorkflowVersion(file, text, await versionHash(text, sources), compiled, instances, close, sources);
 }

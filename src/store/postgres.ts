@@ -291,21 +291,23 @@ export class PostgresStore implements Store {
 
   saveVersion(version: StoredVersion): Promise<void> {
     return this.#run(async (sql) => {
-      await sql`INSERT INTO workflow_versions (hash, workflow_id, file, text, created_at)
-        VALUES (${version.hash}, ${version.workflowId}, ${version.file ?? null}, ${version.text}, now())
+      await sql`INSERT INTO workflow_versions (hash, workflow_id, file, text, sources, created_at)
+        VALUES (${version.hash}, ${version.workflowId}, ${version.file ?? null}, ${version.text},
+          ${version.sources ? JSON.stringify(version.sources) : null}, now())
         ON CONFLICT (hash) DO NOTHING`;
     });
   }
 
   getVersion(hash: string): Promise<StoredVersion | undefined> {
     return this.#run(async (sql) => {
-      const [r] = await sql`SELECT hash, workflow_id, file, text FROM workflow_versions WHERE hash = ${hash}`;
+      const [r] = await sql`SELECT hash, workflow_id, file, text, sources FROM workflow_versions WHERE hash = ${hash}`;
       return r
         ? {
           hash: String(r.hash),
           workflowId: String(r.workflow_id),
           file: r.file === null ? undefined : String(r.file),
           text: String(r.text),
+          ...(r.sources === null || r.sources === undefined ? {} : { sources: JSON.parse(String(r.sources)) }),
         }
         : undefined;
     });

@@ -73,6 +73,7 @@ export const sqliteMigrations: readonly Migration[] = [
         workflow_id TEXT NOT NULL,
         file TEXT,
         text TEXT NOT NULL,
+        sources TEXT,
         created_at TEXT NOT NULL
       ) WITHOUT ROWID;
       CREATE TABLE state (
@@ -140,6 +141,7 @@ export const postgresMigrations: readonly Migration[] = [
         workflow_id text NOT NULL,
         file text,
         text text NOT NULL,
+        sources text,
         created_at timestamptz NOT NULL
       );
       CREATE TABLE state (

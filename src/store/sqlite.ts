@@ -328,23 +328,32 @@ export class SqliteStore implements Store {
   saveVersion(version: StoredVersion): Promise<void> {
     return this.#async(() => {
       this.#stmt(
-        `INSERT INTO workflow_versions (hash, workflow_id, file, text, created_at) VALUES (?, ?, ?, ?, ?)
+        `INSERT INTO workflow_versions (hash, workflow_id, file, text, sources, created_at) VALUES (?, ?, ?, ?, ?, ?)
          ON CONFLICT (hash) DO NOTHING`,
-      ).run(version.hash, version.workflowId, version.file ?? null, version.text, new Date().toISOString());
+      ).run(
+        version.hash,
+        version.workflowId,
+        version.file ?? null,
+        version.text,
+        version.sources ? JSON.stringify(version.sources) : null,
+        new Date().toISOString(),
+      );
     });
   }
 
   getVersion(hash: string): Promise<StoredVersion | undefined> {
     return this.#async(() => {
-      const r = this.#stmt("SELECT hash, workflow_id, file, text FROM workflow_versions WHERE hash = ?").get(hash) as
-        | Row
-        | undefined;
+      const r = this.#stmt("SELECT hash, workflow_id, file, text, sources FROM workflow_versions WHERE hash = ?")
+        .get(hash) as
+          | Row
+          | undefined;
       return r
         ? {
           hash: String(r.hash),
           workflowId: String(r.workflow_id),
           file: r.file === null ? undefined : String(r.file),
           text: String(r.text),
+          ...(r.sources === null || r.sources === undefined ? {} : { sources: JSON.parse(String(r.sources)) }),
         }
         : undefined;
     });

@@ -168,6 +168,8 @@ export interface StoredVersion {
   file?: string;
   /** The file's text. */
   text: string;
+  /** The text of each sub-workflow file it uses, by absolute path. */
+  sources?: Record<string, string>;
 }
 
 /** Executions and their journals. */
