@@ -32,20 +32,10 @@ export function textLength(lines: readonly string[]): number {
  * (call {@linkcode loadCodec} first for those).
  */
 export function encodeChunk(lines: readonly string[], length = textLength(lines)): string | Uint8Array {
-  if (length <= COMPRESS_ABOVE || !zlib) return lines.join("");
-  // Encode line by line into one buffer: no joined string of the whole chunk.
-  let buf = new Uint8Array(length + (length >> 1) + 16);
-  let at = 0;
-  const encoder = new TextEncoder();
-  for (const line of lines) {
-    if (buf.length - at < line.length * 3) {
-      const bigger = new Uint8Array(Math.max(buf.length * 2, at + line.length * 3));
-      bigger.set(buf.subarray(0, at));
-      buf = bigger;
-    }
-    at += encoder.encodeInto(line, buf.subarray(at)).written;
-  }
-  return new Uint8Array(zlib.deflateRawSync(buf.subarray(0, at), { level: 1 }));
+  const text = lines.join("");
+  if (length <= COMPRESS_ABOVE || !zlib) return text;
+  // zlib takes the string and encodes it natively: quicker than encoding line by line here.
+  return new Uint8Array(zlib.deflateRawSync(text, { level: 1 }));
 }
 
 /** The NDJSON text of a stored chunk (call {@linkcode loadCodec} first when it is bytes). */
