@@ -41,17 +41,19 @@ export async function main(args: string[]): Promise<number> {
 
 /** Prints a user-caused error as documented and returns its exit code; anything else is a bug and is rethrown. */
 function handleError(err: unknown): number {
-  if (err instanceof WorkflowValidationError) {
-    stderr.write(err.message + "\n");
+  // By name, not class: a command loaded as a separate part of the bundle (serve, worker) has its own copies of them.
+  const name = (err as Error | undefined)?.name;
+  if (err instanceof WorkflowValidationError || name === "WorkflowValidationError") {
+    stderr.write((err as Error).message + "\n");
     return ExitCode.Usage;
   }
-  if (err instanceof CliError) {
-    stderr.write(`flow: ${err.message}\n`);
-    return err.code;
+  if (err instanceof CliError || name === "CliError") {
+    stderr.write(`flow: ${(err as CliError).message}\n`);
+    return (err as CliError).code;
   }
-  if (err instanceof StoreError) {
+  if (err instanceof StoreError || name === "StoreError") {
     // The store failed after it opened (e.g. a page of flow.db is corrupt): one line, exit 2, like failing to open it.
-    stderr.write(`flow: history: ${err.message}\n`);
+    stderr.write(`flow: history: ${(err as Error).message}\n`);
     return ExitCode.Usage;
   }
   throw err;

@@ -96,7 +96,22 @@ export function lazyRequire(code: string): string {
  * `blob:` URL on first use. Compressed, its bytes cost a cold start almost
  * nothing to read past: a bundle's start-up time grows with its size.
  */
-export const LAZY_PACKAGES = ["jsonata"];
+export const LAZY_PACKAGES = ["jsonata", "cli-table3"];
+
+/**
+ * The project's own modules loaded with a dynamic `import()` that most runs
+ * never need: the long-running commands and the PostgreSQL store, which pull
+ * in the HTTP server, the console's assets, BullMQ, ioredis and the
+ * PostgreSQL driver. Each is bundled on its own (with what it imports),
+ * gzipped and embedded like a lazy package, so `flow run` does not pay for
+ * their bytes at every start. By the specifier as the importing module writes it.
+ */
+export const LAZY_MODULES: { specifier: string; entry: string }[] = [
+  { specifier: "./commands/serve.ts", entry: "cli/commands/serve.ts" },
+  { specifier: "./commands/worker.ts", entry: "cli/commands/worker.ts" },
+  { specifier: "./commands/db_migrate.ts", entry: "cli/commands/db_migrate.ts" },
+  { specifier: "../src/store/postgres.ts", entry: "src/store/postgres.ts" },
+];
 
 /**
  * Replaces each `import("NAME")` of a lazy package with an import of its
@@ -114,6 +129,9 @@ export function embedLazyPackages(code: string, chunks: Map<string, string>): st
   return `${code}
 // ${[...chunks.keys()].join(", ")}: bundled, gzipped and base64-encoded by scripts/bundle.ts, imported on first use.
 function __flowLazyPackage(name) {
+  // A lazy module of the project reaches the bundle's own loaders through globalThis.
+  globalThis.__flowLazyPackage ??= __flowLazyPackage;
+  if (typeof __flowSandboxWorkerUrl === "function") globalThis.__flowSandboxWorkerUrl ??= __flowSandboxWorkerUrl;
   __flowLazyPackage.loaded ??= new Map();
   let module = __flowLazyPackage.loaded.get(name);
   if (!module) {
@@ -138,7 +156,31 @@ async function lazyPackageChunk(name: string, tmp: string, imports: Record<strin
   const entry = `${tmp}/lazy-${name}.ts`;
   await Deno.writeTextFile(entry, `export { default } from ${JSON.stringify(specifier)};\n`);
   await denoBundle(entry, `${tmp}/lazy-${name}.js`);
-  const code = lazyRequire(await Deno.readTextFile(`${tmp}/lazy-${name}.js`));
+  return await gzipBase64(lazyRequire(await Deno.readTextFile(`${tmp}/lazy-${name}.js`)));
+}
+
+/**
+ * Bundles one of the project's lazy modules on its own, gzipped, as base64.
+ * Loaded from a `blob:` URL, it uses the main bundle's loaders of lazy
+ * packages and of the sandbox Worker, through globalThis.
+ */
+async function lazyModuleChunk(entry: string, tmp: string): Promise<string> {
+  const out = `${tmp}/lazy-module-${entry.replaceAll("/", "_")}.js`;
+  await denoBundle(entry, out, LAZY_PACKAGES);
+  // A long-running command pays for Node's compatibility layer anyway: its CommonJS `require` stays eager, but a
+  // `blob:` module has no file URL to create it from, so it is made relative to the bundle's own file.
+  let code = await Deno.readTextFile(out);
+  const names = [...code.matchAll(/createRequire as ([\w$]+)/g)].map((m) => m[1]);
+  for (const name of names) code = code.split(`${name}(import.meta.url)`).join(`${name}(Deno.mainModule)`);
+  for (const name of LAZY_PACKAGES) {
+    code = code.split(`import(${JSON.stringify(name)})`).join(`globalThis.__flowLazyPackage(${JSON.stringify(name)})`);
+  }
+  code = code.replace(WORKER_REFERENCE_RE, "globalThis.__flowSandboxWorkerUrl()");
+  return await gzipBase64(code);
+}
+
+/** Text gzipped, as base64. */
+async function gzipBase64(code: string): Promise<string> {
   const gz = new Uint8Array(
     await new Response(new Blob([code]).stream().pipeThrough(new CompressionStream("gzip"))).arrayBuffer(),
   );
@@ -175,12 +217,13 @@ if (import.meta.main) {
   const tmp = await Deno.makeTempDir({ prefix: "flow-bundle-" });
   try {
     const config = JSON.parse(await Deno.readTextFile(new URL("deno.json", ROOT)));
-    await denoBundle("cli.ts", `${tmp}/flow.js`, LAZY_PACKAGES);
+    await denoBundle("cli.ts", `${tmp}/flow.js`, [...LAZY_PACKAGES, ...LAZY_MODULES.map((m) => m.specifier)]);
     let code = await Deno.readTextFile(`${tmp}/flow.js`);
     try {
       code = lazyRequire(code);
       const chunks = new Map<string, string>();
       for (const name of LAZY_PACKAGES) chunks.set(name, await lazyPackageChunk(name, tmp, config.imports ?? {}));
+      for (const m of LAZY_MODULES) chunks.set(m.specifier, await lazyModuleChunk(m.entry, tmp));
       code = embedLazyPackages(code, chunks);
     } catch (err) {
       fail((err as Error).message);

@@ -4,8 +4,9 @@
  *
  * @module
  */
-import { z } from "zod";
+import * as z from "zod/mini";
 import { defineNode } from "../../src/node.ts";
+import { described, once } from "../../src/schema.ts";
 
 /** Methods a webhook can accept. */
 export const WEBHOOK_METHODS = ["GET", "POST", "PUT", "PATCH", "DELETE"] as const;
@@ -13,43 +14,73 @@ export const WEBHOOK_METHODS = ["GET", "POST", "PUT", "PATCH", "DELETE"] as cons
 /** A webhook path: `orders` or `orders/new` (served under `/hooks/`). */
 export const WEBHOOK_PATH = /^\/?[A-Za-z0-9._~-]+(?:\/[A-Za-z0-9._~-]+)*$/;
 
-const secret = z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/).describe(
-  "Name of an environment variable listed in settings.secrets",
-);
-
-/** How a webhook checks the caller. */
-export const WebhookAuthSchema = z.discriminatedUnion("type", [
-  z.strictObject({ type: z.literal("bearer"), secret }),
-  z.strictObject({ type: z.literal("header"), name: z.string().min(1).describe("Header name"), secret }),
-  z.strictObject({ type: z.literal("basic"), username: z.string().min(1), secret }),
-  z.strictObject({
-    type: z.literal("hmac"),
-    header: z.string().min(1).describe("Header holding the signature, e.g. x-hub-signature-256"),
-    prefix: z.string().default("").describe('Text before the signature, e.g. "sha256="'),
-    algorithm: z.enum(["sha256", "sha1", "sha512"]).default("sha256"),
-    encoding: z.enum(["hex", "base64"]).default("hex"),
-    secret,
-  }),
-]);
-
-/** The config of `http.webhook`. */
-export const WebhookConfigSchema = z.object({
-  path: z.string().regex(WEBHOOK_PATH, {
-    error: (iss) => `expected a path like "orders" or "orders/new"; got ${JSON.stringify(iss.input)}`,
-  }).describe('Served at /hooks/<path>: "orders" is /hooks/orders'),
-  method: z.enum(WEBHOOK_METHODS).default("POST"),
-  respond: z.enum(["onCompleted", "immediately", "node"]).default("onCompleted").describe(
-    "onCompleted: 200 with the outputs when the run ends; immediately: 202 with the execution id; node: an http.respond node answers",
-  ),
-  maxBodyBytes: z.number().int().min(0).default(1024 * 1024).describe("Larger bodies get 413"),
-  timeoutMs: z.number().int().min(1).default(30_000).describe(
-    "onCompleted and node: how long the request waits for the answer before 504",
-  ),
-  auth: WebhookAuthSchema.optional(),
-});
-
 /** The parsed config of `http.webhook`. */
-export type WebhookConfig = z.output<typeof WebhookConfigSchema>;
+export interface WebhookConfig {
+  /** Served at `/hooks/<path>`. */
+  path: string;
+  /** The method it accepts. */
+  method: typeof WEBHOOK_METHODS[number];
+  /** How the request is answered. */
+  respond: "onCompleted" | "immediately" | "node";
+  /** Larger bodies get 413. */
+  maxBodyBytes: number;
+  /** How long an answer may take before 504, ms. */
+  timeoutMs: number;
+  /** How the caller is checked; secrets name environment variables listed in `settings.secrets`. */
+  auth?:
+    | { type: "bearer"; secret: string }
+    | { type: "header"; name: string; secret: string }
+    | { type: "basic"; username: string; secret: string }
+    | {
+      type: "hmac";
+      header: string;
+      prefix: string;
+      algorithm: "sha256" | "sha1" | "sha512";
+      encoding: "hex" | "base64";
+      secret: string;
+    };
+}
+
+/** The config schema, built on first use. */
+export const webhookConfigSchema = once(() => {
+  const secret = described(
+    z.string().check(z.regex(/^[A-Za-z_][A-Za-z0-9_]*$/)),
+    "Name of an environment variable listed in settings.secrets",
+  );
+  const nonEmpty = () => z.string().check(z.minLength(1));
+  const auth = z.discriminatedUnion("type", [
+    z.strictObject({ type: z.literal("bearer"), secret }),
+    z.strictObject({ type: z.literal("header"), name: described(nonEmpty(), "Header name"), secret }),
+    z.strictObject({ type: z.literal("basic"), username: nonEmpty(), secret }),
+    z.strictObject({
+      type: z.literal("hmac"),
+      header: described(nonEmpty(), "Header holding the signature, e.g. x-hub-signature-256"),
+      prefix: described(z._default(z.string(), ""), 'Text before the signature, e.g. "sha256="'),
+      algorithm: z._default(z.enum(["sha256", "sha1", "sha512"]), "sha256"),
+      encoding: z._default(z.enum(["hex", "base64"]), "hex"),
+      secret,
+    }),
+  ]);
+  return z.object({
+    path: described(
+      z.string().check(z.regex(WEBHOOK_PATH, {
+        error: (iss) => `expected a path like "orders" or "orders/new"; got ${JSON.stringify(iss.input)}`,
+      })),
+      'Served at /hooks/<path>: "orders" is /hooks/orders',
+    ),
+    method: z._default(z.enum(WEBHOOK_METHODS), "POST"),
+    respond: described(
+      z._default(z.enum(["onCompleted", "immediately", "node"]), "onCompleted"),
+      "onCompleted: 200 with the outputs when the run ends; immediately: 202 with the execution id; node: an http.respond node answers",
+    ),
+    maxBodyBytes: described(z._default(z.number().check(z.int(), z.minimum(0)), 1024 * 1024), "Larger bodies get 413"),
+    timeoutMs: described(
+      z._default(z.number().check(z.int(), z.minimum(1)), 30_000),
+      "onCompleted and node: how long the request waits for the answer before 504",
+    ),
+    auth: z.optional(auth),
+  });
+});
 
 /** The `http.webhook` node type. */
 export default defineNode({
@@ -64,7 +95,9 @@ export default defineNode({
     query: { type: "object", description: "Query parameters" },
     body: { type: "any", description: "JSON and form bodies parsed, text otherwise; null when empty" },
   },
-  config: WebhookConfigSchema,
+  get config() {
+    return webhookConfigSchema();
+  },
   run({ config, trigger, nodeId }) {
     const p = trigger?.nodeId === nodeId ? trigger.payload : {};
     const headers: Record<string, unknown> = {};

@@ -4,19 +4,22 @@
  * @module
  */
 import { Cron } from "croner";
-import { z } from "zod";
+import * as z from "zod/mini";
 import { defineNode } from "../../src/node.ts";
-import { OverlapSchema, SCHEDULE_OUTPUTS, scheduleOutputs } from "./schedule.ts";
+import { described, once } from "../../src/schema.ts";
+import { overlapSchema, SCHEDULE_OUTPUTS, scheduleOutputs } from "./schedule.ts";
 
-/** The config of `time.cron`. */
-export const CronConfigSchema = z.object({
-  schedule: z.string().min(1).describe('5 fields (minute first) or 6 (seconds first), e.g. "*/5 * * * *"'),
-  timezone: z.string().optional().describe('IANA time zone, e.g. "Europe/Berlin"; default the server\'s'),
-  overlap: OverlapSchema,
-});
-
-/** The parsed config of `time.cron`. */
-export type CronConfig = z.output<typeof CronConfigSchema>;
+/** The config schema of `time.cron`, built on first use. */
+const cronConfigSchema = once(() =>
+  z.object({
+    schedule: described(
+      z.string().check(z.minLength(1)),
+      '5 fields (minute first) or 6 (seconds first), e.g. "*/5 * * * *"',
+    ),
+    timezone: described(z.optional(z.string()), 'IANA time zone, e.g. "Europe/Berlin"; default the server\'s'),
+    overlap: overlapSchema(),
+  })
+);
 
 /** Checks a schedule and time zone; returns a message per problem. */
 export function cronProblems(config: { schedule: string; timezone?: string }): { key: string; message: string }[] {
@@ -51,7 +54,9 @@ export default defineNode({
   trigger: "cron",
   inputs: {},
   outputs: SCHEDULE_OUTPUTS,
-  config: CronConfigSchema,
+  get config() {
+    return cronConfigSchema();
+  },
   prepare(config, tools) {
     for (const p of cronProblems(config)) tools.issue(p.key, p.message);
   },

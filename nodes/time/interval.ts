@@ -3,23 +3,23 @@
  *
  * @module
  */
-import { z } from "zod";
+import * as z from "zod/mini";
 import { DURATION_HINT, parseDuration } from "../../src/duration.ts";
 import { defineNode } from "../../src/node.ts";
-import { OverlapSchema, SCHEDULE_OUTPUTS, scheduleOutputs } from "./schedule.ts";
+import { described, once } from "../../src/schema.ts";
+import { overlapSchema, SCHEDULE_OUTPUTS, scheduleOutputs } from "./schedule.ts";
 
 /** The shortest interval, ms. */
 export const MIN_INTERVAL_MS = 100;
 
-/** The config of `time.interval`. */
-export const IntervalConfigSchema = z.object({
-  every: z.union([z.string(), z.number()]).describe(`How often: ${DURATION_HINT}, or milliseconds`),
-  startImmediately: z.boolean().default(false).describe("Also fire once when the workflow starts serving"),
-  overlap: OverlapSchema,
-});
-
-/** The parsed config of `time.interval`. */
-export type IntervalConfig = z.output<typeof IntervalConfigSchema>;
+/** The config schema of `time.interval`, built on first use. */
+const intervalConfigSchema = once(() =>
+  z.object({
+    every: described(z.union([z.string(), z.number()]), `How often: ${DURATION_HINT}, or milliseconds`),
+    startImmediately: described(z._default(z.boolean(), false), "Also fire once when the workflow starts serving"),
+    overlap: overlapSchema(),
+  })
+);
 
 /** The `time.interval` node type. */
 export default defineNode({
@@ -28,7 +28,9 @@ export default defineNode({
   trigger: "interval",
   inputs: {},
   outputs: SCHEDULE_OUTPUTS,
-  config: IntervalConfigSchema,
+  get config() {
+    return intervalConfigSchema();
+  },
   prepare(config, tools) {
     const ms = parseDuration(config.every);
     if (ms === undefined) tools.issue("every", `expected ${DURATION_HINT}; got ${JSON.stringify(config.every)}`);

@@ -4,13 +4,17 @@
  *
  * @module
  */
-import { z } from "zod";
+import * as z from "zod/mini";
+import { described } from "../../src/schema.ts";
 import type { FiredTrigger, Ports } from "../../src/node.ts";
 
-/** What a schedule does when it fires while its previous run is still going. */
-export const OverlapSchema = z.enum(["skip", "queue", "allow"]).default("skip").describe(
-  "skip: record the fire as skipped; queue: run after the previous run; allow: run at once",
-);
+/** What a schedule does when it fires while its previous run is still going (a new schema each call). */
+export function overlapSchema() {
+  return described(
+    z._default(z.enum(["skip", "queue", "allow"]), "skip"),
+    "skip: record the fire as skipped; queue: run after the previous run; allow: run at once",
+  );
+}
 
 /** The outputs of a schedule trigger. */
 export const SCHEDULE_OUTPUTS: Ports = {

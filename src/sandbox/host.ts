@@ -151,8 +151,9 @@ export class NodeModuleHost {
     const { read: userRead, net, write, env } = this.spec.permissions;
     // Loading needs read access to the module, the flow sources it may import
     // and the npm cache; that access is revoked right after the import.
-    const root = fileURLToPath(new URL("../../", import.meta.url));
-    const loadPaths = [dirname(this.spec.path), root, join(root, "node_modules"), denoDir()]
+    // From a source checkout, flow's own files; a bundle (or a part of it loaded from a blob: URL) has none to read.
+    const root = import.meta.url.startsWith("file:") ? fileURLToPath(new URL("../../", import.meta.url)) : undefined;
+    const loadPaths = [dirname(this.spec.path), root, root && join(root, "node_modules"), denoDir()]
       .filter((p): p is string => !!p && existsSync(p));
     const granted = Array.isArray(userRead) ? userRead : [];
     const read = userRead === true ? true : [...new Set([...granted, ...loadPaths])];
