@@ -8,7 +8,7 @@ import { fileErrorReason, WorkflowValidationError } from "../../src/errors.ts";
 import { versionHash } from "../../src/hash.ts";
 import { compileWithModules } from "../../src/imports.ts";
 import { parseWorkflowText } from "../../src/load.ts";
-import { planResume, ResumeError } from "../../src/runtime/resume.ts";
+import { assertResumable, planResume, ResumeError } from "../../src/runtime/resume.ts";
 import { resolveInputs } from "../../src/validate.ts";
 import { builtinRegistry } from "../../nodes/mod.ts";
 import type { Invocation } from "../commands.ts";
@@ -22,6 +22,12 @@ export default async function resume({ args, options }: Invocation): Promise<num
   const store = await requireStore(options.db);
   try {
     const from = await lookupExecution(store, args.id as string);
+    try {
+      assertResumable(from);
+    } catch (err) {
+      if (err instanceof ResumeError) throw new CliError(err.message);
+      throw err;
+    }
     let text: string | undefined;
     if (from.file !== undefined) {
       try {

@@ -33,6 +33,28 @@ export interface ResumePlan {
 }
 
 /**
+ * Throws a {@linkcode ResumeError} when `from` cannot be resumed whatever its
+ * file holds: it succeeded (nothing to resume), it is still running or
+ * queued, or it ran a workflow that was not read from a file.
+ */
+export function assertResumable(from: ExecutionRecord): void {
+  const id = from.executionId;
+  if (from.status === "success") {
+    throw new ResumeError(`nothing to resume: execution ${id} succeeded`, "NOTHING_TO_RESUME");
+  }
+  if (from.status === "running" || from.status === "queued") {
+    const where = from.owner ? ` (pid ${from.owner.pid} on ${from.owner.hostname})` : "";
+    throw new ResumeError(`execution ${id} is still ${from.status}${where}; cancel it first`, "STILL_RUNNING");
+  }
+  if (from.file === undefined) {
+    throw new ResumeError(
+      `execution ${id} ran a workflow that was not read from a file; it cannot be resumed`,
+      "NO_FILE",
+    );
+  }
+}
+
+/**
  * Checks that `from` can be resumed with the workflow whose content hash is
  * `currentHash`, and reads what it completed. Throws a {@linkcode ResumeError}:
  * for a successful execution (nothing to resume), one still running or
@@ -51,20 +73,8 @@ export async function planResume(
   currentHash: string | undefined,
   options: { force?: boolean } = {},
 ): Promise<ResumePlan> {
+  assertResumable(from);
   const id = from.executionId;
-  if (from.status === "success") {
-    throw new ResumeError(`nothing to resume: execution ${id} succeeded`, "NOTHING_TO_RESUME");
-  }
-  if (from.status === "running" || from.status === "queued") {
-    const where = from.owner ? ` (pid ${from.owner.pid} on ${from.owner.hostname})` : "";
-    throw new ResumeError(`execution ${id} is still ${from.status}${where}; cancel it first`, "STILL_RUNNING");
-  }
-  if (from.file === undefined) {
-    throw new ResumeError(
-      `execution ${id} ran a workflow that was not read from a file; it cannot be resumed`,
-      "NO_FILE",
-    );
-  }
   if (!options.force && from.hash !== undefined && currentHash !== undefined && from.hash !== currentHash) {
     throw new ResumeError(
       `${from.file} changed since execution ${id} (${shortHash(from.hash)} then, ${shortHash(currentHash)} now); ` +
