@@ -10,6 +10,7 @@
  *
  * @module
  */
+import { DURATION_HINT, parseDuration } from "../src/duration.ts";
 import { CliError } from "./exit_codes.ts";
 import type { CommandDef, Invocation, OptionDef } from "./spec.ts";
 
@@ -31,13 +32,29 @@ function positiveInt(value: string): number {
 }
 
 /** An integer option within bounds. */
-function intIn(value: string, name: string, min: number, max: number): number {
+export function intIn(value: string, name: string, min: number, max: number): number {
   const n = Number(value);
   if (!Number.isInteger(n) || n < min || n > max) {
     throw new CliError(`${name}: expected an integer from ${min} to ${max}; got ${JSON.stringify(value)}`);
   }
   return n;
 }
+
+/** `--grace`: a duration, in ms. */
+function graceMs(value: string): number {
+  const ms = parseDuration(value);
+  if (ms === undefined) throw new CliError(`--grace: expected ${DURATION_HINT}; got ${JSON.stringify(value)}`);
+  return ms;
+}
+
+/** `--grace` of the long-running commands. */
+const graceOption = (): OptionDef => ({
+  long: "--grace",
+  value: "duration",
+  description: "on SIGTERM, how long runs may finish",
+  default: "30s",
+  parse: graceMs,
+});
 
 /** `--format` of the list commands. */
 const listFormat = (): OptionDef => ({
@@ -282,14 +299,27 @@ export const PROGRAM: CommandDef = {
       }],
       options: [
         { long: "--host", value: "host", description: "address to bind", default: "127.0.0.1" },
-        { long: "--port", short: "-p", value: "port", description: "port (0 picks a free one)", default: "8080" },
-        { long: "--max-runs", value: "n", description: "executions running at once", default: "16" },
+        {
+          long: "--port",
+          short: "-p",
+          value: "port",
+          description: "port (0 picks a free one)",
+          default: "8080",
+          parse: (v) => intIn(v, "--port", 0, 65535),
+        },
+        {
+          long: "--max-runs",
+          value: "n",
+          description: "executions running at once",
+          default: "16",
+          parse: (v) => intIn(v, "--max-runs", 1, 100_000),
+        },
         {
           long: "--queue",
           value: "n|url",
           description: "executions waiting beyond --max-runs (default 1000); a redis:// URL: enqueue for workers",
         },
-        { long: "--grace", value: "duration", description: "on SIGTERM, how long runs may finish", default: "30s" },
+        graceOption(),
         { long: "--token", value: "token", description: "API bearer token (or FLOW_API_TOKEN)" },
         { long: "--insecure-no-auth", description: "allow a non-loopback --host without a token" },
         { long: "--cors", value: "origin", description: "allow cross-origin API requests from this origin" },
@@ -321,7 +351,7 @@ export const PROGRAM: CommandDef = {
           default: "4",
           parse: (v) => intIn(v, "--concurrency", 1, 10_000),
         },
-        { long: "--grace", value: "duration", description: "on SIGTERM, how long runs may finish", default: "30s" },
+        graceOption(),
         nodesOption("load every custom node module in a folder (repeatable; no permissions)"),
       ],
       load: () => import("./commands/worker.ts"),

@@ -76,21 +76,20 @@ Deno.test("compose.yaml: API servers serve the folder on 8080 with a token; work
     assert.equal(path, "serve");
     assert.deepEqual(args.paths, ["/workflows"]);
     assert.equal(options.host, "0.0.0.0");
-    assert.equal(options.port, "8080");
+    assert.equal(options.port, 8080);
     assert.ok(services[name].environment!.FLOW_API_TOKEN, "a non-loopback host needs a token");
-    assertGrace(name, options.grace as string);
+    assertGrace(name, options.grace as number);
   }
   for (const name of workers) {
     const { path, options } = flowOptions(name);
     assert.equal(path, "worker");
     assert.ok((options.concurrency as number) >= 1);
-    assertGrace(name, options.grace as string);
+    assertGrace(name, options.grace as number);
   }
 });
 
-/** Compose must wait longer than flow's `--grace` before it kills. */
-function assertGrace(name: string, grace: string) {
-  const graceMs = parseDuration(grace)!;
+/** Compose must wait longer than flow's `--grace` (parsed to ms) before it kills. */
+function assertGrace(name: string, graceMs: number) {
   const stopMs = parseDuration(services[name].stop_grace_period!)!;
   assert.ok(stopMs > graceMs, `${name}: stop_grace_period ${stopMs} ms <= --grace ${graceMs} ms`);
 }

@@ -4,13 +4,12 @@
  *
  * @module
  */
-import { DURATION_HINT, parseDuration } from "../../src/duration.ts";
 import { FlowRuntime } from "../../src/runtime/runtime.ts";
 import { StoreError } from "../../src/store/types.ts";
 import type { Store } from "../../src/store/types.ts";
 import { builtinRegistry } from "../../nodes/mod.ts";
 import { createApp } from "../../server/app.ts";
-import type { Invocation } from "../commands.ts";
+import { intIn, type Invocation } from "../commands.ts";
 import { CliError, ExitCode } from "../exit_codes.ts";
 import { databaseUrl, historyWanted, openStore } from "../history.ts";
 import { stderr, stdout } from "../output.ts";
@@ -22,17 +21,14 @@ const LOOPBACK = new Set(["127.0.0.1", "localhost", "::1", "[::1]"]);
 /** Runs `flow serve`; resolves to the exit code when the server has shut down. */
 export default async function serve({ args, options }: Invocation): Promise<number> {
   const host = String(options.host);
-  const port = intOption(options.port, "--port", 0, 65535);
-  const maxRuns = intOption(options.maxRuns, "--max-runs", 1, 100_000);
+  const port = options.port as number;
+  const maxRuns = options.maxRuns as number;
   // --queue is a number (the waiting limit here) or a redis:// URL (the distributed mode).
   const queueFlag = options.queue as string | undefined;
   const queueSize = queueFlag !== undefined && /^\d+$/.test(queueFlag)
-    ? intOption(queueFlag, "--queue", 0, 1_000_000)
+    ? intIn(queueFlag, "--queue", 0, 1_000_000)
     : 1000;
-  const graceMs = parseDuration(String(options.grace));
-  if (graceMs === undefined) {
-    throw new CliError(`--grace: expected ${DURATION_HINT}; got ${JSON.stringify(options.grace)}`);
-  }
+  const graceMs = options.grace as number;
   const token = (options.token as string | undefined) ?? (Deno.env.get("FLOW_API_TOKEN") || undefined);
   if (!LOOPBACK.has(host) && !token && !options.insecureNoAuth) {
     throw new CliError(
@@ -126,14 +122,6 @@ async function shutdownOnSignal(
   await runtime.shutdown(graceMs);
   await server.shutdown();
   log("flow serve: stopped");
-}
-
-function intOption(value: unknown, name: string, min: number, max: number): number {
-  const n = Number(value);
-  if (!Number.isInteger(n) || n < min || n > max) {
-    throw new CliError(`${name}: expected an integer from ${min} to ${max}; got ${JSON.stringify(value)}`);
-  }
-  return n;
 }
 
 async function absolutePaths(paths: string[]): Promise<string[]> {

@@ -6,7 +6,6 @@
  *
  * @module
  */
-import { DURATION_HINT, parseDuration } from "../../src/duration.ts";
 import { StoreError } from "../../src/store/types.ts";
 import { builtinRegistry } from "../../nodes/mod.ts";
 import type { Invocation } from "../commands.ts";
@@ -21,10 +20,7 @@ export default async function worker({ options }: Invocation): Promise<number> {
   if (url === undefined) throw new CliError("worker: --queue redis://... (or FLOW_QUEUE_URL) is required");
   const db = databaseUrl(options.db);
   if (db === undefined) throw new CliError("worker: --db postgres://... (or FLOW_DATABASE_URL) is required");
-  const graceMs = parseDuration(String(options.grace));
-  if (graceMs === undefined) {
-    throw new CliError(`--grace: expected ${DURATION_HINT}; got ${JSON.stringify(options.grace)}`);
-  }
+  const graceMs = options.grace as number;
   let store;
   try {
     store = await openStore(db);

@@ -16,6 +16,7 @@ import type { ExecutionRecord, StateStore, Store, Trigger } from "../store/types
 import { resolveInputs } from "../validate.ts";
 import { Catalog, type CatalogEntry, serving } from "./catalog.ts";
 import { type StreamedEvent, watchExecution } from "./live.ts";
+import { newExecution } from "./recorded.ts";
 import type {
   Accepted,
   BackendContext,
@@ -379,18 +380,16 @@ export class FlowRuntime {
       message: `the previous run${running ? ` (${running})` : ""} was still running (overlap "skip")`,
       code: "OVERLAP",
     };
-    this.#recorder.begin({
+    this.#recorder.begin(newExecution(version.compiled, {
       executionId,
-      workflowId: version.id,
-      workflowName: version.compiled.workflow.name,
-      file: version.file,
-      hash: version.hash,
       inputs: {},
       trigger: trigger.kind === "cron" ? "cron" : "interval",
-      triggerNode: trigger.nodeId,
+      fired: { nodeId: trigger.nodeId, payload: { scheduledAt: fire.scheduledAt, firedAt: fire.firedAt } },
+      file: version.file,
+      hash: version.hash,
       status: "queued",
       createdAt: now,
-    }).then(() => this.#recorder!.ended({ executionId, status: "skipped", endedAt: now, durationMs: 0, error }));
+    })).then(() => this.#recorder!.ended({ executionId, status: "skipped", endedAt: now, durationMs: 0, error }));
   }
 
   #ended(result: RunResult, job: Job) {

@@ -6,7 +6,7 @@
  * @module
  */
 import { SCHEMA_VERSION } from "./schema.ts";
-import { type ExecutionRecord, StoreError } from "./types.ts";
+import { type ExecutionRecord, type StoredVersion, StoreError } from "./types.ts";
 
 /** A database row by column name. */
 export type Row = Record<string, unknown>;
@@ -93,4 +93,15 @@ export function newerSchema(location: string, found: number): StoreError {
   return new StoreError(
     `${location} was written by a newer flow (schema version ${found}; this flow knows up to ${SCHEMA_VERSION}); upgrade flow`,
   );
+}
+
+/** A `workflow_versions` row as a stored version. */
+export function toStoredVersion(r: Row): StoredVersion {
+  return {
+    hash: String(r.hash),
+    workflowId: String(r.workflow_id),
+    file: r.file === null || r.file === undefined ? undefined : String(r.file),
+    text: String(r.text),
+    ...(r.sources === null || r.sources === undefined ? {} : { sources: JSON.parse(String(r.sources)) }),
+  };
 }

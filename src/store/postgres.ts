@@ -8,7 +8,7 @@
  * @module
  */
 import postgres from "postgres";
-import { EXECUTION_COLUMN_NAMES, newerSchema, type Row, splitChunk, toRecord } from "./common.ts";
+import { EXECUTION_COLUMN_NAMES, newerSchema, type Row, splitChunk, toRecord, toStoredVersion } from "./common.ts";
 import { liveStatus } from "./liveness.ts";
 import { type Migration, postgresMigrations, SCHEMA_VERSION } from "./schema.ts";
 import {
@@ -301,15 +301,7 @@ export class PostgresStore implements Store {
   getVersion(hash: string): Promise<StoredVersion | undefined> {
     return this.#run(async (sql) => {
       const [r] = await sql`SELECT hash, workflow_id, file, text, sources FROM workflow_versions WHERE hash = ${hash}`;
-      return r
-        ? {
-          hash: String(r.hash),
-          workflowId: String(r.workflow_id),
-          file: r.file === null ? undefined : String(r.file),
-          text: String(r.text),
-          ...(r.sources === null || r.sources === undefined ? {} : { sources: JSON.parse(String(r.sources)) }),
-        }
-        : undefined;
+      return r ? toStoredVersion(r) : undefined;
     });
   }
 

@@ -7,7 +7,7 @@
  * @module
  */
 import { DatabaseSync, type StatementSync } from "node:sqlite";
-import { EXECUTION_COLUMNS, newerSchema, type Row, splitChunk, toRecord } from "./common.ts";
+import { EXECUTION_COLUMNS, newerSchema, type Row, splitChunk, toRecord, toStoredVersion } from "./common.ts";
 import { COMPRESS_ABOVE, decodeChunk, encodeChunk, loadCodec, textLength } from "./journal_codec.ts";
 import { liveStatus } from "./liveness.ts";
 import { SCHEMA_VERSION, sqliteMigrations } from "./schema.ts";
@@ -347,15 +347,7 @@ export class SqliteStore implements Store {
         .get(hash) as
           | Row
           | undefined;
-      return r
-        ? {
-          hash: String(r.hash),
-          workflowId: String(r.workflow_id),
-          file: r.file === null ? undefined : String(r.file),
-          text: String(r.text),
-          ...(r.sources === null || r.sources === undefined ? {} : { sources: JSON.parse(String(r.sources)) }),
-        }
-        : undefined;
+      return r ? toStoredVersion(r) : undefined;
     });
   }
 
