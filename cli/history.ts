@@ -27,12 +27,23 @@ export function databaseUrl(flag?: unknown): string | undefined {
   return url;
 }
 
+/** Options of {@linkcode openStore}. */
+export interface OpenStoreOptions {
+  /** A long-lived writer (`flow serve`): writes to the SQLite file run on a thread of their own. */
+  serving?: boolean;
+  /** Told, in one line, when `serving` writes must stay on the main thread after all. */
+  warn?: (line: string) => void;
+}
+
 /**
  * Opens the history store: PostgreSQL at `url`, else the SQLite file in the
  * state directory (created when needed). Throws a {@linkcode StoreError}
  * with one line when it cannot.
  */
-export async function openStore(url: string | undefined = databaseUrl()): Promise<Store> {
+export async function openStore(
+  url: string | undefined = databaseUrl(),
+  options: OpenStoreOptions = {},
+): Promise<Store> {
   if (url !== undefined) {
     const { openPostgresStore } = await import("../src/store/postgres.ts");
     return await openPostgresStore(url);
@@ -50,7 +61,10 @@ export async function openStore(url: string | undefined = databaseUrl()): Promis
     throw new StoreError(`cannot create ${dir}: ${(err as Error).message.replace(/\s*\(os error \d+\).*$/s, "")}`);
   }
   const { openSqliteStore } = await import("../src/store/sqlite.ts");
-  return openSqliteStore(`${dir}/flow.db`);
+  const store = openSqliteStore(`${dir}/flow.db`);
+  const stayed = options.serving ? await store.writeInBackground() : undefined;
+  if (stayed !== undefined) options.warn?.(`history writes stay on the main thread: ${stayed}`);
+  return store;
 }
 
 /** Opens the store for a command that cannot work without it (`--db` or the SQLite file): a problem is exit 2. */

@@ -3,6 +3,7 @@ import { startDemoServer } from "../examples/server.ts";
 import type { FlowEvent } from "../mod.ts";
 import { builtinNodes } from "../nodes/mod.ts";
 import { parseNdjson, readUntil, ROOT, runCli, spawnCli, writeWorkflow } from "./helpers.ts";
+import { Served } from "./serve_helpers.ts";
 
 const noStack = (text: string) => assert.doesNotMatch(text, /^\s+at |Stack backtrace|Uncaught/m, text);
 
@@ -321,4 +322,54 @@ Deno.test("flow schema prints the published JSON Schema", async () => {
   assert.equal(r.code, 0);
   const published = await Deno.readTextFile(`${ROOT}schema/workflow.schema.json`);
   assert.equal(r.stdout, published, "schema/workflow.schema.json is up to date (deno task schema)");
+});
+
+Deno.test("flow serve records every webhook run (writes on their own thread); after SIGTERM flow runs lists them all", async () => {
+  const dir = await Deno.makeTempDir({ prefix: "flow-serve-history-" });
+  await Deno.writeTextFile(
+    `${dir}/greet.json`,
+    JSON.stringify({
+      id: "greet",
+      nodes: [
+        { id: "hook", type: "http.webhook", config: { path: "hook", respond: "node" } },
+        { id: "set", type: "transform.set", config: { value: { greeting: "hello {{ $node.body.name }}" } } },
+        { id: "reply", type: "http.respond" },
+      ],
+      connections: [{ from: "hook.body", to: "set.body" }, { from: "set.value", to: "reply.body" }],
+    }),
+  );
+  const server = await Served.start([dir]);
+  try {
+    const answers = await Promise.all(Array.from({ length: 60 }, async (_, i) => {
+      const res = await fetch(`${server.url}/hooks/hook`, {
+        method: "POST",
+        headers: { "content-type": "application/json" },
+        body: JSON.stringify({ name: `n${i}` }),
+      });
+      return [res.status, await res.json()];
+    }));
+    assert.deepEqual(answers, Array.from({ length: 60 }, (_, i) => [200, { greeting: `hello n${i}` }]));
+    const stopped = await server.stop();
+    assert.equal(stopped.code, 0, stopped.stderr);
+    assert.doesNotMatch(stopped.stderr, /main thread|Error|error:/);
+    // The server's connections are closed: the WAL was folded into flow.db.
+    await assert.rejects(Deno.stat(`${server.stateDir}/flow.db-wal`), Deno.errors.NotFound);
+    const runs = await runCli(["runs", "-n", "100", "--format", "json"], { env: { FLOW_STATE_DIR: server.stateDir } });
+    assert.equal(runs.code, 0, runs.stderr);
+    const listed = JSON.parse(runs.stdout) as { executionId: string; status: string; trigger: string }[];
+    assert.equal(listed.length, 60);
+    assert.ok(listed.every((r) => r.status === "success" && r.trigger === "webhook"), runs.stdout);
+    const events = await runCli(["runs", "events", listed[0].executionId], {
+      env: { FLOW_STATE_DIR: server.stateDir },
+    });
+    assert.deepEqual(parseNdjson(events.stdout).map((e) => e.type), [
+      "workflow.started",
+      ...["hook", "set", "reply"].flatMap(() => ["node.started", "node.completed"]),
+      "workflow.completed",
+    ]);
+  } finally {
+    await server.stop("SIGKILL");
+    await Deno.remove(dir, { recursive: true });
+    await Deno.remove(server.stateDir, { recursive: true });
+  }
 });

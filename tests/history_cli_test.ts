@@ -6,6 +6,7 @@
 import assert from "node:assert/strict";
 import { startDemoServer } from "../examples/server.ts";
 import { contentHash } from "../src/hash.ts";
+import { SCHEMA_VERSION } from "../src/store/schema.ts";
 import { openSqliteStore } from "../src/store/sqlite.ts";
 import type { NewExecution } from "../src/store/types.ts";
 import { ROOT, writeWorkflow } from "./helpers.ts";
@@ -443,7 +444,7 @@ Deno.test("the store is $FLOW_STATE_DIR/flow.db in WAL mode with the current sch
     (db.prepare("PRAGMA user_version").get() as { user_version: number }).user_version,
   ]);
   assert.equal(mode, "wal");
-  assert.equal(version, 1);
+  assert.equal(version, SCHEMA_VERSION);
 });
 
 Deno.test("--trigger and --trigger-data: the fired trigger is recorded; a wrong choice is one line, exit 2", async () => {

@@ -5,6 +5,7 @@
  */
 import assert from "node:assert/strict";
 import { DatabaseSync } from "node:sqlite";
+import { SCHEMA_VERSION } from "../src/store/schema.ts";
 import { startDemoServer } from "../examples/server.ts";
 import { cliCommand, ofType, ROOT, writeWorkflow } from "./helpers.ts";
 import { assertNoStack, eventsOf, jsonOf, type StateDir, tempState } from "./history_helpers.ts";
@@ -242,7 +243,10 @@ Deno.test("a flow.db written by a newer flow (higher schema version) is refused 
   const db = new DatabaseSync(state.db);
   db.exec("PRAGMA user_version = 99");
   db.close();
-  const newer = /flow\.db was written by a newer flow \(schema version 99; this flow knows up to 1\); upgrade flow$/m;
+  const newer = new RegExp(
+    `flow\\.db was written by a newer flow \\(schema version 99; this flow knows up to ${SCHEMA_VERSION}\\); upgrade flow$`,
+    "m",
+  );
   await assertRunWarnsOnce(state, newer);
   for (const args of HISTORY_COMMANDS) await assertCommandRefuses(state, args, newer);
 });

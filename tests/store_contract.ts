@@ -11,6 +11,7 @@ import { nodeStore } from "../src/state.ts";
 import { HEARTBEAT_STALE_MS } from "../src/store/liveness.ts";
 import { SCHEMA_VERSION } from "../src/store/schema.ts";
 import {
+  type ExecutionEnd,
   type ExecutionRecord,
   type ExecutionStatus,
   type NewExecution,
@@ -229,6 +230,55 @@ async function writeAtomically(fixture: StoreFixture) {
     assert.equal(await store.getExecution("new"), undefined);
     assert.deepEqual(await store.readJournal("r"), ['{"seq":0}\n']);
     assert.equal((await store.getExecution("r"))!.lastSeq, 0);
+  });
+}
+
+async function wholeRunInOneBatch(fixture: StoreFixture) {
+  await using(fixture, async (store) => {
+    const owner = currentProcess();
+    const outputs = { result: AWKWARD };
+    const error = { message: "boom", code: "NODE_ERROR", nodeId: "n" };
+    const run = (id: string, ended: ExecutionEnd) => ({
+      created: [execution(id, { trigger: "webhook" as const, payload: { body: AWKWARD } })],
+      started: [{ executionId: id, startedAt: at(1), owner }],
+      journal: [
+        { executionId: id, firstSeq: 0, lastSeq: 1, lines: ['{"seq":0}\n', '{"seq":1}\n'] },
+        { executionId: id, firstSeq: 2, lastSeq: 2, lines: ['{"seq":2}\n'] },
+      ],
+      ended: [ended],
+    });
+    // Created, started, journalled and ended in one flush (a fast webhook run), next to one spread over four.
+    const before = Date.now();
+    await store.write(run("one", { executionId: "one", status: "success", endedAt: at(2), durationMs: 3, outputs }));
+    for (const part of ["created", "started", "journal", "ended"] as const) {
+      await store.write({
+        [part]: run("four", { executionId: "four", status: "success", endedAt: at(2), durationMs: 3, outputs })[part],
+      });
+    }
+    const one = (await store.getExecution("one"))!;
+    const four = (await store.getExecution("four"))!;
+    assert.deepEqual({ ...one, executionId: "four", heartbeatAt: undefined }, { ...four, heartbeatAt: undefined });
+    assert.deepEqual([one.status, one.startedAt, one.endedAt, one.lastSeq, one.owner], [
+      "success",
+      at(1),
+      at(2),
+      2,
+      owner,
+    ]);
+    assert.ok(Date.parse(one.heartbeatAt!) >= before - 1000, "the journal is a sign of life");
+    assert.deepEqual(await store.readJournal("one"), ['{"seq":0}\n', '{"seq":1}\n', '{"seq":2}\n']);
+    // The same batch for an execution that exists (queued earlier): its start, journal and end still apply.
+    await store.write({ created: [execution("queued")] });
+    await store.write(run("queued", { executionId: "queued", status: "failed", endedAt: at(2), error }));
+    const queued = (await store.getExecution("queued"))!;
+    assert.deepEqual([queued.status, queued.startedAt, queued.lastSeq, queued.error, queued.owner, queued.trigger], [
+      "failed",
+      at(1),
+      2,
+      error,
+      owner,
+      "cli",
+    ]);
   });
 }
 
@@ -573,6 +623,7 @@ async function closed(fixture: StoreFixture) {
 const PARTS: [string, (fixture: StoreFixture) => Promise<void>][] = [
   ["write: created, started, journal, ended and heartbeat", writeBatches],
   ["write: one batch is one transaction", writeAtomically],
+  ["write: a whole run in one batch reads as the same run written in four", wholeRunInOneBatch],
   ["findExecutionIds: by prefix, newest first, at most limit", findIds],
   ["listExecutions: workflow and status filters, limit, paging with before", listAndPage],
   ["running vs crashed: a dead owner here, a stale heartbeat elsewhere; crashed is recorded", runningAndCrashed],

@@ -1,17 +1,23 @@
 /** The SQLite store against the store contract, on a temporary file per step. */
+import assert from "node:assert/strict";
 import { DatabaseSync } from "node:sqlite";
+import { SCHEMA_VERSION, sqliteMigrations } from "../src/store/schema.ts";
 import { openSqliteStore } from "../src/store/sqlite.ts";
 import { type StoreBackend, testStoreContract } from "./store_contract.ts";
 
 /** Fixtures in one temporary directory, a database file each. */
-async function sqliteBackend(): Promise<StoreBackend> {
+async function sqliteBackend(options: { writer?: boolean } = {}): Promise<StoreBackend> {
   const dir = await Deno.makeTempDir({ prefix: "flow-store-sqlite-" });
   let n = 0;
   return {
     fixture: () => {
       const path = `${dir}/flow-${++n}.db`;
       return Promise.resolve({
-        open: () => Promise.resolve().then(() => openSqliteStore(path)),
+        open: async () => {
+          const store = openSqliteStore(path);
+          if (options.writer) assert.equal(await store.writeInBackground(), undefined, "the writer thread started");
+          return store;
+        },
         setSchemaVersion: (version) => {
           openSqliteStore(path).close();
           const db = new DatabaseSync(path);
@@ -27,3 +33,81 @@ async function sqliteBackend(): Promise<StoreBackend> {
 }
 
 testStoreContract("sqlite", { backend: sqliteBackend });
+// What `flow serve` uses: batches written by a Worker thread on its own connection.
+testStoreContract("sqlite, batches written on a Worker thread", { backend: () => sqliteBackend({ writer: true }) });
+
+Deno.test("a version 1 database (journal WITHOUT ROWID) migrates to the current schema and keeps its runs", async () => {
+  const dir = await Deno.makeTempDir({ prefix: "flow-store-sqlite-v1-" });
+  try {
+    const path = `${dir}/flow.db`;
+    const v1 = new DatabaseSync(path);
+    v1.exec(sqliteMigrations[0].sql);
+    v1.exec("PRAGMA user_version = 1");
+    v1.prepare(
+      `INSERT INTO executions (id, workflow_id, inputs, trigger, status, created_at, last_seq)
+       VALUES ('old-run', 'wf', '{}', 'manual', 'succeeded', '2026-01-01T00:00:00.000Z', 1)`,
+    ).run();
+    v1.prepare("INSERT INTO journal (execution_id, first_seq, last_seq, body) VALUES (?, 0, 1, ?)")
+      .run("old-run", '{"seq":0}\n{"seq":1}\n');
+    v1.close();
+
+    const store = openSqliteStore(path);
+    try {
+      assert.equal((await store.getExecution("old-run"))?.status, "succeeded");
+      assert.deepEqual(await store.readJournal("old-run"), ['{"seq":0}\n', '{"seq":1}\n']);
+      // A chunk written twice (a retried batch) is still kept once.
+      const again = { executionId: "old-run", firstSeq: 0, lastSeq: 1, lines: ['{"seq":0}\n', '{"seq":1}\n'] };
+      await store.write({ journal: [again] });
+      await store.write({ journal: [{ executionId: "old-run", firstSeq: 2, lastSeq: 2, lines: ['{"seq":2}\n'] }] });
+      assert.deepEqual(await store.readJournal("old-run", 0), ['{"seq":1}\n', '{"seq":2}\n']);
+    } finally {
+      await store.close();
+    }
+    const db = new DatabaseSync(path);
+    try {
+      assert.equal((db.prepare("PRAGMA user_version").get() as { user_version: number }).user_version, SCHEMA_VERSION);
+    } finally {
+      db.close();
+    }
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});
+
+Deno.test("with the writer thread, closing folds the WAL into flow.db and every write is there", async () => {
+  const dir = await Deno.makeTempDir({ prefix: "flow-store-sqlite-writer-" });
+  try {
+    const path = `${dir}/flow.db`;
+    const store = openSqliteStore(path);
+    assert.equal(await store.writeInBackground(), undefined);
+    const created = Array.from({ length: 200 }, (_, i) => ({
+      executionId: `run-${i}`,
+      workflowId: "wf",
+      inputs: { i },
+      trigger: "webhook" as const,
+      status: "running" as const,
+      createdAt: new Date(Date.UTC(2026, 0, 1, 0, 0, i)).toISOString(),
+    }));
+    // Writes given at once, without waiting for each other, all land, in order.
+    await Promise.all(created.map((e, i) =>
+      store.write({
+        created: [e],
+        journal: [{ executionId: e.executionId, firstSeq: 0, lastSeq: 0, lines: [`{"i":${i}}\n`] }],
+        ended: [{ executionId: e.executionId, status: "success", endedAt: e.createdAt }],
+      })
+    ));
+    await store.close();
+    await assert.rejects(Deno.stat(`${path}-wal`), Deno.errors.NotFound);
+    const again = openSqliteStore(path);
+    try {
+      const runs = await again.listExecutions({ limit: 500 });
+      assert.equal(runs.length, 200);
+      assert.ok(runs.every((r) => r.status === "success" && r.lastSeq === 0));
+      assert.deepEqual(await again.readJournal("run-7"), ['{"i":7}\n']);
+    } finally {
+      await again.close();
+    }
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});

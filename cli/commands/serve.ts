@@ -46,7 +46,7 @@ export default async function serve({ args, options }: Invocation): Promise<numb
   let store: Store | undefined;
   if (queue !== undefined || historyWanted(options.noHistory === true, undefined)) {
     try {
-      store = await openStore(db);
+      store = await openStore(db, { serving: true, warn: (line) => stderr.write(`flow serve: ${line}\n`) });
     } catch (err) {
       if (err instanceof StoreError) {
         throw new CliError(`history: ${err.message}${db ? "" : " (or pass --no-history)"}`);

@@ -16,7 +16,7 @@
  */
 
 /** The schema version this flow writes. */
-export const SCHEMA_VERSION = 1;
+export const SCHEMA_VERSION = 2;
 
 /** One schema step. */
 export interface Migration {
@@ -87,6 +87,25 @@ export const sqliteMigrations: readonly Migration[] = [
       ) WITHOUT ROWID;
     `,
   },
+  {
+    version: 2,
+    description: "journal chunks appended in write order, found by a (execution_id, first_seq) index",
+    // Keyed by a random execution id, a WITHOUT ROWID journal put each ~2 KB chunk on a random page: every
+    // run rewrote a page somewhere in the table. A rowid table appends; only the small index entry lands at random.
+    sql: `
+      CREATE TABLE journal_v2 (
+        execution_id TEXT NOT NULL,
+        first_seq INTEGER NOT NULL,
+        last_seq INTEGER NOT NULL,
+        body NOT NULL -- NDJSON text, or that text deflated (a BLOB) for large chunks: see journal_codec.ts
+      );
+      INSERT INTO journal_v2 (execution_id, first_seq, last_seq, body)
+        SELECT execution_id, first_seq, last_seq, body FROM journal;
+      DROP TABLE journal;
+      ALTER TABLE journal_v2 RENAME TO journal;
+      CREATE UNIQUE INDEX journal_by_execution ON journal (execution_id, first_seq);
+    `,
+  },
 ];
 
 /**
@@ -154,5 +173,10 @@ export const postgresMigrations: readonly Migration[] = [
         PRIMARY KEY (workflow_id, scope, key)
       );
     `,
+  },
+  {
+    version: 2,
+    description: "nothing to change: version 2 reorganised the SQLite journal only",
+    sql: "SELECT 1",
   },
 ];

@@ -11,10 +11,11 @@ import { EXECUTION_COLUMNS, newerSchema, type Row, splitChunk, toRecord, toStore
 import { COMPRESS_ABOVE, decodeChunk, encodeChunk, loadCodec, textLength } from "./journal_codec.ts";
 import { liveStatus } from "./liveness.ts";
 import { SCHEMA_VERSION, sqliteMigrations } from "./schema.ts";
+import { batchStatements, type Runner } from "./sqlite_batch.ts";
+import { SqliteWriter, type WriteStatement } from "./sqlite_writer.ts";
 import {
   type ExecutionFilter,
   type ExecutionRecord,
-  type JournalChunk,
   type PruneOptions,
   type StateEntry,
   type StateRef,
@@ -30,6 +31,10 @@ export { splitChunk };
 
 /** How long a writer waits for another process's transaction, ms. */
 const BUSY_TIMEOUT_MS = 15_000;
+/** WAL pages (4 KiB) past which a commit checkpoints (on the committing thread): 4 MiB. */
+const AUTOCHECKPOINT_PAGES = 1000;
+/** The same threshold on the main connection once a {@linkcode SqliteWriter} writes the batches: a backstop, 64 MiB. */
+const BACKSTOP_PAGES = 16384;
 
 /**
  * Opens (creating and migrating when needed) the SQLite store at `path`.
@@ -50,8 +55,8 @@ export function openSqliteStore(path: string): SqliteStore {
     db.exec(`PRAGMA busy_timeout = ${BUSY_TIMEOUT_MS}`);
     if (path !== ":memory:") db.exec("PRAGMA journal_mode = WAL");
     db.exec("PRAGMA synchronous = NORMAL");
-    // Checkpoint (copy the WAL into the database, with an fsync) every 32 MiB of WAL rather than every 4 MiB.
-    db.exec("PRAGMA wal_autocheckpoint = 1000");
+    // A commit that takes the WAL past this many pages copies it into the database (with a disk sync).
+    db.exec(`PRAGMA wal_autocheckpoint = ${AUTOCHECKPOINT_PAGES}`);
     migrate(db, path);
     return new SqliteStore(db, path);
   } catch (err) {
@@ -96,11 +101,36 @@ export class SqliteStore implements Store {
   #db: DatabaseSync;
   #statements = new Map<string, StatementSync>();
   #closed = false;
+  #writer?: SqliteWriter;
 
   /** Wraps an open, migrated database. */
   constructor(db: DatabaseSync, location: string) {
     this.#db = db;
     this.location = location;
+  }
+
+  /**
+   * Moves write transactions (and the WAL checkpoints they trigger) off this
+   * thread, to a {@linkcode SqliteWriter} Worker with its own connection: for
+   * a process that writes for a long time and must not stall on disk writes
+   * (`flow serve`). Reads stay on this thread and see every write that has
+   * resolved. Resolves to undefined once the Worker runs, or to why writes
+   * stay on this thread (an in-memory database, a Worker that cannot start).
+   */
+  async writeInBackground(): Promise<string | undefined> {
+    if (this.#writer) return undefined;
+    if (this.location === ":memory:") return "an in-memory database has one connection";
+    if (this.#closed) return "the store is closed";
+    try {
+      this.#writer = await SqliteWriter.start(this.location, {
+        busyTimeoutMs: BUSY_TIMEOUT_MS,
+        autocheckpointPages: AUTOCHECKPOINT_PAGES,
+      });
+    } catch (err) {
+      return (err as Error).message;
+    }
+    this.#db.exec(`PRAGMA wal_autocheckpoint = ${BACKSTOP_PAGES}`);
+    return undefined;
   }
 
   #stmt(sql: string): StatementSync {
@@ -140,74 +170,24 @@ export class SqliteStore implements Store {
     const lengths = (batch.journal ?? []).map((c) => textLength(c.lines));
     await loadCodec(lengths.some((n) => n > COMPRESS_ABOVE));
     const bodies = (batch.journal ?? []).map((c, i) => encodeChunk(c.lines, lengths[i]));
-    this.#tx(() => this.#apply(batch, bodies));
-  }
-
-  #apply(batch: WriteBatch, bodies: (string | Uint8Array)[]) {
-    for (const e of batch.created ?? []) {
-      this.#stmt(
-        `INSERT INTO executions (${EXECUTION_COLUMNS})
-         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, NULL, NULL, NULL, NULL, ?, ?, ?, ?, ?, -1)
-         ON CONFLICT (id) DO NOTHING`,
-      ).run(
-        e.executionId,
-        e.workflowId,
-        e.workflowName ?? null,
-        e.file ?? null,
-        e.hash ?? null,
-        JSON.stringify(e.inputs),
-        e.trigger,
-        e.triggerNode ?? null,
-        e.payload === undefined ? null : JSON.stringify(e.payload),
-        e.status,
-        e.createdAt,
-        e.startedAt ?? null,
-        e.resumedFrom ?? null,
-        e.owner?.hostname ?? null,
-        e.owner?.pid ?? null,
-        e.owner?.procStart ?? null,
-        e.heartbeatAt ?? e.startedAt ?? null,
-      );
-    }
-    for (const s of batch.started ?? []) {
-      this.#stmt(
-        `UPDATE executions SET status = 'running', started_at = COALESCE(started_at, ?), hostname = ?, pid = ?,
-          proc_start = ?, heartbeat_at = ?, ended_at = NULL, duration_ms = NULL, error = NULL WHERE id = ?`,
-      ).run(
-        s.startedAt,
-        s.owner?.hostname ?? null,
-        s.owner?.pid ?? null,
-        s.owner?.procStart ?? null,
-        s.startedAt,
-        s.executionId,
-      );
-    }
-    batch.journal?.forEach((chunk, i) => this.#appendChunk(chunk, bodies[i]));
-    for (const e of batch.ended ?? []) {
-      this.#stmt(
-        `UPDATE executions SET status = ?, ended_at = ?, duration_ms = ?, outputs = ?, error = ? WHERE id = ?`,
-      ).run(
-        e.status,
-        e.endedAt,
-        e.durationMs ?? null,
-        e.outputs === undefined ? null : JSON.stringify(e.outputs),
-        e.error === undefined ? null : JSON.stringify(e.error),
-        e.executionId,
-      );
-    }
-    const now = new Date().toISOString();
-    for (const id of batch.heartbeat ?? []) {
-      this.#stmt("UPDATE executions SET heartbeat_at = ? WHERE id = ?").run(now, id);
+    if (!this.#writer) return this.#tx(() => batchStatements(batch, bodies, this.#runNow()));
+    if (this.#closed) throw new StoreError(`${this.location}: the store is closed`);
+    const statements: WriteStatement[] = [];
+    batchStatements(batch, bodies, (sql, params, unless) => statements.push({ sql, params, unless }) - 1);
+    try {
+      await this.#writer.run(statements);
+    } catch (err) {
+      throw toStoreError(err, this.location);
     }
   }
 
-  #appendChunk(chunk: JournalChunk, body: string | Uint8Array) {
-    if (chunk.lines.length === 0) return;
-    this.#stmt(
-      "INSERT INTO journal (execution_id, first_seq, last_seq, body) VALUES (?, ?, ?, ?) ON CONFLICT DO NOTHING",
-    ).run(chunk.executionId, chunk.firstSeq, chunk.lastSeq, body);
-    this.#stmt("UPDATE executions SET last_seq = MAX(last_seq, ?), heartbeat_at = ? WHERE id = ?")
-      .run(chunk.lastSeq, new Date().toISOString(), chunk.executionId);
+  /** A {@linkcode Runner} that runs each statement at once, on this connection. */
+  #runNow(): Runner {
+    const changes: number[] = [];
+    return (sql, params, unless) => {
+      const skip = unless !== undefined && changes[unless] > 0;
+      return changes.push(skip ? 0 : Number(this.#stmt(sql).run(...params).changes)) - 1;
+    };
   }
 
   getExecution(executionId: string): Promise<ExecutionRecord | undefined> {
@@ -436,14 +416,19 @@ export class SqliteStore implements Store {
   }
 
   close(): Promise<void> {
-    if (!this.#closed) {
-      this.#closed = true;
-      this.#statements.clear();
-      try {
-        this.#db.close();
-      } catch { /* already closed */ }
-    }
+    if (this.#closed) return Promise.resolve();
+    this.#closed = true;
+    // The writer's connection first: the last one to close folds the WAL into the database.
+    if (this.#writer) return this.#writer.close().then(() => this.#closeDb());
+    this.#closeDb();
     return Promise.resolve();
+  }
+
+  #closeDb() {
+    this.#statements.clear();
+    try {
+      this.#db.close();
+    } catch { /* already closed */ }
   }
 
   /** Runs a synchronous read as a promise, with one-line errors. */

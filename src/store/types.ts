@@ -104,6 +104,16 @@ export interface ExecutionEnd {
   error?: ErrorInfo & { nodeId?: string };
 }
 
+/** The start of an execution (it becomes `running`). */
+export interface ExecutionStart {
+  /** Which execution. */
+  executionId: string;
+  /** When it began running, ISO 8601. */
+  startedAt: string;
+  /** The process running it. */
+  owner?: ProcessIdentity;
+}
+
 /** Consecutive journal lines of one execution. */
 export interface JournalChunk {
   /** Which execution. */
@@ -125,7 +135,7 @@ export interface WriteBatch {
   /** Executions to insert. */
   created?: NewExecution[];
   /** Executions to mark `running` (with their owner and start time). */
-  started?: { executionId: string; startedAt: string; owner?: ProcessIdentity }[];
+  started?: ExecutionStart[];
   /** Journal lines to append. */
   journal?: JournalChunk[];
   /** Executions that ended. */

@@ -1,0 +1,134 @@
+/**
+ * A {@linkcode WriteBatch} as the SQLite statements that apply it, in order.
+ * The SQLite store runs them on its connection, or hands them to its
+ * {@linkcode SqliteWriter} thread, through a {@linkcode Runner}.
+ *
+ * A run that starts and ends within one batch (most webhook runs) is written
+ * as one complete row: its start, journal position and end fold into the
+ * INSERT, instead of three UPDATEs of the row just inserted. When the
+ * execution already existed (the INSERT changes nothing), those UPDATEs run
+ * after all: each is given the INSERT's index as `unless`.
+ *
+ * @module
+ */
+import type { SQLInputValue } from "node:sqlite";
+import { EXECUTION_COLUMNS } from "./common.ts";
+import type { ExecutionEnd, ExecutionStart, JournalChunk, NewExecution, WriteBatch } from "./types.ts";
+
+/**
+ * Runs (or queues) one statement of a write transaction and returns its
+ * index. With `unless`, the statement is skipped when the statement at that
+ * index changed a row.
+ */
+export type Runner = (sql: string, params: SQLInputValue[], unless?: number) => number;
+
+/**
+ * Emits the statements of `batch` through `run`: new executions, starts,
+ * journal chunks (`bodies[i]` is chunk `i` encoded), ends, heartbeats.
+ */
+export function batchStatements(batch: WriteBatch, bodies: (string | Uint8Array)[], run: Runner): void {
+  const starts = new Map(batch.started?.map((s) => [s.executionId, s]));
+  const ends = new Map(batch.ended?.map((e) => [e.executionId, e]));
+  const lastSeqs = new Map<string, number>();
+  for (const c of batch.journal ?? []) {
+    if (c.lines.length) lastSeqs.set(c.executionId, Math.max(c.lastSeq, lastSeqs.get(c.executionId) ?? -1));
+  }
+  const now = new Date().toISOString();
+  // The INSERT of each execution created in this batch, by id: its own updates run only if it changed nothing.
+  const inserts = new Map<string, number>();
+  for (const e of batch.created ?? []) {
+    const id = e.executionId;
+    inserts.set(id, insertExecution(run, e, starts.get(id), ends.get(id), lastSeqs.get(id), now));
+  }
+  for (const s of batch.started ?? []) markStarted(run, s, inserts.get(s.executionId));
+  batch.journal?.forEach((chunk, i) => appendChunk(run, chunk, bodies[i], now, inserts.get(chunk.executionId)));
+  for (const e of batch.ended ?? []) markEnded(run, e, inserts.get(e.executionId));
+  for (const id of batch.heartbeat ?? []) run("UPDATE executions SET heartbeat_at = ? WHERE id = ?", [now, id]);
+}
+
+/** The INSERT of a new execution as it stands at the end of the batch; a no-op when it exists. */
+function insertExecution(
+  run: Runner,
+  e: NewExecution,
+  start: ExecutionStart | undefined,
+  end: ExecutionEnd | undefined,
+  lastSeq: number | undefined,
+  now: string,
+): number {
+  const owner = start ? start.owner : e.owner;
+  const heartbeat = lastSeq !== undefined ? now : start ? start.startedAt : e.heartbeatAt ?? e.startedAt;
+  return run(
+    `INSERT INTO executions (${EXECUTION_COLUMNS})
+     VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+     ON CONFLICT (id) DO NOTHING`,
+    [
+      e.executionId,
+      e.workflowId,
+      e.workflowName ?? null,
+      e.file ?? null,
+      e.hash ?? null,
+      JSON.stringify(e.inputs),
+      e.trigger,
+      e.triggerNode ?? null,
+      e.payload === undefined ? null : JSON.stringify(e.payload),
+      end?.status ?? (start ? "running" : e.status),
+      e.createdAt,
+      e.startedAt ?? start?.startedAt ?? null,
+      end?.endedAt ?? null,
+      end?.durationMs ?? null,
+      end?.error === undefined ? null : JSON.stringify(end.error),
+      end?.outputs === undefined ? null : JSON.stringify(end.outputs),
+      e.resumedFrom ?? null,
+      owner?.hostname ?? null,
+      owner?.pid ?? null,
+      owner?.procStart ?? null,
+      heartbeat ?? null,
+      lastSeq ?? -1,
+    ],
+  );
+}
+
+function markStarted(run: Runner, s: ExecutionStart, unless: number | undefined) {
+  run(
+    `UPDATE executions SET status = 'running', started_at = COALESCE(started_at, ?), hostname = ?, pid = ?,
+      proc_start = ?, heartbeat_at = ?, ended_at = NULL, duration_ms = NULL, error = NULL WHERE id = ?`,
+    [
+      s.startedAt,
+      s.owner?.hostname ?? null,
+      s.owner?.pid ?? null,
+      s.owner?.procStart ?? null,
+      s.startedAt,
+      s.executionId,
+    ],
+    unless,
+  );
+}
+
+function markEnded(run: Runner, e: ExecutionEnd, unless: number | undefined) {
+  run(
+    "UPDATE executions SET status = ?, ended_at = ?, duration_ms = ?, outputs = ?, error = ? WHERE id = ?",
+    [
+      e.status,
+      e.endedAt,
+      e.durationMs ?? null,
+      e.outputs === undefined ? null : JSON.stringify(e.outputs),
+      e.error === undefined ? null : JSON.stringify(e.error),
+      e.executionId,
+    ],
+    unless,
+  );
+}
+
+/** Appends a chunk (once: a retried batch's chunk is already there) and moves `last_seq`. */
+function appendChunk(run: Runner, chunk: JournalChunk, body: string | Uint8Array, now: string, unless?: number) {
+  if (chunk.lines.length === 0) return;
+  run(
+    "INSERT INTO journal (execution_id, first_seq, last_seq, body) VALUES (?, ?, ?, ?) ON CONFLICT DO NOTHING",
+    [chunk.executionId, chunk.firstSeq, chunk.lastSeq, body],
+  );
+  run(
+    "UPDATE executions SET last_seq = MAX(last_seq, ?), heartbeat_at = ? WHERE id = ?",
+    [chunk.lastSeq, now, chunk.executionId],
+    unless,
+  );
+}
