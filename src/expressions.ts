@@ -91,9 +91,14 @@ export function compileExpression(source: string): Expression {
     const where = typeof e.position === "number" ? ` at position ${e.position}` : "";
     throw new ExpressionSyntaxError(`syntax error${where}: ${e.message ?? String(err)}`, e.position);
   }
+  const path = simplePath(source);
   compiled = {
     source,
     async evaluate(input, bindings) {
+      if (path) {
+        const found = followPath(path, input, bindings);
+        if (found !== undefined) return toJson(found);
+      }
       let value: unknown;
       try {
         value = await expr.evaluate(input, bindings);
@@ -108,6 +113,46 @@ export function compileExpression(source: string): Expression {
   if (cache.size > 10_000) cache.clear();
   cache.set(source, compiled);
   return compiled;
+}
+
+/** A path of plain names from a variable (`$node.body.name`) or from the input (`body.name`). */
+interface SimplePath {
+  /** The variable's name, or undefined for the input. */
+  variable?: string;
+  /** The property names, in order. */
+  keys: string[];
+}
+
+const SIMPLE_PATH = /^(\$?)([A-Za-z_][A-Za-z0-9_]*)((?:\.[A-Za-z_][A-Za-z0-9_]*)*)$/;
+const NOT_NAMES = new Set(["and", "or", "in", "true", "false", "null", "function"]);
+
+/** The expression as a {@linkcode SimplePath}, when it is one. */
+function simplePath(source: string): SimplePath | undefined {
+  const m = SIMPLE_PATH.exec(source);
+  if (!m) return undefined;
+  const names = [m[2], ...m[3].split(".").slice(1)];
+  if (names.some((n) => NOT_NAMES.has(n))) return undefined;
+  return m[1] ? { variable: names[0], keys: names.slice(1) } : { keys: names };
+}
+
+/**
+ * The fast path for a {@linkcode SimplePath}: follows own properties of plain
+ * objects, where JSONata would return the same value. Undefined whenever
+ * JSONata's answer could differ (an array on the way, which JSONata maps
+ * over; a missing name; an unbound variable, which may be a built-in
+ * function): JSONata evaluates those.
+ */
+function followPath(path: SimplePath, input: unknown, bindings: Record<string, unknown> | undefined): unknown {
+  let v: unknown = path.variable === undefined
+    ? input
+    : bindings && Object.hasOwn(bindings, path.variable)
+    ? bindings[path.variable]
+    : undefined;
+  for (const key of path.keys) {
+    if (v === null || typeof v !== "object" || Array.isArray(v) || !Object.hasOwn(v, key)) return undefined;
+    v = (v as Record<string, unknown>)[key];
+  }
+  return Array.isArray(v) ? undefined : v;
 }
 
 /** Converts a JSONata result to plain JSON (sequences to arrays); rejects functions. */

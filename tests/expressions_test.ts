@@ -586,3 +586,48 @@ Deno.test("an expression field accepts the bare expression or one {{ }} around i
     assert.deepEqual(result.outputs, { items: [null, "big fields"] });
   });
 });
+
+Deno.test("plain paths ($node.body.name, body.name) give exactly what JSONata gives", async () => {
+  const node = {
+    body: { name: "x", n: 1, ok: false, none: null, nested: { list: [1, [2, 3]], deep: { v: "d" } } },
+    items: [{ name: "a" }, { name: "b" }],
+    single: [{ name: "only" }],
+    empty: {},
+  };
+  const bindings = { node, inputs: { id: 7, tags: ["t"] }, env: {} };
+  const paths = [
+    "$node.body.name",
+    "$node.body.n",
+    "$node.body.ok",
+    "$node.body.none",
+    "$node.body.nested",
+    "$node.body.nested.list",
+    "$node.body.nested.deep.v",
+    "$node.items.name", // JSONata maps over the array
+    "$node.single.name",
+    "$node.missing",
+    "$node.body.missing.deeper",
+    "$node.body.constructor", // not an own property
+    "$node.empty",
+    "$inputs.id",
+    "$inputs.tags",
+    "$inputs",
+    "$unbound",
+    "$string", // a built-in function: JSONata refuses it
+    "body.name", // from the input ($node)
+    "items.name",
+    "body.nested.deep",
+  ];
+  for (const path of paths) {
+    // In parentheses the same expression is not a plain path, so JSONata evaluates it.
+    const [fast, slow] = await Promise.allSettled([
+      compileExpression(path).evaluate(node, bindings),
+      compileExpression(`(${path})`).evaluate(node, bindings),
+    ]);
+    assert.deepEqual(
+      fast.status === "fulfilled" ? { value: fast.value } : { error: (fast.reason as Error).message },
+      slow.status === "fulfilled" ? { value: slow.value } : { error: (slow.reason as Error).message },
+      path,
+    );
+  }
+});
