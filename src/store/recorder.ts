@@ -93,6 +93,7 @@ export class Recorder {
   #heartbeat?: ReturnType<typeof setInterval>;
   #active = new Set<string>();
   #writing: Promise<void> = Promise.resolve();
+  #queued = false;
   #failed?: unknown;
   #closed = false;
 
@@ -220,8 +221,16 @@ export class Recorder {
     const group = this.#group;
     this.#group = undefined;
     if (group) clearTimeout(group.timer);
-    const batch = this.#take();
-    if (batch) this.#writing = this.#writing.then(() => this.#write(batch));
+    // One write at a time, and at most one waiting: the waiting one takes what is pending when it starts, so a slow
+    // store (a writer thread under load) gets fewer, larger transactions instead of a growing queue of small ones.
+    if (!this.#queued) {
+      this.#queued = true;
+      this.#writing = this.#writing.then(() => {
+        this.#queued = false;
+        const batch = this.#take();
+        return batch ? this.#write(batch) : undefined;
+      });
+    }
     const done = this.#writing.then(() => {
       if (this.#failed !== undefined && !this.#onError) throw this.#failed;
     });
