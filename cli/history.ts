@@ -62,8 +62,12 @@ export async function openStore(
   }
   const { openSqliteStore } = await import("../src/store/sqlite.ts");
   const store = openSqliteStore(`${dir}/flow.db`);
-  const stayed = options.serving ? await store.writeInBackground() : undefined;
-  if (stayed !== undefined) options.warn?.(`history writes stay on the main thread: ${stayed}`);
+  if (options.serving) {
+    // Not awaited: writes go through the main connection until the writer thread runs.
+    store.writeInBackground().then((stayed) => {
+      if (stayed !== undefined) options.warn?.(`history writes stay on the main thread: ${stayed}`);
+    });
+  }
   return store;
 }
 

@@ -111,3 +111,36 @@ Deno.test("with the writer thread, closing folds the WAL into flow.db and every 
     await Deno.remove(dir, { recursive: true });
   }
 });
+
+Deno.test("writes given while the writer thread starts go through the main connection; closing meanwhile is clean", async () => {
+  const dir = await Deno.makeTempDir({ prefix: "flow-store-sqlite-starting-" });
+  try {
+    const path = `${dir}/flow.db`;
+    const store = openSqliteStore(path);
+    const started = store.writeInBackground(); // not awaited, as flow serve does
+    const run = (id: string) => ({
+      created: [{
+        executionId: id,
+        workflowId: "wf",
+        inputs: {},
+        trigger: "api" as const,
+        status: "queued" as const,
+        createdAt: "2026-01-01T00:00:00.000Z",
+      }],
+    });
+    for (let i = 0; i < 20; i++) await store.write(run(`early-${i}`));
+    assert.equal(await started, undefined);
+    for (let i = 0; i < 20; i++) await store.write(run(`late-${i}`));
+    assert.equal((await store.listExecutions({ limit: 100 })).length, 40);
+    await store.close();
+
+    // Closed before the Worker is up: close waits for it and shuts it down, and nothing is left open.
+    const again = openSqliteStore(path);
+    const starting = again.writeInBackground();
+    await again.close();
+    assert.equal(await starting, undefined);
+    await assert.rejects(Deno.stat(`${path}-wal`), Deno.errors.NotFound);
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});

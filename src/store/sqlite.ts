@@ -102,6 +102,7 @@ export class SqliteStore implements Store {
   #statements = new Map<string, StatementSync>();
   #closed = false;
   #writer?: SqliteWriter;
+  #starting?: Promise<string | undefined>;
 
   /** Wraps an open, migrated database. */
   constructor(db: DatabaseSync, location: string) {
@@ -113,23 +114,34 @@ export class SqliteStore implements Store {
    * Moves write transactions (and the WAL checkpoints they trigger) off this
    * thread, to a {@linkcode SqliteWriter} Worker with its own connection: for
    * a process that writes for a long time and must not stall on disk writes
-   * (`flow serve`). Reads stay on this thread and see every write that has
-   * resolved. Resolves to undefined once the Worker runs, or to why writes
-   * stay on this thread (an in-memory database, a Worker that cannot start).
+   * (`flow serve`). Writes go through this connection until the Worker runs,
+   * so nobody has to wait for it to start. Reads stay on this thread and see
+   * every write that has resolved. Resolves to undefined once the Worker
+   * runs (or the store was closed first), or to why writes stay on this
+   * thread (an in-memory database, a Worker that cannot start).
    */
-  async writeInBackground(): Promise<string | undefined> {
-    if (this.#writer) return undefined;
+  writeInBackground(): Promise<string | undefined> {
+    return this.#starting ??= this.#startWriter();
+  }
+
+  async #startWriter(): Promise<string | undefined> {
     if (this.location === ":memory:") return "an in-memory database has one connection";
     if (this.#closed) return "the store is closed";
+    let writer: SqliteWriter;
     try {
-      this.#writer = await SqliteWriter.start(this.location, {
+      writer = await SqliteWriter.start(this.location, {
         busyTimeoutMs: BUSY_TIMEOUT_MS,
         autocheckpointPages: AUTOCHECKPOINT_PAGES,
       });
     } catch (err) {
       return (err as Error).message;
     }
+    if (this.#closed) {
+      await writer.close(); // nothing to write any more
+      return undefined;
+    }
     this.#db.exec(`PRAGMA wal_autocheckpoint = ${BACKSTOP_PAGES}`);
+    this.#writer = writer;
     return undefined;
   }
 
@@ -418,10 +430,12 @@ export class SqliteStore implements Store {
   close(): Promise<void> {
     if (this.#closed) return Promise.resolve();
     this.#closed = true;
-    // The writer's connection first: the last one to close folds the WAL into the database.
-    if (this.#writer) return this.#writer.close().then(() => this.#closeDb());
-    this.#closeDb();
-    return Promise.resolve();
+    if (!this.#starting) {
+      this.#closeDb();
+      return Promise.resolve();
+    }
+    // The writer's connection first (once it has started): the last one to close folds the WAL into the database.
+    return this.#starting.then(() => this.#writer?.close()).then(() => this.#closeDb());
   }
 
   #closeDb() {
