@@ -286,7 +286,10 @@ export class FlowWorker {
       throw new DelayedError();
     }
     const now = new Date().toISOString();
-    const scheduledAt = new Date(job.timestamp + (job.opts.delay ?? 0)).toISOString();
+    // A job scheduler's job carries its due time as prevMillis; its timestamp plus delay can be off by the
+    // milliseconds between the two clock readings that made them.
+    const due = typeof job.opts.prevMillis === "number" ? job.opts.prevMillis : job.timestamp + (job.opts.delay ?? 0);
+    const scheduledAt = new Date(due).toISOString();
     const base = {
       executionId,
       workflowId: d.workflowId,
