@@ -53,3 +53,28 @@ Deno.test("while a write is in flight, later flushes become one write; each reso
   await recorder.close();
   assert.equal(writes.length, 2, "closing with nothing pending writes nothing");
 });
+
+Deno.test("a running execution is marked alive every heartbeat interval until it ends", async () => {
+  const batches: WriteBatch[] = [];
+  let beat: (() => void) | undefined;
+  const store = {
+    write(batch: WriteBatch) {
+      batches.push(batch);
+      if (batch.heartbeat) beat?.();
+      return Promise.resolve();
+    },
+  } as unknown as ExecutionStore;
+  const recorder = new Recorder(store, { heartbeatMs: 20 });
+  await recorder.begin({ ...execution("r"), status: "running", startedAt: "2026-01-01T00:00:00.000Z" });
+  // The recorder's timers never keep a process alive: this test's own timer does, while it waits for two beats.
+  const alive = setTimeout(() => {}, 30_000);
+  for (let i = 0; i < 2; i++) {
+    const { promise, resolve } = Promise.withResolvers<void>();
+    beat = resolve;
+    await promise;
+  }
+  clearTimeout(alive);
+  assert.deepEqual(batches.filter((b) => b.heartbeat).map((b) => b.heartbeat), [["r"], ["r"]]);
+  await recorder.ended({ executionId: "r", status: "success", endedAt: "2026-01-01T00:00:01.000Z" });
+  await recorder.close();
+});

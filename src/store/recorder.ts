@@ -13,8 +13,13 @@
  * One recorder can record many executions at once (`flow serve`): their
  * events share the same batches.
  *
+ * Its flush timer and heartbeat never keep the process alive (see
+ * `unref_timer.ts`): a run's end and {@linkcode Recorder.close} write what is
+ * pending, so await those before the process may end.
+ *
  * @module
  */
+import { unrefTimeout } from "../unref_timer.ts";
 import { eventLine, type EventListener, type FlowEvent } from "../events.ts";
 import { HEARTBEAT_INTERVAL_MS } from "./liveness.ts";
 import type { ExecutionEnd, ExecutionStore, JournalChunk, NewExecution, WriteBatch } from "./types.ts";
@@ -51,6 +56,8 @@ export interface RecorderOptions {
    * everything else pending, instead of a transaction each. Default 0: at once.
    */
   groupMs?: number;
+  /** Override `HEARTBEAT_INTERVAL_MS`: how often running executions are marked alive. */
+  heartbeatMs?: number;
 }
 
 /** The open journal chunk of one execution. */
@@ -83,14 +90,17 @@ export class Recorder {
   readonly #onWritten?: (batch: WriteBatch) => void;
   readonly #retry: boolean;
   readonly #groupMs: number;
+  readonly #heartbeatMs: number;
   #group?: { resolve: (done: Promise<void>) => void; promise: Promise<void>; timer: ReturnType<typeof setTimeout> };
   #batch: WriteBatch = {};
   #chunks = new Map<string, Pending>();
   #last?: Pending;
   #count = 0;
-  #timer?: ReturnType<typeof setTimeout>;
+  /** Cancels the pending timed flush. */
+  #timer?: () => void;
   #now = false;
-  #heartbeat?: ReturnType<typeof setInterval>;
+  /** Cancels the pending heartbeat. */
+  #heartbeat?: () => void;
   #active = new Set<string>();
   #writing: Promise<void> = Promise.resolve();
   #queued = false;
@@ -106,6 +116,7 @@ export class Recorder {
     this.#onWritten = options.onWritten;
     this.#retry = options.retry ?? false;
     this.#groupMs = options.groupMs ?? 0;
+    this.#heartbeatMs = options.heartbeatMs ?? HEARTBEAT_INTERVAL_MS;
   }
 
   /** Whether a write failed (the recorder stopped recording). */
@@ -174,23 +185,24 @@ export class Recorder {
 
   #track(executionId: string) {
     this.#active.add(executionId);
-    if (this.#heartbeat !== undefined) return;
-    const heartbeat = this.#heartbeat = setInterval(() => {
-      if (this.#active.size === 0) {
-        clearInterval(this.#heartbeat);
-        this.#heartbeat = undefined;
-        return;
-      }
+    if (this.#heartbeat === undefined) this.#beat();
+  }
+
+  /** Records a heartbeat of the active executions every interval while there are any. */
+  #beat() {
+    this.#heartbeat = unrefTimeout(this.#heartbeatMs, () => {
+      this.#heartbeat = undefined;
+      if (this.#active.size === 0 || this.#closed) return;
       this.#batch.heartbeat = [...this.#active];
       this.#flushSoon(0);
-    }, HEARTBEAT_INTERVAL_MS);
-    Deno.unrefTimer(heartbeat);
+      this.#beat();
+    });
   }
 
   /** Schedules a flush: right after the current event (`ms` 0) or after `ms`. */
   #flushSoon(ms: number) {
     if (ms > 0) {
-      this.#timer ??= setTimeout(() => this.flush(), ms);
+      this.#timer ??= unrefTimeout(ms, () => this.flush());
       return;
     }
     if (this.#now) return;
@@ -215,7 +227,7 @@ export class Recorder {
 
   /** Writes everything handed over so far; resolves when it is written (rejects if a write failed without onError). */
   flush(): Promise<void> {
-    if (this.#timer !== undefined) clearTimeout(this.#timer);
+    this.#timer?.();
     this.#timer = undefined;
     this.#now = false;
     const group = this.#group;
@@ -300,7 +312,7 @@ export class Recorder {
       await this.flush();
     } finally {
       this.#closed = true;
-      if (this.#heartbeat !== undefined) clearInterval(this.#heartbeat);
+      this.#heartbeat?.();
       this.#heartbeat = undefined;
     }
   }
