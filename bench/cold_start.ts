@@ -10,8 +10,9 @@
  * - `deno run -A dist/flow.js run <tmp>/three.json` (pretty output), the same with `--quiet`, and with
  *   `--quiet --no-history`, for a 3-node workflow (time.delay 0 ms -> debug.log -> transform.json_stringify);
  *   history (on by default) is recorded in a temporary state directory
- * and prints the median and p90 wall time of each in ms, and its median as a
- * multiple of the baseline's.
+ * and prints the median and p90 wall time of each in ms, its median as a
+ * multiple of the baseline's, and what history costs: the median of the
+ * per-round differences between the `--quiet` runs with and without it.
  *
  * Run: `deno task cold-start [--runs N] [--rebuild]`
  *
@@ -74,10 +75,15 @@ if (import.meta.main) {
     const state = `${dir}/state`; // runs are recorded here (history is on by default)
     for (const [, args] of cases) await once(args, state);
     const times = cases.map(() => [] as number[]);
+    // Every other round in reverse order, so that no case always follows the same one.
+    const forward = cases.map((_, c) => c);
     for (let i = 0; i < runs; i++) {
-      for (let c = 0; c < cases.length; c++) times[c].push(await once(cases[c][1], state));
+      for (const c of i % 2 === 0 ? forward : [...forward].reverse()) times[c].push(await once(cases[c][1], state));
     }
     console.log(machineLine(`${runs} runs each, interleaved`));
+    // What history costs: the run with it against the run without, one round at a time (each round runs both, next to
+    // each other), which cancels most of what a shared machine adds to both.
+    const history = times[3].map((t, i) => t - times[4][i]).sort((a, b) => a - b);
     const base = median(times[0].sort((a, b) => a - b));
     cases.forEach(([name], c) => {
       const t = times[c].sort((a, b) => a - b);
@@ -88,6 +94,12 @@ if (import.meta.main) {
         } ms${ratio}`,
       );
     });
+    const sign = median(history) >= 0 ? "+" : "";
+    console.log(
+      `history on a 3-node run (--quiet): ${sign}${
+        median(history).toFixed(1)
+      } ms, median of ${runs} paired differences`,
+    );
   } finally {
     await Deno.remove(dir, { recursive: true });
   }

@@ -52,11 +52,12 @@ export function openSqliteStore(path: string): SqliteStore {
   let db: DatabaseSync | undefined;
   try {
     db = new DatabaseSync(path);
-    db.exec(`PRAGMA busy_timeout = ${BUSY_TIMEOUT_MS}`);
-    if (path !== ":memory:") db.exec("PRAGMA journal_mode = WAL");
-    db.exec("PRAGMA synchronous = NORMAL");
-    // A commit that takes the WAL past this many pages copies it into the database (with a disk sync).
-    db.exec(`PRAGMA wal_autocheckpoint = ${AUTOCHECKPOINT_PAGES}`);
+    // One call for all of them (each call costs a round trip into SQLite; a short `flow run` opens the store once).
+    // wal_autocheckpoint: a commit that takes the WAL past this many pages copies it into the database (a disk sync).
+    db.exec(
+      `PRAGMA busy_timeout = ${BUSY_TIMEOUT_MS}; ${path === ":memory:" ? "" : "PRAGMA journal_mode = WAL;"}
+       PRAGMA synchronous = NORMAL; PRAGMA wal_autocheckpoint = ${AUTOCHECKPOINT_PAGES};`,
+    );
     migrate(db, path);
     return new SqliteStore(db, path);
   } catch (err) {
@@ -86,6 +87,29 @@ function migrate(db: DatabaseSync, path: string) {
     if (db.isTransaction) db.exec("ROLLBACK");
     throw err;
   }
+}
+
+/** The `WHERE` clause (and its parameters) of the executions a prune deletes. */
+function pruneConditions(options: PruneOptions): { where: string; params: (string | number)[] } {
+  const where = ["status NOT IN ('running', 'queued')"];
+  const params: (string | number)[] = [];
+  if (options.workflowId !== undefined) {
+    where.push("workflow_id = ?");
+    params.push(options.workflowId);
+  }
+  if (options.olderThan !== undefined) {
+    where.push("created_at < ?");
+    params.push(options.olderThan);
+  }
+  if (options.keep !== undefined && options.keep > 0) {
+    // Per workflow: older than that workflow's Nth newest execution (keep 0 keeps none).
+    where.push(
+      `created_at < COALESCE((SELECT k.created_at FROM executions k WHERE k.workflow_id = executions.workflow_id
+        ORDER BY k.created_at DESC LIMIT 1 OFFSET ?), '')`,
+    );
+    params.push(options.keep - 1);
+  }
+  return { where: where.join(" AND "), params };
 }
 
 /** A one-line {@linkcode StoreError} for whatever SQLite threw. */
@@ -290,31 +314,16 @@ export class SqliteStore implements Store {
   }
 
   prune(options: PruneOptions): Promise<number> {
-    return this.#async(() =>
-      this.#tx(() => {
-        const where = ["status NOT IN ('running', 'queued')"];
-        const params: (string | number)[] = [];
-        if (options.workflowId !== undefined) {
-          where.push("workflow_id = ?");
-          params.push(options.workflowId);
-        }
-        if (options.olderThan !== undefined) {
-          where.push("created_at < ?");
-          params.push(options.olderThan);
-        }
-        if (options.keep !== undefined && options.keep > 0) {
-          // Per workflow: older than that workflow's Nth newest execution (keep 0 keeps none).
-          where.push(
-            `created_at < COALESCE((SELECT k.created_at FROM executions k WHERE k.workflow_id = executions.workflow_id
-              ORDER BY k.created_at DESC LIMIT 1 OFFSET ?), '')`,
-          );
-          params.push(options.keep - 1);
-        }
-        const doomed = `SELECT id FROM executions WHERE ${where.join(" AND ")}`;
+    return this.#async(() => {
+      const { where, params } = pruneConditions(options);
+      const doomed = `SELECT id FROM executions WHERE ${where}`;
+      // Most prunes (the one after each `flow run`) find nothing: a read says so without a write transaction.
+      if (this.#stmt(`${doomed} LIMIT 1`).get(...params) === undefined) return 0;
+      return this.#tx(() => {
         this.#stmt(`DELETE FROM journal WHERE execution_id IN (${doomed})`).run(...params);
-        return Number(this.#stmt(`DELETE FROM executions WHERE ${where.join(" AND ")}`).run(...params).changes);
-      })
-    );
+        return Number(this.#stmt(`DELETE FROM executions WHERE ${where}`).run(...params).changes);
+      });
+    });
   }
 
   saveVersion(version: StoredVersion): Promise<void> {
