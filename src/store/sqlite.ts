@@ -150,7 +150,7 @@ export class SqliteStore implements Store {
 
   async #startWriter(): Promise<string | undefined> {
     if (this.location === ":memory:") return "an in-memory database has one connection";
-    if (this.#closed) return "the store is closed";
+    if (this.#closed) return undefined; // nothing to write any more
     let writer: SqliteWriter;
     try {
       writer = await SqliteWriter.start(this.location, {
