@@ -1,6 +1,7 @@
 /** The SQLite store against the store contract, on a temporary file per step. */
 import assert from "node:assert/strict";
 import { DatabaseSync } from "node:sqlite";
+import { deflateRawSync } from "node:zlib";
 import { SCHEMA_VERSION, sqliteMigrations } from "../src/store/schema.ts";
 import { openSqliteStore } from "../src/store/sqlite.ts";
 import { type StoreBackend, testStoreContract } from "./store_contract.ts";
@@ -140,6 +141,45 @@ Deno.test("writes given while the writer thread starts go through the main conne
     await again.close();
     assert.equal(await starting, undefined);
     await assert.rejects(Deno.stat(`${path}-wal`), Deno.errors.NotFound);
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});
+
+Deno.test("a version 2 database's DEFLATE journal chunks still read back after the move to Zstandard", async () => {
+  const dir = await Deno.makeTempDir({ prefix: "flow-store-sqlite-v2-" });
+  try {
+    const path = `${dir}/flow.db`;
+    const v2 = new DatabaseSync(path);
+    for (const m of sqliteMigrations.filter((m) => m.version <= 2)) v2.exec(m.sql);
+    v2.exec("PRAGMA user_version = 2");
+    const lines = Array.from({ length: 2000 }, (_, i) => `{"seq":${i},"note":"${"é".repeat(i % 50)}"}\n`);
+    v2.prepare(
+      `INSERT INTO executions (id, workflow_id, inputs, trigger, status, created_at, last_seq)
+       VALUES ('old-run', 'wf', '{}', 'cli', 'success', '2026-01-01T00:00:00.000Z', 1999)`,
+    ).run();
+    v2.prepare("INSERT INTO journal (execution_id, first_seq, last_seq, body) VALUES (?, 0, 1999, ?)")
+      .run("old-run", deflateRawSync(lines.join(""), { level: 1 }));
+    v2.close();
+
+    const store = openSqliteStore(path);
+    try {
+      assert.deepEqual(await store.readJournal("old-run"), lines);
+      // New large chunks are Zstandard frames, and both kinds read back in one journal.
+      const more = Array.from({ length: 2000 }, (_, i) => `{"seq":${2000 + i},"pad":"${"x".repeat(40)}"}\n`);
+      await store.write({ journal: [{ executionId: "old-run", firstSeq: 2000, lastSeq: 3999, lines: more }] });
+      assert.deepEqual(await store.readJournal("old-run"), [...lines, ...more]);
+    } finally {
+      await store.close();
+    }
+    const db = new DatabaseSync(path);
+    try {
+      const bodies = db.prepare("SELECT body FROM journal ORDER BY first_seq").all() as { body: Uint8Array }[];
+      assert.deepEqual([...bodies[1].body.subarray(0, 4)], [0x28, 0xb5, 0x2f, 0xfd], "a Zstandard frame");
+      assert.equal((db.prepare("PRAGMA user_version").get() as { user_version: number }).user_version, SCHEMA_VERSION);
+    } finally {
+      db.close();
+    }
   } finally {
     await Deno.remove(dir, { recursive: true });
   }

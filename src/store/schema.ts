@@ -16,7 +16,7 @@
  */
 
 /** The schema version this flow writes. */
-export const SCHEMA_VERSION = 2;
+export const SCHEMA_VERSION = 3;
 
 /** One schema step. */
 export interface Migration {
@@ -97,7 +97,7 @@ export const sqliteMigrations: readonly Migration[] = [
         execution_id TEXT NOT NULL,
         first_seq INTEGER NOT NULL,
         last_seq INTEGER NOT NULL,
-        body NOT NULL -- NDJSON text, or that text deflated (a BLOB) for large chunks: see journal_codec.ts
+        body NOT NULL -- NDJSON text, or that text compressed (a BLOB) for large chunks: see journal_codec.ts
       );
       INSERT INTO journal_v2 (execution_id, first_seq, last_seq, body)
         SELECT execution_id, first_seq, last_seq, body FROM journal;
@@ -105,6 +105,12 @@ export const sqliteMigrations: readonly Migration[] = [
       ALTER TABLE journal_v2 RENAME TO journal;
       CREATE UNIQUE INDEX journal_by_execution ON journal (execution_id, first_seq);
     `,
+  },
+  {
+    version: 3,
+    description: "large journal chunks compressed with Zstandard (those written before stay DEFLATE)",
+    // No table changes: the version tells a flow that cannot read Zstandard chunks to refuse the file.
+    sql: "SELECT 1",
   },
 ];
 
@@ -177,6 +183,11 @@ export const postgresMigrations: readonly Migration[] = [
   {
     version: 2,
     description: "nothing to change: version 2 reorganised the SQLite journal only",
+    sql: "SELECT 1",
+  },
+  {
+    version: 3,
+    description: "nothing to change: version 3 changed how SQLite compresses journal chunks",
     sql: "SELECT 1",
   },
 ];
