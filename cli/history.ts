@@ -5,6 +5,7 @@
  *
  * @module
  */
+import type { SqliteStore } from "../src/store/sqlite.ts";
 import type { StateEntry, StateRef, StateRow, StateStore, Store } from "../src/store/types.ts";
 import { StoreError } from "../src/store/types.ts";
 import { CliError } from "./exit_codes.ts";
@@ -55,13 +56,23 @@ export async function openStore(
     // No state directory (no FLOW_STATE_DIR nor HOME): a store problem, so `flow run` warns and runs on.
     throw new StoreError((err as Error).message);
   }
-  try {
-    await Deno.mkdir(dir, { recursive: true });
-  } catch (err) {
-    throw new StoreError(`cannot create ${dir}: ${(err as Error).message.replace(/\s*\(os error \d+\).*$/s, "")}`);
-  }
   const { openSqliteStore } = await import("../src/store/sqlite.ts");
-  const store = openSqliteStore(`${dir}/flow.db`);
+  const path = `${dir}/flow.db`;
+  // A short-lived command leaves the WAL to the next one (see SqliteStore.close); serve folds it in when it stops.
+  const open = () => openSqliteStore(path, { keepWal: !options.serving });
+  let store: SqliteStore;
+  try {
+    store = open();
+  } catch (err) {
+    // The directory is created on first use only: checking for it on every run costs a cold start about 1 ms.
+    if (!(err instanceof StoreError) || isDirectory(dir)) throw err;
+    try {
+      Deno.mkdirSync(dir, { recursive: true });
+    } catch (e) {
+      throw new StoreError(`cannot create ${dir}: ${(e as Error).message.replace(/\s*\(os error \d+\).*$/s, "")}`);
+    }
+    store = open();
+  }
   if (options.serving) {
     // Not awaited: writes go through the main connection until the writer thread runs.
     store.writeInBackground().then((stayed) => {
@@ -69,6 +80,15 @@ export async function openStore(
     });
   }
   return store;
+}
+
+/** Whether `path` is a directory (or a link to one). */
+function isDirectory(path: string): boolean {
+  try {
+    return Deno.statSync(path).isDirectory;
+  } catch {
+    return false;
+  }
 }
 
 /** Opens the store for a command that cannot work without it (`--db` or the SQLite file): a problem is exit 2. */

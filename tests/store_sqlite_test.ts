@@ -184,3 +184,50 @@ Deno.test("a version 2 database's DEFLATE journal chunks still read back after t
     await Deno.remove(dir, { recursive: true });
   }
 });
+
+Deno.test("keepWal (a flow command): closing leaves a WAL under 512 KiB for the next process, folds in a larger one", async () => {
+  const dir = await Deno.makeTempDir({ prefix: "flow-store-sqlite-keepwal-" });
+  try {
+    const path = `${dir}/flow.db`;
+    const text = (i: number) => `{"seq":0,"pad":"${String(i).repeat(60_000 / String(i).length)}"}\n`; // stored as text
+    let kept = 0;
+    let folded = 0;
+    for (let i = 0; i < 40; i++) {
+      const store = openSqliteStore(path, { keepWal: true });
+      const id = `run-${i}`;
+      await store.write({
+        created: [{
+          executionId: id,
+          workflowId: "wf",
+          inputs: {},
+          trigger: "cli",
+          status: "running",
+          createdAt: new Date(Date.UTC(2026, 0, 1, 0, 0, i)).toISOString(),
+        }],
+        journal: [{ executionId: id, firstSeq: 0, lastSeq: 0, lines: [text(i)] }],
+        ended: [{ executionId: id, status: "success", endedAt: "2026-01-01T01:00:00.000Z" }],
+      });
+      await store.close();
+      const wal = await Deno.stat(`${path}-wal`).then((s) => s.size, () => undefined);
+      if (wal === undefined) folded++;
+      else {
+        kept++;
+        assert.ok(wal <= 512 * 1024, `a WAL of ${wal} bytes was kept after run ${i}`);
+      }
+    }
+    // Each run adds about 70 KB: most closes keep the WAL, every seventh or so folds it in.
+    assert.ok(kept >= 30 && folded >= 4, `kept ${kept}, folded ${folded}`);
+    // The next process reads what a kept WAL holds; a store without keepWal folds it in as it closes.
+    const store = openSqliteStore(path);
+    try {
+      assert.equal((await store.listExecutions({ limit: 100 })).length, 40);
+      assert.deepEqual(await store.readJournal("run-37"), [text(37)]);
+      assert.deepEqual(await store.readJournal("run-39"), [text(39)]);
+    } finally {
+      await store.close();
+    }
+    await assert.rejects(Deno.stat(`${path}-wal`), Deno.errors.NotFound);
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});

@@ -33,8 +33,25 @@ export { splitChunk };
 const BUSY_TIMEOUT_MS = 15_000;
 /** WAL pages (4 KiB) past which a commit checkpoints (on the committing thread): 4 MiB. */
 const AUTOCHECKPOINT_PAGES = 1000;
+/**
+ * The largest WAL, in bytes, that a store opened with `keepWal` leaves for
+ * the next process: 512 KiB, about 127 pages, a dozen short runs. The first
+ * process to open the database reads the whole WAL back (about 3 µs a
+ * page); a larger one is folded into the database as the store closes.
+ */
+const KEPT_WAL_BYTES = 512 * 1024;
 /** The same threshold on the main connection once a {@linkcode SqliteWriter} writes the batches: a backstop, 64 MiB. */
 const BACKSTOP_PAGES = 16384;
+
+/** Options of {@linkcode openSqliteStore}. */
+export interface SqliteStoreOptions {
+  /**
+   * A short-lived process (a `flow` command): closing leaves a small WAL for
+   * the next process instead of folding it into the database. See
+   * {@linkcode SqliteStore.close}.
+   */
+  keepWal?: boolean;
+}
 
 /**
  * Opens (creating and migrating when needed) the SQLite store at `path`.
@@ -48,8 +65,9 @@ const BACKSTOP_PAGES = 16384;
  * await store.close();
  * ```
  */
-export function openSqliteStore(path: string): SqliteStore {
+export function openSqliteStore(path: string, options: SqliteStoreOptions = {}): SqliteStore {
   let db: DatabaseSync | undefined;
+  const keepWal = (options.keepWal ?? false) && path !== ":memory:";
   try {
     db = new DatabaseSync(path);
     // One call for all of them (each call costs a round trip into SQLite; a short `flow run` opens the store once).
@@ -59,7 +77,7 @@ export function openSqliteStore(path: string): SqliteStore {
        PRAGMA synchronous = NORMAL; PRAGMA wal_autocheckpoint = ${AUTOCHECKPOINT_PAGES};`,
     );
     migrate(db, path);
-    return new SqliteStore(db, path);
+    return new SqliteStore(db, path, keepWal);
   } catch (err) {
     try {
       db?.close();
@@ -127,11 +145,13 @@ export class SqliteStore implements Store {
   #closed = false;
   #writer?: SqliteWriter;
   #starting?: Promise<string | undefined>;
+  readonly #keepWal: boolean;
 
-  /** Wraps an open, migrated database. */
-  constructor(db: DatabaseSync, location: string) {
+  /** Wraps an open, migrated database; `keepWal` as in {@linkcode SqliteStoreOptions}. */
+  constructor(db: DatabaseSync, location: string, keepWal = false) {
     this.#db = db;
     this.location = location;
+    this.#keepWal = keepWal;
   }
 
   /**
@@ -436,15 +456,59 @@ export class SqliteStore implements Store {
     });
   }
 
+  /**
+   * Closes the store. The last connection to a database in WAL mode to close
+   * normally folds the WAL into the database and deletes it: about 2 ms of
+   * copying and disk syncs, and the next process to write then re-creates
+   * the WAL and syncs its header, 2 ms more. A store opened with `keepWal`
+   * skips both while the WAL is under 512 KiB: before closing it opens a
+   * read-only connection, which keeps this one from being the last, and
+   * which cannot fold the WAL in when it closes after it. The WAL's
+   * transactions are as durable as any; the next process reads them back.
+   *
+   * A larger WAL is folded in and deleted as usual. That bounds what the
+   * next process reads back, and it matters for another reason: a process
+   * that opens a kept WAL cannot tell what an earlier one already copied
+   * into the database, so a WAL past the autocheckpoint threshold would be
+   * copied again at each commit and would only grow, never restart.
+   */
   close(): Promise<void> {
     if (this.#closed) return Promise.resolve();
     this.#closed = true;
     if (!this.#starting) {
+      const holder = this.#keepWal && this.#walBytes() <= KEPT_WAL_BYTES ? this.#walHolder() : undefined;
       this.#closeDb();
+      try {
+        holder?.close();
+      } catch { /* already closed */ }
       return Promise.resolve();
     }
     // The writer's connection first (once it has started): the last one to close folds the WAL into the database.
     return this.#starting.then(() => this.#writer?.close()).then(() => this.#closeDb());
+  }
+
+  /** The size of the WAL file (its largest extent since it was created), or Infinity when unknown. */
+  #walBytes(): number {
+    try {
+      return Deno.statSync(`${this.location}-wal`).size;
+    } catch {
+      return Infinity;
+    }
+  }
+
+  /** A read-only connection that has read (so holds its shared lock), or undefined when none opens. */
+  #walHolder(): DatabaseSync | undefined {
+    let holder: DatabaseSync | undefined;
+    try {
+      holder = new DatabaseSync(this.location, { readOnly: true });
+      holder.prepare("PRAGMA user_version").get();
+      return holder;
+    } catch {
+      try {
+        holder?.close();
+      } catch { /* never opened */ }
+      return undefined; // then this connection folds the WAL in as it closes, as without keepWal
+    }
   }
 
   #closeDb() {
