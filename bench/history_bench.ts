@@ -22,7 +22,7 @@ const devnull = Deno.openSync(Deno.build.os === "windows" ? "NUL" : "/dev/null",
 const sink = new Output(devnull);
 const reporter = ndjsonReporter(sink);
 const dir = Deno.makeTempDirSync({ prefix: "flow-bench-" });
-const store = openSqliteStore(`${dir}/flow.db`);
+const store = await openSqliteStore(`${dir}/flow.db`);
 const recorder = new Recorder(store);
 
 for (const history of [false, true]) {

@@ -62,7 +62,7 @@ export async function openStore(
   const open = () => openSqliteStore(path, { keepWal: !options.serving });
   let store: SqliteStore;
   try {
-    store = open();
+    store = await open();
   } catch (err) {
     // The directory is created on first use only: checking for it on every run costs a cold start about 1 ms.
     if (!(err instanceof StoreError) || isDirectory(dir)) throw err;
@@ -71,7 +71,7 @@ export async function openStore(
     } catch (e) {
       throw new StoreError(`cannot create ${dir}: ${(e as Error).message.replace(/\s*\(os error \d+\).*$/s, "")}`);
     }
-    store = open();
+    store = await open();
   }
   if (options.serving) {
     // Not awaited: writes go through the main connection until the writer thread runs.

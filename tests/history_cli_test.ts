@@ -266,7 +266,7 @@ function seeded(workflowId: string, id: string, minutesAgo: number, status = "su
 }
 
 async function seed(db: string, records: NewExecution[]) {
-  const store = openSqliteStore(db);
+  const store = await openSqliteStore(db);
   try {
     await store.write({
       created: records,

@@ -55,8 +55,8 @@ Deno.test("ctx.store is scoped to the workflow and the node; store.workflow is s
 
 Deno.test("update is atomic: concurrent updates through two SQLite connections count exactly", async () => {
   const dir = await Deno.makeTempDir({ prefix: "flow-state-" });
-  const a = openSqliteStore(`${dir}/flow.db`);
-  const b = openSqliteStore(`${dir}/flow.db`);
+  const a = await openSqliteStore(`${dir}/flow.db`);
+  const b = await openSqliteStore(`${dir}/flow.db`);
   try {
     const { registry } = testRegistry();
     const seen: number[] = [];

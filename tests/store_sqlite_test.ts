@@ -15,16 +15,15 @@ async function sqliteBackend(options: { writer?: boolean } = {}): Promise<StoreB
       const path = `${dir}/flow-${++n}.db`;
       return Promise.resolve({
         open: async () => {
-          const store = openSqliteStore(path);
+          const store = await openSqliteStore(path);
           if (options.writer) assert.equal(await store.writeInBackground(), undefined, "the writer thread started");
           return store;
         },
-        setSchemaVersion: (version) => {
-          openSqliteStore(path).close();
+        setSchemaVersion: async (version) => {
+          await (await openSqliteStore(path)).close();
           const db = new DatabaseSync(path);
           db.exec(`PRAGMA user_version = ${version}`);
           db.close();
-          return Promise.resolve();
         },
         dispose: () => Promise.resolve(),
       });
@@ -52,7 +51,7 @@ Deno.test("a version 1 database (journal WITHOUT ROWID) migrates to the current 
       .run("old-run", '{"seq":0}\n{"seq":1}\n');
     v1.close();
 
-    const store = openSqliteStore(path);
+    const store = await openSqliteStore(path);
     try {
       assert.equal((await store.getExecution("old-run"))?.status, "succeeded");
       assert.deepEqual(await store.readJournal("old-run"), ['{"seq":0}\n', '{"seq":1}\n']);
@@ -79,7 +78,7 @@ Deno.test("with the writer thread, closing folds the WAL into flow.db and every 
   const dir = await Deno.makeTempDir({ prefix: "flow-store-sqlite-writer-" });
   try {
     const path = `${dir}/flow.db`;
-    const store = openSqliteStore(path);
+    const store = await openSqliteStore(path);
     assert.equal(await store.writeInBackground(), undefined);
     const created = Array.from({ length: 200 }, (_, i) => ({
       executionId: `run-${i}`,
@@ -99,7 +98,7 @@ Deno.test("with the writer thread, closing folds the WAL into flow.db and every 
     ));
     await store.close();
     await assert.rejects(Deno.stat(`${path}-wal`), Deno.errors.NotFound);
-    const again = openSqliteStore(path);
+    const again = await openSqliteStore(path);
     try {
       const runs = await again.listExecutions({ limit: 500 });
       assert.equal(runs.length, 200);
@@ -117,7 +116,7 @@ Deno.test("writes given while the writer thread starts go through the main conne
   const dir = await Deno.makeTempDir({ prefix: "flow-store-sqlite-starting-" });
   try {
     const path = `${dir}/flow.db`;
-    const store = openSqliteStore(path);
+    const store = await openSqliteStore(path);
     const started = store.writeInBackground(); // not awaited, as flow serve does
     const run = (id: string) => ({
       created: [{
@@ -136,7 +135,7 @@ Deno.test("writes given while the writer thread starts go through the main conne
     await store.close();
 
     // Closed before the Worker is up: close waits for it and shuts it down, and nothing is left open.
-    const again = openSqliteStore(path);
+    const again = await openSqliteStore(path);
     const starting = again.writeInBackground();
     await again.close();
     assert.equal(await starting, undefined);
@@ -162,7 +161,7 @@ Deno.test("a version 2 database's DEFLATE journal chunks still read back after t
       .run("old-run", deflateRawSync(lines.join(""), { level: 1 }));
     v2.close();
 
-    const store = openSqliteStore(path);
+    const store = await openSqliteStore(path);
     try {
       assert.deepEqual(await store.readJournal("old-run"), lines);
       // New large chunks are Zstandard frames, and both kinds read back in one journal.
@@ -193,7 +192,7 @@ Deno.test("keepWal (a flow command): closing leaves a WAL under 512 KiB for the 
     let kept = 0;
     let folded = 0;
     for (let i = 0; i < 40; i++) {
-      const store = openSqliteStore(path, { keepWal: true });
+      const store = await openSqliteStore(path, { keepWal: true });
       const id = `run-${i}`;
       await store.write({
         created: [{
@@ -218,7 +217,7 @@ Deno.test("keepWal (a flow command): closing leaves a WAL under 512 KiB for the 
     // Each run adds about 70 KB: most closes keep the WAL, every seventh or so folds it in.
     assert.ok(kept >= 30 && folded >= 4, `kept ${kept}, folded ${folded}`);
     // The next process reads what a kept WAL holds; a store without keepWal folds it in as it closes.
-    const store = openSqliteStore(path);
+    const store = await openSqliteStore(path);
     try {
       assert.equal((await store.listExecutions({ limit: 100 })).length, 40);
       assert.deepEqual(await store.readJournal("run-37"), [text(37)]);

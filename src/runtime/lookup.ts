@@ -30,7 +30,7 @@ const MAX_CANDIDATES = 10;
  * ```ts
  * import { findExecution } from "./lookup.ts";
  * import { openSqliteStore } from "../store/sqlite.ts";
- * await findExecution(openSqliteStore(":memory:"), "3f2a").catch((e) => e.message); // no execution matches "3f2a"
+ * await findExecution(await openSqliteStore(":memory:"), "3f2a").catch((e) => e.message); // no execution matches "3f2a"
  * ```
  */
 export async function findExecution(store: ExecutionStore, idOrPrefix: string): Promise<ExecutionRecord> {

@@ -51,7 +51,7 @@ export interface RecordedRunOptions extends RunOptions {
  * import { openSqliteStore } from "../store/sqlite.ts";
  * import { validateWorkflow } from "../validate.ts";
  * import { Registry } from "../registry.ts";
- * const store = openSqliteStore(":memory:");
+ * const store = await openSqliteStore(":memory:");
  * const compiled = validateWorkflow({ nodes: [], connections: [] }, new Registry());
  * const result = await runRecorded(compiled, { recorder: new Recorder(store), trigger: "cli" });
  * (await store.getExecution(result.executionId))?.status; // "success"

@@ -74,7 +74,7 @@ interface Pending extends JournalChunk {
  * import { Recorder } from "./recorder.ts";
  * import { openSqliteStore } from "./sqlite.ts";
  * import { EventBus } from "../events.ts";
- * const store = openSqliteStore(":memory:");
+ * const store = await openSqliteStore(":memory:");
  * const recorder = new Recorder(store);
  * const bus = new EventBus();
  * bus.subscribe(recorder.listener);

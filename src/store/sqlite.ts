@@ -6,7 +6,7 @@
  *
  * @module
  */
-import { DatabaseSync, type StatementSync } from "node:sqlite";
+import type { DatabaseSync, StatementSync } from "node:sqlite";
 import { EXECUTION_COLUMNS, newerSchema, type Row, splitChunk, toRecord, toStoredVersion } from "./common.ts";
 import { COMPRESS_ABOVE, decodeChunk, encodeChunk, loadCodec, textLength } from "./journal_codec.ts";
 import { liveStatus } from "./liveness.ts";
@@ -43,6 +43,20 @@ const KEPT_WAL_BYTES = 512 * 1024;
 /** The same threshold on the main connection once a {@linkcode SqliteWriter} writes the batches: a backstop, 64 MiB. */
 const BACKSTOP_PAGES = 16384;
 
+/** Deno's built-in SQLite module. */
+type Driver = typeof import("node:sqlite");
+let driver: Driver | undefined;
+
+/**
+ * Imports `node:sqlite` on first use. Imported statically, it would load
+ * (about 4 ms) in every command of the single-file bundle, `flow --version`
+ * included: a bundler keeps an external module's import at the top of the
+ * file, even when the module importing it is only loaded when needed.
+ */
+async function loadDriver(): Promise<Driver> {
+  return driver ??= await import("node:sqlite");
+}
+
 /** Options of {@linkcode openSqliteStore}. */
 export interface SqliteStoreOptions {
   /**
@@ -61,11 +75,12 @@ export interface SqliteStoreOptions {
  * @example
  * ```ts
  * import { openSqliteStore } from "./sqlite.ts";
- * const store = openSqliteStore(":memory:");
+ * const store = await openSqliteStore(":memory:");
  * await store.close();
  * ```
  */
-export function openSqliteStore(path: string, options: SqliteStoreOptions = {}): SqliteStore {
+export async function openSqliteStore(path: string, options: SqliteStoreOptions = {}): Promise<SqliteStore> {
+  const { DatabaseSync } = await loadDriver();
   let db: DatabaseSync | undefined;
   const keepWal = (options.keepWal ?? false) && path !== ":memory:";
   try {
@@ -499,8 +514,9 @@ export class SqliteStore implements Store {
   /** A read-only connection that has read (so holds its shared lock), or undefined when none opens. */
   #walHolder(): DatabaseSync | undefined {
     let holder: DatabaseSync | undefined;
+    if (!driver) return undefined;
     try {
-      holder = new DatabaseSync(this.location, { readOnly: true });
+      holder = new driver.DatabaseSync(this.location, { readOnly: true });
       holder.prepare("PRAGMA user_version").get();
       return holder;
     } catch {
