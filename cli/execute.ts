@@ -50,8 +50,11 @@ export interface CliExecution {
   history: boolean;
   /** The file's absolute path and content hash, for the history. */
   file?: string;
-  /** `sha256:` of the file's text. */
-  hash?: string;
+  /**
+   * `sha256:` of the file's text, or its promise: the digest then runs while
+   * the history store opens, and is awaited before the execution is recorded.
+   */
+  hash?: string | Promise<string>;
   /** The trigger that fires (`--trigger`). */
   fired?: FiredTrigger;
   /** Resume: the execution resumed and what it completed. */
@@ -82,6 +85,8 @@ export async function executeFromCli(x: CliExecution): Promise<number> {
   const executionId = crypto.randomUUID();
   let lock: Lock | undefined;
   if (x.lock || x.compiled.settings.lock) lock = acquireLock(stateDir(), x.compiled.id, executionId);
+  const hash = Promise.resolve(x.hash);
+  hash.catch(() => {}); // awaited below, after the store opens: a rejection meanwhile is not an unhandled one
   const history = x.history ? await openHistory(x.store) : undefined;
   const cancel = new AbortController();
   const stopSignals = onSignals(() => cancel.abort(), () => {
@@ -101,7 +106,7 @@ export async function executeFromCli(x: CliExecution): Promise<number> {
       triggerNode: x.fired?.nodeId,
       fired: x.fired,
       file: x.file,
-      hash: x.hash,
+      hash: await hash,
       reuse: x.reuse,
       resumedFrom: x.resumedFrom,
       state: history?.store ?? lazyState(openStore),

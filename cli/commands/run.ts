@@ -50,7 +50,7 @@ export default async function run({ args, options }: Invocation): Promise<number
       lock: opts.lock,
       history,
       file: path,
-      hash: history && path ? await versionHash(text, sources) : undefined,
+      hash: history && path ? versionHash(text, sources) : undefined,
       fired,
     });
   } finally {
