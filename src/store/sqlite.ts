@@ -12,7 +12,7 @@ import { COMPRESS_ABOVE, decodeChunk, encodeChunk, loadCodec, textLength } from 
 import { liveStatus } from "./liveness.ts";
 import { SCHEMA_VERSION, sqliteMigrations } from "./schema.ts";
 import { batchStatements, type Runner } from "./sqlite_batch.ts";
-import { SqliteWriter, type WriteStatement } from "./sqlite_writer.ts";
+import type { SqliteWriter, WriteStatement } from "./sqlite_writer.ts";
 import {
   type ExecutionFilter,
   type ExecutionRecord,
@@ -188,6 +188,8 @@ export class SqliteStore implements Store {
     if (this.#closed) return undefined; // nothing to write any more
     let writer: SqliteWriter;
     try {
+      // Imported here: only a long-lived writer (flow serve) starts one, and a short command need not load it.
+      const { SqliteWriter } = await import("./sqlite_writer.ts");
       writer = await SqliteWriter.start(this.location, {
         busyTimeoutMs: BUSY_TIMEOUT_MS,
         autocheckpointPages: AUTOCHECKPOINT_PAGES,
