@@ -5,6 +5,7 @@
  *
  * @module
  */
+import { fileErrorReason } from "../src/errors.ts";
 import type { SqliteStore } from "../src/store/sqlite.ts";
 import type { StateEntry, StateRef, StateRow, StateStore, Store } from "../src/store/types.ts";
 import { StoreError } from "../src/store/types.ts";
@@ -69,7 +70,7 @@ export async function openStore(
     try {
       Deno.mkdirSync(dir, { recursive: true });
     } catch (e) {
-      throw new StoreError(`cannot create ${dir}: ${(e as Error).message.replace(/\s*\(os error \d+\).*$/s, "")}`);
+      throw new StoreError(`cannot create ${dir}: ${fileErrorReason(e)}`);
     }
     store = await open();
   }

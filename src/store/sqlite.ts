@@ -94,9 +94,7 @@ export async function openSqliteStore(path: string, options: SqliteStoreOptions 
     migrate(db, path);
     return new SqliteStore(db, path, keepWal);
   } catch (err) {
-    try {
-      db?.close();
-    } catch { /* already unusable */ }
+    closeQuietly(db);
     throw toStoreError(err, path);
   }
 }
@@ -143,6 +141,13 @@ function pruneConditions(options: PruneOptions): { where: string; params: (strin
     params.push(options.keep - 1);
   }
   return { where: where.join(" AND "), params };
+}
+
+/** Closes a connection that may be unusable or closed already, or was never opened. */
+function closeQuietly(db: DatabaseSync | undefined) {
+  try {
+    db?.close();
+  } catch { /* already closed, or unusable: nothing left to release */ }
 }
 
 /** A one-line {@linkcode StoreError} for whatever SQLite threw. */
@@ -495,9 +500,7 @@ export class SqliteStore implements Store {
     if (!this.#starting) {
       const holder = this.#keepWal && this.#walBytes() <= KEPT_WAL_BYTES ? this.#walHolder() : undefined;
       this.#closeDb();
-      try {
-        holder?.close();
-      } catch { /* already closed */ }
+      closeQuietly(holder);
       return Promise.resolve();
     }
     // The writer's connection first (once it has started): the last one to close folds the WAL into the database.
@@ -515,25 +518,21 @@ export class SqliteStore implements Store {
 
   /** A read-only connection that has read (so holds its shared lock), or undefined when none opens. */
   #walHolder(): DatabaseSync | undefined {
-    let holder: DatabaseSync | undefined;
     if (!driver) return undefined;
+    let holder: DatabaseSync | undefined;
     try {
       holder = new driver.DatabaseSync(this.location, { readOnly: true });
       holder.prepare("PRAGMA user_version").get();
       return holder;
     } catch {
-      try {
-        holder?.close();
-      } catch { /* never opened */ }
+      closeQuietly(holder);
       return undefined; // then this connection folds the WAL in as it closes, as without keepWal
     }
   }
 
   #closeDb() {
     this.#statements.clear();
-    try {
-      this.#db.close();
-    } catch { /* already closed */ }
+    closeQuietly(this.#db);
   }
 
   /** Runs a synchronous read as a promise, with one-line errors. */
