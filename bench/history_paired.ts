@@ -56,12 +56,12 @@ async function measure(
   };
   const pairs: Pairs = { off: [], on: [] };
   for (let i = 0; i < WARMUP + rounds; i++) {
-    const order = i % 2 === 0 ? [false, true] : [true, false];
-    const times: Record<string, number> = {};
-    for (const history of order) times[String(history)] = await once(history);
+    let off: number, on: number;
+    if (i % 2 === 0) [off, on] = [await once(false), await once(true)];
+    else [on, off] = [await once(true), await once(false)];
     if (i < WARMUP) continue;
-    pairs.off.push(times["false"]);
-    pairs.on.push(times["true"]);
+    pairs.off.push(off);
+    pairs.on.push(on);
   }
   return pairs;
 }
