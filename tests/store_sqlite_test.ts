@@ -165,7 +165,41 @@ Deno.test("a version 2 database's DEFLATE journal chunks still read back after t
   });
 });
 
-Deno.test("keepWal (a flow command): closing leaves a WAL under 512 KiB for the next process, folds in a larger one", async () => {
+Deno.test("keepWal, two commits per store (a recorded run): the WAL is always kept, and SQLite's checkpoints bound it", async () => {
+  await using state = await tempState();
+  const path = state.db;
+  const text = (i: number) => `{"seq":0,"pad":"${String(i).repeat(60_000 / String(i).length)}"}\n`;
+  let largest = 0;
+  for (let i = 0; i < 60; i++) {
+    const store = await openSqliteStore(path, { keepWal: true });
+    const id = `run-${i}`;
+    const createdAt = new Date(Date.UTC(2026, 0, 1, 0, 0, i)).toISOString();
+    await store.write({
+      created: [{ executionId: id, workflowId: "wf", inputs: {}, trigger: "cli", status: "running", createdAt }],
+    });
+    await store.write({
+      journal: [{ executionId: id, firstSeq: 0, lastSeq: 0, lines: [text(i)] }],
+      ended: [{ executionId: id, status: "success", endedAt: "2026-01-01T01:00:00.000Z" }],
+    });
+    await store.close();
+    const wal = (await Deno.stat(`${path}-wal`)).size; // never folded in and deleted
+    largest = Math.max(largest, wal);
+  }
+  // 60 runs of about 80 KB each would be a 5 MB WAL; it starts over once copied into flow.db (past 512 KiB).
+  assert.ok(largest <= 1024 * 1024, `the WAL grew to ${largest} bytes`);
+  const store = await openSqliteStore(path);
+  try {
+    const all = await store.listExecutions({ limit: 100 });
+    assert.equal(all.length, 60);
+    assert.ok(all.every((e) => e.status === "success" && e.lastSeq === 0));
+    assert.deepEqual(await store.readJournal("run-0"), [text(0)]);
+    assert.deepEqual(await store.readJournal("run-59"), [text(59)]);
+  } finally {
+    await store.close();
+  }
+});
+
+Deno.test("keepWal, one commit per store: closing leaves a WAL under 512 KiB for the next process, folds in a larger one", async () => {
   await using state = await tempState();
   const path = state.db;
   const text = (i: number) => `{"seq":0,"pad":"${String(i).repeat(60_000 / String(i).length)}"}\n`; // stored as text

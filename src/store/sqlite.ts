@@ -34,12 +34,13 @@ const BUSY_TIMEOUT_MS = 15_000;
 /** WAL pages (4 KiB) past which a commit checkpoints (on the committing thread): 4 MiB. */
 const AUTOCHECKPOINT_PAGES = 1000;
 /**
- * The largest WAL, in bytes, that a store opened with `keepWal` leaves for
- * the next process: 512 KiB, about 127 pages, a dozen short runs. The first
- * process to open the database reads the whole WAL back (about 3 µs a
- * page); a larger one is folded into the database as the store closes.
+ * The same threshold for a store opened with `keepWal`, whose WAL is left
+ * for the next process: 128 pages, 512 KiB, a dozen short runs. The first
+ * process to open the database reads the whole WAL back (about 3 µs a page).
  */
-const KEPT_WAL_BYTES = 512 * 1024;
+const KEPT_WAL_PAGES = 128;
+/** The largest WAL, in bytes, that a `keepWal` store which committed only once leaves (see {@linkcode SqliteStore.close}). */
+const KEPT_WAL_BYTES = KEPT_WAL_PAGES * 4096;
 /** The same threshold on the main connection once a {@linkcode SqliteWriter} writes the batches: a backstop, 64 MiB. */
 const BACKSTOP_PAGES = 16384;
 
@@ -89,7 +90,7 @@ export async function openSqliteStore(path: string, options: SqliteStoreOptions 
     // wal_autocheckpoint: a commit that takes the WAL past this many pages copies it into the database (a disk sync).
     db.exec(
       `PRAGMA busy_timeout = ${BUSY_TIMEOUT_MS}; ${path === ":memory:" ? "" : "PRAGMA journal_mode = WAL;"}
-       PRAGMA synchronous = NORMAL; PRAGMA wal_autocheckpoint = ${AUTOCHECKPOINT_PAGES};`,
+       PRAGMA synchronous = NORMAL; PRAGMA wal_autocheckpoint = ${keepWal ? KEPT_WAL_PAGES : AUTOCHECKPOINT_PAGES};`,
     );
     migrate(db, path);
     return new SqliteStore(db, path, keepWal);
@@ -166,6 +167,8 @@ export class SqliteStore implements Store {
   #writer?: SqliteWriter;
   #starting?: Promise<string | undefined>;
   readonly #keepWal: boolean;
+  /** Write transactions committed on this connection. */
+  #commits = 0;
 
   /** Wraps an open, migrated database; `keepWal` as in {@linkcode SqliteStoreOptions}. */
   constructor(db: DatabaseSync, location: string, keepWal = false) {
@@ -224,6 +227,7 @@ export class SqliteStore implements Store {
       this.#db.exec("BEGIN IMMEDIATE");
       const result = fn();
       this.#db.exec("COMMIT");
+      this.#commits++;
       return result;
     } catch (err) {
       try {
@@ -483,22 +487,28 @@ export class SqliteStore implements Store {
    * normally folds the WAL into the database and deletes it: about 2 ms of
    * copying and disk syncs, and the next process to write then re-creates
    * the WAL and syncs its header, 2 ms more. A store opened with `keepWal`
-   * skips both while the WAL is under 512 KiB: before closing it opens a
-   * read-only connection, which keeps this one from being the last, and
-   * which cannot fold the WAL in when it closes after it. The WAL's
-   * transactions are as durable as any; the next process reads them back.
+   * skips both: before closing it opens a read-only connection, which keeps
+   * this one from being the last, and which cannot fold the WAL in when it
+   * closes after it. The WAL's transactions are as durable as any; the next
+   * process reads them back.
    *
-   * A larger WAL is folded in and deleted as usual. That bounds what the
-   * next process reads back, and it matters for another reason: a process
-   * that opens a kept WAL cannot tell what an earlier one already copied
-   * into the database, so a WAL past the autocheckpoint threshold would be
-   * copied again at each commit and would only grow, never restart.
+   * What bounds the kept WAL is SQLite's own checkpoint: a commit that takes
+   * it past 128 pages (512 KiB) copies it into the database, and the next
+   * write transaction starts it over from its first page. That next write
+   * must come from the same connection: a process that opens a kept WAL
+   * cannot tell what an earlier one already copied, and copies it all again
+   * at its first commit. So a connection that committed twice or more (a
+   * recorded run: its start, then its end) keeps the WAL whatever its size,
+   * while one that committed once or never keeps it only under 512 KiB and
+   * folds in a larger one, which restarts it; otherwise a series of
+   * single-write commands would copy a WAL that only grows.
    */
   close(): Promise<void> {
     if (this.#closed) return Promise.resolve();
     this.#closed = true;
     if (!this.#starting) {
-      const holder = this.#keepWal && this.#walBytes() <= KEPT_WAL_BYTES ? this.#walHolder() : undefined;
+      const keep = this.#keepWal && (this.#commits >= 2 || this.#walBytes() <= KEPT_WAL_BYTES);
+      const holder = keep ? this.#walHolder() : undefined;
       this.#closeDb();
       closeQuietly(holder);
       return Promise.resolve();

@@ -41,8 +41,12 @@ export function batchStatements(batch: WriteBatch, bodies: (string | Uint8Array)
     inserts.set(id, insertExecution(run, e, starts.get(id), ends.get(id), lastSeqs.get(id), now));
   }
   for (const s of batch.started ?? []) markStarted(run, s, inserts.get(s.executionId));
-  batch.journal?.forEach((chunk, i) => appendChunk(run, chunk, bodies[i], now, inserts.get(chunk.executionId)));
-  for (const e of batch.ended ?? []) markEnded(run, e, inserts.get(e.executionId));
+  batch.journal?.forEach((chunk, i) => {
+    const id = chunk.executionId;
+    // For an execution that also ends in this batch, the end's UPDATE moves `last_seq` too: one statement, not two.
+    appendChunk(run, chunk, bodies[i], now, inserts.get(id), !ends.has(id));
+  });
+  for (const e of batch.ended ?? []) markEnded(run, e, lastSeqs.get(e.executionId), inserts.get(e.executionId));
   for (const id of batch.heartbeat ?? []) run("UPDATE executions SET heartbeat_at = ? WHERE id = ?", [now, id]);
 }
 
@@ -104,28 +108,42 @@ function markStarted(run: Runner, s: ExecutionStart, unless: number | undefined)
   );
 }
 
-function markEnded(run: Runner, e: ExecutionEnd, unless: number | undefined) {
+/** The end of an execution, and the last journal line of it written in the same batch (`lastSeq`). */
+function markEnded(run: Runner, e: ExecutionEnd, lastSeq: number | undefined, unless: number | undefined) {
   run(
-    "UPDATE executions SET status = ?, ended_at = ?, duration_ms = ?, outputs = ?, error = ? WHERE id = ?",
+    `UPDATE executions SET status = ?, ended_at = ?, duration_ms = ?, outputs = ?, error = ?,
+      last_seq = MAX(last_seq, ?) WHERE id = ?`,
     [
       e.status,
       e.endedAt,
       e.durationMs ?? null,
       e.outputs === undefined ? null : JSON.stringify(e.outputs),
       e.error === undefined ? null : JSON.stringify(e.error),
+      lastSeq ?? -1,
       e.executionId,
     ],
     unless,
   );
 }
 
-/** Appends a chunk (once: a retried batch's chunk is already there) and moves `last_seq`. */
-function appendChunk(run: Runner, chunk: JournalChunk, body: string | Uint8Array, now: string, unless?: number) {
+/**
+ * Appends a chunk (once: a retried batch's chunk is already there) and, when
+ * `moveLastSeq`, moves `last_seq` unless the statement at index `unless` did.
+ */
+function appendChunk(
+  run: Runner,
+  chunk: JournalChunk,
+  body: string | Uint8Array,
+  now: string,
+  unless: number | undefined,
+  moveLastSeq: boolean,
+) {
   if (chunk.lines.length === 0) return;
   run(
     "INSERT INTO journal (execution_id, first_seq, last_seq, body) VALUES (?, ?, ?, ?) ON CONFLICT DO NOTHING",
     [chunk.executionId, chunk.firstSeq, chunk.lastSeq, body],
   );
+  if (!moveLastSeq) return;
   run(
     "UPDATE executions SET last_seq = MAX(last_seq, ?), heartbeat_at = ? WHERE id = ?",
     [chunk.lastSeq, now, chunk.executionId],
