@@ -12,7 +12,7 @@ import { fileErrorReason } from "../src/errors.ts";
 import type { FiredTrigger } from "../src/node.ts";
 import type { ReusableResults } from "../src/run_context.ts";
 import { runRecorded } from "../src/runtime/recorded.ts";
-// Statically, as the store in history.ts: a dynamic import cost each recorded run about 0.4 ms of parsing.
+// Statically, as the store in history.ts: a dynamic import cost each recorded run about 0.5 ms of parsing.
 import { Recorder } from "../src/store/recorder.ts";
 import { type Store, StoreError } from "../src/store/types.ts";
 import type { CompiledWorkflow } from "../src/validate.ts";

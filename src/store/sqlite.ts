@@ -36,7 +36,7 @@ const AUTOCHECKPOINT_PAGES = 1000;
 /**
  * The same threshold for a store opened with `keepWal`, whose WAL is left
  * for the next process: 128 pages, 512 KiB, a dozen short runs. The first
- * process to open the database reads the whole WAL back (about 3 µs a page).
+ * process to open the database reads the whole WAL back (about 4 µs a page).
  */
 const KEPT_WAL_PAGES = 128;
 /** The largest WAL, in bytes, that a `keepWal` store which committed only once leaves (see {@linkcode SqliteStore.close}). */
