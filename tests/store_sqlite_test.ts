@@ -4,6 +4,7 @@ import { DatabaseSync } from "node:sqlite";
 import { deflateRawSync } from "node:zlib";
 import { SCHEMA_VERSION, sqliteMigrations } from "../src/store/schema.ts";
 import { openSqliteStore } from "../src/store/sqlite.ts";
+import type { WriteBatch } from "../src/store/types.ts";
 import { type StoreBackend, testStoreContract } from "./store_contract.ts";
 import { tempState, withDb } from "./history_helpers.ts";
 
@@ -165,24 +166,41 @@ Deno.test("a version 2 database's DEFLATE journal chunks still read back after t
   });
 });
 
+/** A 60 KB journal line of run `i`: stored as text (under the compression threshold). */
+const padded = (i: number) => `{"seq":0,"pad":"${String(i).repeat(60_000 / String(i).length)}"}\n`;
+
+/** The short run `run-I` of workflow "wf", as its two writes: its start, then its journal line and end. */
+function shortRun(i: number): { start: WriteBatch; finish: WriteBatch } {
+  const id = `run-${i}`;
+  const createdAt = new Date(Date.UTC(2026, 0, 1, 0, 0, i)).toISOString();
+  return {
+    start: {
+      created: [{ executionId: id, workflowId: "wf", inputs: {}, trigger: "cli", status: "running", createdAt }],
+    },
+    finish: {
+      journal: [{ executionId: id, firstSeq: 0, lastSeq: 0, lines: [padded(i)] }],
+      ended: [{ executionId: id, status: "success", endedAt: "2026-01-01T01:00:00.000Z" }],
+    },
+  };
+}
+
+/** The size of the WAL beside `path`, or undefined when there is none. */
+async function walSize(path: string): Promise<number | undefined> {
+  return await Deno.stat(`${path}-wal`).then((s) => s.size, () => undefined);
+}
+
 Deno.test("keepWal, two commits per store (a recorded run): the WAL is always kept, and SQLite's checkpoints bound it", async () => {
   await using state = await tempState();
   const path = state.db;
-  const text = (i: number) => `{"seq":0,"pad":"${String(i).repeat(60_000 / String(i).length)}"}\n`;
   let largest = 0;
   for (let i = 0; i < 60; i++) {
     const store = await openSqliteStore(path, { keepWal: true });
-    const id = `run-${i}`;
-    const createdAt = new Date(Date.UTC(2026, 0, 1, 0, 0, i)).toISOString();
-    await store.write({
-      created: [{ executionId: id, workflowId: "wf", inputs: {}, trigger: "cli", status: "running", createdAt }],
-    });
-    await store.write({
-      journal: [{ executionId: id, firstSeq: 0, lastSeq: 0, lines: [text(i)] }],
-      ended: [{ executionId: id, status: "success", endedAt: "2026-01-01T01:00:00.000Z" }],
-    });
+    const { start, finish } = shortRun(i);
+    await store.write(start);
+    await store.write(finish);
     await store.close();
-    const wal = (await Deno.stat(`${path}-wal`)).size; // never folded in and deleted
+    const wal = await walSize(path);
+    assert.ok(wal !== undefined, `the WAL was folded in and deleted after run ${i}`);
     largest = Math.max(largest, wal);
   }
   // 60 runs of about 80 KB each would be a 5 MB WAL; it starts over once copied into flow.db (past 512 KiB).
@@ -192,8 +210,8 @@ Deno.test("keepWal, two commits per store (a recorded run): the WAL is always ke
     const all = await store.listExecutions({ limit: 100 });
     assert.equal(all.length, 60);
     assert.ok(all.every((e) => e.status === "success" && e.lastSeq === 0));
-    assert.deepEqual(await store.readJournal("run-0"), [text(0)]);
-    assert.deepEqual(await store.readJournal("run-59"), [text(59)]);
+    assert.deepEqual(await store.readJournal("run-0"), [padded(0)]);
+    assert.deepEqual(await store.readJournal("run-59"), [padded(59)]);
   } finally {
     await store.close();
   }
@@ -202,26 +220,14 @@ Deno.test("keepWal, two commits per store (a recorded run): the WAL is always ke
 Deno.test("keepWal, one commit per store: closing leaves a WAL under 512 KiB for the next process, folds in a larger one", async () => {
   await using state = await tempState();
   const path = state.db;
-  const text = (i: number) => `{"seq":0,"pad":"${String(i).repeat(60_000 / String(i).length)}"}\n`; // stored as text
   let kept = 0;
   let folded = 0;
   for (let i = 0; i < 40; i++) {
     const store = await openSqliteStore(path, { keepWal: true });
-    const id = `run-${i}`;
-    await store.write({
-      created: [{
-        executionId: id,
-        workflowId: "wf",
-        inputs: {},
-        trigger: "cli",
-        status: "running",
-        createdAt: new Date(Date.UTC(2026, 0, 1, 0, 0, i)).toISOString(),
-      }],
-      journal: [{ executionId: id, firstSeq: 0, lastSeq: 0, lines: [text(i)] }],
-      ended: [{ executionId: id, status: "success", endedAt: "2026-01-01T01:00:00.000Z" }],
-    });
+    const { start, finish } = shortRun(i);
+    await store.write({ ...start, ...finish });
     await store.close();
-    const wal = await Deno.stat(`${path}-wal`).then((s) => s.size, () => undefined);
+    const wal = await walSize(path);
     if (wal === undefined) folded++;
     else {
       kept++;
@@ -234,8 +240,8 @@ Deno.test("keepWal, one commit per store: closing leaves a WAL under 512 KiB for
   const store = await openSqliteStore(path);
   try {
     assert.equal((await store.listExecutions({ limit: 100 })).length, 40);
-    assert.deepEqual(await store.readJournal("run-37"), [text(37)]);
-    assert.deepEqual(await store.readJournal("run-39"), [text(39)]);
+    assert.deepEqual(await store.readJournal("run-37"), [padded(37)]);
+    assert.deepEqual(await store.readJournal("run-39"), [padded(39)]);
   } finally {
     await store.close();
   }

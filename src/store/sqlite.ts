@@ -39,7 +39,7 @@ const AUTOCHECKPOINT_PAGES = 1000;
  * process to open the database reads the whole WAL back (about 4 µs a page).
  */
 const KEPT_WAL_PAGES = 128;
-/** The largest WAL, in bytes, that a `keepWal` store which committed only once leaves (see {@linkcode SqliteStore.close}). */
+/** The largest WAL, in bytes, that a `keepWal` store which committed once or never leaves (see {@linkcode SqliteStore.close}). */
 const KEPT_WAL_BYTES = KEPT_WAL_PAGES * 4096;
 /** The same threshold on the main connection once a {@linkcode SqliteWriter} writes the batches: a backstop, 64 MiB. */
 const BACKSTOP_PAGES = 16384;
@@ -167,7 +167,11 @@ export class SqliteStore implements Store {
   #writer?: SqliteWriter;
   #starting?: Promise<string | undefined>;
   readonly #keepWal: boolean;
-  /** Write transactions committed on this connection. */
+  /**
+   * Write transactions (`BEGIN … COMMIT`) this store committed. Writes of a
+   * single statement (state, crash marks) are not counted: that only makes
+   * {@linkcode SqliteStore.close} check the WAL's size where it need not.
+   */
   #commits = 0;
 
   /** Wraps an open, migrated database; `keepWal` as in {@linkcode SqliteStoreOptions}. */
