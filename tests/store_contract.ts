@@ -475,6 +475,11 @@ async function prune(fixture: StoreFixture) {
     assert.equal(await store.prune({ workflowId: "none" }), 0);
     assert.equal(await store.prune({}), 1);
     assert.deepEqual(await left(), ["a-queued", "a-running"], "running and queued executions are kept");
+    // Ties: executions created at the same time as the Nth newest are kept with it.
+    const c = [1, 2, 2, 3].map((t, i) => execution(`c${i}`, { workflowId: "C", createdAt: at(t), status: "success" }));
+    await store.write({ created: c });
+    assert.equal(await store.prune({ keep: 2 }), 1);
+    assert.deepEqual(await left(), ["a-queued", "a-running", "c1", "c2", "c3"]);
   });
 }
 

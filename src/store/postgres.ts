@@ -272,17 +272,20 @@ export class PostgresStore implements Store {
 
   prune(options: PruneOptions): Promise<number> {
     return this.#run(async (sql) => {
-      const conditions = [sql`status NOT IN ('running', 'queued')`];
-      if (options.workflowId !== undefined) conditions.push(sql`workflow_id = ${options.workflowId}`);
-      if (options.olderThan !== undefined) conditions.push(sql`created_at < ${options.olderThan}`);
-      if (options.keep !== undefined && options.keep > 0) {
-        // Per workflow: older than that workflow's Nth newest execution.
-        conditions.push(sql`created_at < COALESCE((SELECT k.created_at FROM executions k
-          WHERE k.workflow_id = e.workflow_id ORDER BY k.created_at DESC LIMIT 1 OFFSET ${options.keep - 1}),
-          '-infinity')`);
-      }
+      const conditions = [sql`e.status NOT IN ('running', 'queued')`];
+      if (options.workflowId !== undefined) conditions.push(sql`e.workflow_id = ${options.workflowId}`);
+      if (options.olderThan !== undefined) conditions.push(sql`e.created_at < ${options.olderThan}`);
+      const keep = options.keep ?? 0;
+      // With keep: per workflow, older than its Nth newest execution. That cutoff is read once per workflow (one index
+      // scan of N entries), not once per row: a subquery per row made the prune after each run O(N²).
+      const cutoffs = keep <= 0 ? sql`` : sql`USING (SELECT w.workflow_id, (SELECT k.created_at FROM executions k
+          WHERE k.workflow_id = w.workflow_id ORDER BY k.created_at DESC LIMIT 1 OFFSET ${keep - 1}) AS before
+        FROM (SELECT DISTINCT workflow_id FROM executions
+          ${options.workflowId === undefined ? sql`` : sql`WHERE workflow_id = ${options.workflowId}`}) w) cut`;
+      if (keep > 0) conditions.push(sql`cut.workflow_id = e.workflow_id`, sql`e.created_at < cut.before`);
       // One statement: the executions and their journals go together.
-      const [{ n }] = await sql`WITH doomed AS (DELETE FROM executions e WHERE ${and(sql, conditions)} RETURNING id),
+      const [{ n }] = await sql`WITH doomed AS (DELETE FROM executions e ${cutoffs}
+          WHERE ${and(sql, conditions)} RETURNING e.id),
         lines AS (DELETE FROM journal WHERE execution_id IN (SELECT id FROM doomed))
         SELECT count(*)::int AS n FROM doomed`;
       return Number(n);

@@ -121,27 +121,46 @@ function migrate(db: DatabaseSync, path: string) {
   }
 }
 
-/** The `WHERE` clause (and its parameters) of the executions a prune deletes. */
-function pruneConditions(options: PruneOptions): { where: string; params: (string | number)[] } {
+/** One set of executions a prune deletes: the `WHERE` clause on `executions` and its parameters. */
+interface PruneTarget {
+  where: string;
+  params: (string | number)[];
+}
+
+/**
+ * What a prune deletes: one target, or with `keep`, one per workflow that has
+ * more than `keep` executions. `cutoff(workflowId)` is the creation time of
+ * that workflow's Nth newest execution (read with one index scan of N
+ * entries), so each DELETE compares with a constant. A subquery per row made
+ * the prune after each run cost O(N²): 25 ms once a workflow had 1,000 runs.
+ */
+function pruneTargets(
+  options: PruneOptions,
+  workflows: () => string[],
+  cutoff: (workflowId: string, keep: number) => string | undefined,
+): PruneTarget[] {
   const where = ["status NOT IN ('running', 'queued')"];
   const params: (string | number)[] = [];
-  if (options.workflowId !== undefined) {
-    where.push("workflow_id = ?");
-    params.push(options.workflowId);
-  }
   if (options.olderThan !== undefined) {
     where.push("created_at < ?");
     params.push(options.olderThan);
   }
-  if (options.keep !== undefined && options.keep > 0) {
-    // Per workflow: older than that workflow's Nth newest execution (keep 0 keeps none).
-    where.push(
-      `created_at < COALESCE((SELECT k.created_at FROM executions k WHERE k.workflow_id = executions.workflow_id
-        ORDER BY k.created_at DESC LIMIT 1 OFFSET ?), '')`,
-    );
-    params.push(options.keep - 1);
+  if (options.workflowId !== undefined) {
+    where.push("workflow_id = ?");
+    params.push(options.workflowId);
   }
-  return { where: where.join(" AND "), params };
+  const keep = options.keep ?? 0;
+  if (keep <= 0) return [{ where: where.join(" AND "), params }]; // keep 0 keeps none
+  if (options.workflowId === undefined) where.push("workflow_id = ?");
+  where.push("created_at < ?");
+  const targets: PruneTarget[] = [];
+  for (const workflowId of options.workflowId === undefined ? workflows() : [options.workflowId]) {
+    const before = cutoff(workflowId, keep);
+    if (before === undefined) continue; // keep or fewer
+    const own = options.workflowId === undefined ? [workflowId] : [];
+    targets.push({ where: where.join(" AND "), params: [...params, ...own, before] });
+  }
+  return targets;
 }
 
 /** Closes a connection that may be unusable or closed already, or was never opened. */
@@ -365,13 +384,27 @@ export class SqliteStore implements Store {
 
   prune(options: PruneOptions): Promise<number> {
     return this.#async(() => {
-      const { where, params } = pruneConditions(options);
-      const doomed = `SELECT id FROM executions WHERE ${where}`;
-      // Most prunes (the one after each `flow run`) find nothing: a read says so without a write transaction.
-      if (this.#stmt(`${doomed} LIMIT 1`).get(...params) === undefined) return 0;
+      const targets = pruneTargets(
+        options,
+        () =>
+          (this.#stmt("SELECT DISTINCT workflow_id FROM executions").all() as Row[]).map((r) => String(r.workflow_id)),
+        (workflowId, keep) => {
+          const row = this.#stmt(
+            "SELECT created_at FROM executions WHERE workflow_id = ? ORDER BY created_at DESC LIMIT 1 OFFSET ?",
+          ).get(workflowId, keep - 1) as Row | undefined;
+          return row === undefined ? undefined : String(row.created_at);
+        },
+        // Most prunes (the one after each `flow run`) find nothing: a read says so without a write transaction.
+      ).filter((t) => this.#stmt(`SELECT 1 FROM executions WHERE ${t.where} LIMIT 1`).get(...t.params) !== undefined);
+      if (targets.length === 0) return 0;
       return this.#tx(() => {
-        this.#stmt(`DELETE FROM journal WHERE execution_id IN (${doomed})`).run(...params);
-        return Number(this.#stmt(`DELETE FROM executions WHERE ${where}`).run(...params).changes);
+        let deleted = 0;
+        for (const { where, params } of targets) {
+          this.#stmt(`DELETE FROM journal WHERE execution_id IN (SELECT id FROM executions WHERE ${where})`)
+            .run(...params);
+          deleted += Number(this.#stmt(`DELETE FROM executions WHERE ${where}`).run(...params).changes);
+        }
+        return deleted;
       });
     });
   }
