@@ -14,12 +14,13 @@ import type { ReusableResults } from "../src/run_context.ts";
 import { runRecorded } from "../src/runtime/recorded.ts";
 // Statically, as the store in history.ts: a dynamic import cost each recorded run about 0.5 ms of parsing.
 import { Recorder } from "../src/store/recorder.ts";
+import { afterRun } from "../src/store/retention.ts";
 import { type Store, StoreError } from "../src/store/types.ts";
 import type { CompiledWorkflow } from "../src/validate.ts";
 import { palette, useColor } from "./color.ts";
 import { FORMATS } from "./commands.ts";
 import { CliError, ExitCode } from "./exit_codes.ts";
-import { KEEP_PER_WORKFLOW, lazyState, openStore } from "./history.ts";
+import { lazyState, openStore } from "./history.ts";
 import { acquireLock, type Lock } from "./lock.ts";
 import { Output, stderr, stdout } from "./output.ts";
 import { jsonReporter, ndjsonReporter, prettyReporter, quietReporter, type Reporter } from "./reporters.ts";
@@ -146,8 +147,8 @@ async function openHistory(
     recorder,
     async close(workflowId) {
       await recorder.close();
-      // Retention, cheaply: only this workflow, and only what is past the newest KEEP_PER_WORKFLOW.
-      if (!recorder.failed) await store.prune({ workflowId, keep: KEEP_PER_WORKFLOW }).catch(() => {});
+      // Retention, cheaply: only this workflow, and only once it has gone past what is kept by the slack.
+      if (!recorder.failed) await store.prune(afterRun(workflowId)).catch(() => {});
       if (!given) await store.close();
     },
   };

@@ -15,9 +15,6 @@ import { StoreError } from "../src/store/types.ts";
 import { CliError } from "./exit_codes.ts";
 import { stateDir } from "./state.ts";
 
-/** Executions kept per workflow after each run (`flow runs prune --keep` for more control). */
-export const KEEP_PER_WORKFLOW = 1000;
-
 /** The path of the history database. */
 export function storePath(): string {
   return `${stateDir()}/flow.db`;

@@ -26,6 +26,7 @@ import { runRecorded } from "../src/runtime/recorded.ts";
 import { buildVersion, type WorkflowVersion } from "../src/runtime/version.ts";
 import { foldJournal, parseJournal, reusableResults } from "../src/store/fold.ts";
 import { Recorder } from "../src/store/recorder.ts";
+import { RetentionPruner } from "../src/store/retention.ts";
 import type { ExecutionRecord, Store, WriteBatch } from "../src/store/types.ts";
 import { resolveInputs } from "../src/validate.ts";
 import { redisConnection } from "./connection.ts";
@@ -74,6 +75,7 @@ export class FlowWorker {
   readonly #options: FlowWorkerOptions;
   readonly #worker: Worker;
   readonly #recorder: Recorder;
+  readonly #pruner: RetentionPruner;
   readonly #publisher;
   readonly #subscriber;
   readonly #versions = new Map<string, Promise<WorkflowVersion>>();
@@ -91,6 +93,8 @@ export class FlowWorker {
       onError: (err) => this.#warn(`database: ${(err as Error).message}; retrying`),
       onWritten: (batch) => this.#publish(batch),
     });
+    // Retention: a workflow whose runs ended here is pruned to the newest 1,000 once it has 1,010.
+    this.#pruner = new RetentionPruner(options.store, (err) => this.#warn(`retention: ${(err as Error).message}`));
     const lockMs = options.lockMs ?? Number(Deno.env.get("FLOW_WORKER_LOCK_MS") || LOCK_MS);
     this.#worker = new Worker(QUEUE_NAME, (job, token, signal) => this.#process(job, token, signal), {
       connection: redisConnection(options.url, "blocking", onError),
@@ -185,6 +189,7 @@ export class FlowWorker {
         resumedFrom: takeover ? executionId : record.resumedFrom,
         firstSeq: takeover ? record.lastSeq + 1 : 0,
       });
+      this.#pruner.ended(record.workflowId);
       return { ...result, nodes: [] };
     } finally {
       release();
@@ -345,6 +350,7 @@ export class FlowWorker {
     if (!await settlesWithin(closing, CLOSE_MS)) {
       this.#options.log("flow worker: the queue does not answer; jobs left active are taken over by other workers");
     }
+    await this.#pruner.close();
     await this.#recorder.close();
     await Promise.all([...this.#versions.values()].map((v) => v.then((x) => x.retire()).catch(() => {})));
     this.#subscriber.disconnect();

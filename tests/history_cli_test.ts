@@ -355,22 +355,20 @@ Deno.test("id prefixes: a unique one works for show, events and resume; unknown 
   }
 });
 
-Deno.test("retention: flow run keeps the newest 1000 of its workflow; runs prune --keep and --older-than", async () => {
+Deno.test("retention: past 1010, flow run prunes its workflow to the newest 1000; runs prune --keep and --older-than", async () => {
   await using state = await tempState();
   const wf = await writeWorkflow({
     id: "kept",
     nodes: [{ id: "a", type: "debug.log", config: { message: "hi" } }],
     connections: [],
   });
-  // 1000 older executions of the same workflow, and 3 of another one.
+  // 1009 older executions of the same workflow, and 3 of another one.
   await seed(state.db, [
-    ...Array.from({ length: 1000 }, (_, i) => seeded("kept", uuid("b", i), 5000 - i)),
+    ...Array.from({ length: 1009 }, (_, i) => seeded("kept", uuid("b", i), 5000 - i)),
     seeded("other", uuid("c", 1), 60 * 24 * 40),
     seeded("other", uuid("c", 2), 60 * 24 * 35),
     seeded("other", uuid("c", 3), 60),
   ]);
-  const run = await state.flow(["run", wf, "--format", "json"]);
-  assert.equal(run.code, 0, run.stderr);
   const count = (workflow: string) =>
     withDb(
       state.db,
@@ -379,9 +377,14 @@ Deno.test("retention: flow run keeps the newest 1000 of its workflow; runs prune
           (db.prepare("SELECT count(*) AS n FROM executions WHERE workflow_id = ?").get(workflow) as { n: number }).n,
         ),
     );
-  assert.equal(count("kept"), 1000, "the oldest one was pruned at the end of the run");
-  assert.equal((await state.flow(["runs", "show", uuid("b", 0)])).code, 2, "the oldest is gone");
-  assert.equal((await state.flow(["runs", "show", uuid("b", 1)])).code, 0);
+  const first = await state.flow(["run", wf, "--quiet"]);
+  assert.equal(first.code, 0, first.stderr);
+  assert.equal(count("kept"), 1010, "1000 and the slack of 10: nothing pruned yet");
+  const run = await state.flow(["run", wf, "--format", "json"]);
+  assert.equal(run.code, 0, run.stderr);
+  assert.equal(count("kept"), 1000, "1011: the oldest 11 were pruned at the end of the run");
+  assert.equal((await state.flow(["runs", "show", uuid("b", 10)])).code, 2, "the oldest are gone");
+  assert.equal((await state.flow(["runs", "show", uuid("b", 11)])).code, 0);
   assert.equal(count("other"), 3, "other workflows are untouched");
 
   const older = await state.flow(["runs", "prune", "--older-than", "30d"]);

@@ -480,6 +480,13 @@ async function prune(fixture: StoreFixture) {
     await store.write({ created: c });
     assert.equal(await store.prune({ keep: 2 }), 1);
     assert.deepEqual(await left(), ["a-queued", "a-running", "c1", "c2", "c3"]);
+    // Slack: nothing until a workflow has more than keep + slack, then down to keep.
+    const d = (t: number) => execution(`d${t}`, { workflowId: "D", createdAt: at(t), status: "success" });
+    await store.write({ created: [1, 2, 3, 4, 5].map(d) });
+    assert.equal(await store.prune({ keep: 2, slack: 3, workflowId: "D" }), 0, "5 is not more than 2 + 3");
+    await store.write({ created: [d(6)] });
+    assert.equal(await store.prune({ keep: 2, slack: 3 }), 4, "6 is: down to the newest 2");
+    assert.deepEqual(await left(), ["a-queued", "a-running", "c1", "c2", "c3", "d5", "d6"]);
   });
 }
 

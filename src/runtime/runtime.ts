@@ -12,6 +12,7 @@ import type { FiredTrigger } from "../node.ts";
 import type { Registry } from "../registry.ts";
 import { MemoryStateStore } from "../store/memory.ts";
 import { Recorder } from "../store/recorder.ts";
+import { RetentionPruner } from "../store/retention.ts";
 import type { ExecutionRecord, StateStore, Store, Trigger } from "../store/types.ts";
 import { resolveInputs } from "../validate.ts";
 import { Catalog, type CatalogEntry, serving } from "./catalog.ts";
@@ -105,6 +106,7 @@ export class FlowRuntime {
   /** Node types of the served workflows. */
   readonly registry: Registry;
   readonly #recorder?: Recorder;
+  readonly #pruner?: RetentionPruner;
   readonly #history: boolean;
   readonly #log: (line: string) => void;
   readonly #all = new Set<(e: FlowEvent) => void>();
@@ -129,6 +131,11 @@ export class FlowRuntime {
         onError: (err) =>
           this.#log(`flow serve: history: ${(err as Error).message}; executions are no longer recorded`),
       });
+      // Retention: a workflow whose runs ended is pruned to the newest 1,000 once it has 1,010 (at most once a second).
+      this.#pruner = new RetentionPruner(
+        options.store,
+        (err) => this.#log(`flow serve: retention: ${(err as Error).message}`),
+      );
     }
     this.catalog = new Catalog(options.paths, options.registry, {
       nodeDirs: options.nodeDirs,
@@ -349,6 +356,7 @@ export class FlowRuntime {
     this.schedules.stop();
     await this.backend.drain(graceMs);
     this.#closing.abort();
+    await this.#pruner?.close();
     await this.#recorder?.close();
     await this.catalog.close();
     await this.#connector?.close();
@@ -393,6 +401,10 @@ export class FlowRuntime {
   }
 
   #ended(result: RunResult, job: Job) {
+    // Once the run's records are written (the next group commit), so that the prune counts them.
+    if (this.#history && this.#pruner) {
+      this.#recorder!.durable().then(() => this.#pruner!.ended(job.version.id), () => {});
+    }
     this.metrics.inc("flow_runs_completed_total", { workflow: job.version.id, status: result.status });
     this.metrics.observe("flow_run_duration_seconds", { workflow: job.version.id }, result.durationMs / 1000);
   }

@@ -276,12 +276,18 @@ export class PostgresStore implements Store {
       if (options.workflowId !== undefined) conditions.push(sql`e.workflow_id = ${options.workflowId}`);
       if (options.olderThan !== undefined) conditions.push(sql`e.created_at < ${options.olderThan}`);
       const keep = options.keep ?? 0;
+      const slack = Math.max(0, options.slack ?? 0);
       // With keep: per workflow, older than its Nth newest execution. That cutoff is read once per workflow (one index
-      // scan of N entries), not once per row: a subquery per row made the prune after each run O(N²).
+      // scan of N entries), not once per row: a subquery per row made the prune after each run O(N²). With slack, only
+      // workflows with more than keep + slack executions.
       const cutoffs = keep <= 0 ? sql`` : sql`USING (SELECT w.workflow_id, (SELECT k.created_at FROM executions k
           WHERE k.workflow_id = w.workflow_id ORDER BY k.created_at DESC LIMIT 1 OFFSET ${keep - 1}) AS before
         FROM (SELECT DISTINCT workflow_id FROM executions
-          ${options.workflowId === undefined ? sql`` : sql`WHERE workflow_id = ${options.workflowId}`}) w) cut`;
+          ${options.workflowId === undefined ? sql`` : sql`WHERE workflow_id = ${options.workflowId}`}) w
+        ${
+        slack === 0 ? sql`` : sql`WHERE EXISTS (SELECT 1 FROM executions k WHERE k.workflow_id = w.workflow_id
+          ORDER BY k.created_at DESC LIMIT 1 OFFSET ${keep + slack})`
+      }) cut`;
       if (keep > 0) conditions.push(sql`cut.workflow_id = e.workflow_id`, sql`e.created_at < cut.before`);
       // One statement: the executions and their journals go together.
       const [{ n }] = await sql`WITH doomed AS (DELETE FROM executions e ${cutoffs}

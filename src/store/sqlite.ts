@@ -129,7 +129,7 @@ interface PruneTarget {
 
 /**
  * What a prune deletes: one target, or with `keep`, one per workflow that has
- * more than `keep` executions. `cutoff(workflowId)` is the creation time of
+ * more than `keep` executions (more than `keep + slack`, with `slack`). `cutoff(workflowId)` is the creation time of
  * that workflow's Nth newest execution (read with one index scan of N
  * entries), so each DELETE compares with a constant. A subquery per row made
  * the prune after each run cost O(N²): 25 ms once a workflow had 1,000 runs.
@@ -153,8 +153,10 @@ function pruneTargets(
   if (keep <= 0) return [{ where: where.join(" AND "), params }]; // keep 0 keeps none
   if (options.workflowId === undefined) where.push("workflow_id = ?");
   where.push("created_at < ?");
+  const slack = Math.max(0, options.slack ?? 0);
   const targets: PruneTarget[] = [];
   for (const workflowId of options.workflowId === undefined ? workflows() : [options.workflowId]) {
+    if (slack > 0 && cutoff(workflowId, keep + slack + 1) === undefined) continue; // keep + slack or fewer
     const before = cutoff(workflowId, keep);
     if (before === undefined) continue; // keep or fewer
     const own = options.workflowId === undefined ? [workflowId] : [];

@@ -162,6 +162,12 @@ export interface ExecutionFilter {
 export interface PruneOptions {
   /** Keep the newest N executions of each workflow. */
   keep?: number;
+  /**
+   * With `keep`: touch a workflow only once it has more than `keep + slack`
+   * executions, then delete down to `keep`. The prune after each run uses it
+   * to delete in groups, not one execution per run. Default 0.
+   */
+  slack?: number;
   /** Delete executions created before this time (ISO 8601). */
   olderThan?: string;
   /** Only this workflow. */
