@@ -4,10 +4,11 @@
  *
  * @module
  */
+import { exitWith } from "./cli/exit.ts";
 import { main } from "./cli/main.ts";
 
 if (import.meta.main) {
-  // An ordinary exit, not Deno.exit(): it lets Deno finish writing the V8 code cache of this module (of the
-  // bundle) on the first run, which later starts then reuse; Deno.exit() ends the process before that.
-  Deno.exitCode = await main(Deno.args);
+  // At once after `flow run` and `flow resume`; otherwise an ordinary exit, which lets Deno write the V8 code cache
+  // of this module (of the bundle) on its first run (see cli/exit.ts).
+  exitWith(await main(Deno.args));
 }

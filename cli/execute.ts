@@ -19,8 +19,9 @@ import { type Store, StoreError } from "../src/store/types.ts";
 import type { CompiledWorkflow } from "../src/validate.ts";
 import { palette, useColor } from "./color.ts";
 import { FORMATS } from "./commands.ts";
+import { exitAtOnce } from "./exit.ts";
 import { CliError, ExitCode } from "./exit_codes.ts";
-import { lazyState, openStore } from "./history.ts";
+import { keepPerWorkflow, lazyState, openStore } from "./history.ts";
 import { acquireLock, type Lock } from "./lock.ts";
 import { Output, stderr, stdout } from "./output.ts";
 import { jsonReporter, ndjsonReporter, prettyReporter, quietReporter, type Reporter } from "./reporters.ts";
@@ -89,7 +90,8 @@ export async function executeFromCli(x: CliExecution): Promise<number> {
   if (x.lock || x.compiled.settings.lock) lock = acquireLock(stateDir(), x.compiled.id, executionId);
   const hash = Promise.resolve(x.hash);
   hash.catch(() => {}); // awaited below, after the store opens: a rejection meanwhile is not an unhandled one
-  const history = x.history ? await openHistory(x.store) : undefined;
+  const keep = x.history ? keepPerWorkflow() : 0; // checked before the run: a bad FLOW_HISTORY_KEEP is exit 2
+  const history = x.history ? await openHistory(x.store, keep) : undefined;
   const cancel = new AbortController();
   const stopSignals = onSignals(() => cancel.abort(), () => {
     events?.flush();
@@ -120,6 +122,9 @@ export async function executeFromCli(x: CliExecution): Promise<number> {
     lock?.release();
     await history?.close(x.compiled.id);
   }
+  // Everything this run started has finished (the workflow file was read with an await, so the event loop has turned):
+  // the process may end without Deno's teardown, 4 to 7 ms (see exit.ts).
+  exitAtOnce();
   return result.status === "success"
     ? ExitCode.Success
     : result.status === "cancelled"
@@ -127,9 +132,13 @@ export async function executeFromCli(x: CliExecution): Promise<number> {
     : ExitCode.Failed;
 }
 
-/** The store and a recorder for one run; a store that cannot be used disables history with one warning. */
+/**
+ * The store and a recorder for one run; a store that cannot be used disables
+ * history with one warning. Closing prunes the run's workflow to `keep`.
+ */
 async function openHistory(
   given: Store | undefined,
+  keep: number,
 ): Promise<{ store: Store; recorder: Recorder; close: (workflowId: string) => Promise<void> } | undefined> {
   let store: Store;
   try {
@@ -148,7 +157,8 @@ async function openHistory(
     async close(workflowId) {
       await recorder.close();
       // Retention, cheaply: only this workflow, and only once it has gone past what is kept by the slack.
-      if (!recorder.failed) await store.prune(afterRun(workflowId)).catch(() => {});
+      const prune = afterRun(workflowId, keep);
+      if (prune && !recorder.failed) await store.prune(prune).catch(() => {});
       if (!given) await store.close();
     },
   };

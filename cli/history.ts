@@ -11,6 +11,7 @@ import { fileErrorReason } from "../src/errors.ts";
 // module again on first use, about 0.5 ms of every recorded run.
 import { openSqliteStore, type SqliteStore } from "../src/store/sqlite.ts";
 import type { StateEntry, StateRef, StateRow, StateStore, Store } from "../src/store/types.ts";
+import { historyKeep } from "../src/store/retention.ts";
 import { StoreError } from "../src/store/types.ts";
 import { CliError } from "./exit_codes.ts";
 import { stateDir } from "./state.ts";
@@ -99,6 +100,15 @@ export async function requireStore(dbFlag?: unknown): Promise<Store> {
   } catch (err) {
     if (err instanceof StoreError) throw new CliError(`history: ${err.message}`);
     throw err;
+  }
+}
+
+/** The executions of each workflow that history keeps (`FLOW_HISTORY_KEEP`, else 1000; 0 keeps all); exit 2 on a bad value. */
+export function keepPerWorkflow(): number {
+  try {
+    return historyKeep();
+  } catch (err) {
+    throw new CliError((err as Error).message);
   }
 }
 

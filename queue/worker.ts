@@ -64,6 +64,8 @@ export interface FlowWorkerOptions {
   nodeDirs?: string[];
   /** Executions running at once (default 4). */
   concurrency?: number;
+  /** Executions of each workflow that retention keeps (default 1000; 0: every execution). */
+  keep?: number;
   /** Lock duration (default {@linkcode LOCK_MS}; `FLOW_WORKER_LOCK_MS` overrides it for tests). */
   lockMs?: number;
   /** Log lines. */
@@ -94,7 +96,9 @@ export class FlowWorker {
       onWritten: (batch) => this.#publish(batch),
     });
     // Retention: a workflow whose runs ended here is pruned to the newest 1,000 once it has 1,010.
-    this.#pruner = new RetentionPruner(options.store, (err) => this.#warn(`retention: ${(err as Error).message}`));
+    this.#pruner = new RetentionPruner(options.store, (err) => this.#warn(`retention: ${(err as Error).message}`), {
+      keep: options.keep,
+    });
     const lockMs = options.lockMs ?? Number(Deno.env.get("FLOW_WORKER_LOCK_MS") || LOCK_MS);
     this.#worker = new Worker(QUEUE_NAME, (job, token, signal) => this.#process(job, token, signal), {
       connection: redisConnection(options.url, "blocking", onError),

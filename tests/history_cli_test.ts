@@ -355,6 +355,29 @@ Deno.test("id prefixes: a unique one works for show, events and resume; unknown 
   }
 });
 
+Deno.test("FLOW_HISTORY_KEEP sets how many executions flow run keeps (0: all); a bad value is exit 2 before the run", async () => {
+  await using state = await tempState();
+  const wf = await writeWorkflow({
+    id: "few",
+    nodes: [{ id: "a", type: "debug.log", config: { message: "hi" } }],
+    connections: [],
+  });
+  await seed(state.db, Array.from({ length: 6 }, (_, i) => seeded("few", uuid("f", i), 100 - i)));
+  const count = () =>
+    withDb(state.db, (db) => Number((db.prepare("SELECT count(*) AS n FROM executions").get() as { n: number }).n));
+  const keepAll = await state.flow(["run", wf, "--quiet"], { env: { FLOW_HISTORY_KEEP: "0" } });
+  assert.equal(keepAll.code, 0, keepAll.stderr);
+  assert.equal(count(), 7, "0 keeps every execution");
+  // Keep 5, with a slack of 1: 8 is past 6, so down to the newest 5.
+  const five = await state.flow(["run", wf, "--quiet"], { env: { FLOW_HISTORY_KEEP: "5" } });
+  assert.equal(five.code, 0, five.stderr);
+  assert.equal(count(), 5);
+  const bad = await state.flow(["run", wf, "--quiet"], { env: { FLOW_HISTORY_KEEP: "lots" } });
+  assert.equal(bad.code, 2);
+  assert.equal(bad.stderr, 'flow: FLOW_HISTORY_KEEP: expected a whole number (0 keeps every execution); got "lots"\n');
+  assert.equal(count(), 5, "nothing ran");
+});
+
 Deno.test("retention: past 1010, flow run prunes its workflow to the newest 1000; runs prune --keep and --older-than", async () => {
   await using state = await tempState();
   const wf = await writeWorkflow({

@@ -8,7 +8,7 @@
 import assert from "node:assert/strict";
 import { builtinRegistry } from "../nodes/mod.ts";
 import { FlowRuntime } from "../src/runtime/runtime.ts";
-import { KEEP_PER_WORKFLOW, PRUNE_SLACK, RetentionPruner } from "../src/store/retention.ts";
+import { historyKeep, KEEP_PER_WORKFLOW, pruneSlack, RetentionPruner } from "../src/store/retention.ts";
 import { openSqliteStore } from "../src/store/sqlite.ts";
 import type { NewExecution, Store } from "../src/store/types.ts";
 import { createApp } from "../server/app.ts";
@@ -45,11 +45,11 @@ async function eventually(check: () => Promise<boolean>, what: string): Promise<
   }
 }
 
-const PAST = KEEP_PER_WORKFLOW + PRUNE_SLACK + 1; // 1011: one past what is kept with the slack
+const PAST = KEEP_PER_WORKFLOW + pruneSlack(KEEP_PER_WORKFLOW) + 1; // 1011: one past what is kept with the slack
 
 Deno.test("RetentionPruner: the first ended run prunes at once; a burst waits for the interval, then prunes all", async () => {
   const store = await openSqliteStore(":memory:");
-  const pruner = new RetentionPruner(store, (err) => assert.fail(String(err)), 50);
+  const pruner = new RetentionPruner(store, (err) => assert.fail(String(err)), { intervalMs: 50 });
   try {
     await store.write({ created: [...finished("a", PAST), ...finished("b", PAST), ...finished("c", PAST - 1)] });
     pruner.ended("a"); // at once
@@ -85,5 +85,31 @@ Deno.test("flow serve's runtime prunes a workflow whose run ended, once it has m
     await runtime.shutdown(1000);
     await store.close();
     await Deno.remove(dir, { recursive: true });
+  }
+});
+
+Deno.test("FLOW_HISTORY_KEEP: a whole number (0 keeps every execution), 1000 by default; the slack is 1%, at least 1", () => {
+  assert.equal(historyKeep(undefined), 1000);
+  assert.equal(historyKeep(""), 1000);
+  assert.equal(historyKeep("50"), 50);
+  assert.equal(historyKeep(" 0 "), 0);
+  for (const bad of ["-1", "1.5", "ten", "1e3"]) {
+    assert.throws(() => historyKeep(bad), {
+      message: `FLOW_HISTORY_KEEP: expected a whole number (0 keeps every execution); got "${bad}"`,
+    });
+  }
+  assert.deepEqual([1000, 50, 1].map(pruneSlack), [10, 1, 1]);
+});
+
+Deno.test("RetentionPruner with keep 0 prunes nothing", async () => {
+  const store = await openSqliteStore(":memory:");
+  const pruner = new RetentionPruner(store, (err) => assert.fail(String(err)), { keep: 0 });
+  try {
+    await store.write({ created: finished("a", 20) });
+    pruner.ended("a");
+    await pruner.close(); // would wait for a prune under way
+    assert.equal(await count(store, "a"), 20);
+  } finally {
+    await store.close();
   }
 });

@@ -11,7 +11,7 @@ import { builtinRegistry } from "../../nodes/mod.ts";
 import { createApp } from "../../server/app.ts";
 import { intIn, type Invocation } from "../commands.ts";
 import { CliError, ExitCode } from "../exit_codes.ts";
-import { databaseUrl, historyWanted, openStore } from "../history.ts";
+import { databaseUrl, historyWanted, keepPerWorkflow, openStore } from "../history.ts";
 import { stderr, stdout } from "../output.ts";
 import { queueUrl, waitForSignal } from "../signals.ts";
 
@@ -38,6 +38,7 @@ export default async function serve({ args, options }: Invocation): Promise<numb
   const paths = await absolutePaths((args.paths as string[] | undefined)?.length ? args.paths as string[] : ["."]);
   const queue = queueUrl(queueFlag !== undefined && /^\d+$/.test(queueFlag) ? undefined : queueFlag);
   const db = databaseUrl(options.db);
+  const keep = keepPerWorkflow();
   if (queue !== undefined && db === undefined) {
     throw new CliError(
       "serve: --queue needs --db postgres://... (or FLOW_DATABASE_URL): workers read executions from it",
@@ -70,6 +71,7 @@ export default async function serve({ args, options }: Invocation): Promise<numb
     registry: builtinRegistry(),
     nodeDirs: options.nodes as string[],
     store,
+    keep,
     maxRuns,
     queue: queueSize,
     log,

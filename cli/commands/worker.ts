@@ -10,7 +10,7 @@ import { StoreError } from "../../src/store/types.ts";
 import { builtinRegistry } from "../../nodes/mod.ts";
 import type { Invocation } from "../commands.ts";
 import { CliError, ExitCode } from "../exit_codes.ts";
-import { databaseUrl, openStore } from "../history.ts";
+import { databaseUrl, keepPerWorkflow, openStore } from "../history.ts";
 import { stderr, stdout } from "../output.ts";
 import { queueUrl, waitForSignal } from "../signals.ts";
 
@@ -21,6 +21,7 @@ export default async function worker({ options }: Invocation): Promise<number> {
   const db = databaseUrl(options.db);
   if (db === undefined) throw new CliError("worker: --db postgres://... (or FLOW_DATABASE_URL) is required");
   const graceMs = options.grace as number;
+  const keep = keepPerWorkflow();
   let store;
   try {
     store = await openStore(db);
@@ -39,6 +40,7 @@ export default async function worker({ options }: Invocation): Promise<number> {
       registry: builtinRegistry(),
       nodeDirs: options.nodes as string[],
       concurrency: options.concurrency as number,
+      keep,
       log,
     });
   } catch (err) {

@@ -48,6 +48,8 @@ export interface RuntimeOptions {
   nodeDirs?: string[];
   /** Where executions and persistent state live; without it, nothing is recorded and state is in memory. */
   store?: Store;
+  /** Executions of each workflow that retention keeps (default 1000; 0: every execution). */
+  keep?: number;
   /** Record executions (default true when there is a store). */
   history?: boolean;
   /** Executions running at once (default 16). */
@@ -135,6 +137,7 @@ export class FlowRuntime {
       this.#pruner = new RetentionPruner(
         options.store,
         (err) => this.#log(`flow serve: retention: ${(err as Error).message}`),
+        { keep: options.keep },
       );
     }
     this.catalog = new Catalog(options.paths, options.registry, {
