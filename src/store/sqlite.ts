@@ -129,10 +129,11 @@ interface PruneTarget {
 
 /**
  * What a prune deletes: one target, or with `keep`, one per workflow that has
- * more than `keep` executions (more than `keep + slack`, with `slack`). `cutoff(workflowId)` is the creation time of
- * that workflow's Nth newest execution (read with one index scan of N
- * entries), so each DELETE compares with a constant. A subquery per row made
- * the prune after each run cost O(N²): 25 ms once a workflow had 1,000 runs.
+ * more than `keep` executions (more than `keep + slack`, with `slack`).
+ * `cutoff(workflowId, n)` is the creation time of that workflow's nth newest
+ * execution (one index scan of n entries), so each DELETE compares with a
+ * constant. A subquery per row made the prune after each run cost O(N²):
+ * 25 ms once a workflow had 1,000 runs.
  */
 function pruneTargets(
   options: PruneOptions,
