@@ -9,8 +9,9 @@
  * that never waited for I/O never turned it. `Deno.exit()` skips the
  * teardown, so it is used only after a command that did wait for I/O has
  * finished everything it started: `flow run` and `flow resume`
- * ({@linkcode exitAtOnce}), whose output is flushed, history store closed and
- * Workers stopped by then.
+ * ({@linkcode exitAtOnce}), whose output is flushed, history written and
+ * Workers stopped by then (`flow run` leaves its SQLite connection open on
+ * purpose: see `execute.ts`).
  *
  * @module
  */
@@ -20,7 +21,8 @@ let atOnce = false;
 /**
  * Lets the process end with `Deno.exit()` when the command returns. Call it
  * only once everything the command started has finished (output written,
- * files and stores closed), and only from a command that has awaited I/O.
+ * files closed, every write committed), and only from a command that has
+ * awaited I/O.
  */
 export function exitAtOnce(): void {
   atOnce = true;

@@ -95,7 +95,7 @@ export class FlowWorker {
       onError: (err) => this.#warn(`database: ${(err as Error).message}; retrying`),
       onWritten: (batch) => this.#publish(batch),
     });
-    // Retention: a workflow whose runs ended here is pruned to the newest 1,000 once it has 1,010.
+    // Retention: a workflow whose runs ended here is pruned to the newest `keep` (1,000) once it has 1% more.
     this.#pruner = new RetentionPruner(options.store, (err) => this.#warn(`retention: ${(err as Error).message}`), {
       keep: options.keep,
     });

@@ -355,6 +355,15 @@ Deno.test("id prefixes: a unique one works for show, events and resume; unknown 
   }
 });
 
+/** How many executions the database at `db` holds: all, or those of one workflow. */
+function executionCount(db: string, workflowId?: string): number {
+  return withDb(db, (d) => {
+    const sql = `SELECT count(*) AS n FROM executions${workflowId === undefined ? "" : " WHERE workflow_id = ?"}`;
+    const row = d.prepare(sql).get(...(workflowId === undefined ? [] : [workflowId])) as { n: number };
+    return Number(row.n);
+  });
+}
+
 Deno.test("FLOW_HISTORY_KEEP sets how many executions flow run keeps (0: all); a bad value is exit 2 before the run", async () => {
   await using state = await tempState();
   const wf = await writeWorkflow({
@@ -363,8 +372,7 @@ Deno.test("FLOW_HISTORY_KEEP sets how many executions flow run keeps (0: all); a
     connections: [],
   });
   await seed(state.db, Array.from({ length: 6 }, (_, i) => seeded("few", uuid("f", i), 100 - i)));
-  const count = () =>
-    withDb(state.db, (db) => Number((db.prepare("SELECT count(*) AS n FROM executions").get() as { n: number }).n));
+  const count = () => executionCount(state.db);
   const keepAll = await state.flow(["run", wf, "--quiet"], { env: { FLOW_HISTORY_KEEP: "0" } });
   assert.equal(keepAll.code, 0, keepAll.stderr);
   assert.equal(count(), 7, "0 keeps every execution");
@@ -392,14 +400,7 @@ Deno.test("retention: past 1010, flow run prunes its workflow to the newest 1000
     seeded("other", uuid("c", 2), 60 * 24 * 35),
     seeded("other", uuid("c", 3), 60),
   ]);
-  const count = (workflow: string) =>
-    withDb(
-      state.db,
-      (db) =>
-        Number(
-          (db.prepare("SELECT count(*) AS n FROM executions WHERE workflow_id = ?").get(workflow) as { n: number }).n,
-        ),
-    );
+  const count = (workflow: string) => executionCount(state.db, workflow);
   const first = await state.flow(["run", wf, "--quiet"]);
   assert.equal(first.code, 0, first.stderr);
   assert.equal(count("kept"), 1010, "1000 and the slack of 10: nothing pruned yet");

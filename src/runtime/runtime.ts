@@ -133,7 +133,8 @@ export class FlowRuntime {
         onError: (err) =>
           this.#log(`flow serve: history: ${(err as Error).message}; executions are no longer recorded`),
       });
-      // Retention: a workflow whose runs ended is pruned to the newest 1,000 once it has 1,010 (at most once a second).
+      // Retention: a workflow whose runs ended is pruned to the newest `keep` (1,000) once it has 1% more (at most once a
+      // second).
       this.#pruner = new RetentionPruner(
         options.store,
         (err) => this.#log(`flow serve: retention: ${(err as Error).message}`),
