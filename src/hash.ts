@@ -16,9 +16,7 @@
  */
 export async function contentHash(text: string): Promise<string> {
   const digest = new Uint8Array(await crypto.subtle.digest("SHA-256", new TextEncoder().encode(text)));
-  let hex = "";
-  for (const b of digest) hex += b.toString(16).padStart(2, "0");
-  return `sha256:${hex}`;
+  return `sha256:${digest.toHex()}`;
 }
 
 /** A hash shortened for messages: `sha256:` and 12 hex digits. */

@@ -6,13 +6,13 @@
  */
 import { type ValidationIssue, WorkflowValidationError } from "../../src/errors.ts";
 import { fileErrorReason } from "../../src/errors.ts";
-import { versionHash } from "../../src/hash.ts";
 import type { FiredTrigger } from "../../src/node.ts";
 import { chooseTrigger, TriggerChoiceError } from "../../src/runtime/triggers.ts";
 import { type CompiledWorkflow, resolveInputs, workflowTree } from "../../src/validate.ts";
 import type { Invocation } from "../commands.ts";
 import { CliError } from "../exit_codes.ts";
 import { executeFromCli, type OutputFlags } from "../execute.ts";
+import { workflowHash } from "../hash_cache.ts";
 import { historyWanted } from "../history.ts";
 import { loadWorkflowArg } from "../load.ts";
 /** The options of `flow run`, as parsed. */
@@ -31,7 +31,9 @@ interface RunOptions extends OutputFlags {
 /** Runs `flow run`; resolves to the exit code. */
 export default async function run({ args, options }: Invocation): Promise<number> {
   const opts = options as unknown as RunOptions;
-  const { compiled, close, text, path, sources } = await loadWorkflowArg(args.file as string, opts.nodes);
+  const { compiled, close, text, path, sources, stamp } = await loadWorkflowArg(args.file as string, opts.nodes, {
+    stamp: historyWanted(opts.noHistory ?? false, undefined),
+  });
   try {
     checkEnv(compiled);
     const given = {
@@ -50,7 +52,7 @@ export default async function run({ args, options }: Invocation): Promise<number
       lock: opts.lock,
       history,
       file: path,
-      hash: history && path ? versionHash(text, sources) : undefined,
+      hash: history && path ? workflowHash({ path, stamp, text, sources }) : undefined,
       fired,
     });
   } finally {
