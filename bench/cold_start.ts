@@ -12,9 +12,9 @@
  *   history (on by default) is recorded in a temporary state directory that
  *   already holds `--recorded N` (default 1,000) finished runs of that workflow,
  *   each with a journal: the state of a workflow that cron has run for a while
- *   (each recorded run then also prunes the oldest, as retention keeps 1,000),
- *   from a workflow file written a few seconds before, so that its content
- *   hash is remembered as a cron job's is
+ *   (each recorded run then also prunes the oldest, as retention keeps 1,000;
+ *   the untimed first run remembers the file's content hash, as a cron job's
+ *   first run does)
  * and prints the p10, median and p90 wall time of each in ms, its median as
  * a multiple of the baseline's, and what history costs: the median of the
  * per-round differences between the `--quiet` runs with and without it, and
@@ -24,7 +24,6 @@
  *
  * @module
  */
-import { SETTLED_MS } from "../cli/hash_cache.ts";
 import { openSqliteStore } from "../src/store/sqlite.ts";
 import type { NewExecution } from "../src/store/types.ts";
 import { BUNDLE, ensureBundle, intFlag, machineLine, median, quantile } from "./bundle.ts";
@@ -123,10 +122,6 @@ if (import.meta.main) {
     const state = `${dir}/state`; // runs are recorded here (history is on by default)
     await Deno.mkdir(state);
     await seedHistory(`${state}/flow.db`, recorded);
-    // A cron job's workflow file was written long before it runs: wait until this one is as settled, so its content
-    // hash is remembered (cli/hash_cache.ts) as it would be from a user's second run on.
-    const settled = (await Deno.stat(wf)).ctime!.getTime() + SETTLED_MS + 100 - Date.now();
-    if (settled > 0) await new Promise((resolve) => setTimeout(resolve, settled));
     for (const [, args] of cases) await once(args, dir, state);
     const times = cases.map(() => [] as number[]);
     // Every other round in reverse order, so that no case always follows the same one.

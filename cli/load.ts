@@ -8,7 +8,6 @@ import { fileErrorReason, WorkflowValidationError } from "../src/errors.ts";
 import { checkWithModules, compileWithModules } from "../src/imports.ts";
 import { parseWorkflowText } from "../src/load.ts";
 import { builtinRegistry } from "../nodes/mod.ts";
-import { type FileStamp, fileStamp } from "./hash_cache.ts";
 import type { CompiledWorkflow } from "../src/validate.ts";
 import type { Workflow } from "../src/workflow.ts";
 
@@ -24,25 +23,16 @@ export interface LoadedArg {
   path?: string;
   /** The texts of the sub-workflow files it uses, by absolute path (for `versionHash`). */
   sources: Map<string, string>;
-  /** The file's stamp, taken before it was read (with `stamp: true`; see `workflowHash`). */
-  stamp?: FileStamp;
-}
-
-/** Options of {@linkcode loadWorkflowArg}. */
-export interface LoadOptions {
-  /** Take the file's stamp before reading it (a recorded run's hash may then be remembered). */
-  stamp?: boolean;
 }
 
 /** Reads, imports node modules for, and validates a workflow; all problems in one error. Call `close` when done. */
-export async function loadWorkflowArg(file: string, dirs: string[], options: LoadOptions = {}): Promise<LoadedArg> {
+export async function loadWorkflowArg(file: string, dirs: string[]): Promise<LoadedArg> {
   const label = file === "-" ? "<stdin>" : file;
-  const stamp = options.stamp && file !== "-" ? fileStamp(file) : undefined; // before the read: see hash_cache.ts
   const text = await readWorkflowText(file);
   const raw = parseWorkflowText(text, label);
   const sources = new Map<string, string>();
   const { compiled, close } = await compileWithModules(raw, builtinRegistry(), { file: label, dirs, sources });
-  return { compiled, close, text, sources, stamp, path: file === "-" ? undefined : await absolute(file) };
+  return { compiled, close, text, sources, path: file === "-" ? undefined : await absolute(file) };
 }
 
 /** Reads and checks a workflow (with its custom node modules) without compiling it; all problems in one error. */

@@ -1,91 +1,84 @@
 /**
- * The remembered content hashes of workflow files (cli/hash_cache.ts): used
- * only while the file's stamp holds, never for a file that changed or had
- * just changed, and a cache that is not ours is ignored.
+ * The remembered content hashes of workflow files (cli/hash_cache.ts): a
+ * remembered hash is used only for exactly the text it was computed from, a
+ * cache file that is not ours is ignored, and the cache stays bounded.
  */
 import * as assert from "node:assert/strict";
-import { fileStamp, SETTLED_MS, workflowHash } from "../cli/hash_cache.ts";
+import { CACHED_FILES, CACHED_TEXT_LENGTH, workflowHash } from "../cli/hash_cache.ts";
 import { contentHash, versionHash } from "../src/hash.ts";
 import { tempState } from "./history_helpers.ts";
 
-/** A temporary directory holding a workflow file with `text`; removed after `fn`. */
-async function withFile(text: string, fn: (dir: string, path: string) => Promise<void>): Promise<void> {
+/** A temporary cache directory, removed after `fn`. */
+async function withCache(fn: (dir: string) => Promise<void>): Promise<void> {
   const dir = await Deno.makeTempDir({ prefix: "flow-hash-cache-" });
   try {
-    const path = `${dir}/wf.json`;
-    await Deno.writeTextFile(path, text);
-    await fn(dir, path);
+    await fn(dir);
   } finally {
     await Deno.remove(dir, { recursive: true });
   }
 }
 
-/** A time at which every file written so far has settled. */
-const later = () => Date.now() + SETTLED_MS + 1000;
+const none = new Map<string, string>();
+const FAKE = `sha256:${"ab".repeat(32)}`;
 
-Deno.test("a settled file's hash is remembered by its stamp and used while the stamp holds", async () => {
-  await withFile('{"nodes":[]}', async (dir, path) => {
-    const stamp = fileStamp(path);
-    assert.ok(stamp, "a regular file has a stamp");
-    const first = await workflowHash({ path, stamp, text: '{"nodes":[]}', sources: new Map() }, { dir, now: later() });
-    assert.equal(first, await contentHash('{"nodes":[]}'));
-    const cache = JSON.parse(await Deno.readTextFile(`${dir}/hashes.json`));
-    assert.deepEqual(Object.keys(cache.files), [path]);
-    // Same stamp: the remembered hash, without hashing the text given (here a different one, to tell them apart).
-    const again = await workflowHash({ path, stamp, text: "not read", sources: new Map() }, { dir, now: later() });
-    assert.equal(again, first);
+Deno.test("a text hashed before is not hashed again: its remembered hash is used, for that exact text only", async () => {
+  await withCache(async (dir) => {
+    const path = "/srv/flow/nightly.json";
+    const text = '{"id":"nightly","nodes":[]}';
+    assert.equal(await workflowHash({ path, text, sources: none }, { dir }), await contentHash(text));
+    assert.deepEqual([...Deno.readDirSync(dir)].map((e) => e.name), [encodeURIComponent(path)]);
+    // Plant a hash no text has, for this text: only a remembered hash can come back as it.
+    await Deno.writeTextFile(`${dir}/${encodeURIComponent(path)}`, `${FAKE}\n${text}`);
+    assert.equal(await workflowHash({ path, text, sources: none }, { dir }), FAKE);
+    // The file changed, even by one character and not in length: hashed again, and remembered instead.
+    const edited = text.replace("nightly", "nightlY");
+    assert.equal(await workflowHash({ path, text: edited, sources: none }, { dir }), await contentHash(edited));
+    assert.equal(await workflowHash({ path, text: edited, sources: none }, { dir }), await contentHash(edited));
+    assert.equal(await workflowHash({ path, text, sources: none }, { dir }), await contentHash(text), "not FAKE");
   });
 });
 
-Deno.test("a file that changed is hashed again, and one changed within the last seconds is not remembered", async () => {
-  await withFile('{"nodes":[]}', async (dir, path) => {
-    const text = '{"nodes":[]}';
-    await workflowHash({ path, stamp: fileStamp(path), text, sources: new Map() }, { dir, now: later() });
-    const changed = '{"nodes":[],"id":"x"}';
-    await Deno.writeTextFile(path, changed);
-    const stamp = fileStamp(path);
-    // The real clock: the file changed just now, so its stamp may still be shared by a change to come.
-    assert.equal(
-      await workflowHash({ path, stamp, text: changed, sources: new Map() }, { dir }),
-      await contentHash(changed),
-    );
-    const cache = JSON.parse(await Deno.readTextFile(`${dir}/hashes.json`));
-    assert.equal(cache.files[path][5], await contentHash(text), "the entry of the old stamp stays, unused");
-    assert.equal(
-      await workflowHash({ path, stamp, text: changed, sources: new Map() }, { dir }),
-      await contentHash(changed),
-      "not the old file's hash",
-    );
-  });
-});
-
-Deno.test("a cache file that is not JSON, or not ours, is ignored and replaced", async () => {
-  await withFile("{}", async (dir, path) => {
-    for (const junk of ["not json", '{"files": 3}', '{"files": {"x": [1]}}', "null"]) {
-      await Deno.writeTextFile(`${dir}/hashes.json`, junk);
-      const hash = await workflowHash({ path, stamp: fileStamp(path), text: "{}", sources: new Map() }, {
-        dir,
-        now: later(),
-      });
-      assert.equal(hash, await contentHash("{}"), junk);
-      assert.deepEqual(Object.keys(JSON.parse(await Deno.readTextFile(`${dir}/hashes.json`)).files), [path], junk);
+Deno.test("a cache file that is not ours is ignored and replaced", async () => {
+  await withCache(async (dir) => {
+    const path = "/srv/wf.json";
+    const file = `${dir}/${encodeURIComponent(path)}`;
+    for (const junk of ["", "{}", `not-a-hash\n{}`, `${FAKE}{}`, `${FAKE}\n{} `, `sha256:ab\n{}`]) {
+      await Deno.writeTextFile(file, junk);
+      assert.equal(await workflowHash({ path, text: "{}", sources: none }, { dir }), await contentHash("{}"), junk);
+      assert.equal(await Deno.readTextFile(file), `${await contentHash("{}")}\n{}`, junk);
     }
   });
 });
 
-Deno.test("a workflow with sub-workflow files, or without a stamp, is always hashed", async () => {
-  await withFile("{}", async (dir, path) => {
-    const sources = new Map([["/abs/sub.json", "{}"]]);
-    const stamp = fileStamp(path);
+Deno.test("a workflow with sub-workflow files, or a long text, is hashed on every run", async () => {
+  await withCache(async (dir) => {
+    const sources = new Map([["/srv/sub.json", "{}"]]);
     assert.equal(
-      await workflowHash({ path, stamp, text: "{}", sources }, { dir, now: later() }),
+      await workflowHash({ path: "/srv/a.json", text: "{}", sources }, { dir }),
       await versionHash("{}", sources),
     );
+    const long = `{"description":"${"x".repeat(CACHED_TEXT_LENGTH)}"}`;
     assert.equal(
-      await workflowHash({ path, text: "{}", sources: new Map() }, { dir, now: later() }),
-      await contentHash("{}"),
+      await workflowHash({ path: "/srv/b.json", text: long, sources: none }, { dir }),
+      await contentHash(long),
     );
-    await assert.rejects(Deno.stat(`${dir}/hashes.json`), Deno.errors.NotFound);
+    assert.deepEqual([...Deno.readDirSync(dir)], [], "nothing remembered");
+  });
+});
+
+Deno.test("the cache keeps the newest files only", async () => {
+  await withCache(async (dir) => {
+    const count = CACHED_FILES + 3;
+    for (let i = 0; i < count; i++) {
+      await workflowHash({ path: `/srv/wf-${i}.json`, text: `{"n":${i}}`, sources: none }, { dir });
+      // Distinct write times, oldest first (a file system may keep them to the second).
+      const at = new Date(Date.UTC(2026, 0, 1, 0, 0, i));
+      await Deno.utime(`${dir}/${encodeURIComponent(`/srv/wf-${i}.json`)}`, at, at);
+    }
+    const names = new Set([...Deno.readDirSync(dir)].map((e) => e.name));
+    assert.ok(names.size <= CACHED_FILES, `${names.size} files`);
+    assert.ok(names.has(encodeURIComponent(`/srv/wf-${count - 1}.json`)), "the newest is kept");
+    assert.ok(!names.has(encodeURIComponent("/srv/wf-0.json")), "the oldest is gone");
   });
 });
 
@@ -94,7 +87,7 @@ Deno.test("flow run records the hash of the file as it is, across an edit betwee
   const path = `${state.dir}/wf.json`;
   const workflow = (name: string) => JSON.stringify({ id: "edited", name, nodes: [], connections: [] });
   const hashes: string[] = [];
-  for (const name of ["first", "second"]) {
+  for (const name of ["first", "first", "second"]) {
     await Deno.writeTextFile(path, workflow(name));
     const run = await state.flow(["run", path, "--quiet"]);
     assert.equal(run.code, 0, run.stderr);
@@ -104,5 +97,8 @@ Deno.test("flow run records the hash of the file as it is, across an edit betwee
     assert.equal(show.hash, await contentHash(workflow(name)));
     hashes.push(show.hash);
   }
-  assert.notEqual(hashes[0], hashes[1]);
+  assert.equal(hashes[0], hashes[1]);
+  assert.notEqual(hashes[1], hashes[2]);
+  const remembered = await Deno.readTextFile(`${state.dir}/hashes/${encodeURIComponent(await Deno.realPath(path))}`);
+  assert.equal(remembered, `${hashes[2]}\n${workflow("second")}`);
 });

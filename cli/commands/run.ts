@@ -31,9 +31,7 @@ interface RunOptions extends OutputFlags {
 /** Runs `flow run`; resolves to the exit code. */
 export default async function run({ args, options }: Invocation): Promise<number> {
   const opts = options as unknown as RunOptions;
-  const { compiled, close, text, path, sources, stamp } = await loadWorkflowArg(args.file as string, opts.nodes, {
-    stamp: historyWanted(opts.noHistory ?? false, undefined),
-  });
+  const { compiled, close, text, path, sources } = await loadWorkflowArg(args.file as string, opts.nodes);
   try {
     checkEnv(compiled);
     const given = {
@@ -52,7 +50,7 @@ export default async function run({ args, options }: Invocation): Promise<number
       lock: opts.lock,
       history,
       file: path,
-      hash: history && path ? workflowHash({ path, stamp, text, sources }) : undefined,
+      hash: history && path ? workflowHash({ path, text, sources }) : undefined,
       fired,
     });
   } finally {
