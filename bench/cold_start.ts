@@ -14,13 +14,15 @@
  *   each with a journal: the state of a workflow that cron has run for a while
  *   (each recorded run then also prunes the oldest, as retention keeps 1,000;
  *   the untimed first run remembers the file's content hash, as a cron job's
- *   first run does)
- * and prints the p10, median and p90 wall time of each in ms, its median as
- * a multiple of the baseline's, and what history costs: the median of the
- * per-round differences between the `--quiet` runs with and without it, and
- * the difference between their p10s.
+ *   first run does),
+ * then `--pairs N` (default 100) more rounds of just the two `--quiet` runs,
+ * and prints the p10, median and p90 wall time of each case in ms, its
+ * median as a multiple of the baseline's, and what history costs, from every
+ * pair of `--quiet` runs with and without it: the median of the paired
+ * differences with its 95% confidence interval, and the difference between
+ * their p10s.
  *
- * Run: `deno task cold-start [--runs N] [--recorded N] [--rebuild]`
+ * Run: `deno task cold-start [--runs N] [--pairs N] [--recorded N] [--rebuild]`
  *
  * @module
  */
@@ -102,8 +104,58 @@ async function seedHistory(path: string, count: number): Promise<void> {
   await store.close();
 }
 
+/** One measured case: its label and the `deno` arguments. */
+type Case = [name: string, args: string[]];
+
+/** Wall times (ms) of `rounds` rounds of `cases`, one of each per round, every other round in reverse order. */
+async function rounds(cases: Case[], count: number, cwd: string, state: string): Promise<number[][]> {
+  const times = cases.map(() => [] as number[]);
+  // Every other round in reverse order, so that no case always follows the same one.
+  const forward = cases.map((_, c) => c);
+  for (let i = 0; i < count; i++) {
+    for (const c of i % 2 === 0 ? forward : [...forward].reverse()) times[c].push(await once(cases[c][1], cwd, state));
+  }
+  return times;
+}
+
+/** Prints the p10, median and p90 of each case, and its median as a multiple of the first case's. */
+function printCases(cases: Case[], times: number[][]) {
+  const sorted = times.map((t) => [...t].sort((a, b) => a - b));
+  const base = median(sorted[0]);
+  const ms = (x: number) => `${x.toFixed(1).padStart(6)} ms`;
+  cases.forEach(([name], c) => {
+    const t = sorted[c];
+    const ratio = c === 0 ? "" : `   ${(median(t) / base).toFixed(2)}x baseline`;
+    console.log(
+      `${name.padEnd(40)} p10 ${ms(quantile(t, 0.1))}   median ${ms(median(t))}   p90 ${ms(quantile(t, 0.9))}${ratio}`,
+    );
+  });
+}
+
+/**
+ * Prints what history costs, from runs with it (`on`) and without (`off`)
+ * measured in pairs (`on[i]` next to `off[i]`): the median of the paired
+ * differences, which cancels most of what a shared machine adds to both,
+ * with its distribution-free 95% confidence interval (the order statistics
+ * n/2 ± 0.98·√n of the sorted differences); and the difference between the
+ * p10s, the runs a busy machine slowed least (on a busy machine every step
+ * of a run takes longer, history's too).
+ */
+function printHistoryCost(on: number[], off: number[]) {
+  const n = on.length;
+  const paired = on.map((t, i) => t - off[i]).sort((a, b) => a - b);
+  const k = Math.max(0, Math.floor(n / 2 - 0.98 * Math.sqrt(n)));
+  const signed = (x: number) => `${x >= 0 ? "+" : ""}${x.toFixed(1)} ms`;
+  const p10 = quantile([...on].sort((a, b) => a - b), 0.1) - quantile([...off].sort((a, b) => a - b), 0.1);
+  console.log(
+    `history on a 3-node run (--quiet): ${signed(median(paired))}, median of ${n} paired differences ` +
+      `(95% confidence: ${signed(paired[k])} to ${signed(paired[n - 1 - k])}); ${signed(p10)} between the p10s`,
+  );
+}
+
 if (import.meta.main) {
   const runs = intFlag(Deno.args, "runs", 20, "cold-start");
+  const pairs = intFlag(Deno.args, "pairs", 100, "cold-start");
   const recorded = intFlag(Deno.args, "recorded", 1000, "cold-start");
   await ensureBundle(Deno.args.includes("--rebuild"), "cold-start");
   const dir = await Deno.makeTempDir({ prefix: "flow-cold-start-" });
@@ -111,49 +163,25 @@ if (import.meta.main) {
     const wf = `${dir}/three.json`;
     await Deno.writeTextFile(wf, JSON.stringify(WORKFLOW, null, 2));
     await Deno.writeTextFile(`${dir}/hello.js`, 'console.log("hello");\n');
-    const cases: [string, string[]][] = [
+    const cases: Case[] = [
       ["hello world (baseline)", ["run", "-A", `${dir}/hello.js`]],
       ["flow --version", ["run", "-A", BUNDLE, "--version"]],
       ["flow run (3 nodes)", ["run", "-A", BUNDLE, "run", wf]],
       ["flow run (3 nodes) --quiet", ["run", "-A", BUNDLE, "run", wf, "--quiet"]],
       ["flow run (3 nodes) --quiet --no-history", ["run", "-A", BUNDLE, "run", wf, "--quiet", "--no-history"]],
     ];
-    // One untimed run each: the first run pays for what is done once per machine, not per process.
     const state = `${dir}/state`; // runs are recorded here (history is on by default)
     await Deno.mkdir(state);
     await seedHistory(`${state}/flow.db`, recorded);
+    // One untimed run each: the first run pays for what is done once per machine, not per process.
     for (const [, args] of cases) await once(args, dir, state);
-    const times = cases.map(() => [] as number[]);
-    // Every other round in reverse order, so that no case always follows the same one.
-    const forward = cases.map((_, c) => c);
-    for (let i = 0; i < runs; i++) {
-      for (const c of i % 2 === 0 ? forward : [...forward].reverse()) {
-        times[c].push(await once(cases[c][1], dir, state));
-      }
-    }
+    const times = await rounds(cases, runs, dir, state);
+    // Then the two runs whose difference is history's cost, in more pairs of their own: one pair says little on a
+    // shared machine, where two runs of the same command differ by tens of ms.
+    const [on, off] = await rounds(cases.slice(3), pairs, dir, state);
     console.log(machineLine(`${runs} runs each, interleaved; ${recorded} earlier runs recorded`));
-    const sorted = times.map((t) => [...t].sort((a, b) => a - b));
-    const base = median(sorted[0]);
-    const ms = (x: number) => `${x.toFixed(1).padStart(6)} ms`;
-    cases.forEach(([name], c) => {
-      const t = sorted[c];
-      const ratio = c === 0 ? "" : `   ${(median(t) / base).toFixed(2)}x baseline`;
-      console.log(
-        `${name.padEnd(40)} p10 ${ms(quantile(t, 0.1))}   median ${ms(median(t))}   p90 ${
-          ms(quantile(t, 0.9))
-        }${ratio}`,
-      );
-    });
-    // What history costs, two ways. The run with it against the run without, one round at a time (each round runs
-    // both, next to each other), which cancels most of what a shared machine adds to both; and the p10 of each, their
-    // runs that a busy machine slowed least (on a busy machine a run's every step takes longer, history's too).
-    const paired = times[3].map((t, i) => t - times[4][i]).sort((a, b) => a - b);
-    const signed = (x: number) => `${x >= 0 ? "+" : ""}${x.toFixed(1)} ms`;
-    console.log(
-      `history on a 3-node run (--quiet): ${signed(median(paired))}, median of ${runs} paired differences; ${
-        signed(quantile(sorted[3], 0.1) - quantile(sorted[4], 0.1))
-      } between the p10s`,
-    );
+    printCases(cases, times);
+    printHistoryCost([...times[3], ...on], [...times[4], ...off]);
   } finally {
     await Deno.remove(dir, { recursive: true });
   }
