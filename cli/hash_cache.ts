@@ -8,9 +8,10 @@
  * What is remembered is the text itself beside its hash, one file per
  * workflow path in `hashes/` in the state directory: a remembered hash is
  * used only when the text just read is exactly the text that was hashed, so
- * it is always the hash of what runs. (A file's stamp, its size and times,
- * would spare reading the cache, but not the text, and would trust the
- * clock.) Only texts up to {@linkcode CACHED_TEXT_LENGTH} are remembered, and
+ * it is always the hash of what runs. (Keyed by the file's size and times
+ * instead, it would trust the clock, and a process's first `Deno.statSync`
+ * costs more than this read.) Only texts up to
+ * {@linkcode CACHED_TEXT_LENGTH} are remembered, and
  * the {@linkcode CACHED_FILES} newest; a workflow with sub-workflow files is
  * hashed on every run. `flow resume` does not use the cache.
  *

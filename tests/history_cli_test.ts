@@ -236,11 +236,17 @@ Deno.test("secrets are redacted before anything is written: not in flow.db, runs
   assert.equal(events.stdout, run.stdout);
   assert.ok(!events.stdout.includes(secret));
   const needle = new TextEncoder().encode(secret);
-  for (const entry of Deno.readDirSync(state.dir)) {
-    const bytes = await Deno.readFile(`${state.dir}/${entry.name}`);
-    assert.equal(indexOf(bytes, needle), -1, `${entry.name} holds the secret`);
+  for (const file of filesUnder(state.dir)) {
+    assert.equal(indexOf(await Deno.readFile(file), needle), -1, `${file} holds the secret`);
   }
 });
+
+/** Every file under `dir`, in its subdirectories too (the remembered workflow hashes are in `hashes/`). */
+function filesUnder(dir: string): string[] {
+  return [...Deno.readDirSync(dir)].flatMap((e) =>
+    e.isDirectory ? filesUnder(`${dir}/${e.name}`) : e.isFile ? [`${dir}/${e.name}`] : []
+  );
+}
 
 /** The index of `needle` in `hay`, or -1. */
 function indexOf(hay: Uint8Array, needle: Uint8Array): number {
