@@ -8,78 +8,68 @@ import { CACHED_FILES, CACHED_TEXT_LENGTH, workflowHash } from "../cli/hash_cach
 import { contentHash, versionHash } from "../src/hash.ts";
 import { tempState } from "./history_helpers.ts";
 
-/** A temporary cache directory, removed after `fn`. */
-async function withCache(fn: (dir: string) => Promise<void>): Promise<void> {
-  const dir = await Deno.makeTempDir({ prefix: "flow-hash-cache-" });
-  try {
-    await fn(dir);
-  } finally {
-    await Deno.remove(dir, { recursive: true });
-  }
-}
-
 const none = new Map<string, string>();
 const FAKE = `sha256:${"ab".repeat(32)}`;
 
 Deno.test("a text hashed before is not hashed again: its remembered hash is used, for that exact text only", async () => {
-  await withCache(async (dir) => {
-    const path = "/srv/flow/nightly.json";
-    const text = '{"id":"nightly","nodes":[]}';
-    assert.equal(await workflowHash({ path, text, sources: none }, { dir }), await contentHash(text));
-    assert.deepEqual([...Deno.readDirSync(dir)].map((e) => e.name), [encodeURIComponent(path)]);
-    // Plant a hash no text has, for this text: only a remembered hash can come back as it.
-    await Deno.writeTextFile(`${dir}/${encodeURIComponent(path)}`, `${FAKE}\n${text}`);
-    assert.equal(await workflowHash({ path, text, sources: none }, { dir }), FAKE);
-    // The file changed, even by one character and not in length: hashed again, and remembered instead.
-    const edited = text.replace("nightly", "nightlY");
-    assert.equal(await workflowHash({ path, text: edited, sources: none }, { dir }), await contentHash(edited));
-    assert.equal(await workflowHash({ path, text: edited, sources: none }, { dir }), await contentHash(edited));
-    assert.equal(await workflowHash({ path, text, sources: none }, { dir }), await contentHash(text), "not FAKE");
-  });
+  await using cache = await tempState();
+  const dir = cache.dir;
+  const path = "/srv/flow/nightly.json";
+  const text = '{"id":"nightly","nodes":[]}';
+  assert.equal(await workflowHash({ path, text, sources: none }, { dir }), await contentHash(text));
+  assert.deepEqual([...Deno.readDirSync(dir)].map((e) => e.name), [encodeURIComponent(path)]);
+  // Plant a hash no text has, for this text: only a remembered hash can come back as it.
+  await Deno.writeTextFile(`${dir}/${encodeURIComponent(path)}`, `${FAKE}\n${text}`);
+  assert.equal(await workflowHash({ path, text, sources: none }, { dir }), FAKE);
+  // The file changed, even by one character and not in length: hashed again, and remembered instead.
+  const edited = text.replace("nightly", "nightlY");
+  assert.equal(await workflowHash({ path, text: edited, sources: none }, { dir }), await contentHash(edited));
+  assert.equal(await workflowHash({ path, text: edited, sources: none }, { dir }), await contentHash(edited));
+  assert.equal(await workflowHash({ path, text, sources: none }, { dir }), await contentHash(text), "not FAKE");
 });
 
 Deno.test("a cache file that is not ours is ignored and replaced", async () => {
-  await withCache(async (dir) => {
-    const path = "/srv/wf.json";
-    const file = `${dir}/${encodeURIComponent(path)}`;
-    for (const junk of ["", "{}", `not-a-hash\n{}`, `${FAKE}{}`, `${FAKE}\n{} `, `sha256:ab\n{}`]) {
-      await Deno.writeTextFile(file, junk);
-      assert.equal(await workflowHash({ path, text: "{}", sources: none }, { dir }), await contentHash("{}"), junk);
-      assert.equal(await Deno.readTextFile(file), `${await contentHash("{}")}\n{}`, junk);
-    }
-  });
+  await using cache = await tempState();
+  const dir = cache.dir;
+  const path = "/srv/wf.json";
+  const file = `${dir}/${encodeURIComponent(path)}`;
+  for (const junk of ["", "{}", `not-a-hash\n{}`, `${FAKE}{}`, `${FAKE}\n{} `, `sha256:ab\n{}`]) {
+    await Deno.writeTextFile(file, junk);
+    assert.equal(await workflowHash({ path, text: "{}", sources: none }, { dir }), await contentHash("{}"), junk);
+    assert.equal(await Deno.readTextFile(file), `${await contentHash("{}")}\n{}`, junk);
+  }
 });
 
 Deno.test("a workflow with sub-workflow files, or a long text, is hashed on every run", async () => {
-  await withCache(async (dir) => {
-    const sources = new Map([["/srv/sub.json", "{}"]]);
-    assert.equal(
-      await workflowHash({ path: "/srv/a.json", text: "{}", sources }, { dir }),
-      await versionHash("{}", sources),
-    );
-    const long = `{"description":"${"x".repeat(CACHED_TEXT_LENGTH)}"}`;
-    assert.equal(
-      await workflowHash({ path: "/srv/b.json", text: long, sources: none }, { dir }),
-      await contentHash(long),
-    );
-    assert.deepEqual([...Deno.readDirSync(dir)], [], "nothing remembered");
-  });
+  await using cache = await tempState();
+  const dir = cache.dir;
+  const sources = new Map([["/srv/sub.json", "{}"]]);
+  assert.equal(
+    await workflowHash({ path: "/srv/a.json", text: "{}", sources }, { dir }),
+    await versionHash("{}", sources),
+  );
+  const long = `{"description":"${"x".repeat(CACHED_TEXT_LENGTH)}"}`;
+  assert.equal(
+    await workflowHash({ path: "/srv/b.json", text: long, sources: none }, { dir }),
+    await contentHash(long),
+  );
+  assert.deepEqual([...Deno.readDirSync(dir)], [], "nothing remembered");
 });
 
 Deno.test("the cache keeps the newest files only", async () => {
-  await withCache(async (dir) => {
-    const count = CACHED_FILES + 3;
-    for (let i = 0; i < count; i++) {
-      await workflowHash({ path: `/srv/wf-${i}.json`, text: `{"n":${i}}`, sources: none }, { dir });
-      // Distinct write times, oldest first (a file system may keep them to the second).
-      const at = new Date(Date.UTC(2026, 0, 1, 0, 0, i));
-      await Deno.utime(`${dir}/${encodeURIComponent(`/srv/wf-${i}.json`)}`, at, at);
-    }
-    const names = new Set([...Deno.readDirSync(dir)].map((e) => e.name));
-    assert.ok(names.size <= CACHED_FILES, `${names.size} files`);
-    assert.ok(names.has(encodeURIComponent(`/srv/wf-${count - 1}.json`)), "the newest is kept");
-    assert.ok(!names.has(encodeURIComponent("/srv/wf-0.json")), "the oldest is gone");
-  });
+  await using cache = await tempState();
+  const dir = cache.dir;
+  const count = CACHED_FILES + 3;
+  for (let i = 0; i < count; i++) {
+    await workflowHash({ path: `/srv/wf-${i}.json`, text: `{"n":${i}}`, sources: none }, { dir });
+    // Distinct write times, oldest first (a file system may keep them to the second).
+    const at = new Date(Date.UTC(2026, 0, 1, 0, 0, i));
+    await Deno.utime(`${dir}/${encodeURIComponent(`/srv/wf-${i}.json`)}`, at, at);
+  }
+  const names = new Set([...Deno.readDirSync(dir)].map((e) => e.name));
+  assert.ok(names.size <= CACHED_FILES, `${names.size} files`);
+  assert.ok(names.has(encodeURIComponent(`/srv/wf-${count - 1}.json`)), "the newest is kept");
+  assert.ok(!names.has(encodeURIComponent("/srv/wf-0.json")), "the oldest is gone");
 });
 
 Deno.test("flow run records the hash of the file as it is, across an edit between two runs", async () => {

@@ -39,13 +39,14 @@ const recorded = {
   outputs: { user: "parse.parsed", loop: "each.results" },
 };
 
+/** A new workflow file `id` with one node, a `debug.log`. */
+function logWorkflow(id: string): Promise<string> {
+  return writeWorkflow({ id, nodes: [{ id: "say", type: "debug.log", config: { message: "hi" } }], connections: [] });
+}
+
 Deno.test("--version, validate, nodes, graph, schema and runs without history never create flow.db", async () => {
   await using state = await tempState();
-  const wf = await writeWorkflow({
-    id: "quiet",
-    nodes: [{ id: "say", type: "debug.log", config: { message: "hi" } }],
-    connections: [],
-  });
+  const wf = await logWorkflow("quiet");
   const off = await writeWorkflow({ ...JSON.parse(await Deno.readTextFile(wf)), settings: { history: false } });
   for (
     const [args, env] of [
@@ -292,11 +293,7 @@ Deno.test("flow runs: the table, --workflow, --status, --limit (default 20), --f
   assert.equal(empty.code, 0, empty.stderr);
   assert.equal(empty.stdout, "no executions recorded yet\n");
   await seed(state.db, Array.from({ length: 25 }, (_, i) => seeded("many", uuid("aa", i), 100 - i)));
-  const ok = await writeWorkflow({
-    id: "fine",
-    nodes: [{ id: "a", type: "debug.log", config: { message: "hi" } }],
-    connections: [],
-  });
+  const ok = await logWorkflow("fine");
   const bad = await writeWorkflow({
     id: "broken",
     nodes: [{ id: "p", type: "transform.json_parse", config: { json: "{" } }],
@@ -372,11 +369,7 @@ function executionCount(db: string, workflowId?: string): number {
 
 Deno.test("FLOW_HISTORY_KEEP sets how many executions flow run keeps (0: all); a bad value is exit 2 before the run", async () => {
   await using state = await tempState();
-  const wf = await writeWorkflow({
-    id: "few",
-    nodes: [{ id: "a", type: "debug.log", config: { message: "hi" } }],
-    connections: [],
-  });
+  const wf = await logWorkflow("few");
   await seed(state.db, Array.from({ length: 6 }, (_, i) => seeded("few", uuid("f", i), 100 - i)));
   const count = () => executionCount(state.db);
   const keepAll = await state.flow(["run", wf, "--quiet"], { env: { FLOW_HISTORY_KEEP: "0" } });
@@ -394,11 +387,7 @@ Deno.test("FLOW_HISTORY_KEEP sets how many executions flow run keeps (0: all); a
 
 Deno.test("retention: past 1010, flow run prunes its workflow to the newest 1000; runs prune --keep and --older-than", async () => {
   await using state = await tempState();
-  const wf = await writeWorkflow({
-    id: "kept",
-    nodes: [{ id: "a", type: "debug.log", config: { message: "hi" } }],
-    connections: [],
-  });
+  const wf = await logWorkflow("kept");
   // 1009 older executions of the same workflow, and 3 of another one.
   await seed(state.db, [
     ...Array.from({ length: 1009 }, (_, i) => seeded("kept", uuid("b", i), 5000 - i)),
