@@ -15,6 +15,8 @@
  *   (each recorded run then also prunes the oldest, as retention keeps 1,000;
  *   the untimed first run remembers the file's content hash, as a cron job's
  *   first run does),
+ * - the `--quiet --no-history` run of the same workflow with a JSONata
+ *   expression in its last node (`transform.set`), which loads JSONata,
  * then `--pairs N` (default 100) more rounds of just the two `--quiet` runs,
  * and prints the p10, median and p90 wall time of each case in ms, its
  * median as a multiple of the baseline's, and what history costs, from every
@@ -46,6 +48,18 @@ export const WORKFLOW = {
     { from: "log.message", to: "json.value" },
   ],
   outputs: { json: "json.json" },
+};
+
+/** {@linkcode WORKFLOW} with a JSONata expression in its last node: the run loads JSONata. */
+export const EXPRESSION_WORKFLOW = {
+  ...WORKFLOW,
+  id: "cold-start-expression",
+  nodes: [
+    ...WORKFLOW.nodes.slice(0, 2),
+    { id: "shout", type: "transform.set", config: { value: "{{ $uppercase($inputs.greeting) }}" } },
+  ],
+  connections: [...WORKFLOW.connections.slice(0, 2), { from: "log.message", to: "shout.after" }],
+  outputs: { shout: "shout.value" },
 };
 
 /**
@@ -162,6 +176,8 @@ if (import.meta.main) {
   try {
     const wf = `${dir}/three.json`;
     await Deno.writeTextFile(wf, JSON.stringify(WORKFLOW, null, 2));
+    const expression = `${dir}/expression.json`;
+    await Deno.writeTextFile(expression, JSON.stringify(EXPRESSION_WORKFLOW, null, 2));
     await Deno.writeTextFile(`${dir}/hello.js`, 'console.log("hello");\n');
     const cases: Case[] = [
       ["hello world (baseline)", ["run", "-A", `${dir}/hello.js`]],
@@ -169,6 +185,7 @@ if (import.meta.main) {
       ["flow run (3 nodes)", ["run", "-A", BUNDLE, "run", wf]],
       ["flow run (3 nodes) --quiet", ["run", "-A", BUNDLE, "run", wf, "--quiet"]],
       ["flow run (3 nodes) --quiet --no-history", ["run", "-A", BUNDLE, "run", wf, "--quiet", "--no-history"]],
+      ["same, with a JSONata expression", ["run", "-A", BUNDLE, "run", expression, "--quiet", "--no-history"]],
     ];
     const state = `${dir}/state`; // runs are recorded here (history is on by default)
     await Deno.mkdir(state);
