@@ -1,12 +1,12 @@
 /**
  * How scripts/bundle.ts embeds the lazily loaded packages and modules in the
  * single-file bundle: a package runs as a function body, a module is
- * gunzipped and imported, each only when first asked for, and a package
+ * decompressed and imported, each only when first asked for, and a package
  * whose bundle cannot run as a function body fails the build with one line.
  * (The whole bundle is run by `.ci/run`'s smoke suite.)
  */
 import * as assert from "node:assert/strict";
-import { embedLazyPackages, gzipBase64, type LazyChunk, scriptChunk } from "../scripts/bundle.ts";
+import { brotliBase64, embedLazyPackages, type LazyChunk, scriptChunk } from "../scripts/bundle.ts";
 
 /** A bundle that loads `names` with `import()` and exports a loader for each. */
 function mainBundle(names: string[]): string {
@@ -51,13 +51,13 @@ Deno.test("a lazy package's code runs in strict mode, as it did as a module", as
   assert.equal("undeclared" in globalThis, false);
 });
 
-Deno.test("a lazy module is gunzipped and imported from a blob: URL, and only the one asked for", async () => {
+Deno.test("a lazy module is decompressed and imported from a blob: URL, and only the one asked for", async () => {
   const chunks = new Map<string, LazyChunk>([
     ["./commands/serve.ts", {
-      source: await gzipBase64(`export default function serve() { return "served"; }`),
-      form: "gzip",
+      source: brotliBase64(`export default function serve() { return "served"; }`),
+      form: "brotli",
     }],
-    ["./commands/broken.ts", { source: "not base64 or gzip at all!", form: "gzip" }],
+    ["./commands/broken.ts", { source: "not base64 or Brotli at all!", form: "brotli" }],
   ]);
   const bundle = await importBundle(embedLazyPackages(mainBundle([...chunks.keys()]), chunks));
   const mod = await bundle.load0();
