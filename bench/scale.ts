@@ -10,9 +10,11 @@
  * - 100,000 `debug.inspect` nodes, `flow run --format ndjson`
  * - the same 100,000-node file, `flow validate`
  *
- * Output goes to /dev/null. Each case runs RUNS times (default 3); the table
- * shows the median wall time, the largest peak RSS (from GNU time's `%M`,
- * where `/usr/bin/time` is GNU time) and the goal of issue 11.
+ * History is on, as in a user's run, recorded in a temporary state directory
+ * (never the user's own history). Output goes to /dev/null. Each case runs
+ * RUNS times (default 3); the table shows the median wall time, the largest
+ * peak RSS (from GNU time's `%M`, where `/usr/bin/time` is GNU time) and the
+ * goal of issue 11.
  *
  * Run: `deno task scale [--runs N] [--rebuild]`
  *
@@ -60,7 +62,13 @@ async function once(args: string[], withTime: boolean, dir: string): Promise<{ s
   const deno = [Deno.execPath(), "run", "-A", BUNDLE, ...args];
   const [cmd, ...rest] = withTime ? ["/usr/bin/time", "-f", "%M", "-o", rss, ...deno] : deno;
   const start = performance.now();
-  const out = await new Deno.Command(cmd, { args: rest, stdin: "null", stdout: "null", stderr: "piped" }).output();
+  const out = await new Deno.Command(cmd, {
+    args: rest,
+    stdin: "null",
+    stdout: "null",
+    stderr: "piped",
+    env: { FLOW_STATE_DIR: `${dir}/state` },
+  }).output();
   const seconds = (performance.now() - start) / 1000;
   if (out.code !== 0) {
     console.error(

@@ -12,6 +12,7 @@ import type { ErrorInfo } from "./errors.ts";
 import { evaluateTemplate } from "./expressions.ts";
 import type { NodeContext, SubworkflowResult, WorkflowRef } from "./node.ts";
 import { retryDelay } from "./retry.ts";
+import { countdown, nextTask, sliceSpent } from "./time_slice.ts";
 import {
   type ContextHost,
   type Emit,
@@ -114,6 +115,8 @@ class Pass implements ContextHost {
   stopped: RunError | undefined;
   anyFailed: RunError | undefined;
   done = false;
+  /** Set while the pass waits for its next task (see {@linkcode Pass.pump}). */
+  yielding = false;
   resolve!: (result: PassResult) => void;
   /** Aborts the pass's in-flight nodes when a node fails under "stop" or the run is aborted. */
   readonly stopAbort = new AbortController();
@@ -155,6 +158,12 @@ class Pass implements ContextHost {
     this.pump();
     return promise;
   }
+
+  /** Pumps again in the task {@linkcode Pass.pump} yielded to. */
+  readonly resume = (): void => {
+    this.yielding = false;
+    this.pump();
+  };
 
   readonly onRunAbort = (): void => {
     this.stopped ??= toErrorInfo(this.runSignal.reason);
@@ -229,10 +238,20 @@ class Pass implements ContextHost {
     }
   }
 
-  /** Starts ready nodes up to the limit; finishes when nothing runs and nothing is ready. */
+  /**
+   * Starts ready nodes up to the limit; finishes when nothing runs and nothing
+   * is ready. After a time slice of work it continues in a later task (see
+   * time_slice.ts), so signals, timers and the recorder get their turn.
+   */
   pump(): void {
+    if (this.yielding) return; // the pump scheduled by nextTask starts what is ready
     this.drainSkips();
     while (this.stopped === undefined && this.running < this.limit && this.head < this.ready.length) {
+      if (--countdown.left === 0 && sliceSpent()) {
+        this.yielding = true;
+        nextTask(this.resume);
+        return;
+      }
       const i = this.ready[this.head++];
       const recorded = this.reuse?.get(this.nodes[i].id);
       if (recorded) this.settleReused(i, recorded);

@@ -1,0 +1,129 @@
+/**
+ * A long run of synchronous nodes gives the event loop its turn (see
+ * src/time_slice.ts), through the real CLI: Ctrl-C stops it where it is,
+ * its history is written as it goes (a `kill -9` loses only the last few
+ * milliseconds, and `flow resume` reuses the rest), and `flow serve` answers
+ * requests while one runs.
+ */
+import assert from "node:assert/strict";
+import { ofType, writeWorkflow } from "./helpers.ts";
+import { eventsOf, jsonOf, tempState } from "./history_helpers.ts";
+import { Served, waitFor, webhookWorkflow, writeFiles } from "./serve_helpers.ts";
+
+/** Layers of this many nodes; each node takes its value from the node at its position in the layer before. */
+const WIDTH = 100;
+
+/**
+ * `layers × 100` `time.delay` nodes of 0 ms, which complete synchronously:
+ * 50,000 take about a second through the CLI here, and no node ever waits.
+ */
+function layered(id: string, layers: number) {
+  const nodes: unknown[] = [];
+  const connections: { from: string; to: string }[] = [];
+  for (let l = 0; l < layers; l++) {
+    for (let j = 0; j < WIDTH; j++) {
+      nodes.push({ id: `n${l}_${j}`, type: "time.delay", config: l === 0 ? { ms: 0, value: j } : { ms: 0 } });
+      if (l > 0) connections.push({ from: `n${l - 1}_${j}.value`, to: `n${l}_${j}.value` });
+    }
+  }
+  return { id, nodes, connections };
+}
+
+/** The node ids whose `node.completed` is recorded in an execution's history. */
+async function recordedCompleted(state: Awaited<ReturnType<typeof tempState>>, executionId: string) {
+  const detail = jsonOf<{ status: string; nodes: { id: string; status: string; reused?: boolean }[] }>(
+    await state.flow(["runs", "show", executionId, "-f", "json"]),
+  );
+  return { status: detail.status, nodes: detail.nodes.filter((n) => n.status === "completed") };
+}
+
+Deno.test("SIGINT stops a long run of synchronous nodes where it is: exit 130, recorded cancelled", async () => {
+  if (Deno.build.os === "windows") return;
+  await using state = await tempState();
+  const wf = await writeWorkflow(layered("long-sync", 500));
+  await using run = state.spawn(["run", wf, "--format", "ndjson"]);
+  const { executionId } = JSON.parse(await run.waitForLine('"type":"workflow.started"'));
+  // Layer 5 is done: the run is busy, 49,000 nodes from its end.
+  await run.waitForLine('"type":"node.completed"', '"nodeId":"n5_0"');
+  run.child.kill("SIGINT");
+  const r = await run.finish();
+  assert.equal(r.code, 130, r.stderr);
+  const { events } = eventsOf(r);
+  const completed = ofType(events, "node.completed").length;
+  assert.ok(completed < 25_000, `stopped early, not after the whole run: ${completed} of 50,000 nodes completed`);
+  assert.equal(ofType(events, "workflow.completed").at(-1)?.status, "cancelled");
+  const recorded = await recordedCompleted(state, executionId);
+  assert.equal(recorded.status, "cancelled");
+  assert.equal(recorded.nodes.length, completed, "the history holds every node.completed that was printed");
+});
+
+Deno.test("kill -9 in a long run of synchronous nodes: what completed was written as it went, and resume reuses it", async () => {
+  if (Deno.build.os !== "linux") return; // crash detection by PID and start time reads /proc
+  await using state = await tempState();
+  const wf = await writeWorkflow(layered("long-crash", 500));
+  await using run = state.spawn(["run", wf, "--format", "ndjson"]);
+  const { executionId } = JSON.parse(await run.waitForLine('"type":"workflow.started"'));
+  // 20,000 nodes and 40,000 events in, hundreds of milliseconds into the run, which goes on.
+  await run.waitForLine('"type":"node.completed"', '"nodeId":"n200_0"');
+  run.child.kill("SIGKILL");
+  assert.equal((await run.finish()).code, 137);
+
+  const crashed = await recordedCompleted(state, executionId);
+  assert.equal(crashed.status, "crashed");
+  // Events are written at most 50 ms after they happen; until this change a run that never waited wrote none
+  // before it ended. The run was killed at least 20,000 nodes in: at most the last 50 ms of them may be missing.
+  assert.ok(crashed.nodes.length >= 10_000, `only ${crashed.nodes.length} completed nodes were recorded`);
+
+  const resumed = await state.flow(["resume", executionId, "--format", "ndjson"]);
+  assert.equal(resumed.code, 0, resumed.stderr);
+  const { events } = eventsOf(resumed);
+  const reused = ofType(events, "node.completed").filter((e) => e.reused).length;
+  assert.equal(reused, crashed.nodes.length, "every recorded node is reused");
+  assert.equal(ofType(events, "node.started").length, 50_000 - reused, "the rest runs");
+  assert.equal(ofType(events, "workflow.completed").at(-1)?.status, "success");
+});
+
+Deno.test("flow serve takes a cancel request while a long run of synchronous nodes goes on", async () => {
+  // A loop over 200,000 items of one synchronous node: several seconds of work in which no node waits.
+  const dir = await writeFiles({
+    "spin.json": webhookWorkflow("spin", { path: "spin", respond: "immediately" }, {
+      nodes: [
+        { id: "items", type: "transform.set", config: { value: "{{ [1..200000] }}" } },
+        {
+          id: "each",
+          type: "control.loop",
+          config: {
+            workflow: {
+              nodes: [{ id: "one", type: "transform.set", config: { value: 1 } }],
+              connections: [],
+              outputs: { one: "one.value" },
+            },
+          },
+        },
+      ],
+      connections: [{ from: "items.value", to: "each.items" }],
+      outputs: { results: "each.results" },
+    }),
+  });
+  await using server = await Served.start([dir]);
+  const started = await server.json("/hooks/spin", { method: "POST", json: {} });
+  assert.equal(started.status, 202);
+  const id = started.body.executionId;
+  // Its events arrive as it runs: once an item's node has completed, the loop is under way.
+  const stream = await server.fetch(`/api/v1/runs/${id}/events`);
+  const reader = stream.body!.pipeThrough(new TextDecoderStream()).getReader();
+  let tail = "";
+  while (!tail.includes('"nodeId":"one"')) {
+    const { value, done } = await reader.read();
+    assert.ok(!done, "the event stream ended before an item ran");
+    tail = tail.slice(-20) + value;
+  }
+  await reader.cancel();
+  const cancel = await server.json(`/api/v1/runs/${id}/cancel`, { method: "POST" });
+  assert.equal(cancel.status, 202, JSON.stringify(cancel.body));
+  const ended = await waitFor(async () => {
+    const run = await server.json(`/api/v1/runs/${id}`);
+    return run.body.status !== "running" && run.body;
+  }, { timeoutMs: 60_000 });
+  assert.equal(ended.status, "cancelled");
+});
