@@ -1,12 +1,12 @@
 /**
  * A long run of synchronous nodes gives the event loop its turn (see
- * src/time_slice.ts), through the real CLI: Ctrl-C stops it where it is,
- * its history is written as it goes (a `kill -9` loses only the last few
- * milliseconds, and `flow resume` reuses the rest), and `flow serve` answers
- * requests while one runs.
+ * src/time_slice.ts), through the real CLI: Ctrl-C and `settings.timeoutMs`
+ * stop it where it is, its history is written as it goes (a `kill -9` loses
+ * only the last few milliseconds, and `flow resume` reuses the rest), and
+ * `flow serve` takes requests while one runs.
  */
 import assert from "node:assert/strict";
-import { ofType, writeWorkflow } from "./helpers.ts";
+import { ofType, runCli, writeWorkflow } from "./helpers.ts";
 import { eventsOf, jsonOf, tempState } from "./history_helpers.ts";
 import { Served, waitFor, webhookWorkflow, writeFiles } from "./serve_helpers.ts";
 
@@ -27,6 +27,28 @@ function layered(id: string, layers: number) {
     }
   }
   return { id, nodes, connections };
+}
+
+/** A loop over `count` items of one synchronous node: seconds of work for 200,000, and no node ever waits. */
+function spinLoop(count: number) {
+  return {
+    nodes: [
+      { id: "items", type: "transform.set", config: { value: `{{ [1..${count}] }}` } },
+      {
+        id: "each",
+        type: "control.loop",
+        config: {
+          workflow: {
+            nodes: [{ id: "one", type: "transform.set", config: { value: 1 } }],
+            connections: [],
+            outputs: { one: "one.value" },
+          },
+        },
+      },
+    ],
+    connections: [{ from: "items.value", to: "each.items" }],
+    outputs: { results: "each.results" },
+  };
 }
 
 /** The node ids whose `node.completed` is recorded in an execution's history. */
@@ -57,6 +79,15 @@ Deno.test("SIGINT stops a long run of synchronous nodes where it is: exit 130, r
   assert.equal(recorded.nodes.length, completed, "the history holds every node.completed that was printed");
 });
 
+Deno.test("settings.timeoutMs ends a long run of synchronous nodes on time", async () => {
+  const wf = await writeWorkflow({ id: "long-timeout", ...spinLoop(200_000), settings: { timeoutMs: 200 } });
+  const r = await runCli(["run", wf, "--format", "json", "--no-history"]);
+  assert.equal(r.code, 1, r.stderr);
+  const summary = JSON.parse(r.stdout);
+  assert.deepEqual(summary.error, { code: "TIMEOUT", message: "workflow timed out after 200 ms" });
+  assert.equal(summary.nodes.find((n: { id: string }) => n.id === "each").error.code, "TIMEOUT");
+});
+
 Deno.test("kill -9 in a long run of synchronous nodes: what completed was written as it went, and resume reuses it", async () => {
   if (Deno.build.os !== "linux") return; // crash detection by PID and start time reads /proc
   await using state = await tempState();
@@ -84,26 +115,8 @@ Deno.test("kill -9 in a long run of synchronous nodes: what completed was writte
 });
 
 Deno.test("flow serve takes a cancel request while a long run of synchronous nodes goes on", async () => {
-  // A loop over 200,000 items of one synchronous node: several seconds of work in which no node waits.
   const dir = await writeFiles({
-    "spin.json": webhookWorkflow("spin", { path: "spin", respond: "immediately" }, {
-      nodes: [
-        { id: "items", type: "transform.set", config: { value: "{{ [1..200000] }}" } },
-        {
-          id: "each",
-          type: "control.loop",
-          config: {
-            workflow: {
-              nodes: [{ id: "one", type: "transform.set", config: { value: 1 } }],
-              connections: [],
-              outputs: { one: "one.value" },
-            },
-          },
-        },
-      ],
-      connections: [{ from: "items.value", to: "each.items" }],
-      outputs: { results: "each.results" },
-    }),
+    "spin.json": webhookWorkflow("spin", { path: "spin", respond: "immediately" }, spinLoop(200_000)),
   });
   await using server = await Served.start([dir]);
   const started = await server.json("/hooks/spin", { method: "POST", json: {} });
