@@ -59,14 +59,24 @@ async function recordedCompleted(state: Awaited<ReturnType<typeof tempState>>, e
   return { status: detail.status, nodes: detail.nodes.filter((n) => n.status === "completed") };
 }
 
+/**
+ * Starts `flow run --format ndjson` of a 50,000-node {@linkcode layered}
+ * workflow and returns once node `untilNode` has completed: the run is then
+ * busy and goes on.
+ */
+async function startLongRun(state: Awaited<ReturnType<typeof tempState>>, id: string, untilNode: string) {
+  const run = state.spawn(["run", await writeWorkflow(layered(id, 500)), "--format", "ndjson"]);
+  const { executionId } = JSON.parse(await run.waitForLine('"type":"workflow.started"'));
+  await run.waitForLine('"type":"node.completed"', `"nodeId":"${untilNode}"`);
+  return { run, executionId: executionId as string };
+}
+
 Deno.test("SIGINT stops a long run of synchronous nodes where it is: exit 130, recorded cancelled", async () => {
   if (Deno.build.os === "windows") return;
   await using state = await tempState();
-  const wf = await writeWorkflow(layered("long-sync", 500));
-  await using run = state.spawn(["run", wf, "--format", "ndjson"]);
-  const { executionId } = JSON.parse(await run.waitForLine('"type":"workflow.started"'));
   // Layer 5 is done: the run is busy, 49,000 nodes from its end.
-  await run.waitForLine('"type":"node.completed"', '"nodeId":"n5_0"');
+  const { run, executionId } = await startLongRun(state, "long-sync", "n5_0");
+  await using _run = run;
   run.child.kill("SIGINT");
   const r = await run.finish();
   assert.equal(r.code, 130, r.stderr);
@@ -91,18 +101,17 @@ Deno.test("settings.timeoutMs ends a long run of synchronous nodes on time", asy
 Deno.test("kill -9 in a long run of synchronous nodes: what completed was written as it went, and resume reuses it", async () => {
   if (Deno.build.os !== "linux") return; // crash detection by PID and start time reads /proc
   await using state = await tempState();
-  const wf = await writeWorkflow(layered("long-crash", 500));
-  await using run = state.spawn(["run", wf, "--format", "ndjson"]);
-  const { executionId } = JSON.parse(await run.waitForLine('"type":"workflow.started"'));
   // 20,000 nodes and 40,000 events in, hundreds of milliseconds into the run, which goes on.
-  await run.waitForLine('"type":"node.completed"', '"nodeId":"n200_0"');
+  const { run, executionId } = await startLongRun(state, "long-crash", "n200_0");
+  await using _run = run;
   run.child.kill("SIGKILL");
   assert.equal((await run.finish()).code, 137);
 
   const crashed = await recordedCompleted(state, executionId);
   assert.equal(crashed.status, "crashed");
-  // Events are written at most 50 ms after they happen; until this change a run that never waited wrote none
-  // before it ended. The run was killed at least 20,000 nodes in: at most the last 50 ms of them may be missing.
+  // Events are written at most 50 ms after they happen, also in a run that never waits (before the scheduler's
+  // time slices, such a run wrote none before it ended). It was killed 20,000 nodes in: at most the last 50 ms of
+  // them may be missing.
   assert.ok(crashed.nodes.length >= 10_000, `only ${crashed.nodes.length} completed nodes were recorded`);
 
   const resumed = await state.flow(["resume", executionId, "--format", "ndjson"]);
