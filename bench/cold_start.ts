@@ -195,7 +195,7 @@ if (import.meta.main) {
     const times = await rounds(cases, runs, dir, state);
     // Then the two runs whose difference is history's cost, in more pairs of their own: one pair says little on a
     // shared machine, where two runs of the same command differ by tens of ms.
-    const [on, off] = await rounds(cases.slice(3), pairs, dir, state);
+    const [on, off] = await rounds(cases.slice(3, 5), pairs, dir, state);
     console.log(machineLine(`${runs} runs each, interleaved; ${recorded} earlier runs recorded`));
     printCases(cases, times);
     printHistoryCost([...times[3], ...on], [...times[4], ...off]);

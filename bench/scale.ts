@@ -23,7 +23,11 @@
 import { BUNDLE, ensureBundle, intFlag, machineLine, median } from "./bundle.ts";
 
 /** A layered workflow of `count` nodes of `type`, `width` nodes per layer. */
-export function layeredWorkflow(count: number, type: "time.delay" | "debug.inspect", width = 100): unknown {
+export function layeredWorkflow(
+  count: number,
+  type: "time.delay" | "debug.inspect",
+  width = 100,
+): { id: string; nodes: Record<string, unknown>[]; connections: { from: string; to: string }[] } {
   const nodes: Record<string, unknown>[] = [];
   const connections: { from: string; to: string }[] = [];
   for (let i = 0; i < count; i++) {

@@ -105,9 +105,9 @@ export const LAZY_PACKAGES = ["jsonata", "cli-table3"];
  * never need: the long-running commands and the PostgreSQL store, which pull
  * in the HTTP server, the console's assets, BullMQ, ioredis and the
  * PostgreSQL driver. Each is bundled on its own (with what it imports),
- * compressed with Brotli and embedded as base64, so `flow run` does not pay for their bytes
- * at every start (2.1 MB as text). By the specifier as the importing module
- * writes it.
+ * compressed with Brotli and embedded as base64, so `flow run` does not pay
+ * for their bytes at every start (6 MB as text). By the specifier as the
+ * importing module writes it.
  */
 export const LAZY_MODULES: { specifier: string; entry: string }[] = [
   { specifier: "./commands/serve.ts", entry: "cli/commands/serve.ts" },
@@ -240,7 +240,7 @@ async function lazyModuleChunk(entry: string, tmp: string): Promise<LazyChunk> {
 
 /**
  * Text compressed with Brotli at its highest quality, as base64: a fifth
- * smaller than gzip (466 KB less of the bundle, about 1.6 ms of every start,
+ * smaller than gzip (466 KB less of the bundle, about 1 ms of every start,
  * which reads past these bytes), and as fast to unpack. Deno's
  * `DecompressionStream` takes "brotli".
  */

@@ -6,28 +6,10 @@
  * `flow serve` takes requests while one runs.
  */
 import assert from "node:assert/strict";
+import { layeredWorkflow } from "../bench/scale.ts";
 import { ofType, runCli, writeWorkflow } from "./helpers.ts";
 import { eventsOf, jsonOf, tempState } from "./history_helpers.ts";
 import { Served, waitFor, webhookWorkflow, writeFiles } from "./serve_helpers.ts";
-
-/** Layers of this many nodes; each node takes its value from the node at its position in the layer before. */
-const WIDTH = 100;
-
-/**
- * `layers × 100` `time.delay` nodes of 0 ms, which complete synchronously:
- * 50,000 take about a second through the CLI here, and no node ever waits.
- */
-function layered(id: string, layers: number) {
-  const nodes: unknown[] = [];
-  const connections: { from: string; to: string }[] = [];
-  for (let l = 0; l < layers; l++) {
-    for (let j = 0; j < WIDTH; j++) {
-      nodes.push({ id: `n${l}_${j}`, type: "time.delay", config: l === 0 ? { ms: 0, value: j } : { ms: 0 } });
-      if (l > 0) connections.push({ from: `n${l - 1}_${j}.value`, to: `n${l}_${j}.value` });
-    }
-  }
-  return { id, nodes, connections };
-}
 
 /** A loop over `count` items of one synchronous node: seconds of work for 200,000, and no node ever waits. */
 function spinLoop(count: number) {
@@ -51,21 +33,24 @@ function spinLoop(count: number) {
   };
 }
 
-/** The node ids whose `node.completed` is recorded in an execution's history. */
+/** An execution's status in the history, and its nodes recorded completed. */
 async function recordedCompleted(state: Awaited<ReturnType<typeof tempState>>, executionId: string) {
-  const detail = jsonOf<{ status: string; nodes: { id: string; status: string; reused?: boolean }[] }>(
+  const detail = jsonOf<{ status: string; nodes: { id: string; status: string }[] }>(
     await state.flow(["runs", "show", executionId, "-f", "json"]),
   );
   return { status: detail.status, nodes: detail.nodes.filter((n) => n.status === "completed") };
 }
 
 /**
- * Starts `flow run --format ndjson` of a 50,000-node {@linkcode layered}
- * workflow and returns once node `untilNode` has completed: the run is then
- * busy and goes on.
+ * Starts `flow run --format ndjson` of the scale benchmark's layered workflow
+ * of 50,000 `time.delay` nodes of 0 ms (500 layers of 100, node `nL_J` fed by
+ * `n(L-1)_J`), which complete synchronously: about a second through the CLI
+ * here, and no node ever waits. Returns once node `untilNode` has completed:
+ * the run is then busy and goes on.
  */
 async function startLongRun(state: Awaited<ReturnType<typeof tempState>>, id: string, untilNode: string) {
-  const run = state.spawn(["run", await writeWorkflow(layered(id, 500)), "--format", "ndjson"]);
+  const workflow = { ...layeredWorkflow(50_000, "time.delay"), id };
+  const run = state.spawn(["run", await writeWorkflow(workflow), "--format", "ndjson"]);
   const { executionId } = JSON.parse(await run.waitForLine('"type":"workflow.started"'));
   await run.waitForLine('"type":"node.completed"', `"nodeId":"${untilNode}"`);
   return { run, executionId: executionId as string };
