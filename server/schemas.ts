@@ -5,6 +5,57 @@
  * @module
  */
 import { z } from "@hono/zod-openapi";
+import { typeName } from "../src/values.ts";
+
+/**
+ * A JSON object, taken as it was sent: no key is dropped or added (zod's
+ * record and object schemas drop a `__proto__` key, and a key that is
+ * dropped is a value accepted and then lost).
+ */
+export const JsonObject = z.custom<Record<string, unknown>>((v) => typeName(v) === "object", {
+  error: (iss) => `expected a JSON object; got ${typeName(iss.input)}`,
+}).openapi({ type: "object", additionalProperties: {} });
+
+/** An object schema that refuses keys it does not know, naming them and the keys it takes. */
+function strictObject<T extends z.ZodRawShape>(shape: T) {
+  const known = Object.keys(shape).join(", ");
+  return z.strictObject(shape, {
+    error: (iss) =>
+      iss.code === "unrecognized_keys"
+        ? `unknown key${iss.keys.length > 1 ? "s" : ""} ${iss.keys.map((k) => JSON.stringify(k)).join(", ")}; ` +
+          `expected ${known}`
+        : undefined,
+  });
+}
+
+/**
+ * An integer query parameter from `min` to `max` (decimal digits only: not
+ * empty, not `1e3`): `expected an integer from 1 to 500; got ""`.
+ */
+export function intParam(min: number, max: number, expected = `an integer from ${min} to ${max}`) {
+  return z.string().refine((v) => /^(0|-?[1-9][0-9]{0,15})$/.test(v) && Number(v) >= min && Number(v) <= max, {
+    error: (iss) => `expected ${expected}; got ${JSON.stringify(iss.input)}`,
+  }).transform(Number).openapi({ type: "integer", minimum: min, maximum: max });
+}
+
+/** A query parameter that is one of `values`: `expected one of true, false; got "yes"`. */
+export function enumParam<const T extends readonly [string, ...string[]]>(values: T) {
+  return z.enum(values, {
+    error: (iss) => `expected one of ${values.join(", ")}; got ${JSON.stringify(iss.input)}`,
+  });
+}
+
+/** The largest event `seq` a cursor may name (`Number.MAX_SAFE_INTEGER`). */
+const MAX_SEQ = Number.MAX_SAFE_INTEGER;
+
+/**
+ * Where an event stream resumes: `?after=SEQ` and the `Last-Event-ID`
+ * header, parsed by this one schema. Events with a larger `seq` follow; `-1`
+ * is from the first event, as when it is absent.
+ */
+export const SeqCursor = intParam(-1, MAX_SEQ, "an event seq: a whole number (or -1, from the first event)").openapi({
+  description: "An event seq: only events with a larger seq follow (-1: from the first)",
+});
 
 /** `{ "error": { "message", "code" } }`: every error response. */
 export const ErrorBody = z.object({
@@ -95,9 +146,9 @@ export const WorkflowDetail = WorkflowSummary.extend({
   }),
 }).openapi("WorkflowDetail");
 
-/** The body of `POST /workflows/{id}/runs`. */
-export const RunRequest = z.object({
-  inputs: z.record(z.string(), z.unknown()).optional(),
+/** The body of `POST /workflows/{id}/runs`: unknown keys (a typo such as `input`) are refused. */
+export const RunRequest = strictObject({
+  inputs: JsonObject.optional().openapi({ description: "Input values by name" }),
   trigger: z.string().optional().openapi({ description: "Trigger node to fire, for workflows with several" }),
 }).openapi("RunRequest");
 
@@ -166,10 +217,13 @@ export const RunResult = z.object({
   nodes: z.array(NodeState),
 }).openapi("RunResult");
 
-/** The body of `POST /validate`. */
+/** The answer of `POST /validate`. */
 export const ValidateResult = z.object({
   valid: z.boolean(),
   errors: z.array(z.object({ path: z.string(), message: z.string() })),
+  unchecked: z.array(z.object({ path: z.string(), message: z.string() })).openapi({
+    description: "File references (workflowFile, imports) this route does not read, so not checked",
+  }),
 }).openapi("ValidateResult");
 
 /** `GET /ready`. */

@@ -95,7 +95,7 @@ Deno.test("flow serve: the HTTP API", async (t) => {
 
   await t.step("POST /validate", async () => {
     const ok = await server.json("/api/v1/validate", { json: files["quick.json"] });
-    assert.deepEqual(ok.body, { valid: true, errors: [] });
+    assert.deepEqual(ok.body, { valid: true, errors: [], unchecked: [] });
     const bad = await server.json("/api/v1/validate", { json: { nodes: [{ id: "x", type: "no.such" }] } });
     assert.equal(bad.status, 200);
     assert.equal(bad.body.valid, false);
