@@ -37,6 +37,12 @@ const errors = {
   401: json(S.ErrorBody, "Missing or wrong API token"),
   404: json(S.ErrorBody, "Not found"),
 };
+/** The answers of a route that takes a JSON body to a body it cannot take. */
+const bodyErrors = {
+  400: json(S.ErrorBody, "BAD_JSON: malformed or empty JSON; BAD_REQUEST: a key or value the route does not take"),
+  413: json(S.ErrorBody, "TOO_LARGE: over --max-api-body"),
+  415: json(S.ErrorBody, "UNSUPPORTED_MEDIA_TYPE: not application/json"),
+};
 /** Default and largest page of `GET /runs`. */
 const DEFAULT_PAGE = 50, MAX_PAGE = 500;
 const IdParam = z.object({ id: z.string().min(1).openapi({ param: { name: "id", in: "path" } }) });
@@ -116,6 +122,7 @@ function workflowRoutes(api: OpenAPIHono, runtime: FlowRuntime, options: ApiOpti
         200: json(S.RunResult, "The finished run (wait=true)"),
         202: json(S.Accepted, "Accepted; Location points at the run"),
         ...errors,
+        ...bodyErrors,
         503: json(S.ErrorBody, "Busy (Retry-After) or shutting down"),
       },
     }),
@@ -137,7 +144,11 @@ function workflowRoutes(api: OpenAPIHono, runtime: FlowRuntime, options: ApiOpti
       path: "/validate",
       summary: "Validate a workflow given in the body (no file it references is read)",
       request: { body: { content: { "application/json": { schema: S.JsonObject } }, required: true } },
-      responses: { 200: json(S.ValidateResult, "Whether it is valid, and every problem"), 400: errors[400] },
+      responses: {
+        200: json(S.ValidateResult, "Whether it is valid, and every problem"),
+        401: errors[401],
+        ...bodyErrors,
+      },
     }),
     async (c) => {
       const raw = c.req.valid("json");
@@ -199,10 +210,10 @@ function runRoutes(api: OpenAPIHono, runtime: FlowRuntime) {
       summary: "Executions, newest first, from every trigger (flow run, cron, webhooks, the API)",
       request: {
         query: z.object({
-          workflow: z.string().optional(),
+          workflow: S.queryString().optional(),
           status: S.enumParam(EXECUTION_STATUSES as [ExecutionStatus, ...ExecutionStatus[]]).optional(),
           limit: S.intParam(1, MAX_PAGE).optional().openapi({ description: `Page size (default ${DEFAULT_PAGE})` }),
-          before: z.string().optional().openapi({
+          before: S.queryString().optional().openapi({
             description:
               "An execution id, the next of the previous page: the page after it (400 UNKNOWN_CURSOR if none)",
           }),

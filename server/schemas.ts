@@ -16,7 +16,7 @@ export const JsonObject = z.custom<Record<string, unknown>>((v) => typeName(v) =
   error: (iss) => `expected a JSON object; got ${typeName(iss.input)}`,
 }).openapi({ type: "object", additionalProperties: {} });
 
-/** An object schema that refuses keys it does not know, naming them and the keys it takes. */
+/** A JSON object with only the keys of `shape`: a key it does not know is refused, naming it and the keys it takes. */
 function strictObject<T extends z.ZodRawShape>(shape: T) {
   const known = Object.keys(shape).join(", ");
   return z.strictObject(shape, {
@@ -24,7 +24,27 @@ function strictObject<T extends z.ZodRawShape>(shape: T) {
       iss.code === "unrecognized_keys"
         ? `unknown key${iss.keys.length > 1 ? "s" : ""} ${iss.keys.map((k) => JSON.stringify(k)).join(", ")}; ` +
           `expected ${known}`
+        : iss.code === "invalid_type"
+        ? `expected a JSON object; got ${typeName(iss.input)}`
         : undefined,
+  });
+}
+
+/** A string value of a body: `expected a string; got number`. */
+function bodyString() {
+  return z.string({ error: (iss) => `expected a string; got ${typeName(iss.input)}` });
+}
+
+/**
+ * A query parameter or header given once (a repeated one arrives as an
+ * array): `given 2 times; give it once`.
+ */
+export function queryString() {
+  return z.string({
+    error: (iss) =>
+      Array.isArray(iss.input)
+        ? `given ${iss.input.length} times; give it once`
+        : `expected a string; got ${typeName(iss.input)}`,
   });
 }
 
@@ -33,7 +53,7 @@ function strictObject<T extends z.ZodRawShape>(shape: T) {
  * empty, not `1e3`): `expected an integer from 1 to 500; got ""`.
  */
 export function intParam(min: number, max: number, expected = `an integer from ${min} to ${max}`) {
-  return z.string().refine((v) => /^(0|-?[1-9][0-9]{0,15})$/.test(v) && Number(v) >= min && Number(v) <= max, {
+  return queryString().refine((v) => /^(0|-?[1-9][0-9]{0,15})$/.test(v) && Number(v) >= min && Number(v) <= max, {
     error: (iss) => `expected ${expected}; got ${JSON.stringify(iss.input)}`,
   }).transform(Number).openapi({ type: "integer", minimum: min, maximum: max });
 }
@@ -41,7 +61,10 @@ export function intParam(min: number, max: number, expected = `an integer from $
 /** A query parameter that is one of `values`: `expected one of true, false; got "yes"`. */
 export function enumParam<const T extends readonly [string, ...string[]]>(values: T) {
   return z.enum(values, {
-    error: (iss) => `expected one of ${values.join(", ")}; got ${JSON.stringify(iss.input)}`,
+    error: (iss) =>
+      Array.isArray(iss.input)
+        ? `given ${iss.input.length} times; give it once`
+        : `expected one of ${values.join(", ")}; got ${JSON.stringify(iss.input)}`,
   });
 }
 
@@ -149,7 +172,7 @@ export const WorkflowDetail = WorkflowSummary.extend({
 /** The body of `POST /workflows/{id}/runs`: unknown keys (a typo such as `input`) are refused. */
 export const RunRequest = strictObject({
   inputs: JsonObject.optional().openapi({ description: "Input values by name" }),
-  trigger: z.string().optional().openapi({ description: "Trigger node to fire, for workflows with several" }),
+  trigger: bodyString().optional().openapi({ description: "Trigger node to fire, for workflows with several" }),
 }).openapi("RunRequest");
 
 /** An accepted run. */

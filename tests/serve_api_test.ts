@@ -239,6 +239,14 @@ Deno.test("flow serve: the HTTP API", async (t) => {
       ]
     ) assert.ok(doc.paths[path], `OpenAPI lacks ${path}`);
     assert.ok(doc.components.schemas.Error);
+    for (const status of ["400", "413", "415"]) {
+      assert.ok(doc.paths["/validate"].post.responses[status], `POST /validate documents ${status}`);
+      assert.ok(
+        doc.paths["/workflows/{id}/runs"].post.responses[status],
+        `POST /workflows/{id}/runs documents ${status}`,
+      );
+    }
+    assert.equal(doc.components.schemas.RunRequest.additionalProperties, false, "unknown body keys are refused");
   });
 
   await t.step("GET /metrics is valid Prometheus text with the flow_ series", async () => {

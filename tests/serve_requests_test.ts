@@ -147,6 +147,17 @@ Deno.test("flow serve: what each kind of request gets", async (t) => {
     assert.equal(cli.code, 2);
     assert.match(cli.stderr, /inputs\.__proto__: unknown input; declared: who/);
 
+    const shapes: [unknown, string][] = [
+      [[], "body: expected a JSON object; got array"],
+      [{ inputs: [] }, "inputs: expected a JSON object; got array"],
+      [{ trigger: 5 }, "trigger: expected a string; got number"],
+    ];
+    for (const [body, message] of shapes) {
+      const res = await server.json("/api/v1/workflows/plain/runs", { json: body });
+      assert.equal(res.status, 400);
+      assert.equal(res.body.error.message, message);
+    }
+
     const good = await server.json("/api/v1/workflows/plain/runs?wait=true", { json: { inputs: { who: "ann" } } });
     assert.equal(good.status, 200);
     assert.deepEqual(good.body.outputs, { said: "hi", who: "ann" });
@@ -168,6 +179,8 @@ Deno.test("flow serve: what each kind of request gets", async (t) => {
     const wait = await server.json("/api/v1/workflows/plain/runs?wait=yes", { json: {} });
     assert.equal(wait.status, 400);
     assert.equal(wait.body.error.message, 'wait: expected one of true, false; got "yes"');
+    assert.equal(await message("/api/v1/runs?limit=5&limit=6"), "limit: given 2 times; give it once");
+    assert.equal(await message("/api/v1/runs?before=a&before=b"), "before: given 2 times; give it once");
   });
 
   await t.step("event streams: ?after= and Last-Event-ID share one rule; ids are always seq", async () => {
