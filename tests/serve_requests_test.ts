@@ -80,6 +80,9 @@ Deno.test("flow serve: what each kind of request gets", async (t) => {
         assert.equal(other.body.error.message, `unsupported content-type "${type}"; send application/json`);
       }
     }
+    const untyped = await server.json("/api/v1/validate", { method: "POST", body: new TextEncoder().encode("{}") });
+    assert.equal(untyped.status, 415);
+    assert.equal(untyped.body.error.message, "the body has no content-type; send application/json");
     const array = await server.json("/api/v1/validate", { json: [1] });
     assert.equal(array.status, 400);
     assert.equal(array.body.error.message, "body: expected a JSON object; got array");
@@ -301,7 +304,7 @@ Deno.test("flow serve: what each kind of request gets", async (t) => {
   await t.step("stderr stays one line per event: no Deno warning about request.signal", async () => {
     // Streamed bodies (no Content-Length) and a body without a content-type, to the API and to a webhook.
     await server.json("/api/v1/validate", { ...json(""), body: chunked('{"nodes":[],"connections":[]}') });
-    await server.json("/api/v1/validate", { method: "POST", body: "{}" });
+    await server.json("/api/v1/validate", { method: "POST", body: new TextEncoder().encode("{}") });
     await server.json("/hooks/echo", { ...json(""), body: chunked('{"a":1}') });
     await server.json("/hooks/echo", json('{"a":1}'));
     await server.json("/api/v1/health");
