@@ -11,6 +11,7 @@
  * @module
  */
 import { DURATION_HINT, parseDuration } from "../src/duration.ts";
+import { DEFAULT_MAX_API_BODY } from "../server/limits.ts";
 import { CliError } from "./exit_codes.ts";
 import type { CommandDef, Invocation, OptionDef } from "./spec.ts";
 
@@ -323,6 +324,13 @@ export const PROGRAM: CommandDef = {
         { long: "--token", value: "token", description: "API bearer token (or FLOW_API_TOKEN)" },
         { long: "--insecure-no-auth", description: "allow a non-loopback --host without a token" },
         { long: "--cors", value: "origin", description: "allow cross-origin API requests from this origin" },
+        {
+          long: "--max-api-body",
+          value: "bytes",
+          description: "largest API request body, bytes (larger: 413)",
+          default: String(DEFAULT_MAX_API_BODY),
+          parse: (v) => intIn(v, "--max-api-body", 1024, 1024 ** 3),
+        },
         { long: "--no-history", description: "do not record executions" },
         { long: "--no-ui", description: "do not serve the web console at /" },
         nodesOption("load every custom node module in a folder (repeatable; no permissions)"),

@@ -9,7 +9,8 @@ import { createRoute, OpenAPIHono, z } from "@hono/zod-openapi";
 import type { FlowEvent } from "../src/events.ts";
 import { eventLine } from "../src/events.ts";
 import { WorkflowValidationError } from "../src/errors.ts";
-import { validateWorkflow } from "../src/validate.ts";
+import { validateWithExpressions } from "../src/imports.ts";
+import type { UnreadFile } from "../src/validate.ts";
 import { findExecution } from "../src/runtime/lookup.ts";
 import type { StreamedEvent } from "../src/runtime/live.ts";
 import { type FlowRuntime, NotFoundError } from "../src/runtime/runtime.ts";
@@ -36,6 +37,14 @@ const errors = {
   401: json(S.ErrorBody, "Missing or wrong API token"),
   404: json(S.ErrorBody, "Not found"),
 };
+/** The answers of a route that takes a JSON body to a body it cannot take. */
+const bodyErrors = {
+  400: json(S.ErrorBody, "BAD_JSON: malformed or empty JSON; BAD_REQUEST: a key or value the route does not take"),
+  413: json(S.ErrorBody, "TOO_LARGE: over --max-api-body"),
+  415: json(S.ErrorBody, "UNSUPPORTED_MEDIA_TYPE: not application/json"),
+};
+/** Default and largest page of `GET /runs`. */
+const DEFAULT_PAGE = 50, MAX_PAGE = 500;
 const IdParam = z.object({ id: z.string().min(1).openapi({ param: { name: "id", in: "path" } }) });
 
 /** The `/api/v1` routes. */
@@ -106,27 +115,22 @@ function workflowRoutes(api: OpenAPIHono, runtime: FlowRuntime, options: ApiOpti
       summary: "Start a run: 202 with its id, or with ?wait=true 200 with the result",
       request: {
         params: IdParam,
-        query: z.object({ wait: z.enum(["true", "false"]).optional() }),
+        query: z.object({ wait: S.enumParam(["true", "false"]).optional() }),
         body: { content: { "application/json": { schema: S.RunRequest } }, required: false },
       },
       responses: {
         200: json(S.RunResult, "The finished run (wait=true)"),
         202: json(S.Accepted, "Accepted; Location points at the run"),
         ...errors,
+        ...bodyErrors,
         503: json(S.ErrorBody, "Busy (Retry-After) or shutting down"),
       },
     }),
     async (c) => {
       const { id } = c.req.valid("param");
       const { wait } = c.req.valid("query");
-      const body = await c.req.json().catch(() => ({})) as z.infer<typeof S.RunRequest>;
-      const parsed = S.RunRequest.safeParse(body ?? {});
-      if (!parsed.success) throw new HttpError(400, "BAD_REQUEST", parsed.error.issues[0].message);
-      const accepted = await runtime.startRun(id, {
-        inputs: parsed.data.inputs,
-        triggerNode: parsed.data.trigger,
-        trigger: "api",
-      });
+      const body = c.req.valid("json");
+      const accepted = await runtime.startRun(id, { inputs: body.inputs, triggerNode: body.trigger, trigger: "api" });
       const location = `/api/v1/runs/${accepted.executionId}`;
       if (wait === "true") return c.json(await accepted.done, 200, { location });
       await runtime.durable(); // accepted means recorded
@@ -138,21 +142,50 @@ function workflowRoutes(api: OpenAPIHono, runtime: FlowRuntime, options: ApiOpti
     createRoute({
       method: "post",
       path: "/validate",
-      summary: "Validate a workflow given in the body",
-      request: { body: { content: { "application/json": { schema: z.record(z.string(), z.unknown()) } } } },
-      responses: { 200: json(S.ValidateResult, "Whether it is valid, and every problem"), 400: errors[400] },
+      summary: "Validate a workflow given in the body (no file it references is read)",
+      request: { body: { content: { "application/json": { schema: S.JsonObject } }, required: true } },
+      responses: {
+        200: json(S.ValidateResult, "Whether it is valid, and every problem"),
+        401: errors[401],
+        ...bodyErrors,
+      },
     }),
-    (c) => {
+    async (c) => {
       const raw = c.req.valid("json");
+      const unread: UnreadFile[] = [];
+      let errors: { path: string; message: string }[] = [];
       try {
-        validateWorkflow(raw, runtime.registry);
-        return c.json({ valid: true, errors: [] }, 200);
+        await validateWithExpressions(raw, runtime.registry, { unread });
       } catch (err) {
         if (!(err instanceof WorkflowValidationError)) throw err;
-        return c.json({ valid: false, errors: err.issues.map((i) => ({ path: i.path, message: i.message })) }, 200);
+        errors = err.issues.map((i) => ({ path: i.path, message: i.message }));
       }
+      return c.json({ valid: errors.length === 0, errors, unchecked: uncheckedReferences(raw, unread) }, 200);
     },
   );
+}
+
+/**
+ * What `POST /validate` did not check, as it reads no file on the server:
+ * each sub-workflow file and each module of `imports` (whose node types are
+ * then unknown to it).
+ */
+function uncheckedReferences(raw: Record<string, unknown>, unread: UnreadFile[]): { path: string; message: string }[] {
+  const out = unread.map((u) => ({
+    path: u.path,
+    message: `${u.file}: not read (this route reads no file): the sub-workflow is not checked`,
+  }));
+  if (Array.isArray(raw.imports)) {
+    raw.imports.forEach((entry, i) => {
+      const path = typeof entry === "string" ? entry : (entry as { path?: unknown } | null)?.path;
+      out.push({
+        path: `imports[${i}]`,
+        message: `${typeof path === "string" ? path : "the module"}: not loaded (this route reads no file): ` +
+          "node types it registers are unknown here",
+      });
+    });
+  }
+  return out;
 }
 
 function runRoutes(api: OpenAPIHono, runtime: FlowRuntime) {
@@ -177,26 +210,39 @@ function runRoutes(api: OpenAPIHono, runtime: FlowRuntime) {
       summary: "Executions, newest first, from every trigger (flow run, cron, webhooks, the API)",
       request: {
         query: z.object({
-          workflow: z.string().optional(),
-          status: z.enum(EXECUTION_STATUSES as [ExecutionStatus, ...ExecutionStatus[]]).optional(),
-          limit: z.coerce.number().int().min(1).max(500).default(50),
-          before: z.string().optional().openapi({ description: "An execution id: the page after it" }),
+          workflow: S.queryString().optional(),
+          status: S.enumParam(EXECUTION_STATUSES as [ExecutionStatus, ...ExecutionStatus[]]).optional(),
+          limit: S.intParam(1, MAX_PAGE).optional().openapi({ description: `Page size (default ${DEFAULT_PAGE})` }),
+          before: S.queryString().optional().openapi({
+            description:
+              "An execution id, the next of the previous page: the page after it (400 UNKNOWN_CURSOR if none)",
+          }),
         }),
       },
       responses: { 200: json(S.RunList, "A page of executions"), 400: errors[400], 401: errors[401] },
     }),
     async (c) => {
       const q = c.req.valid("query");
+      const limit = q.limit ?? DEFAULT_PAGE;
+      // A cursor that names no execution (a typo, or pruned since) is refused: ignoring it would start again at
+      // the first page, and a client following next would never end.
+      if (q.before !== undefined && !await store().getExecution(q.before)) {
+        throw new HttpError(
+          400,
+          "UNKNOWN_CURSOR",
+          `before: no execution ${JSON.stringify(q.before)} (pruned, or not an id from next); list from the first page`,
+        );
+      }
       const runs = await store().listExecutions({
         workflowId: q.workflow,
         status: q.status,
-        limit: q.limit + 1,
+        limit: limit + 1,
         before: q.before,
       });
-      const page = runs.slice(0, q.limit);
+      const page = runs.slice(0, limit);
       return c.json({
         runs: page.map(runSummary),
-        ...(runs.length > q.limit ? { next: page[page.length - 1].executionId } : {}),
+        ...(runs.length > limit ? { next: page[page.length - 1].executionId } : {}),
       }, 200);
     },
   );
@@ -243,7 +289,7 @@ function runRoutes(api: OpenAPIHono, runtime: FlowRuntime) {
       method: "post",
       path: "/runs/{id}/resume",
       summary: "Resume a failed, cancelled or crashed execution as a new one that reuses what completed",
-      request: { params: IdParam, query: z.object({ force: z.enum(["true", "false"]).optional() }) },
+      request: { params: IdParam, query: z.object({ force: S.enumParam(["true", "false"]).optional() }) },
       responses: {
         202: json(S.Accepted, "The new execution; Location points at it"),
         401: errors[401],
@@ -266,8 +312,8 @@ function runRoutes(api: OpenAPIHono, runtime: FlowRuntime) {
       summary: "An execution's events: SSE (Accept: text/event-stream) or NDJSON; replays, then follows live",
       request: {
         params: IdParam,
-        query: z.object({ after: z.coerce.number().int().min(-1).optional() }),
-        headers: z.object({ "last-event-id": z.string().optional() }),
+        query: z.object({ after: S.SeqCursor.optional() }),
+        headers: z.object({ "last-event-id": S.SeqCursor.optional() }),
       },
       responses: {
         200: {
@@ -281,8 +327,8 @@ function runRoutes(api: OpenAPIHono, runtime: FlowRuntime) {
     async (c) => {
       const id = c.req.valid("param").id;
       const executionId = await runtime.executionId(id);
-      const lastEventId = Number(c.req.header("last-event-id"));
-      const after = Number.isInteger(lastEventId) ? lastEventId : c.req.valid("query").after ?? -1;
+      // A reconnecting EventSource sends the last id it got (a seq): it wins over ?after=.
+      const after = c.req.valid("header")["last-event-id"] ?? c.req.valid("query").after ?? -1;
       const stop = new AbortController();
       return streamResponse(
         runtime.watch(executionId, after, stop.signal),

@@ -9,13 +9,15 @@
  * @module
  */
 import { OpenAPIHono } from "@hono/zod-openapi";
-import type { Context, MiddlewareHandler } from "hono";
-import { bodyLimit } from "hono/body-limit";
+import type { MiddlewareHandler } from "hono";
 import { cors } from "hono/cors";
 import type { FlowRuntime } from "../src/runtime/runtime.ts";
 import { VERSION } from "../src/version.ts";
 import { apiRoutes } from "./api.ts";
+import { limitedBody } from "./body.ts";
 import { errorResponse, handleError } from "./errors.ts";
+import { type ConsoleHandler, fallback } from "./fallback.ts";
+import { DEFAULT_MAX_API_BODY } from "./limits.ts";
 import { handleWebhook } from "./hooks.ts";
 import { timingSafeEqual } from "./webhook_auth.ts";
 
@@ -25,12 +27,12 @@ export interface AppOptions {
   token?: string;
   /** Allow cross-origin requests from this origin (off by default). */
   cors?: string;
-  /** Largest API request body, bytes (default 10 MiB). */
+  /** Largest API request body, bytes (default {@linkcode DEFAULT_MAX_API_BODY}, `flow serve --max-api-body`). */
   maxApiBody?: number;
   /** The base URL clients use (for webhook URLs); default from each request. */
   baseUrl?: string;
-  /** Serves the console: a static file for a path, or undefined. */
-  ui?: (path: string) => Response | undefined;
+  /** Serves the console: its page or a file for a `GET` of a path, or undefined. */
+  ui?: ConsoleHandler;
   /** Where internal errors are logged (default stderr). */
   log?: (line: string) => void;
 }
@@ -55,16 +57,11 @@ export function createApp(runtime: FlowRuntime, options: AppOptions = {}): OpenA
   });
   if (options.cors) app.use("*", cors({ origin: options.cors, exposeHeaders: ["location", "x-flow-execution-id"] }));
   app.onError((err, c) => handleError(c, err, log));
-  app.notFound((c) => errorResponse(c, 404, "NOT_FOUND", `no route ${c.req.method} ${new URL(c.req.url).pathname}`));
+  // Unknown paths: the console's own routes, else 405 with Allow or 404 (JSON).
+  app.notFound(fallback(app, options.ui));
 
-  app.use(
-    "/api/*",
-    bodyLimit({
-      maxSize: options.maxApiBody ?? 10 * 1024 * 1024,
-      onError: (c) => errorResponse(c, 413, "TOO_LARGE", "the request body is too large"),
-    }),
-  );
   if (options.token) app.use("/api/*", requireToken(options.token));
+  app.use("/api/*", limitedBody({ bytes: options.maxApiBody ?? DEFAULT_MAX_API_BODY, setting: "--max-api-body" }));
 
   const api = apiRoutes(runtime, { baseUrl: () => options.baseUrl ?? origin });
   api.doc31("/openapi.json", {
@@ -87,11 +84,6 @@ export function createApp(runtime: FlowRuntime, options: AppOptions = {}): OpenA
       runtime.metrics.inc("flow_webhook_requests_total", { status: String(status) });
     }
   });
-
-  if (options.ui) {
-    const ui = options.ui;
-    app.get("*", (c: Context) => ui(new URL(c.req.url).pathname) ?? errorResponse(c, 404, "NOT_FOUND", "not found"));
-  }
   return app;
 }
 

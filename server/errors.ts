@@ -6,6 +6,7 @@
  * @module
  */
 import type { Context } from "hono";
+import { HTTPException } from "hono/http-exception";
 import { WorkflowValidationError } from "../src/errors.ts";
 import { BusyError, UnavailableError } from "../src/runtime/backend.ts";
 import { ExecutionLookupError } from "../src/runtime/lookup.ts";
@@ -49,9 +50,18 @@ export function errorResponse(
   );
 }
 
+/** Codes of the client errors Hono's own middleware throws (an `HTTPException`), by status. */
+const HONO_CODES: Record<number, string> = {
+  400: "BAD_REQUEST",
+  404: "NOT_FOUND",
+  413: "TOO_LARGE",
+  415: "UNSUPPORTED_MEDIA_TYPE",
+};
+
 /** Maps a thrown error to its response; unknown errors are logged and become a 500. */
 export function handleError(c: Context, err: unknown, log: (line: string) => void): Response {
   if (err instanceof HttpError) return errorResponse(c, err.status, err.code, err.message, {}, err.headers);
+  if (err instanceof HTTPException && err.status < 500) return honoError(c, err);
   if (err instanceof WorkflowValidationError) {
     return errorResponse(
       c,
@@ -80,4 +90,21 @@ export function handleError(c: Context, err: unknown, log: (line: string) => voi
   if (err instanceof StoreError) return errorResponse(c, 503, "STORE_UNAVAILABLE", err.message);
   log(`flow serve: internal error on ${c.req.method} ${new URL(c.req.url).pathname}: ${(err as Error)?.stack ?? err}`);
   return errorResponse(c, 500, "INTERNAL", "internal error; see the server log");
+}
+
+/** A client error thrown by Hono's middleware (e.g. zod-openapi's 415 for a body that is not JSON), in our format. */
+function honoError(c: Context, err: HTTPException): Response {
+  const code = HONO_CODES[err.status] ?? `HTTP_${err.status}`;
+  if (err.status === 415) {
+    const type = c.req.header("content-type");
+    return errorResponse(
+      c,
+      415,
+      code,
+      type
+        ? `unsupported content-type ${JSON.stringify(type)}; send application/json`
+        : "the body has no content-type; send application/json",
+    );
+  }
+  return errorResponse(c, err.status, code, err.message || `HTTP ${err.status}`);
 }

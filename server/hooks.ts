@@ -15,6 +15,7 @@ import type { RunResult } from "../src/executor.ts";
 import type { TriggerResponse } from "../src/node.ts";
 import type { Accepted } from "../src/runtime/backend.ts";
 import type { FlowRuntime } from "../src/runtime/runtime.ts";
+import { isJsonType, jsonText, mediaType, parseJson, readBody } from "./body.ts";
 import { errorResponse, HttpError } from "./errors.ts";
 import { checkWebhookAuth } from "./webhook_auth.ts";
 
@@ -35,7 +36,7 @@ export async function handleWebhook(c: Context, runtime: FlowRuntime): Promise<R
   const version = route.entry.version!;
   const trigger = version.triggers.find((t) => t.nodeId === route.nodeId)!;
   const config = trigger.config as unknown as WebhookConfig;
-  const raw = await readBody(c.req.raw, config.maxBodyBytes);
+  const raw = await readBody(c.req.raw, { bytes: config.maxBodyBytes, setting: "maxBodyBytes" });
   if (!await checkWebhookAuth(config.auth, c.req.raw.headers, raw, (name) => Deno.env.get(name))) {
     throw new HttpError(401, "UNAUTHORIZED", "wrong or missing credentials", authChallenge(config));
   }
@@ -84,32 +85,6 @@ export async function handleWebhook(c: Context, runtime: FlowRuntime): Promise<R
   return c.json({ error, executionId: result.executionId }, 500, { location });
 }
 
-/** Reads the body up to `limit` bytes; 413 beyond it. */
-async function readBody(req: Request, limit: number): Promise<Uint8Array> {
-  const declared = Number(req.headers.get("content-length") ?? NaN);
-  if (Number.isFinite(declared) && declared > limit) {
-    throw new HttpError(413, "TOO_LARGE", `the body is ${declared} bytes; the limit is ${limit}`);
-  }
-  if (!req.body) return new Uint8Array();
-  // Framed by Content-Length (within the limit): read it in one go, cheaper than iterating the stream.
-  if (Number.isFinite(declared)) return new Uint8Array(await req.arrayBuffer());
-  const chunks: Uint8Array[] = [];
-  let size = 0;
-  for await (const chunk of req.body) {
-    size += chunk.length;
-    if (size > limit) throw new HttpError(413, "TOO_LARGE", `the body is over the limit of ${limit} bytes`);
-    chunks.push(chunk);
-  }
-  if (chunks.length === 1) return chunks[0];
-  const out = new Uint8Array(size);
-  let at = 0;
-  for (const c of chunks) {
-    out.set(c, at);
-    at += c.length;
-  }
-  return out;
-}
-
 /**
  * The request headers as the webhook node outputs them (lower-case names),
  * with the credential header of the node's `auth` (authorization, or the
@@ -117,38 +92,39 @@ async function readBody(req: Request, limit: number): Promise<Uint8Array> {
  * base64, which secret redaction cannot recognize.
  */
 function payloadHeaders(headers: Headers, auth: WebhookConfig["auth"]): Record<string, string> {
-  const out = Object.fromEntries(headers);
+  // On a null prototype, as every object made of request data: a header named "constructor" is just a header.
+  const out: Record<string, string> = Object.create(null);
+  for (const [name, value] of headers) out[name] = value;
   const credential = auth?.type === "bearer" || auth?.type === "basic"
     ? "authorization"
     : auth?.type === "header"
     ? auth.name.toLowerCase()
     : undefined;
-  if (credential && credential in out) out[credential] = "***";
+  if (credential && Object.hasOwn(out, credential)) out[credential] = "***";
   return out;
 }
 
 /** JSON and form bodies parsed, other text as is; null when empty. 400 for malformed JSON. */
 function parseBody(raw: Uint8Array, contentType: string): unknown {
   if (raw.length === 0) return null;
+  if (isJsonType(contentType)) return parseJson(jsonText(raw));
   const text = new TextDecoder().decode(raw);
-  const type = contentType.split(";")[0].trim().toLowerCase();
-  if (type === "application/json" || type.endsWith("+json")) {
-    try {
-      return JSON.parse(text);
-    } catch (err) {
-      throw new HttpError(400, "BAD_JSON", `malformed JSON body: ${(err as Error).message}`);
-    }
-  }
-  if (type === "application/x-www-form-urlencoded") return queryObject(new URLSearchParams(text));
+  if (mediaType(contentType) === "application/x-www-form-urlencoded") return queryObject(new URLSearchParams(text));
   return text;
 }
 
-/** Query or form parameters; a repeated name gives an array. */
+/**
+ * Query or form parameters; a repeated name gives an array. The object has
+ * no prototype, so any name (`constructor`, `toString`, `__proto__`) is a
+ * parameter like another, never an inherited property.
+ */
 function queryObject(params: URLSearchParams): Record<string, string | string[]> {
-  const out: Record<string, string | string[]> = {};
+  const out: Record<string, string | string[]> = Object.create(null);
   for (const [k, v] of params) {
     const prior = out[k];
-    out[k] = prior === undefined ? v : Array.isArray(prior) ? [...prior, v] : [prior, v];
+    if (prior === undefined) out[k] = v;
+    else if (Array.isArray(prior)) prior.push(v);
+    else out[k] = [prior, v];
   }
   return out;
 }

@@ -5,6 +5,80 @@
  * @module
  */
 import { z } from "@hono/zod-openapi";
+import { typeName } from "../src/values.ts";
+
+/**
+ * A JSON object, taken as it was sent: no key is dropped or added (zod's
+ * record and object schemas drop a `__proto__` key, and a key that is
+ * dropped is a value accepted and then lost).
+ */
+export const JsonObject = z.custom<Record<string, unknown>>((v) => typeName(v) === "object", {
+  error: (iss) => `expected a JSON object; got ${typeName(iss.input)}`,
+}).openapi({ type: "object", additionalProperties: {} });
+
+/** A JSON object with only the keys of `shape`: a key it does not know is refused, naming it and the keys it takes. */
+function strictObject<T extends z.ZodRawShape>(shape: T) {
+  const known = Object.keys(shape).join(", ");
+  return z.strictObject(shape, {
+    error: (iss) =>
+      iss.code === "unrecognized_keys"
+        ? `unknown key${iss.keys.length > 1 ? "s" : ""} ${iss.keys.map((k) => JSON.stringify(k)).join(", ")}; ` +
+          `expected ${known}`
+        : iss.code === "invalid_type"
+        ? `expected a JSON object; got ${typeName(iss.input)}`
+        : undefined,
+  });
+}
+
+/** A string value of a body: `expected a string; got number`. */
+function bodyString() {
+  return z.string({ error: (iss) => `expected a string; got ${typeName(iss.input)}` });
+}
+
+/**
+ * A query parameter or header given once (a repeated one arrives as an
+ * array): `given 2 times; give it once`.
+ */
+export function queryString() {
+  return z.string({
+    error: (iss) =>
+      Array.isArray(iss.input)
+        ? `given ${iss.input.length} times; give it once`
+        : `expected a string; got ${typeName(iss.input)}`,
+  });
+}
+
+/**
+ * An integer query parameter from `min` to `max` (decimal digits only: not
+ * empty, not `1e3`): `expected an integer from 1 to 500; got ""`.
+ */
+export function intParam(min: number, max: number, expected = `an integer from ${min} to ${max}`) {
+  return queryString().refine((v) => /^(0|-?[1-9][0-9]{0,15})$/.test(v) && Number(v) >= min && Number(v) <= max, {
+    error: (iss) => `expected ${expected}; got ${JSON.stringify(iss.input)}`,
+  }).transform(Number).openapi({ type: "integer", minimum: min, maximum: max });
+}
+
+/** A query parameter that is one of `values`: `expected one of true, false; got "yes"`. */
+export function enumParam<const T extends readonly [string, ...string[]]>(values: T) {
+  return z.enum(values, {
+    error: (iss) =>
+      Array.isArray(iss.input)
+        ? `given ${iss.input.length} times; give it once`
+        : `expected one of ${values.join(", ")}; got ${JSON.stringify(iss.input)}`,
+  });
+}
+
+/** The largest event `seq` a cursor may name (`Number.MAX_SAFE_INTEGER`). */
+const MAX_SEQ = Number.MAX_SAFE_INTEGER;
+
+/**
+ * Where an event stream resumes: `?after=SEQ` and the `Last-Event-ID`
+ * header, parsed by this one schema. Events with a larger `seq` follow; `-1`
+ * is from the first event, as when it is absent.
+ */
+export const SeqCursor = intParam(-1, MAX_SEQ, "an event seq: a whole number (or -1, from the first event)").openapi({
+  description: "An event seq: only events with a larger seq follow (-1: from the first)",
+});
 
 /** `{ "error": { "message", "code" } }`: every error response. */
 export const ErrorBody = z.object({
@@ -95,10 +169,10 @@ export const WorkflowDetail = WorkflowSummary.extend({
   }),
 }).openapi("WorkflowDetail");
 
-/** The body of `POST /workflows/{id}/runs`. */
-export const RunRequest = z.object({
-  inputs: z.record(z.string(), z.unknown()).optional(),
-  trigger: z.string().optional().openapi({ description: "Trigger node to fire, for workflows with several" }),
+/** The body of `POST /workflows/{id}/runs`: unknown keys (a typo such as `input`) are refused. */
+export const RunRequest = strictObject({
+  inputs: JsonObject.optional().openapi({ description: "Input values by name" }),
+  trigger: bodyString().optional().openapi({ description: "Trigger node to fire, for workflows with several" }),
 }).openapi("RunRequest");
 
 /** An accepted run. */
@@ -166,10 +240,13 @@ export const RunResult = z.object({
   nodes: z.array(NodeState),
 }).openapi("RunResult");
 
-/** The body of `POST /validate`. */
+/** The answer of `POST /validate`. */
 export const ValidateResult = z.object({
   valid: z.boolean(),
   errors: z.array(z.object({ path: z.string(), message: z.string() })),
+  unchecked: z.array(z.object({ path: z.string(), message: z.string() })).openapi({
+    description: "File references (workflowFile, imports) this route does not read, so not checked",
+  }),
 }).openapi("ValidateResult");
 
 /** `GET /ready`. */

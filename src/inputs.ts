@@ -13,6 +13,12 @@ import { fitsPortType, preview } from "./values.ts";
  * defaults. `hint` ends the message of a missing input (default: how to pass it
  * on the command line). Throws a {@linkcode WorkflowValidationError}.
  *
+ * This is the one rule for input values, wherever they come from (`flow
+ * run`'s `--input`, `--input-json` and `--input-file`, the API's
+ * `inputs`, a schedule): every own key of `given` is a name, and a name the
+ * workflow does not declare is refused, `__proto__` and `constructor` as
+ * any other; nothing is read from `given`'s prototype.
+ *
  * @example
  * ```ts
  * import { resolveInputs } from "./inputs.ts";
@@ -41,7 +47,8 @@ export function resolveInputs(
     }
   }
   for (const [name, decl] of Object.entries(decls)) {
-    let value = given[name];
+    const givenValue = Object.hasOwn(given, name) ? given[name] : undefined;
+    let value = givenValue;
     if (value === undefined) value = decl.default;
     if (value === undefined) {
       if (decl.required !== false) {
@@ -53,7 +60,7 @@ export function resolveInputs(
       continue;
     }
     const type = decl.type ?? "any";
-    if (typeof value === "string" && type !== "string" && type !== "any" && given[name] === value) {
+    if (typeof value === "string" && type !== "string" && type !== "any" && givenValue === value) {
       const coerced = coerce(value, type);
       if (coerced !== undefined) value = coerced;
     }

@@ -62,6 +62,13 @@ function workflowFile(
   implicit: string[],
   withInputs: (raw: unknown) => unknown,
 ) {
+  if (v.context.unread) {
+    // No file access: the reference is listed, and the sub-workflow is unchecked (any inputs and outputs).
+    v.context.unread.push({ path: `${base}.workflowFile`, file: rel });
+    const ref: CompiledRef = { label: rel };
+    v.subworkflows.push(ref);
+    return ref;
+  }
   const from = v.options.file;
   const abs = resolve(from && !from.startsWith("<") ? dirname(from) : ".", rel);
   const key = `${abs}#${implicit.sort().join(",")}`;

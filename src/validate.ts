@@ -131,6 +131,16 @@ export interface ValidateOptions {
   context?: CompileContext;
   /** Sub-workflow texts by absolute path, used and filled at the top level (see `CompileContext.sources`). */
   sources?: Map<string, string>;
+  /** Read no file: each sub-workflow file reference is listed here instead (see `CompileContext.unread`). */
+  unread?: UnreadFile[];
+}
+
+/** A sub-workflow file that a validation without file access did not read (so did not check). */
+export interface UnreadFile {
+  /** Where it is referenced: `nodes[1].config.workflowFile`. */
+  path: string;
+  /** The file as written. */
+  file: string;
 }
 
 /** Shared state while compiling a workflow and its sub-workflows. */
@@ -143,6 +153,12 @@ export interface CompileContext {
    * compiles exactly the version that was accepted).
    */
   sources?: Map<string, string>;
+  /**
+   * When set, no file is read (the API's `POST /validate` must not touch the
+   * server's disk): each `workflowFile` reference is listed here, and the
+   * node's sub-workflow is left unchecked, as one still being compiled.
+   */
+  unread?: UnreadFile[];
 }
 
 /**
@@ -204,7 +220,7 @@ function runChecks(raw: unknown, registry: Registry, options: ValidateOptions) {
     wf,
     nodes: Array.isArray(wf.nodes) ? wf.nodes : [],
     id: workflowId(wf, options),
-    context: options.context ?? { files: new Map(), sources: options.sources },
+    context: options.context ?? { files: new Map(), sources: options.sources, unread: options.unread },
     subworkflows: [],
     byId: new Map(),
     defs: [],

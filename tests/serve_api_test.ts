@@ -95,7 +95,7 @@ Deno.test("flow serve: the HTTP API", async (t) => {
 
   await t.step("POST /validate", async () => {
     const ok = await server.json("/api/v1/validate", { json: files["quick.json"] });
-    assert.deepEqual(ok.body, { valid: true, errors: [] });
+    assert.deepEqual(ok.body, { valid: true, errors: [], unchecked: [] });
     const bad = await server.json("/api/v1/validate", { json: { nodes: [{ id: "x", type: "no.such" }] } });
     assert.equal(bad.status, 200);
     assert.equal(bad.body.valid, false);
@@ -239,6 +239,14 @@ Deno.test("flow serve: the HTTP API", async (t) => {
       ]
     ) assert.ok(doc.paths[path], `OpenAPI lacks ${path}`);
     assert.ok(doc.components.schemas.Error);
+    for (const status of ["400", "413", "415"]) {
+      assert.ok(doc.paths["/validate"].post.responses[status], `POST /validate documents ${status}`);
+      assert.ok(
+        doc.paths["/workflows/{id}/runs"].post.responses[status],
+        `POST /workflows/{id}/runs documents ${status}`,
+      );
+    }
+    assert.equal(doc.components.schemas.RunRequest.additionalProperties, false, "unknown body keys are refused");
   });
 
   await t.step("GET /metrics is valid Prometheus text with the flow_ series", async () => {

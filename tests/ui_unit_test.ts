@@ -5,7 +5,7 @@
  */
 import assert from "node:assert/strict";
 import { createApp } from "../server/app.ts";
-import { uiHandler } from "../server/ui.ts";
+import { CONSOLE_ROUTES, uiHandler } from "../server/ui.ts";
 import { FlowRuntime } from "../src/runtime/runtime.ts";
 import { builtinRegistry } from "../nodes/mod.ts";
 import type { FlowEvent } from "../src/events.ts";
@@ -166,9 +166,21 @@ Deno.test("server/ui.ts serves hashed assets for good, index.html for client rou
   assert.equal(js.headers.get("content-type"), "text/javascript; charset=utf-8");
   assert.match(js.headers.get("cache-control")!, /immutable/);
   await js.body?.cancel();
-  for (const path of ["/assets/missing.js", "/api/v1/nope", "/hooks/x", "/favicon.ico"]) {
+  for (const path of ["/assets/missing.js", "/api/v1/nope", "/hooks/x", "/favicon.ico", "/nope", "/metrics"]) {
     assert.equal(ui(path), undefined, path);
   }
+  // Only to requests that accept HTML.
+  assert.equal(ui("/runs", "application/json"), undefined);
+  assert.equal(ui("/runs", "text/html;q=0, application/json"), undefined);
+  assert.ok(ui("/runs", "text/html,application/xhtml+xml,application/xml;q=0.9,*/*;q=0.8"));
+  assert.ok(ui("/runs", "*/*"));
+});
+
+Deno.test("server/ui.ts serves index.html at exactly the routes the console renders (ui/src/main.tsx)", async () => {
+  const main = await Deno.readTextFile(`${ROOT}ui/src/main.tsx`);
+  const rendered = [...main.matchAll(/match\("([^"]+)", path\)/g)].map((m) => m[1]);
+  assert.ok(rendered.length >= 4, "the console's routes were found in main.tsx");
+  assert.deepEqual([...CONSOLE_ROUTES].sort(), rendered.sort());
 });
 
 Deno.test("the committed console: index.html loads a hashed entry and stylesheet that exist", () => {

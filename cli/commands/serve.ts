@@ -79,19 +79,17 @@ export default async function serve({ args, options }: Invocation): Promise<numb
   });
   // The console's files are loaded only when it is served.
   const ui = options.noUi === true ? undefined : (await import("../../server/ui.ts")).uiHandler();
-  const app = createApp(runtime, { token, cors: options.cors as string | undefined, log, ui });
+  const app = createApp(runtime, {
+    token,
+    cors: options.cors as string | undefined,
+    maxApiBody: options.maxApiBody as number,
+    log,
+    ui,
+  });
   let server: Deno.HttpServer;
   try {
-    server = Deno.serve({
-      hostname: host,
-      port,
-      onListen: ({ hostname, port }) => {
-        const shown = hostname.includes(":") ? `[${hostname}]` : hostname;
-        stdout.write(`flow serve: listening on http://${shown}:${port}\n`);
-        stdout.flush();
-        if (ui) log(`flow serve: console at http://${shown}:${port}/`);
-      },
-    }, app.fetch);
+    // Bound first (a port in use fails before any loading), silently: the address is printed once loaded.
+    server = Deno.serve({ hostname: host, port, onListen: () => {} }, app.fetch);
   } catch (err) {
     await store?.close();
     throw new CliError(
@@ -99,6 +97,12 @@ export default async function serve({ args, options }: Invocation): Promise<numb
     );
   }
   await runtime.load();
+  // "listening" is printed once the workflows are loaded: a script that reads it may call a webhook at once.
+  const { hostname, port: bound } = server.addr as Deno.NetAddr;
+  const shown = hostname.includes(":") ? `[${hostname}]` : hostname;
+  stdout.write(`flow serve: listening on http://${shown}:${bound}\n`);
+  stdout.flush();
+  if (ui) log(`flow serve: console at http://${shown}:${bound}/`);
   const served = runtime.workflows();
   log(
     `flow serve: serving ${served.filter((w) => w.valid).length} workflow(s)` +
