@@ -14,7 +14,6 @@
  * @module
  */
 import { Queue, QueueEvents } from "bullmq";
-import { Cron } from "croner";
 import type { FlowEvent } from "../src/events.ts";
 import type { RunResult } from "../src/executor.ts";
 import type { TriggerResponse } from "../src/node.ts";
@@ -30,9 +29,12 @@ import {
   UnavailableError,
 } from "../src/runtime/backend.ts";
 import type { Metrics } from "../src/runtime/metrics.ts";
+import { scheduleNotSet } from "../src/runtime/schedules.ts";
 import type { WorkflowVersion } from "../src/runtime/version.ts";
 import type { ExecutionRecord, Store } from "../src/store/types.ts";
+import { nextCronRun } from "../nodes/time/cron.ts";
 import { redactRedisUrl, redisConnection, whenReady } from "./connection.ts";
+import { REPEAT_SETTINGS } from "./cron.ts";
 import {
   CANCEL_CHANNEL,
   EVENTS_CHANNEL,
@@ -111,7 +113,7 @@ class QueueConnector implements RuntimeConnector {
     const onError = (err: Error) => this.#warn(`queue: ${err.message}`);
     this.#producer = redisConnection(options.url, "producer", onError);
     this.#subscriber = redisConnection(options.url, "blocking", onError);
-    this.#queue = new Queue(QUEUE_NAME, { connection: this.#producer, prefix: KEY_PREFIX });
+    this.#queue = new Queue(QUEUE_NAME, { connection: this.#producer, prefix: KEY_PREFIX, settings: REPEAT_SETTINGS });
     this.#queue.on("error", onError);
   }
 
@@ -398,74 +400,95 @@ export function resultOf(record: ExecutionRecord): RunResult {
   };
 }
 
-/** Schedules as BullMQ job schedulers: one per trigger, shared by every API server. */
-class QueueSchedules implements ScheduleDriver {
+/** A schedule trigger of a serving version. */
+interface ScheduleTrigger {
+  version: WorkflowVersion;
+  trigger: WorkflowVersion["triggers"][number];
+}
+
+/**
+ * Schedules as BullMQ job schedulers: one per trigger, shared by every API
+ * server. Cron fire times are croner's (see `cron.ts`), as in one process.
+ * Each schedule is set on its own: one that cannot be set is logged with its
+ * workflow and node, and the others are set all the same.
+ */
+export class QueueSchedules implements ScheduleDriver {
   #next = new Map<string, string>();
   #sync: Promise<void> = Promise.resolve();
   #stopped = false;
 
+  /** Schedules on `queue`; `save` stores a version for the workers; `log` takes one line per problem. */
   constructor(
     readonly queue: Queue,
     readonly save: (v: WorkflowVersion) => Promise<void>,
     readonly log: (line: string) => void,
   ) {}
 
-  sync(versions: WorkflowVersion[]): void {
+  /** Makes the job schedulers match the serving versions' schedule triggers (in order, one sync at a time). */
+  sync(versions: WorkflowVersion[]): Promise<void> {
     this.#sync = this.#sync.then(() => this.#apply(versions)).catch((err) =>
       this.log(`flow serve: schedules: ${(err as Error).message}`)
     );
+    return this.#sync;
   }
 
   async #apply(versions: WorkflowVersion[]) {
     if (this.#stopped) return;
-    const wanted = new Set<string>();
+    const set = new Set<string>();
     for (const version of versions) {
-      for (const t of version.triggers) {
-        if (t.kind !== "cron" && t.kind !== "interval") continue;
-        const id = schedulerId(version.id, t.nodeId);
-        wanted.add(id);
-        await this.save(version);
-        const config = t.config as {
-          schedule?: string;
-          timezone?: string;
-          startImmediately?: boolean;
-          overlap?: string;
-        };
-        const repeat = t.kind === "cron"
-          ? { pattern: config.schedule!, ...(config.timezone ? { tz: config.timezone } : {}) }
-          : { every: t.prepared as number, immediately: config.startImmediately ?? false };
-        const data: ScheduleJobData = {
-          workflowId: version.id,
-          nodeId: t.nodeId,
-          kind: t.kind,
-          hash: version.hash,
-          file: version.file,
-          overlap: (config.overlap ?? "skip") as ScheduleJobData["overlap"],
-        };
-        const job = await this.queue.upsertJobScheduler(id, repeat, {
-          name: JOB_SCHEDULE,
-          data,
-          opts: { ...RUN_JOB_OPTIONS, attempts: 3 },
-        });
-        if (job?.timestamp !== undefined && job.delay !== undefined) {
-          this.#next.set(id, new Date(job.timestamp + job.delay).toISOString());
+      for (const trigger of version.triggers) {
+        if (trigger.kind !== "cron" && trigger.kind !== "interval") continue;
+        try {
+          await this.#upsert({ version, trigger });
+          set.add(schedulerId(version.id, trigger.nodeId));
+        } catch (err) {
+          this.log(scheduleNotSet(version, trigger.nodeId, err));
         }
       }
     }
+    // Schedulers of workflows gone, and those whose new version could not be set: nothing fires a stale version.
     for (const s of await this.queue.getJobSchedulers(0, -1)) {
-      if (s.key.startsWith("flow:") && !wanted.has(s.key)) await this.queue.removeJobScheduler(s.key);
+      if (!s.key.startsWith("flow:") || set.has(s.key)) continue;
+      await this.queue.removeJobScheduler(s.key).catch((err) =>
+        this.log(`flow serve: schedule ${s.key} could not be removed: ${(err as Error).message}`)
+      );
     }
   }
 
+  async #upsert({ version, trigger: t }: ScheduleTrigger) {
+    const id = schedulerId(version.id, t.nodeId);
+    await this.save(version);
+    const config = t.config as { schedule?: string; timezone?: string; startImmediately?: boolean; overlap?: string };
+    const repeat = t.kind === "cron"
+      ? { pattern: config.schedule!, ...(config.timezone ? { tz: config.timezone } : {}) }
+      : { every: t.prepared as number, immediately: config.startImmediately ?? false };
+    const data: ScheduleJobData = {
+      workflowId: version.id,
+      nodeId: t.nodeId,
+      kind: t.kind as ScheduleJobData["kind"],
+      hash: version.hash,
+      file: version.file,
+      overlap: (config.overlap ?? "skip") as ScheduleJobData["overlap"],
+    };
+    const job = await this.queue.upsertJobScheduler(id, repeat, {
+      name: JOB_SCHEDULE,
+      data,
+      opts: { ...RUN_JOB_OPTIONS, attempts: 3 },
+    });
+    if (!job) throw new Error(`the schedule ${JSON.stringify(config.schedule)} has no next fire`);
+    if (job.timestamp !== undefined && job.delay !== undefined) {
+      this.#next.set(id, new Date(job.timestamp + job.delay).toISOString());
+    }
+  }
+
+  /** When a trigger of a version fires next, ISO 8601. */
   nextFire(version: WorkflowVersion, nodeId: string): string | undefined {
     const t = version.triggers.find((x) => x.nodeId === nodeId);
-    if (t?.kind === "cron") {
-      const config = t.config as { schedule: string; timezone?: string };
-      return new Cron(config.schedule, { paused: true, timezone: config.timezone }).nextRun()?.toISOString();
-    }
+    if (t?.kind === "cron") return nextCronRun(t.config as { schedule: string; timezone?: string })?.toISOString();
     return this.#next.get(schedulerId(version.id, nodeId));
   }
 
+  /** Stops setting schedules; the schedulers stay in Redis. */
   stop(): void {
     // The schedulers live in Redis for the whole cluster: an API server stopping does not stop them.
     this.#stopped = true;

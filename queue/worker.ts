@@ -31,6 +31,7 @@ import type { ExecutionRecord, Store, WriteBatch } from "../src/store/types.ts";
 import { resolveInputs } from "../src/validate.ts";
 import { redisConnection } from "./connection.ts";
 import { resultOf } from "./connector.ts";
+import { REPEAT_SETTINGS } from "./cron.ts";
 import {
   CANCEL_CHANNEL,
   EVENTS_CHANNEL,
@@ -108,6 +109,8 @@ export class FlowWorker {
       stalledInterval: Math.max(1000, Math.floor(lockMs / 2)),
       maxStalledCount: 10,
       autorun: false,
+      // A worker schedules a job scheduler's next fire when it takes the current one: croner's time, as the API's.
+      settings: REPEAT_SETTINGS,
     });
     this.#worker.on("error", onError);
   }

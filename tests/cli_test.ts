@@ -310,8 +310,8 @@ Deno.test("flow graph prints Mermaid and DOT", async () => {
   const mermaid = await runCli(["graph", file]);
   assert.equal(mermaid.code, 0);
   assert.match(mermaid.stdout, /^flowchart LR\n/);
-  assert.match(mermaid.stdout, /fetch -- "body → json" --> parse/);
-  assert.match(mermaid.stdout, /input_url -- "url" --> fetch/);
+  assert.match(mermaid.stdout, /n_fetch -- "body → json" --> n_parse/);
+  assert.match(mermaid.stdout, /in_url -- "url" --> n_fetch/);
   const dot = await runCli(["graph", file, "--format", "dot"]);
   assert.match(dot.stdout, /^digraph "linear" \{/);
   assert.match(dot.stdout, /"parse" -> "log" \[label="parsed → message"\];/);

@@ -422,10 +422,18 @@ async function sha256(text: string): Promise<string> {
 /**
  * A cron workflow added to the served folder (both servers load it) fires
  * every second; every tick is one execution; removing the file removes the
- * schedule from Redis.
+ * schedule from Redis. A second one, written in croner's dialect (`5#L`, the
+ * last Friday, which BullMQ's own cron parser refuses), fires every second
+ * too: its first job is set by an API server, the next ones by the workers
+ * that take each tick, all with croner's fire times.
  */
 async function cronOncePerTick(cluster: Cluster, queue: Queue, dir: string) {
   await writeFiles(dir, {
+    "tock.json": {
+      id: "tock",
+      nodes: [{ id: "clock", type: "time.cron", config: { schedule: "* * * * * 0-6,5#L" } }],
+      connections: [],
+    },
     "tick.json": {
       id: "tick",
       nodes: [
@@ -441,7 +449,13 @@ async function cronOncePerTick(cluster: Cluster, queue: Queue, dir: string) {
       SELECT id, status, payload FROM executions WHERE workflow_id = 'tick' ORDER BY created_at`;
     return rows.length >= 6 ? rows : undefined;
   }, { what: "six cron executions" });
+  await waitUntil(async () => {
+    const [{ n }] = await cluster.sql<{ n: number }[]>`
+      SELECT count(*)::int AS n FROM executions WHERE workflow_id = 'tock'`;
+    return n >= 3;
+  }, { what: "three executions of a schedule in croner's dialect" });
   await Deno.remove(`${dir}/tick.json`);
+  await Deno.remove(`${dir}/tock.json`);
   await waitUntil(async () => (await queue.getJobSchedulers()).length === 0, {
     what: "the job scheduler to be removed",
   });

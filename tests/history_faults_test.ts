@@ -99,6 +99,9 @@ Deno.test("kill -9 mid-run: flow runs shows it crashed; flow resume completes it
       ["first", "completed"],
       ["slow_url", "completed"],
       ["slow", "running"],
+      // Never started: pending, as the run's own table would list them (file order).
+      ["after_url", "pending"],
+      ["after", "pending"],
     ]);
 
     const resumed = await state.flow(["resume", executionId, "-f", "ndjson"], { env: { SLOW_MS: "10" } });

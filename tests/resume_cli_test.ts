@@ -84,7 +84,7 @@ Deno.test("resume: a new execution that reuses completed nodes and runs the fail
     ]]);
     const text = await state.flow(["runs", "show", executionId]);
     assert.match(text.stdout, new RegExp(`^resumed +from ${failedId}$`, "m"));
-    assert.match(text.stdout, /│ a +│ +│ completed \(reused\) │ 0 /, "reused: no attempt made");
+    assert.match(text.stdout, /│ a +│ http\.request +│ completed \(reused\) │ 0 /, "reused: no attempt made");
     const journal = await state.flow(["runs", "events", executionId]);
     assert.equal(journal.stdout, resumed.stdout);
 
@@ -282,6 +282,7 @@ Deno.test("a run cancelled by SIGINT is recorded cancelled; resume runs the canc
     assert.deepEqual(detail.nodes.map((n) => [n.id, n.status, n.error?.code]), [
       ["first", "completed", undefined],
       ["wait", "failed", "CANCELLED"],
+      ["last", "pending", undefined], // never started, as flow run's own table shows it
     ]);
 
     const resumed = await state.flow(["resume", executionId, "-f", "ndjson"], { env: { WAIT_MS: "1" } });

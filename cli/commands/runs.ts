@@ -28,7 +28,7 @@ export default async function runs({ options }: Invocation): Promise<number> {
     const format = options.format as "table" | "json" | "ndjson";
     if (format === "json") stdout.write(JSON.stringify(list.map(runSummary), null, 2) + "\n");
     else if (format === "ndjson") { for (const r of list) stdout.write(JSON.stringify(runSummary(r)) + "\n"); }
-    else if (list.length === 0) stdout.write("no executions recorded yet\n");
+    else if (list.length === 0) stdout.write(noneText(options.workflow as string | undefined, status) + "\n");
     else {
       const c = palette(useColor());
       const table = newTable(["id", "workflow", "status", "started", "duration", "trigger"]);
@@ -48,4 +48,11 @@ export default async function runs({ options }: Invocation): Promise<number> {
   } finally {
     await store.close();
   }
+}
+
+/** What an empty list says: nothing at all, or nothing for the workflow and status asked for. */
+function noneText(workflow: string | undefined, status: string | undefined): string {
+  if (workflow === undefined && status === undefined) return "no executions recorded yet";
+  const what = status === undefined ? "executions" : `${status} executions`;
+  return `no ${what}${workflow === undefined ? "" : ` of workflow ${JSON.stringify(workflow)}`} recorded`;
 }

@@ -2,9 +2,17 @@
  * `flow runs show ID`: one execution: its summary, the node table (sub-runs
  * under their run paths), its error and its outputs.
  *
+ * The node table is the one `flow run` printed at the end of the run: every
+ * node in file order with its type (skipped and never-started ones too),
+ * when the version that ran can be had: its text stored under its hash (the
+ * distributed mode), or its file (and sub-workflow files) unchanged on disk.
+ * Otherwise the nodes come from the journal, in the order they first ran.
+ *
  * @module
  */
+import type { CompiledWorkflow } from "../../src/validate.ts";
 import { runDetail, type RunDetailView } from "../../src/runtime/run_view.ts";
+import type { ExecutionRecord, Store } from "../../src/store/types.ts";
 import { palette, useColor } from "../color.ts";
 import type { Invocation } from "../commands.ts";
 import { ExitCode } from "../exit_codes.ts";
@@ -17,7 +25,7 @@ export default async function show({ args, options }: Invocation): Promise<numbe
   const store = await requireStore(options.db);
   try {
     const record = await lookupExecution(store, args.id as string);
-    const detail = await runDetail(store, record);
+    const detail = await runDetail(store, record, await versionThatRan(store, record));
     if (options.format === "json") {
       stdout.write(JSON.stringify(detail, null, 2) + "\n");
       return ExitCode.Success;
@@ -26,6 +34,44 @@ export default async function show({ args, options }: Invocation): Promise<numbe
     return ExitCode.Success;
   } finally {
     await store.close();
+  }
+}
+
+/**
+ * The workflow version an execution ran, compiled, when its text can be had
+ * exactly: stored under the execution's hash, or read from its file when the
+ * file and its sub-workflow files still hash to it. Undefined otherwise (a
+ * changed or missing file, one that no longer compiles).
+ */
+async function versionThatRan(
+  store: Store,
+  record: ExecutionRecord,
+): Promise<{ hash: string; compiled: CompiledWorkflow } | undefined> {
+  const { hash, file } = record;
+  if (hash === undefined || file === undefined) return undefined;
+  const stored = await store.getVersion(hash).catch(() => undefined);
+  const sources = new Map(Object.entries(stored?.sources ?? {}));
+  let text = stored?.text;
+  try {
+    text ??= await Deno.readTextFile(file);
+  } catch {
+    return undefined;
+  }
+  const [{ compileWithModules }, { parseWorkflowText }, { versionHash }, { builtinRegistry }] = await Promise.all([
+    import("../../src/imports.ts"),
+    import("../../src/load.ts"),
+    import("../../src/hash.ts"),
+    import("../../nodes/mod.ts"),
+  ]);
+  try {
+    const { compiled, close } = await compileWithModules(parseWorkflowText(text, file), builtinRegistry(), {
+      file,
+      sources,
+    });
+    close();
+    return stored || await versionHash(text, sources) === hash ? { hash, compiled } : undefined;
+  } catch {
+    return undefined; // no longer compiles here (a module gone, a node type unknown): the journal's view
   }
 }
 

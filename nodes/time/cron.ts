@@ -32,7 +32,9 @@ export function cronProblems(config: { schedule: string; timezone?: string }): {
     });
   } else {
     try {
-      new Cron(config.schedule, { paused: true });
+      if (!nextCronRun({ schedule: config.schedule })) {
+        problems.push({ key: "schedule", message: `never fires (no such date): ${JSON.stringify(config.schedule)}` });
+      }
     } catch (err) {
       problems.push({ key: "schedule", message: `${(err as Error).message}: ${JSON.stringify(config.schedule)}` });
     }
@@ -45,6 +47,24 @@ export function cronProblems(config: { schedule: string; timezone?: string }): {
     }
   }
   return problems;
+}
+
+/**
+ * When a schedule fires next after `after` (default now), in its time zone
+ * (default the server's); undefined when it never fires again. The one place
+ * a fire time is computed, for `flow serve` in one process and for the job
+ * schedulers of the distributed mode alike. Throws croner's error for a
+ * pattern it does not accept.
+ *
+ * @example
+ * ```ts
+ * import { nextCronRun } from "./cron.ts";
+ * nextCronRun({ schedule: "0 0 15W * *", timezone: "UTC" }, new Date("2026-11-01T00:00:00Z"));
+ * // 2026-11-16T00:00:00.000Z: the 15th is a Sunday, the nearest weekday a Monday
+ * ```
+ */
+export function nextCronRun(config: { schedule: string; timezone?: string }, after?: Date): Date | undefined {
+  return new Cron(config.schedule, { paused: true, timezone: config.timezone }).nextRun(after) ?? undefined;
 }
 
 /** The `time.cron` node type. */

@@ -28,6 +28,18 @@ export interface CatalogEntry {
   conflicts: string[];
 }
 
+/** What a reload compares an entry against: what it served, and why not. */
+interface Snapshot {
+  version?: WorkflowVersion;
+  serving: boolean;
+  conflicts: string[];
+}
+
+/** An entry's state before a reload. */
+function snapshot(entry: CatalogEntry): Snapshot {
+  return { version: entry.version, serving: serving(entry), conflicts: entry.conflicts };
+}
+
 /** Whether an entry serves: it has a valid version and no conflict. */
 export function serving(entry: CatalogEntry): boolean {
   return entry.version !== undefined && entry.conflicts.length === 0;
@@ -96,6 +108,7 @@ export class Catalog {
     for (const file of files) this.#entry(file);
     await Promise.all(files.map((file) => this.#loadFile(file)));
     this.#resolve();
+    for (const entry of this.entries()) for (const line of entry.conflicts) this.#log(line);
   }
 
   /** Watches the paths and reloads what changes, until {@linkcode Catalog.close}. */
@@ -133,7 +146,10 @@ export class Catalog {
     return this.#reloading;
   }
 
-  /** Reloads the given changed paths (and the workflows that depend on them). */
+  /**
+   * Reloads the given changed paths (and the workflows that depend on them),
+   * then logs one line per file for what actually changed in what it serves.
+   */
   async reload(paths: string[]): Promise<void> {
     if (this.#closed) return;
     const affected = new Set<string>();
@@ -143,7 +159,10 @@ export class Catalog {
         if (entry.version?.dependencies.has(path)) affected.add(entry.file);
       }
     }
-    const loads: Promise<void>[] = [];
+    const before = new Map(this.entries().map((e) => [e, snapshot(e)]));
+    const removed: CatalogEntry[] = [];
+    const loads: Promise<boolean>[] = [];
+    const loaded: CatalogEntry[] = [];
     for (const file of affected) {
       let exists = false;
       try {
@@ -153,16 +172,52 @@ export class Catalog {
         const entry = this.#entries.get(file);
         if (!entry) continue;
         this.#entries.delete(file);
-        this.#log(`flow serve: ${file}: removed; stopped serving${entry.version ? ` "${entry.version.id}"` : ""}`);
-        entry.version?.retire();
+        removed.push(entry);
         continue;
       }
       if (!this.#entries.has(file) && !(await isWorkflowFile(file))) continue;
-      this.#entry(file);
-      loads.push(this.#loadFile(file, true));
+      loaded.push(this.#entry(file));
+      loads.push(this.#loadFile(file));
     }
-    await Promise.all(loads);
+    const valid = await Promise.all(loads);
     this.#resolve();
+    for (const entry of removed) {
+      this.#log(
+        `flow serve: ${entry.file}: removed; ${
+          before.get(entry)?.serving ? `stopped serving "${entry.version!.id}"` : "it served nothing"
+        }`,
+      );
+      entry.version?.retire();
+    }
+    const invalid = new Set(loaded.filter((_, i) => !valid[i]));
+    for (const entry of this.entries()) this.#report(entry, before.get(entry), loaded.includes(entry), invalid);
+  }
+
+  /**
+   * The log lines of one file after a reload: what it serves now against
+   * what it served before (`loaded`, `reloaded`, `now serving`, `stopped
+   * serving`), and its conflicts that are new.
+   */
+  #report(entry: CatalogEntry, was: Snapshot | undefined, loaded: boolean, invalid: Set<CatalogEntry>) {
+    const file = `flow serve: ${entry.file}`;
+    const id = entry.version ? `"${entry.version.id}"` : "";
+    const fresh = entry.conflicts.filter((line) => loaded || !was?.conflicts.includes(line));
+    for (const line of fresh) this.#log(line);
+    if (invalid.has(entry)) {
+      if (serving(entry)) this.#log(`${file}: invalid; still serving the previous version of ${id}`);
+      else if (entry.version) this.#log(`${file}: invalid; its previous version of ${id} is refused too`);
+      return;
+    }
+    const now = serving(entry);
+    if (now && !was?.serving) {
+      if (!was?.version) this.#log(`${file}: loaded ${id}`);
+      else if (was.version !== entry.version) this.#log(`${file}: reloaded ${id}`);
+      else this.#log(`${file}: now serving ${id}; its conflict is gone`);
+    } else if (now && was?.version !== entry.version) {
+      this.#log(`${file}: reloaded ${id}`);
+    } else if (!now && was?.serving) {
+      this.#log(`${file}: stopped serving "${was.version!.id}"`);
+    }
   }
 
   /** Stops watching and retires every version (each disposed after its last run). */
@@ -183,29 +238,28 @@ export class Catalog {
     return entry;
   }
 
-  /** Loads one file into its entry; an invalid file keeps its previous version. */
-  async #loadFile(file: string, reload = false): Promise<void> {
+  /**
+   * Loads one file into its entry; an invalid file keeps its previous
+   * version, and its problems are logged. Resolves whether it was valid.
+   */
+  async #loadFile(file: string): Promise<boolean> {
     const entry = this.#entry(file);
     try {
       const version = await loadVersion(file, this.#registry, this.#nodeDirs);
       if (this.#closed || !this.#entries.has(file)) {
         version.retire();
-        return;
+        return true;
       }
       const old = entry.version;
       entry.version = version;
       entry.errors = [];
-      if (reload) {
-        this.#log(`flow serve: ${file}: ${old ? "reloaded" : "loaded"} "${version.id}"`);
-      }
       old?.retire();
+      return true;
     } catch (err) {
       if (!(err instanceof WorkflowValidationError)) throw err;
       entry.errors = err.message.split("\n");
       for (const line of entry.errors) this.#log(line);
-      if (reload && entry.version) {
-        this.#log(`flow serve: ${file}: invalid; still serving the previous version of "${entry.version.id}"`);
-      }
+      return false;
     }
   }
 
@@ -255,7 +309,6 @@ export class Catalog {
     }
     const byId = new Map<string, CatalogEntry>();
     for (const entry of entries) if (serving(entry)) byId.set(entry.version!.id, entry);
-    for (const entry of entries) for (const line of entry.conflicts) this.#log(line);
     this.#byId = byId;
     this.#routes = routes;
     const changed = byId.size !== before.size || [...byId].some(([id, e]) => before.get(id) !== e.version);

@@ -73,8 +73,9 @@ export function runSummary(r: ExecutionRecord): RunSummaryView {
 
 /**
  * An execution with its outputs and node states. Top-level nodes come in file
- * order when the serving version is the one that ran (never-started ones as
- * `pending`); nodes of sub-runs follow, each with its `runPath`.
+ * order, each with its type, when `version` is the one that ran (never-started
+ * ones as `pending`), as `flow run` printed them; else in the journal's order.
+ * Nodes of sub-runs follow, each with its `runPath`.
  */
 export async function runDetail(
   store: ExecutionStore,
@@ -87,7 +88,10 @@ export async function runDetail(
   if (version && version.hash === record.hash) {
     for (const node of version.compiled.nodes) {
       const n = top.get(node.id);
-      states.push(n ? nodeState(n) : { id: node.id, type: node.type, status: "pending", attempts: 0 });
+      // A skipped node's journal has no type: the version that ran has every node's.
+      states.push(
+        n ? { ...nodeState(n), type: node.type } : { id: node.id, type: node.type, status: "pending", attempts: 0 },
+      );
     }
   } else for (const n of top.values()) states.push(nodeState(n));
   for (const n of nodes) if (n.runPath !== undefined) states.push(nodeState(n));

@@ -166,6 +166,7 @@ export class FlowRuntime {
     this.schedules = this.#connector?.schedules(ctx) ?? new Schedules({
       run: (fire) => this.#runSchedule(fire),
       skipped: (fire, running) => this.#recordSkipped(fire, running),
+      log: this.#log,
     });
     this.#defineMetrics();
   }

@@ -33,6 +33,18 @@ export interface ScheduleHandler {
   skipped(fire: ScheduleFire, runningExecution: string | undefined): void;
   /** The execution a trigger's previous fire started, while it runs. */
   current?(fire: ScheduleFire): string | undefined;
+  /** Takes a line for a schedule that could not be set (see {@linkcode scheduleNotSet}). */
+  log?(line: string): void;
+}
+
+/**
+ * The log line of a schedule trigger that could not be set, in one process or
+ * in the distributed mode: it names the workflow, its file and the node, and
+ * says that it does not fire; the other schedules are set all the same.
+ */
+export function scheduleNotSet(version: WorkflowVersion, nodeId: string, err: unknown): string {
+  const reason = err instanceof Error ? err.message : String(err);
+  return `flow serve: schedule "${nodeId}" of workflow "${version.id}" (${version.file}) is not set, so it does not fire: ${reason}`;
 }
 
 /** The timer of one schedule trigger. */
@@ -79,7 +91,12 @@ export class Schedules {
       }
     }
     for (const [key, { version, trigger }] of wanted) {
-      if (!this.#timers.has(key)) this.#timers.set(key, this.#start(version, trigger));
+      if (this.#timers.has(key)) continue;
+      try {
+        this.#timers.set(key, this.#start(version, trigger));
+      } catch (err) {
+        this.#handler.log?.(scheduleNotSet(version, trigger.nodeId, err));
+      }
     }
   }
 

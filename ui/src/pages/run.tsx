@@ -12,6 +12,7 @@ import { useMemo, useState } from "react";
 import type { NodeInfoT } from "../../../server/schemas.ts";
 import { cancelRun, resumeRun } from "../api.ts";
 import { StatusBadge } from "../components/status.tsx";
+import { TriggerText } from "../components/trigger.tsx";
 import { formatDuration, formatTime, shortId } from "../format.ts";
 import type { BoxState } from "../graph/box.tsx";
 import { buildGraph, type GraphModel, type GraphSource } from "../graph/model.ts";
@@ -72,10 +73,25 @@ export default function RunPage({ id }: { id: string }) {
     navigate(`/runs/${id}${q.size ? `?${q}` : ""}`, true);
   };
 
+  if (view.notFound) {
+    return (
+      <section>
+        <h1>Run not found</h1>
+        <p role="alert" className="error">
+          No execution has the id <code>{id}</code>: it never existed, or history retention removed it.
+        </p>
+        <p>
+          <Link href="/runs">All runs</Link>
+        </p>
+      </section>
+    );
+  }
   if (view.error) {
     return (
       <section>
-        <h1>Run {shortId(id)}</h1>
+        <h1>
+          Run <code>{id}</code>
+        </h1>
         <p role="alert" className="error">{view.error}</p>
       </section>
     );
@@ -115,7 +131,8 @@ export default function RunPage({ id }: { id: string }) {
             <Link href={`/workflows/${encodeURIComponent(detail.workflowId)}`}>
               {detail.workflowName ?? detail.workflowId}
             </Link>{" "}
-            · {detail.trigger} · started {formatTime(detail.startedAt ?? detail.createdAt)}
+            · <TriggerText trigger={detail.trigger} node={detail.triggerNode} /> · started{" "}
+            {formatTime(detail.startedAt ?? detail.createdAt)}
             {top?.end !== undefined && ` · ${formatDuration(top.end - top.start)}`}
             {detail.resumedFrom && (
               <>

@@ -10,6 +10,7 @@ import { useState } from "react";
 import type { RunSummaryT } from "../../../server/schemas.ts";
 import { listRuns, listWorkflows } from "../api.ts";
 import { StatusBadge } from "../components/status.tsx";
+import { TriggerText } from "../components/trigger.tsx";
 import { formatAgo, formatDuration, formatTime, shortId } from "../format.ts";
 import { useAllEvents, useAsync, useDebounced } from "../hooks.ts";
 import { Link, navigate, useLocation } from "../router.tsx";
@@ -146,7 +147,9 @@ function RunRow({ run: r, status }: { run: RunSummaryT; status: string }) {
       <td>
         <StatusBadge status={status} />
       </td>
-      <td>{r.trigger}{r.triggerNode ? <span className="muted">({r.triggerNode})</span> : null}</td>
+      <td>
+        <TriggerText trigger={r.trigger} node={r.triggerNode} />
+      </td>
       <td>
         <time dateTime={r.createdAt} title={formatTime(r.createdAt)}>{formatAgo(r.createdAt)}</time>
       </td>

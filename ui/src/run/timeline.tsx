@@ -1,13 +1,15 @@
 /// <reference lib="dom" />
 /**
  * The timeline: one row per node of the shown run, one bar per attempt from
- * its start to its end, on a shared time axis, so parallel work shows as
- * overlapping bars. Rows are buttons that select the node.
+ * its start to its end, on a shared time axis (round ticks, see `axis.ts`),
+ * so parallel work shows as overlapping bars. Rows are buttons that select
+ * the node.
  *
  * @module
  */
 import { useEffect, useState } from "react";
 import { formatDuration } from "../format.ts";
+import { timeAxis } from "./axis.ts";
 import type { SubRun } from "./state.ts";
 
 /** Props of {@linkcode Timeline}. */
@@ -40,16 +42,25 @@ export function Timeline({ run, order, selected, onSelect }: TimelineProps) {
   const start = run.start;
   let end = run.end ?? now;
   for (const node of run.nodes.values()) for (const s of node.spans) end = Math.max(end, s.end ?? start);
-  const total = Math.max(1, end - start);
+  // Round ticks, each a different time; the axis ends on the last one.
+  const axis = timeAxis(end - start);
+  const total = axis.end;
   const ids = [
     ...order.filter((id) => run.nodes.has(id)),
     ...[...run.nodes.keys()].filter((id) => !order.includes(id)),
   ];
-  const ticks = [0, 0.25, 0.5, 0.75, 1];
   return (
     <div className="timeline" role="group" aria-label="Timeline">
       <div className="timeline-axis" aria-hidden="true">
-        {ticks.map((t) => <span key={t} style={{ left: `${t * 100}%` }}>{formatDuration(t * total)}</span>)}
+        {axis.ticks.map((t, i) => (
+          <span
+            key={t.at}
+            className={i === 0 ? "tick-first" : i === axis.ticks.length - 1 ? "tick-last" : undefined}
+            style={{ left: `${t.at * 100}%` }}
+          >
+            {t.label}
+          </span>
+        ))}
       </div>
       {ids.map((id) => {
         const node = run.nodes.get(id)!;

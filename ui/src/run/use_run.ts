@@ -8,7 +8,7 @@
  */
 import { useEffect, useRef, useState } from "react";
 import type { RunDetailT, WorkflowDetailT } from "../../../server/schemas.ts";
-import { getRun, getWorkflow } from "../api.ts";
+import { ApiError, getRun, getWorkflow } from "../api.ts";
 import { streamEvents } from "../sse.ts";
 import { applyEvents, createRunState, type RunState } from "./state.ts";
 
@@ -22,6 +22,8 @@ export interface RunView {
   workflowError?: string;
   /** Why the run could not be loaded. */
   error?: string;
+  /** The run could not be loaded because no execution has its id (404). */
+  notFound: boolean;
   /** The folded events; `state.version` changes with every batch. */
   state: RunState;
   /** `state.version`, to key memos on. */
@@ -38,10 +40,13 @@ export function useRun(id: string): RunView {
   const [workflow, setWorkflow] = useState<WorkflowDetailT>();
   const [workflowError, setWorkflowError] = useState<string>();
   const [error, setError] = useState<string>();
+  const [notFound, setNotFound] = useState(false);
   const [ended, setEnded] = useState(false);
   useEffect(() => {
     const stop = new AbortController();
     stateRef.current = createRunState();
+    setError(undefined);
+    setNotFound(false);
     getRun(id).then(async (d) => {
       if (stop.signal.aborted) return;
       setDetail(d);
@@ -62,8 +67,12 @@ export function useRun(id: string): RunView {
           getRun(d.executionId).then((r) => !stop.signal.aborted && setDetail(r), () => {});
         },
       });
-    }, (err) => !stop.signal.aborted && setError((err as Error).message));
+    }, (err) => {
+      if (stop.signal.aborted) return;
+      setError((err as Error).message);
+      setNotFound(err instanceof ApiError && err.status === 404);
+    });
     return () => stop.abort();
   }, [id]);
-  return { detail, workflow, workflowError, error, state: stateRef.current, version, ended };
+  return { detail, workflow, workflowError, error, notFound, state: stateRef.current, version, ended };
 }
