@@ -323,6 +323,13 @@ export const PROGRAM: CommandDef = {
         { long: "--token", value: "token", description: "API bearer token (or FLOW_API_TOKEN)" },
         { long: "--insecure-no-auth", description: "allow a non-loopback --host without a token" },
         { long: "--cors", value: "origin", description: "allow cross-origin API requests from this origin" },
+        {
+          long: "--allow-host",
+          value: "name",
+          description:
+            "also answer requests whose Host is this name, e.g. behind a proxy (repeatable; or FLOW_ALLOW_HOST)",
+          repeatable: true,
+        },
         { long: "--no-history", description: "do not record executions" },
         { long: "--no-ui", description: "do not serve the web console at /" },
         nodesOption("load every custom node module in a folder (repeatable; no permissions)"),

@@ -5,19 +5,21 @@
  *
  * Routes: `/api/v1/...` (the API, with `/api/v1/openapi.json`),
  * `/hooks/<path>` (webhooks), and the console at `/` when one is given.
+ * Every request first passes the guards of `guard.ts` (Host, path, origin,
+ * media type, token: docs/security.md), registered before any route.
  *
  * @module
  */
 import { OpenAPIHono } from "@hono/zod-openapi";
-import type { Context, MiddlewareHandler } from "hono";
+import type { Context } from "hono";
 import { bodyLimit } from "hono/body-limit";
 import { cors } from "hono/cors";
 import type { FlowRuntime } from "../src/runtime/runtime.ts";
 import { VERSION } from "../src/version.ts";
 import { apiRoutes } from "./api.ts";
 import { errorResponse, handleError } from "./errors.ts";
+import { edgeGuard, requireToken, writeGuard } from "./guard.ts";
 import { handleWebhook } from "./hooks.ts";
-import { timingSafeEqual } from "./webhook_auth.ts";
 
 /** Options of {@linkcode createApp}. */
 export interface AppOptions {
@@ -25,6 +27,10 @@ export interface AppOptions {
   token?: string;
   /** Allow cross-origin requests from this origin (off by default). */
   cors?: string;
+  /** The address the server binds (`--host`, default `127.0.0.1`): its name is accepted as a Host. */
+  host?: string;
+  /** More names accepted as a Host (`--allow-host`); loopback names and addresses always are. */
+  allowHosts?: readonly string[];
   /** Largest API request body, bytes (default 10 MiB). */
   maxApiBody?: number;
   /** The base URL clients use (for webhook URLs); default from each request. */
@@ -48,14 +54,18 @@ export interface AppOptions {
 export function createApp(runtime: FlowRuntime, options: AppOptions = {}): OpenAPIHono {
   const log = options.log ?? ((line: string) => console.error(line));
   const app = new OpenAPIHono();
+  app.onError((err, c) => handleError(c, err, log));
+  app.notFound((c) => errorResponse(c, 404, "NOT_FOUND", `no route ${c.req.method} ${new URL(c.req.url).pathname}`));
+  // The guards come before everything else, so every route, present and future, is behind them.
+  const guard = { host: options.host, allowHosts: options.allowHosts, cors: options.cors };
+  app.use("*", edgeGuard(guard));
   let origin = options.baseUrl ?? "";
   app.use("*", async (c, next) => {
     if (!origin) origin = new URL(c.req.url).origin;
     await next();
   });
   if (options.cors) app.use("*", cors({ origin: options.cors, exposeHeaders: ["location", "x-flow-execution-id"] }));
-  app.onError((err, c) => handleError(c, err, log));
-  app.notFound((c) => errorResponse(c, 404, "NOT_FOUND", `no route ${c.req.method} ${new URL(c.req.url).pathname}`));
+  app.use("*", writeGuard(guard));
 
   app.use(
     "/api/*",
@@ -93,20 +103,4 @@ export function createApp(runtime: FlowRuntime, options: AppOptions = {}): OpenA
     app.get("*", (c: Context) => ui(new URL(c.req.url).pathname) ?? errorResponse(c, 404, "NOT_FOUND", "not found"));
   }
   return app;
-}
-
-/** `Authorization: Bearer <token>` on every API route but health, compared in constant time. */
-function requireToken(token: string): MiddlewareHandler {
-  const want = new TextEncoder().encode(token);
-  return async (c, next) => {
-    if (new URL(c.req.url).pathname === "/api/v1/health") return await next();
-    const given = c.req.header("authorization") ?? "";
-    const ok = given.startsWith("Bearer ") && timingSafeEqual(new TextEncoder().encode(given.slice(7)), want);
-    if (!ok) {
-      return errorResponse(c, 401, "UNAUTHORIZED", "missing or wrong API token (Authorization: Bearer ...)", {}, {
-        "www-authenticate": "Bearer",
-      });
-    }
-    await next();
-  };
 }
