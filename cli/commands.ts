@@ -331,6 +331,13 @@ export const PROGRAM: CommandDef = {
           default: String(DEFAULT_MAX_API_BODY),
           parse: (v) => intIn(v, "--max-api-body", 1024, 1024 ** 3),
         },
+        {
+          long: "--allow-host",
+          value: "name",
+          description:
+            "also answer requests whose Host is this name, e.g. behind a proxy (repeatable; or FLOW_ALLOW_HOST)",
+          repeatable: true,
+        },
         { long: "--no-history", description: "do not record executions" },
         { long: "--no-ui", description: "do not serve the web console at /" },
         nodesOption("load every custom node module in a folder (repeatable; no permissions)"),

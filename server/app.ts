@@ -5,21 +5,22 @@
  *
  * Routes: `/api/v1/...` (the API, with `/api/v1/openapi.json`),
  * `/hooks/<path>` (webhooks), and the console at `/` when one is given.
+ * Every request first passes the guards of `guard.ts` (Host, path, origin,
+ * media type, token: docs/security.md), registered before any route.
  *
  * @module
  */
 import { OpenAPIHono } from "@hono/zod-openapi";
-import type { MiddlewareHandler } from "hono";
 import { cors } from "hono/cors";
 import type { FlowRuntime } from "../src/runtime/runtime.ts";
 import { VERSION } from "../src/version.ts";
 import { apiRoutes } from "./api.ts";
 import { limitedBody } from "./body.ts";
-import { errorResponse, handleError } from "./errors.ts";
+import { handleError } from "./errors.ts";
 import { type ConsoleHandler, fallback } from "./fallback.ts";
+import { edgeGuard, requireToken, writeGuard } from "./guard.ts";
 import { DEFAULT_MAX_API_BODY } from "./limits.ts";
 import { handleWebhook } from "./hooks.ts";
-import { timingSafeEqual } from "./webhook_auth.ts";
 
 /** Options of {@linkcode createApp}. */
 export interface AppOptions {
@@ -27,6 +28,10 @@ export interface AppOptions {
   token?: string;
   /** Allow cross-origin requests from this origin (off by default). */
   cors?: string;
+  /** The address the server binds (`--host`, default `127.0.0.1`): its name is accepted as a Host. */
+  host?: string;
+  /** More names accepted as a Host (`--allow-host`); loopback names and addresses always are. */
+  allowHosts?: readonly string[];
   /** Largest API request body, bytes (default {@linkcode DEFAULT_MAX_API_BODY}, `flow serve --max-api-body`). */
   maxApiBody?: number;
   /** The base URL clients use (for webhook URLs); default from each request. */
@@ -50,15 +55,19 @@ export interface AppOptions {
 export function createApp(runtime: FlowRuntime, options: AppOptions = {}): OpenAPIHono {
   const log = options.log ?? ((line: string) => console.error(line));
   const app = new OpenAPIHono();
+  app.onError((err, c) => handleError(c, err, log));
+  // Unknown paths: the console's own routes, else 405 with Allow or 404 (JSON).
+  app.notFound(fallback(app, options.ui));
+  // The guards come before everything else, so every route, present and future, is behind them.
+  const guard = { host: options.host, allowHosts: options.allowHosts, cors: options.cors };
+  app.use("*", edgeGuard(guard));
   let origin = options.baseUrl ?? "";
   app.use("*", async (c, next) => {
     if (!origin) origin = new URL(c.req.url).origin;
     await next();
   });
   if (options.cors) app.use("*", cors({ origin: options.cors, exposeHeaders: ["location", "x-flow-execution-id"] }));
-  app.onError((err, c) => handleError(c, err, log));
-  // Unknown paths: the console's own routes, else 405 with Allow or 404 (JSON).
-  app.notFound(fallback(app, options.ui));
+  app.use("*", writeGuard(guard));
 
   if (options.token) app.use("/api/*", requireToken(options.token));
   app.use("/api/*", limitedBody({ bytes: options.maxApiBody ?? DEFAULT_MAX_API_BODY, setting: "--max-api-body" }));
@@ -85,20 +94,4 @@ export function createApp(runtime: FlowRuntime, options: AppOptions = {}): OpenA
     }
   });
   return app;
-}
-
-/** `Authorization: Bearer <token>` on every API route but health, compared in constant time. */
-function requireToken(token: string): MiddlewareHandler {
-  const want = new TextEncoder().encode(token);
-  return async (c, next) => {
-    if (new URL(c.req.url).pathname === "/api/v1/health") return await next();
-    const given = c.req.header("authorization") ?? "";
-    const ok = given.startsWith("Bearer ") && timingSafeEqual(new TextEncoder().encode(given.slice(7)), want);
-    if (!ok) {
-      return errorResponse(c, 401, "UNAUTHORIZED", "missing or wrong API token (Authorization: Bearer ...)", {}, {
-        "www-authenticate": "Bearer",
-      });
-    }
-    await next();
-  };
 }

@@ -92,19 +92,8 @@ export function handleError(c: Context, err: unknown, log: (line: string) => voi
   return errorResponse(c, 500, "INTERNAL", "internal error; see the server log");
 }
 
-/** A client error thrown by Hono's middleware (e.g. zod-openapi's 415 for a body that is not JSON), in our format. */
+/** A client error thrown by Hono's middleware (e.g. zod-openapi's validation errors), in our format. */
 function honoError(c: Context, err: HTTPException): Response {
   const code = HONO_CODES[err.status] ?? `HTTP_${err.status}`;
-  if (err.status === 415) {
-    const type = c.req.header("content-type");
-    return errorResponse(
-      c,
-      415,
-      code,
-      type
-        ? `unsupported content-type ${JSON.stringify(type)}; send application/json`
-        : "the body has no content-type; send application/json",
-    );
-  }
   return errorResponse(c, err.status, code, err.message || `HTTP ${err.status}`);
 }

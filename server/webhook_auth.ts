@@ -21,6 +21,26 @@ export function timingSafeEqual(a: Uint8Array, b: Uint8Array): boolean {
 const safeEqual = (a: string, b: string) => timingSafeEqual(encoder.encode(a), encoder.encode(b));
 
 /**
+ * The credentials of an `Authorization` value under `scheme` (given in lower
+ * case): `Bearer abc`, `bearer abc` and `BEARER  abc` all give `abc` for
+ * `"bearer"`, as the scheme is case-insensitive (RFC 9110, section 11.1).
+ * Undefined for another scheme or no value.
+ *
+ * @example
+ * ```ts
+ * import { authCredentials } from "./webhook_auth.ts";
+ * authCredentials("bearer s3cret", "bearer"); // "s3cret"
+ * authCredentials("Basic YTpi", "bearer"); // undefined
+ * ```
+ */
+export function authCredentials(value: string | null | undefined, scheme: string): string | undefined {
+  if (!value) return undefined;
+  const space = value.indexOf(" ");
+  if (space < 0 || value.slice(0, space).toLowerCase() !== scheme) return undefined;
+  return value.slice(space + 1).trim();
+}
+
+/**
  * Whether a request passes the webhook's `auth` (true when it has none).
  * `secret` reads an environment variable.
  */
@@ -35,17 +55,17 @@ export async function checkWebhookAuth(
   if (!expected) return false; // a missing secret never lets anyone in
   switch (auth.type) {
     case "bearer": {
-      const given = headers.get("authorization") ?? "";
-      return given.startsWith("Bearer ") && safeEqual(given.slice(7), expected);
+      const given = authCredentials(headers.get("authorization"), "bearer");
+      return given !== undefined && safeEqual(given, expected);
     }
     case "header":
       return safeEqual(headers.get(auth.name) ?? "", expected);
     case "basic": {
-      const given = headers.get("authorization") ?? "";
-      if (!given.startsWith("Basic ")) return false;
+      const given = authCredentials(headers.get("authorization"), "basic");
+      if (given === undefined) return false;
       let decoded: string;
       try {
-        decoded = atob(given.slice(6));
+        decoded = atob(given);
       } catch {
         return false;
       }

@@ -4,13 +4,15 @@
  * (no eviction, append-only), PostgreSQL, a migration first, 2 API servers and
  * 3 workers running `flow` commands that the CLI parses, with the queue and
  * database URLs, the same workflow folder everywhere, a stop grace longer than
- * `--grace`, and a reverse proxy balancing over both API servers.
+ * `--grace`, and a reverse proxy balancing over both API servers whose
+ * health checks send a Host the servers accept.
  */
 import assert from "node:assert/strict";
 import { parse } from "yaml";
 import { parseCommandLine } from "../cli/args.ts";
 import { PROGRAM } from "../cli/commands.ts";
 import { parseDuration } from "../src/duration.ts";
+import { HostPolicy } from "../server/guard.ts";
 import { ROOT } from "./helpers.ts";
 
 interface Service {
@@ -102,4 +104,19 @@ Deno.test("compose.yaml: the proxy balances over both API servers and streams SS
   assert.match(caddyfile, /flush_interval -1/);
   assert.match(caddyfile, /health_uri \/api\/v1\/health/);
   assert.deepEqual((proxy.depends_on as string[]).sort(), apis);
+});
+
+Deno.test("compose.yaml: the API servers accept the Host the proxy's health checks send, and FLOW_ALLOW_HOST", () => {
+  const caddyfile = compose.configs[services.proxy.configs![0].source].content;
+  const health = /health_headers \{\s*Host (\S+)\s*\}/.exec(caddyfile);
+  assert.ok(health, "the health checks set their Host");
+  for (const name of apis) {
+    const { options } = flowOptions(name);
+    const env = services[name].environment!;
+    assert.equal(env.FLOW_ALLOW_HOST, "${FLOW_ALLOW_HOST:-}", `${name} takes the public name from FLOW_ALLOW_HOST`);
+    const policy = new HostPolicy({ host: options.host as string, allowHosts: options.allowHost as string[] });
+    assert.ok(policy.allows(health[1]), `${name} accepts Host ${health[1]}`);
+    // Without the header, Caddy sends the upstream's address, which names no server the API servers know.
+    assert.equal(policy.allows("api-1:8080"), false);
+  }
 });

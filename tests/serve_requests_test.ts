@@ -77,12 +77,18 @@ Deno.test("flow serve: what each kind of request gets", async (t) => {
         const other = await server.json(route, json("a=1", type));
         assert.equal(other.status, 415, `${route} ${type}`);
         assert.equal(other.body.error.code, "UNSUPPORTED_MEDIA_TYPE");
-        assert.equal(other.body.error.message, `unsupported content-type "${type}"; send application/json`);
+        assert.equal(
+          other.body.error.message,
+          `a request body must be JSON (content-type: application/json); got content-type "${type}"`,
+        );
       }
     }
     const untyped = await server.json("/api/v1/validate", { method: "POST", body: new TextEncoder().encode("{}") });
     assert.equal(untyped.status, 415);
-    assert.equal(untyped.body.error.message, "the body has no content-type; send application/json");
+    assert.equal(
+      untyped.body.error.message,
+      "a request body must be JSON (content-type: application/json); got no content-type",
+    );
     const array = await server.json("/api/v1/validate", { json: [1] });
     assert.equal(array.status, 400);
     assert.equal(array.body.error.message, "body: expected a JSON object; got array");

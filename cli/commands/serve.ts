@@ -9,14 +9,12 @@ import { StoreError } from "../../src/store/types.ts";
 import type { Store } from "../../src/store/types.ts";
 import { builtinRegistry } from "../../nodes/mod.ts";
 import { createApp } from "../../server/app.ts";
+import { isLoopbackHost, normaliseHostName } from "../../server/guard.ts";
 import { intIn, type Invocation } from "../commands.ts";
 import { CliError, ExitCode } from "../exit_codes.ts";
 import { databaseUrl, historyWanted, keepPerWorkflow, openStore } from "../history.ts";
 import { stderr, stdout } from "../output.ts";
 import { queueUrl, waitForSignal } from "../signals.ts";
-
-/** Hosts that only this machine can reach. */
-const LOOPBACK = new Set(["127.0.0.1", "localhost", "::1", "[::1]"]);
 
 /** Runs `flow serve`; resolves to the exit code when the server has shut down. */
 export default async function serve({ args, options }: Invocation): Promise<number> {
@@ -30,11 +28,12 @@ export default async function serve({ args, options }: Invocation): Promise<numb
     : 1000;
   const graceMs = options.grace as number;
   const token = (options.token as string | undefined) ?? (Deno.env.get("FLOW_API_TOKEN") || undefined);
-  if (!LOOPBACK.has(host) && !token && !options.insecureNoAuth) {
+  if (!isLoopbackHost(host) && !token && !options.insecureNoAuth) {
     throw new CliError(
       `--host ${host} exposes the API beyond this machine: set --token (or FLOW_API_TOKEN), or pass --insecure-no-auth`,
     );
   }
+  const allowHosts = allowedHosts(options.allowHost as string[]);
   const paths = await absolutePaths((args.paths as string[] | undefined)?.length ? args.paths as string[] : ["."]);
   const queue = queueUrl(queueFlag !== undefined && /^\d+$/.test(queueFlag) ? undefined : queueFlag);
   const db = databaseUrl(options.db);
@@ -82,6 +81,8 @@ export default async function serve({ args, options }: Invocation): Promise<numb
   const app = createApp(runtime, {
     token,
     cors: options.cors as string | undefined,
+    host,
+    allowHosts,
     maxApiBody: options.maxApiBody as number,
     log,
     ui,
@@ -128,6 +129,26 @@ async function shutdownOnSignal(
   await runtime.shutdown(graceMs);
   await server.shutdown();
   log("flow serve: stopped");
+}
+
+/**
+ * The names `--allow-host` gives (or, without it, `FLOW_ALLOW_HOST`,
+ * comma-separated), each checked: a host name or IP address, with a leading
+ * dot for a domain and its subdomains, and no scheme, port or path.
+ */
+function allowedHosts(flags: string[]): string[] {
+  const env = Deno.env.get("FLOW_ALLOW_HOST") || undefined;
+  const given = flags.length ? flags.map((v) => ({ v, from: "--allow-host" })) : (env ?? "").split(",")
+    .map((v) => ({ v: v.trim(), from: "FLOW_ALLOW_HOST" })).filter(({ v }) => v !== "");
+  return given.map(({ v, from }) => {
+    const name = normaliseHostName(v.startsWith(".") ? v.slice(1) : v);
+    if (name === undefined) {
+      throw new CliError(
+        `${from}: expected a host name such as flow.example.com (no scheme, port or path); got ${JSON.stringify(v)}`,
+      );
+    }
+    return v.startsWith(".") ? `.${name}` : name;
+  });
 }
 
 async function absolutePaths(paths: string[]): Promise<string[]> {
