@@ -162,12 +162,12 @@ function toJson(value: unknown): unknown {
   if (typeof value === "number" && !Number.isFinite(value)) throw new Error(`the expression returned ${value}`);
   if (typeof value !== "object") return value;
   if (Array.isArray(value)) return value.map(toJson);
-  const out: Record<string, unknown> = {};
+  const out: [string, unknown][] = [];
   for (const [k, v] of Object.entries(value)) {
     const j = toJson(v);
-    if (j !== undefined) out[k] = j;
+    if (j !== undefined) out.push([k, j]);
   }
-  return out;
+  return Object.fromEntries(out); // own properties, even one named "__proto__" (an assignment would set the prototype)
 }
 
 /** A string with `{{ }}` templates: literal text and expressions, in order. */

@@ -10,7 +10,7 @@ import { safeParse } from "zod/v4/core";
 import { childSchema, parseTemplate, skipsTemplates } from "./expressions.ts";
 import type { AnyNodeDefinition, PortSpec, PrepareTools } from "./node.ts";
 import type { TemplateSite } from "./validate.ts";
-import { isObject, type Validation } from "./validation.ts";
+import { isObject, isReservedName, reservedNameMessage, type Validation } from "./validation.ts";
 import { fitsPortType, formatPath, preview } from "./values.ts";
 import { zodIssues } from "./zod_issues.ts";
 
@@ -90,6 +90,10 @@ function compileConfig(
     }
   }
   for (const [key, value] of split.constants) {
+    if (isReservedName(key)) {
+      issues.push({ path: formatPath(["nodes", i, "config", key]), message: reservedNameMessage(key) });
+      continue;
+    }
     const port = inputSpec(def, key)!;
     const inSchema = split.shape && Object.hasOwn(split.shape, key);
     if (!inSchema && !found.some((site) => site.path[0] === key) && !fitsPortType(port.type, value)) {

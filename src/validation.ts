@@ -70,3 +70,19 @@ export function portSource(sources: PortSource[] | undefined, port: string): Por
   if (sources) { for (let k = 0; k < sources.length; k++) if (sources[k].port === port) return sources[k]; }
   return undefined;
 }
+
+/**
+ * Whether a name is a property of every JavaScript object (`__proto__`,
+ * `constructor`, `toString`, ...). Such names are refused for nodes, ports,
+ * inputs, outputs and variables: they become keys of plain objects, where
+ * `__proto__` would replace the object's prototype and the others would
+ * read as functions when absent.
+ */
+export function isReservedName(name: string): boolean {
+  return name in Object.prototype;
+}
+
+/** The message for a name {@linkcode isReservedName} refuses. */
+export function reservedNameMessage(name: string): string {
+  return `${JSON.stringify(name)} cannot be used as a name: every JavaScript object has a property of that name`;
+}
