@@ -70,7 +70,7 @@ export function parseLimit(name: string, text: string | undefined, fallback: num
   const value = m ? Number(m[1]) * UNITS[(m[2] ?? "").toLowerCase()] : NaN;
   if (!(value >= 1 && value <= ceiling)) {
     const what = size
-      ? `a size in bytes from 1 to ${formatBytes(ceiling)}, optionally with KiB, MiB or GiB (e.g. 128MiB)`
+      ? `a size in bytes from 1 to ${formatBytes(ceiling, true)}, optionally with KiB, MiB or GiB (e.g. 128MiB)`
       : `a whole number from 1 to ${ceiling}`;
     throw new WorkflowValidationError([{
       path: "",
@@ -80,10 +80,13 @@ export function parseLimit(name: string, text: string | undefined, fallback: num
   return value;
 }
 
-/** A size for messages: `64 MiB`, `1.5 KiB`, `900 bytes`. */
-export function formatBytes(bytes: number): string {
+/**
+ * A size for messages: `64 MiB`, `1.5 KiB`, `900 bytes`; with `exact`, in
+ * a unit only when it divides the size (`1500 bytes`).
+ */
+export function formatBytes(bytes: number, exact = false): string {
   for (const [unit, size] of [["GiB", 1024 ** 3], ["MiB", 1024 ** 2], ["KiB", 1024]] as const) {
-    if (bytes >= size) return `${Number((bytes / size).toFixed(1))} ${unit}`;
+    if (bytes >= size && (!exact || bytes % size === 0)) return `${Number((bytes / size).toFixed(1))} ${unit}`;
   }
   return `${bytes} bytes`;
 }
@@ -93,10 +96,14 @@ export function formatBytes(bytes: number): string {
  * (a regular file), else only that it holds more (a device, a pipe).
  */
 export function tooLargeError(file: string | undefined, maxBytes: number, size?: number): WorkflowValidationError {
-  const what = size === undefined ? "is larger than" : `is ${formatBytes(size)}, larger than`;
+  const limit = formatBytes(maxBytes, true);
+  // The size rounded, unless it would read as the limit itself or the limit is in bytes.
+  const exact = size === undefined || limit.endsWith(" bytes") || formatBytes(size) === limit;
+  const shown = size === undefined ? "" : exact ? `${size} bytes` : formatBytes(size);
+  const what = size === undefined ? "is larger than" : `is ${shown}, larger than`;
   return new WorkflowValidationError([{
     path: "",
-    message: `the workflow ${what} the limit of ${formatBytes(maxBytes)} (${BYTES_VAR})`,
+    message: `the workflow ${what} the limit of ${limit} (${BYTES_VAR})`,
   }], file);
 }
 
@@ -118,8 +125,9 @@ const checked = new WeakSet<object>();
  * checkWorkflowValue({ a: [[[]]] }, "wf.json", 3); // throws: wf.json: a[0][0]: nested deeper than ... 3 levels ...
  * ```
  */
-export function checkWorkflowValue(value: unknown, file?: string, maxDepth = workflowLimits().maxDepth): void {
+export function checkWorkflowValue(value: unknown, file?: string, maxDepth?: number): void {
   if (typeof value === "object" && value !== null && checked.has(value)) return;
+  maxDepth ??= workflowLimits().maxDepth;
   if (hasProblem(value, maxDepth)) {
     const issues = findProblems(value, maxDepth);
     if (issues.length) throw new WorkflowValidationError(issues, file);

@@ -240,7 +240,7 @@ export async function readWorkflowStream(stream: ReadableStream<Uint8Array>, lab
   return chunks.length === 1 ? chunks[0] : concat(...chunks);
 }
 
-const strictDecoder = new TextDecoder("utf-8", { fatal: true });
+const decoder = new TextDecoder();
 
 /**
  * UTF-8 bytes as text (a leading BOM is dropped). Bytes that are not UTF-8
@@ -254,22 +254,22 @@ const strictDecoder = new TextDecoder("utf-8", { fatal: true });
  * ```
  */
 export function decodeWorkflowText(bytes: Uint8Array, file?: string): string {
-  try {
-    return strictDecoder.decode(bytes);
-  } catch {
-    const offset = invalidUtf8Offset(bytes);
-    const lineStart = bytes.lastIndexOf(0x0a, offset - 1) + 1;
-    let line = 1;
-    for (let i = bytes.indexOf(0x0a); i !== -1 && i < offset; i = bytes.indexOf(0x0a, i + 1)) line++;
-    const column = new TextDecoder().decode(bytes.subarray(lineStart, offset)).length + 1;
-    const hex = bytes[offset].toString(16).padStart(2, "0");
-    throw new WorkflowValidationError([{
-      path: "",
-      message: `invalid UTF-8 at byte offset ${offset} (byte 0x${hex}); a workflow file must be UTF-8 text`,
-      line,
-      column,
-    }], file);
-  }
+  // The replacing decoder is several times quicker than the fatal one: a text without U+FFFD had nothing replaced.
+  const text = decoder.decode(bytes);
+  if (!text.includes("\uFFFD")) return text;
+  const offset = invalidUtf8Offset(bytes);
+  if (offset < 0) return text; // the file holds U+FFFD itself
+  const lineStart = bytes.lastIndexOf(0x0a, offset - 1) + 1;
+  let line = 1;
+  for (let i = bytes.indexOf(0x0a); i !== -1 && i < offset; i = bytes.indexOf(0x0a, i + 1)) line++;
+  const column = decoder.decode(bytes.subarray(lineStart, offset)).length + 1;
+  const hex = bytes[offset].toString(16).padStart(2, "0");
+  throw new WorkflowValidationError([{
+    path: "",
+    message: `invalid UTF-8 at byte offset ${offset} (byte 0x${hex}); a workflow file must be UTF-8 text`,
+    line,
+    column,
+  }], file);
 }
 
 /** The offset of the first byte that does not belong to a well-formed UTF-8 sequence (-1: none). */
