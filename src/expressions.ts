@@ -162,12 +162,12 @@ function toJson(value: unknown): unknown {
   if (typeof value === "number" && !Number.isFinite(value)) throw new Error(`the expression returned ${value}`);
   if (typeof value !== "object") return value;
   if (Array.isArray(value)) return value.map(toJson);
-  const out: [string, unknown][] = [];
+  const out: Record<string, unknown> = {};
   for (const [k, v] of Object.entries(value)) {
     const j = toJson(v);
-    if (j !== undefined) out.push([k, j]);
+    if (j !== undefined) out[k] = j;
   }
-  return Object.fromEntries(out); // own properties, even one named "__proto__" (an assignment would set the prototype)
+  return out;
 }
 
 /** A string with `{{ }}` templates: literal text and expressions, in order. */

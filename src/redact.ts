@@ -59,8 +59,9 @@ function makeRedactor(secrets: string[]): Redactor | undefined {
     if (typeof v === "string") return scrub(v);
     if (Array.isArray(v)) return v.map(walk);
     if (v !== null && typeof v === "object") {
-      // Own properties, even one named "__proto__" (an assignment would set the prototype).
-      return Object.fromEntries(Object.entries(v).map(([k, x]) => [scrub(k), walk(x)]));
+      const out: Record<string, unknown> = {};
+      for (const [k, x] of Object.entries(v)) out[scrub(k)] = walk(x);
+      return out;
     }
     return v;
   };

@@ -75,8 +75,10 @@ export function portSource(sources: PortSource[] | undefined, port: string): Por
  * Whether a name is a property of every JavaScript object (`__proto__`,
  * `constructor`, `toString`, ...). Such names are refused for nodes, ports,
  * inputs, outputs and variables: they become keys of plain objects, where
- * `__proto__` would replace the object's prototype and the others would
- * read as functions when absent.
+ * one that was not set reads as a function of `Object.prototype` (an
+ * optional input `constructor` with no value would feed its port that
+ * function), and `__proto__` is the prototype wherever the runtime keeps
+ * its setter.
  */
 export function isReservedName(name: string): boolean {
   return name in Object.prototype;

@@ -277,6 +277,7 @@ Deno.test("names: Object.prototype members are refused wherever a name becomes a
   );
 });
 
+// A guard rather than a regression test (Deno keeps "__proto__" keys as data): nothing flow does may change that.
 Deno.test("a __proto__ key inside a value stays data through templates and redaction", async () => {
   const path = await writeWorkflow(
     '{"inputs":{"x":{"default":"hush-hush"}},"settings":{"secrets":["SECRET"]},' +
