@@ -64,7 +64,13 @@ function envValue(name: string): string | undefined {
  * A limit from its variable's text: a whole number from 1 to `ceiling` (for
  * sizes, optionally with a KiB, MiB or GiB suffix); `fallback` when unset.
  */
-export function parseLimit(name: string, text: string | undefined, fallback: number, ceiling: number, size: boolean) {
+export function parseLimit(
+  name: string,
+  text: string | undefined,
+  fallback: number,
+  ceiling: number,
+  size: boolean,
+): number {
   if (text === undefined) return fallback;
   const m = (size ? /^\s*(\d+)\s*([kmg]ib)?\s*$/i : /^\s*(\d+)\s*$/).exec(text);
   const value = m ? Number(m[1]) * UNITS[(m[2] ?? "").toLowerCase()] : NaN;

@@ -237,7 +237,7 @@ export async function readWorkflowStream(stream: ReadableStream<Uint8Array>, lab
   } finally {
     reader.releaseLock();
   }
-  return chunks.length === 1 ? chunks[0] : concat(...chunks);
+  return chunks.length === 1 ? chunks[0] : concat(chunks);
 }
 
 const decoder = new TextDecoder();
@@ -333,7 +333,7 @@ export function readFileBytes(path: string, maxBytes: number = Infinity): Uint8A
   // A file that grew while being read, or reports no size (a device, a pipe): read the rest in chunks.
   if (read < size) return bytes.subarray(0, read);
   const rest = readRest(file, maxBytes - size);
-  return rest.length ? concat(bytes, rest) : bytes;
+  return rest.length ? concat([bytes, rest]) : bytes;
 }
 
 /** The rest of a file, in chunks; more than `allowed` bytes throws. */
@@ -348,10 +348,10 @@ function readRest(file: Deno.FsFile, allowed: number): Uint8Array {
     if (total > allowed) throw new TooLarge();
     chunks.push(buf.slice(0, n));
   }
-  return chunks.length === 1 ? chunks[0] : concat(...chunks);
+  return chunks.length === 1 ? chunks[0] : concat(chunks);
 }
 
-function concat(...parts: Uint8Array[]): Uint8Array {
+function concat(parts: Uint8Array[]): Uint8Array {
   const out = new Uint8Array(parts.reduce((n, p) => n + p.length, 0));
   let at = 0;
   for (const p of parts) {

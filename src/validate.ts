@@ -269,9 +269,9 @@ function checkInputDefaults(v: Validation): void {
 }
 
 /**
- * Names that become keys of plain objects are not reserved (see
- * {@linkcode isReservedName}); names shown as titles and output names hold
- * no control characters (a newline or a terminal escape sequence).
+ * Names that become keys of plain objects must not be reserved ones (see
+ * {@linkcode isReservedName}); titles and output names must not hold
+ * control characters (a newline or a terminal escape sequence).
  */
 function checkNames(v: Validation): void {
   const { wf, issues } = v;
@@ -284,7 +284,7 @@ function checkNames(v: Validation): void {
     }
   };
   printable(wf.name, "name", "the name");
-  if (isObject(wf.inputs)) { for (const name in wf.inputs) reserved(name, `inputs.${name}`); }
+  if (isObject(wf.inputs)) { for (const name in wf.inputs) reserved(name, formatPath(["inputs", name])); }
   if (isObject(wf.outputs)) {
     for (const name in wf.outputs) {
       reserved(name, formatPath(["outputs", name]));

@@ -90,14 +90,16 @@ export function zodIssues(zodIssueList: readonly $ZodIssue[], base: PropertyKey[
 function tightestBounds(list: readonly $ZodIssue[]): $ZodIssue[] {
   const bound = (iss: $ZodIssue) =>
     iss.code === "too_big" ? Number(iss.maximum) : iss.code === "too_small" ? -Number(iss.minimum) : undefined;
-  return list.filter((iss) => {
+  const key = (iss: $ZodIssue) => `${iss.code}\0${iss.path.join("\0")}`;
+  const tightest = new Map<string, $ZodIssue>();
+  for (const iss of list) {
     const own = bound(iss);
-    if (own === undefined) return true;
-    const key = iss.path.join("\0");
-    return !list.some((other) =>
-      other !== iss && other.code === iss.code && other.path.join("\0") === key && bound(other)! < own
-    );
-  });
+    if (own === undefined) continue;
+    const best = tightest.get(key(iss));
+    if (!best || own < bound(best)!) tightest.set(key(iss), iss);
+  }
+  if (tightest.size === 0) return list as $ZodIssue[];
+  return list.filter((iss) => bound(iss) === undefined || tightest.get(key(iss)) === iss);
 }
 
 /**
