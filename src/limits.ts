@@ -1,10 +1,10 @@
 /**
  * Limits on workflow files (docs/workflow.md#limits): the largest file flow
- * reads, and the deepest nesting of arrays and objects it accepts. Both are
- * checked before anything else looks at the file: reading stops at the size
- * limit, and one iterative pass over the parsed value checks the depth (and
- * that every number is finite), so no later step, recursive or not, ever
- * sees a value that could overflow the stack.
+ * reads, and the deepest nesting of arrays and objects it accepts. Reading
+ * stops at the size limit; the depth (and that every number is finite) is
+ * the first thing validation checks, iteratively (`screenWorkflow` in
+ * `workflow_shape.ts`), so no later step, recursive or not, ever sees a
+ * value that could overflow the stack.
  *
  * @module
  */
@@ -113,16 +113,14 @@ export function tooLargeError(file: string | undefined, maxBytes: number, size?:
   }], file);
 }
 
-/** Parsed values already checked by {@linkcode checkWorkflowValue} (validation does not check them again). */
-const checked = new WeakSet<object>();
-
 /**
  * Checks a parsed workflow file before anything else reads it: arrays and
  * objects nested at most `maxDepth` levels (the file's top-level value is
  * level 1), and every number finite (JSON text such as `1e400` parses as
  * Infinity). Throws a {@linkcode WorkflowValidationError} naming each place
  * (the first too deep in each branch). One iterative pass: nothing
- * recurses, however deep the value.
+ * recurses, however deep the value. (Validation runs it through
+ * `screenWorkflow`, which checks a well-formed file in its shape check.)
  *
  * @example
  * ```ts
@@ -132,23 +130,34 @@ const checked = new WeakSet<object>();
  * ```
  */
 export function checkWorkflowValue(value: unknown, file?: string, maxDepth?: number): void {
-  if (typeof value === "object" && value !== null && checked.has(value)) return;
   maxDepth ??= workflowLimits().maxDepth;
-  if (hasProblem(value, maxDepth)) {
+  if (exceedsLimits(value, 1, maxDepth)) {
     const issues = findProblems(value, maxDepth);
     if (issues.length) throw new WorkflowValidationError(issues, file);
   }
-  if (typeof value === "object" && value !== null) checked.add(value);
 }
 
 /** Whether a number is not finite (Infinity, -Infinity or NaN). */
 const notFinite = (v: number) => v === Infinity || v === -Infinity || v !== v;
 
-/** Whether anything is too deep or not finite: the quick pass, with a stack of its own and no paths. */
-function hasProblem(root: unknown, maxDepth: number): boolean {
+/**
+ * Whether a value nests deeper than `maxDepth` or holds a number that is not
+ * finite, `depth` being the level it has itself when it is an array or an
+ * object (the quick pass: a stack of its own, no paths).
+ *
+ * @example
+ * ```ts
+ * import { exceedsLimits } from "./limits.ts";
+ * exceedsLimits([[1]], 1, 2); // false
+ * exceedsLimits([[[1]]], 1, 2); // true
+ * exceedsLimits({ n: Infinity }, 1, 64); // true
+ * ```
+ */
+export function exceedsLimits(root: unknown, depth: number, maxDepth: number): boolean {
   if (typeof root !== "object" || root === null) return typeof root === "number" && notFinite(root);
+  if (depth > maxDepth) return true;
   const stack: object[] = [root];
-  const depths: number[] = [1];
+  const depths: number[] = [depth];
   while (stack.length > 0) {
     const value = stack.pop() as Record<string, unknown>;
     const depth = depths.pop()!;

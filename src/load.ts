@@ -1,17 +1,17 @@
 /**
- * Reading workflow files: at most the size limit, strict UTF-8, JSON text
- * with line/column on syntax errors, then the depth limit (`limits.ts`).
+ * Reading workflow files: at most the size limit (`limits.ts`), strict
+ * UTF-8, JSON text with line/column on syntax errors.
  *
  * @module
  */
 import { fileErrorReason, WorkflowValidationError } from "./errors.ts";
-import { checkWorkflowValue, tooLargeError, workflowLimits } from "./limits.ts";
+import { tooLargeError, workflowLimits } from "./limits.ts";
 
 /**
- * Parses workflow JSON text, then checks the nesting depth and numbers of
- * the value (`checkWorkflowValue`). A syntax error becomes a
- * {@linkcode WorkflowValidationError} with its line and column; a value
- * nested too deep or a number out of range, one with its JSON path.
+ * Parses workflow JSON text. A syntax error becomes a
+ * {@linkcode WorkflowValidationError} with its line and column. (The value
+ * may be nested deep: `JSON.parse` does not recurse, and validation checks
+ * the depth limit before any step that does.)
  *
  * @example
  * ```ts
@@ -46,7 +46,6 @@ export function parseWorkflowText(text: string, file?: string): unknown {
       .replace(/\p{Cc}/gu, (c) => JSON.stringify(c).slice(1, -1)) || "unexpected input";
     throw new WorkflowValidationError([{ path: "", message: `invalid JSON: ${clean}`, line, column }], file);
   }
-  checkWorkflowValue(value, file);
   return value;
 }
 

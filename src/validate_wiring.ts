@@ -39,7 +39,7 @@ export function wireConnections(v: Validation): Edge[] {
       continue;
     }
     // A type with dynamic inputs takes any name: not one of these.
-    if (isReservedName(toPort)) {
+    if (def?.dynamicInputs && isReservedName(toPort) && !Object.hasOwn(def.inputs, toPort)) {
       issues.push({ path: `connections[${ci}].to`, message: reservedNameMessage(toPort) });
       continue;
     }
@@ -146,8 +146,8 @@ function resolveSource(
     });
     return undefined;
   }
-  // A type with dynamic outputs has any name: not one of these.
-  if (isReservedName(port)) {
+  // A type with dynamic outputs (or outputs unknown, its config being invalid) has any name: not one of these.
+  if (!ports && isReservedName(port)) {
     v.issues.push({ path, message: reservedNameMessage(port) });
     return undefined;
   }

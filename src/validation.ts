@@ -9,7 +9,7 @@ import type { ValidationIssue } from "./errors.ts";
 import type { AnyNodeDefinition, PortSpec } from "./node.ts";
 import type { Registry } from "./registry.ts";
 import type { CompileContext, CompiledRef, SlotSource, TemplateSite, ValidateOptions } from "./validate.ts";
-import { typeName } from "./values.ts";
+import { preview, typeName } from "./values.ts";
 import type { Workflow } from "./workflow.ts";
 
 /** Where an input port of a node gets its value from (a bad source, already reported, is undefined). */
@@ -81,10 +81,23 @@ export function portSource(sources: PortSource[] | undefined, port: string): Por
  * its setter.
  */
 export function isReservedName(name: string): boolean {
-  return name in Object.prototype;
+  // A Set, not `name in Object.prototype`: that interns each string first, a cost 100,000 connections notice.
+  return RESERVED.has(name);
 }
+
+const RESERVED = new Set(Object.getOwnPropertyNames(Object.prototype));
 
 /** The message for a name {@linkcode isReservedName} refuses. */
 export function reservedNameMessage(name: string): string {
   return `${JSON.stringify(name)} cannot be used as a name: every JavaScript object has a property of that name`;
 }
+
+/** A title (`name`) or an output name must not hold control characters (a newline, a terminal escape sequence). */
+export function checkTitle(text: unknown, path: string, issues: ValidationIssue[], what = "the name"): void {
+  if (typeof text === "string" && CONTROL.test(text)) {
+    issues.push({ path, message: `${what} contains a control character; got ${preview(text)}` });
+  }
+}
+
+// deno-lint-ignore no-control-regex
+const CONTROL = /[\u0000-\u001f\u007f-\u009f]/;
