@@ -65,7 +65,9 @@ const recordOf = (key: Check, value: Check): Check => (v) => {
 let maxDepth = 0;
 /** A free-form value at `depth` (its level when it is an array or an object) within the limits. */
 const freeForm = (depth: number): Check => (v) =>
-  (typeof v !== "object" && typeof v !== "number") || !exceedsLimits(v, depth, maxDepth);
+  typeof v === "object"
+    ? v === null || !exceedsLimits(v, depth, maxDepth)
+    : typeof v !== "number" || Number.isFinite(v);
 
 // An input default is at level 4 (the file, inputs, the declaration), a config value at 5 (nodes, the node, config).
 const inputDecl = strict({ type: oneOf(PORT_TYPES), description: isString, default: freeForm(4), required: isBoolean });
