@@ -130,11 +130,23 @@ export function tooLargeError(file: string | undefined, maxBytes: number, size?:
  * ```
  */
 export function checkWorkflowValue(value: unknown, file?: string, maxDepth?: number): void {
+  const issues = limitIssues(value, [], maxDepth);
+  if (issues.length) throw new WorkflowValidationError(issues, file);
+}
+
+/**
+ * The problems of a value with the limits on depth and numbers (none when
+ * it keeps them), each at its path under `base`; the value itself is level 1.
+ *
+ * @example
+ * ```ts
+ * import { limitIssues } from "./limits.ts";
+ * limitIssues({ n: Infinity }, ["inputs", "x"]); // [{ path: "inputs.x.n", message: "number out of range: ..." }]
+ * ```
+ */
+export function limitIssues(value: unknown, base: (string | number)[], maxDepth?: number): ValidationIssue[] {
   maxDepth ??= workflowLimits().maxDepth;
-  if (exceedsLimits(value, 1, maxDepth)) {
-    const issues = findProblems(value, maxDepth);
-    if (issues.length) throw new WorkflowValidationError(issues, file);
-  }
+  return exceedsLimits(value, 1, maxDepth) ? findProblems(value, maxDepth, base) : [];
 }
 
 /** Whether a number is not finite (Infinity, -Infinity or NaN). */
@@ -191,9 +203,9 @@ export function exceedsLimits(root: unknown, depth: number, maxDepth: number): b
  * but never deeper than `maxDepth + 1` levels: it stops where a branch gets
  * too deep.
  */
-function findProblems(root: unknown, maxDepth: number): ValidationIssue[] {
+function findProblems(root: unknown, maxDepth: number, base: (string | number)[]): ValidationIssue[] {
   const issues: ValidationIssue[] = [];
-  const path: (string | number)[] = [];
+  const path: (string | number)[] = [...base];
   const visit = (value: unknown, depth: number) => {
     if (typeof value === "number" && notFinite(value)) {
       issues.push({

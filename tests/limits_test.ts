@@ -385,3 +385,51 @@ Deno.test("flow serve: a workflow nested too deep or too large is logged in one 
     await runOk();
   });
 });
+
+Deno.test("input values are held to the same limits: one line, exit 2, instead of a stack trace at the end", async (t) => {
+  const path = await writeWorkflow({
+    inputs: { x: {}, list: { type: "array", required: false }, n: { type: "number", required: false } },
+    nodes: [{ id: "a", type: "time.delay", config: { ms: 0 } }],
+    connections: [{ from: "$inputs.x", to: "a.value" }],
+    outputs: { o: "a.value" },
+  });
+  const deep = (levels: number) => `${"[".repeat(levels)}${"]".repeat(levels)}`;
+  await t.step("--input-file with a value 200,000 levels deep", async () => {
+    const file = await writeWorkflow(`{"x": ${deep(200_000)}}`, "inputs.json");
+    for (const format of ["json", "pretty"]) {
+      const r = await runCli(["run", path, "--input-file", file, "--format", format]);
+      assert.equal(r.code, 2, r.stderr.slice(0, 500));
+      assert.equal(
+        oneLine(r.stderr),
+        `${path}: inputs.x${
+          zeros(64)
+        }: nested deeper than the limit of 64 levels of arrays and objects (FLOW_MAX_WORKFLOW_DEPTH)`,
+      );
+    }
+  });
+  await t.step("--input converted from text", async () => {
+    const r = await runCli([
+      "run",
+      path,
+      "--input-json",
+      '{"x": 1}',
+      "--input",
+      `list=${deep(100)}`,
+      "--input",
+      "n=1e400",
+    ]);
+    assert.equal(r.code, 2);
+    assert.deepEqual(r.stderr.trim().split("\n"), [
+      `${path}: inputs.list${
+        zeros(64)
+      }: nested deeper than the limit of 64 levels of arrays and objects (FLOW_MAX_WORKFLOW_DEPTH)`,
+      `${path}: inputs.n: expected number; got "1e400"`,
+    ]);
+    const json = await runCli(["run", path, "--input-json", '{"x": 1, "n": -1e400}']);
+    assert.equal(json.code, 2);
+    assert.equal(
+      oneLine(json.stderr),
+      `${path}: inputs.n: number out of range: beyond ±1.8e308, the largest a number can be (it reads as -Infinity)`,
+    );
+  });
+});
