@@ -1,8 +1,10 @@
 /**
- * The CLI's exit codes (docs/exit-codes.md).
+ * The CLI's exit codes (docs/exit-codes.md), and how a user-caused error
+ * is printed.
  *
  * @module
  */
+import type { WorkflowValidationError } from "../src/errors.ts";
 
 /** Exit codes of the `flow` CLI. */
 export const ExitCode = {
@@ -27,4 +29,13 @@ export class CliError extends Error {
     this.name = "CliError";
     this.code = code;
   }
+}
+
+/**
+ * The lines printed for a validation error: one per problem, each starting
+ * with its file; a problem of no file (a bad `FLOW_MAX_WORKFLOW_BYTES`)
+ * starts with `flow: `, like the CLI's other errors.
+ */
+export function problemLines(err: WorkflowValidationError): string {
+  return err.file === undefined ? err.message.replace(/^/gm, "flow: ") : err.message;
 }
