@@ -1,10 +1,8 @@
 /**
- * The CLI's exit codes (docs/exit-codes.md), and how a user-caused error
- * is printed.
+ * The CLI's exit codes (docs/exit-codes.md).
  *
  * @module
  */
-import type { WorkflowValidationError } from "../src/errors.ts";
 
 /** Exit codes of the `flow` CLI. */
 export const ExitCode = {
@@ -29,13 +27,4 @@ export class CliError extends Error {
     this.name = "CliError";
     this.code = code;
   }
-}
-
-/**
- * The lines printed for a validation error: one per problem, each starting
- * with its file; a problem of no file (a bad `FLOW_MAX_WORKFLOW_BYTES`)
- * starts with `flow: `, like the CLI's other errors.
- */
-export function problemLines(err: WorkflowValidationError): string {
-  return err.file === undefined ? err.message.replace(/^/gm, "flow: ") : err.message;
 }

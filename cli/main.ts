@@ -11,7 +11,7 @@ import { WorkflowValidationError } from "../src/errors.ts";
 import { StoreError } from "../src/store/types.ts";
 import { parseCommandLine } from "./args.ts";
 import { PROGRAM } from "./commands.ts";
-import { CliError, ExitCode, problemLines } from "./exit_codes.ts";
+import { CliError, ExitCode } from "./exit_codes.ts";
 import { stderr, stdout } from "./output.ts";
 
 /** The CLI version, from deno.json. */
@@ -44,7 +44,7 @@ function handleError(err: unknown): number {
   // By name, not class: a command loaded as a separate part of the bundle (serve, worker) has its own copies of them.
   const name = (err as Error | undefined)?.name;
   if (err instanceof WorkflowValidationError || name === "WorkflowValidationError") {
-    stderr.write(problemLines(err as WorkflowValidationError) + "\n");
+    stderr.write((err as Error).message + "\n");
     return ExitCode.Usage;
   }
   if (err instanceof CliError || name === "CliError") {

@@ -100,7 +100,7 @@ Deno.test("nesting depth: FLOW_MAX_WORKFLOW_DEPTH sets the limit; up to its ceil
       assert.equal(r.code, 2);
       assert.equal(
         oneLine(r.stderr),
-        `flow: FLOW_MAX_WORKFLOW_DEPTH: expected a whole number from 1 to 1000; got ${JSON.stringify(value)}`,
+        `FLOW_MAX_WORKFLOW_DEPTH: expected a whole number from 1 to 1000; got ${JSON.stringify(value)}`,
       );
     }
   });
@@ -162,7 +162,7 @@ Deno.test("file size: more than the limit is refused while reading, with one lin
     assert.equal(r.code, 2);
     assert.equal(
       oneLine(r.stderr),
-      'flow: FLOW_MAX_WORKFLOW_BYTES: expected a size in bytes from 1 to 256 MiB, optionally with KiB, MiB or GiB (e.g. 128MiB); got "10 MB"',
+      'FLOW_MAX_WORKFLOW_BYTES: expected a size in bytes from 1 to 256 MiB, optionally with KiB, MiB or GiB (e.g. 128MiB); got "10 MB"',
     );
   });
 });

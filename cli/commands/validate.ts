@@ -6,7 +6,7 @@
  */
 import { WorkflowValidationError } from "../../src/errors.ts";
 import type { Invocation } from "../commands.ts";
-import { ExitCode, problemLines } from "../exit_codes.ts";
+import { ExitCode } from "../exit_codes.ts";
 import { checkWorkflowArg } from "../load.ts";
 import { stderr, stdout } from "../output.ts";
 
@@ -20,7 +20,7 @@ export default async function validate({ args, options }: Invocation): Promise<n
       stdout.write(`${file}: ok (${count(wf.nodes.length, "node")}, ${count(wf.connections.length, "connection")})\n`);
     } catch (err) {
       if (!(err instanceof WorkflowValidationError)) throw err;
-      stderr.write(problemLines(err) + "\n");
+      stderr.write(err.message + "\n");
       code = ExitCode.Usage;
     }
   }
