@@ -4,9 +4,13 @@
  *
  * @module
  */
-import { fileErrorReason, WorkflowValidationError } from "../src/errors.ts";
 import { checkWithModules, compileWithModules } from "../src/imports.ts";
-import { parseWorkflowText } from "../src/load.ts";
+import {
+  decodeWorkflowText,
+  parseWorkflowText,
+  readWorkflowStream,
+  readWorkflowText as readFileText,
+} from "../src/load.ts";
 import { builtinRegistry } from "../nodes/mod.ts";
 import type { CompiledWorkflow } from "../src/validate.ts";
 import type { Workflow } from "../src/workflow.ts";
@@ -46,19 +50,14 @@ export async function readWorkflowArg(file: string): Promise<unknown> {
   return parseWorkflowText(await readWorkflowText(file), file === "-" ? "<stdin>" : file);
 }
 
-/** The text of a workflow file, or of stdin for `-`; unreadable files are validation errors naming the file. */
+/**
+ * The text of a workflow file, or of stdin for `-`: unreadable files, more
+ * than the size limit and text that is not UTF-8 are validation errors
+ * naming the file (`src/load.ts`).
+ */
 export async function readWorkflowText(file: string): Promise<string> {
-  if (file === "-") return await readStdin();
-  try {
-    return await Deno.readTextFile(file);
-  } catch (err) {
-    throw new WorkflowValidationError([{ path: "", message: `cannot read workflow: ${fileErrorReason(err)}` }], file);
-  }
-}
-
-/** All of stdin as text. */
-export async function readStdin(): Promise<string> {
-  return await new Response(Deno.stdin.readable).text();
+  if (file === "-") return decodeWorkflowText(await readWorkflowStream(Deno.stdin.readable, "<stdin>"), "<stdin>");
+  return await Promise.resolve(readFileText(file));
 }
 
 /** The absolute, symlink-free path of an existing file. */

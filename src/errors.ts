@@ -16,11 +16,15 @@ export interface ValidationIssue {
   column?: number;
 }
 
-/** Formats an issue as one line: `FILE:LINE:COL: message` or `FILE: path: message`. */
+/**
+ * Formats an issue as one line: `FILE:LINE:COL: message` or `FILE: path:
+ * message`. Control characters (a newline, a terminal escape) from a file
+ * name or a value are shown escaped, as in JSON: the line stays one line.
+ */
 export function formatIssue(issue: ValidationIssue, file?: string): string {
   const where = issue.line !== undefined ? `${file ?? "<workflow>"}:${issue.line}:${issue.column ?? 1}` : file ?? "";
   const parts = [where, issue.path, issue.message].filter((p) => p !== "");
-  return parts.join(": ");
+  return parts.join(": ").replace(/\p{Cc}/gu, (c) => JSON.stringify(c).slice(1, -1));
 }
 
 /**

@@ -35,6 +35,9 @@ export interface LoadModulesOptions {
 
 const MODULE_EXTENSIONS = new Set([".ts", ".js", ".mts", ".mjs"]);
 
+/** Errors reported on their own, without the validation's (the node types they leave unknown would only add noise). */
+const alone = new WeakSet<WorkflowValidationError>();
+
 /**
  * Loads the modules listed in a workflow's `imports` (and in `dirs`) and
  * registers their nodes on a copy of `registry`. Throws a
@@ -93,7 +96,18 @@ export async function loadNodeModules(
   const sources = new Map<string, string>();
   const hosts: NodeModuleHost[] = [];
   // The sandbox (Workers, and the zod that checks custom configs) is loaded only for custom nodes.
-  const host = specs.length ? (await import("./sandbox/host.ts")).NodeModuleHost : undefined;
+  const sandbox = specs.length ? await import("./sandbox/host.ts") : undefined;
+  const missing = sandbox?.workerOptionsHint();
+  if (missing) {
+    // One line for the whole file (not one per module, nor its node types as unknown).
+    const err = new WorkflowValidationError(
+      [{ path: specs[0].path.replace(/\[\d+\]$/, ""), message: missing }],
+      options.file,
+    );
+    alone.add(err);
+    throw err;
+  }
+  const host = sandbox?.NodeModuleHost;
   const loaded = await Promise.allSettled(specs.map(({ spec }) => host!.load(spec)));
   loaded.forEach((outcome, k) => {
     const { spec, path } = specs[k];
@@ -185,7 +199,7 @@ async function withModules<T>(
     registry = modules.registry;
     close = modules.close;
   } catch (err) {
-    if (!(err instanceof WorkflowValidationError)) throw err;
+    if (!(err instanceof WorkflowValidationError) || alone.has(err)) throw err;
     issues.push(...err.issues);
   }
   try {

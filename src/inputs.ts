@@ -5,6 +5,7 @@
  * @module
  */
 import { type ValidationIssue, WorkflowValidationError } from "./errors.ts";
+import { limitIssues } from "./limits.ts";
 import type { CompiledWorkflow } from "./validate.ts";
 import { fitsPortType, preview } from "./values.ts";
 
@@ -63,6 +64,12 @@ export function resolveInputs(
     if (typeof value === "string" && type !== "string" && type !== "any" && givenValue === value) {
       const coerced = coerce(value, type);
       if (coerced !== undefined) value = coerced;
+    }
+    // Held to the limits of the workflow file (depth, finite numbers): the run may then recurse.
+    const beyond = given[name] === undefined ? [] : limitIssues(value, ["inputs", name]);
+    if (beyond.length) {
+      issues.push(...beyond);
+      continue;
     }
     if (!fitsPortType(type, value)) {
       issues.push({ path: `inputs.${name}`, message: `expected ${type}; got ${preview(value)}` });

@@ -5,8 +5,8 @@
  *
  * @module
  */
-import { fileErrorReason, formatIssue, WorkflowValidationError } from "./errors.ts";
-import { decodeText, parseWorkflowText, readFileBytes } from "./load.ts";
+import { formatIssue, WorkflowValidationError } from "./errors.ts";
+import { parseWorkflowText, readWorkflowText } from "./load.ts";
 import type { PrepareTools } from "./node.ts";
 import { dirname, resolve } from "./path.ts";
 import type { CompiledRef, CompiledWorkflow, ValidateOptions } from "./validate.ts";
@@ -85,15 +85,11 @@ function workflowFile(
     return undefined;
   };
   let text = v.context.sources?.get(abs);
-  if (text === undefined) {
-    try {
-      text = decodeText(readFileBytes(abs));
-    } catch (err) {
-      return fail(`${rel}: cannot read workflow: ${fileErrorReason(err)}`);
-    }
-    v.context.sources?.set(abs, text);
-  }
   try {
+    if (text === undefined) {
+      text = readWorkflowText(abs, rel);
+      v.context.sources?.set(abs, text);
+    }
     ref.compiled = compile(withInputs(parseWorkflowText(text, rel)), { file: abs, context: v.context });
   } catch (err) {
     if (!(err instanceof WorkflowValidationError)) throw err;

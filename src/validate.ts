@@ -4,7 +4,8 @@
  * workflow the executor runs without further checks.
  *
  * {@linkcode validateWorkflow} runs the steps in order, each in a module of
- * its own: the file's shape (`workflow_shape.ts`, else the zod schema), the
+ * its own: the nesting depth and numbers with the file's shape (`workflow_shape.ts`, `limits.ts`; else the zod
+ * schema), the
  * nodes and their configs (`validate_nodes.ts`), the wiring
  * (`validate_wiring.ts`), then the compiled form for the executor.
  *
@@ -17,10 +18,17 @@ import type { Registry } from "./registry.ts";
 import { prepareTools } from "./subworkflow_refs.ts";
 import { checkNodeTypes, compileConfigs, inputSpec } from "./validate_nodes.ts";
 import { checkCycles, checkRequiredInputs, resolveOutputs, wireConnections } from "./validate_wiring.ts";
-import { isObject, portSource, type Validation } from "./validation.ts";
-import { fitsPortType, preview } from "./values.ts";
+import {
+  checkTitle,
+  isObject,
+  isReservedName,
+  portSource,
+  reservedNameMessage,
+  type Validation,
+} from "./validation.ts";
+import { fitsPortType, formatPath, preview } from "./values.ts";
 import { type RetryPolicy, type Workflow, workflowSchemas } from "./workflow.ts";
-import { isWellFormedWorkflow } from "./workflow_shape.ts";
+import { screenWorkflow } from "./workflow_shape.ts";
 import { zodIssues } from "./zod_issues.ts";
 
 export { resolveInputs } from "./inputs.ts";
@@ -210,9 +218,11 @@ export function checkWorkflow(raw: unknown, registry: Registry, options: Validat
 
 /** Every check, in order; throws a {@linkcode WorkflowValidationError} listing every problem. */
 function runChecks(raw: unknown, registry: Registry, options: ValidateOptions) {
+  // Depth and numbers first, with the shape: every later step may then recurse.
+  const wellFormed = screenWorkflow(raw, options.file);
   const issues: ValidationIssue[] = [];
   // Semantic checks run on whatever is well-formed, so all problems show at once.
-  const wf = checkShape(raw, issues);
+  const wf = checkShape(raw, wellFormed, issues);
   const v: Validation = {
     issues,
     registry,
@@ -233,6 +243,7 @@ function runChecks(raw: unknown, registry: Registry, options: ValidateOptions) {
     parsedConfigs: new Map(),
   };
   checkInputDefaults(v);
+  checkNames(v);
   checkNodeTypes(v);
   if (options.context && wf.imports?.length) {
     issues.push({ path: "imports", message: "only the top-level workflow may import node modules" });
@@ -252,8 +263,8 @@ function runChecks(raw: unknown, registry: Registry, options: ValidateOptions) {
  * schema's shape (the quick check), else the schema's problems are reported
  * and its well-formed parts are kept for the other checks.
  */
-function checkShape(raw: unknown, issues: ValidationIssue[]): Workflow {
-  if (isWellFormedWorkflow(raw)) return raw as Workflow;
+function checkShape(raw: unknown, wellFormed: boolean, issues: ValidationIssue[]): Workflow {
+  if (wellFormed) return raw as Workflow;
   const parsed = workflowSchemas().workflow.safeParse(raw, { reportInput: true });
   if (parsed.success) return parsed.data;
   issues.push(...zodIssues(parsed.error.issues, []));
@@ -277,6 +288,30 @@ function checkInputDefaults(v: Validation): void {
     if (!fitsPortType(decl.type as PortSpec["type"], decl.default)) {
       v.issues.push({ path: `inputs.${name}.default`, message: `expected ${decl.type}; got ${preview(decl.default)}` });
     }
+  }
+}
+
+/**
+ * Names of the workflow that become keys of plain objects must not be
+ * reserved ones (see {@linkcode isReservedName}); its title and output names
+ * must not hold control characters. (Node ids and names: `checkNodeTypes`.)
+ */
+function checkNames(v: Validation): void {
+  const { wf, issues } = v;
+  const reserved = (name: unknown, path: string) => {
+    if (typeof name === "string" && isReservedName(name)) issues.push({ path, message: reservedNameMessage(name) });
+  };
+  checkTitle(wf.name, "name", issues);
+  if (isObject(wf.inputs)) { for (const name in wf.inputs) reserved(name, formatPath(["inputs", name])); }
+  if (isObject(wf.outputs)) {
+    for (const name in wf.outputs) {
+      reserved(name, formatPath(["outputs", name]));
+      checkTitle(name, formatPath(["outputs", name]), issues, "the output name");
+    }
+  }
+  for (const list of ["env", "secrets"] as const) {
+    const names = isObject(wf.settings) ? wf.settings[list] : undefined;
+    if (Array.isArray(names)) names.forEach((name, k) => reserved(name, `settings.${list}[${k}]`));
   }
 }
 

@@ -10,11 +10,11 @@ import { safeParse } from "zod/v4/core";
 import { childSchema, parseTemplate, skipsTemplates } from "./expressions.ts";
 import type { AnyNodeDefinition, PortSpec, PrepareTools } from "./node.ts";
 import type { TemplateSite } from "./validate.ts";
-import { isObject, type Validation } from "./validation.ts";
+import { checkTitle, isObject, isReservedName, reservedNameMessage, type Validation } from "./validation.ts";
 import { fitsPortType, formatPath, preview } from "./values.ts";
 import { zodIssues } from "./zod_issues.ts";
 
-/** Finds duplicate node ids and unknown node types; fills `byId` and `defs`. */
+/** Finds duplicate and reserved node ids, names with control characters and unknown node types; fills `byId` and `defs`. */
 export function checkNodeTypes(v: Validation): void {
   const { nodes, issues, byId, defs, registry } = v;
   for (let i = 0; i < nodes.length; i++) {
@@ -31,6 +31,9 @@ export function checkNodeTypes(v: Validation): void {
           message: `duplicate node id "${node.id}" (first used at nodes[${first}])`,
         });
       } else byId.set(node.id, i);
+      // Here, where the id was just hashed: a second pass over 100,000 nodes costs milliseconds.
+      if (isReservedName(node.id)) issues.push({ path: `nodes[${i}].id`, message: reservedNameMessage(node.id) });
+      if (node.name !== undefined) checkTitle(node.name, `nodes[${i}].name`, issues);
     }
     const def = typeof node.type === "string" ? registry.get(node.type) : undefined;
     if (typeof node.type === "string" && node.type !== "" && !def) {
@@ -90,6 +93,10 @@ function compileConfig(
     }
   }
   for (const [key, value] of split.constants) {
+    if (!Object.hasOwn(def.inputs, key) && isReservedName(key)) {
+      issues.push({ path: formatPath(["nodes", i, "config", key]), message: reservedNameMessage(key) });
+      continue;
+    }
     const port = inputSpec(def, key)!;
     const inSchema = split.shape && Object.hasOwn(split.shape, key);
     if (!inSchema && !found.some((site) => site.path[0] === key) && !fitsPortType(port.type, value)) {

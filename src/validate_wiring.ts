@@ -8,7 +8,8 @@ import { type Edge, topoSort } from "./graph.ts";
 import type { PortSpec } from "./node.ts";
 import type { CompiledWorkflow, SlotSource } from "./validate.ts";
 import { inputSpec } from "./validate_nodes.ts";
-import { isObject, portSource, type Validation } from "./validation.ts";
+import { isObject, isReservedName, portSource, reservedNameMessage, type Validation } from "./validation.ts";
+import { formatPath } from "./values.ts";
 import { ENDPOINT_PATTERN, TO_PATTERN } from "./workflow.ts";
 
 /** Checks every connection and records the source of each connected input port; returns the node-to-node edges. */
@@ -35,6 +36,11 @@ export function wireConnections(v: Validation): Edge[] {
         path: `connections[${ci}].to`,
         message: `node "${toId}" (${def.type}) has no input port "${toPort}"; inputs: ${portList(def.inputs)}`,
       });
+      continue;
+    }
+    // A type with dynamic inputs takes any name: not one of these.
+    if (def?.dynamicInputs && isReservedName(toPort) && !Object.hasOwn(def.inputs, toPort)) {
+      issues.push({ path: `connections[${ci}].to`, message: reservedNameMessage(toPort) });
       continue;
     }
     const ports = portSources[toIndex];
@@ -85,7 +91,7 @@ export function resolveOutputs(v: Validation): CompiledWorkflow["outputs"] {
   if (isObject(v.wf.outputs)) {
     for (const [name, endpoint] of Object.entries(v.wf.outputs)) {
       if (typeof endpoint !== "string") continue;
-      const source = resolveSource(v, endpoint, `outputs.${name}`);
+      const source = resolveSource(v, endpoint, formatPath(["outputs", name]));
       if (source) outputs.push({ name, source });
     }
   }
@@ -138,6 +144,11 @@ function resolveSource(
       path,
       message: `node "${id}" (${def.type}) has no output port "${port}"; outputs: ${portList(ports)}`,
     });
+    return undefined;
+  }
+  // A type with dynamic outputs (or outputs unknown, its config being invalid) has any name: not one of these.
+  if (!ports && isReservedName(port)) {
+    v.issues.push({ path, message: reservedNameMessage(port) });
     return undefined;
   }
   return { kind: "node", node: index, port };

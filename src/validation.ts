@@ -9,7 +9,7 @@ import type { ValidationIssue } from "./errors.ts";
 import type { AnyNodeDefinition, PortSpec } from "./node.ts";
 import type { Registry } from "./registry.ts";
 import type { CompileContext, CompiledRef, SlotSource, TemplateSite, ValidateOptions } from "./validate.ts";
-import { typeName } from "./values.ts";
+import { preview, typeName } from "./values.ts";
 import type { Workflow } from "./workflow.ts";
 
 /** Where an input port of a node gets its value from (a bad source, already reported, is undefined). */
@@ -70,3 +70,34 @@ export function portSource(sources: PortSource[] | undefined, port: string): Por
   if (sources) { for (let k = 0; k < sources.length; k++) if (sources[k].port === port) return sources[k]; }
   return undefined;
 }
+
+/**
+ * Whether a name is a property of every JavaScript object (`__proto__`,
+ * `constructor`, `toString`, ...). Such names are refused for nodes, ports,
+ * inputs, outputs and variables: they become keys of plain objects, where
+ * one that was not set reads as a function of `Object.prototype` (an
+ * optional input `constructor` with no value would feed its port that
+ * function), and `__proto__` is the prototype wherever the runtime keeps
+ * its setter.
+ */
+export function isReservedName(name: string): boolean {
+  // A Set, not `name in Object.prototype`: that interns each string first, a cost 100,000 connections notice.
+  return RESERVED.has(name);
+}
+
+const RESERVED = new Set(Object.getOwnPropertyNames(Object.prototype));
+
+/** The message for a name {@linkcode isReservedName} refuses. */
+export function reservedNameMessage(name: string): string {
+  return `${JSON.stringify(name)} cannot be used as a name: every JavaScript object has a property of that name`;
+}
+
+/** A title (`name`) or an output name must not hold control characters (a newline, a terminal escape sequence). */
+export function checkTitle(text: unknown, path: string, issues: ValidationIssue[], what = "the name"): void {
+  if (typeof text === "string" && CONTROL.test(text)) {
+    issues.push({ path, message: `${what} contains a control character; got ${preview(text)}` });
+  }
+}
+
+// deno-lint-ignore no-control-regex
+const CONTROL = /[\u0000-\u001f\u007f-\u009f]/;

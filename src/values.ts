@@ -31,6 +31,9 @@ export function fitsPortType(type: PortType, value: unknown): boolean {
 export function preview(value: unknown, max = 60): string {
   let s: string;
   try {
+    // Not JSON.stringify's "null" for Infinity; a long string is cut before it is quoted.
+    if (typeof value === "number" && !Number.isFinite(value)) return String(value);
+    if (typeof value === "string" && value.length > max) value = value.slice(0, max);
     s = value === undefined ? "undefined" : JSON.stringify(value) ?? String(value);
   } catch {
     s = String(value);

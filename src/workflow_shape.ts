@@ -7,8 +7,14 @@
  * anything it does not recognise as valid is left to zod. (Like zod, it
  * looks at enumerable string keys only.)
  *
+ * It checks the limits of `limits.ts` on the way (`screenWorkflow`, the
+ * first step of validation): the structure has a fixed depth, so only the
+ * free-form values (configs and input defaults) need a walk; a file that is
+ * not well-formed gets the walk over its whole value.
+ *
  * @module
  */
+import { checkWorkflowValue, exceedsLimits, workflowLimits } from "./limits.ts";
 import { ENDPOINT_PATTERN, ENV_NAME_PATTERN, ID_PATTERN, ON_ERROR, PORT_TYPES, TO_PATTERN } from "./workflow.ts";
 
 type Check = (value: unknown) => boolean;
@@ -55,7 +61,16 @@ const recordOf = (key: Check, value: Check): Check => (v) => {
   return true;
 };
 
-const inputDecl = strict({ type: oneOf(PORT_TYPES), description: isString, default: () => true, required: isBoolean });
+/** The depth limit of the check running (see {@linkcode isWellFormedWorkflow}). */
+let maxDepth = 0;
+/** A free-form value at `depth` (its level when it is an array or an object) within the limits. */
+const freeForm = (depth: number): Check => (v) =>
+  typeof v === "object"
+    ? v === null || !exceedsLimits(v, depth, maxDepth)
+    : typeof v !== "number" || Number.isFinite(v);
+
+// An input default is at level 4 (the file, inputs, the declaration), a config value at 5 (nodes, the node, config).
+const inputDecl = strict({ type: oneOf(PORT_TYPES), description: isString, default: freeForm(4), required: isBoolean });
 const retry = strict({
   maxAttempts: int(1, 1000),
   delayMs: int(0),
@@ -63,7 +78,7 @@ const retry = strict({
   maxDelayMs: int(0),
   jitter: isBoolean,
 }, ["maxAttempts"]);
-const config = recordOf(isString, () => true);
+const config = recordOf(isString, freeForm(5));
 const node = strict({
   id: matches(ID_PATTERN),
   type: nonEmpty,
@@ -90,8 +105,27 @@ const grant: Check = (v) => typeof v === "boolean" || arrayOf(isString)(v);
 const permissions = strict({ net: grant, read: grant, write: grant, env: grant });
 const importEntry: Check = (v) => nonEmpty(v) || strict({ path: nonEmpty, permissions }, ["path"])(v);
 
-/** Whether `raw` is a workflow the schema accepts as it is (false means: ask the schema). */
-export const isWellFormedWorkflow: (raw: unknown) => boolean = strict({
+/** The levels the structure itself takes (a grant list of an import's permissions is at level 5). */
+const STRUCTURE_DEPTH = 5;
+
+/**
+ * Whether `raw` is a workflow the schema accepts as it is, nested at most
+ * `depth` levels and with finite numbers only (false means: ask the schema,
+ * and check the limits on the whole value).
+ *
+ * @example
+ * ```ts
+ * import { isWellFormedWorkflow } from "./workflow_shape.ts";
+ * isWellFormedWorkflow({ nodes: [], connections: [] }); // true
+ * ```
+ */
+export function isWellFormedWorkflow(raw: unknown, depth: number = workflowLimits().maxDepth): boolean {
+  if (depth < STRUCTURE_DEPTH) return false;
+  maxDepth = depth;
+  return wellFormed(raw);
+}
+
+const wellFormed: Check = strict({
   $schema: isString,
   id: matches(ID_PATTERN),
   name: isString,
@@ -103,3 +137,24 @@ export const isWellFormedWorkflow: (raw: unknown) => boolean = strict({
   outputs: recordOf(isString, matches(ENDPOINT_PATTERN)),
   settings,
 }, ["nodes", "connections"]);
+
+/**
+ * The first step of validation, before any other step reads the workflow
+ * (some recurse): the limits on nesting depth and numbers (`limits.ts`),
+ * which throw a `WorkflowValidationError` naming each place, then whether
+ * the workflow is well-formed ({@linkcode isWellFormedWorkflow}). A
+ * well-formed workflow costs no extra pass: its structure has a fixed depth,
+ * and its free-form values are checked as the shape is.
+ *
+ * @example
+ * ```ts
+ * import { screenWorkflow } from "./workflow_shape.ts";
+ * screenWorkflow({ nodes: [], connections: [] }, "wf.json"); // true
+ * ```
+ */
+export function screenWorkflow(raw: unknown, file?: string): boolean {
+  const { maxDepth } = workflowLimits();
+  if (isWellFormedWorkflow(raw, maxDepth)) return true;
+  checkWorkflowValue(raw, file, maxDepth);
+  return false;
+}

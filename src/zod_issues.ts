@@ -20,7 +20,7 @@ import { formatPath, preview } from "./values.ts";
  */
 export function zodIssues(zodIssueList: readonly $ZodIssue[], base: PropertyKey[]): ValidationIssue[] {
   const out: ValidationIssue[] = [];
-  for (const iss of zodIssueList) {
+  for (const iss of tightestBounds(zodIssueList)) {
     const path = [...base, ...iss.path];
     const input = (iss as { input?: unknown }).input;
     switch (iss.code) {
@@ -79,5 +79,49 @@ export function zodIssues(zodIssueList: readonly $ZodIssue[], base: PropertyKey[
         });
     }
   }
-  return out;
+  return onePerPath(out);
+}
+
+/**
+ * The issues without bounds implied by a tighter one on the same value
+ * (`z.int()` brings the safe-integer range: `<= 10000` makes `<= 2^53 - 1`
+ * redundant).
+ */
+function tightestBounds(list: readonly $ZodIssue[]): $ZodIssue[] {
+  const bound = (iss: $ZodIssue) =>
+    iss.code === "too_big" ? Number(iss.maximum) : iss.code === "too_small" ? -Number(iss.minimum) : undefined;
+  const key = (iss: $ZodIssue) => `${iss.code}\0${iss.path.join("\0")}`;
+  const tightest = new Map<string, $ZodIssue>();
+  for (const iss of list) {
+    const own = bound(iss);
+    if (own === undefined) continue;
+    const best = tightest.get(key(iss));
+    if (!best || own < bound(best)!) tightest.set(key(iss), iss);
+  }
+  if (tightest.size === 0) return list as $ZodIssue[];
+  return list.filter((iss) => bound(iss) === undefined || tightest.get(key(iss)) === iss);
+}
+
+/**
+ * One issue per path: the expectations of several issues about one value
+ * are joined (`expected int and <= 10000; got 20000.5`), other messages
+ * follow with "; ".
+ */
+function onePerPath(issues: ValidationIssue[]): ValidationIssue[] {
+  const byPath = new Map<string, ValidationIssue[]>();
+  for (const issue of issues) {
+    const list = byPath.get(issue.path);
+    if (list) list.push(issue);
+    else byPath.set(issue.path, [issue]);
+  }
+  if (byPath.size === issues.length) return issues;
+  return [...byPath.values()].map((list) => {
+    if (list.length === 1) return list[0];
+    const parts = list.map((i) => /^expected (.*); (got .*)$/s.exec(i.message));
+    const got = parts[0]?.[2];
+    const message = parts.every((p) => p && p[2] === got)
+      ? `expected ${parts.map((p) => p![1]).join(" and ")}; ${got}`
+      : list.map((i) => i.message).join("; ");
+    return { path: list[0].path, message };
+  });
 }

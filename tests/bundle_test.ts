@@ -90,3 +90,83 @@ Deno.test("a bundle that does not import a lazy package by its exact specifier i
     { message: 'expected import("jsonata") in the bundle: update LAZY_PACKAGES in scripts/bundle.ts' },
   );
 });
+
+/**
+ * The bundle under test: `FLOW_CLI` when it names one, else one built from
+ * this checkout (about 10 s) into a temporary directory, away from the
+ * checkout's deno.json (which enables the unstable flag itself).
+ */
+async function standaloneBundle(dir: string): Promise<string> {
+  const given = Deno.env.get("FLOW_CLI");
+  const bundle = `${dir}/flow.js`;
+  if (given?.endsWith(".js")) {
+    await Deno.copyFile(given, bundle);
+    return bundle;
+  }
+  const root = new URL("../", import.meta.url);
+  const built = await new Deno.Command(Deno.execPath(), {
+    args: ["run", "--allow-read", "--allow-write", "--allow-env", "--allow-run", "scripts/bundle.ts", bundle],
+    cwd: root,
+    stdout: "null",
+    stderr: "piped",
+  }).output();
+  assert.equal(built.code, 0, new TextDecoder().decode(built.stderr));
+  return bundle;
+}
+
+Deno.test("the bundle without --unstable-worker-options: custom nodes are refused with one line saying what to add", async () => {
+  const dir = await Deno.makeTempDir({ prefix: "flow-bundle-" });
+  try {
+    await standaloneBundle(dir);
+    await Deno.mkdir(`${dir}/nodes`);
+    const node = (type: string, method: string) =>
+      `export default { type: "text.${type}", description: "${type}", inputs: { text: { type: "string" } },
+        outputs: { value: { type: "string" } }, run: ({ inputs }) => ({ value: inputs.text.${method}() }) };`;
+    await Deno.writeTextFile(`${dir}/nodes/upper.js`, node("upper", "toUpperCase"));
+    await Deno.writeTextFile(`${dir}/nodes/lower.js`, node("lower", "toLowerCase"));
+    // Two modules: still one line for the file (not one per module, nor their node types as unknown).
+    await Deno.writeTextFile(
+      `${dir}/custom.json`,
+      JSON.stringify({
+        imports: ["./nodes/upper.js", "./nodes/lower.js"],
+        inputs: { text: { default: "Sandboxed" } },
+        nodes: [{ id: "up", type: "text.upper" }, { id: "low", type: "text.lower" }],
+        connections: [{ from: "$inputs.text", to: "up.text" }, { from: "$inputs.text", to: "low.text" }],
+        outputs: { up: "up.value", low: "low.value" },
+      }),
+    );
+    const flow = async (...args: string[]) => {
+      const out = await new Deno.Command(Deno.execPath(), {
+        args,
+        cwd: dir,
+        env: { NO_COLOR: "1", FLOW_STATE_DIR: `${dir}/state` },
+        stdin: "null",
+      }).output();
+      const dec = new TextDecoder();
+      return { code: out.code, stdout: dec.decode(out.stdout), stderr: dec.decode(out.stderr) };
+    };
+    for (const command of ["run", "validate"]) {
+      const r = await flow("run", "-A", "flow.js", command, "custom.json");
+      assert.equal(r.code, 2, r.stderr);
+      assert.equal(
+        r.stderr,
+        "custom.json: imports: custom node modules run in Workers with their own permissions, which need Deno's " +
+          "--unstable-worker-options flag: add it to the command (deno run --unstable-worker-options -A flow.js ...)\n",
+      );
+    }
+    const ok = await flow(
+      "run",
+      "-A",
+      "--unstable-worker-options",
+      "flow.js",
+      "run",
+      "custom.json",
+      "--format",
+      "json",
+    );
+    assert.equal(ok.code, 0, ok.stderr);
+    assert.deepEqual(JSON.parse(ok.stdout).outputs, { up: "SANDBOXED", low: "sandboxed" });
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});

@@ -3,7 +3,7 @@
  * and column, one line each) and reading workflow files.
  */
 import assert from "node:assert/strict";
-import { builtinRegistry, validateWorkflow, WorkflowValidationError } from "../mod.ts";
+import { builtinRegistry, loadWorkflow, validateWorkflow, WorkflowValidationError } from "../mod.ts";
 import { parseWorkflowText, readWorkflowFile } from "../src/load.ts";
 import { ROOT } from "./helpers.ts";
 
@@ -339,4 +339,30 @@ Deno.test({
     assert.equal(err.issues.length, 1);
     assert.match(err.message, /^\/some\/wf\.json: cannot read workflow: .*read access/);
   },
+});
+
+Deno.test("loadWorkflow and validateWorkflow (the library) keep the limits too", async (t) => {
+  await t.step("loadWorkflow stops reading /dev/zero at the size limit", async () => {
+    await assert.rejects(loadWorkflow("/dev/zero", builtinRegistry()), {
+      name: "WorkflowValidationError",
+      message: "/dev/zero: the workflow is larger than the limit of 64 MiB (FLOW_MAX_WORKFLOW_BYTES)",
+    });
+  });
+  await t.step("validateWorkflow refuses a value nested too deep, given as an object", () => {
+    let value: unknown = [];
+    for (let i = 0; i < 10_000; i++) value = [value];
+    const raw = { nodes: [{ id: "a", type: "transform.set", config: { value } }], connections: [] };
+    assert.throws(() => validateWorkflow(raw, builtinRegistry()), {
+      name: "WorkflowValidationError",
+      message: `nodes[0].config.value${"[0]".repeat(60)}: nested deeper than the limit of 64 levels of arrays ` +
+        "and objects (FLOW_MAX_WORKFLOW_DEPTH)",
+    });
+  });
+  await t.step("validateWorkflow refuses numbers that are not finite", () => {
+    const raw = { nodes: [{ id: "d", type: "time.delay", config: { ms: Infinity } }], connections: [] };
+    assert.throws(() => validateWorkflow(raw, builtinRegistry()), {
+      message: "nodes[0].config.ms: number out of range: beyond ±1.8e308, the largest a number can be (it reads as " +
+        "Infinity)",
+    });
+  });
 });

@@ -10,6 +10,7 @@ import {
   runWorkflow,
   WorkflowValidationError,
 } from "../mod.ts";
+import { missingWorkerOptions } from "../src/sandbox/host.ts";
 import { ofType, parseNdjson, ROOT, runCli, writeWorkflow } from "./helpers.ts";
 
 const FIXTURES = `${ROOT}tests/fixtures`;
@@ -514,4 +515,34 @@ Deno.test("flow run --nodes DIR and flow nodes list custom nodes with their sour
       ].join("\n"),
     );
   });
+});
+
+Deno.test("missingWorkerOptions: only a deno run certainly without the flag gets the hint", () => {
+  const none = () => undefined;
+  const hint = (argv: string[], read: (path: string) => string | undefined = none, main = "/w/dist/flow.js") =>
+    missingWorkerOptions(argv, main, "/w", read);
+  const missing = hint(["/usr/bin/deno", "run", "-A", "dist/flow.js", "run", "wf.json"]);
+  assert.equal(
+    missing,
+    "custom node modules run in Workers with their own permissions, which need Deno's --unstable-worker-options " +
+      "flag: add it to the command (deno run --unstable-worker-options -A dist/flow.js ...)",
+  );
+  // The flag, before the script; after it, it is the script's own argument.
+  assert.equal(hint(["deno", "run", "--unstable-worker-options", "-A", "dist/flow.js"]), undefined);
+  assert.ok(hint(["deno", "run", "-A", "dist/flow.js", "--unstable-worker-options"]));
+  // A config file Deno finds next to the script or the working directory, or is given.
+  const config = (at: string) => (path: string) => path === at ? '{ "unstable": ["worker-options"] }' : undefined;
+  assert.equal(hint(["deno", "run", "-A", "dist/flow.js"], config("/w/deno.json")), undefined);
+  assert.equal(hint(["deno", "run", "-A", "dist/flow.js"], config("/w/dist/deno.jsonc")), undefined);
+  assert.ok(hint(["deno", "run", "-A", "dist/flow.js"], () => '{ "tasks": {} }'));
+  assert.ok(hint(["deno", "run", "--no-config", "-A", "dist/flow.js"], config("/w/deno.json")));
+  assert.equal(hint(["deno", "run", "--config", "c.json", "-A", "dist/flow.js"], config("/w/c.json")), undefined);
+  assert.equal(hint(["deno", "run", "--config=c.json", "-A", "dist/flow.js"], config("/w/c.json")), undefined);
+  // A config given replaces the one Deno would find.
+  const both = (path: string) => path === "/w/c.json" ? "{}" : config("/w/deno.json")(path);
+  assert.ok(hint(["deno", "run", "-c", "c.json", "-A", "dist/flow.js"], both));
+  // Where it cannot tell: not deno run (a compiled binary, deno test), or the script not found on the line.
+  assert.equal(hint(["/usr/local/bin/flow", "run", "wf.json"]), undefined);
+  assert.equal(hint(["deno", "test", "-A", "dist/flow.js"]), undefined);
+  assert.equal(hint(["deno", "run", "-A", "other.js"]), undefined);
 });

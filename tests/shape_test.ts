@@ -132,3 +132,19 @@ Deno.test("flow nodes tables wrap descriptions on word boundaries", async () => 
   const words = await renderTable([["d"], ["the value goes out on true or false"]], { widths: [32] });
   assert.ok(words.includes("│ the value goes out on true or  │") && words.includes("│ false"), words);
 });
+
+Deno.test("isWellFormedWorkflow checks the depth and numbers of configs and input defaults on the way", () => {
+  const nest = (levels: number): unknown => levels === 0 ? 1 : [nest(levels - 1)];
+  const withConfig = (value: unknown) => ({ nodes: [{ id: "a", type: "t", config: { value } }], connections: [] });
+  // A config value is at level 5: 64 - 4 levels of arrays fit.
+  assert.ok(isWellFormedWorkflow(withConfig(nest(60)), 64));
+  assert.ok(!isWellFormedWorkflow(withConfig(nest(61)), 64));
+  assert.ok(!isWellFormedWorkflow(withConfig(Infinity), 64));
+  const withDefault = (value: unknown) => ({ inputs: { x: { default: value } }, nodes: [], connections: [] });
+  // An input default is at level 4.
+  assert.ok(isWellFormedWorkflow(withDefault(nest(61)), 64));
+  assert.ok(!isWellFormedWorkflow(withDefault(nest(62)), 64));
+  assert.ok(!isWellFormedWorkflow(withDefault(-Infinity), 64));
+  // Below the depth of the structure itself, the whole-value check decides.
+  assert.ok(!isWellFormedWorkflow({ nodes: [], connections: [] }, 4));
+});

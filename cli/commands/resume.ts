@@ -7,7 +7,7 @@
 import { fileErrorReason, WorkflowValidationError } from "../../src/errors.ts";
 import { versionHash } from "../../src/hash.ts";
 import { compileWithModules } from "../../src/imports.ts";
-import { parseWorkflowText } from "../../src/load.ts";
+import { decodeWorkflowText, parseWorkflowText, readWorkflowBytes } from "../../src/load.ts";
 import { assertResumable, planResume, ResumeError } from "../../src/runtime/resume.ts";
 import { resolveInputs } from "../../src/validate.ts";
 import { builtinRegistry } from "../../nodes/mod.ts";
@@ -31,8 +31,10 @@ export default async function resume({ args, options }: Invocation): Promise<num
     let text: string | undefined;
     if (from.file !== undefined) {
       try {
-        text = await Deno.readTextFile(from.file);
+        // At most the size limit, strict UTF-8 (as every workflow file is read).
+        text = decodeWorkflowText(readWorkflowBytes(from.file), from.file);
       } catch (err) {
+        if (err instanceof WorkflowValidationError) throw err;
         throw new CliError(`cannot resume ${from.executionId}: ${from.file}: ${fileErrorReason(err)}`);
       }
     }

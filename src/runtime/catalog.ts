@@ -11,6 +11,7 @@
  * @module
  */
 import { WorkflowValidationError } from "../errors.ts";
+import { readWorkflowBytes } from "../load.ts";
 import type { Registry } from "../registry.ts";
 import { loadVersion, type WorkflowVersion } from "./version.ts";
 
@@ -256,8 +257,10 @@ export class Catalog {
       old?.retire();
       return true;
     } catch (err) {
-      if (!(err instanceof WorkflowValidationError)) throw err;
-      entry.errors = err.message.split("\n");
+      // Anything else is a bug, not a problem of the file: still one line, and the server goes on.
+      entry.errors = err instanceof WorkflowValidationError
+        ? err.message.split("\n")
+        : [`${file}: cannot load: ${err instanceof Error ? err.message : String(err)}`];
       for (const line of entry.errors) this.#log(line);
       return false;
     }
@@ -358,16 +361,17 @@ export function webhookPath(path: string): string {
 
 /**
  * Whether a `.json` file under a served directory is a workflow: a JSON
- * object with `nodes`, or text that is not valid JSON at all (reported as an
- * invalid workflow rather than ignored). Other JSON (package.json,
- * deno.json) is skipped.
+ * object with `nodes`, or text that is not valid JSON at all, or a file
+ * larger than the size limit (reported as an invalid workflow rather than
+ * ignored). Other JSON (package.json, deno.json) is skipped.
  */
 async function isWorkflowFile(path: string): Promise<boolean> {
   let text: string;
   try {
-    text = await Deno.readTextFile(path);
-  } catch {
-    return false;
+    // Never more than the size limit: a larger file is taken as a workflow, to be reported as too large.
+    text = new TextDecoder().decode(await Promise.resolve(readWorkflowBytes(path)));
+  } catch (err) {
+    return err instanceof WorkflowValidationError;
   }
   try {
     const value = JSON.parse(text.charCodeAt(0) === 0xfeff ? text.slice(1) : text);

@@ -6,11 +6,10 @@
  *
  * @module
  */
-import { WorkflowValidationError } from "../errors.ts";
 import { versionHash } from "../hash.ts";
 import { compileWithModules } from "../imports.ts";
 import { type NodeInstances, setupInstances } from "../instances.ts";
-import { parseWorkflowText } from "../load.ts";
+import { parseWorkflowText, readWorkflowText } from "../load.ts";
 import type { TriggerKind } from "../node.ts";
 import type { Registry } from "../registry.ts";
 import { type CompiledWorkflow, workflowTree } from "../validate.ts";
@@ -133,18 +132,12 @@ export class WorkflowVersion {
 
 /**
  * Reads, validates and sets up a workflow file. Resolves to the version, or
- * rejects with a {@linkcode WorkflowValidationError} listing every problem
+ * rejects with a `WorkflowValidationError` listing every problem
  * (including a failed `setup`).
  */
 export async function loadVersion(file: string, registry: Registry, nodeDirs: string[]): Promise<WorkflowVersion> {
-  let text: string;
-  try {
-    text = await Deno.readTextFile(file);
-  } catch (err) {
-    const reason = err instanceof Deno.errors.NotFound ? "file not found" : (err as Error).message;
-    throw new WorkflowValidationError([{ path: "", message: `cannot read workflow: ${reason}` }], file);
-  }
-  return await buildVersion(file, text, registry, nodeDirs);
+  // At most the size limit, strict UTF-8; problems are validation errors naming the file.
+  return await buildVersion(file, readWorkflowText(file), registry, nodeDirs);
 }
 
 /**

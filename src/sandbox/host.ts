@@ -9,7 +9,7 @@
  * @module
  */
 import { fromJSONSchema, unknown, type ZodType } from "zod";
-import { dirname, fromFileUrl as fileURLToPath, join, toFileUrl as pathToFileURL } from "../path.ts";
+import { basename, dirname, fromFileUrl as fileURLToPath, join, resolve, toFileUrl as pathToFileURL } from "../path.ts";
 import { NodeError } from "../errors.ts";
 import type { AnyNodeDefinition, InputMode, NodeContext, PortSpec } from "../node.ts";
 
@@ -124,6 +124,9 @@ export class NodeModuleHost {
 
   /** Starts a Worker for the module and reads its node definitions. Rejects with a one-line message. */
   static async load(spec: ModuleSpec): Promise<NodeModuleHost> {
+    // Without the flag, Deno would print its own message and end the process (exit 70) at `new Worker`.
+    const missing = workerOptionsHint();
+    if (missing) throw new Error(missing);
     const host = new NodeModuleHost(spec);
     try {
       const metas = await host.#start();
@@ -394,4 +397,86 @@ function denoDir(): string | undefined {
   if (Deno.build.os === "windows") return env("LOCALAPPDATA") && join(env("LOCALAPPDATA")!, "deno");
   const xdg = env("XDG_CACHE_HOME");
   return xdg ? join(xdg, "deno") : home && join(home, ".cache", "deno");
+}
+
+let hint: string | undefined | null = null;
+
+/**
+ * When this process is certainly a `deno run` without Deno's
+ * `--unstable-worker-options` (which `Worker`'s `deno.permissions` needs),
+ * a one-line message saying what to add; else undefined. Deno offers no way
+ * to ask, and a `new Worker` with permissions ends the process: this reads
+ * the command line (`/proc/self/cmdline`, Linux) and the config files Deno
+ * may have used. Where it cannot be sure (another system, `deno test`, a
+ * compiled binary), it says nothing. Computed once.
+ */
+export function workerOptionsHint(): string | undefined {
+  if (hint === null) {
+    hint = undefined;
+    try {
+      const argv = readIfAllowed("/proc/self/cmdline")?.split("\0");
+      if (argv) {
+        if (argv.at(-1) === "") argv.pop();
+        hint = missingWorkerOptions(argv, fileURLToPath(Deno.mainModule), Deno.cwd(), readIfAllowed);
+      }
+    } catch { /* cannot tell */ }
+  }
+  return hint;
+}
+
+/**
+ * The hint of {@linkcode workerOptionsHint} for a command line: `argv` is
+ * `deno run [flags] SCRIPT [args]`, SCRIPT being `mainPath`, and neither the
+ * flags nor a config file Deno may have found (`read` gives a file's text,
+ * undefined when absent) enables `worker-options`.
+ *
+ * @example
+ * ```ts
+ * import { missingWorkerOptions } from "./host.ts";
+ * missingWorkerOptions(["deno", "run", "-A", "flow.js", "run", "wf.json"], "/tmp/flow.js", "/tmp", () => undefined);
+ * // "custom node modules run in Workers ... (deno run --unstable-worker-options -A flow.js ...)"
+ * ```
+ */
+export function missingWorkerOptions(
+  argv: string[],
+  mainPath: string,
+  cwd: string,
+  read: (path: string) => string | undefined,
+): string | undefined {
+  if (!/^deno(\.exe)?$/i.test(basename(argv[0] ?? "")) || argv[1] !== "run") return undefined;
+  const at = argv.findIndex((arg, k) => k > 1 && !arg.startsWith("-") && resolve(cwd, arg) === mainPath);
+  if (at < 0) return undefined;
+  const flags = argv.slice(2, at);
+  if (flags.some((f) => f === "--unstable" || f.startsWith("--unstable-worker-options"))) return undefined;
+  const enables = (path: string) => {
+    const text = read(path);
+    return text === undefined ? undefined : /["']worker-options["']/.test(text);
+  };
+  const configAt = flags.findIndex((f) => f === "--config" || f === "-c" || /^(--config=|-c.)/.test(f));
+  if (configAt >= 0) {
+    const f = flags[configAt];
+    const path = f === "--config" || f === "-c" ? flags[configAt + 1] : f.replace(/^(--config=|-c=?)/, "");
+    if (path === undefined || enables(resolve(cwd, path)) !== false) return undefined;
+  } else if (!flags.includes("--no-config")) {
+    for (const start of [dirname(mainPath), cwd]) {
+      for (let dir = start;; dir = dirname(dir)) {
+        if (enables(join(dir, "deno.json")) || enables(join(dir, "deno.jsonc"))) return undefined;
+        if (dirname(dir) === dir) break;
+      }
+    }
+  }
+  return "custom node modules run in Workers with their own permissions, which need Deno's " +
+    `--unstable-worker-options flag: add it to the command (deno run --unstable-worker-options ${
+      [...flags, argv[at]].join(" ")
+    } ...)`;
+}
+
+/** A file's text; undefined when it is absent or not readable (without a permission prompt). */
+function readIfAllowed(path: string): string | undefined {
+  try {
+    if (Deno.permissions.querySync({ name: "read", path }).state !== "granted") return undefined;
+    return Deno.readTextFileSync(path);
+  } catch {
+    return undefined;
+  }
 }
