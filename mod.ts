@@ -16,13 +16,13 @@
  *
  * @module
  */
-import "./src/expressions_eager.ts";
-import { compileWithModules } from "./src/imports.ts";
-import { readWorkflowFile } from "./src/load.ts";
-import type { Registry } from "./src/registry.ts";
-import type { CompiledWorkflow } from "./src/validate.ts";
+import "./src/expressions/eager.ts";
+import { compileWithModules } from "./src/sandbox/imports.ts";
+import { readWorkflowFile } from "./src/workflow/load.ts";
+import type { Registry } from "./src/node/registry.ts";
+import type { CompiledWorkflow } from "./src/validate/validate.ts";
 
-export { defineNode } from "./src/node.ts";
+export { defineNode } from "./src/node/node.ts";
 export type {
   AnyNodeDefinition,
   InputMode,
@@ -40,10 +40,10 @@ export type {
   RequiredKeys,
   SubworkflowResult,
   WorkflowRef,
-} from "./src/node.ts";
+} from "./src/node/node.ts";
 export { type ErrorInfo, NodeError, type ValidationIssue, WorkflowValidationError } from "./src/errors.ts";
-export { Registry } from "./src/registry.ts";
-export { EventBus } from "./src/events.ts";
+export { Registry } from "./src/node/registry.ts";
+export { EventBus } from "./src/engine/events.ts";
 export type {
   EventBase,
   EventListener,
@@ -52,8 +52,8 @@ export type {
   EventType,
   FlowEvent,
   RunStatus,
-} from "./src/events.ts";
-export { type NodeSummary, type RunOptions, type RunResult, runWorkflow } from "./src/executor.ts";
+} from "./src/engine/events.ts";
+export { type NodeSummary, type RunOptions, type RunResult, runWorkflow } from "./src/engine/executor.ts";
 export {
   checkWorkflow,
   type CompileContext,
@@ -67,11 +67,17 @@ export {
   type ValidateOptions,
   validateWorkflow,
   workflowTree,
-} from "./src/validate.ts";
-export { parseWorkflowText } from "./src/load.ts";
-export { compileExpression, type Expression, expression, type Template, untemplated } from "./src/expressions.ts";
-export { type LoadedModules, type LoadModulesOptions, loadNodeModules } from "./src/imports.ts";
-export { type PortType, type RetryPolicy, type Workflow, workflowJsonSchema } from "./src/workflow.ts";
+} from "./src/validate/validate.ts";
+export { parseWorkflowText } from "./src/workflow/load.ts";
+export {
+  compileExpression,
+  type Expression,
+  expression,
+  type Template,
+  untemplated,
+} from "./src/expressions/expressions.ts";
+export { type LoadedModules, type LoadModulesOptions, loadNodeModules } from "./src/sandbox/imports.ts";
+export { type PortType, type RetryPolicy, type Workflow, workflowJsonSchema } from "./src/workflow/format.ts";
 export { builtinNodes, builtinRegistry } from "./nodes/mod.ts";
 
 /** A loaded workflow: compiled, with the Workers of its custom node modules running. */

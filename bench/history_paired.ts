@@ -18,7 +18,7 @@
 import { Registry, validateWorkflow } from "../mod.ts";
 import { ndjsonReporter } from "../cli/reporters.ts";
 import { Output } from "../cli/output.ts";
-import type { FlowEvent } from "../src/events.ts";
+import type { FlowEvent } from "../src/engine/events.ts";
 import { runRecorded } from "../src/runtime/recorded.ts";
 import { Recorder } from "../src/store/recorder.ts";
 import { openSqliteStore } from "../src/store/sqlite.ts";

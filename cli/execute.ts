@@ -6,18 +6,18 @@
  *
  * @module
  */
-import { EventBus } from "../src/events.ts";
-import type { RunResult } from "../src/executor.ts";
+import { EventBus } from "../src/engine/events.ts";
+import type { RunResult } from "../src/engine/executor.ts";
 import { fileErrorReason } from "../src/errors.ts";
-import type { FiredTrigger } from "../src/node.ts";
-import type { ReusableResults } from "../src/run_context.ts";
+import type { FiredTrigger } from "../src/node/node.ts";
+import type { ReusableResults } from "../src/engine/run_context.ts";
 import { runRecorded } from "../src/runtime/recorded.ts";
 // Statically, as the store in history.ts: a dynamic import cost each recorded run about 0.5 ms of parsing.
 import { Recorder } from "../src/store/recorder.ts";
 import { afterRun } from "../src/store/retention.ts";
 import { SqliteStore } from "../src/store/sqlite.ts";
 import { type Store, StoreError } from "../src/store/types.ts";
-import type { CompiledWorkflow } from "../src/validate.ts";
+import type { CompiledWorkflow } from "../src/validate/validate.ts";
 import { palette, useColor } from "./color.ts";
 import { FORMATS } from "./commands.ts";
 import { exitAtOnce } from "./exit.ts";

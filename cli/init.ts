@@ -5,7 +5,7 @@
  * @module
  */
 import { basename, join, resolve } from "../src/path.ts";
-import { workflowJsonSchema } from "../src/workflow.ts";
+import { workflowJsonSchema } from "../src/workflow/format.ts";
 import { CliError } from "./exit_codes.ts";
 import { fileErrorReason } from "../src/errors.ts";
 

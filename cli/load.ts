@@ -4,16 +4,16 @@
  *
  * @module
  */
-import { checkWithModules, compileWithModules } from "../src/imports.ts";
+import { checkWithModules, compileWithModules } from "../src/sandbox/imports.ts";
 import {
   decodeWorkflowText,
   parseWorkflowText,
   readWorkflowStream,
   readWorkflowText as readFileText,
-} from "../src/load.ts";
+} from "../src/workflow/load.ts";
 import { builtinRegistry } from "../nodes/mod.ts";
-import type { CompiledWorkflow } from "../src/validate.ts";
-import type { Workflow } from "../src/workflow.ts";
+import type { CompiledWorkflow } from "../src/validate/validate.ts";
+import type { Workflow } from "../src/workflow/format.ts";
 
 /** A workflow read for a command. */
 export interface LoadedArg {
@@ -53,7 +53,7 @@ export async function readWorkflowArg(file: string): Promise<unknown> {
 /**
  * The text of a workflow file, or of stdin for `-`: unreadable files, more
  * than the size limit and text that is not UTF-8 are validation errors
- * naming the file (`src/load.ts`).
+ * naming the file (`src/workflow/load.ts`).
  */
 export async function readWorkflowText(file: string): Promise<string> {
   if (file === "-") return decodeWorkflowText(await readWorkflowStream(Deno.stdin.readable, "<stdin>"), "<stdin>");

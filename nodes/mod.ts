@@ -3,8 +3,8 @@
  *
  * @module
  */
-import type { AnyNodeDefinition } from "../src/node.ts";
-import { Registry } from "../src/registry.ts";
+import type { AnyNodeDefinition } from "../src/node/node.ts";
+import { Registry } from "../src/node/registry.ts";
 import controlIf from "./control/if.ts";
 import controlLoop from "./control/loop.ts";
 import controlSwitch from "./control/switch.ts";

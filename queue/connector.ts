@@ -14,9 +14,9 @@
  * @module
  */
 import { Queue, QueueEvents } from "bullmq";
-import type { FlowEvent } from "../src/events.ts";
-import type { RunResult } from "../src/executor.ts";
-import type { TriggerResponse } from "../src/node.ts";
+import type { FlowEvent } from "../src/engine/events.ts";
+import type { RunResult } from "../src/engine/executor.ts";
+import type { TriggerResponse } from "../src/node/node.ts";
 import { newExecution } from "../src/runtime/recorded.ts";
 import {
   type Accepted,

@@ -6,11 +6,11 @@
  * @module
  */
 import { createRoute, OpenAPIHono, z } from "@hono/zod-openapi";
-import type { FlowEvent } from "../src/events.ts";
-import { eventLine } from "../src/events.ts";
+import type { FlowEvent } from "../src/engine/events.ts";
+import { eventLine } from "../src/engine/events.ts";
 import { WorkflowValidationError } from "../src/errors.ts";
-import { validateWithExpressions } from "../src/imports.ts";
-import type { UnreadFile } from "../src/validate.ts";
+import { validateWithExpressions } from "../src/sandbox/imports.ts";
+import type { UnreadFile } from "../src/validate/validate.ts";
 import { findExecution } from "../src/runtime/lookup.ts";
 import type { StreamedEvent } from "../src/runtime/live.ts";
 import { type FlowRuntime, NotFoundError } from "../src/runtime/runtime.ts";

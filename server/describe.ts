@@ -4,9 +4,9 @@
  *
  * @module
  */
-import type { CompiledRef, CompiledWorkflow } from "../src/validate.ts";
-import type { PortSpec } from "../src/node.ts";
-import { secretRedactor } from "../src/redact.ts";
+import type { CompiledRef, CompiledWorkflow } from "../src/validate/validate.ts";
+import type { PortSpec } from "../src/node/node.ts";
+import { secretRedactor } from "../src/engine/redact.ts";
 import type { WorkflowInfo } from "../src/runtime/runtime.ts";
 import type { WorkflowVersion } from "../src/runtime/version.ts";
 import type { ChildGraphT, ConnectionInfoT, NodeInfoT, WorkflowDetailT, WorkflowSummaryT } from "./schemas.ts";

@@ -11,8 +11,8 @@
  */
 import type { Context } from "hono";
 import type { WebhookConfig } from "../nodes/http/webhook.ts";
-import type { RunResult } from "../src/executor.ts";
-import type { TriggerResponse } from "../src/node.ts";
+import type { RunResult } from "../src/engine/executor.ts";
+import type { TriggerResponse } from "../src/node/node.ts";
 import type { Accepted } from "../src/runtime/backend.ts";
 import type { FlowRuntime } from "../src/runtime/runtime.ts";
 import { isJsonType, jsonText, mediaType, parseJson, readBody } from "./body.ts";

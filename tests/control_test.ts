@@ -9,7 +9,7 @@ import {
   validateWorkflow,
   WorkflowValidationError,
 } from "../mod.ts";
-import type { RunOptions } from "../src/executor.ts";
+import type { RunOptions } from "../src/engine/executor.ts";
 import { ofType, runObject, testRegistry, validationIssues, writeWorkflow } from "./helpers.ts";
 
 const top = (events: FlowEvent[]) => events.filter((e) => e.parentNodeId === undefined);

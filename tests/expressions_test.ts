@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import { startDemoServer } from "../examples/server.ts";
 import { builtinRegistry, compileExpression, defineNode, validateWorkflow } from "../mod.ts";
-import { parseTemplate } from "../src/expressions.ts";
+import { parseTemplate } from "../src/expressions/expressions.ts";
 import { ofType, runCli, runObject, testRegistry, validationIssues, writeWorkflow } from "./helpers.ts";
 
 /** A workflow with one transform.set node whose value is `value`; output `v`. */

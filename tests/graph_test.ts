@@ -1,9 +1,9 @@
 /**
- * Tests of `src/graph.ts`: topological order (every edge forward, ties in file
+ * Tests of `src/workflow/graph.ts`: topological order (every edge forward, ties in file
  * order), cycle reporting, and large graphs.
  */
 import assert from "node:assert/strict";
-import { type Edge, topoSort } from "../src/graph.ts";
+import { type Edge, topoSort } from "../src/workflow/graph.ts";
 
 /** Deterministic PRNG (mulberry32) so failures reproduce. */
 function rng(seed: number): () => number {

@@ -5,7 +5,7 @@
  */
 import * as assert from "node:assert/strict";
 import { CACHED_FILES, CACHED_TEXT_LENGTH, workflowHash } from "../cli/hash_cache.ts";
-import { contentHash, versionHash } from "../src/hash.ts";
+import { contentHash, versionHash } from "../src/workflow/hash.ts";
 import { tempState } from "./history_helpers.ts";
 
 const none = new Map<string, string>();

@@ -19,7 +19,7 @@ import {
   WorkflowValidationError,
 } from "../mod.ts";
 import { builtinNodes } from "../nodes/mod.ts";
-import type { RunOptions, RunResult } from "../src/executor.ts";
+import type { RunOptions, RunResult } from "../src/engine/executor.ts";
 
 /** Repository root. */
 export const ROOT: string = fileURLToPath(new URL("../", import.meta.url));

@@ -5,7 +5,7 @@
  */
 import assert from "node:assert/strict";
 import { startDemoServer } from "../examples/server.ts";
-import { contentHash } from "../src/hash.ts";
+import { contentHash } from "../src/workflow/hash.ts";
 import { SCHEMA_VERSION } from "../src/store/schema.ts";
 import { openSqliteStore } from "../src/store/sqlite.ts";
 import type { NewExecution } from "../src/store/types.ts";

@@ -9,9 +9,9 @@
 import assert from "node:assert/strict";
 import { runCli, writeWorkflow } from "./helpers.ts";
 import { Served, waitFor, writeFile, writeFiles } from "./serve_helpers.ts";
-import { invalidUtf8Offset } from "../src/load.ts";
-import { formatBytes, parseLimit } from "../src/limits.ts";
-import { zodIssues } from "../src/zod_issues.ts";
+import { invalidUtf8Offset } from "../src/workflow/load.ts";
+import { formatBytes, parseLimit } from "../src/workflow/limits.ts";
+import { zodIssues } from "../src/workflow/zod_issues.ts";
 import * as z from "zod/mini";
 
 /** A workflow whose one node's config holds `value` nested `depth` levels of arrays deep. */

@@ -5,7 +5,7 @@
  * with every event, in order, and not stop at "not active".
  */
 import assert from "node:assert/strict";
-import { eventLine, type FlowEvent } from "../src/events.ts";
+import { eventLine, type FlowEvent } from "../src/engine/events.ts";
 import { type LiveSource, watchExecution } from "../src/runtime/live.ts";
 import type { ExecutionStore } from "../src/store/types.ts";
 

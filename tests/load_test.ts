@@ -1,10 +1,10 @@
 /**
- * Tests of `src/load.ts`: parsing workflow JSON text (syntax errors with line
+ * Tests of `src/workflow/load.ts`: parsing workflow JSON text (syntax errors with line
  * and column, one line each) and reading workflow files.
  */
 import assert from "node:assert/strict";
 import { builtinRegistry, loadWorkflow, validateWorkflow, WorkflowValidationError } from "../mod.ts";
-import { parseWorkflowText, readWorkflowFile } from "../src/load.ts";
+import { parseWorkflowText, readWorkflowFile } from "../src/workflow/load.ts";
 import { ROOT } from "./helpers.ts";
 
 /** The error `f` throws, checked to be a WorkflowValidationError. */

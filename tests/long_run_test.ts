@@ -1,6 +1,6 @@
 /**
  * A long run of synchronous nodes gives the event loop its turn (see
- * src/time_slice.ts), through the real CLI: Ctrl-C and `settings.timeoutMs`
+ * src/engine/time_slice.ts), through the real CLI: Ctrl-C and `settings.timeoutMs`
  * stop it where it is, its history is written as it goes (a `kill -9` loses
  * only the last few milliseconds, and `flow resume` reuses the rest), and
  * `flow serve` takes requests while one runs.

@@ -1,5 +1,5 @@
 /**
- * Tests of `src/registry.ts`: registering node types, refusing duplicates,
+ * Tests of `src/node/registry.ts`: registering node types, refusing duplicates,
  * listing, cloning, and "did you mean" suggestions.
  */
 import assert from "node:assert/strict";

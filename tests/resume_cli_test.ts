@@ -7,8 +7,8 @@
 import assert from "node:assert/strict";
 import { type DemoServer, startDemoServer } from "../examples/server.ts";
 import type { FlowEvent } from "../mod.ts";
-import { shortHash } from "../src/hash.ts";
-import { contentHash } from "../src/hash.ts";
+import { shortHash } from "../src/workflow/hash.ts";
+import { contentHash } from "../src/workflow/hash.ts";
 import { ofType, parseNdjson, writeWorkflow } from "./helpers.ts";
 import { eventsOf, jsonOf, tempState } from "./history_helpers.ts";
 

@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { RETRY_DEFAULTS, retryDelay } from "../src/retry.ts";
+import { RETRY_DEFAULTS, retryDelay } from "../src/engine/retry.ts";
 
 Deno.test("retryDelay: exponential backoff from delayMs by multiplier", () => {
   const policy = { maxAttempts: 6, delayMs: 100, multiplier: 3 };

@@ -5,7 +5,7 @@
  */
 import assert from "node:assert/strict";
 import { builtinRegistry, loadWorkflow, type RunResult, runWorkflow } from "../mod.ts";
-import { type NodeInstances, setupInstances } from "../src/instances.ts";
+import { type NodeInstances, setupInstances } from "../src/engine/instances.ts";
 import { writeWorkflow } from "./helpers.ts";
 
 const MODULE = `

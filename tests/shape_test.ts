@@ -3,8 +3,8 @@ import * as nodePath from "node:path";
 import { pathToFileURL } from "node:url";
 import { renderTable } from "../cli/table.ts";
 import * as path from "../src/path.ts";
-import { workflowSchemas } from "../src/workflow.ts";
-import { isWellFormedWorkflow } from "../src/workflow_shape.ts";
+import { workflowSchemas } from "../src/workflow/format.ts";
+import { isWellFormedWorkflow } from "../src/workflow/shape.ts";
 import { ROOT } from "./helpers.ts";
 
 const EXAMPLES = [

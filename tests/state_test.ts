@@ -2,7 +2,7 @@ import assert from "node:assert/strict";
 import { builtinRegistry, defineNode, loadWorkflow, runWorkflow } from "../mod.ts";
 import { MemoryStateStore } from "../src/store/memory.ts";
 import { openSqliteStore } from "../src/store/sqlite.ts";
-import { MAX_STATE_BYTES } from "../src/state.ts";
+import { MAX_STATE_BYTES } from "../src/engine/state.ts";
 import { ofType, ROOT, runObject, testRegistry, writeWorkflow } from "./helpers.ts";
 
 Deno.test("state.set and state.get keep a value across runs, in the workflow-wide scope", async () => {

@@ -7,7 +7,7 @@
  */
 import assert from "node:assert/strict";
 import { currentProcess } from "../src/process.ts";
-import { nodeStore } from "../src/state.ts";
+import { nodeStore } from "../src/engine/state.ts";
 import { HEARTBEAT_STALE_MS } from "../src/store/liveness.ts";
 import { SCHEMA_VERSION } from "../src/store/schema.ts";
 import {

@@ -8,7 +8,7 @@ import { createApp } from "../server/app.ts";
 import { CONSOLE_ROUTES, uiHandler } from "../server/ui.ts";
 import { FlowRuntime } from "../src/runtime/runtime.ts";
 import { builtinRegistry } from "../nodes/mod.ts";
-import type { FlowEvent } from "../src/events.ts";
+import type { FlowEvent } from "../src/engine/events.ts";
 import { buildGraph, INPUTS_ID, OUTPUTS_ID } from "../ui/src/graph/model.ts";
 import { layeredLayout } from "../ui/src/graph/layered.ts";
 import { applyEvents, childRuns, createRunState } from "../ui/src/run/state.ts";

@@ -1,5 +1,5 @@
 /**
- * Tests of `src/validate.ts`: every check `validateWorkflow` makes, with the
+ * Tests of `src/validate/validate.ts`: every check `validateWorkflow` makes, with the
  * exact message of each issue, all issues reported at once; the compiled
  * result; and `resolveInputs`.
  */

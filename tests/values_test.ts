@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { fitsPortType, formatPath, preview, typeName } from "../src/values.ts";
+import { fitsPortType, formatPath, preview, typeName } from "../src/workflow/values.ts";
 
 Deno.test("typeName names JSON types", () => {
   assert.deepEqual([null, [], {}, "s", 1, true].map(typeName), [

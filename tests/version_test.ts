@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { builtinRegistry, runWorkflow } from "../mod.ts";
-import { contentHash } from "../src/hash.ts";
+import { contentHash } from "../src/workflow/hash.ts";
 import { buildVersion, loadVersion } from "../src/runtime/version.ts";
 
 /** A parent workflow running sub.json, which sets its output to `word`. */

@@ -5,11 +5,11 @@
  * @module
  */
 import { fileErrorReason, WorkflowValidationError } from "../../src/errors.ts";
-import { versionHash } from "../../src/hash.ts";
-import { compileWithModules } from "../../src/imports.ts";
-import { decodeWorkflowText, parseWorkflowText, readWorkflowBytes } from "../../src/load.ts";
+import { versionHash } from "../../src/workflow/hash.ts";
+import { compileWithModules } from "../../src/sandbox/imports.ts";
+import { decodeWorkflowText, parseWorkflowText, readWorkflowBytes } from "../../src/workflow/load.ts";
 import { assertResumable, planResume, ResumeError } from "../../src/runtime/resume.ts";
-import { resolveInputs } from "../../src/validate.ts";
+import { resolveInputs } from "../../src/validate/validate.ts";
 import { builtinRegistry } from "../../nodes/mod.ts";
 import type { Invocation } from "../commands.ts";
 import { CliError } from "../exit_codes.ts";

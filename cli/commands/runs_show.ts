@@ -10,7 +10,7 @@
  *
  * @module
  */
-import type { CompiledWorkflow } from "../../src/validate.ts";
+import type { CompiledWorkflow } from "../../src/validate/validate.ts";
 import { runDetail, type RunDetailView } from "../../src/runtime/run_view.ts";
 import type { ExecutionRecord, Store } from "../../src/store/types.ts";
 import { palette, useColor } from "../color.ts";
@@ -58,9 +58,9 @@ async function versionThatRan(
     return undefined;
   }
   const [{ compileWithModules }, { parseWorkflowText }, { versionHash }, { builtinRegistry }] = await Promise.all([
-    import("../../src/imports.ts"),
-    import("../../src/load.ts"),
-    import("../../src/hash.ts"),
+    import("../../src/sandbox/imports.ts"),
+    import("../../src/workflow/load.ts"),
+    import("../../src/workflow/hash.ts"),
     import("../../nodes/mod.ts"),
   ]);
   try {

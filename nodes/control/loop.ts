@@ -5,11 +5,11 @@
  * @module
  */
 import * as z from "zod/mini";
-import { described, once } from "../../src/schema.ts";
+import { described, once } from "../../src/workflow/zod.ts";
 import { NodeError } from "../../src/errors.ts";
-import { untemplated } from "../../src/expressions.ts";
-import { defineNode, type WorkflowRef } from "../../src/node.ts";
-import { checkSubworkflowInputs } from "../../src/subworkflow_inputs.ts";
+import { untemplated } from "../../src/expressions/expressions.ts";
+import { defineNode, type WorkflowRef } from "../../src/node/node.ts";
+import { checkSubworkflowInputs } from "../../src/validate/subworkflow_inputs.ts";
 
 /** The config schema, built on first use: a run builds only the schemas of the types it uses. */
 const configSchema = once(() =>

@@ -4,10 +4,10 @@
  * @module
  */
 import * as z from "zod/mini";
-import { described, once } from "../../src/schema.ts";
-import { expression } from "../../src/expressions.ts";
-import { defineNode, type Ports } from "../../src/node.ts";
-import { ID_PATTERN } from "../../src/workflow.ts";
+import { described, once } from "../../src/workflow/zod.ts";
+import { expression } from "../../src/expressions/expressions.ts";
+import { defineNode, type Ports } from "../../src/node/node.ts";
+import { ID_PATTERN } from "../../src/workflow/format.ts";
 import { truthy } from "./if.ts";
 
 /** The config schema, built on first use: a run builds only the schemas of the types it uses. */

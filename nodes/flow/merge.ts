@@ -6,8 +6,8 @@
  * @module
  */
 import * as z from "zod/mini";
-import { described, once } from "../../src/schema.ts";
-import { defineNode } from "../../src/node.ts";
+import { described, once } from "../../src/workflow/zod.ts";
+import { defineNode } from "../../src/node/node.ts";
 
 /** The config schema, built on first use: a run builds only the schemas of the types it uses. */
 const configSchema = once(() =>

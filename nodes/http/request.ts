@@ -4,8 +4,8 @@
  * @module
  */
 import * as z from "zod/mini";
-import { described, once } from "../../src/schema.ts";
-import { defineNode } from "../../src/node.ts";
+import { described, once } from "../../src/workflow/zod.ts";
+import { defineNode } from "../../src/node/node.ts";
 import { NodeError } from "../../src/errors.ts";
 
 /** Methods `http.request` accepts. */

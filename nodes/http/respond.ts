@@ -4,7 +4,7 @@
  *
  * @module
  */
-import { defineNode } from "../../src/node.ts";
+import { defineNode } from "../../src/node/node.ts";
 
 /** The `http.respond` node type. */
 export default defineNode({

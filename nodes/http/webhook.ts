@@ -5,8 +5,8 @@
  * @module
  */
 import * as z from "zod/mini";
-import { defineNode } from "../../src/node.ts";
-import { described, once } from "../../src/schema.ts";
+import { defineNode } from "../../src/node/node.ts";
+import { described, once } from "../../src/workflow/zod.ts";
 
 /** Methods a webhook can accept. */
 export const WEBHOOK_METHODS = ["GET", "POST", "PUT", "PATCH", "DELETE"] as const;

@@ -3,7 +3,7 @@
  *
  * @module
  */
-import { defineNode } from "../../src/node.ts";
+import { defineNode } from "../../src/node/node.ts";
 
 /** The `state.set` node type. */
 export default defineNode({

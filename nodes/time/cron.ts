@@ -5,8 +5,8 @@
  */
 import { Cron } from "croner";
 import * as z from "zod/mini";
-import { defineNode } from "../../src/node.ts";
-import { described, once } from "../../src/schema.ts";
+import { defineNode } from "../../src/node/node.ts";
+import { described, once } from "../../src/workflow/zod.ts";
 import { overlapSchema, SCHEDULE_OUTPUTS, scheduleOutputs } from "./schedule.ts";
 
 /** The config schema of `time.cron`, built on first use. */

@@ -5,8 +5,8 @@
  */
 import * as z from "zod/mini";
 import { DURATION_HINT, parseDuration } from "../../src/duration.ts";
-import { defineNode } from "../../src/node.ts";
-import { described, once } from "../../src/schema.ts";
+import { defineNode } from "../../src/node/node.ts";
+import { described, once } from "../../src/workflow/zod.ts";
 import { overlapSchema, SCHEDULE_OUTPUTS, scheduleOutputs } from "./schedule.ts";
 
 /** The shortest interval, ms. */

@@ -5,8 +5,8 @@
  * @module
  */
 import * as z from "zod/mini";
-import { described } from "../../src/schema.ts";
-import type { FiredTrigger, Ports } from "../../src/node.ts";
+import { described } from "../../src/workflow/zod.ts";
+import type { FiredTrigger, Ports } from "../../src/node/node.ts";
 
 /** What a schedule does when it fires while its previous run is still going (a new schema each call). */
 export function overlapSchema() {

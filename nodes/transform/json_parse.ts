@@ -3,7 +3,7 @@
  *
  * @module
  */
-import { defineNode } from "../../src/node.ts";
+import { defineNode } from "../../src/node/node.ts";
 import { NodeError } from "../../src/errors.ts";
 
 /** The `transform.json_parse` node type. */

@@ -7,10 +7,10 @@
  *
  * @module
  */
-import type { FlowEvent } from "../events.ts";
-import type { RunResult } from "../executor.ts";
-import type { FiredTrigger } from "../node.ts";
-import type { ReusableResults } from "../run_context.ts";
+import type { FlowEvent } from "../engine/events.ts";
+import type { RunResult } from "../engine/executor.ts";
+import type { FiredTrigger } from "../node/node.ts";
+import type { ReusableResults } from "../engine/run_context.ts";
 import type { Recorder } from "../store/recorder.ts";
 import type { StateStore, Store, Trigger } from "../store/types.ts";
 import type { Metrics } from "./metrics.ts";

@@ -11,8 +11,8 @@
  * @module
  */
 import { WorkflowValidationError } from "../errors.ts";
-import { readWorkflowBytes } from "../load.ts";
-import type { Registry } from "../registry.ts";
+import { readWorkflowBytes } from "../workflow/load.ts";
+import type { Registry } from "../node/registry.ts";
 import { loadVersion, type WorkflowVersion } from "./version.ts";
 
 /** One workflow file as the catalog knows it. */

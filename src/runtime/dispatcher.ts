@@ -8,8 +8,8 @@
  *
  * @module
  */
-import { EventBus, type EventListener } from "../events.ts";
-import type { RunResult } from "../executor.ts";
+import { EventBus, type EventListener } from "../engine/events.ts";
+import type { RunResult } from "../engine/executor.ts";
 import { currentProcess } from "../process.ts";
 import type { Recorder } from "../store/recorder.ts";
 import type { StateStore } from "../store/types.ts";

@@ -6,7 +6,7 @@
  *
  * @module
  */
-import { eventLine, type FlowEvent } from "../events.ts";
+import { eventLine, type FlowEvent } from "../engine/events.ts";
 import type { ExecutionStore } from "../store/types.ts";
 
 /** One event line of a stream. */

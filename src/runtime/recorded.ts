@@ -5,14 +5,14 @@
  *
  * @module
  */
-import { EventBus } from "../events.ts";
-import { type RunOptions, type RunResult, runWorkflow } from "../executor.ts";
+import { EventBus } from "../engine/events.ts";
+import { type RunOptions, type RunResult, runWorkflow } from "../engine/executor.ts";
 import { currentProcess } from "../process.ts";
-import { secretRedactor } from "../redact.ts";
+import { secretRedactor } from "../engine/redact.ts";
 import type { Recorder } from "../store/recorder.ts";
 import type { NewExecution, Trigger } from "../store/types.ts";
-import type { FiredTrigger } from "../node.ts";
-import type { CompiledWorkflow } from "../validate.ts";
+import type { FiredTrigger } from "../node/node.ts";
+import type { CompiledWorkflow } from "../validate/validate.ts";
 
 /** Options of {@linkcode runRecorded}: those of `runWorkflow`, plus what the history records. */
 export interface RecordedRunOptions extends RunOptions {
@@ -49,8 +49,8 @@ export interface RecordedRunOptions extends RunOptions {
  * import { runRecorded } from "./recorded.ts";
  * import { Recorder } from "../store/recorder.ts";
  * import { openSqliteStore } from "../store/sqlite.ts";
- * import { validateWorkflow } from "../validate.ts";
- * import { Registry } from "../registry.ts";
+ * import { validateWorkflow } from "../validate/validate.ts";
+ * import { Registry } from "../node/registry.ts";
  * const store = await openSqliteStore(":memory:");
  * const compiled = validateWorkflow({ nodes: [], connections: [] }, new Registry());
  * const result = await runRecorded(compiled, { recorder: new Recorder(store), trigger: "cli" });

@@ -5,10 +5,10 @@
  *
  * @module
  */
-import { shortHash } from "../hash.ts";
+import { shortHash } from "../workflow/hash.ts";
 import { foldJournal, parseJournal, reusableResults } from "../store/fold.ts";
 import type { ExecutionRecord, ExecutionStore } from "../store/types.ts";
-import type { ReusableResults } from "../run_context.ts";
+import type { ReusableResults } from "../engine/run_context.ts";
 
 /** Why an execution cannot be resumed (the CLI exits 2; the API answers 409). */
 export class ResumeError extends Error {

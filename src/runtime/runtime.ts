@@ -6,15 +6,15 @@
  *
  * @module
  */
-import type { FlowEvent } from "../events.ts";
-import type { RunResult } from "../executor.ts";
-import type { FiredTrigger } from "../node.ts";
-import type { Registry } from "../registry.ts";
+import type { FlowEvent } from "../engine/events.ts";
+import type { RunResult } from "../engine/executor.ts";
+import type { FiredTrigger } from "../node/node.ts";
+import type { Registry } from "../node/registry.ts";
 import { MemoryStateStore } from "../store/memory.ts";
 import { Recorder } from "../store/recorder.ts";
 import { RetentionPruner } from "../store/retention.ts";
 import type { ExecutionRecord, StateStore, Store, Trigger } from "../store/types.ts";
-import { resolveInputs } from "../validate.ts";
+import { resolveInputs } from "../validate/validate.ts";
 import { Catalog, type CatalogEntry, serving } from "./catalog.ts";
 import { type StreamedEvent, watchExecution } from "./live.ts";
 import { newExecution } from "./recorded.ts";

@@ -5,8 +5,8 @@
  *
  * @module
  */
-import type { FiredTrigger } from "../node.ts";
-import type { CompiledWorkflow } from "../validate.ts";
+import type { FiredTrigger } from "../node/node.ts";
+import type { CompiledWorkflow } from "../validate/validate.ts";
 
 /** The trigger named is not a trigger node, or one must be named. */
 export class TriggerChoiceError extends Error {
@@ -31,8 +31,8 @@ export function triggerNodes(compiled: CompiledWorkflow): { id: string; type: st
  * @example
  * ```ts
  * import { chooseTrigger } from "./triggers.ts";
- * import { validateWorkflow } from "../validate.ts";
- * import { Registry } from "../registry.ts";
+ * import { validateWorkflow } from "../validate/validate.ts";
+ * import { Registry } from "../node/registry.ts";
  * chooseTrigger(validateWorkflow({ nodes: [], connections: [] }, new Registry()), undefined, undefined); // undefined
  * ```
  */

@@ -6,13 +6,13 @@
  *
  * @module
  */
-import { versionHash } from "../hash.ts";
-import { compileWithModules } from "../imports.ts";
-import { type NodeInstances, setupInstances } from "../instances.ts";
-import { parseWorkflowText, readWorkflowText } from "../load.ts";
-import type { TriggerKind } from "../node.ts";
-import type { Registry } from "../registry.ts";
-import { type CompiledWorkflow, workflowTree } from "../validate.ts";
+import { versionHash } from "../workflow/hash.ts";
+import { compileWithModules } from "../sandbox/imports.ts";
+import { type NodeInstances, setupInstances } from "../engine/instances.ts";
+import { parseWorkflowText, readWorkflowText } from "../workflow/load.ts";
+import type { TriggerKind } from "../node/node.ts";
+import type { Registry } from "../node/registry.ts";
+import { type CompiledWorkflow, workflowTree } from "../validate/validate.ts";
 
 /** A trigger node of a workflow version. */
 export interface TriggerSpec {

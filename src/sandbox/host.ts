@@ -11,7 +11,7 @@
 import { fromJSONSchema, unknown, type ZodType } from "zod";
 import { basename, dirname, fromFileUrl as fileURLToPath, join, resolve, toFileUrl as pathToFileURL } from "../path.ts";
 import { NodeError } from "../errors.ts";
-import type { AnyNodeDefinition, InputMode, NodeContext, PortSpec } from "../node.ts";
+import type { AnyNodeDefinition, InputMode, NodeContext, PortSpec } from "../node/node.ts";
 
 /** Permissions granted to one custom node module (Deno's permission model). */
 export interface ImportPermissions {
@@ -155,7 +155,7 @@ export class NodeModuleHost {
     // Loading needs read access to the module, the flow sources it may import
     // and the npm cache; that access is revoked right after the import.
     // From a source checkout, flow's own files; a bundle (or a part of it loaded from a blob: URL) has none to read.
-    const root = import.meta.url.startsWith("file:") ? fileURLToPath(new URL("../../", import.meta.url)) : undefined;
+    const root = import.meta.url.startsWith("file:") ? fileURLToPath(new URL("../..", import.meta.url)) : undefined;
     const loadPaths = [dirname(this.spec.path), root, root && join(root, "node_modules"), denoDir()]
       .filter((p): p is string => !!p && existsSync(p));
     const granted = Array.isArray(userRead) ? userRead : [];

@@ -241,7 +241,7 @@ function nodeStore(id: number) {
           const next = fn(entry?.value);
           if (await compareAndSet(key, next, entry?.version ?? 0) !== false) return next;
           if (tries >= 1000) {
-            // The same code as in-process nodes (src/state.ts).
+            // The same code as in-process nodes (src/engine/state.ts).
             throw Object.assign(new Error(`state key "${key}": gave up after ${tries} conflicting updates`), {
               code: "STATE_BUSY",
             });

@@ -7,8 +7,8 @@
  * @module
  */
 import type { ErrorInfo } from "../errors.ts";
-import type { FlowEvent } from "../events.ts";
-import type { ReusableResults } from "../run_context.ts";
+import type { FlowEvent } from "../engine/events.ts";
+import type { ReusableResults } from "../engine/run_context.ts";
 
 /** The recorded state of one node in one (sub-)run. */
 export interface NodeRecord {

@@ -19,8 +19,8 @@
  *
  * @module
  */
-import { unrefTimeout } from "../unref_timer.ts";
-import { eventLine, type EventListener, type FlowEvent } from "../events.ts";
+import { unrefTimeout } from "../engine/unref_timer.ts";
+import { eventLine, type EventListener, type FlowEvent } from "../engine/events.ts";
 import { HEARTBEAT_INTERVAL_MS } from "./liveness.ts";
 import type { ExecutionEnd, ExecutionStore, JournalChunk, NewExecution, WriteBatch } from "./types.ts";
 
@@ -73,7 +73,7 @@ interface Pending extends JournalChunk {
  * ```ts
  * import { Recorder } from "./recorder.ts";
  * import { openSqliteStore } from "./sqlite.ts";
- * import { EventBus } from "../events.ts";
+ * import { EventBus } from "../engine/events.ts";
  * const store = await openSqliteStore(":memory:");
  * const recorder = new Recorder(store);
  * const bus = new EventBus();

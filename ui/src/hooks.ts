@@ -7,7 +7,7 @@
  * @module
  */
 import { useCallback, useEffect, useRef, useState } from "react";
-import type { FlowEvent } from "../../src/events.ts";
+import type { FlowEvent } from "../../src/engine/events.ts";
 import { streamEvents } from "./sse.ts";
 
 /** The state of {@linkcode useAsync}. */

@@ -7,7 +7,7 @@
  *
  * @module
  */
-import type { FlowEvent } from "../../src/events.ts";
+import type { FlowEvent } from "../../src/engine/events.ts";
 import { API_BASE } from "./api.ts";
 
 /** Options of {@linkcode streamEvents}. */

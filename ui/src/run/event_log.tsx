@@ -7,7 +7,7 @@
  * @module
  */
 import { useMemo, useState } from "react";
-import type { FlowEvent } from "../../../src/events.ts";
+import type { FlowEvent } from "../../../src/engine/events.ts";
 import { preview } from "../format.ts";
 
 /** Lines rendered at most. */

@@ -11,7 +11,7 @@ import { StatusBadge } from "../components/status.tsx";
 import { JsonTree } from "../components/json_tree.tsx";
 import { formatDuration } from "../format.ts";
 import type { GraphNode } from "../graph/model.ts";
-import type { FlowEvent } from "../../../src/events.ts";
+import type { FlowEvent } from "../../../src/engine/events.ts";
 import type { DerivedInput } from "./inputs.ts";
 import type { NodeRun, SubRun } from "./state.ts";
 

@@ -9,7 +9,7 @@
  *
  * @module
  */
-import type { FlowEvent } from "../../../src/events.ts";
+import type { FlowEvent } from "../../../src/engine/events.ts";
 
 /** A node's live status. */
 export type NodeStatus = "pending" | "running" | "completed" | "failed" | "skipped" | "retrying";

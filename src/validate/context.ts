@@ -5,12 +5,12 @@
  *
  * @module
  */
-import type { ValidationIssue } from "./errors.ts";
-import type { AnyNodeDefinition, PortSpec } from "./node.ts";
-import type { Registry } from "./registry.ts";
+import type { ValidationIssue } from "../errors.ts";
+import type { AnyNodeDefinition, PortSpec } from "../node/node.ts";
+import type { Registry } from "../node/registry.ts";
 import type { CompileContext, CompiledRef, SlotSource, TemplateSite, ValidateOptions } from "./validate.ts";
-import { preview, typeName } from "./values.ts";
-import type { Workflow } from "./workflow.ts";
+import { preview, typeName } from "../workflow/values.ts";
+import type { Workflow } from "../workflow/format.ts";
 
 /** Where an input port of a node gets its value from (a bad source, already reported, is undefined). */
 export interface PortSource {

@@ -4,7 +4,7 @@
  *
  * @module
  */
-import type { PortType } from "./workflow.ts";
+import type { PortType } from "./format.ts";
 
 /** The JSON type name of a value: string, number, boolean, null, array, object (or the JS type). */
 export function typeName(value: unknown): string {

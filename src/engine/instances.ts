@@ -5,8 +5,8 @@
  *
  * @module
  */
-import { WorkflowValidationError } from "./errors.ts";
-import { type CompiledNode, type CompiledWorkflow, workflowTree } from "./validate.ts";
+import { WorkflowValidationError } from "../errors.ts";
+import { type CompiledNode, type CompiledWorkflow, workflowTree } from "../validate/validate.ts";
 
 /** The instances of one workflow version (and its sub-workflows). */
 export interface NodeInstances {
@@ -37,8 +37,8 @@ export function hasSetup(root: CompiledWorkflow): boolean {
  * @example
  * ```ts
  * import { setupInstances } from "./instances.ts";
- * import { validateWorkflow } from "./validate.ts";
- * import { Registry } from "./registry.ts";
+ * import { validateWorkflow } from "../validate/validate.ts";
+ * import { Registry } from "../node/registry.ts";
  * const wf = validateWorkflow({ nodes: [], connections: [] }, new Registry());
  * const instances = await setupInstances(wf);
  * await instances.dispose();

@@ -8,7 +8,7 @@
  *
  * @module
  */
-import { type ValidationIssue, WorkflowValidationError } from "./errors.ts";
+import { type ValidationIssue, WorkflowValidationError } from "../errors.ts";
 import { formatPath } from "./values.ts";
 
 /** The largest workflow file read, in bytes, unless `FLOW_MAX_WORKFLOW_BYTES` sets another: 64 MiB. */

@@ -5,9 +5,9 @@
  * @module
  */
 import type { z } from "zod";
-import type { Expression } from "./expressions.ts";
-import type { NodeStore } from "./state.ts";
-import type { PortType } from "./workflow.ts";
+import type { Expression } from "../expressions/expressions.ts";
+import type { NodeStore } from "../engine/state.ts";
+import type { PortType } from "../workflow/format.ts";
 
 /** Declaration of one input or output port. */
 export interface PortSpec {

@@ -4,15 +4,15 @@
  *
  * @module
  */
-import type { ErrorInfo } from "./errors.ts";
+import type { ErrorInfo } from "../errors.ts";
 import type { EventBus, EventPayloads, EventType } from "./events.ts";
-import type { Expression } from "./expressions.ts";
+import type { Expression } from "../expressions/expressions.ts";
 import type { NodeInstances } from "./instances.ts";
-import type { FiredTrigger, LogLevel, NodeContext, NodeLogger, SubworkflowResult, WorkflowRef } from "./node.ts";
+import type { FiredTrigger, LogLevel, NodeContext, NodeLogger, SubworkflowResult, WorkflowRef } from "../node/node.ts";
 import type { Redactor } from "./redact.ts";
 import { type NodeStore, nodeStore } from "./state.ts";
-import type { StateStore } from "./store/types.ts";
-import type { CompiledNode, CompiledWorkflow } from "./validate.ts";
+import type { StateStore } from "../store/types.ts";
+import type { CompiledNode, CompiledWorkflow } from "../validate/validate.ts";
 
 /**
  * Outputs recorded by an earlier execution, reused instead of running the

@@ -8,7 +8,7 @@
  */
 import * as z from "zod/mini";
 import { toJSONSchema } from "zod/mini";
-import { described } from "./schema.ts";
+import { described } from "./zod.ts";
 
 /** Node ids, port ids and input names: `[A-Za-z_][A-Za-z0-9_-]*`. */
 export const ID_PATTERN: RegExp = /^[A-Za-z_][A-Za-z0-9_-]*$/;
@@ -148,7 +148,7 @@ export type PortType = typeof PORT_TYPES[number];
  *
  * @example
  * ```ts
- * import { workflowJsonSchema } from "./workflow.ts";
+ * import { workflowJsonSchema } from "./format.ts";
  * await Deno.writeTextFile("workflow.schema.json", JSON.stringify(workflowJsonSchema(), null, 2));
  * ```
  */

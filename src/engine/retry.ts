@@ -3,7 +3,7 @@
  *
  * @module
  */
-import type { RetryPolicy } from "./workflow.ts";
+import type { RetryPolicy } from "../workflow/format.ts";
 
 /** Defaults applied to a node's `retry` policy. */
 export const RETRY_DEFAULTS = { delayMs: 200, multiplier: 2, maxDelayMs: 30_000, jitter: false } as const;

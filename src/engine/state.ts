@@ -7,8 +7,8 @@
  *
  * @module
  */
-import { NodeError } from "./errors.ts";
-import type { StateEntry, StateRef, StateStore } from "./store/types.ts";
+import { NodeError } from "../errors.ts";
+import type { StateEntry, StateRef, StateStore } from "../store/types.ts";
 
 /** The largest value `set` and `update` accept: 1 MiB of JSON text. */
 export const MAX_STATE_BYTES = 1024 * 1024;
@@ -110,7 +110,7 @@ class Scope implements KeyValueStore {
  * @example
  * ```ts
  * import { nodeStore } from "./state.ts";
- * import { MemoryStateStore } from "./store/memory.ts";
+ * import { MemoryStateStore } from "../store/memory.ts";
  * const store = nodeStore(new MemoryStateStore(), "wf", "counter");
  * await store.update<number>("n", (n) => (n ?? 0) + 1); // 1
  * await store.workflow.set("cursor", 42);

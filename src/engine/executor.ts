@@ -10,16 +10,16 @@
  *
  * @module
  */
-import type { ErrorInfo } from "./errors.ts";
+import type { ErrorInfo } from "../errors.ts";
 import { EventBus, type EventListener, type RunStatus } from "./events.ts";
 import { hasSetup, type NodeInstances, setupInstances } from "./instances.ts";
-import type { FiredTrigger, SubworkflowResult } from "./node.ts";
+import type { FiredTrigger, SubworkflowResult } from "../node/node.ts";
 import { type NodeSummary, type PassResult, runPass } from "./pass.ts";
 import { secretRedactor } from "./redact.ts";
 import type { Emit, ExecutionEnv, ReusableResults, RunScope } from "./run_context.ts";
-import { MemoryStateStore } from "./store/memory.ts";
-import type { StateStore } from "./store/types.ts";
-import type { CompiledWorkflow } from "./validate.ts";
+import { MemoryStateStore } from "../store/memory.ts";
+import type { StateStore } from "../store/types.ts";
+import type { CompiledWorkflow } from "../validate/validate.ts";
 
 export type { NodeSummary } from "./pass.ts";
 export type { ReusableResults } from "./run_context.ts";
@@ -98,8 +98,8 @@ let processState: StateStore | undefined;
  * @example
  * ```ts
  * import { runWorkflow } from "./executor.ts";
- * import { validateWorkflow } from "./validate.ts";
- * import { Registry } from "./registry.ts";
+ * import { validateWorkflow } from "../validate/validate.ts";
+ * import { Registry } from "../node/registry.ts";
  * const compiled = validateWorkflow({ nodes: [], connections: [] }, new Registry());
  * const result = await runWorkflow(compiled);
  * console.log(result.status); // "success"

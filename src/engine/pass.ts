@@ -7,10 +7,10 @@
  *
  * @module
  */
-import { NodeError, toErrorInfo, WorkflowValidationError } from "./errors.ts";
-import type { ErrorInfo } from "./errors.ts";
-import { evaluateTemplate } from "./expressions.ts";
-import type { NodeContext, SubworkflowResult, WorkflowRef } from "./node.ts";
+import { NodeError, toErrorInfo, WorkflowValidationError } from "../errors.ts";
+import type { ErrorInfo } from "../errors.ts";
+import { evaluateTemplate } from "../expressions/expressions.ts";
+import type { NodeContext, SubworkflowResult, WorkflowRef } from "../node/node.ts";
 import { retryDelay } from "./retry.ts";
 import { countdown, nextTask, sliceSpent } from "./time_slice.ts";
 import {
@@ -22,8 +22,14 @@ import {
   type RunError,
   type RunScope,
 } from "./run_context.ts";
-import { type CompiledRef, type CompiledWorkflow, resolveInputs, splitConfig, zodIssues } from "./validate.ts";
-import { fitsPortType, formatPath, preview, typeName } from "./values.ts";
+import {
+  type CompiledRef,
+  type CompiledWorkflow,
+  resolveInputs,
+  splitConfig,
+  zodIssues,
+} from "../validate/validate.ts";
+import { fitsPortType, formatPath, preview, typeName } from "../workflow/values.ts";
 
 /** Final state of one node. */
 export interface NodeSummary {

@@ -4,14 +4,14 @@
  *
  * @module
  */
-import { dirname, extname, join, resolve } from "./path.ts";
-import { fileErrorReason, type ValidationIssue, WorkflowValidationError } from "./errors.ts";
-import { ExpressionEngineNotLoaded, loadExpressionEngine } from "./expressions.ts";
-import { checkWorkflow, type CompiledWorkflow, type ValidateOptions, validateWorkflow } from "./validate.ts";
-import type { Workflow } from "./workflow.ts";
-import type { Registry } from "./registry.ts";
-import type { ImportPermissions, ModuleSpec, NodeModuleHost } from "./sandbox/host.ts";
-import { typeName } from "./values.ts";
+import { dirname, extname, join, resolve } from "../path.ts";
+import { fileErrorReason, type ValidationIssue, WorkflowValidationError } from "../errors.ts";
+import { ExpressionEngineNotLoaded, loadExpressionEngine } from "../expressions/expressions.ts";
+import { checkWorkflow, type CompiledWorkflow, type ValidateOptions, validateWorkflow } from "../validate/validate.ts";
+import type { Workflow } from "../workflow/format.ts";
+import type { Registry } from "../node/registry.ts";
+import type { ImportPermissions, ModuleSpec, NodeModuleHost } from "./host.ts";
+import { typeName } from "../workflow/values.ts";
 
 /** Custom node modules loaded for one run. */
 export interface LoadedModules {
@@ -47,7 +47,7 @@ const alone = new WeakSet<WorkflowValidationError>();
  * @example
  * ```ts
  * import { loadNodeModules } from "./imports.ts";
- * import { Registry } from "./registry.ts";
+ * import { Registry } from "../node/registry.ts";
  * const mods = await loadNodeModules({ imports: [] }, new Registry(), {});
  * mods.close();
  * ```
@@ -96,7 +96,7 @@ export async function loadNodeModules(
   const sources = new Map<string, string>();
   const hosts: NodeModuleHost[] = [];
   // The sandbox (Workers, and the zod that checks custom configs) is loaded only for custom nodes.
-  const sandbox = specs.length ? await import("./sandbox/host.ts") : undefined;
+  const sandbox = specs.length ? await import("./host.ts") : undefined;
   const missing = sandbox?.workerOptionsHint();
   if (missing) {
     // One line for the whole file (not one per module, nor its node types as unknown).
@@ -147,7 +147,7 @@ export async function loadNodeModules(
  * @example
  * ```ts
  * import { compileWithModules } from "./imports.ts";
- * import { Registry } from "./registry.ts";
+ * import { Registry } from "../node/registry.ts";
  * const { compiled, close } = await compileWithModules({ nodes: [], connections: [] }, new Registry());
  * close();
  * ```
@@ -171,7 +171,7 @@ export function compileWithModules(
  * @example
  * ```ts
  * import { checkWithModules } from "./imports.ts";
- * import { Registry } from "./registry.ts";
+ * import { Registry } from "../node/registry.ts";
  * const wf = await checkWithModules({ nodes: [], connections: [] }, new Registry());
  * ```
  */
@@ -221,7 +221,7 @@ async function withModules<T>(
  * @example
  * ```ts
  * import { validateWithExpressions } from "./imports.ts";
- * import { builtinRegistry } from "../nodes/mod.ts";
+ * import { builtinRegistry } from "../../nodes/mod.ts";
  * const wf = { nodes: [{ id: "s", type: "transform.set", config: { value: "{{ 1 + 1 }}" } }], connections: [] };
  * await validateWithExpressions(wf, builtinRegistry());
  * ```

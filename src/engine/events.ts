@@ -4,8 +4,8 @@
  *
  * @module
  */
-import type { ErrorInfo } from "./errors.ts";
-import type { LogLevel } from "./node.ts";
+import type { ErrorInfo } from "../errors.ts";
+import type { LogLevel } from "../node/node.ts";
 
 /** Fields every event carries. */
 export interface EventBase {

@@ -5,12 +5,12 @@
  *
  * @module
  */
-import { formatIssue, WorkflowValidationError } from "./errors.ts";
-import { parseWorkflowText, readWorkflowText } from "./load.ts";
-import type { PrepareTools } from "./node.ts";
-import { dirname, resolve } from "./path.ts";
+import { formatIssue, WorkflowValidationError } from "../errors.ts";
+import { parseWorkflowText, readWorkflowText } from "../workflow/load.ts";
+import type { PrepareTools } from "../node/node.ts";
+import { dirname, resolve } from "../path.ts";
 import type { CompiledRef, CompiledWorkflow, ValidateOptions } from "./validate.ts";
-import { isObject, type Validation } from "./validation.ts";
+import { isObject, type Validation } from "./context.ts";
 
 /** How the tools compile a sub-workflow (`validateWorkflow`, passed in to keep the modules acyclic). */
 export type Compile = (raw: unknown, options: ValidateOptions) => CompiledWorkflow;

@@ -11,29 +11,22 @@
  *
  * @module
  */
-import { type ValidationIssue, WorkflowValidationError } from "./errors.ts";
-import type { Template } from "./expressions.ts";
-import type { AnyNodeDefinition, InputMode, PortSpec, WorkflowRef } from "./node.ts";
-import type { Registry } from "./registry.ts";
-import { prepareTools } from "./subworkflow_refs.ts";
-import { checkNodeTypes, compileConfigs, inputSpec } from "./validate_nodes.ts";
-import { checkCycles, checkRequiredInputs, resolveOutputs, wireConnections } from "./validate_wiring.ts";
-import {
-  checkTitle,
-  isObject,
-  isReservedName,
-  portSource,
-  reservedNameMessage,
-  type Validation,
-} from "./validation.ts";
-import { fitsPortType, formatPath, preview } from "./values.ts";
-import { type RetryPolicy, type Workflow, workflowSchemas } from "./workflow.ts";
-import { screenWorkflow } from "./workflow_shape.ts";
-import { zodIssues } from "./zod_issues.ts";
+import { type ValidationIssue, WorkflowValidationError } from "../errors.ts";
+import type { Template } from "../expressions/expressions.ts";
+import type { AnyNodeDefinition, InputMode, PortSpec, WorkflowRef } from "../node/node.ts";
+import type { Registry } from "../node/registry.ts";
+import { prepareTools } from "./subworkflows.ts";
+import { checkNodeTypes, compileConfigs, inputSpec } from "./nodes.ts";
+import { checkCycles, checkRequiredInputs, resolveOutputs, wireConnections } from "./wiring.ts";
+import { checkTitle, isObject, isReservedName, portSource, reservedNameMessage, type Validation } from "./context.ts";
+import { fitsPortType, formatPath, preview } from "../workflow/values.ts";
+import { type RetryPolicy, type Workflow, workflowSchemas } from "../workflow/format.ts";
+import { screenWorkflow } from "../workflow/shape.ts";
+import { zodIssues } from "../workflow/zod_issues.ts";
 
 export { resolveInputs } from "./inputs.ts";
-export { type ConfigSplit, splitConfig } from "./validate_nodes.ts";
-export { zodIssues } from "./zod_issues.ts";
+export { type ConfigSplit, splitConfig } from "./nodes.ts";
+export { zodIssues } from "../workflow/zod_issues.ts";
 
 /** Where an input slot of a node gets its value from. */
 export type SlotSource =
@@ -176,7 +169,7 @@ export interface CompileContext {
  * @example
  * ```ts
  * import { validateWorkflow } from "./validate.ts";
- * import { Registry } from "./registry.ts";
+ * import { Registry } from "../node/registry.ts";
  * const compiled = validateWorkflow({ nodes: [], connections: [] }, new Registry());
  * console.log(compiled.nodes.length); // 0
  * ```
@@ -208,7 +201,7 @@ export function validateWorkflow(
  * @example
  * ```ts
  * import { checkWorkflow } from "./validate.ts";
- * import { Registry } from "./registry.ts";
+ * import { Registry } from "../node/registry.ts";
  * checkWorkflow({ nodes: [], connections: [] }, new Registry()).nodes.length; // 0
  * ```
  */
@@ -416,7 +409,7 @@ function lenient(raw: unknown): Partial<Workflow> {
  * @example
  * ```ts
  * import { validateWorkflow, workflowTree } from "./validate.ts";
- * import { Registry } from "./registry.ts";
+ * import { Registry } from "../node/registry.ts";
  * const wf = validateWorkflow({ nodes: [], connections: [] }, new Registry());
  * workflowTree(wf).length; // 1
  * ```

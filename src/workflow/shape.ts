@@ -15,7 +15,7 @@
  * @module
  */
 import { checkWorkflowValue, exceedsLimits, workflowLimits } from "./limits.ts";
-import { ENDPOINT_PATTERN, ENV_NAME_PATTERN, ID_PATTERN, ON_ERROR, PORT_TYPES, TO_PATTERN } from "./workflow.ts";
+import { ENDPOINT_PATTERN, ENV_NAME_PATTERN, ID_PATTERN, ON_ERROR, PORT_TYPES, TO_PATTERN } from "./format.ts";
 
 type Check = (value: unknown) => boolean;
 
@@ -115,7 +115,7 @@ const STRUCTURE_DEPTH = 5;
  *
  * @example
  * ```ts
- * import { isWellFormedWorkflow } from "./workflow_shape.ts";
+ * import { isWellFormedWorkflow } from "./shape.ts";
  * isWellFormedWorkflow({ nodes: [], connections: [] }); // true
  * ```
  */
@@ -148,7 +148,7 @@ const wellFormed: Check = strict({
  *
  * @example
  * ```ts
- * import { screenWorkflow } from "./workflow_shape.ts";
+ * import { screenWorkflow } from "./shape.ts";
  * screenWorkflow({ nodes: [], connections: [] }, "wf.json"); // true
  * ```
  */

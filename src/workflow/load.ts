@@ -4,7 +4,7 @@
  *
  * @module
  */
-import { fileErrorReason, WorkflowValidationError } from "./errors.ts";
+import { fileErrorReason, WorkflowValidationError } from "../errors.ts";
 import { tooLargeError, workflowLimits } from "./limits.ts";
 
 /**

@@ -5,7 +5,7 @@
  *
  * @module
  */
-import { type CompiledWorkflow, workflowTree } from "./validate.ts";
+import { type CompiledWorkflow, workflowTree } from "../validate/validate.ts";
 
 /** Replaces secret values in any JSON-like value, deeply; returns a copy. */
 export type Redactor = <T>(value: T) => T;
@@ -17,8 +17,8 @@ export type Redactor = <T>(value: T) => T;
  * @example
  * ```ts
  * import { secretRedactor } from "./redact.ts";
- * import { validateWorkflow } from "./validate.ts";
- * import { Registry } from "./registry.ts";
+ * import { validateWorkflow } from "../validate/validate.ts";
+ * import { Registry } from "../node/registry.ts";
  * const wf = validateWorkflow({ settings: { secrets: ["TOKEN"] }, nodes: [], connections: [] }, new Registry());
  * const redact = secretRedactor(wf, () => "s3cret-value");
  * redact?.({ header: "Bearer s3cret-value" }); // { header: "Bearer ***" }

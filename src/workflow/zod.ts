@@ -16,7 +16,7 @@ import type { $ZodType } from "zod/v4/core";
  * @example
  * ```ts
  * import * as z from "zod/mini";
- * import { described } from "./schema.ts";
+ * import { described } from "./zod.ts";
  * const ms = described(z.number(), "Milliseconds to wait");
  * ```
  */
@@ -32,7 +32,7 @@ export function described<T extends $ZodType>(schema: T, description: string): T
  * @example
  * ```ts
  * import * as z from "zod/mini";
- * import { once } from "./schema.ts";
+ * import { once } from "./zod.ts";
  * const schema = once(() => z.object({ ms: z.number() }));
  * schema() === schema(); // true
  * ```

@@ -4,7 +4,7 @@
  *
  * @module
  */
-import type { WorkflowRef } from "./node.ts";
+import type { WorkflowRef } from "../node/node.ts";
 import type { CompiledWorkflow } from "./validate.ts";
 
 /**

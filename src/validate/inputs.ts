@@ -4,10 +4,10 @@
  *
  * @module
  */
-import { type ValidationIssue, WorkflowValidationError } from "./errors.ts";
-import { limitIssues } from "./limits.ts";
+import { type ValidationIssue, WorkflowValidationError } from "../errors.ts";
+import { limitIssues } from "../workflow/limits.ts";
 import type { CompiledWorkflow } from "./validate.ts";
-import { fitsPortType, preview } from "./values.ts";
+import { fitsPortType, preview } from "../workflow/values.ts";
 
 /**
  * Checks and converts the values given for a workflow's inputs; applies
@@ -24,7 +24,7 @@ import { fitsPortType, preview } from "./values.ts";
  * ```ts
  * import { resolveInputs } from "./inputs.ts";
  * import { validateWorkflow } from "./validate.ts";
- * import { Registry } from "./registry.ts";
+ * import { Registry } from "../node/registry.ts";
  * const wf = validateWorkflow({ inputs: { n: { type: "number" } }, nodes: [], connections: [] }, new Registry());
  * resolveInputs(wf, { n: "3" }); // { n: 3 }: strings from the command line are converted
  * ```

@@ -4,13 +4,13 @@
  *
  * @module
  */
-import { type Edge, topoSort } from "./graph.ts";
-import type { PortSpec } from "./node.ts";
+import { type Edge, topoSort } from "../workflow/graph.ts";
+import type { PortSpec } from "../node/node.ts";
 import type { CompiledWorkflow, SlotSource } from "./validate.ts";
-import { inputSpec } from "./validate_nodes.ts";
-import { isObject, isReservedName, portSource, reservedNameMessage, type Validation } from "./validation.ts";
-import { formatPath } from "./values.ts";
-import { ENDPOINT_PATTERN, TO_PATTERN } from "./workflow.ts";
+import { inputSpec } from "./nodes.ts";
+import { isObject, isReservedName, portSource, reservedNameMessage, type Validation } from "./context.ts";
+import { formatPath } from "../workflow/values.ts";
+import { ENDPOINT_PATTERN, TO_PATTERN } from "../workflow/format.ts";
 
 /** Checks every connection and records the source of each connected input port; returns the node-to-node edges. */
 export function wireConnections(v: Validation): Edge[] {

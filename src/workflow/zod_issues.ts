@@ -4,7 +4,7 @@
  * @module
  */
 import type { $ZodIssue } from "zod/v4/core";
-import type { ValidationIssue } from "./errors.ts";
+import type { ValidationIssue } from "../errors.ts";
 import { formatPath, preview } from "./values.ts";
 
 /**

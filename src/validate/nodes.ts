@@ -7,12 +7,12 @@
  * @module
  */
 import { safeParse } from "zod/v4/core";
-import { childSchema, parseTemplate, skipsTemplates } from "./expressions.ts";
-import type { AnyNodeDefinition, PortSpec, PrepareTools } from "./node.ts";
+import { childSchema, parseTemplate, skipsTemplates } from "../expressions/expressions.ts";
+import type { AnyNodeDefinition, PortSpec, PrepareTools } from "../node/node.ts";
 import type { TemplateSite } from "./validate.ts";
-import { checkTitle, isObject, isReservedName, reservedNameMessage, type Validation } from "./validation.ts";
-import { fitsPortType, formatPath, preview } from "./values.ts";
-import { zodIssues } from "./zod_issues.ts";
+import { checkTitle, isObject, isReservedName, reservedNameMessage, type Validation } from "./context.ts";
+import { fitsPortType, formatPath, preview } from "../workflow/values.ts";
+import { zodIssues } from "../workflow/zod_issues.ts";
 
 /** Finds duplicate and reserved node ids, names with control characters and unknown node types; fills `byId` and `defs`. */
 export function checkNodeTypes(v: Validation): void {
@@ -207,8 +207,8 @@ export interface ConfigSplit {
  *
  * @example
  * ```ts
- * import { splitConfig } from "./validate_nodes.ts";
- * import timeDelay from "../nodes/time/delay.ts";
+ * import { splitConfig } from "./nodes.ts";
+ * import timeDelay from "../../nodes/time/delay.ts";
  * splitConfig(timeDelay, { ms: 5, value: "x" }); // forSchema { ms: 5 }, constants value -> "x"
  * ```
  */
