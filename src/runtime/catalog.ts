@@ -106,6 +106,7 @@ export class Catalog {
   readonly #events: CatalogEvents;
   readonly #entries = new Map<string, CatalogEntry>();
   #byId = new Map<string, CatalogEntry>();
+  #serving = new Map<string, WorkflowVersion>();
   #routes = new Map<string, Map<string, WebhookRoute>>();
   #seq = 0;
   #watcher?: Deno.FsWatcher;
@@ -367,7 +368,8 @@ export class Catalog {
   /** Recomputes who serves which id and webhook route. */
   #resolve() {
     const entries = this.entries();
-    const before = new Map([...this.#byId].map(([id, e]) => [id, e.version]));
+    // What served at the last resolve (an entry's version may have been replaced since: compare versions).
+    const before = this.#serving;
     const withId = new Map<string, CatalogEntry[]>();
     for (const entry of entries) {
       entry.conflicts = [];
@@ -411,6 +413,7 @@ export class Catalog {
     const byId = new Map<string, CatalogEntry>();
     for (const entry of entries) if (serving(entry)) byId.set(entry.version!.id, entry);
     this.#byId = byId;
+    this.#serving = new Map([...byId].map(([id, e]) => [id, e.version!]));
     this.#routes = routes;
     const changed = byId.size !== before.size || [...byId].some(([id, e]) => before.get(id) !== e.version);
     if (changed) this.#events.changed?.();
