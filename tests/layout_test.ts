@@ -78,7 +78,7 @@ Deno.test("the hash leaves every layout block out: the file's, an inline sub-wor
   assert.equal(await versionHash(withLayout, new Map()), await versionHash(base, new Map()));
   // Added by the editor (a patch) and taken out again: the same bytes.
   const added = applyPatch(base, [{ op: "add", path: "/layout", value: { items: [1.5, -2] } }]);
-  assert.match(added, /\n  "layout": \{\n    "items": \[1\.5, -2\]\n  \}\n\}\n$/);
+  assert.ok(added.endsWith('\n  "layout": {\n    "items": [1.5, -2]\n  }\n}\n'), added);
   assert.equal(withoutLayout(added), base);
   // A sub-workflow file's layout.
   const sub = pretty({ nodes: [], connections: [] });
