@@ -132,7 +132,12 @@ function replacementMode(text: string, node: Node, style: TextStyle): ValueMode 
   if (style.oneLine) return "compact";
   if (node.type !== "object" && node.type !== "array") return "pretty";
   if (multiLine(text, node) || (node.children?.length ?? 0) === 0) return "pretty";
-  return /^[[{]\s/.test(text.slice(node.offset, nodeEnd(node))) ? "inline" : "compact";
+  return oneLineMode(text.slice(node.offset, nodeEnd(node)));
+}
+
+/** How a one-line object or array is written: with spaces after its commas and colons (`inline`), or without. */
+function oneLineMode(written: string): ValueMode {
+  return /^[[{]\s|[,:]\s/.test(written) || !/[,:]/.test(written) ? "inline" : "compact";
 }
 
 /**
@@ -198,10 +203,10 @@ export function childPlace(text: string, container: Node, style: TextStyle): Chi
     return { multiLine: false, indent: "", mode: gap === "" ? "compact" : "inline", colon };
   }
   const indent = gap.slice(gap.lastIndexOf("\n") + 1);
-  // Siblings that are objects or arrays on one line: a new one is written on one line too.
-  const oneLineSiblings = value !== undefined && (value.type === "object" || value.type === "array") &&
-    (value.children?.length ?? 0) > 0 && !multiLine(text, value);
-  const mode = oneLineSiblings ? replacementMode(text, value, style) : "pretty";
+  // Items of a list written one a line (nodes, connections): a new one is written on one line too.
+  const oneLineItems = container.type === "array" && value !== undefined &&
+    (value.type === "object" || value.type === "array") && !multiLine(text, value);
+  const mode = oneLineItems ? oneLineMode(text.slice(value.offset, nodeEnd(value))) : "pretty";
   return { multiLine: true, indent, mode, colon };
 }
 
