@@ -63,7 +63,7 @@ Deno.test("each operation gives RFC 6902's value and changes only its own lines"
       added: ['    "timeoutMs": 1000,', '    "concurrency": 4'],
     }],
     [[{ op: "remove", path: "/connections/0" }], {
-      removed: ["  \"connections\": [", '    { "from": "fetch.body", "to": "pick.value" }', "  ],"],
+      removed: ['  "connections": [', '    { "from": "fetch.body", "to": "pick.value" }', "  ],"],
       added: ['  "connections": [],'],
     }],
     [[{ op: "remove", path: "/nodes/0" }], {
@@ -92,7 +92,9 @@ Deno.test("each operation gives RFC 6902's value and changes only its own lines"
   assert.deepEqual(value([{ op: "test", path: "/nodes/1/config/paths", value: ["a", "b"] }]), JSON.parse(FILE));
   assert.equal(value([{ op: "add", path: "/id", value: "other" }]).id, "other", "add replaces a property that exists");
   assert.deepEqual(value([{ op: "replace", path: "", value: { a: 1 } }]), { a: 1 });
-  assert.deepEqual(value([{ op: "test", path: "/settings", value: { timeoutMs: 1000 } }]).settings, { timeoutMs: 1000 });
+  assert.deepEqual(value([{ op: "test", path: "/settings", value: { timeoutMs: 1000 } }]).settings, {
+    timeoutMs: 1000,
+  });
   // Operations apply in order, each to the result of the one before.
   assert.deepEqual(
     value([
@@ -116,7 +118,11 @@ Deno.test("a value inserted over several lines is indented like its siblings", (
     "          }",
     "        }",
   ]);
-  const emptied = patch([{ op: "add", path: "/inputs", value: {} }, { op: "add", path: "/inputs/n", value: { type: "number" } }]);
+  const emptied = patch([{ op: "add", path: "/inputs", value: {} }, {
+    op: "add",
+    path: "/inputs/n",
+    value: { type: "number" },
+  }]);
   assert.ok(emptied.includes('\n  "inputs": {\n    "n": {\n      "type": "number"\n    }\n  }\n}\n'), emptied);
 });
 
@@ -129,7 +135,10 @@ Deno.test("the file's own line ends, indent, one-line form and byte order mark a
   const b = patch([{ op: "add", path: "/description", value: { x: 1 } }], tabs);
   assert.ok(b.endsWith('\t},\n\t"description": {\n\t\t"x": 1\n\t}\n}\n'), JSON.stringify(b));
   const minified = JSON.stringify(JSON.parse(FILE));
-  const c = patch([{ op: "add", path: "/layout", value: { fetch: [1, 2] } }, { op: "remove", path: "/settings" }], minified);
+  const c = patch(
+    [{ op: "add", path: "/layout", value: { fetch: [1, 2] } }, { op: "remove", path: "/settings" }],
+    minified,
+  );
   assert.equal(c, minified.replace(/,"settings":\{"timeoutMs":1000\}\}$/, ',"layout":{"fetch":[1,2]}}'));
   const bom = "\ufeff" + FILE;
   assert.equal(patch([{ op: "replace", path: "/id", value: "x" }], bom), bom.replace('"orders"', '"x"'));
@@ -156,15 +165,19 @@ Deno.test("the layout block stays last, one node a line: moving a node changes i
   const removed = patch([{ op: "remove", path: "/layout/fetch" }], laid);
   assert.deepEqual(changed(laid, removed), { removed: ['    "fetch": [0, 0],'], added: [] });
   // An inline sub-workflow's layout block is written the same way, last in its own object.
-  const inline = patch([{
-    op: "add",
-    path: "/nodes/1/config/workflow",
-    value: { nodes: [], connections: [] },
-  }, { op: "add", path: "/nodes/1/config/workflow/layout", value: { a: [1, 2] } }, {
-    op: "add",
-    path: "/nodes/1/config/workflow/outputs",
-    value: {},
-  }]);
+  const inline = patch([
+    {
+      op: "add",
+      path: "/nodes/1/config/workflow",
+      value: { nodes: [], connections: [] },
+    },
+    { op: "add", path: "/nodes/1/config/workflow/layout", value: { a: [1, 2] } },
+    {
+      op: "add",
+      path: "/nodes/1/config/workflow/outputs",
+      value: {},
+    },
+  ]);
   const workflow = JSON.parse(inline).nodes[1].config.workflow;
   assert.deepEqual(Object.keys(workflow), ["nodes", "connections", "outputs", "layout"]);
   assert.match(inline, /"layout": \{\n {12}"a": \[1, 2\]\n {10}\}/);
@@ -193,7 +206,10 @@ Deno.test("a patch that does not apply names its operation; nothing else is acce
   );
   fails([{ op: "add", path: "/nodes/3", value: 1 }], /operation 0 .*the array has 2 items/);
   fails([{ op: "add", path: "/nodes/x", value: 1 }], /"x" is not an index of the array at \/nodes/);
-  fails([{ op: "test", path: "/id", value: "x" }], /^operation 0 \(test "\/id"\): test failed: the value is "orders", not "x"$/);
+  fails(
+    [{ op: "test", path: "/id", value: "x" }],
+    /^operation 0 \(test "\/id"\): test failed: the value is "orders", not "x"$/,
+  );
   fails([{ op: "move", from: "/nodes", path: "/nodes/0/x" }], /a value cannot be moved into itself/);
   fails([{ op: "copy", from: "/nope", path: "/x" }], /^operation 0 \(copy "\/x"\): from: the path does not exist/);
   fails([{ op: "add", path: "id", value: 1 }], /a path is a JSON Pointer, starting with "\/"/);
@@ -202,7 +218,10 @@ Deno.test("a patch that does not apply names its operation; nothing else is acce
   fails([{ op: "add", path: "/id/x", value: 1 }], /the value at \/id is a string, not an object or an array/);
   fails([], /not valid JSON/, "NOT_JSON", '{"nodes": [,]}');
   fails([], /not valid JSON/, "NOT_JSON", '{"nodes": [], // comment\n}');
-  const many = Array.from({ length: MAX_PATCH_OPERATIONS + 1 }, () => ({ op: "test" as const, path: "/id", value: "orders" }));
+  const many = Array.from(
+    { length: MAX_PATCH_OPERATIONS + 1 },
+    () => ({ op: "test" as const, path: "/id", value: "orders" }),
+  );
   fails(many, /at most 10000 operations; got 10001/);
 });
 
