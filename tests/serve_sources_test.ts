@@ -254,6 +254,11 @@ Deno.test({
       assert.equal(listed.valid, false);
       const run = await server.json("/api/v1/workflows/orders/runs?wait=true", { json: {} });
       assert.equal(run.body.outputs.label, "ORDERS", "the previous version runs");
+      // Its problem is logged once: the watcher, which sees the write too, leaves bytes it was told of alone. (A file
+      // written after it is seen after it: once the marker's event is here, so is the draft's reload.)
+      await Deno.writeTextFile(`${dir}/marker.json`, '{"id": "marker", "nodes": [], "connections": []}');
+      await waitFor(() => stream.events.some((e) => JSON.parse(e.data).file === "marker.json"));
+      assert.equal(server.stderr.split("\n").filter((l) => l.includes('unknown node type "transform.nope"')).length, 1);
       // Not JSON at all: written too; a PATCH of it is refused (NOT_JSON).
       const broken = await server.json("/api/v1/workflows/orders/source", putInit('{ "id": "orders", ', res.body.etag));
       assert.equal(broken.status, 200);
@@ -302,14 +307,14 @@ Deno.test({
     });
 
     await t.step("the events stream saw each write once; a change on disk is an event too (origin disk)", async () => {
-      const seen = (await stream.wait(8)).map((e) => JSON.parse(e.data));
+      const seen = (await stream.wait(9)).map((e) => JSON.parse(e.data)).filter((e) => e.file !== "marker.json");
       assert.ok(seen.every((e) => e.origin === "api" && e.file === "orders.json"), JSON.stringify(seen));
       assert.equal(seen.length, 8, "patch, layout, move, draft, broken, fixed, mode, one of the PUTs");
       assert.equal(seen[7].etag, etag);
       const text = ORDERS.replace('"orders" }', '"by hand" }');
       await Deno.writeTextFile(`${file}.tmp`, text);
       await Deno.rename(`${file}.tmp`, file);
-      const [disk] = (await stream.wait(9)).slice(8);
+      const [disk] = (await stream.wait(10)).slice(9);
       assert.deepEqual(JSON.parse(disk.data), {
         type: "file.written",
         file: "orders.json",

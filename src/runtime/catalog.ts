@@ -31,6 +31,8 @@ export interface CatalogEntry {
   issues: ValidationIssue[];
   /** SHA-256 (hex) of the file's bytes when last read; undefined when it could not be read. */
   etag?: string;
+  /** The tag of bytes the API wrote and reloaded, until the watcher has seen them. */
+  written?: string;
   /** Why the file's valid version is refused (duplicate id, webhook route taken). */
   conflicts: string[];
 }
@@ -220,6 +222,8 @@ export class Catalog {
       loads.push(
         this.#loadFile(file, changed).then((outcome) => {
           const entry = this.#entries.get(file);
+          // The watcher will see this write too: it is the same bytes, to be left alone even if invalid.
+          if (entry && origin === "api") entry.written = entry.etag;
           if (entry?.etag !== undefined && entry.etag !== etag) {
             this.#events.file?.({ type: "file.written", file, id: entry.version?.id, etag: entry.etag, origin });
           }
@@ -314,7 +318,13 @@ export class Catalog {
       const { bytes, text } = await this.#read(entry);
       const etag = entry.etag;
       entry.etag = await sha256Hex(bytes);
-      if (etag === entry.etag && !dependencyChanged) return "unchanged";
+      // Bytes the catalog has loaded already: nothing to do, unless they were invalid and not the API's own write
+      // (touching a file retries it: a node's setup may have failed for a reason that is gone).
+      const written = entry.written;
+      entry.written = undefined;
+      if (etag === entry.etag && !dependencyChanged && (entry.errors.length === 0 || written === etag)) {
+        return "unchanged";
+      }
       if (old && !dependencyChanged && (text === old.text || await logicText(text) === await logicText(old.text))) {
         old.relayout(text);
         this.#valid(entry);
