@@ -365,20 +365,24 @@ Deno.test("flow serve: a workflow nested too deep or too large is logged in one 
     await runOk();
   });
 
-  await t.step("POST /api/v1/validate answers 200 with the problem, not 500", async () => {
-    const res = await server.fetch("/api/v1/validate", {
-      method: "POST",
-      headers: { "content-type": "application/json" },
-      body: deepWorkflow(9000),
-    });
-    assert.equal(res.status, 200);
-    const body = await res.json();
-    assert.equal(body.valid, false);
-    assert.deepEqual(body.errors, [{
-      path: `nodes[0].config.value${zeros(60)}`,
-      message: "nested deeper than the limit of 64 levels of arrays and objects (FLOW_MAX_WORKFLOW_DEPTH)",
-    }]);
-  });
+  await t.step(
+    "POST /api/v1/validate refuses the body before parsing it: 400 TOO_DEEP with the path, not 500",
+    async () => {
+      const res = await server.fetch("/api/v1/validate", {
+        method: "POST",
+        headers: { "content-type": "application/json" },
+        body: deepWorkflow(9000),
+      });
+      assert.equal(res.status, 400);
+      assert.deepEqual(await res.json(), {
+        error: {
+          code: "TOO_DEEP",
+          message: `the JSON body: nodes[0].config.value${zeros(60)}: ` +
+            "nested deeper than the limit of 64 levels of arrays and objects (FLOW_MAX_WORKFLOW_DEPTH)",
+        },
+      });
+    },
+  );
 
   await t.step("the server is still up", async () => {
     await waitFor(async () => (await server.json("/api/v1/ready")).status === 200);

@@ -1,0 +1,237 @@
+/**
+ * Fuzzing workflow files and run values (docs/security.md#fuzzing): hostile
+ * files through the loader and the validator, mutants of valid workflows
+ * run and reported as `flow run` does (every format, history recorded), and
+ * a bounded number of real `flow validate` and `flow run` processes over
+ * generated files, arguments and stdin.
+ *
+ * The properties: a file is valid or refused with a
+ * `WorkflowValidationError` whose every line names the file and carries no
+ * stack trace; a run ends (success, failed or cancelled) and every reporter
+ * and the history writer cope with what it produced; the CLI exits 0, 1 or
+ * 2 with one clean line per problem.
+ */
+import assert from "node:assert/strict";
+import fc from "fast-check";
+import { builtinRegistry } from "../nodes/mod.ts";
+import { WorkflowValidationError } from "../src/errors.ts";
+import { EventBus } from "../src/events.ts";
+import { validateWithExpressions } from "../src/imports.ts";
+import { readWorkflowFile } from "../src/load.ts";
+import { runRecorded } from "../src/runtime/recorded.ts";
+import { openSqliteStore } from "../src/store/sqlite.ts";
+import { Recorder } from "../src/store/recorder.ts";
+import { resolveInputs } from "../src/validate.ts";
+import { palette } from "../cli/color.ts";
+import { Output } from "../cli/output.ts";
+import { jsonReporter, ndjsonReporter, prettyReporter, quietReporter, type Reporter } from "../cli/reporters.ts";
+import {
+  assertNoStack,
+  editTree,
+  fuzz,
+  hostileBytes,
+  hostileJsonText,
+  jsonText,
+  nestedText,
+  sample,
+  toText,
+  treeEdit,
+} from "./fuzz.ts";
+import { mutantText, RUNNABLE } from "./fuzz_bases.ts";
+import { runCli } from "./helpers.ts";
+
+/** Workflow file text: a mutant of a valid workflow, or any hostile JSON. */
+const workflowText: fc.Arbitrary<string> = fc.oneof({ weight: 3, arbitrary: mutantText }, {
+  weight: 1,
+  arbitrary: hostileJsonText,
+});
+
+/** Checks that a validation error is one clean line per problem, each naming `label`. */
+function assertCleanRefusal(err: unknown, label: string): void {
+  if (!(err instanceof WorkflowValidationError)) throw err;
+  assertNoStack(err.message, "the validation message");
+  assert.ok(err.issues.length > 0, "a refusal names a problem");
+  for (const line of err.message.split("\n")) assert.ok(line.startsWith(label), `a line without the file: ${line}`);
+}
+
+/** Reads, parses and validates a file as `flow validate` does (no module imports). */
+async function validateFile(path: string) {
+  return await validateWithExpressions(await readWorkflowFile(path), builtinRegistry(), { file: path });
+}
+
+Deno.test("fuzz: hostile workflow files are valid or refused with one clean line per problem", async () => {
+  const dir = await Deno.makeTempDir({ prefix: "flow-fuzz-" });
+  const path = `${dir}/fuzz.json`;
+  try {
+    await fuzz("workflow files", hostileBytes(workflowText), async (bytes) => {
+      await Deno.writeFile(path, bytes);
+      try {
+        await validateFile(path);
+      } catch (err) {
+        assertCleanRefusal(err, path);
+      }
+    }, 1500);
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});
+
+/** Memory outputs for every reporter `flow run` has. */
+function reporters(): { all: Reporter[]; text: () => string } {
+  const chunks: string[] = [];
+  const sink = { writeSync: (p: Uint8Array) => (chunks.push(new TextDecoder().decode(p)), p.length) };
+  const out = new Output(sink, false);
+  const c = palette(true);
+  return {
+    all: [ndjsonReporter(out), jsonReporter(out), prettyReporter(out, c), quietReporter(out)],
+    text: () => chunks.join(""),
+  };
+}
+
+/** Given input values: hostile JSON (deep, huge numbers, prototype keys), parsed. */
+const givenInputs: fc.Arbitrary<Record<string, unknown>> = fc.dictionary(
+  fc.constantFrom("text", "n", "value", "items", "__proto__", "constructor", "toString", "other"),
+  fc.oneof(
+    hostileJsonText.map((t) => {
+      try {
+        return JSON.parse(t);
+      } catch {
+        return t;
+      }
+    }),
+    hostileJsonText, // as a string: the text transform.json_parse parses
+  ),
+  { maxKeys: 3 },
+);
+
+Deno.test("fuzz: mutants of valid workflows run to an end; every reporter and the history cope", async () => {
+  const store = await openSqliteStore(":memory:");
+  const failures: unknown[] = [];
+  const recorder = new Recorder(store, { onError: (err) => failures.push(err) });
+  try {
+    const arbitrary = fc.tuple(
+      fc.constantFrom(...RUNNABLE),
+      fc.array(treeEdit, { maxLength: 3 }),
+      givenInputs,
+    );
+    await fuzz("runs", arbitrary, async ([base, edits, given]) => {
+      let compiled;
+      let inputs;
+      try {
+        compiled = await validateWithExpressions(JSON.parse(toText(editTree(base, edits))), builtinRegistry());
+        inputs = resolveInputs(compiled, given);
+      } catch (err) {
+        if (err instanceof SyntaxError) return; // the mutant is not JSON: the file property covers it
+        return assertCleanRefusal(err, "");
+      }
+      const { all, text } = reporters();
+      const bus = new EventBus();
+      for (const r of all) bus.subscribe((e) => r.onEvent(e));
+      const result = await runRecorded(compiled, {
+        inputs,
+        bus,
+        recorder,
+        trigger: "cli",
+        signal: AbortSignal.timeout(3000),
+      });
+      for (const r of all) await r.onResult(result);
+      await recorder.flush();
+      assert.deepEqual(failures, [], "the history stopped recording");
+      assertNoStack(text(), "what flow run printed");
+    }, 300);
+  } finally {
+    await recorder.close();
+    await store.close();
+  }
+});
+
+/** A file of a hostile workflow text, for the real CLI. */
+async function writeAll(dir: string, texts: Uint8Array[]): Promise<string[]> {
+  return await Promise.all(texts.map(async (bytes, i) => {
+    const path = `${dir}/w${i}.json`;
+    await Deno.writeFile(path, bytes);
+    return path;
+  }));
+}
+
+/** Lines of stderr: each must name one of `labels` and carry no stack. */
+function assertCleanLines(stderr: string, labels: string[], what: string): void {
+  assertNoStack(stderr, what);
+  for (const line of stderr.split("\n").filter(Boolean)) {
+    assert.ok(labels.some((l) => line.startsWith(l)), `${what}: a line names no file: ${line.slice(0, 500)}`);
+  }
+}
+
+Deno.test("fuzz: the real CLI on generated files, arguments and stdin exits 0, 1 or 2 without a stack trace", async (t) => {
+  const dir = await Deno.makeTempDir({ prefix: "flow-fuzz-cli-" });
+  try {
+    await t.step("flow validate on many hostile files at once", async () => {
+      const files = await writeAll(dir, sample(hostileBytes(workflowText), 40));
+      const r = await runCli(["validate", ...files]);
+      assert.ok(r.code === 0 || r.code === 2, `exit ${r.code}: ${r.stderr.slice(0, 2000)}`);
+      assertCleanLines(r.stderr, files, "flow validate");
+    });
+
+    await t.step("flow run on mutants, in every format", async () => {
+      const formats = ["json", "ndjson", "pretty", "quiet"];
+      const texts = sample(fc.tuple(fc.constantFrom(...RUNNABLE), fc.array(treeEdit, { maxLength: 2 })), 4, 1)
+        .map(([base, edits]) => new TextEncoder().encode(toText(editTree(base, edits))));
+      const files = await writeAll(dir, texts);
+      for (const [i, file] of files.entries()) {
+        const format = formats[i % formats.length];
+        const r = await runCli([
+          "run",
+          file,
+          "--no-history",
+          ...(format === "quiet" ? ["--quiet"] : ["--format", format]),
+        ]);
+        assert.ok([0, 1, 2].includes(r.code), `flow run ${format}: exit ${r.code}: ${r.stderr.slice(0, 2000)}`);
+        assertNoStack(r.stderr + r.stdout, `flow run --format ${format}`);
+        if (format === "json" && r.code !== 2) JSON.parse(r.stdout);
+      }
+    });
+
+    await t.step("flow run with hostile --input-json and --trigger-data", async () => {
+      const file = `${dir}/values.json`;
+      await Deno.writeTextFile(file, JSON.stringify(RUNNABLE[0]));
+      const hook = `${dir}/hook.json`;
+      await Deno.writeTextFile(
+        hook,
+        JSON.stringify({
+          id: "hook",
+          nodes: [{ id: "hook", type: "http.webhook", config: { path: "in" } }],
+          connections: [],
+          outputs: { body: "hook.body" },
+        }),
+      );
+      const deep = nestedText(20_000, "1", "array");
+      const runs: string[][] = [
+        // A string holding deep JSON, which transform.json_parse parses: ndjson shows the node's outputs.
+        ["run", file, "--format", "ndjson", "--input-json", JSON.stringify({ text: deep })],
+        ["run", file, "--format", "json", "--input-json", `{"text":${nestedText(20_000, "1", "object")}}`],
+        ["run", hook, "--format", "json", "--trigger-data", `{"body":${deep}}`],
+        ["run", hook, "--format", "pretty", "--trigger-data", `{"body":${nestedText(5000, "1", "mixed")}}`],
+        ...sample(hostileJsonText, 2, 2).map((
+          v,
+        ) => ["run", hook, "--format", "json", "--trigger-data", `{"body":${v}}`]),
+        ...sample(hostileJsonText, 2, 3).map((v) => ["run", file, "--format", "json", "--input-json", v]),
+      ];
+      for (const args of runs) {
+        const r = await runCli([...args, "--no-history"]);
+        const what = `flow ${args.slice(0, 5).join(" ")} ${args[5].slice(0, 60)}`;
+        assert.ok([0, 1, 2].includes(r.code), `${what}: exit ${r.code}: ${r.stderr.slice(0, 2000)}`);
+        assertNoStack(r.stderr + r.stdout.slice(0, 100_000), what);
+      }
+    });
+
+    await t.step("flow validate - on hostile stdin", async () => {
+      for (const bytes of sample(hostileBytes(jsonText), 2, 3)) {
+        const r = await runCli(["validate", "-"], { stdin: new TextDecoder().decode(bytes) });
+        assert.ok(r.code === 0 || r.code === 2, `exit ${r.code}: ${r.stderr.slice(0, 2000)}`);
+        assertCleanLines(r.stderr, ["<stdin>"], "flow validate -");
+      }
+    });
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});
