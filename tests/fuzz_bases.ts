@@ -105,6 +105,13 @@ export const RUNNABLE: readonly Record<string, unknown>[] = [
     outputs: { results: "wait.value", sub: "sub.x" },
   },
   {
+    id: "parsed",
+    inputs: { text: { type: "string", default: "[1]" } },
+    nodes: [{ id: "parse", type: "transform.json_parse" }],
+    connections: [{ from: "$inputs.text", to: "parse.json" }],
+    outputs: { value: "parse.parsed" },
+  },
+  {
     id: "stateful",
     nodes: [
       { id: "get", type: "state.get", config: { key: "count", default: 0 } },

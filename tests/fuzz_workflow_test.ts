@@ -27,6 +27,7 @@ import { Output } from "../cli/output.ts";
 import { jsonReporter, ndjsonReporter, prettyReporter, quietReporter, type Reporter } from "../cli/reporters.ts";
 import {
   assertNoStack,
+  depthArb,
   editTree,
   fuzz,
   hostileBytes,
@@ -88,20 +89,27 @@ function reporters(): { all: Reporter[]; text: () => string } {
   };
 }
 
-/** Given input values: hostile JSON (deep, huge numbers, prototype keys), parsed. */
-const givenInputs: fc.Arbitrary<Record<string, unknown>> = fc.dictionary(
-  fc.constantFrom("text", "n", "value", "items", "__proto__", "constructor", "toString", "other"),
-  fc.oneof(
-    hostileJsonText.map((t) => {
-      try {
-        return JSON.parse(t);
-      } catch {
-        return t;
-      }
-    }),
-    hostileJsonText, // as a string: the text transform.json_parse parses
+/** Given input values: hostile JSON (deep, huge numbers, prototype keys), parsed or as text. */
+const givenInputs: fc.Arbitrary<Record<string, unknown>> = fc.oneof(
+  fc.dictionary(
+    fc.constantFrom("text", "n", "value", "items", "__proto__", "constructor", "toString", "other"),
+    fc.oneof(
+      hostileJsonText.map((t) => {
+        try {
+          return JSON.parse(t);
+        } catch {
+          return t;
+        }
+      }),
+      hostileJsonText, // as a string: the text transform.json_parse parses
+    ),
+    { maxKeys: 3 },
   ),
-  { maxKeys: 3 },
+  // Deep JSON text for transform.json_parse: its value then goes through every reporter and the history.
+  fc.record({
+    text: fc.tuple(depthArb, fc.constantFrom("array" as const, "object" as const, "mixed" as const))
+      .map(([depth, style]) => nestedText(depth, "1", style)),
+  }),
 );
 
 Deno.test("fuzz: mutants of valid workflows run to an end; every reporter and the history cope", async () => {
@@ -205,22 +213,35 @@ Deno.test("fuzz: the real CLI on generated files, arguments and stdin exits 0, 1
         }),
       );
       const deep = nestedText(20_000, "1", "array");
-      const runs: string[][] = [
+      const limit = "nested deeper than the limit of 64 levels of arrays and objects (FLOW_MAX_WORKFLOW_DEPTH)";
+      // Pinned findings first (exit code and the line expected), then generated values (any clean end).
+      const runs: [string[], number?, RegExp?][] = [
         // A string holding deep JSON, which transform.json_parse parses: ndjson shows the node's outputs.
-        ["run", file, "--format", "ndjson", "--input-json", JSON.stringify({ text: deep })],
-        ["run", file, "--format", "json", "--input-json", `{"text":${nestedText(20_000, "1", "object")}}`],
-        ["run", hook, "--format", "json", "--trigger-data", `{"body":${deep}}`],
-        ["run", hook, "--format", "pretty", "--trigger-data", `{"body":${nestedText(5000, "1", "mixed")}}`],
-        ...sample(hostileJsonText, 2, 2).map((
-          v,
-        ) => ["run", hook, "--format", "json", "--trigger-data", `{"body":${v}}`]),
-        ...sample(hostileJsonText, 2, 3).map((v) => ["run", file, "--format", "json", "--input-json", v]),
+        [["run", file, "--format", "ndjson", "--input-json", JSON.stringify({ text: deep })], 1],
+        [["run", file, "--format", "json", "--input-json", `{"text":${nestedText(20_000, "1", "object")}}`], 2],
+        [
+          ["run", hook, "--format", "json", "--trigger-data", `{"body":${deep}}`],
+          2,
+          new RegExp(`^flow: --trigger-data: body(\\[0\\]){63}: ${limit.replace(/[()]/g, "\\$&")}\n$`),
+        ],
+        [["run", hook, "--format", "pretty", "--trigger-data", `{"body":${nestedText(5000, "1", "mixed")}}`], 2],
+        ...sample(hostileJsonText, 2, 2).map((v): [string[]] => [[
+          "run",
+          hook,
+          "--format",
+          "json",
+          "--trigger-data",
+          `{"body":${v}}`,
+        ]]),
+        ...sample(hostileJsonText, 2, 3).map((v): [string[]] => [["run", file, "--format", "json", "--input-json", v]]),
       ];
-      for (const args of runs) {
+      for (const [args, code, stderr] of runs) {
         const r = await runCli([...args, "--no-history"]);
         const what = `flow ${args.slice(0, 5).join(" ")} ${args[5].slice(0, 60)}`;
         assert.ok([0, 1, 2].includes(r.code), `${what}: exit ${r.code}: ${r.stderr.slice(0, 2000)}`);
         assertNoStack(r.stderr + r.stdout.slice(0, 100_000), what);
+        if (code !== undefined) assert.equal(r.code, code, `${what}: ${r.stderr.slice(0, 500)}`);
+        if (stderr) assert.match(r.stderr, stderr);
       }
     });
 
