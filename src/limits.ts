@@ -307,12 +307,8 @@ export function tooDeepMessage(what: string, text: string, at: number, maxDepth:
     `(${DEPTH_VAR})`;
 }
 
-/** One open array or object while {@linkcode jsonPathAt} walks the text. */
-type Frame = { index: number; key?: undefined; expectKey?: undefined } | {
-  index?: undefined;
-  key: string;
-  expectKey: boolean;
-};
+/** One open array (the index of its current item) or object (the key of its current member) in {@linkcode jsonPathAt}. */
+type Frame = { index: number } | { key: string; expectKey: boolean };
 
 /**
  * The JSON path (`a.b[2]`) of the value that starts at offset `at` of JSON
@@ -325,17 +321,17 @@ function jsonPathAt(text: string, at: number): string {
     const top = stack[stack.length - 1];
     if (c === 0x22) {
       const end = stringEnd(text, i);
-      if (top?.expectKey) top.key = stringValue(text.slice(i, end + 1));
+      if (top && "key" in top && top.expectKey) top.key = stringValue(text.slice(i, end + 1));
       i = end;
     } else if (c === 0x5b) stack.push({ index: 0 });
     else if (c === 0x7b) stack.push({ key: "", expectKey: true });
     else if (c === 0x5d || c === 0x7d) stack.pop();
     else if (c === 0x2c && top) {
-      if (top.index !== undefined) top.index++;
+      if ("index" in top) top.index++;
       else top.expectKey = true;
-    } else if (c === 0x3a && top?.index === undefined && top) top.expectKey = false;
+    } else if (c === 0x3a && top && "key" in top) top.expectKey = false;
   }
-  return formatPath(stack.map((f) => f.index ?? f.key!));
+  return formatPath(stack.map((f) => "index" in f ? f.index : f.key));
 }
 
 /** A JSON string literal's value (the literal as is when it is not valid). */

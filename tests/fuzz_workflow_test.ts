@@ -17,6 +17,7 @@ import { builtinRegistry } from "../nodes/mod.ts";
 import { WorkflowValidationError } from "../src/errors.ts";
 import { EventBus } from "../src/events.ts";
 import { validateWithExpressions } from "../src/imports.ts";
+import { jsonTooDeepAt, tooDeepMessage } from "../src/limits.ts";
 import { readWorkflowFile } from "../src/load.ts";
 import { runRecorded } from "../src/runtime/recorded.ts";
 import { openSqliteStore } from "../src/store/sqlite.ts";
@@ -255,4 +256,37 @@ Deno.test("fuzz: the real CLI on generated files, arguments and stdin exits 0, 1
   } finally {
     await Deno.remove(dir, { recursive: true });
   }
+});
+
+/** How deep a parsed JSON value nests (the value itself is level 1 when it is an array or object). */
+function depthOf(root: unknown): number {
+  let most = 0;
+  const stack: [unknown, number][] = [[root, 1]];
+  while (stack.length) {
+    const [value, depth] = stack.pop()!;
+    if (value === null || typeof value !== "object") continue;
+    most = Math.max(most, depth);
+    for (const item of Object.values(value)) stack.push([item, depth + 1]);
+  }
+  return most;
+}
+
+Deno.test("fuzz: the depth scan of JSON text before parsing agrees with the parsed value, and names its path", async () => {
+  const arbitrary = fc.tuple(hostileJsonText, fc.integer({ min: 1, max: 80 }));
+  await fuzz("depth scan", arbitrary, ([text, maxDepth]) => {
+    let value: unknown;
+    try {
+      value = JSON.parse(text);
+    } catch {
+      return; // not JSON: the parser's error comes first
+    }
+    const at = jsonTooDeepAt(text, maxDepth);
+    assert.equal(at >= 0, depthOf(value) > maxDepth, `limit ${maxDepth}: scan says ${at}`);
+    if (at >= 0) {
+      assert.ok("[{".includes(text[at]), `offset ${at} is not a bracket`);
+      const message = tooDeepMessage("the body", text, at, maxDepth);
+      assertNoStack(message, "the message");
+      assert.ok(!message.includes("\n"), message);
+    }
+  }, 600);
 });
