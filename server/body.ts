@@ -14,6 +14,7 @@
  * @module
  */
 import type { MiddlewareHandler } from "hono";
+import { oneLine } from "../src/errors.ts";
 import { jsonTooDeepAt, tooDeepMessage, workflowLimits } from "../src/limits.ts";
 import { HttpError } from "./errors.ts";
 
@@ -115,7 +116,8 @@ export function parseJson(text: string, maxDepth: number = bodyDepthLimit()): un
   try {
     return JSON.parse(text);
   } catch (err) {
-    throw new HttpError(400, "BAD_JSON", `malformed JSON body: ${(err as Error).message}`);
+    // One line: the parser quotes the text around the error, newlines and all.
+    throw new HttpError(400, "BAD_JSON", `malformed JSON body: ${oneLine((err as Error).message)}`);
   }
 }
 

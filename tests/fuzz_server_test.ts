@@ -112,7 +112,23 @@ function encode(text: string): string {
 const segment: fc.Arbitrary<string> = fc.oneof(
   fc.constantFrom("echo", "quick", "parse", "answer", "later", "nope", "a", "-", "00000000"),
   fc.constantFrom(...HOSTILE_STRINGS, ...HOSTILE_KEYS).map(encode),
-  fc.constantFrom("%", "%zz", "%00", "%ff", "%c0%80", "%2F", "%5C", "..%2F", ";", "*", "~", "%E2%80%AE", "é", "😀"),
+  fc.constantFrom(
+    "%",
+    "%zz",
+    "%00",
+    "%0a",
+    "a%0d%0ab",
+    "%1b[31m",
+    "%ff",
+    "%c0%80",
+    "%2F",
+    "%5C",
+    "..%2F",
+    ";",
+    "*",
+    "~",
+  ),
+  fc.constantFrom("%E2%80%AE", "%E2%80%A8", "é", "😀"),
   fc.string({
     unit: fc.constantFrom("a", "%", "2", "e", ".", "/", "~", "!", "$", "&", "'", "(", "*", "+", ","),
     maxLength: 12,
@@ -669,6 +685,15 @@ Deno.test("fuzz findings, pinned: deep bodies, answers HTTP does not allow, odd 
         },
       });
     }
+  });
+
+  await t.step("every error message is one line: an id holding a newline, a parser message quoting one", async () => {
+    const byId = await f.app.request("/api/v1/workflows/a%0ab");
+    assert.deepEqual(await byId.json(), { error: { message: 'no workflow "a\\nb"', code: "NOT_FOUND" } });
+    const comment = await post("/hooks/echo", "// comment\n{}");
+    const { error } = await comment.json();
+    assert.equal(error.code, "BAD_JSON");
+    assert.equal(error.message, `malformed JSON body: Unexpected token '/', "// comment\\n{}" is not valid JSON`);
   });
 
   await t.step("through app.request, the server never logged an internal error", () => {

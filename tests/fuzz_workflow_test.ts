@@ -226,15 +226,22 @@ Deno.test("fuzz: the real CLI on generated files, arguments and stdin exits 0, 1
           new RegExp(`^flow: --trigger-data: body(\\[0\\]){63}: ${limit.replace(/[()]/g, "\\$&")}\n$`),
         ],
         [["run", hook, "--format", "pretty", "--trigger-data", `{"body":${nestedText(5000, "1", "mixed")}}`], 2],
-        ...sample(hostileJsonText, 2, 2).map((v): [string[]] => [[
-          "run",
-          hook,
-          "--format",
-          "json",
-          "--trigger-data",
-          `{"body":${v}}`,
-        ]]),
-        ...sample(hostileJsonText, 2, 3).map((v): [string[]] => [["run", file, "--format", "json", "--input-json", v]]),
+        ...await Promise.all(
+          sample(hostileJsonText, 2, 2).map(async (v, i): Promise<[string[]]> => {
+            // A long value goes in a file: one argument may hold at most 128 KiB.
+            const data = `{"body":${v}}`;
+            if (data.length < 60_000) return [["run", hook, "--format", "json", "--trigger-data", data]];
+            await Deno.writeTextFile(`${dir}/trigger${i}.json`, data);
+            return [["run", hook, "--format", "json", "--trigger-data", `@${dir}/trigger${i}.json`]];
+          }),
+        ),
+        ...await Promise.all(
+          sample(hostileJsonText, 2, 3).map(async (v, i): Promise<[string[]]> => {
+            if (v.length < 60_000) return [["run", file, "--format", "json", "--input-json", v]];
+            await Deno.writeTextFile(`${dir}/inputs${i}.json`, v);
+            return [["run", file, "--format", "json", "--input-file", `${dir}/inputs${i}.json`]];
+          }),
+        ),
       ];
       for (const [args, code, stderr] of runs) {
         const r = await runCli([...args, "--no-history"]);

@@ -104,6 +104,12 @@ Deno.test("nesting depth: FLOW_MAX_WORKFLOW_DEPTH sets the limit; up to its ceil
       );
     }
   });
+  await t.step("flow serve, which holds request bodies to it too, stops at start with that line", async () => {
+    const dir = await Deno.makeTempDir({ prefix: "flow-limits-serve-" });
+    const r = await runCli(["serve", "--port", "0", dir], { env: { FLOW_MAX_WORKFLOW_DEPTH: "lots" } });
+    assert.equal(r.code, 2);
+    assert.equal(oneLine(r.stderr), 'FLOW_MAX_WORKFLOW_DEPTH: expected a whole number from 1 to 1000; got "lots"');
+  });
 });
 
 Deno.test("file size: more than the limit is refused while reading, with one line", async (t) => {
