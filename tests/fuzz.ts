@@ -9,7 +9,8 @@
  * - `FLOW_FUZZ_RUNS`: how many times more cases than the default to try
  *   (e.g. `FLOW_FUZZ_RUNS=50` for a long run by hand).
  * - `FLOW_FUZZ_PATH`: with the seed, replays one counterexample (the `path`
- *   fast-check printed) instead of searching.
+ *   fast-check printed) instead of searching; give `--filter` the failing
+ *   test's name, as a path belongs to one property.
  *
  * @module
  */
@@ -83,7 +84,7 @@ export async function fuzz<T>(
   throw new Error(
     `fuzz ${label} failed after ${details.numRuns} case(s), shrunk ${details.numShrinks} time(s)\n` +
       `replay: FLOW_FUZZ_SEED=${details.seed} FLOW_FUZZ_PATH=${details.counterexamplePath} ` +
-      `deno test -A tests/<this file>\n` +
+      `deno test -A tests/<this file> --filter "<this test>"\n` +
       `counterexample: ${shown(details.counterexample?.[0])}\n` +
       `error: ${error?.stack ?? error}`,
   );
