@@ -13,7 +13,14 @@ const NO_BODY = new Set([204, 205, 304]);
 
 const badInput = (message: string) => new NodeError(message, { code: "BAD_INPUT", retryable: false });
 
-/** The response headers, lower-case names: a name or value HTTP does not allow is a `BAD_INPUT` error. */
+/** Control characters a header value may not hold (all but tab): `Headers` lets most through, HTTP does not. */
+const CONTROL = /[\x00-\x08\x0a-\x1f\x7f]/;
+
+/**
+ * The response headers, lower-case names: a name or value HTTP does not
+ * allow is a `BAD_INPUT` error. (Deno's server ends the process on a
+ * header value with a control character that `Headers` took.)
+ */
 function responseHeaders(given: Record<string, unknown>): Record<string, string> {
   const headers: Record<string, string> = {};
   const check = new Headers();
@@ -24,12 +31,15 @@ function responseHeaders(given: Record<string, unknown>): Record<string, string>
     } catch {
       throw badInput(`headers: ${preview(k)} is not a header name HTTP allows`);
     }
+    let normal: string | null = null;
     try {
       check.set(k, value);
-    } catch {
+      normal = check.get(k);
+    } catch { /* refused below */ }
+    if (normal === null || CONTROL.test(normal)) {
       throw badInput(`headers.${k}: ${preview(value)} is not a header value HTTP allows`);
     }
-    headers[k.toLowerCase()] = value;
+    headers[k.toLowerCase()] = normal;
   }
   return headers;
 }
