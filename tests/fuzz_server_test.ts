@@ -555,7 +555,7 @@ Deno.test("fuzz: a real flow serve answers hostile requests, oversized headers a
   await using server = await Served.start([dir], { env: { FUZZ_SECRET: "s3cret" } });
 
   await t.step("generated requests over sockets, paths as sent", async () => {
-    for (const given of sample(requestArb, 60, 7)) {
+    for (const given of sample(requestArb, 200, 7)) {
       const r = withRunId(given);
       let res: Response | "refused";
       try {
