@@ -423,7 +423,7 @@ function setOwn(target: Record<string | number, unknown> | unknown[], key: strin
   Object.defineProperty(target, key, { value, enumerable: true, writable: true, configurable: true });
 }
 
-/** Hostile text for one line of a message: it must never carry a stack trace. */
+/** Fails when text (a message, what a command printed) carries a stack trace or an uncaught error. */
 export function assertNoStack(text: string, what: string): void {
   for (const marker of ["RangeError", "    at ", "at file:", "Uncaught"]) {
     if (text.includes(marker)) throw new Error(`${what}: has ${JSON.stringify(marker)}:\n${text.slice(0, 3000)}`);
