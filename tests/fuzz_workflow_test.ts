@@ -280,7 +280,7 @@ function depthOf(root: unknown): number {
   return most;
 }
 
-Deno.test("fuzz: the depth scan of JSON text before parsing agrees with the parsed value, and names its path", async () => {
+Deno.test("fuzz: the depth scan of JSON text before parsing lets nothing too deep through, and names its path", async () => {
   const arbitrary = fc.tuple(hostileJsonText, fc.integer({ min: 1, max: 80 }));
   await fuzz("depth scan", arbitrary, ([text, maxDepth]) => {
     let value: unknown;
@@ -290,12 +290,18 @@ Deno.test("fuzz: the depth scan of JSON text before parsing agrees with the pars
       return; // not JSON: the parser's error comes first
     }
     const at = jsonTooDeepAt(text, maxDepth);
-    assert.equal(at >= 0, depthOf(value) > maxDepth, `limit ${maxDepth}: scan says ${at}`);
+    // Nothing too deep gets through. (The scan may refuse more: text nested deeper under a duplicate key, which
+    // JSON.parse drops, still counts.)
+    if (depthOf(value) > maxDepth) assert.ok(at >= 0, `limit ${maxDepth}: the scan let a deeper value through`);
+    // Without objects (no colon) there is no duplicate key: then the scan refuses only what is too deep.
+    if (at >= 0 && !text.includes(":")) {
+      assert.ok(depthOf(value) > maxDepth, `limit ${maxDepth}: the scan refused at ${at} a value within it`);
+    }
     if (at >= 0) {
       assert.ok("[{".includes(text[at]), `offset ${at} is not a bracket`);
       const message = tooDeepMessage("the body", text, at, maxDepth);
       assertNoStack(message, "the message");
       assert.ok(!message.includes("\n"), message);
     }
-  }, 600);
+  }, 300);
 });
