@@ -256,7 +256,7 @@ export const depthArb: fc.Arbitrary<number> = fc.oneof(
   fc.integer({ min: 1, max: 70 }),
   fc.constantFrom(63, 64, 65, 999, 1000, 1001),
   fc.integer({ min: 1000, max: 20_000 }),
-  fc.constantFrom(100_000, 300_000),
+  fc.constantFrom(50_000, 100_000),
 );
 
 /** Hostile JSON text: well-formed (mostly), with hostile keys, numbers and strings, some of it deeply nested. */
