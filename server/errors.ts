@@ -7,7 +7,7 @@
  */
 import type { Context } from "hono";
 import { HTTPException } from "hono/http-exception";
-import { WorkflowValidationError } from "../src/errors.ts";
+import { oneLine, WorkflowValidationError } from "../src/errors.ts";
 import { BusyError, UnavailableError } from "../src/runtime/backend.ts";
 import { ExecutionLookupError } from "../src/runtime/lookup.ts";
 import { ResumeError } from "../src/runtime/resume.ts";
@@ -34,7 +34,7 @@ export class HttpError extends Error {
   }
 }
 
-/** The JSON error response. */
+/** The JSON error response; its message is made one line (control characters escaped). */
 export function errorResponse(
   c: Context,
   status: number,
@@ -45,7 +45,8 @@ export function errorResponse(
 ): Response {
   const { executionId, ...rest } = extra;
   return c.json(
-    { error: { message, code, ...rest }, ...(executionId === undefined ? {} : { executionId }) },
+    // One line, whatever it quotes (an id from the path may hold a newline).
+    { error: { message: oneLine(message), code, ...rest }, ...(executionId === undefined ? {} : { executionId }) },
     status as 400,
     headers,
   );

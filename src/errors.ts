@@ -17,6 +17,20 @@ export interface ValidationIssue {
 }
 
 /**
+ * Text as one line: control characters (a newline, a terminal escape) shown
+ * escaped, as in JSON.
+ *
+ * @example
+ * ```ts
+ * import { oneLine } from "./errors.ts";
+ * oneLine("a\nb"); // "a\\nb"
+ * ```
+ */
+export function oneLine(text: string): string {
+  return text.replace(/\p{Cc}/gu, (c) => JSON.stringify(c).slice(1, -1));
+}
+
+/**
  * Formats an issue as one line: `FILE:LINE:COL: message` or `FILE: path:
  * message`. Control characters (a newline, a terminal escape) from a file
  * name or a value are shown escaped, as in JSON: the line stays one line.
@@ -24,7 +38,7 @@ export interface ValidationIssue {
 export function formatIssue(issue: ValidationIssue, file?: string): string {
   const where = issue.line !== undefined ? `${file ?? "<workflow>"}:${issue.line}:${issue.column ?? 1}` : file ?? "";
   const parts = [where, issue.path, issue.message].filter((p) => p !== "");
-  return parts.join(": ").replace(/\p{Cc}/gu, (c) => JSON.stringify(c).slice(1, -1));
+  return oneLine(parts.join(": "));
 }
 
 /**

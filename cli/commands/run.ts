@@ -6,6 +6,7 @@
  */
 import { type ValidationIssue, WorkflowValidationError } from "../../src/errors.ts";
 import { fileErrorReason } from "../../src/errors.ts";
+import { limitIssues } from "../../src/workflow/limits.ts";
 import type { FiredTrigger } from "../../src/node/node.ts";
 import { chooseTrigger, TriggerChoiceError } from "../../src/runtime/triggers.ts";
 import { type CompiledWorkflow, resolveInputs, workflowTree } from "../../src/validate/validate.ts";
@@ -66,9 +67,13 @@ async function pickTrigger(
 ): Promise<FiredTrigger | undefined> {
   let payload: Record<string, unknown> | undefined;
   if (data !== undefined) {
+    const what = data.startsWith("@") ? `--trigger-data ${data}` : "--trigger-data";
     payload = data.startsWith("@")
-      ? parseJsonObject(await readText(data.slice(1), "--trigger-data"), `--trigger-data ${data}`, "")
-      : parseJsonObject(data, "--trigger-data", `; got ${data.slice(0, 40)}`);
+      ? parseJsonObject(await readText(data.slice(1), "--trigger-data"), what, "")
+      : parseJsonObject(data, what, `; got ${data.slice(0, 40)}`);
+    // Held to the limits of every value a run takes in (depth, finite numbers), as --input values are.
+    const [beyond] = limitIssues(payload, []);
+    if (beyond) throw new CliError(`${what}: ${beyond.path ? `${beyond.path}: ` : ""}${beyond.message}`);
   }
   try {
     return chooseTrigger(compiled, nodeId, payload);

@@ -4,6 +4,7 @@
  *
  * @module
  */
+import { workflowLimits } from "../../src/workflow/limits.ts";
 import { FlowRuntime } from "../../src/runtime/runtime.ts";
 import { StoreError } from "../../src/store/types.ts";
 import type { Store } from "../../src/store/types.ts";
@@ -52,6 +53,8 @@ export default async function serve({ args, options }: Invocation): Promise<numb
       "serve: --queue needs --db postgres://... (or FLOW_DATABASE_URL): workers read executions from it",
     );
   }
+  // A bad FLOW_MAX_WORKFLOW_BYTES or FLOW_MAX_WORKFLOW_DEPTH (the depth limit of request bodies too) stops here, exit 2.
+  workflowLimits();
   let store: Store | undefined;
   if (queue !== undefined || historyWanted(options.noHistory === true, undefined)) {
     try {

@@ -212,11 +212,15 @@ export class FlowRuntime {
     return runtime;
   }
 
-  /** Loads the workflows, starts their schedules and (unless `watch: false`) watches for changes. */
+  /**
+   * Watches for changes (unless `watch: false`), then loads the workflows
+   * and starts their schedules. Watching starts first: a file added or
+   * changed while the others load is loaded once they are, not missed.
+   */
   async load(): Promise<void> {
+    if (this.#watch) this.catalog.watch();
     await this.catalog.load();
     this.schedules.sync(this.#servingVersions());
-    if (this.#watch) this.catalog.watch();
     this.#ready = true;
   }
 
