@@ -5,7 +5,7 @@
  * @module
  */
 import { basename, join, resolve } from "../src/path.ts";
-import { workflowJsonSchema } from "../src/workflow/format.ts";
+import { workflowJsonSchema } from "../src/workflow/mod.ts";
 import { CliError } from "./exit_codes.ts";
 import { fileErrorReason } from "../src/errors.ts";
 

@@ -6,17 +6,14 @@
  * @module
  */
 import { createRoute, OpenAPIHono, z } from "@hono/zod-openapi";
-import type { FlowEvent } from "../src/engine/events.ts";
-import { eventLine } from "../src/engine/events.ts";
+import { eventLine, type FlowEvent } from "../src/engine/mod.ts";
 import { WorkflowValidationError } from "../src/errors.ts";
-import { validateWithExpressions } from "../src/sandbox/imports.ts";
-import type { UnreadFile } from "../src/validate/validate.ts";
-import { findExecution } from "../src/runtime/lookup.ts";
-import type { StreamedEvent } from "../src/runtime/live.ts";
-import { type FlowRuntime, NotFoundError } from "../src/runtime/runtime.ts";
-import { EXECUTION_STATUSES, type ExecutionStatus } from "../src/store/types.ts";
+import { validateWithExpressions } from "../src/sandbox/mod.ts";
+import type { UnreadFile } from "../src/validate/mod.ts";
+import { findExecution, runDetail, runSummary } from "../src/runtime/mod.ts";
+import { type FlowRuntime, NotFoundError, type StreamedEvent } from "../src/runtime/service.ts";
+import { EXECUTION_STATUSES, type ExecutionStatus } from "../src/store/mod.ts";
 import { VERSION } from "../src/version.ts";
-import { runDetail, runSummary } from "../src/runtime/run_view.ts";
 import { workflowDetail, workflowSummary } from "./describe.ts";
 import { errorResponse, HttpError } from "./errors.ts";
 import * as S from "./schemas.ts";

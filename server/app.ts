@@ -12,7 +12,7 @@
  */
 import { OpenAPIHono } from "@hono/zod-openapi";
 import { cors } from "hono/cors";
-import type { FlowRuntime } from "../src/runtime/runtime.ts";
+import type { FlowRuntime } from "../src/runtime/service.ts";
 import { VERSION } from "../src/version.ts";
 import { apiRoutes } from "./api.ts";
 import { limitedBody } from "./body.ts";

@@ -5,7 +5,7 @@
  * @module
  */
 import { toJSONSchema } from "zod/mini";
-import { loadNodeModules } from "../../src/sandbox/imports.ts";
+import { loadNodeModules } from "../../src/sandbox/mod.ts";
 import { builtinRegistry } from "../../nodes/mod.ts";
 import type { Invocation } from "../commands.ts";
 import { ExitCode } from "../exit_codes.ts";

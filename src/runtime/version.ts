@@ -49,7 +49,7 @@ export class WorkflowVersion {
   /** Every file it was built from: itself, its sub-workflow files and imported node modules. */
   readonly dependencies: Set<string>;
   /** When it was loaded, ISO 8601. */
-  readonly loadedAt = new Date().toISOString();
+  readonly loadedAt: string = new Date().toISOString();
   #close: () => void;
   #runs = 0;
   #retired = false;
