@@ -4,8 +4,8 @@
  *
  * @module
  */
-import { asFlowError, ExitCode, FlowError } from "../src/errors.ts";
-import { STORE_UNAVAILABLE } from "../src/store/mod.ts";
+// Not the store: printing an error must not load it (a command that uses no store never does).
+import { asFlowError, ExitCode, FlowError, INVALID, STORE_UNAVAILABLE } from "../src/errors.ts";
 
 export { ExitCode };
 
@@ -36,6 +36,6 @@ const CONTEXT: Record<string, string> = { [STORE_UNAVAILABLE]: "history: " };
 export function reportError(err: unknown): { text: string; exitCode: number } | undefined {
   const known = asFlowError(err);
   if (!known) return undefined;
-  const text = known.code === "INVALID" ? known.message : `flow: ${CONTEXT[known.code] ?? ""}${known.message}`;
+  const text = known.code === INVALID ? known.message : `flow: ${CONTEXT[known.code] ?? ""}${known.message}`;
   return { text: `${text}\n`, exitCode: known.exitCode };
 }

@@ -34,6 +34,15 @@ export const ExitCode = {
  */
 const FLOW_ERROR: symbol = Symbol.for("flow.error");
 
+/** The code of a {@linkcode WorkflowValidationError} (HTTP 400, exit 2). */
+export const INVALID = "INVALID";
+
+/**
+ * The code of a store problem (`StoreError` of `src/store/`, HTTP 503, exit
+ * 2); here, so that the CLI can say what failed without loading the store.
+ */
+export const STORE_UNAVAILABLE = "STORE_UNAVAILABLE";
+
 /** What a user-facing error means to each adapter. */
 export interface ErrorContract {
   /** Stable and machine-readable, e.g. `INVALID`, `NOT_FOUND`, `STORE_UNAVAILABLE`: the API's `error.code`. */
@@ -157,7 +166,7 @@ export class WorkflowValidationError extends FlowError {
   /** Creates the error from every issue found (and the file, for messages): `INVALID`, HTTP 400, exit 2. */
   constructor(issues: ValidationIssue[], file?: string) {
     super(issues.map((i) => formatIssue(i, file)).join("\n"), {
-      code: "INVALID",
+      code: INVALID,
       status: 400,
       exitCode: ExitCode.Usage,
       details: { issues: issues.map((i) => ({ path: i.path, message: i.message })) },

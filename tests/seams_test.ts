@@ -137,6 +137,23 @@ Deno.test("what every flow command loads holds none of the lazy parts of the bun
   assert.deepEqual(NPM_NEVER_AT_START.filter(npm), []);
 });
 
+Deno.test("before a command is chosen, flow loads no folder of src/ (flow --version, help, a usage error)", async () => {
+  // Each command's module is loaded with import() once the arguments name it: until then, only the modules cli.ts
+  // imports statically run. In the compiled binary and from source each module is loaded on its own.
+  const graph = await moduleGraph(["cli.ts"]);
+  const reached = new Set<string>();
+  const todo = [toUrl("cli.ts")];
+  while (todo.length) {
+    const url = todo.pop()!;
+    if (reached.has(url)) continue;
+    reached.add(url);
+    for (const dep of graph.get(url) ?? []) if (dep.code && !dep.isDynamic) todo.push(dep.code.specifier);
+  }
+  const paths = [...reached].map(local);
+  assert.ok(paths.includes("cli/main.ts"), "expected the walk to reach cli/main.ts");
+  assert.deepEqual(paths.filter((p) => /^src\/[^/]+\//.test(p) || p.startsWith("npm:")), []);
+});
+
 Deno.test("the library's mod.ts documents every type its API names (deno doc --lint)", async () => {
   const out = await new Deno.Command(Deno.execPath(), {
     args: ["doc", "--lint", "mod.ts"],

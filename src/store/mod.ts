@@ -30,7 +30,6 @@ export {
   type StateRow,
   type StateStore,
   type Store,
-  STORE_UNAVAILABLE,
   type StoredVersion,
   StoreError,
   type Trigger,

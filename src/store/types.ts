@@ -13,7 +13,7 @@
  *
  * @module
  */
-import { asFlowError, type ErrorInfo, ExitCode, FlowError } from "../errors.ts";
+import { asFlowError, type ErrorInfo, ExitCode, FlowError, STORE_UNAVAILABLE } from "../errors.ts";
 import type { ProcessIdentity } from "../process.ts";
 
 /** What started an execution. */
@@ -258,12 +258,9 @@ export interface Store extends ExecutionStore, StateStore {
   close(): Promise<void>;
 }
 
-/** The {@linkcode StoreError}'s code: what the API answers (HTTP 503) and how adapters recognise one. */
-export const STORE_UNAVAILABLE = "STORE_UNAVAILABLE";
-
 /**
  * A store problem a user can cause or fix (unreadable, corrupt, full, newer
- * schema, unreachable): `STORE_UNAVAILABLE`, HTTP 503, exit 2. Recognise one
+ * schema, unreachable): {@linkcode STORE_UNAVAILABLE}, HTTP 503, exit 2. Recognise one
  * with {@linkcode isStoreError}: the PostgreSQL store is a lazy part of the
  * bundle, with its own copy of this class.
  */
