@@ -10,7 +10,7 @@ import { eventLine, type FlowEvent } from "../src/engine/mod.ts";
 import { WorkflowValidationError } from "../src/errors.ts";
 import { validateWithExpressions } from "../src/sandbox/mod.ts";
 import type { UnreadFile } from "../src/validate/mod.ts";
-import { findExecution, runDetail, runSummary } from "../src/runtime/mod.ts";
+import { findExecution, runDetail, runSummary } from "../src/runtime/history.ts";
 import { type FlowRuntime, NotFoundError, type StreamedEvent } from "../src/runtime/service.ts";
 import { EXECUTION_STATUSES, type ExecutionStatus } from "../src/store/mod.ts";
 import { VERSION } from "../src/version.ts";

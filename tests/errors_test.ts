@@ -10,13 +10,8 @@
 import assert from "node:assert/strict";
 import { Hono } from "hono";
 import { asFlowError, ExitCode, type FlowError, WorkflowValidationError } from "../src/errors.ts";
-import {
-  BusyError,
-  ExecutionLookupError,
-  ResumeError,
-  TriggerChoiceError,
-  UnavailableError,
-} from "../src/runtime/mod.ts";
+import { BusyError, ResumeError, TriggerChoiceError, UnavailableError } from "../src/runtime/mod.ts";
+import { ExecutionLookupError } from "../src/runtime/history.ts";
 import { NotFoundError } from "../src/runtime/service.ts";
 import { isStoreError, StoreError } from "../src/store/mod.ts";
 import { CliError, reportError } from "../cli/exit_codes.ts";

@@ -23,6 +23,7 @@ const ADAPTERS = ["cli", "server", "queue"];
  * them never loads them. `lazy` ones may only be imported with `import()`.
  */
 const SECOND_ENTRIES: Record<string, { lazy: boolean }> = {
+  "src/runtime/history.ts": { lazy: false },
   "src/runtime/service.ts": { lazy: false },
   "src/store/postgres.ts": { lazy: true },
 };
@@ -137,21 +138,37 @@ Deno.test("what every flow command loads holds none of the lazy parts of the bun
   assert.deepEqual(NPM_NEVER_AT_START.filter(npm), []);
 });
 
-Deno.test("before a command is chosen, flow loads no folder of src/ (flow --version, help, a usage error)", async () => {
-  // Each command's module is loaded with import() once the arguments name it: until then, only the modules cli.ts
-  // imports statically run. In the compiled binary and from source each module is loaded on its own.
-  const graph = await moduleGraph(["cli.ts"]);
+/** The modules (relative paths, or `npm:` specifiers) that loading `entry` runs: its static imports, not its `import()`s. */
+async function loadedWith(entry: string): Promise<string[]> {
+  const graph = await moduleGraph([entry]);
   const reached = new Set<string>();
-  const todo = [toUrl("cli.ts")];
+  const todo = [toUrl(entry)];
   while (todo.length) {
     const url = todo.pop()!;
     if (reached.has(url)) continue;
     reached.add(url);
     for (const dep of graph.get(url) ?? []) if (dep.code && !dep.isDynamic) todo.push(dep.code.specifier);
   }
-  const paths = [...reached].map(local);
+  return [...reached].map(local);
+}
+
+// In the compiled binary and from source, each module is loaded on its own when imported: an entry point that
+// re-exports a heavy module makes every command that imports it load that module, used or not.
+
+Deno.test("before a command is chosen, flow loads no folder of src/ (flow --version, help, a usage error)", async () => {
+  // Each command's module is loaded with import() once the arguments name it: until then only what cli.ts imports runs.
+  const paths = await loadedWith("cli.ts");
   assert.ok(paths.includes("cli/main.ts"), "expected the walk to reach cli/main.ts");
   assert.deepEqual(paths.filter((p) => /^src\/[^/]+\//.test(p) || p.startsWith("npm:")), []);
+});
+
+Deno.test("flow runs, runs show and runs events load neither the engine, validation nor zod", async () => {
+  for (const command of ["runs", "runs_show", "runs_events"]) {
+    const paths = await loadedWith(`cli/commands/${command}.ts`);
+    assert.ok(paths.includes("src/store/sqlite.ts"), `expected ${command} to load the store`);
+    const heavy = paths.filter((p) => /^src\/(engine\/executor|validate\/|sandbox\/)|^npm:\/?zod@/.test(p));
+    assert.deepEqual(heavy, [], `cli/commands/${command}.ts`);
+  }
 });
 
 Deno.test("the library's mod.ts documents every type its API names (deno doc --lint)", async () => {

@@ -7,7 +7,8 @@
 import { fileErrorReason, WorkflowValidationError } from "../../src/errors.ts";
 import { decodeWorkflowText, parseWorkflowText, readWorkflowBytes, versionHash } from "../../src/workflow/mod.ts";
 import { compileWithModules } from "../../src/sandbox/mod.ts";
-import { assertResumable, findExecution, planResume } from "../../src/runtime/mod.ts";
+import { assertResumable, planResume } from "../../src/runtime/mod.ts";
+import { findExecution } from "../../src/runtime/history.ts";
 import { resolveInputs } from "../../src/validate/mod.ts";
 import { builtinRegistry } from "../../nodes/mod.ts";
 import type { Invocation } from "../commands.ts";

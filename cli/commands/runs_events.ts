@@ -8,7 +8,7 @@
 import type { Invocation } from "../commands.ts";
 import { ExitCode } from "../exit_codes.ts";
 import { requireStore } from "../history.ts";
-import { findExecution } from "../../src/runtime/mod.ts";
+import { findExecution } from "../../src/runtime/history.ts";
 import { stdout } from "../output.ts";
 
 /** How often `--follow` reads the journal again, ms. */

@@ -11,7 +11,7 @@
  * @module
  */
 import type { CompiledWorkflow } from "../../src/validate/mod.ts";
-import { findExecution, runDetail, type RunDetailView } from "../../src/runtime/mod.ts";
+import { findExecution, runDetail, type RunDetailView } from "../../src/runtime/history.ts";
 import type { ExecutionRecord, Store } from "../../src/store/mod.ts";
 import { palette, useColor } from "../color.ts";
 import type { Invocation } from "../commands.ts";
@@ -57,9 +57,8 @@ async function versionThatRan(
   } catch {
     return undefined;
   }
-  const [{ compileWithModules }, { parseWorkflowText }, { versionHash }, { builtinRegistry }] = await Promise.all([
+  const [{ compileWithModules }, { parseWorkflowText, versionHash }, { builtinRegistry }] = await Promise.all([
     import("../../src/sandbox/mod.ts"),
-    import("../../src/workflow/mod.ts"),
     import("../../src/workflow/mod.ts"),
     import("../../nodes/mod.ts"),
   ]);

@@ -3,15 +3,15 @@
  * workers) share to run workflows as a user sees them. One recorded-run path
  * ({@linkcode runRecorded}) for the CLI, the dispatcher and the worker; the
  * {@linkcode ExecutionBackend} / {@linkcode RuntimeConnector} seam where the
- * queue plugs in; the versions of a workflow file; and finding, viewing and
- * resuming recorded executions.
+ * queue plugs in; the versions of a workflow file; the choice of a trigger;
+ * and resuming a recorded execution.
  *
- * The public entry point of `src/runtime/`: the CLI, the server and the queue
- * import the folder through this module only (tests/seams_test.ts), or,
- * for flow as a long-running service ({@linkcode FlowRuntime}: the catalog
- * with hot reload, schedules, dispatch within limits, live streams, metrics),
- * through `service.ts`, kept apart so that a command that does not serve
- * never loads it.
+ * The main entry point of `src/runtime/`; the CLI, the server and the queue
+ * import the folder through it and two more, each kept apart so that a
+ * command loads only what it uses (tests/seams_test.ts): `history.ts`
+ * (reading recorded executions, without the engine: `flow runs` and the
+ * API's run views) and `service.ts` (flow as a long-running service, for
+ * `flow serve`).
  *
  * @module
  */
@@ -27,8 +27,6 @@ export {
   type ScheduleDriver,
   UnavailableError,
 } from "./backend.ts";
-export { ExecutionLookupError, findExecution } from "./lookup.ts";
-export { type NodeView, runDetail, type RunDetailView, runSummary, type RunSummaryView } from "./run_view.ts";
 export { chooseTrigger, TriggerChoiceError, triggerNodes } from "./triggers.ts";
 export { assertResumable, planResume, ResumeError, type ResumePlan, type ResumeRefusal } from "./resume.ts";
 export { buildVersion, loadVersion, type TriggerSpec, type WorkflowVersion } from "./version.ts";
