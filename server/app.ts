@@ -13,7 +13,7 @@
 import { OpenAPIHono } from "@hono/zod-openapi";
 import type { Context } from "hono";
 import { cors } from "hono/cors";
-import type { FlowRuntime } from "../src/runtime/runtime.ts";
+import type { FlowRuntime } from "../src/runtime/service.ts";
 import { VERSION } from "../src/version.ts";
 import { apiRoutes } from "./api.ts";
 import { bodyDepthLimit, limitedBody } from "./body.ts";

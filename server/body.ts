@@ -15,7 +15,7 @@
  */
 import type { MiddlewareHandler } from "hono";
 import { oneLine } from "../src/errors.ts";
-import { jsonTooDeepAt, tooDeepMessage, workflowLimits } from "../src/workflow/limits.ts";
+import { jsonTooDeepAt, tooDeepMessage, workflowLimits } from "../src/workflow/mod.ts";
 import { HttpError } from "./errors.ts";
 
 /** A body size limit and the setting that changes it, for the message of a 413. */

@@ -5,7 +5,7 @@
  * @module
  */
 import { z } from "@hono/zod-openapi";
-import { typeName } from "../src/workflow/values.ts";
+import { typeName } from "../src/workflow/mod.ts";
 
 /**
  * A JSON object, taken as it was sent: no key is dropped or added (zod's

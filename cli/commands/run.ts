@@ -4,12 +4,11 @@
  *
  * @module
  */
-import { type ValidationIssue, WorkflowValidationError } from "../../src/errors.ts";
-import { fileErrorReason } from "../../src/errors.ts";
-import { limitIssues } from "../../src/workflow/limits.ts";
-import type { FiredTrigger } from "../../src/node/node.ts";
-import { chooseTrigger, TriggerChoiceError } from "../../src/runtime/triggers.ts";
-import { type CompiledWorkflow, resolveInputs, workflowTree } from "../../src/validate/validate.ts";
+import { fileErrorReason, type ValidationIssue, WorkflowValidationError } from "../../src/errors.ts";
+import type { FiredTrigger } from "../../src/node/mod.ts";
+import { chooseTrigger, TriggerChoiceError } from "../../src/runtime/mod.ts";
+import { type CompiledWorkflow, resolveInputs, workflowTree } from "../../src/validate/mod.ts";
+import { limitIssues } from "../../src/workflow/mod.ts";
 import type { Invocation } from "../commands.ts";
 import { CliError } from "../exit_codes.ts";
 import { executeFromCli, type OutputFlags } from "../execute.ts";

@@ -3,8 +3,8 @@
  *
  * @module
  */
-import { EXECUTION_STATUSES, type ExecutionStatus } from "../../src/store/types.ts";
-import { runSummary } from "../../src/runtime/run_view.ts";
+import { EXECUTION_STATUSES, type ExecutionStatus } from "../../src/store/mod.ts";
+import { runSummary } from "../../src/runtime/history.ts";
 import { palette, useColor } from "../color.ts";
 import type { Invocation } from "../commands.ts";
 import { CliError, ExitCode } from "../exit_codes.ts";

@@ -4,10 +4,9 @@
  *
  * @module
  */
-import { workflowLimits } from "../../src/workflow/limits.ts";
-import { FlowRuntime } from "../../src/runtime/runtime.ts";
-import { StoreError } from "../../src/store/types.ts";
-import type { Store } from "../../src/store/types.ts";
+import { FlowRuntime } from "../../src/runtime/service.ts";
+import { isStoreError, type Store } from "../../src/store/mod.ts";
+import { workflowLimits } from "../../src/workflow/mod.ts";
 import { builtinRegistry } from "../../nodes/mod.ts";
 import { createApp } from "../../server/app.ts";
 import { isLoopbackHost, normaliseHostName } from "../../server/guard.ts";
@@ -60,7 +59,7 @@ export default async function serve({ args, options }: Invocation): Promise<numb
     try {
       store = await openStore(db, { serving: true, warn: (line) => stderr.write(`flow serve: ${line}\n`) });
     } catch (err) {
-      if (err instanceof StoreError) {
+      if (isStoreError(err)) {
         throw new CliError(`history: ${err.message}${db ? "" : " (or pass --no-history)"}`);
       }
       throw err;

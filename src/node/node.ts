@@ -4,10 +4,10 @@
  *
  * @module
  */
-import type { z } from "zod";
 import type { Expression } from "../expressions/expressions.ts";
 import type { NodeStore } from "../engine/state.ts";
 import type { PortType } from "../workflow/format.ts";
+import type { SchemaOutput, ZodSchema } from "../workflow/zod.ts";
 
 /** Declaration of one input or output port. */
 export interface PortSpec {
@@ -180,7 +180,7 @@ export interface PrepareTools {
 export interface NodeDefinition<
   I extends Ports = Ports,
   O extends Ports = Ports,
-  C extends z.core.$ZodType = z.core.$ZodType,
+  C extends ZodSchema = ZodSchema,
 > {
   /** Type name used in workflow files, e.g. `http.request`. */
   type: string;
@@ -198,16 +198,16 @@ export interface NodeDefinition<
    * Output ports that depend on config (e.g. `control.switch`), added to
    * `outputs`. Returning undefined accepts any output port name.
    */
-  dynamicOutputs?: (config: z.output<C>, prepared: unknown) => Ports | undefined;
+  dynamicOutputs?: (config: SchemaOutput<C>, prepared: unknown) => Ports | undefined;
   /** How the node waits for connected inputs; default `"all"`. May depend on config. */
-  inputMode?: InputMode | ((config: z.output<C>) => InputMode);
+  inputMode?: InputMode | ((config: SchemaOutput<C>) => InputMode);
   /**
    * Validation-time check of the input ports a node gets (connected or set in
    * config) against what `prepare` returned; returns one message per problem.
    */
   checkInputs?: (ports: string[], prepared: unknown) => string[];
   /** Validation-time hook: checks or compiles things in config; the result is `ctx.prepared`. */
-  prepare?: (config: z.output<C>, tools: PrepareTools) => unknown;
+  prepare?: (config: SchemaOutput<C>, tools: PrepareTools) => unknown;
   /**
    * Makes this a trigger node type: it has no inputs and, when its workflow
    * is served, starts runs (docs/serve.md). In a run started by another
@@ -219,12 +219,12 @@ export interface NodeDefinition<
    * called once per node of a loaded workflow version, with its config; the
    * result is `ctx.instance`. Throwing marks the workflow invalid.
    */
-  setup?: (config: z.output<C>, info: { workflowId: string; nodeId: string }) => unknown;
+  setup?: (config: SchemaOutput<C>, info: { workflowId: string; nodeId: string }) => unknown;
   /** Releases what `setup` created, when its workflow version is unloaded. */
   dispose?: (instance: unknown) => void | Promise<void>;
   /** Does the work. May return synchronously. Throw (ideally a `NodeError`) to fail. */
   run(
-    ctx: NodeContext<InputValues<I> & Record<string, unknown>, z.output<C>>,
+    ctx: NodeContext<InputValues<I> & Record<string, unknown>, SchemaOutput<C>>,
   ): OutputValues<O> | Promise<OutputValues<O>>;
 }
 
@@ -253,7 +253,7 @@ export type AnyNodeDefinition = NodeDefinition<any, any, any>;
  * });
  * ```
  */
-export function defineNode<I extends Ports, O extends Ports, C extends z.core.$ZodType = z.core.$ZodType>(
+export function defineNode<I extends Ports, O extends Ports, C extends ZodSchema = ZodSchema>(
   definition: NodeDefinition<I, O, C>,
 ): NodeDefinition<I, O, C> {
   return definition;

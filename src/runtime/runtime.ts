@@ -6,6 +6,7 @@
  *
  * @module
  */
+import { ExitCode, FlowError } from "../errors.ts";
 import type { FlowEvent } from "../engine/events.ts";
 import type { RunResult } from "../engine/executor.ts";
 import type { FiredTrigger } from "../node/node.ts";
@@ -100,11 +101,11 @@ export interface FileEvent {
   origin: ChangeOrigin;
 }
 
-/** Why a request about a workflow or run cannot be served. */
-export class NotFoundError extends Error {
+/** Why a request about a workflow or run cannot be served: `NOT_FOUND`, HTTP 404, exit 2. */
+export class NotFoundError extends FlowError {
   /** Creates the error. */
   constructor(message: string) {
-    super(message);
+    super(message, { code: "NOT_FOUND", status: 404, exitCode: ExitCode.Usage });
     this.name = "NotFoundError";
   }
 }
