@@ -126,7 +126,9 @@ export default defineNode({
     }
     if (!config.allowExitCodes.includes(done.code)) {
       const how = done.signal ? `was killed by ${done.signal}` : `exited with code ${done.code}`;
-      const last = done.stderr.trimEnd().split("\n").at(-1)?.slice(0, 300) ?? "";
+      // The last line that is not indented: the error, not its continuation lines.
+      const lines = done.stderr.split("\n").filter((l) => l.trim() !== "");
+      const last = (lines.findLast((l) => !/^\s/.test(l)) ?? lines.at(-1) ?? "").trim().slice(0, 300);
       throw new NodeError(`${run} ${how}${last ? `: ${last}` : ""}`, { code: "EXIT_CODE" });
     }
     return { stdout: done.stdout, stderr: done.stderr, exitCode: done.code, truncated };

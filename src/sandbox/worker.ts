@@ -52,6 +52,13 @@ const isDef = (v: unknown): v is Def =>
 
 /** Where a denied operation is granted, for its message. */
 let grantHint = "the workflow's imports[].permissions";
+/** Whether this Worker runs a code.function, whose denials do not mention Deno's flags (its grants are not flags). */
+let codeMode = false;
+
+/** Deno's message for a denied operation, without its flag advice in a code.function. */
+function denial(message: string | undefined): string {
+  return codeMode ? String(message).replace(/, run again with the --allow-\w+ flag/, "") : String(message);
+}
 
 self.onmessage = async (event: MessageEvent) => {
   const msg = event.data;
@@ -117,6 +124,7 @@ async function load(url: string, revoke: string[]) {
  */
 function loadCode(body: string) {
   grantHint = "the node's config.permissions";
+  codeMode = true;
   let fn: (inputs: unknown, ctx: unknown, console: unknown) => Promise<unknown>;
   try {
     const AsyncFunction = (async () => {}).constructor as FunctionConstructor;
@@ -301,7 +309,7 @@ function postError(id: number, err: unknown) {
     id,
     error: {
       name: e?.name ?? "Error",
-      message: e?.name === "NotCapable" ? `${e.message} (grant it in ${grantHint})` : e?.message ?? String(err),
+      message: e?.name === "NotCapable" ? `${denial(e.message)} (grant it in ${grantHint})` : e?.message ?? String(err),
       code: typeof e?.code === "string" ? e.code : e?.name === "NotCapable" ? "PERMISSION_DENIED" : "NODE_ERROR",
       retryable: e?.retryable !== false && e?.name !== "NotCapable",
     },
