@@ -108,7 +108,10 @@ async function walk(
   } catch (err) {
     if (rel) return; // a subfolder that went away or cannot be read
     if (err instanceof Deno.errors.NotADirectory || /os error 20\)/.test(String(err))) {
-      throw new NodeError(`listing "${dir}": not a directory`, { code: "NOT_A_DIRECTORY", retryable: false });
+      throw new NodeError(`listing ${JSON.stringify(dir)}: not a directory`, {
+        code: "NOT_A_DIRECTORY",
+        retryable: false,
+      });
     }
     throw fileError(err, "listing", dir);
   }

@@ -57,7 +57,7 @@ async function readBounded(path: string, max: number): Promise<Uint8Array> {
   try {
     const info = await file.stat();
     if (info.isDirectory) {
-      throw new NodeError(`reading "${path}": is a directory (file.list lists one)`, {
+      throw new NodeError(`reading ${JSON.stringify(path)}: is a directory (file.list lists one)`, {
         code: "NOT_A_FILE",
         retryable: false,
       });
@@ -87,7 +87,7 @@ async function readBounded(path: string, max: number): Promise<Uint8Array> {
 }
 
 function tooLarge(path: string, max: number): NodeError {
-  return new NodeError(`reading "${path}": larger than maxBytes (${max} bytes)`, {
+  return new NodeError(`reading ${JSON.stringify(path)}: larger than maxBytes (${max} bytes)`, {
     code: "FILE_TOO_LARGE",
     retryable: false,
   });

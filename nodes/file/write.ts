@@ -6,6 +6,7 @@
 import * as z from "zod/mini";
 import { described, once } from "../../src/workflow/zod.ts";
 import { defineNode } from "../../src/node/node.ts";
+import { NodeError } from "../../src/errors.ts";
 import { basename, dirname, join } from "../../src/path.ts";
 import { encode, ENCODINGS } from "./encoding.ts";
 import { fileError } from "./errors.ts";
@@ -48,6 +49,12 @@ export default defineNode({
       if (config.append) await Deno.writeFile(path, bytes, { append: true, create: true });
       else await replace(path, bytes);
     } catch (err) {
+      if (err instanceof Deno.errors.NotFound && !config.mkdir) {
+        throw new NodeError(`writing ${JSON.stringify(path)}: its folder does not exist (mkdir: true creates it)`, {
+          code: "FILE_NOT_FOUND",
+          cause: err,
+        });
+      }
       throw fileError(err, "writing", path);
     }
     return { path, bytes: bytes.byteLength };

@@ -39,7 +39,8 @@ export interface ModuleSpec {
    * Instead of a module: the body of one async function `(inputs, ctx,
    * console)` (plain JavaScript), run as the node type `code.function`
    * (`nodes/code/function.ts`). Its Worker has exactly `permissions`: it
-   * imports nothing, so it needs no load-time read access.
+   * imports nothing, so it needs no load-time read access. `path` is then
+   * the workflow's folder (`ctx.dir` of the function).
    */
   code?: string;
 }
@@ -216,7 +217,9 @@ export class NodeModuleHost {
       };
     });
     worker.postMessage(
-      code === undefined ? { op: "load", url: pathToFileURL(this.spec.path).href, revoke } : { op: "load", code },
+      code === undefined
+        ? { op: "load", url: pathToFileURL(this.spec.path).href, revoke }
+        : { op: "load", code, dir: this.spec.path },
     );
     this.#ready = ready;
     return ready;

@@ -7,7 +7,7 @@
  *
  * Protocol (structured-clone messages):
  * - in `{ op: "load", url, revoke }` -> out `{ op: "loaded", nodes }` or `{ op: "load-error", message }`;
- *   in `{ op: "load", code }` (a `code.function` body) -> the one node type `code.function`
+ *   in `{ op: "load", code, dir }` (a `code.function` body, its workflow's folder) -> the one node type `code.function`
  * - in `{ op: "run", id, type, inputs, config, nodeId, attempt, executionId }`
  *   -> out `{ op: "log", id, level, message }`*, then `{ op: "result", id, outputs }` or `{ op: "error", id, error }`
  * - in `{ op: "abort", id }` -> the call's signal is aborted; out `{ op: "aborted", id }`
@@ -62,7 +62,7 @@ function denial(message: string | undefined): string {
 
 self.onmessage = async (event: MessageEvent) => {
   const msg = event.data;
-  if (msg.op === "load" && typeof msg.code === "string") loadCode(msg.code);
+  if (msg.op === "load" && typeof msg.code === "string") loadCode(msg.code, msg.dir);
   else if (msg.op === "load") await load(msg.url, msg.revoke);
   else if (msg.op === "run") await run(msg);
   else if (msg.op === "setup" || msg.op === "dispose") await lifecycle(msg);
@@ -122,7 +122,7 @@ async function load(url: string, revoke: string[]) {
  * `console` is the call's own, writing `node.log` events; `console` used
  * elsewhere (a callback the body left behind) logs to the call started last.
  */
-function loadCode(body: string) {
+function loadCode(body: string, dir: string) {
   grantHint = "the node's config.permissions";
   codeMode = true;
   let fn: (inputs: unknown, ctx: unknown, console: unknown) => Promise<unknown>;
@@ -154,7 +154,7 @@ function loadCode(body: string) {
       latest.push(console);
       try {
         const { log, signal, store, nodeId, attempt, executionId } = ctx;
-        const outputs = await fn(ctx.inputs, { log, signal, store, nodeId, attempt, executionId }, console);
+        const outputs = await fn(ctx.inputs, { log, signal, store, nodeId, attempt, executionId, dir }, console);
         if (outputs !== undefined && (outputs === null || typeof outputs !== "object" || Array.isArray(outputs))) {
           throw Object.assign(
             new Error(`returned ${oneLine(JSON.stringify(outputs) ?? typeof outputs)}; return an object of outputs`),
