@@ -22,7 +22,7 @@ import { readWorkflowFile } from "./src/workflow/load.ts";
 import type { Registry } from "./src/node/registry.ts";
 import type { CompiledWorkflow } from "./src/validate/validate.ts";
 
-export { defineNode } from "./src/node/node.ts";
+export { defineNode, LoadBeforeValidation } from "./src/node/node.ts";
 export type {
   AnyNodeDefinition,
   InputMode,
@@ -31,13 +31,17 @@ export type {
   NodeContext,
   NodeDefinition,
   NodeLogger,
+  NodePermissions,
   OptionalKeys,
   OutputValues,
+  PermissionName,
+  PermissionNeed,
   Ports,
   PortSpec,
   PortValue,
   PrepareTools,
   RequiredKeys,
+  SetupInfo,
   SubworkflowResult,
   WorkflowRef,
 } from "./src/node/node.ts";
