@@ -193,15 +193,19 @@ function consoleOf(log: Record<"debug" | "info" | "warn" | "error", (message: st
   };
 }
 
-/** An error thrown by a code.function, with where in the source it was thrown (`(line 3, column 9)`). */
+/**
+ * An error thrown by a code.function, with the line of the source it was
+ * thrown at (`(line 3)`): lines are kept where they were, columns are not
+ * (types were removed before them).
+ */
 function located(err: unknown): unknown {
   const e = err as Error;
   if (typeof e?.stack !== "string" || typeof e.message !== "string") return err;
   // The body is compiled by AsyncFunction: its frames are "<anonymous>:LINE:COL", two lines below the source's.
-  const at = /<anonymous>:(\d+):(\d+)\)?\s*$/m.exec(e.stack.split("\n").find((l) => l.includes("<anonymous>:")) ?? "");
+  const at = /<anonymous>:(\d+):\d+\)?\s*$/m.exec(e.stack.split("\n").find((l) => l.includes("<anonymous>:")) ?? "");
   if (at && Number(at[1]) > 2) {
     try {
-      e.message = `${e.message} (line ${Number(at[1]) - 2}, column ${at[2]})`;
+      e.message = `${e.message} (line ${Number(at[1]) - 2})`;
     } catch { /* a frozen error keeps its message */ }
   }
   return err;
