@@ -28,18 +28,23 @@ export {
   type FiredTrigger,
   type InputMode,
   type InputValues,
+  LoadBeforeValidation,
   type LogLevel,
   type NodeContext,
   type NodeDefinition,
   type NodeLogger,
+  type NodePermissions,
   type OptionalKeys,
   type OutputValues,
+  type PermissionName,
+  type PermissionNeed,
   type Ports,
   type PortSpec,
   type PortValue,
   type PrepareTools,
   Registry,
   type RequiredKeys,
+  type SetupInfo,
   type SubworkflowResult,
   type TriggerKind,
   type TriggerResponse,
@@ -150,6 +155,7 @@ export {
   type WriteResult,
 } from "./src/runtime/service.ts";
 export type { LocatedIssue } from "./src/workflow/locate.ts";
+export { type Grant, type Grants, WorkflowPermissions } from "./src/permissions/mod.ts";
 export {
   type ExecutionEnd,
   type ExecutionFilter,

@@ -41,6 +41,7 @@ export function workflowDetail(
   const definition = JSON.parse(version.text) as Record<string, unknown>;
   return {
     ...summary,
+    permissions: compiled.permissions.toJSON(),
     definition: redact ? redact(definition) : definition,
     nodes: describeNodes(compiled, redact),
     connections: connections(compiled),

@@ -68,6 +68,13 @@ function build() {
   const envName = z.string().check(z.regex(ENV_NAME_PATTERN, {
     error: (iss) => `expected an environment variable name; got ${JSON.stringify(iss.input)}`,
   }));
+  const grant = () => z.union([z.boolean(), z.array(z.string())]);
+  const permissions = z.strictObject({
+    net: described(z.optional(grant()), "Hosts it may reach (host or host:port), or true"),
+    read: described(z.optional(grant()), "Paths it may read, or true"),
+    write: described(z.optional(grant()), "Paths it may write, or true"),
+    env: described(z.optional(grant()), "Environment variables it may read, or true"),
+  });
   const settings = z.strictObject({
     env: described(
       z.optional(z.array(envName)),
@@ -83,13 +90,10 @@ function build() {
     timeoutMs: described(z.optional(int(1)), "Whole-run timeout"),
     lock: described(z.optional(z.boolean()), "Refuse to start while another run of this workflow id is alive"),
     history: described(z.optional(z.boolean()), "Record executions in the history store; default true"),
-  });
-  const grant = () => z.union([z.boolean(), z.array(z.string())]);
-  const permissions = z.strictObject({
-    net: described(z.optional(grant()), "Hosts it may reach (host or host:port), or true"),
-    read: described(z.optional(grant()), "Paths it may read, or true"),
-    write: described(z.optional(grant()), "Paths it may write, or true"),
-    env: described(z.optional(grant()), "Environment variables it may read, or true"),
+    permissions: described(
+      z.optional(z.extend(permissions, { run: described(z.optional(grant()), "Programs it may run, or true") })),
+      "What the nodes that touch the system (code, exec, file, sql, email) may reach; nothing by default",
+    ),
   });
   const importEntry = z.union([
     z.string().check(z.minLength(1)),
@@ -152,6 +156,8 @@ export type InputDecl = SchemaOutput<WorkflowSchemas["input"]>;
 export type ImportEntry = SchemaOutput<WorkflowSchemas["importEntry"]>;
 /** The `layout` block: node id -> `[x, y]`. */
 export type Layout = NonNullable<SchemaOutput<WorkflowSchemas["layout"]>>;
+/** `settings.permissions` as written. */
+export type DeclaredPermissions = NonNullable<Settings["permissions"]>;
 /** One of the port value types. */
 export type PortType = typeof PORT_TYPES[number];
 
