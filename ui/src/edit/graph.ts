@@ -48,7 +48,12 @@ function nodeInfo(raw: Record<string, unknown>, id: string, type: string, catalo
  * server compiled the saved file (their ports may depend on config, as a
  * `control.switch`'s cases); the catalog gives the rest.
  */
-export function editorGraph(w: WorkflowDoc, catalog: Catalog, resolved?: ReadonlyMap<string, NodeInfoT>): GraphModel {
+export function editorGraph(
+  w: WorkflowDoc,
+  catalog: Catalog,
+  resolved?: ReadonlyMap<string, NodeInfoT>,
+  newPorts = false,
+): GraphModel {
   const nodes = nodesOf(w).map((n) => nodeInfo(n.raw, n.id, n.type, catalog, resolved?.get(n.id)));
   const inputs = w.inputs && typeof w.inputs === "object" && !Array.isArray(w.inputs)
     ? Object.fromEntries(
@@ -56,7 +61,28 @@ export function editorGraph(w: WorkflowDoc, catalog: Catalog, resolved?: Readonl
     )
     : {};
   const connections = connectionsOf(w).map((c) => ({ from: c.from, to: c.to }));
-  return buildGraph({ nodes, connections, inputs, outputs: outputsOf(w) });
+  const model = buildGraph({ nodes, connections, inputs, outputs: outputsOf(w) });
+  if (newPorts) addNewPorts(model, catalog);
+  return model;
+}
+
+/** The port that makes a new port when a connection is dropped on it (outputs box, types with dynamic inputs). */
+export const NEW_PORT = "+";
+
+function addNewPorts(model: GraphModel, catalog: Catalog) {
+  if (!model.nodes.some((n) => n.kind === "outputs")) {
+    model.nodes.push({ id: OUTPUTS_ID, kind: "outputs", type: "outputs", family: "io", inputs: [], outputs: [] });
+  }
+  for (const n of model.nodes) {
+    if (n.kind === "outputs" || (n.kind === "node" && catalog.get(n.type)?.dynamicInputs)) {
+      n.inputs.push({
+        name: NEW_PORT,
+        type: "any",
+        required: false,
+        description: "Drop a connection here for a new port",
+      });
+    }
+  }
 }
 
 /** One end of a connection being made. */
@@ -86,6 +112,7 @@ export function connectionProblem(model: GraphModel, catalog: Catalog, from: End
   }
   const input = dst.inputs.find((p) => p.name === to.port);
   const dynamicIn = dst.kind === "outputs" || (dst.kind === "node" && catalog.get(dst.type)?.dynamicInputs);
+  if (to.port === NEW_PORT && !dynamicIn) return `node "${dst.id}" takes no new input port`;
   if (!input && !dynamicIn) {
     return `node "${dst.id}" (${dst.type}) has no input port "${to.port}"; inputs: ${names(dst.inputs)}`;
   }
@@ -93,7 +120,7 @@ export function connectionProblem(model: GraphModel, catalog: Catalog, from: End
   if (a !== "any" && b !== "any" && a !== b) {
     return `type mismatch: "${from.node}.${from.port}" gives ${a}, "${to.node}.${to.port}" takes ${b}`;
   }
-  const fed = model.edges.find((e) => e.target === dst.id && e.targetPort === to.port);
+  const fed = to.port !== NEW_PORT && model.edges.find((e) => e.target === dst.id && e.targetPort === to.port);
   if (fed && dst.kind === "node") {
     return `input port "${to.node}.${to.port}" is already fed by "${fed.source}.${fed.sourcePort}"; ` +
       "an input takes one connection (use flow.merge to combine)";
