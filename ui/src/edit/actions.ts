@@ -70,7 +70,16 @@ export function editorActions(ctx: ActionContext) {
     addNode(type: string, at?: Position) {
       const taken = new Set(nodesOf(workflowAt(doc(), base)).map((n) => n.id));
       const id = idForType(type, taken);
-      const center = at ?? ctx.canvas()?.center() ?? [0, 0];
+      let center: Position = at ?? ctx.canvas()?.center() ?? [0, 0];
+      // Added by keyboard or click: step aside from boxes already at the middle of the view.
+      const placedNow = [...(ctx.canvas()?.positions().values() ?? [])];
+      for (
+        let i = 0;
+        !at && i < 50 && placedNow.some((p) => Math.abs(p[0] - center[0]) < 30 && Math.abs(p[1] - center[1]) < 30);
+        i++
+      ) {
+        center = [center[0] + 40, center[1] + 40];
+      }
       const def = ctx.catalog.get(type);
       const node: Record<string, unknown> = { id, type };
       if (def?.configSchema && Object.keys((def.configSchema.properties as object | undefined) ?? {}).length) {

@@ -10,7 +10,7 @@
  */
 import { useEffect, useState } from "react";
 import type { JsonSchema, NodeType } from "../api.ts";
-import type { DocNode, Path, WorkflowDoc } from "./doc.ts";
+import type { DocNode, WorkflowDoc } from "./doc.ts";
 import { JsonInput, ObjectFields, type OnSet, SchemaField } from "./fields.tsx";
 import type { Placed } from "./problems.ts";
 import { schemaAt } from "./schema.ts";
