@@ -20,6 +20,7 @@ import { Breadcrumb } from "../pages/workflow.tsx";
 import { editorActions } from "./actions.ts";
 import { type CanvasApi, EditCanvas } from "./canvas.tsx";
 import { CommandPalette } from "./commands.tsx";
+import { ConnectForm } from "./connect_form.tsx";
 import { layoutOf, nodesOf, parseText, type Path, workflowAt } from "./doc.ts";
 import { connectionProblem, editorGraph } from "./graph.ts";
 import { NodeInspector, WorkflowInspector } from "./inspector.tsx";
@@ -112,6 +113,7 @@ function Editor(props: Loaded & { file: string; path: string }) {
   const [mode, setMode] = useState<Mode>("graph");
   const [palette, setPalette] = useState(false);
   const [showDiff, setShowDiff] = useState(false);
+  const [connecting, setConnecting] = useState(false);
   const reveal = useRef<(offset: number) => void>(undefined);
   const actions = useMemo(
     () => editorActions({ store, base: base ?? [], model, catalog, canvas: () => canvas.current }),
@@ -157,6 +159,7 @@ function Editor(props: Loaded & { file: string; path: string }) {
     setMode,
     mode,
     openPalette: () => setPalette(true),
+    openConnect: () => setConnecting(true),
     goToProblem: () => placed[0] && goToProblem(placed[0]),
   });
   useShortcuts({ commands, openPalette: () => setPalette(true), actions, editable });
@@ -324,6 +327,14 @@ function Editor(props: Loaded & { file: string; path: string }) {
       </div>
       <ProblemsList placed={placed} validating={s.validating} onGo={goToProblem} />
       <CommandPalette open={palette} onOpenChange={setPalette} commands={commands} />
+      {connecting && (
+        <ConnectForm
+          model={model}
+          check={(from, to) => connectionProblem(model, catalog, from, to)}
+          onConnect={actions.connect}
+          onClose={() => setConnecting(false)}
+        />
+      )}
       <Suspense fallback={null}>
         {s.conflict && (
           <MergePanel

@@ -31,6 +31,8 @@ export interface CommandContext {
   setMode: (m: "graph" | "code" | "split") => void;
   /** Opens the command palette. */
   openPalette: () => void;
+  /** Opens the form that connects two ports. */
+  openConnect: () => void;
   /** Jumps to the first problem. */
   goToProblem: () => void;
 }
@@ -91,6 +93,7 @@ export function buildCommands(ctx: CommandContext): EditorCommand[] {
       run: () => focusRename(),
     },
     { id: "select-all", label: "Select all nodes", group: "Edit", shortcut: "Mod+A", run: () => actions.selectAll() },
+    { id: "connect", label: "Connect ports…", group: "Edit", run: ctx.openConnect },
     { id: "layout", label: "Auto-layout", group: "Arrange", run: () => void actions.autoLayout() },
   ];
   const view: EditorCommand[] = [
