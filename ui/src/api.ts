@@ -263,7 +263,7 @@ export function createWorkflow(file: string, text?: string): Promise<{ file: str
 
 /** Who the console is signed in as. */
 export interface Session {
-  /** Whether requests are authorised (a session, or no token needed). */
+  /** Whether this request carried a valid session cookie or token. */
   authenticated: boolean;
   /** admin (read and write) or read; null without a session. */
   role: "admin" | "read" | null;

@@ -20,7 +20,9 @@ export async function refreshSession(): Promise<Session> {
   try {
     current = await getSession();
   } catch (err) {
-    current = err instanceof ApiError && err.status === 404 ? OPEN : { ...OPEN, authenticated: false };
+    current = err instanceof ApiError && err.status === 404
+      ? OPEN
+      : { ...OPEN, authenticated: false, tokenRequired: true };
   }
   for (const l of listeners) l();
   return current;
@@ -34,12 +36,17 @@ export function useSession(): Session | undefined {
   }, () => current);
 }
 
-/** Whether a session may change files: signed in (or no token needed), not read-only, not the read token. */
+/** Whether the console may call the API: no token is needed, or it is signed in. */
+export function hasAccess(s: Session | undefined): boolean {
+  return !!s && (!s.tokenRequired || s.authenticated);
+}
+
+/** Whether a session may change files: it has access, the server is not read-only, and it is not the read token. */
 export function canEdit(s: Session | undefined): boolean {
-  return !!s && s.authenticated && !s.readOnly && s.role !== "read";
+  return hasAccess(s) && !s!.readOnly && s!.role !== "read";
 }
 
 /** Whether a session may start runs (not the read token). */
 export function canRun(s: Session | undefined): boolean {
-  return !!s && s.authenticated && s.role !== "read";
+  return hasAccess(s) && s!.role !== "read";
 }

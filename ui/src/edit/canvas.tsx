@@ -78,8 +78,10 @@ export interface EditCanvasProps {
 const nodeTypes = { box: Box };
 /** The drag-and-drop type of a node type dragged from the palette. */
 export const NODE_TYPE_MIME = "application/x-flow-node-type";
-/** Graphs larger than this render only the boxes in view. */
+/** Graphs larger than this render only the boxes in view, and open on their first boxes. */
 const VISIBLE_ONLY_ABOVE = 150;
+/** How many boxes (in file order) a large graph first shows, at a readable zoom. */
+const FIRST_VIEW = 12;
 
 /** Ends of a connection as output -> input, whichever end the drag started from. */
 function ends(
@@ -216,6 +218,7 @@ function Canvas(props: EditCanvasProps & { auto?: Layout }) {
         edges={edges}
         nodeTypes={nodeTypes}
         onNodesChange={onNodesChange}
+        onInit={() => requestAnimationFrame(() => performance.mark("flow:editor-drawn"))}
         onNodeDragStop={(_, __, dragged) => {
           if (!editable) return;
           props.onMove(positions(dragged), positions(flow.getNodes()));
@@ -248,7 +251,7 @@ function Canvas(props: EditCanvasProps & { auto?: Layout }) {
         onlyRenderVisibleElements={big}
         colorMode="system"
         fitView
-        fitViewOptions={{ padding: 0.15, maxZoom: 1.2, ...(big ? { nodes: nodes.slice(0, 60) } : {}) }}
+        fitViewOptions={{ padding: 0.15, maxZoom: 1.2, ...(big ? { nodes: nodes.slice(0, FIRST_VIEW) } : {}) }}
         minZoom={0.05}
         proOptions={{ hideAttribution: true }}
       >

@@ -46,8 +46,10 @@ export default function EditorPage({ file, path }: { file: string; path: string 
   const [error, setError] = useState<string>();
   useEffect(() => {
     let live = true;
+    performance.mark("flow:editor-requested");
     Promise.all([getSource(file), listNodeTypes(), getWorkflowSchema().catch(() => undefined)]).then(
       ([source, types, schema]) => {
+        performance.mark("flow:editor-loaded");
         if (live) {
           setLoaded({ store: createEditorStore(file, source.text, source.etag), types, ...(schema ? { schema } : {}) });
         }

@@ -50,15 +50,16 @@ function useLocal(value: string): [string, (v: string) => void] {
 export function ObjectFields(
   props: Omit<FieldProps, "field" | "value"> & { schema?: JsonSchema; value: unknown; only?: string[] },
 ) {
-  const fields = fieldsOf(props.schema).filter((f) => !props.only || props.only.includes(f.key));
-  const obj = props.value && typeof props.value === "object" ? props.value as Record<string, unknown> : {};
+  const { schema, only, value, ...rest } = props;
+  const fields = fieldsOf(schema).filter((f) => !only || only.includes(f.key));
+  const obj = value && typeof value === "object" ? value as Record<string, unknown> : {};
   if (!fields.length) return <p className="muted">No settings.</p>;
   return (
     <>
       {fields.map((f) => (
         <SchemaField
           key={f.key}
-          {...props}
+          {...rest}
           field={f}
           value={obj[f.key]}
           path={[...props.path, f.key]}
