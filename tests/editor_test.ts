@@ -69,6 +69,7 @@ const FILES: Record<string, string> = {
     connections: [],
   }),
   "big.json": pretty(bigWorkflow()),
+  "loop.json": Deno.readTextFileSync(new URL("../examples/loop.json", import.meta.url)),
 };
 
 /** Node ids in the text of a served file. */
@@ -281,6 +282,26 @@ Deno.test({
       await list.getByText("nodes[0].config.ms").waitFor();
       await editorShot(page, "problems");
       assert.equal(await Deno.readTextFile(`${dir}/delay.json`), before, "not saved");
+    });
+
+    await t.step("a loop's inline workflow is edited in place, with the breadcrumb", async () => {
+      await openEditor(page, base, "loop.json");
+      await box(page, "each").click();
+      await page.getByRole("button", { name: "Edit the loop body" }).click();
+      await page.waitForURL(/path=each/);
+      await page.getByRole("navigation", { name: "Level" }).getByText("each").waitFor();
+      await box(page, "parse").click();
+      await page.locator("#node-id").fill("decode");
+      await page.locator("#node-id").press("Enter");
+      await box(page, "decode").waitFor();
+      await page.keyboard.press("Control+s");
+      await saveState(page, "Saved");
+      const body = JSON.parse(await Deno.readTextFile(`${dir}/loop.json`)).nodes[0].config.workflow;
+      assert.ok(body.nodes.some((n: { id: string }) => n.id === "decode"));
+      assert.ok(body.connections.some((c: { to: string }) => c.to.startsWith("decode.")));
+      const { removed } = await diffLines(dir, "loop.json");
+      assert.ok(removed.length <= 3, `a rename changes the lines naming it: ${removed.join(" | ")}`);
+      await editorShot(page, "loop-body");
     });
 
     await t.step("the code view: edits in the text show on the canvas", async () => {

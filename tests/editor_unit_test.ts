@@ -199,3 +199,49 @@ Deno.test("connectionProblem refuses unknown ports, type mismatches, fed inputs 
     /already fed by "parse.value"/,
   );
 });
+
+Deno.test("forms: widgets from JSON Schemas, the schema at a path, problem paths", async () => {
+  const { fieldKind, fieldsOf, schemaAt, propertiesOf, isExpression } = await import("../ui/src/edit/schema.ts");
+  const { parsePath, placeProblems } = await import("../ui/src/edit/problems.ts");
+  assert.equal(fieldKind("url", { type: "string" }), "string");
+  assert.equal(fieldKind("method", { type: "string", enum: ["GET", "POST"] }), "enum");
+  assert.equal(fieldKind("timeoutMs", { type: "integer" }), "duration");
+  assert.equal(
+    fieldKind("every", { anyOf: [{ type: "string" }, { type: "number" }], description: "How often: 5m" }),
+    "duration",
+  );
+  assert.equal(fieldKind("headers", { type: "object", additionalProperties: { type: "string" } }), "record");
+  assert.equal(fieldKind("retry", { type: "object", properties: { a: { type: "number" } } }), "object");
+  assert.equal(fieldKind("tags", { type: "array", items: { type: "string" } }), "list");
+  assert.equal(fieldKind("value", {}), "json");
+  const fields = fieldsOf({
+    type: "object",
+    properties: { a: { type: "string", default: "x", description: "A" } },
+    required: ["a"],
+  });
+  assert.deepEqual(fields.map((f) => [f.key, f.kind, f.required, f.default, f.description]), [[
+    "a",
+    "string",
+    true,
+    "x",
+    "A",
+  ]]);
+  const root = JSON.parse(await Deno.readTextFile(new URL("../schema/workflow.schema.json", import.meta.url)));
+  const doc = { nodes: [{ id: "f", type: "http.request", config: {} }] };
+  const config = { type: "object", properties: { url: { type: "string" } } };
+  assert.deepEqual(schemaAt(root, ["nodes", 0, "config"], doc, () => config), config);
+  assert.ok(propertiesOf(root, schemaAt(root, ["nodes", 0], doc, () => undefined)!).some((p) => p.name === "retry"));
+  assert.ok(isExpression("{{ $inputs.x }}") && !isExpression("plain"));
+  assert.deepEqual(parsePath("nodes[2].config.url"), ["nodes", 2, "config", "url"]);
+  assert.deepEqual(parsePath('outputs["a b"]'), ["outputs", "a b"]);
+  const placed = placeProblems(
+    [{ path: "nodes[1].config.ms", message: "bad" }, { path: "connections[0].to", message: "no port" }],
+    parseText(FILE).value,
+    [],
+  );
+  assert.deepEqual(placed.map((p) => [p.node, p.port, p.field]), [["parse", undefined, ["config", "ms"]], [
+    "parse",
+    "text",
+    undefined,
+  ]]);
+});

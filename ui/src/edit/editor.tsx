@@ -269,6 +269,7 @@ function Editor(props: Loaded & { file: string; path: string }) {
         {editable && mode !== "code" && <Palette types={types} onAdd={(t) => actions.addNode(t)} />}
         {mode !== "code" && (
           <EditCanvas
+            key={path}
             model={model}
             stored={stored}
             problems={byNode}
