@@ -16,7 +16,7 @@ import {
 import { copyFragment, pasteFragment, readFragment } from "../ui/src/edit/clipboard.ts";
 import { emptyHistory, record, redo, undo } from "../ui/src/edit/history.ts";
 import { connectionProblem, editorGraph } from "../ui/src/edit/graph.ts";
-import type { NodeType } from "../ui/src/api.ts";
+import type { NodeType } from "../ui/src/api_types.ts";
 
 const FILE = `{
   "id": "demo",

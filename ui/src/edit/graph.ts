@@ -8,7 +8,7 @@
  */
 import type { NodeInfoT } from "../../../server/schemas.ts";
 import { topoSort } from "../../../src/workflow/graph.ts";
-import type { NodeType } from "../api.ts";
+import type { NodeType } from "../api_types.ts";
 import { buildGraph, type GraphModel, INPUTS_ID, OUTPUTS_ID } from "../graph/model.ts";
 import { connectionsOf, nodesOf, outputsOf, type WorkflowDoc } from "./doc.ts";
 

@@ -6,7 +6,7 @@
  * @module
  */
 import { findNodeAtLocation, parseTree } from "jsonc-parser";
-import type { Problem } from "../api.ts";
+import type { Problem } from "../api_types.ts";
 import { INPUTS_ID, OUTPUTS_ID } from "../graph/model.ts";
 import { connectionsOf, endpointNode, nodesOf, type Path, valueAt, workflowAt } from "./doc.ts";
 

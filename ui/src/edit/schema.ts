@@ -5,7 +5,7 @@
  *
  * @module
  */
-import type { JsonSchema } from "../api.ts";
+import type { JsonSchema } from "../api_types.ts";
 
 /** The widget a field gets. */
 export type FieldKind =
