@@ -48,10 +48,15 @@ function useLocal(value: string): [string, (v: string) => void] {
 
 /** Every field of an object schema (or those `only` names). */
 export function ObjectFields(
-  props: Omit<FieldProps, "field" | "value"> & { schema?: JsonSchema; value: unknown; only?: string[] },
+  props: Omit<FieldProps, "field" | "value"> & {
+    schema?: JsonSchema;
+    value: unknown;
+    only?: string[];
+    skip?: string[];
+  },
 ) {
-  const { schema, only, value, ...rest } = props;
-  const fields = fieldsOf(schema).filter((f) => !only || only.includes(f.key));
+  const { schema, only, skip, value, ...rest } = props;
+  const fields = fieldsOf(schema).filter((f) => (!only || only.includes(f.key)) && !skip?.includes(f.key));
   const obj = value && typeof value === "object" ? value as Record<string, unknown> : {};
   if (!fields.length) return <p className="muted">No settings.</p>;
   return (

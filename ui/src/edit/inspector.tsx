@@ -98,6 +98,8 @@ export function NodeInspector(props: NodeInspectorProps) {
           <ObjectFields
             schema={type.configSchema}
             value={config}
+            // An inline workflow is edited on its own canvas (Edit the loop body), not as one JSON field.
+            skip={props.onOpenBody ? ["workflow"] : undefined}
             path={["config"]}
             onSet={props.onSet}
             problems={problems}
