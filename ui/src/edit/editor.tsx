@@ -180,10 +180,10 @@ function Editor(props: Loaded & { file: string; path: string }) {
     }, []).join("/");
     return href("").replace(encodeURIComponent(file), encodeURIComponent(joined));
   })();
-  const openBody =
-    selected?.type === "control.loop" && (selected.raw.config as Record<string, unknown> | undefined)?.workflow
-      ? () => navigate(href(path ? `${path}/${selected.id}` : selected.id))
-      : undefined;
+  const inline = (selected?.raw.config as Record<string, unknown> | undefined)?.workflow;
+  const openBody = selected && inline && typeof inline === "object" && !Array.isArray(inline)
+    ? () => navigate(href(path ? `${path}/${selected.id}` : selected.id))
+    : undefined;
   const title = doc as { name?: unknown; id?: unknown } | undefined;
   return (
     <section className={`page-edit mode-${mode}`} aria-label={`Editor of ${file}`}>

@@ -84,7 +84,9 @@ export function NodeInspector(props: NodeInspectorProps) {
       )}
       {props.onOpenBody && (
         <p>
-          <button type="button" onClick={props.onOpenBody}>Edit the loop body</button>
+          <button type="button" onClick={props.onOpenBody}>
+            {node.type === "control.loop" ? "Edit the loop body" : "Edit the inline workflow"}
+          </button>
         </p>
       )}
       {props.childFileHref && (
