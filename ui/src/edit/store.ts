@@ -261,7 +261,10 @@ export function validateAsYouType(store: StoreApi<EditorState>, delay = 350): ()
     store.setState({ validating: true });
     try {
       const result = await validateText(text, ac.signal);
-      if (!ac.signal.aborted) store.setState({ problems: result.errors, validating: false });
+      if (ac.signal.aborted) return;
+      // The same problems again keep their array: nothing downstream (a 500-box canvas) redraws for nothing.
+      const same = JSON.stringify(result.errors) === JSON.stringify(store.getState().problems);
+      store.setState(same ? { validating: false } : { problems: result.errors, validating: false });
     } catch (err) {
       if (ac.signal.aborted) return;
       const message = err instanceof ApiError ? err.message : String(err);
