@@ -302,6 +302,7 @@ export function WorkflowInspector(props: WorkflowInspectorProps) {
 function AddName(props: { label: string; taken: string[]; disabled: boolean; onAdd: (name: string) => void }) {
   const [v, setV] = useState("");
   const ok = v !== "" && !props.taken.includes(v);
+  if (props.disabled) return null;
   return (
     <div className="form-row">
       <input
