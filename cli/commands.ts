@@ -322,6 +322,12 @@ export const PROGRAM: CommandDef = {
         },
         graceOption(),
         { long: "--token", value: "token", description: "API bearer token (or FLOW_API_TOKEN)" },
+        {
+          long: "--read-token",
+          value: "token",
+          description: "a second token that can only read: watch runs, start or edit nothing (or FLOW_READ_TOKEN)",
+        },
+        { long: "--read-only", description: "refuse every write of a workflow file (the console does not edit)" },
         { long: "--insecure-no-auth", description: "allow a non-loopback --host without a token" },
         { long: "--cors", value: "origin", description: "allow cross-origin API requests from this origin" },
         {

@@ -6,28 +6,13 @@
  */
 import { basename, join, resolve } from "../src/path.ts";
 import { workflowJsonSchema } from "../src/workflow/format.ts";
+import { fileText, idFromName, starterWorkflow } from "../src/workflow/starter.ts";
 import { CliError } from "./exit_codes.ts";
 import { fileErrorReason } from "../src/errors.ts";
 
 /** Writes `workflow.json` and `workflow.schema.json` into `dir`; returns the paths written. */
 export async function initProject(dir: string, force: boolean): Promise<string[]> {
-  const name = basename(resolve(dir)).replace(/[^A-Za-z0-9_-]/g, "-").replace(/^[^A-Za-z_]+/, "");
-  const workflow = {
-    $schema: "./workflow.schema.json",
-    id: name || "my-workflow",
-    name: "Starter workflow",
-    inputs: { message: { type: "string", default: "hello from flow" } },
-    nodes: [
-      { id: "wait", type: "time.delay", config: { ms: 100 } },
-      { id: "log", type: "debug.log" },
-    ],
-    connections: [
-      { from: "$inputs.message", to: "wait.value" },
-      { from: "wait.value", to: "log.message" },
-    ],
-    outputs: { message: "log.message" },
-    settings: { onError: "stop", timeoutMs: 60000 },
-  };
+  const workflow = starterWorkflow(idFromName(basename(resolve(dir))), "./workflow.schema.json");
   const files: [string, unknown][] = [
     [join(dir, "workflow.json"), workflow],
     [join(dir, "workflow.schema.json"), workflowJsonSchema()],
@@ -39,7 +24,7 @@ export async function initProject(dir: string, force: boolean): Promise<string[]
   }
   for (const [path, value] of files) {
     try {
-      await Deno.writeTextFile(path, JSON.stringify(value, null, 2) + "\n", { createNew: !force });
+      await Deno.writeTextFile(path, fileText(value), { createNew: !force });
     } catch (err) {
       if (err instanceof Deno.errors.AlreadyExists) {
         throw new CliError(`${path} already exists; use --force to overwrite`);

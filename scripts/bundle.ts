@@ -114,6 +114,8 @@ export const LAZY_MODULES: { specifier: string; entry: string }[] = [
   { specifier: "./commands/worker.ts", entry: "cli/commands/worker.ts" },
   { specifier: "./commands/db_migrate.ts", entry: "cli/commands/db_migrate.ts" },
   { specifier: "../src/store/postgres.ts", entry: "src/store/postgres.ts" },
+  // The layout block's parser (jsonc-parser), for the hash of a workflow that has one (src/workflow/hash.ts).
+  { specifier: "./layout.ts", entry: "src/workflow/layout.ts" },
 ];
 
 /** One embedded lazy chunk. */

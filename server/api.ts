@@ -6,26 +6,34 @@
  * @module
  */
 import { createRoute, OpenAPIHono, z } from "@hono/zod-openapi";
-import type { FlowEvent } from "../src/engine/events.ts";
 import { eventLine } from "../src/engine/events.ts";
-import { WorkflowValidationError } from "../src/errors.ts";
+import { type ValidationIssue, WorkflowValidationError } from "../src/errors.ts";
+import { parseWorkflowText } from "../src/workflow/load.ts";
+import { typeName } from "../src/workflow/values.ts";
 import { validateWithExpressions } from "../src/sandbox/imports.ts";
 import type { UnreadFile } from "../src/validate/validate.ts";
 import { findExecution } from "../src/runtime/lookup.ts";
-import type { StreamedEvent } from "../src/runtime/live.ts";
 import { type FlowRuntime, NotFoundError } from "../src/runtime/runtime.ts";
 import { EXECUTION_STATUSES, type ExecutionStatus } from "../src/store/types.ts";
 import { VERSION } from "../src/version.ts";
 import { runDetail, runSummary } from "../src/runtime/run_view.ts";
 import { workflowDetail, workflowSummary } from "./describe.ts";
 import { errorResponse, HttpError } from "./errors.ts";
+import type { AuthOptions } from "./guard.ts";
+import { nodeTypeRoutes } from "./node_types.ts";
 import * as S from "./schemas.ts";
-import { streamResponse, wantsSse } from "./streams.ts";
+import { sessionRoutes } from "./session_api.ts";
+import { sourceRoutes } from "./sources.ts";
+import { type OutgoingEvent, streamResponse, wantsSse } from "./streams.ts";
 
 /** What the API needs besides the runtime. */
 export interface ApiOptions {
   /** The server's base URL, for webhook URLs and Location headers. */
   baseUrl: () => string;
+  /** `flow serve --read-only`: workflow files cannot be written. */
+  readOnly?: boolean;
+  /** The credentials, when the API needs a token (for `/session`). */
+  auth?: AuthOptions;
 }
 
 const json = <T extends z.ZodType>(schema: T, description: string) => ({
@@ -60,6 +68,9 @@ export function apiRoutes(runtime: FlowRuntime, options: ApiOptions): OpenAPIHon
     },
   });
   workflowRoutes(api, runtime, options);
+  sourceRoutes(api, runtime, { readOnly: options.readOnly });
+  nodeTypeRoutes(api, runtime);
+  sessionRoutes(api, { auth: options.auth, readOnly: options.readOnly });
   runRoutes(api, runtime);
   opsRoutes(api, runtime);
   return api;
@@ -142,8 +153,14 @@ function workflowRoutes(api: OpenAPIHono, runtime: FlowRuntime, options: ApiOpti
     createRoute({
       method: "post",
       path: "/validate",
-      summary: "Validate a workflow given in the body (no file it references is read)",
-      request: { body: { content: { "application/json": { schema: S.JsonObject } }, required: true } },
+      summary: 'Validate a workflow given in the body, or its text ({"text": "..."}: errors with line and column)',
+      request: {
+        body: {
+          content: { "application/json": { schema: S.JsonObject } },
+          required: true,
+          description: 'The workflow, or {"text": "<the file\'s text>"} (reads no file it references)',
+        },
+      },
       responses: {
         200: json(S.ValidateResult, "Whether it is valid, and every problem"),
         401: errors[401],
@@ -151,18 +168,30 @@ function workflowRoutes(api: OpenAPIHono, runtime: FlowRuntime, options: ApiOpti
       },
     }),
     async (c) => {
-      const raw = c.req.valid("json");
+      const body = c.req.valid("json");
+      const text = isTextRequest(body) ? body.text : undefined;
       const unread: UnreadFile[] = [];
-      let errors: { path: string; message: string }[] = [];
+      let issues: ValidationIssue[] = [];
+      let raw: Record<string, unknown> = body;
       try {
+        if (text !== undefined) raw = parseWorkflowText(text) as Record<string, unknown>;
         await validateWithExpressions(raw, runtime.registry, { unread });
       } catch (err) {
         if (!(err instanceof WorkflowValidationError)) throw err;
-        errors = err.issues.map((i) => ({ path: i.path, message: i.message }));
+        issues = err.issues;
       }
-      return c.json({ valid: errors.length === 0, errors, unchecked: uncheckedReferences(raw, unread) }, 200);
+      const errors = text === undefined
+        ? issues.map((i) => ({ path: i.path, message: i.message }))
+        : (await import("../src/workflow/locate.ts")).locateIssues(text, issues);
+      const unchecked = uncheckedReferences(typeName(raw) === "object" ? raw : {}, unread);
+      return c.json({ valid: errors.length === 0, errors, unchecked }, 200);
     },
   );
+}
+
+/** Whether a `POST /validate` body is `{"text": "..."}` (a workflow has no `text` key). */
+function isTextRequest(body: Record<string, unknown>): body is { text: string } {
+  return typeof body.text === "string" && Object.keys(body).length === 1;
 }
 
 /**
@@ -344,7 +373,7 @@ function opsRoutes(api: OpenAPIHono, runtime: FlowRuntime) {
     createRoute({
       method: "get",
       path: "/events",
-      summary: "Every execution's events as they happen (SSE), for dashboards",
+      summary: "Every execution's events as they happen, and every change of a served file (SSE), for dashboards",
       responses: { 200: { content: { "text/event-stream": { schema: z.string() } }, description: "SSE" } },
     }),
     () => {
@@ -388,28 +417,34 @@ function opsRoutes(api: OpenAPIHono, runtime: FlowRuntime) {
   );
 }
 
-/** Every event of every execution, as they happen. */
-async function* allEvents(runtime: FlowRuntime, signal: AbortSignal): AsyncGenerator<StreamedEvent> {
-  const buffer: FlowEvent[] = [];
+/**
+ * Every event of every execution, as they happen, and every change of a
+ * served file (`event: file`, `data: {"type": "file.written", "file", "id",
+ * "etag", "origin"}`, with no `id:`: it is not an execution's).
+ */
+async function* allEvents(runtime: FlowRuntime, signal: AbortSignal): AsyncGenerator<OutgoingEvent> {
+  const buffer: OutgoingEvent[] = [];
   let wake: (() => void) | undefined;
   const off = runtime.subscribe((e) => {
-    buffer.push(e);
+    buffer.push({ seq: e.seq, type: e.type, line: eventLine(e) });
+    wake?.();
+  });
+  const offFiles = runtime.subscribeFiles((e) => {
+    buffer.push({ type: "file", line: JSON.stringify(e) + "\n" });
     wake?.();
   });
   const onAbort = () => wake?.();
   signal.addEventListener("abort", onAbort);
   try {
     while (!signal.aborted) {
-      while (buffer.length) {
-        const e = buffer.shift()!;
-        yield { seq: e.seq, type: e.type, line: eventLine(e) };
-      }
+      while (buffer.length) yield buffer.shift()!;
       if (signal.aborted) break; // aborted while a yield waited: nothing will wake the await below
       await new Promise<void>((resolve) => wake = resolve);
       wake = undefined;
     }
   } finally {
     off();
+    offFiles();
     signal.removeEventListener("abort", onAbort);
   }
 }

@@ -11,6 +11,7 @@
  * @module
  */
 import { OpenAPIHono } from "@hono/zod-openapi";
+import type { Context } from "hono";
 import { cors } from "hono/cors";
 import type { FlowRuntime } from "../src/runtime/runtime.ts";
 import { VERSION } from "../src/version.ts";
@@ -18,14 +19,25 @@ import { apiRoutes } from "./api.ts";
 import { limitedBody } from "./body.ts";
 import { handleError } from "./errors.ts";
 import { type ConsoleHandler, fallback } from "./fallback.ts";
-import { edgeGuard, requireToken, writeGuard } from "./guard.ts";
+import { type AuthOptions, edgeGuard, requireToken, writeGuard } from "./guard.ts";
+import { Sessions } from "./session.ts";
+import { SOURCE_PATH } from "./sources.ts";
 import { DEFAULT_MAX_API_BODY } from "./limits.ts";
 import { handleWebhook } from "./hooks.ts";
 
 /** Options of {@linkcode createApp}. */
 export interface AppOptions {
-  /** When set, every `/api` route but `/api/v1/health` needs `Authorization: Bearer <token>`. */
+  /**
+   * When set, every `/api` route but `/api/v1/health` and `/api/v1/session`
+   * needs `Authorization: Bearer <token>` or a session cookie signed in with it.
+   */
   token?: string;
+  /** A second token that can only read (`--read-token`); needs `token`. */
+  readToken?: string;
+  /** Refuse every write of a workflow file (403 `READ_ONLY`; `--read-only`). */
+  readOnly?: boolean;
+  /** The console's sessions (default: a new table; tests give their own clock). */
+  sessions?: Sessions;
   /** Allow cross-origin requests from this origin (off by default). */
   cors?: string;
   /** The address the server binds (`--host`, default `127.0.0.1`): its name is accepted as a Host. */
@@ -69,10 +81,24 @@ export function createApp(runtime: FlowRuntime, options: AppOptions = {}): OpenA
   if (options.cors) app.use("*", cors({ origin: options.cors, exposeHeaders: ["location", "x-flow-execution-id"] }));
   app.use("*", writeGuard(guard));
 
-  if (options.token) app.use("/api/*", requireToken(options.token));
-  app.use("/api/*", limitedBody({ bytes: options.maxApiBody ?? DEFAULT_MAX_API_BODY, setting: "--max-api-body" }));
+  if (options.readToken && !options.token) throw new Error("a read-only token (--read-token) needs --token as well");
+  const auth: AuthOptions | undefined = options.token
+    ? {
+      token: options.token,
+      readToken: options.readToken,
+      sessions: options.sessions ?? new Sessions(),
+      secure: (c) => overHttps(c, options.baseUrl),
+    }
+    : undefined;
+  if (auth) app.use("/api/*", requireToken(auth));
+  app.use(
+    "/api/*",
+    limitedBody({ bytes: options.maxApiBody ?? DEFAULT_MAX_API_BODY, setting: "--max-api-body" }, {
+      verbatim: (method, path) => method === "PUT" && SOURCE_PATH.test(path),
+    }),
+  );
 
-  const api = apiRoutes(runtime, { baseUrl: () => options.baseUrl ?? origin });
+  const api = apiRoutes(runtime, { baseUrl: () => options.baseUrl ?? origin, readOnly: options.readOnly, auth });
   api.doc31("/openapi.json", {
     openapi: "3.1.0",
     info: { title: "flow", version: VERSION, description: "The flow serve HTTP API (docs/api.md)" },
@@ -94,4 +120,14 @@ export function createApp(runtime: FlowRuntime, options: AppOptions = {}): OpenA
     }
   });
   return app;
+}
+
+/**
+ * Whether a request came over HTTPS: its URL, the base URL the server was
+ * given, or `X-Forwarded-Proto: https` from a TLS proxy (trusting it can
+ * only make a cookie `Secure`, which keeps it off plain HTTP).
+ */
+function overHttps(c: Context, baseUrl: string | undefined): boolean {
+  const forwarded = c.req.header("x-forwarded-proto")?.split(",")[0].trim().toLowerCase();
+  return forwarded === "https" || c.req.url.startsWith("https:") || (baseUrl?.startsWith("https:") ?? false);
 }

@@ -85,16 +85,20 @@ export function parseJson(text: string): unknown {
 /**
  * Middleware that reads every request body of the routes below it within
  * `limit`. A JSON body must be JSON (an empty one is not): 400 `BAD_JSON`
- * otherwise. The request then carries the bytes read, for the routes'
- * validators.
+ * otherwise, but on the routes `verbatim` names, which take any text. The
+ * request then carries the bytes read, for the routes' validators.
  */
-export function limitedBody(limit: BodyLimit): MiddlewareHandler {
+export function limitedBody(
+  limit: BodyLimit,
+  options: { verbatim?: (method: string, path: string) => boolean } = {},
+): MiddlewareHandler {
   return async (c, next) => {
     const req = c.req.raw;
     if (req.body === null) return await next();
     const raw = await readBody(req, limit);
     const type = c.req.header("content-type");
-    if (isJsonType(type)) {
+    // A route that takes any text (a workflow file's draft) checks it itself.
+    if (isJsonType(type) && !options.verbatim?.(req.method, c.req.path)) {
       if (raw.length === 0) {
         throw new HttpError(400, "BAD_JSON", `the body is empty but its content-type is ${mediaType(type)}`);
       }

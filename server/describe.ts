@@ -11,10 +11,15 @@ import type { WorkflowInfo } from "../src/runtime/runtime.ts";
 import type { WorkflowVersion } from "../src/runtime/version.ts";
 import type { ChildGraphT, ConnectionInfoT, NodeInfoT, WorkflowDetailT, WorkflowSummaryT } from "./schemas.ts";
 
-/** A workflow as listed, with webhook URLs under `baseUrl`. */
+/**
+ * A workflow as listed, with webhook URLs under `baseUrl`; its `file` is its
+ * name, the path relative to its served directory (what the file routes take).
+ */
 export function workflowSummary(info: WorkflowInfo, baseUrl: string): WorkflowSummaryT {
+  const { path, ...rest } = info;
   return {
-    ...info,
+    ...rest,
+    file: path,
     triggers: info.triggers.map((t) => ({
       ...t,
       kind: t.kind as "webhook" | "cron" | "interval",
@@ -125,7 +130,8 @@ export function describeNodes(compiled: CompiledWorkflow, redact?: <T>(v: T) => 
   });
 }
 
-function ports(specs: Record<string, PortSpec>): NodeInfoT["inputs"] {
+/** Ports as the API shows them: type, description, and whether each is required. */
+export function ports(specs: Record<string, PortSpec>): NodeInfoT["inputs"] {
   const out: NodeInfoT["inputs"] = {};
   for (const [name, spec] of Object.entries(specs)) {
     out[name] = {

@@ -14,6 +14,7 @@ import { ResumeError } from "../src/runtime/resume.ts";
 import { NotFoundError } from "../src/runtime/runtime.ts";
 import { TriggerChoiceError } from "../src/runtime/triggers.ts";
 import { StoreError } from "../src/store/types.ts";
+import { SourceError, type SourceErrorCode, StaleError } from "../src/sources/errors.ts";
 
 /** An error with its HTTP status and code, thrown by handlers. */
 export class HttpError extends Error {
@@ -58,6 +59,20 @@ const HONO_CODES: Record<number, string> = {
   415: "UNSUPPORTED_MEDIA_TYPE",
 };
 
+/** The status of each code of a workflow file request (docs/api.md#editing-workflow-files). */
+const SOURCE_STATUS: Record<SourceErrorCode, number> = {
+  NOT_FOUND: 404,
+  BAD_PATH: 400,
+  EXISTS: 409,
+  READ_ONLY: 403,
+  PRECONDITION_REQUIRED: 428,
+  STALE: 412,
+  NOT_JSON: 400,
+  BAD_TEXT: 400,
+  PATCH_FAILED: 400,
+  TOO_LARGE: 413,
+};
+
 /** Maps a thrown error to its response; unknown errors are logged and become a 500. */
 export function handleError(c: Context, err: unknown, log: (line: string) => void): Response {
   if (err instanceof HttpError) return errorResponse(c, err.status, err.code, err.message, {}, err.headers);
@@ -73,6 +88,13 @@ export function handleError(c: Context, err: unknown, log: (line: string) => voi
       },
     );
   }
+  if (err instanceof StaleError) {
+    // The client merges against what the file holds now: its text and tag come with the refusal.
+    return c.json({ error: { message: err.message, code: err.code }, etag: err.etag, text: err.text }, 412, {
+      etag: `"${err.etag}"`,
+    });
+  }
+  if (err instanceof SourceError) return errorResponse(c, SOURCE_STATUS[err.code], err.code, err.message);
   if (err instanceof TriggerChoiceError) return errorResponse(c, 400, "TRIGGER", err.message);
   if (err instanceof NotFoundError) return errorResponse(c, 404, "NOT_FOUND", err.message);
   if (err instanceof ExecutionLookupError) {

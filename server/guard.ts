@@ -12,13 +12,15 @@
  *   not another site (else 403 `CROSS_ORIGIN`), and a body is JSON (else
  *   415 `UNSUPPORTED_MEDIA_TYPE`), so a web page cannot send a "simple"
  *   cross-origin request either.
- * - {@linkcode requireToken}, `/api` with `--token`: the bearer token.
+ * - {@linkcode requireToken}, `/api` with `--token`: the bearer token or
+ *   a session cookie, and the role (`--read-token` only reads).
  *
  * @module
  */
 import type { Context, MiddlewareHandler } from "hono";
-import { isJsonType } from "./body.ts";
+import { isJsonType, mediaType } from "./body.ts";
 import { errorResponse } from "./errors.ts";
+import { type Role, sessionCookie, type Sessions, sessionValue } from "./session.ts";
 import { authCredentials, timingSafeEqual } from "./webhook_auth.ts";
 
 /** What the guards accept. */
@@ -234,7 +236,8 @@ function isOwnOrigin(origin: string, host: string): boolean {
  * - an `Origin` must be the server's own (the request's Host) or the
  *   `--cors` one; `Origin: null` never is (403 `CROSS_ORIGIN`);
  * - `Sec-Fetch-Site: cross-site` or `same-site` needs the `--cors` origin (403 `CROSS_ORIGIN`);
- * - a body must have a JSON media type (415 `UNSUPPORTED_MEDIA_TYPE`).
+ * - a body must have a JSON media type (415 `UNSUPPORTED_MEDIA_TYPE`);
+ *   a `PATCH` must be `application/json-patch+json`.
  *
  * Requests without `Origin` (curl, scripts, other servers) and without a
  * body pass.
@@ -278,27 +281,135 @@ export function writeGuard(options: GuardOptions = {}): MiddlewareHandler {
         }`,
       );
     }
+    if (c.req.method === "PATCH" && mediaType(type) !== "application/json-patch+json") {
+      return errorResponse(
+        c,
+        415,
+        "UNSUPPORTED_MEDIA_TYPE",
+        `a PATCH body is a JSON Patch (RFC 6902): content-type: application/json-patch+json; got ${
+          type === undefined ? "no content-type" : `content-type ${shown(type)}`
+        }`,
+      );
+    }
     await next();
   };
 }
 
+/** What the API accepts as credentials (`--token`, `--read-token`, the sessions they sign in). */
+export interface AuthOptions {
+  /** The token of full access (`--token`). */
+  token: string;
+  /** A token that can only read (`--read-token`). */
+  readToken?: string;
+  /** The console's sessions. */
+  sessions: Sessions;
+  /** Whether a request came over HTTPS (a session cookie is then `Secure`). */
+  secure: (c: Context) => boolean;
+}
+
+/** Who sent a request: a role, and whether it came with the bearer header or a session cookie. */
+export interface Caller {
+  /** What it may do. */
+  role: Role;
+  /** How it proved it. */
+  via: "bearer" | "session";
+  /** A session whose cookie should be set again (its age slides). */
+  refresh?: string;
+}
+
+/** Why a request has no caller: no credential, a wrong token, or a session that ended. */
+export type NoCaller = "none" | "wrong" | "ended";
+
+/** The routes that need no credential: liveness, and signing in and out (they check the token themselves). */
+export const SESSION_PATH = "/api/v1/session";
+
+/** State-changing requests a read-only caller may still send: they change nothing. */
+const READ_ROLE_POSTS = new Set(["/api/v1/validate"]);
+
 /**
- * `Authorization: Bearer <token>` (the scheme in any case, RFC 9110) on
- * every route it guards but `GET /api/v1/health`, compared in constant time.
- * The exemption is decided on the path the router matches (`c.req.path`),
- * and {@linkcode edgeGuard} has already refused paths a URL parser would
- * read differently.
+ * Who sent a request: `Authorization: Bearer <token>` (the scheme in any
+ * case, RFC 9110), compared in constant time with the full and the
+ * read-only token; else the session cookie. A bearer header wins over a
+ * cookie (a wrong one is refused, whatever the cookie).
  */
-export function requireToken(token: string): MiddlewareHandler {
-  const want = new TextEncoder().encode(token);
+export async function authenticate(c: Context, auth: AuthOptions): Promise<Caller | NoCaller> {
+  const header = c.req.header("authorization");
+  if (header !== undefined) {
+    const given = authCredentials(header, "bearer");
+    if (given === undefined) return "wrong";
+    const bytes = new TextEncoder().encode(given);
+    if (timingSafeEqual(bytes, new TextEncoder().encode(auth.token))) return { role: "admin", via: "bearer" };
+    if (auth.readToken !== undefined && timingSafeEqual(bytes, new TextEncoder().encode(auth.readToken))) {
+      return { role: "read", via: "bearer" };
+    }
+    return "wrong";
+  }
+  const value = sessionValue(c.req.header("cookie"));
+  if (value === undefined) return "none";
+  const use = await auth.sessions.use(value);
+  if (!use) return "ended";
+  return { role: use.role, via: "session", ...(use.refresh ? { refresh: value } : {}) };
+}
+
+/**
+ * The one decision about credentials, on every route it guards but
+ * `GET /api/v1/health` and `/api/v1/session` (signing in and out):
+ *
+ * - a bearer token or a session cookie ({@linkcode authenticate}), else
+ *   401 `UNAUTHORIZED` (a session that ended gets its cookie cleared);
+ * - a read-only caller (`--read-token`, or a session it signed in) sends
+ *   only requests that change nothing: any other is 403 `FORBIDDEN`;
+ * - a state-changing request signed in by a cookie must show where it
+ *   comes from (`Origin`, which {@linkcode writeGuard} has checked, or
+ *   `Sec-Fetch-Site: same-origin`): 403 `CROSS_ORIGIN` otherwise.
+ *
+ * The exemptions are decided on the path the router matches
+ * (`c.req.path`), and {@linkcode edgeGuard} has already refused paths a
+ * URL parser would read differently.
+ */
+export function requireToken(auth: AuthOptions): MiddlewareHandler {
   return async (c, next) => {
-    if (c.req.path === HEALTH_PATH && (c.req.method === "GET" || c.req.method === "HEAD")) return await next();
-    const given = authCredentials(c.req.header("authorization"), "bearer");
-    if (given === undefined || !timingSafeEqual(new TextEncoder().encode(given), want)) {
-      return errorResponse(c, 401, "UNAUTHORIZED", "missing or wrong API token (Authorization: Bearer ...)", {}, {
-        "www-authenticate": "Bearer",
-      });
+    const path = c.req.path;
+    if (path === HEALTH_PATH && (c.req.method === "GET" || c.req.method === "HEAD")) return await next();
+    if (path === SESSION_PATH) return await next();
+    const caller = await authenticate(c, auth);
+    if (typeof caller === "string") {
+      const headers: Record<string, string> = { "www-authenticate": "Bearer" };
+      if (caller === "ended") headers["set-cookie"] = sessionCookie("", 0, auth.secure(c));
+      return errorResponse(
+        c,
+        401,
+        "UNAUTHORIZED",
+        caller === "ended"
+          ? "the session has ended (it expired, was signed out, or the server restarted); sign in again"
+          : "missing or wrong API token (Authorization: Bearer ..., or sign in: POST /api/v1/session)",
+        {},
+        headers,
+      );
+    }
+    const changes = !SAFE_METHODS.has(c.req.method);
+    if (changes && caller.role === "read" && !(c.req.method === "POST" && READ_ROLE_POSTS.has(path))) {
+      return errorResponse(
+        c,
+        403,
+        "FORBIDDEN",
+        `this token can only read: ${c.req.method} ${path} changes something (it needs the token of --token)`,
+      );
+    }
+    if (
+      changes && caller.via === "session" && c.req.header("origin") === undefined &&
+      c.req.header("sec-fetch-site") !== "same-origin"
+    ) {
+      return errorResponse(
+        c,
+        403,
+        "CROSS_ORIGIN",
+        "a request signed in by the session cookie must come from this server's pages (it has no Origin)",
+      );
     }
     await next();
+    if (caller.refresh) {
+      c.res.headers.append("set-cookie", sessionCookie(caller.refresh, auth.sessions.maxAgeSeconds, auth.secure(c)));
+    }
   };
 }

@@ -110,7 +110,10 @@ export const TriggerInfo = z.object({
 export const WorkflowSummary = z.object({
   id: z.string().optional(),
   name: z.string().optional(),
-  file: z.string(),
+  file: z.string().openapi({
+    description: "The file's path relative to its served directory (docs/api.md#file-names)",
+    example: "orders.json",
+  }),
   valid: z.boolean(),
   errors: z.array(z.string()),
   hash: z.string().optional(),
@@ -240,14 +243,104 @@ export const RunResult = z.object({
   nodes: z.array(NodeState),
 }).openapi("RunResult");
 
+/** A validation problem, with its place in the text when there is one (`line`, `column` 1-based; `offset`, `length` in UTF-16 code units). */
+export const LocatedIssue = z.object({
+  path: z.string().openapi({ example: "nodes[2].config.url" }),
+  message: z.string(),
+  line: z.number().optional(),
+  column: z.number().optional(),
+  offset: z.number().optional(),
+  length: z.number().optional(),
+}).openapi("LocatedIssue");
+
 /** The answer of `POST /validate`. */
 export const ValidateResult = z.object({
   valid: z.boolean(),
-  errors: z.array(z.object({ path: z.string(), message: z.string() })),
+  errors: z.array(LocatedIssue).openapi({ description: 'Every problem; with {"text"}, each with its place in it' }),
   unchecked: z.array(z.object({ path: z.string(), message: z.string() })).openapi({
     description: "File references (workflowFile, imports) this route does not read, so not checked",
   }),
 }).openapi("ValidateResult");
+
+/** What a write of a workflow file did: its new ETag, and what it serves now. */
+export const SourceWriteResult = z.object({
+  file: z.string().openapi({ description: "The file's path relative to its served directory", example: "orders.json" }),
+  etag: z.string().openapi({ description: "SHA-256 of the bytes written, hex (the ETag header, quoted)" }),
+  valid: z.boolean().openapi({ description: "Whether the file serves the new text (as GET /workflows says)" }),
+  errors: z.array(LocatedIssue),
+  id: z.string().optional().openapi({ description: "The workflow id (of the version still serving, when invalid)" }),
+}).openapi("SourceWriteResult");
+
+/** The answer to a stale write (412): the file's current tag and text. */
+export const StaleBody = ErrorBody.extend({
+  etag: z.string().openapi({ description: "The file's current ETag (hex)" }),
+  text: z.string().openapi({ description: "The file's current text" }),
+}).openapi("Stale");
+
+/** The body of `POST /workflows`. */
+export const CreateWorkflowRequest = strictObject({
+  file: bodyString().openapi({
+    description: "Path of the new file, relative to a served directory (docs/api.md#new-files)",
+    example: "billing/invoice.json",
+  }),
+  text: bodyString().optional().openapi({ description: "Its text; default: the starter workflow of flow init" }),
+}).openapi("CreateWorkflowRequest");
+
+/** One operation of a JSON Patch (RFC 6902). */
+export const PatchOperation = strictObject({
+  op: z.enum(["add", "remove", "replace", "move", "copy", "test"], {
+    error: (iss) => `expected one of add, remove, replace, move, copy, test; got ${JSON.stringify(iss.input)}`,
+  }),
+  path: bodyString().openapi({ description: "JSON Pointer (RFC 6901)", example: "/nodes/2/config/url" }),
+  from: bodyString().optional().openapi({ description: "JSON Pointer the value comes from (move, copy)" }),
+  value: z.unknown().optional().openapi({ description: "The value (add, replace, test)" }),
+}).superRefine((op, ctx) => {
+  if ((op.op === "add" || op.op === "replace" || op.op === "test") && op.value === undefined) {
+    ctx.addIssue({ code: "custom", path: ["value"], message: `required by "${op.op}"` });
+  }
+  if ((op.op === "move" || op.op === "copy") && op.from === undefined) {
+    ctx.addIssue({ code: "custom", path: ["from"], message: `required by "${op.op}"` });
+  }
+}).openapi("PatchOperation");
+
+/** A JSON Patch: the body of `PATCH .../source`. */
+export const JsonPatch = z.array(PatchOperation, {
+  error: (iss) => `expected a JSON Patch: an array of operations; got ${typeName(iss.input)}`,
+}).openapi("JsonPatch");
+
+/** `GET /session`: who the request is, and what the console may show. */
+export const SessionInfo = z.object({
+  authenticated: z.boolean().openapi({ description: "Whether the request carries a valid token or session" }),
+  role: z.enum(["admin", "read"]).nullable().openapi({
+    description: "What it may do: admin (everything), read (only what changes nothing), null (nothing yet)",
+  }),
+  tokenRequired: z.boolean().openapi({ description: "Whether the API needs a token (flow serve --token)" }),
+  readOnly: z.boolean().openapi({ description: "Whether files cannot be written (flow serve --read-only)" }),
+}).openapi("Session");
+
+/** The body of `POST /session`. */
+export const SessionRequest = strictObject({
+  token: bodyString().openapi({ description: "The API token (--token, or --read-token for a read-only session)" }),
+}).openapi("SessionRequest");
+
+/** A node type that workflows here can use. */
+export const NodeType = z.object({
+  type: z.string(),
+  family: z.string(),
+  description: z.string(),
+  inputs: z.record(z.string(), PortInfo),
+  outputs: z.record(z.string(), PortInfo),
+  dynamicInputs: PortInfo.optional().openapi({
+    description: "Inputs of any name it takes beside its own, and their type",
+  }),
+  configSchema: z.record(z.string(), z.unknown()).nullable().openapi({
+    description: "JSON Schema of its config (null: it takes none)",
+  }),
+  dynamicOutputs: z.boolean().optional().openapi({ description: "Whether its outputs depend on its config" }),
+  trigger: z.enum(["webhook", "cron", "interval"]).optional(),
+  custom: z.boolean(),
+  source: z.string().optional().openapi({ description: "The module a custom type comes from" }),
+}).openapi("NodeType");
 
 /** `GET /ready`. */
 export const Readiness = z.object({

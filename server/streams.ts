@@ -12,9 +12,13 @@ export const HEARTBEAT_MS = 15_000;
 
 const encoder = new TextEncoder();
 
-/** SSE framing of one event. */
-export function sseFrame(e: StreamedEvent): string {
-  return `id: ${e.seq}\nevent: ${e.type}\ndata: ${e.line.endsWith("\n") ? e.line.slice(0, -1) : e.line}\n\n`;
+/** An event to send: an execution's (with its `seq`, the SSE `id:`), or one that is no execution's (a file change). */
+export type OutgoingEvent = Omit<StreamedEvent, "seq"> & { seq?: number };
+
+/** SSE framing of one event (without `id:` when it has no `seq`). */
+export function sseFrame(e: OutgoingEvent): string {
+  const id = e.seq === undefined ? "" : `id: ${e.seq}\n`;
+  return `${id}event: ${e.type}\ndata: ${e.line.endsWith("\n") ? e.line.slice(0, -1) : e.line}\n\n`;
 }
 
 /**
@@ -22,7 +26,7 @@ export function sseFrame(e: StreamedEvent): string {
  * events end; a client going away stops the source.
  */
 export function streamResponse(
-  events: AsyncGenerator<StreamedEvent>,
+  events: AsyncGenerator<OutgoingEvent>,
   format: "sse" | "ndjson",
   stop: AbortController,
   headers: Record<string, string> = {},

@@ -43,19 +43,49 @@ interface WriteRoute {
   path: string;
   /** The JSON body, if the route takes one. */
   body?: unknown;
+  /** Its media type, when not `application/json`. */
+  type?: string;
+  /** More headers (an `If-Match` an attacker could compute from a public file). */
+  headers?: Record<string, string>;
 }
 
 /**
  * Every state-changing route a page on another origin must not drive, over
- * a running execution and a cancelled one. Add new routes here (editing
- * workflow files: `PUT /api/v1/workflows/{id}/source`, `POST /api/v1/workflows`).
+ * a running execution and a cancelled one, and the workflow files (with the
+ * right `If-Match`: a file in a public repository has a tag anyone can
+ * compute). Add new routes here.
  */
-function writeRoutes(ids: { running: string; cancelled: string }): WriteRoute[] {
+function writeRoutes(ids: { running: string; cancelled: string }, etag: string): WriteRoute[] {
+  const ifMatch = { "if-match": `"${etag}"` };
+  const evil = {
+    id: "quick",
+    nodes: [{ id: "greet", type: "transform.set", config: { value: "pwned" } }],
+    connections: [],
+  };
   return [
     { method: "POST", path: "/api/v1/workflows/quick/runs", body: { inputs: {} } },
     { method: "POST", path: "/api/v1/workflows/slow/runs", body: { inputs: { ms: 1 } } },
     { method: "POST", path: `/api/v1/runs/${ids.running}/cancel` },
     { method: "POST", path: `/api/v1/runs/${ids.cancelled}/resume` },
+    { method: "PUT", path: "/api/v1/workflows/quick/source", body: evil, headers: ifMatch },
+    { method: "PUT", path: "/api/v1/files/quick.json/source", body: evil, headers: ifMatch },
+    {
+      method: "PATCH",
+      path: "/api/v1/workflows/quick/source",
+      body: [{ op: "replace", path: "/nodes/0/config/value", value: "pwned" }],
+      type: "application/json-patch+json",
+      headers: ifMatch,
+    },
+    {
+      method: "PATCH",
+      path: "/api/v1/files/quick.json/source",
+      body: [{ op: "replace", path: "/nodes/0/config/value", value: "pwned" }],
+      type: "application/json-patch+json",
+      headers: ifMatch,
+    },
+    { method: "POST", path: "/api/v1/workflows", body: { file: "evil.json", text: JSON.stringify(evil) } },
+    { method: "POST", path: "/api/v1/session", body: { token: "guess" } },
+    { method: "DELETE", path: "/api/v1/session" },
   ];
 }
 
@@ -100,18 +130,33 @@ function attack(page: Page, base: string, routes: WriteRoute[]): Promise<string[
       const json = route.body === undefined ? undefined : JSON.stringify(route.body);
       // A CORS request with JSON: the browser asks first (preflight) and, without --cors, never sends it.
       await note(
-        `${route.path} cors json`,
-        () => fetch(url, { method: route.method, headers: { "content-type": "application/json" }, body: json }),
+        `${route.method} ${route.path} cors json`,
+        () =>
+          fetch(url, {
+            method: route.method,
+            credentials: "include",
+            headers: { "content-type": route.type ?? "application/json", ...route.headers },
+            body: json,
+          }),
       );
       // "Simple" requests are sent without asking (their answers are opaque).
       for (const type of ["text/plain", "application/x-www-form-urlencoded", "multipart/form-data; boundary=x"]) {
         await note(
           `${route.path} no-cors ${type}`,
           () =>
-            fetch(url, { method: route.method, mode: "no-cors", headers: { "content-type": type }, body: json ?? "" }),
+            fetch(url, {
+              method: route.method,
+              mode: "no-cors",
+              credentials: "include",
+              headers: { "content-type": type },
+              body: json ?? "",
+            }),
         );
       }
-      await note(`${route.path} no-cors no body`, () => fetch(url, { method: route.method, mode: "no-cors" }));
+      await note(
+        `${route.path} no-cors no body`,
+        () => fetch(url, { method: route.method, mode: "no-cors", credentials: "include" }),
+      );
       if (route.method === "POST") {
         // A text/plain form whose body reads as JSON: {"inputs":{},"x":"="}.
         seen.push(`${route.path} text/plain form: ${await submit(url, "text/plain", { '{"inputs":{},"x":"': '"}' })}`);
@@ -134,6 +179,11 @@ async function snapshot(server: Served, dir: string): Promise<string> {
 }
 
 const EVIL_PAGE = `<!doctype html><title>evil</title><p>nothing to see</p>`;
+
+/** The ETag of a file: the SHA-256 of its bytes, which anyone who has the file can compute. */
+async function fileTag(path: string): Promise<string> {
+  return new Uint8Array(await crypto.subtle.digest("SHA-256", await Deno.readFile(path))).toHex();
+}
 
 /**
  * DNS rebinding as the browser sees it, on one name and port: a TCP port
@@ -187,7 +237,7 @@ Deno.test({
     const stopped = (await server.json("/api/v1/workflows/slow/runs", { json: {} })).body.executionId as string;
     assert.equal((await server.json(`/api/v1/runs/${stopped}/cancel`, { method: "POST" })).status, 202);
     await server.waitForRun(stopped, ["cancelled"]);
-    const routes = writeRoutes({ running, cancelled: stopped });
+    const routes = writeRoutes({ running, cancelled: stopped }, await fileTag(`${dir}/quick.json`));
     const before = await snapshot(server, dir);
 
     await using evil = Deno.serve(
@@ -231,7 +281,7 @@ Deno.test({
           for (const route of routes) {
             const res = await fetch(route.path, {
               method: route.method,
-              headers: { "content-type": "application/json" },
+              headers: { "content-type": route.type ?? "application/json", ...route.headers },
               body: route.body === undefined ? undefined : JSON.stringify(route.body),
             });
             out.push({ what: `${route.method} ${route.path}`, status: res.status, text: await res.text() });
@@ -267,5 +317,109 @@ Deno.test({
     // A script without Origin (like curl) still may cancel.
     assert.equal((await server.json(`/api/v1/runs/${running}/cancel`, { method: "POST" })).status, 202);
     await server.waitForRun(running, ["cancelled"]);
+  },
+});
+
+Deno.test({
+  name: "with --token, a session cookie in the browser does not let a page on another origin write (SameSite, Origin)",
+  ignore: !hasChromium,
+  sanitizeResources: false,
+  sanitizeOps: false,
+  fn: async (t) => {
+    const dir = await writeFiles(files);
+    await using server = await Served.start([dir, "--token", "s3cret", "--grace", "1s"], { token: "s3cret" });
+    const auth = { authorization: "Bearer s3cret" };
+    const started = await server.json("/api/v1/workflows/slow/runs", { json: {}, headers: auth });
+    const running = started.body.executionId as string;
+    const stopped = (await server.json("/api/v1/workflows/slow/runs", { json: {}, headers: auth })).body
+      .executionId as string;
+    assert.equal((await server.json(`/api/v1/runs/${stopped}/cancel`, { method: "POST", headers: auth })).status, 202);
+    const tokenSnapshot = async () => {
+      const runs = (await server.json("/api/v1/runs?limit=500", { headers: auth })).body.runs
+        .filter((r: { workflowId: string }) => r.workflowId !== "ping")
+        .map((r: { executionId: string; status: string }) =>
+          `${r.executionId} ${r.status === "running" ? "running" : r.status}`
+        )
+        .sort();
+      const sources: string[] = [];
+      for await (const entry of Deno.readDir(dir)) {
+        if (entry.isFile) sources.push(`${entry.name}: ${await Deno.readTextFile(`${dir}/${entry.name}`)}`);
+      }
+      return JSON.stringify({ runs, sources: sources.sort() }, null, 1);
+    };
+    await waitFor(async () => (await tokenSnapshot()).includes(`${stopped} cancelled`));
+    const routes = writeRoutes({ running, cancelled: stopped }, await fileTag(`${dir}/quick.json`));
+
+    await using evil = Deno.serve(
+      { hostname: "127.0.0.1", port: 0, onListen: () => {} },
+      () => new Response(EVIL_PAGE, { headers: { "content-type": "text/html; charset=utf-8" } }),
+    );
+    await using browser = await launchChromium({ args: ["--host-resolver-rules=MAP evil.test 127.0.0.1"] });
+    const context = await browser.newContext();
+
+    await t.step("the console signs in on its own page: the session cookie is in the browser", async () => {
+      const page = await context.newPage();
+      await page.goto(`${server.url}/`);
+      const status = await page.evaluate(async () => {
+        const res = await fetch("/api/v1/session", {
+          method: "POST",
+          headers: { "content-type": "application/json" },
+          body: JSON.stringify({ token: "s3cret" }),
+        });
+        const list = await fetch("/api/v1/workflows");
+        return [res.status, list.status];
+      });
+      assert.deepEqual(status, [204, 200]);
+      const [cookie] = await context.cookies(server.url);
+      assert.equal(cookie.name, "flow_session");
+      assert.equal(cookie.httpOnly, true);
+      assert.equal(cookie.sameSite, "Strict");
+      await page.close();
+    });
+
+    const before = await tokenSnapshot();
+    // 127.0.0.1 on another port is the same site: the browser sends the cookie, and the Origin check refuses.
+    // evil.test is another site: SameSite=Strict keeps the cookie home.
+    for (const origin of [`http://127.0.0.1:${evil.addr.port}`, `http://evil.test:${evil.addr.port}`]) {
+      await t.step(`a page at ${origin} tries every write route with the cookie there; nothing changes`, async () => {
+        const page = await context.newPage();
+        await page.goto(`${origin}/`);
+        const seen = await attack(page, server.url, routes);
+        for (const line of seen.filter((l) => l.includes("cors json"))) assert.match(line, /: blocked$/, line);
+        // Reading is refused too (no CORS): the cookie does not hand the API to the page.
+        const read = await page.evaluate(async (url) => {
+          try {
+            return String((await fetch(url, { credentials: "include" })).status);
+          } catch {
+            return "blocked";
+          }
+        }, `${server.url}/api/v1/workflows/quick/source`);
+        assert.equal(read, "blocked");
+        assert.equal(await tokenSnapshot(), before);
+        await page.close();
+      });
+    }
+
+    await t.step(
+      "the session still works on the server's own page (nothing signed it out), and writes there",
+      async () => {
+        const page = await context.newPage();
+        await page.goto(`${server.url}/`);
+        const answer = await page.evaluate(async () => {
+          const source = await fetch("/api/v1/workflows/quick/source");
+          const etag = source.headers.get("etag")!;
+          const res = await fetch("/api/v1/workflows/quick/source", {
+            method: "PATCH",
+            headers: { "content-type": "application/json-patch+json", "if-match": etag },
+            body: JSON.stringify([{ op: "replace", path: "/nodes/0/config/value", value: "hello" }]),
+          });
+          return { status: res.status, body: await res.json() };
+        });
+        assert.equal(answer.status, 200, JSON.stringify(answer.body));
+        assert.equal(JSON.parse(await Deno.readTextFile(`${dir}/quick.json`)).nodes[0].config.value, "hello");
+        await page.close();
+      },
+    );
+    assert.equal((await server.json(`/api/v1/runs/${running}/cancel`, { method: "POST", headers: auth })).status, 202);
   },
 });

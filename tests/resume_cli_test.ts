@@ -252,6 +252,37 @@ Deno.test("resume refuses a workflow file that changed (naming both hashes) unle
   });
 });
 
+Deno.test("resume after a change of the layout block alone: the same workflow (its hash leaves layout out)", async () => {
+  await using state = await tempState();
+  await withServer(async (server) => {
+    const wf = await writeWorkflow(chain("layout"));
+    const first = await state.flow(["run", wf, "-f", "json", "-i", `base=${server.url}`]);
+    assert.equal(first.code, 1, first.stderr);
+    const failedId = JSON.parse(first.stdout).executionId;
+    const recorded = jsonOf<{ hash: string }>(await state.flow(["runs", "show", failedId, "-f", "json"])).hash;
+    // The editor moved two nodes: a layout block at the end, the lines of the logic untouched.
+    const text = await Deno.readTextFile(wf);
+    const moved = text.replace(/\n}$/, ',\n  "layout": {\n    "a": [0, 0],\n    "b": [240, 80]\n  }\n}');
+    assert.notEqual(moved, text);
+    await Deno.writeTextFile(wf, moved);
+
+    const resumed = await state.flow(["resume", failedId, "-f", "json"]);
+    assert.equal(resumed.code, 0, resumed.stderr);
+    const detail = jsonOf<{ hash: string; resumedFrom: string }>(
+      await state.flow(["runs", "show", JSON.parse(resumed.stdout).executionId, "-f", "json"]),
+    );
+    assert.equal(detail.resumedFrom, failedId);
+    assert.equal(detail.hash, recorded, "the same version");
+    assert.equal(server.hits.get("/users/1"), 1, "a was reused");
+
+    // A change of anything else is a change of the workflow.
+    await Deno.writeTextFile(wf, moved.replace('"id": "chain",', '"id": "chain",\n  "name": "edited",'));
+    const refused = await state.flow(["resume", failedId]);
+    assert.equal(refused.code, 2, refused.stderr);
+    assert.match(refused.stderr, /changed since execution/);
+  });
+});
+
 Deno.test("a run cancelled by SIGINT is recorded cancelled; resume runs the cancelled node, not the completed one", async () => {
   if (Deno.build.os === "windows") return;
   await using state = await tempState();

@@ -97,7 +97,7 @@ Deno.test("flow serve: hot reload and node instances", async (t) => {
   await t.step("a failing setup marks the workflow invalid", async () => {
     // It never loaded, so it has no id: the list shows it by file.
     const { body } = await server.json("/api/v1/workflows");
-    const info = body.workflows.find((w: { file: string }) => w.file.endsWith("/bad_setup.json"));
+    const info = body.workflows.find((w: { file: string }) => w.file === "bad_setup.json");
     assert.equal(info.valid, false);
     assert.match(info.errors.join("\n"), /setup of "db" \(test\.bad_setup\) failed: no database at db\.invalid/);
     assert.match(server.stderr, /setup of "db" \(test\.bad_setup\) failed/);

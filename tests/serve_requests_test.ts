@@ -246,7 +246,7 @@ Deno.test("flow serve: what each kind of request gets", async (t) => {
       }
     }
     const cases: [string, string, string][] = [
-      ["DELETE", "/api/v1/workflows", "GET, HEAD"],
+      ["DELETE", "/api/v1/workflows", "GET, HEAD, POST"],
       ["POST", "/api/v1/health", "GET, HEAD"],
       ["GET", "/api/v1/validate", "POST"],
       ["PUT", "/api/v1/runs/abc/cancel", "POST"],

@@ -4,7 +4,7 @@
  *
  * @module
  */
-import { toJSONSchema } from "zod/mini";
+import { configJsonSchema } from "../../src/node/describe.ts";
 import { loadNodeModules } from "../../src/sandbox/imports.ts";
 import { builtinRegistry } from "../../nodes/mod.ts";
 import type { Invocation } from "../commands.ts";
@@ -28,7 +28,7 @@ export default async function nodes({ args, options }: Invocation): Promise<numb
       inputs: d.inputs,
       ...(d.dynamicInputs ? { dynamicInputs: d.dynamicInputs } : {}),
       outputs: d.outputs,
-      config: d.config ? toJSONSchema(d.config, { io: "input", unrepresentable: "any" }) : null,
+      config: configJsonSchema(d),
     }));
     stdout.write(JSON.stringify(list, null, 2) + "\n");
     return ExitCode.Success;

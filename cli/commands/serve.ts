@@ -28,6 +28,15 @@ export default async function serve({ args, options }: Invocation): Promise<numb
     : 1000;
   const graceMs = options.grace as number;
   const token = (options.token as string | undefined) ?? (Deno.env.get("FLOW_API_TOKEN") || undefined);
+  const readToken = (options.readToken as string | undefined) ?? (Deno.env.get("FLOW_READ_TOKEN") || undefined);
+  if (readToken !== undefined && !token) {
+    throw new CliError(
+      "--read-token (or FLOW_READ_TOKEN) needs --token (or FLOW_API_TOKEN): the token that may change things",
+    );
+  }
+  if (readToken !== undefined && readToken === token) {
+    throw new CliError("--read-token must differ from --token: a request with it could not be told apart");
+  }
   if (!isLoopbackHost(host) && !token && !options.insecureNoAuth) {
     throw new CliError(
       `--host ${host} exposes the API beyond this machine: set --token (or FLOW_API_TOKEN), or pass --insecure-no-auth`,
@@ -80,6 +89,8 @@ export default async function serve({ args, options }: Invocation): Promise<numb
   const ui = options.noUi === true ? undefined : (await import("../../server/ui.ts")).uiHandler();
   const app = createApp(runtime, {
     token,
+    readToken,
+    readOnly: options.readOnly === true,
     cors: options.cors as string | undefined,
     host,
     allowHosts,

@@ -10,10 +10,12 @@
  *
  * @module
  */
-import { WorkflowValidationError } from "../errors.ts";
-import { readWorkflowBytes } from "../workflow/load.ts";
+import { type ValidationIssue, WorkflowValidationError } from "../errors.ts";
+import { logicText, sha256Hex } from "../workflow/hash.ts";
+import { readWorkflowBytes, readWorkflowSource } from "../workflow/load.ts";
 import type { Registry } from "../node/registry.ts";
-import { loadVersion, type WorkflowVersion } from "./version.ts";
+import { SKIPPED_DIRS } from "../sources/roots.ts";
+import { buildVersion, type WorkflowVersion } from "./version.ts";
 
 /** One workflow file as the catalog knows it. */
 export interface CatalogEntry {
@@ -25,6 +27,12 @@ export interface CatalogEntry {
   version?: WorkflowVersion;
   /** Problems of the file's latest content, one line each (empty when it is valid). */
   errors: string[];
+  /** The same problems, each with its path in the file (for the editor). */
+  issues: ValidationIssue[];
+  /** SHA-256 (hex) of the file's bytes when last read; undefined when it could not be read. */
+  etag?: string;
+  /** The tag of bytes the API wrote and reloaded, until the watcher has seen them. */
+  written?: string;
   /** Why the file's valid version is refused (duplicate id, webhook route taken). */
   conflicts: string[];
 }
@@ -46,13 +54,43 @@ export function serving(entry: CatalogEntry): boolean {
   return entry.version !== undefined && entry.conflicts.length === 0;
 }
 
+/** Who changed a file: the API (`flow serve`'s editor routes) or something else on the disk. */
+export type ChangeOrigin = "api" | "disk";
+
+/** A file written or removed, as the catalog saw it on reload. */
+export interface FileChange {
+  /** `file.written` (new bytes) or `file.removed`. */
+  type: "file.written" | "file.removed";
+  /** Absolute path. */
+  file: string;
+  /** The workflow id it has (its serving version's, or the previous one while invalid). */
+  id?: string;
+  /** SHA-256 (hex) of the new bytes. */
+  etag?: string;
+  /** Who changed it. */
+  origin: ChangeOrigin;
+}
+
 /** What the catalog reports as it loads and reloads. */
 export interface CatalogEvents {
   /** One line for the log (`flow serve: ...` or a validation problem). */
   log?: (line: string) => void;
   /** The set of serving versions changed: triggers must follow. */
   changed?: () => void;
+  /** A file's bytes changed (or it went) since the catalog last read it. */
+  file?: (change: FileChange) => void;
 }
+
+/** Options of {@linkcode Catalog.reload}. */
+export interface ReloadOptions {
+  /** Who changed the files (default `disk`). */
+  origin?: ChangeOrigin;
+  /** Take the files in even when they do not look like workflows (a draft the editor created). */
+  include?: boolean;
+}
+
+/** How loading one file went: valid, invalid, or bytes unchanged (nothing to do or to report). */
+type LoadOutcome = "valid" | "invalid" | "unchanged";
 
 /** A webhook route: method and path (`/hooks/...`) to the trigger node serving it. */
 export interface WebhookRoute {
@@ -62,8 +100,6 @@ export interface WebhookRoute {
   nodeId: string;
 }
 
-const SKIPPED_DIRS = new Set(["node_modules", ".git", "dist", ".scratch"]);
-
 /** Loads and watches the workflow files under some paths. */
 export class Catalog {
   readonly #paths: string[];
@@ -72,6 +108,7 @@ export class Catalog {
   readonly #events: CatalogEvents;
   readonly #entries = new Map<string, CatalogEntry>();
   #byId = new Map<string, CatalogEntry>();
+  #serving = new Map<string, WorkflowVersion>();
   #routes = new Map<string, Map<string, WebhookRoute>>();
   #seq = 0;
   #watcher?: Deno.FsWatcher;
@@ -107,7 +144,8 @@ export class Catalog {
   async load(): Promise<void> {
     const files = await this.#discover();
     for (const file of files) this.#entry(file);
-    await Promise.all(files.map((file) => this.#loadFile(file)));
+    const all = new Set(files);
+    await Promise.all(files.map((file) => this.#loadFile(file, all)));
     this.#resolve();
     for (const entry of this.entries()) for (const line of entry.conflicts) this.#log(line);
   }
@@ -151,8 +189,10 @@ export class Catalog {
    * Reloads the given changed paths (and the workflows that depend on them),
    * then logs one line per file for what actually changed in what it serves.
    */
-  async reload(paths: string[]): Promise<void> {
+  async reload(paths: string[], options: ReloadOptions = {}): Promise<void> {
     if (this.#closed) return;
+    const origin = options.origin ?? "disk";
+    const changed = new Set(paths);
     const affected = new Set<string>();
     for (const path of paths) {
       if (this.#entries.has(path) || (path.endsWith(".json") && this.#underRoots(path))) affected.add(path);
@@ -162,7 +202,7 @@ export class Catalog {
     }
     const before = new Map(this.entries().map((e) => [e, snapshot(e)]));
     const removed: CatalogEntry[] = [];
-    const loads: Promise<boolean>[] = [];
+    const loads: Promise<LoadOutcome>[] = [];
     const loaded: CatalogEntry[] = [];
     for (const file of affected) {
       let exists = false;
@@ -176,11 +216,22 @@ export class Catalog {
         removed.push(entry);
         continue;
       }
-      if (!this.#entries.has(file) && !(await isWorkflowFile(file))) continue;
+      if (!this.#entries.has(file) && !options.include && !(await isWorkflowFile(file))) continue;
+      const etag = this.#entries.get(file)?.etag;
       loaded.push(this.#entry(file));
-      loads.push(this.#loadFile(file));
+      loads.push(
+        this.#loadFile(file, changed).then((outcome) => {
+          const entry = this.#entries.get(file);
+          // The watcher will see this write too: it is the same bytes, to be left alone even if invalid.
+          if (entry && origin === "api") entry.written = entry.etag;
+          if (entry?.etag !== undefined && entry.etag !== etag) {
+            this.#events.file?.({ type: "file.written", file, id: entry.version?.id, etag: entry.etag, origin });
+          }
+          return outcome;
+        }),
+      );
     }
-    const valid = await Promise.all(loads);
+    const outcomes = await Promise.all(loads);
     this.#resolve();
     for (const entry of removed) {
       this.#log(
@@ -188,10 +239,23 @@ export class Catalog {
           before.get(entry)?.serving ? `stopped serving "${entry.version!.id}"` : "it served nothing"
         }`,
       );
+      this.#events.file?.({ type: "file.removed", file: entry.file, id: entry.version?.id, origin });
       entry.version?.retire();
     }
-    const invalid = new Set(loaded.filter((_, i) => !valid[i]));
-    for (const entry of this.entries()) this.#report(entry, before.get(entry), loaded.includes(entry), invalid);
+    const invalid = new Set(loaded.filter((_, i) => outcomes[i] === "invalid"));
+    const reloaded = loaded.filter((_, i) => outcomes[i] !== "unchanged");
+    for (const entry of this.entries()) this.#report(entry, before.get(entry), reloaded.includes(entry), invalid);
+  }
+
+  /**
+   * Reloads files now, after the reloads already started (the editor's
+   * writes: the answer to a write tells what the file now serves, without
+   * waiting for the watcher, which then finds the bytes unchanged).
+   */
+  reloadNow(paths: string[], options: ReloadOptions = {}): Promise<void> {
+    const done = this.#reloading.then(() => this.reload(paths, options));
+    this.#reloading = done.catch(() => {});
+    return done;
   }
 
   /**
@@ -233,7 +297,7 @@ export class Catalog {
   #entry(file: string): CatalogEntry {
     let entry = this.#entries.get(file);
     if (!entry) {
-      entry = { file, seq: this.#seq++, errors: [], conflicts: [] };
+      entry = { file, seq: this.#seq++, errors: [], issues: [], conflicts: [] };
       this.#entries.set(file, entry);
     }
     return entry;
@@ -241,35 +305,81 @@ export class Catalog {
 
   /**
    * Loads one file into its entry; an invalid file keeps its previous
-   * version, and its problems are logged. Resolves whether it was valid.
+   * version, and its problems are logged. `changed` holds every path of
+   * this reload: a file whose bytes did not change is not loaded again
+   * unless one of its dependencies is there, and a change of its `layout`
+   * alone keeps its version (see {@linkcode WorkflowVersion.relayout}).
    */
-  async #loadFile(file: string): Promise<boolean> {
+  async #loadFile(file: string, changed: Set<string>): Promise<LoadOutcome> {
     const entry = this.#entry(file);
+    const old = entry.version;
+    const dependencyChanged = [...old?.dependencies ?? []].some((dep) => dep !== file && changed.has(dep));
     try {
-      const version = await loadVersion(file, this.#registry, this.#nodeDirs);
+      const { bytes, text } = await this.#read(entry);
+      const etag = entry.etag;
+      entry.etag = await sha256Hex(bytes);
+      // Bytes the catalog has loaded already: nothing to do, unless they were invalid and not the API's own write
+      // (touching a file retries it: a node's setup may have failed for a reason that is gone).
+      const written = entry.written;
+      entry.written = undefined;
+      if (etag === entry.etag && !dependencyChanged && (entry.errors.length === 0 || written === etag)) {
+        return "unchanged";
+      }
+      if (old && !dependencyChanged && (text === old.text || await logicText(text) === await logicText(old.text))) {
+        old.relayout(text);
+        this.#valid(entry);
+        return "valid";
+      }
+      const version = await buildVersion(file, text, this.#registry, this.#nodeDirs);
       if (this.#closed || !this.#entries.has(file)) {
         version.retire();
-        return true;
+        return "valid";
       }
-      const old = entry.version;
-      entry.version = version;
-      entry.errors = [];
-      old?.retire();
-      return true;
+      // Only sub-workflow files changed, in their layout alone: the version serving goes on (its schedules too).
+      const onlyLayout = old !== undefined && version.hash === old.hash &&
+        [...changed].every((p) => p === file || !old.dependencies.has(p) || old.sources.has(p));
+      if (onlyLayout) {
+        version.retire();
+        old.relayout(text);
+      } else {
+        entry.version = version;
+        old?.retire();
+      }
+      this.#valid(entry);
+      return "valid";
     } catch (err) {
       // Anything else is a bug, not a problem of the file: still one line, and the server goes on.
+      entry.issues = err instanceof WorkflowValidationError
+        ? err.issues
+        : [{ path: "", message: `cannot load: ${err instanceof Error ? err.message : String(err)}` }];
       entry.errors = err instanceof WorkflowValidationError
         ? err.message.split("\n")
-        : [`${file}: cannot load: ${err instanceof Error ? err.message : String(err)}`];
+        : [`${file}: ${entry.issues[0].message}`];
       for (const line of entry.errors) this.#log(line);
-      return false;
+      return "invalid";
     }
+  }
+
+  /** The file's bytes and text; a file that cannot be read loses its tag. */
+  async #read(entry: CatalogEntry): Promise<{ bytes: Uint8Array; text: string }> {
+    try {
+      return await Promise.resolve(readWorkflowSource(entry.file));
+    } catch (err) {
+      entry.etag = undefined;
+      throw err;
+    }
+  }
+
+  #valid(entry: CatalogEntry) {
+    entry.errors = [];
+    entry.issues = [];
   }
 
   /** Recomputes who serves which id and webhook route. */
   #resolve() {
     const entries = this.entries();
-    const before = new Map([...this.#byId].map(([id, e]) => [id, e.version]));
+    // What served at the last resolve (an entry's version may have been replaced since: compare versions).
+    const before = this.#serving;
     const withId = new Map<string, CatalogEntry[]>();
     for (const entry of entries) {
       entry.conflicts = [];
@@ -313,6 +423,7 @@ export class Catalog {
     const byId = new Map<string, CatalogEntry>();
     for (const entry of entries) if (serving(entry)) byId.set(entry.version!.id, entry);
     this.#byId = byId;
+    this.#serving = new Map([...byId].map(([id, e]) => [id, e.version!]));
     this.#routes = routes;
     const changed = byId.size !== before.size || [...byId].some(([id, e]) => before.get(id) !== e.version);
     if (changed) this.#events.changed?.();

@@ -15,7 +15,9 @@ import { Recorder } from "../store/recorder.ts";
 import { RetentionPruner } from "../store/retention.ts";
 import type { ExecutionRecord, StateStore, Store, Trigger } from "../store/types.ts";
 import { resolveInputs } from "../validate/validate.ts";
-import { Catalog, type CatalogEntry, serving } from "./catalog.ts";
+import { Catalog, type CatalogEntry, type ChangeOrigin, type FileChange, serving } from "./catalog.ts";
+import { ServedRoots } from "../sources/roots.ts";
+import { WorkflowSources } from "./sources.ts";
 import { type StreamedEvent, watchExecution } from "./live.ts";
 import { newExecution } from "./recorded.ts";
 import type {
@@ -72,6 +74,8 @@ export interface WorkflowInfo {
   name?: string;
   /** Absolute path of the file. */
   file: string;
+  /** Its name in the API: the path relative to its served directory (see `ServedRoots`). */
+  path: string;
   /** Whether it serves. */
   valid: boolean;
   /** Problems of the file's current content and conflicts, one line each. */
@@ -80,6 +84,20 @@ export interface WorkflowInfo {
   triggers: { nodeId: string; kind: string; method?: string; path?: string; nextFireAt?: string }[];
   /** Content hash of the serving version. */
   hash?: string;
+}
+
+/** A served file written or removed, as `GET /api/v1/events` sends it (`event: file`). */
+export interface FileEvent {
+  /** `file.written` or `file.removed`. */
+  type: FileChange["type"];
+  /** Its name (the path relative to its served directory). */
+  file: string;
+  /** Its workflow id, when it has one. */
+  id?: string;
+  /** SHA-256 (hex) of its new bytes (`file.written`). */
+  etag?: string;
+  /** `api` (a write through the API) or `disk` (any other writer, seen by the watcher). */
+  origin: ChangeOrigin;
 }
 
 /** Why a request about a workflow or run cannot be served. */
@@ -107,11 +125,18 @@ export class FlowRuntime {
   readonly state: StateStore;
   /** Node types of the served workflows. */
   readonly registry: Registry;
+  /** The served paths, naming files for the API and confining its writes. */
+  readonly roots: ServedRoots;
+  /** The served files as the editor reads and writes them. */
+  readonly sources: WorkflowSources;
+  /** Folders of custom node modules (`--nodes`). */
+  readonly nodeDirs: readonly string[];
   readonly #recorder?: Recorder;
   readonly #pruner?: RetentionPruner;
   readonly #history: boolean;
   readonly #log: (line: string) => void;
   readonly #all = new Set<(e: FlowEvent) => void>();
+  readonly #fileListeners = new Set<(e: FileEvent) => void>();
   readonly #byExecution = new Map<string, Set<(e: FlowEvent) => void>>();
   readonly #nodeTypes = new Map<string, string>();
   readonly #watch: boolean;
@@ -141,11 +166,15 @@ export class FlowRuntime {
         { keep: options.keep },
       );
     }
+    this.nodeDirs = options.nodeDirs ?? [];
+    this.roots = new ServedRoots(options.paths);
     this.catalog = new Catalog(options.paths, options.registry, {
       nodeDirs: options.nodeDirs,
       log: this.#log,
       changed: () => this.schedules?.sync(this.#servingVersions()),
+      file: (change) => this.#publishFile(change),
     });
+    this.sources = new WorkflowSources(this.catalog, this.roots);
     const ctx: BackendContext = {
       store: this.store,
       recorder: this.#recorder,
@@ -222,6 +251,7 @@ export class FlowRuntime {
       id: v?.id,
       name: v?.compiled.workflow.name,
       file: entry.file,
+      path: this.roots.name(entry.file) ?? entry.file,
       valid: serving(entry) && entry.errors.length === 0,
       errors: [...entry.errors, ...entry.conflicts],
       hash: v?.hash,
@@ -347,6 +377,20 @@ export class FlowRuntime {
       set!.delete(listener);
       if (set!.size === 0) this.#byExecution.delete(executionId);
     };
+  }
+
+  /** Subscribes to the served files' changes (written or removed, by the API or on disk); returns the unsubscribe function. */
+  subscribeFiles(listener: (e: FileEvent) => void): () => void {
+    this.#fileListeners.add(listener);
+    return () => this.#fileListeners.delete(listener);
+  }
+
+  #publishFile(change: FileChange) {
+    const file = this.roots.name(change.file);
+    if (file === undefined) return;
+    const { type, id, etag, origin } = change;
+    const event: FileEvent = { type, file, ...(id ? { id } : {}), ...(etag ? { etag } : {}), origin };
+    for (const l of this.#fileListeners) l(event);
   }
 
   #publish(e: FlowEvent) {

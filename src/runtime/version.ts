@@ -7,7 +7,7 @@
  * @module
  */
 import { versionHash } from "../workflow/hash.ts";
-import { compileWithModules } from "../sandbox/imports.ts";
+import { compileWithModules, type CustomType } from "../sandbox/imports.ts";
 import { type NodeInstances, setupInstances } from "../engine/instances.ts";
 import { parseWorkflowText, readWorkflowText } from "../workflow/load.ts";
 import type { TriggerKind } from "../node/node.ts";
@@ -34,8 +34,11 @@ export class WorkflowVersion {
   readonly serial: number = ++serials;
   /** Absolute path of the file. */
   readonly file: string;
-  /** The file's text. */
-  readonly text: string;
+  /** The file's text (its layout may be newer than the rest: see {@linkcode WorkflowVersion.relayout}). */
+  get text(): string {
+    return this.#text;
+  }
+  #text: string;
   /** `sha256:` digest of the text and of every sub-workflow file's text (`versionHash`). */
   readonly hash: string;
   /** The text of each sub-workflow file it uses, by absolute path. */
@@ -48,6 +51,8 @@ export class WorkflowVersion {
   readonly triggers: TriggerSpec[];
   /** Every file it was built from: itself, its sub-workflow files and imported node modules. */
   readonly dependencies: Set<string>;
+  /** The custom node types its modules registered (its `imports`, the `--nodes` folders). */
+  customTypes: readonly CustomType[] = [];
   /** When it was loaded, ISO 8601. */
   readonly loadedAt = new Date().toISOString();
   #close: () => void;
@@ -68,7 +73,7 @@ export class WorkflowVersion {
   ) {
     this.sources = sources;
     this.file = file;
-    this.text = text;
+    this.#text = text;
     this.hash = hash;
     this.compiled = compiled;
     this.instances = instances;
@@ -100,6 +105,15 @@ export class WorkflowVersion {
   /** Runs in flight on this version. */
   get runs(): number {
     return this.#runs;
+  }
+
+  /**
+   * Takes a newer text of its file that differs only in its `layout` blocks
+   * (the same hash): the version goes on serving as it is, its schedules
+   * and runs untouched.
+   */
+  relayout(text: string): void {
+    this.#text = text;
   }
 
   /** Holds the version for one run; call the returned function when the run ends. */
@@ -153,7 +167,7 @@ export async function buildVersion(
   sources: Map<string, string> = new Map(),
 ): Promise<WorkflowVersion> {
   const raw = parseWorkflowText(text, file);
-  const { compiled, close } = await compileWithModules(raw, registry, { file, dirs: nodeDirs, sources });
+  const { compiled, close, custom } = await compileWithModules(raw, registry, { file, dirs: nodeDirs, sources });
   let instances: NodeInstances;
   try {
     instances = await setupInstances(compiled);
@@ -161,5 +175,15 @@ export async function buildVersion(
     close();
     throw err;
   }
-  return new WorkflowVersion(file, text, await versionHash(text, sources), compiled, instances, close, sources);
+  const version = new WorkflowVersion(
+    file,
+    text,
+    await versionHash(text, sources),
+    compiled,
+    instances,
+    close,
+    sources,
+  );
+  version.customTypes = custom;
+  return version;
 }

@@ -10,6 +10,7 @@ import { ExpressionEngineNotLoaded, loadExpressionEngine } from "../expressions/
 import { checkWorkflow, type CompiledWorkflow, type ValidateOptions, validateWorkflow } from "../validate/validate.ts";
 import type { Workflow } from "../workflow/format.ts";
 import type { Registry } from "../node/registry.ts";
+import type { AnyNodeDefinition } from "../node/node.ts";
 import type { ImportPermissions, ModuleSpec, NodeModuleHost } from "./host.ts";
 import { typeName } from "../workflow/values.ts";
 
@@ -31,6 +32,14 @@ export interface LoadModulesOptions {
   dirs?: string[];
   /** Sub-workflow texts by absolute path: used instead of the disk, and filled with what is read (see `CompileContext`). */
   sources?: Map<string, string>;
+}
+
+/** A custom node type, and the module it came from (as written in `imports`, or its path in a `--nodes` folder). */
+export interface CustomType {
+  /** The node type. */
+  def: AnyNodeDefinition;
+  /** The module. */
+  source: string;
 }
 
 const MODULE_EXTENSIONS = new Set([".ts", ".js", ".mts", ".mjs"]);
@@ -142,7 +151,8 @@ export async function loadNodeModules(
 /**
  * Loads a parsed workflow's node modules and validates it, reporting every
  * problem of both steps in one {@linkcode WorkflowValidationError}. Call
- * `close` when done running.
+ * `close` when done running. `custom` lists the custom node types it
+ * loaded, each with the module it came from.
  *
  * @example
  * ```ts
@@ -156,10 +166,11 @@ export function compileWithModules(
   raw: unknown,
   registry: Registry,
   options: LoadModulesOptions = {},
-): Promise<{ compiled: CompiledWorkflow; close: () => void }> {
-  return withModules(raw, registry, options, validateWorkflow).then(({ result, close }) => ({
+): Promise<{ compiled: CompiledWorkflow; close: () => void; custom: CustomType[] }> {
+  return withModules(raw, registry, options, validateWorkflow).then(({ result, close, custom }) => ({
     compiled: result,
     close,
+    custom,
   }));
 }
 
@@ -191,20 +202,22 @@ async function withModules<T>(
   registry: Registry,
   options: LoadModulesOptions,
   step: (raw: unknown, registry: Registry, options: ValidateOptions) => T,
-): Promise<{ result: T; close: () => void }> {
+): Promise<{ result: T; close: () => void; custom: CustomType[] }> {
   const issues: ValidationIssue[] = [];
   let close = () => {};
+  let custom: CustomType[] = [];
   try {
     const modules = await loadNodeModules(raw, registry, options);
     registry = modules.registry;
     close = modules.close;
+    custom = [...modules.sources].map(([type, source]) => ({ def: modules.registry.get(type)!, source }));
   } catch (err) {
     if (!(err instanceof WorkflowValidationError) || alone.has(err)) throw err;
     issues.push(...err.issues);
   }
   try {
     const result = await withExpressions(() => step(raw, registry, { file: options.file, sources: options.sources }));
-    if (issues.length === 0) return { result, close };
+    if (issues.length === 0) return { result, close, custom };
   } catch (err) {
     if (!(err instanceof WorkflowValidationError)) throw err;
     issues.push(...err.issues);

@@ -95,6 +95,12 @@ function build() {
     z.string().check(z.minLength(1)),
     z.strictObject({ path: z.string().check(z.minLength(1)), permissions: z.optional(permissions) }),
   ]);
+  const position = z.tuple([z.number(), z.number()]);
+  const layout = described(
+    z.optional(z.record(z.string(), position)),
+    "Where the editor draws each node: node id -> [x, y], canvas coordinates of its top-left corner. " +
+      "Ignored when running; not part of the workflow's hash; kept as the last property",
+  );
   const workflow = z.strictObject({
     $schema: z.optional(z.string()),
     id: z.optional(id),
@@ -111,8 +117,9 @@ function build() {
     connections: z.array(connection),
     outputs: z.optional(z.record(z.string(), endpoint)),
     settings: z.optional(settings),
+    layout,
   });
-  return { workflow, node, connection, settings, input, retry, importEntry };
+  return { workflow, node, connection, settings, input, retry, importEntry, layout };
 }
 
 /** The schemas of the workflow file and its parts. */
@@ -139,6 +146,8 @@ export type Settings = z.infer<WorkflowSchemas["settings"]>;
 export type InputDecl = z.infer<WorkflowSchemas["input"]>;
 /** One entry of `imports`. */
 export type ImportEntry = z.infer<WorkflowSchemas["importEntry"]>;
+/** The `layout` block: node id -> `[x, y]`. */
+export type Layout = NonNullable<z.infer<WorkflowSchemas["layout"]>>;
 /** One of the port value types. */
 export type PortType = typeof PORT_TYPES[number];
 

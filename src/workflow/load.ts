@@ -176,6 +176,20 @@ export async function readWorkflowFile(path: string): Promise<unknown> {
  * ```
  */
 export function readWorkflowText(path: string, label: string = path): string {
+  return readWorkflowSource(path, label).text;
+}
+
+/**
+ * A workflow file's bytes and their text, as {@linkcode readWorkflowText}
+ * reads them (the bytes are what an editor's version tag is computed over).
+ *
+ * @example
+ * ```ts
+ * import { readWorkflowSource } from "./load.ts";
+ * const { bytes, text } = readWorkflowSource("examples/linear.json");
+ * ```
+ */
+export function readWorkflowSource(path: string, label: string = path): { bytes: Uint8Array; text: string } {
   let bytes: Uint8Array;
   try {
     bytes = readWorkflowBytes(path, label);
@@ -183,7 +197,7 @@ export function readWorkflowText(path: string, label: string = path): string {
     if (err instanceof WorkflowValidationError) throw err;
     throw new WorkflowValidationError([{ path: "", message: `cannot read workflow: ${fileErrorReason(err)}` }], label);
   }
-  return decodeWorkflowText(bytes, label);
+  return { bytes, text: decodeWorkflowText(bytes, label) };
 }
 
 /**

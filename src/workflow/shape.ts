@@ -104,6 +104,8 @@ const settings = strict({
 const grant: Check = (v) => typeof v === "boolean" || arrayOf(isString)(v);
 const permissions = strict({ net: grant, read: grant, write: grant, env: grant });
 const importEntry: Check = (v) => nonEmpty(v) || strict({ path: nonEmpty, permissions }, ["path"])(v);
+const finite: Check = (v) => typeof v === "number" && Number.isFinite(v);
+const position: Check = (v) => Array.isArray(v) && v.length === 2 && finite(v[0]) && finite(v[1]);
 
 /** The levels the structure itself takes (a grant list of an import's permissions is at level 5). */
 const STRUCTURE_DEPTH = 5;
@@ -136,6 +138,7 @@ const wellFormed: Check = strict({
   connections: arrayOf(connection),
   outputs: recordOf(isString, matches(ENDPOINT_PATTERN)),
   settings,
+  layout: recordOf(isString, position),
 }, ["nodes", "connections"]);
 
 /**

@@ -52,3 +52,27 @@ export function formatPath(path: readonly PropertyKey[]): string {
   }
   return out;
 }
+
+/**
+ * Parses a path written by {@linkcode formatPath} back into its keys and
+ * indexes; what follows a part it cannot read is left out (a path such as
+ * `--nodes` gives `[]`).
+ *
+ * @example
+ * ```ts
+ * import { parsePath } from "./values.ts";
+ * parsePath('nodes[2].config["a.b"]'); // ["nodes", 2, "config", "a.b"]
+ * ```
+ */
+export function parsePath(path: string): (string | number)[] {
+  const out: (string | number)[] = [];
+  const part = /^(?:\.?([A-Za-z_$][A-Za-z0-9_$-]*)|\[(\d+)\]|\[("(?:[^"\\]|\\.)*")\])/;
+  let rest = path;
+  while (rest !== "") {
+    const m = part.exec(rest);
+    if (!m || (m[1] !== undefined && out.length === 0 && rest.startsWith("."))) break;
+    out.push(m[1] ?? (m[2] !== undefined ? Number(m[2]) : JSON.parse(m[3])));
+    rest = rest.slice(m[0].length);
+  }
+  return out;
+}
