@@ -161,12 +161,17 @@ export function sourcePath(file: string): string {
   return `/files/${file.split("/").map(encodeURIComponent).join("/")}/source`;
 }
 
+/** An ETag without its quotes (`"abc"` -> `abc`), as bodies and file events give it. */
+export function bareTag(etag: string): string {
+  return etag.replace(/^W\//, "").replace(/"/g, "");
+}
+
 /** Reads a served file's text. */
 export async function getSource(file: string): Promise<Source> {
   const res = await send(sourcePath(file), { headers: { accept: "application/json" } });
   const text = await res.text();
   if (!res.ok) throw failure(res, parseBody(text));
-  return { text, etag: res.headers.get("etag") ?? "" };
+  return { text, etag: bareTag(res.headers.get("etag") ?? "") };
 }
 
 /** What a save answered. */
@@ -179,16 +184,21 @@ export async function putSource(file: string, text: string, etag: string): Promi
   const res = await send(sourcePath(file), {
     method: "PUT",
     body: text,
-    headers: { "if-match": etag, "content-type": "application/json" },
+    headers: { "if-match": `"${bareTag(etag)}"`, "content-type": "application/json" },
   });
   const body = parseBody(await res.text()) as Record<string, unknown> | undefined;
   if (res.status === 412 && body) {
-    return { ok: false, stale: true, etag: String(body.etag ?? res.headers.get("etag")), text: String(body.text) };
+    return {
+      ok: false,
+      stale: true,
+      etag: bareTag(String(body.etag ?? res.headers.get("etag"))),
+      text: String(body.text),
+    };
   }
   if (!res.ok) throw failure(res, body);
   return {
     ok: true,
-    etag: String(body?.etag ?? res.headers.get("etag")),
+    etag: bareTag(String(body?.etag ?? res.headers.get("etag"))),
     valid: body?.valid === true,
     errors: (body?.errors ?? []) as Problem[],
     ...(typeof body?.id === "string" ? { id: body.id } : {}),

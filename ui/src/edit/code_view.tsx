@@ -74,7 +74,7 @@ function schemaCompletion(get: () => { schema?: JsonSchema; types: readonly Node
     const word = ctx.matchBefore(/"?[\w$.-]*"?/);
     if (!word && !ctx.explicit) return null;
     const doc = parse(text);
-    const configOf = (t: string) => types.find((x) => x.type === t)?.configSchema;
+    const configOf = (t: string) => types.find((x) => x.type === t)?.configSchema ?? undefined;
     const from = word?.from ?? ctx.pos;
     if (loc.isAtPropertyKey) {
       const s = schemaAt(schema, loc.path.slice(0, -1), doc, configOf);
