@@ -6,12 +6,12 @@
  * @module
  */
 import { createRoute, OpenAPIHono, z } from "@hono/zod-openapi";
-import { eventLine, type FlowEvent } from "../src/engine/mod.ts";
+import { eventLine } from "../src/engine/mod.ts";
 import { type ValidationIssue, WorkflowValidationError } from "../src/errors.ts";
 import { validateWithExpressions } from "../src/sandbox/mod.ts";
 import type { UnreadFile } from "../src/validate/mod.ts";
 import { findExecution, runDetail, runSummary } from "../src/runtime/history.ts";
-import { type FlowRuntime, NotFoundError, type StreamedEvent } from "../src/runtime/service.ts";
+import { type FlowRuntime, NotFoundError } from "../src/runtime/service.ts";
 import { EXECUTION_STATUSES, type ExecutionStatus } from "../src/store/mod.ts";
 import { parseWorkflowText, typeName } from "../src/workflow/mod.ts";
 import { VERSION } from "../src/version.ts";
