@@ -73,8 +73,13 @@ export function sqlError(err: unknown, label: string, scrub: (text: string) => s
     if (counts) return fail(paramsMessage(Number(counts[2]), Number(counts[1])), "BAD_PARAMS", false);
     return fail(message, "SQL_ERROR", retryableState(code));
   }
-  if (code === "ERR_SQLITE_ERROR" && typeof e.errcode === "number") {
-    const primary = e.errcode & 0xff;
+  if (code === "ERR_SQLITE_ERROR") {
+    // Opening a file gives no result code, only the message.
+    const primary = typeof e.errcode === "number"
+      ? e.errcode & 0xff
+      : /unable to open database/.test(text)
+      ? SQLITE_CANTOPEN
+      : 0;
     if (primary === SQLITE_RANGE) {
       return fail(`params: more than the query takes (${params} given)`, "BAD_PARAMS", false);
     }

@@ -72,6 +72,7 @@ export default defineNode({
       newline: config.newline,
       escapeFormulae: config.escapeFormulae,
     });
-    return { text: text + config.newline };
+    // Papa Parse ends a header without rows with a newline, and the last record without one.
+    return { text: text.endsWith(config.newline) ? text : text + config.newline };
   },
 });
