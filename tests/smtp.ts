@@ -133,6 +133,31 @@ export async function startSmtp(options: SmtpOptions = {}): Promise<TestSmtp> {
   };
 }
 
+/**
+ * The body of a message that has one text part (no attachment), decoded
+ * from its transfer encoding (quoted-printable, base64, or none), with CRLF
+ * line ends as LF and without the line end SMTP adds after the last line.
+ */
+export function textBody(mail: ReceivedMail): string {
+  const split = mail.raw.indexOf("\r\n\r\n");
+  const head = mail.raw.slice(0, split), body = mail.raw.slice(split + 4);
+  const encoding = /^Content-Transfer-Encoding:\s*(\S+)/im.exec(head)?.[1].toLowerCase();
+  let bytes: Uint8Array;
+  if (encoding === "base64") bytes = Uint8Array.from(atob(body.replace(/\s/g, "")), (c) => c.charCodeAt(0));
+  else if (encoding === "quoted-printable") {
+    const text = body.replace(/=\r\n/g, "");
+    const out: number[] = [];
+    for (let i = 0; i < text.length; i++) {
+      if (text[i] === "=" && /^[0-9A-F]{2}$/i.test(text.slice(i + 1, i + 3))) {
+        out.push(parseInt(text.slice(i + 1, i + 3), 16));
+        i += 2;
+      } else out.push(...new TextEncoder().encode(text[i]));
+    }
+    bytes = new Uint8Array(out);
+  } else bytes = new TextEncoder().encode(body);
+  return new TextDecoder().decode(bytes).replace(/\r\n/g, "\n").replace(/\n$/, "");
+}
+
 function concat(chunks: Uint8Array[]): Uint8Array {
   const out = new Uint8Array(chunks.reduce((n, c) => n + c.byteLength, 0));
   let at = 0;
