@@ -234,17 +234,21 @@ export function scriptChunk(name: string, moduleText: string): LazyChunk {
 /**
  * Bundles one of the project's lazy modules on its own, compressed, as base64.
  * Loaded from a `blob:` URL, it uses the main bundle's loaders of lazy
- * packages and of the sandbox Worker, through globalThis.
+ * packages, of the other lazy modules and of the sandbox Worker, through
+ * globalThis: a module another one loads (the PostgreSQL store, the drivers
+ * of `sql.query` and `email.send`, which `flow serve` may load) is embedded
+ * once.
  */
 async function lazyModuleChunk(entry: string, tmp: string): Promise<LazyChunk> {
   const out = `${tmp}/lazy-module-${entry.replaceAll("/", "_")}.js`;
-  await denoBundle(entry, out, LAZY_PACKAGES);
+  const modules = LAZY_MODULES.filter((m) => m.entry !== entry).map((m) => m.specifier);
+  await denoBundle(entry, out, [...LAZY_PACKAGES, ...modules]);
   // A long-running command pays for Node's compatibility layer anyway: its CommonJS `require` stays eager, but a
   // `blob:` module has no file URL to create it from, so it is made relative to the bundle's own file.
   let code = await Deno.readTextFile(out);
   const names = [...code.matchAll(/createRequire as ([\w$]+)/g)].map((m) => m[1]);
   for (const name of names) code = code.split(`${name}(import.meta.url)`).join(`${name}(Deno.mainModule)`);
-  for (const name of LAZY_PACKAGES) {
+  for (const name of [...LAZY_PACKAGES, ...modules]) {
     code = code.split(`import(${JSON.stringify(name)})`).join(`globalThis.__flowLazyPackage(${JSON.stringify(name)})`);
   }
   code = code.replace(WORKER_REFERENCE_RE, "globalThis.__flowSandboxWorkerUrl()");
