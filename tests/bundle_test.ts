@@ -42,6 +42,24 @@ export{export_default as default};`;
   delete g.__bundleTestEvaluations;
 });
 
+Deno.test("a lazy package whose bundle ends with license comments keeps them, before its return", async () => {
+  // deno bundle puts the licenses of what it bundled after the export (papaparse's, for one).
+  const pkg = `var parser = { parse: (t) => t.split(",") };
+var export_default = parser;
+export{export_default as default};
+/*! Bundled license information:
+
+papaparse/papaparse.js:
+  (* @license Papa Parse v5.7.1 License: MIT *)
+*/
+`;
+  const chunk = scriptChunk("papaparse", pkg);
+  assert.match(chunk.source, /@license Papa Parse[\s\S]*\*\/\nreturn \{ default: export_default \};$/);
+  const bundle = await importBundle(embedLazyPackages(mainBundle(["papaparse"]), new Map([["papaparse", chunk]])));
+  const loaded = await bundle.load0();
+  assert.deepEqual((loaded.default as { parse: (t: string) => string[] }).parse("a,b"), ["a", "b"]);
+});
+
 Deno.test("a lazy package's code runs in strict mode, as it did as a module", async () => {
   const pkg = `undeclared = 1; var export_default = 1; export{export_default as default};`;
   const bundle = await importBundle(
