@@ -88,6 +88,13 @@ const nodeScopeOption = (): OptionDef => ({
   description: "a node's own scope instead of the workflow-wide one",
 });
 
+/** `--verbose`: every event's line, also in a terminal. */
+const verboseOption = (): OptionDef => ({
+  long: "--verbose",
+  short: "-v",
+  description: "print a line for every event, also in a terminal (no live status block)",
+});
+
 /** The output flags of `flow run` and `flow resume`. */
 const outputOptions = (): OptionDef[] => [
   {
@@ -98,6 +105,7 @@ const outputOptions = (): OptionDef[] => [
     choices: FORMATS,
   },
   { long: "--quiet", short: "-q", description: "print nothing on success; one line on stderr on failure" },
+  verboseOption(),
   { long: "--events", value: "file", description: "also append the NDJSON event stream to a file", complete: "file" },
 ];
 
@@ -149,6 +157,7 @@ export const PROGRAM: CommandDef = {
           parse: positiveInt,
         },
         { long: "--quiet", short: "-q", description: "print nothing on success; one line on stderr on failure" },
+        verboseOption(),
         {
           long: "--events",
           value: "file",
