@@ -237,7 +237,12 @@ export const PROGRAM: CommandDef = {
           description: "an execution's events as NDJSON, as --format ndjson printed them",
           args: [{ name: "id", description: "execution id (or a unique prefix)" }],
           options: [
-            { long: "--follow", short: "-F", description: "keep printing until a running execution ends" },
+            {
+              long: "--follow",
+              short: "-F",
+              description: "keep printing until a running execution ends (at a terminal: the live view of flow run)",
+            },
+            { long: "--verbose", short: "-v", description: "with --follow at a terminal: NDJSON, not the live view" },
             dbOption(),
           ],
           load: () => import("./commands/runs_events.ts"),

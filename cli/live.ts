@@ -33,7 +33,7 @@ import type { Palette } from "./color.ts";
 import { humanDuration } from "./history_format.ts";
 import { type Output, stderr } from "./output.ts";
 import type { LoopProgress, RunProgress } from "./progress.ts";
-import { prettyFormatter, type Reporter, summaryText } from "./reporters.ts";
+import { prettyFormatter, type Reporter, type RunSummaryInput, summaryText } from "./reporters.ts";
 
 /** How long a run goes before the block is first drawn, ms. */
 export const FIRST_DRAW_MS = 300;
@@ -260,11 +260,16 @@ export function worthALine(e: FlowEvent): boolean {
   }
 }
 
-/**
- * The live view as a reporter: the lines that need eyes, the block, then the
- * summary. `dispose` erases the block and shows the cursor.
- */
-export function liveReporter(out: Output, c: Palette, progress: RunProgress): Reporter {
+/** The live view's reporter: a {@linkcode Reporter} whose summary may also come from the history. */
+export interface LiveReporter extends Reporter {
+  /** Erases the block, then prints the summary table. */
+  onResult(result: RunSummaryInput): Promise<void>;
+  /** Erases the block and shows the cursor. */
+  dispose(): void;
+}
+
+/** The live view as a reporter: the lines that need eyes, the block, then the summary. */
+export function liveReporter(out: Output, c: Palette, progress: RunProgress): LiveReporter {
   const line = prettyFormatter(c);
   let frame = 0;
   const view = new LiveView(out, (size) => statusBlock(progress, c, Date.now(), frame++, size));

@@ -11,6 +11,7 @@
 import assert from "node:assert/strict";
 import type { FlowEvent } from "../mod.ts";
 import { parseNdjson, runCli, writeWorkflow } from "./helpers.ts";
+import { tempState } from "./history_helpers.ts";
 import { ptyAvailable, PtyCli, runInPty, screenText } from "./pty.ts";
 
 /**
@@ -184,4 +185,31 @@ Deno.test("in a terminal, Ctrl-C during the live view cancels and leaves the ter
   assert.ok(!screen.lines.some((l) => l.includes("█") || l.includes("nodes done")), "no block left behind");
   assert.match(screen.lines.at(-1)!, /■ cancelled in \d+ ms/);
   assert.ok(screen.lines.length < 20, `a few lines:\n${screen.lines.join("\n")}`);
+});
+
+Deno.test("in a terminal, flow runs events --follow shows the live view of a run going on elsewhere", async () => {
+  if (!ptyAvailable()) return; // script(1) of util-linux: Linux only
+  await using state = await tempState();
+  // 3,000 items of 2 ms, four at a time: at least 1.5 s, run by another process.
+  const wf = await writeWorkflow(loopWorkflow(3000, 4, 2));
+  await using run = state.spawn(["run", wf, "--format", "ndjson"]);
+  const { executionId } = JSON.parse(await run.waitForLine('"type":"workflow.started"'));
+  const ran = run.finish(); // read its output meanwhile, or it waits for a reader
+  const { code, text } = await runInPty(["runs", "events", executionId.slice(0, 8), "--follow"], {
+    FLOW_STATE_DIR: state.dir,
+  });
+  assert.equal(code, 0, text);
+  // The total is known: the version that ran is the file, unchanged.
+  assert.match(withoutColours(text), /\n {2}each █+░* \d+\/3000 items · /, "a progress bar for the loop");
+  const screen = screenText(text);
+  const above = linesBeforeSummary(screen.lines);
+  assert.ok(above.length < 100, `fewer than 100 lines above the summary, got ${above.length}:\n${above.join("\n")}`);
+  assert.ok(above.some((l) => /✗ each\[1233\] › check .*item 1234 is bad/.test(l)), above.join("\n"));
+  assert.ok(!screen.lines.some((l) => l.includes("█") || l.includes("nodes done")), "the block is erased");
+  assert.match(
+    screen.lines.join("\n"),
+    /│ count +│ transform\.set +│ completed +│[^\n]*\n└[^\n]*\n✔ success in \d+ ms\n/,
+  );
+  assert.ok(screen.cursorVisible, "the cursor is shown again");
+  assert.equal((await ran).code, 0);
 });
