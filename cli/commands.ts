@@ -419,16 +419,20 @@ export const PROGRAM: CommandDef = {
     },
     {
       name: "graph",
-      description: "print a workflow's graph as Mermaid or Graphviz DOT",
+      description: "print a workflow's graph as Mermaid, Graphviz DOT or an SVG picture",
       args: [{ name: "file", description: "workflow JSON file", complete: "file" }],
-      options: [{
-        long: "--format",
-        short: "-f",
-        value: "format",
-        description: "mermaid or dot",
-        choices: ["mermaid", "dot"],
-        default: "mermaid",
-      }],
+      options: [
+        {
+          long: "--format",
+          short: "-f",
+          value: "format",
+          description: "mermaid, dot or svg (laid out and coloured as in the console)",
+          choices: ["mermaid", "dot", "svg"],
+          default: "mermaid",
+        },
+        { long: "--run", value: "id", description: "with --format svg: colour the nodes by this execution's result" },
+        dbOption(),
+      ],
       load: () => import("./commands/graph.ts"),
     },
     {

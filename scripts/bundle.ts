@@ -106,14 +106,17 @@ export const LAZY_PACKAGES = ["jsonata", "cli-table3"];
  * in the HTTP server, the console's assets, BullMQ, ioredis and the
  * PostgreSQL driver. Each is bundled on its own (with what it imports),
  * compressed with Brotli and embedded as base64, so `flow run` does not pay
- * for their bytes at every start (6 MB as text). By the specifier as the
- * importing module writes it.
+ * for their bytes at every start (6 MB as text); and the SVG of `flow graph`,
+ * with ELK (1.6 MB). By the specifier as the importing module writes it.
  */
-export const LAZY_MODULES: { specifier: string; entry: string }[] = [
+export const LAZY_MODULES: { specifier: string; entry: string; alone?: true }[] = [
   { specifier: "./commands/serve.ts", entry: "cli/commands/serve.ts" },
   { specifier: "./commands/worker.ts", entry: "cli/commands/worker.ts" },
   { specifier: "./commands/db_migrate.ts", entry: "cli/commands/db_migrate.ts" },
   { specifier: "../src/store/postgres.ts", entry: "src/store/postgres.ts" },
+  // `alone`: never copied into another lazy module (`serve` imports the command table, which names every command),
+  // which loads it, if ever, through the main bundle's loader. It returns text: no class of its is checked elsewhere.
+  { specifier: "../graph_svg.ts", entry: "cli/graph_svg.ts", alone: true },
 ];
 
 /** One embedded lazy chunk. */
@@ -225,13 +228,14 @@ export function scriptChunk(name: string, moduleText: string): LazyChunk {
  */
 async function lazyModuleChunk(entry: string, tmp: string): Promise<LazyChunk> {
   const out = `${tmp}/lazy-module-${entry.replaceAll("/", "_")}.js`;
-  await denoBundle(entry, out, LAZY_PACKAGES);
+  const alone = LAZY_MODULES.filter((m) => m.alone && m.entry !== entry).map((m) => m.specifier);
+  await denoBundle(entry, out, [...LAZY_PACKAGES, ...alone]);
   // A long-running command pays for Node's compatibility layer anyway: its CommonJS `require` stays eager, but a
   // `blob:` module has no file URL to create it from, so it is made relative to the bundle's own file.
   let code = await Deno.readTextFile(out);
   const names = [...code.matchAll(/createRequire as ([\w$]+)/g)].map((m) => m[1]);
   for (const name of names) code = code.split(`${name}(import.meta.url)`).join(`${name}(Deno.mainModule)`);
-  for (const name of LAZY_PACKAGES) {
+  for (const name of [...LAZY_PACKAGES, ...alone]) {
     code = code.split(`import(${JSON.stringify(name)})`).join(`globalThis.__flowLazyPackage(${JSON.stringify(name)})`);
   }
   code = code.replace(WORKER_REFERENCE_RE, "globalThis.__flowSandboxWorkerUrl()");
