@@ -208,3 +208,14 @@ Deno.test({
     assert.deepEqual((await inChromium(await svgFile(empty.stdout))).errors, []);
   },
 });
+
+Deno.test("docs/fanout.svg is what flow graph examples/fanout.json --format svg prints now", async () => {
+  const r = await runCli(["graph", FANOUT, "--format", "svg"]);
+  assert.equal(r.code, 0, r.stderr);
+  const committed = await Deno.readTextFile(`${ROOT}docs/fanout.svg`);
+  assert.equal(
+    committed,
+    r.stdout,
+    "regenerate it: deno task flow graph examples/fanout.json -f svg > docs/fanout.svg",
+  );
+});
