@@ -143,7 +143,8 @@ export function statusBlock(
   const room = Math.max(0, Math.min(MAX_LOOPS, size.rows - 2));
   const shown = loops.length > room ? loops.slice(0, Math.max(0, room - 1)) : loops;
   for (const loop of shown) lines.push(loopLine(loop, c, now));
-  if (shown.length < loops.length) lines.push(c.gray(`  … ${loops.length - shown.length} more loops running`));
+  const hidden = loops.length - shown.length;
+  if (hidden && room) lines.push(c.gray(`  … ${hidden} more loop${hidden === 1 ? "" : "s"} running`));
   return lines.map((l) => fitLine(l, size.columns));
 }
 
