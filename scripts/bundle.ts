@@ -108,8 +108,8 @@ export const LAZY_PACKAGES = ["jsonata", "cli-table3", "sucrase", "papaparse"];
  * PostgreSQL driver; and the drivers of `sql.query` (PostgreSQL) and
  * `email.send` (nodemailer). Each is bundled on its own (with what it imports),
  * compressed with Brotli and embedded as base64, so `flow run` does not pay
- * for their bytes at every start (6 MB as text). By the specifier as the
- * importing module writes it.
+ * for their bytes at every start (6 MB as text); and the SVG of `flow graph`,
+ * with ELK (1.6 MB). By the specifier as the importing module writes it.
  */
 export const LAZY_MODULES: { specifier: string; entry: string }[] = [
   { specifier: "./commands/serve.ts", entry: "cli/commands/serve.ts" },
@@ -121,6 +121,8 @@ export const LAZY_MODULES: { specifier: string; entry: string }[] = [
   // The PostgreSQL driver of sql.query, and nodemailer for email.send: only workflows that use them.
   { specifier: "./postgres_pool.ts", entry: "nodes/sql/postgres_pool.ts" },
   { specifier: "./smtp.ts", entry: "nodes/email/smtp.ts" },
+  // ELK and the SVG of `flow graph --format svg`.
+  { specifier: "../graph_svg.ts", entry: "cli/graph_svg.ts" },
 ];
 
 /** One embedded lazy chunk. */

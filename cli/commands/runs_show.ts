@@ -43,7 +43,7 @@ export default async function show({ args, options }: Invocation): Promise<numbe
  * file and its sub-workflow files still hash to it. Undefined otherwise (a
  * changed or missing file, one that no longer compiles).
  */
-async function versionThatRan(
+export async function versionThatRan(
   store: Store,
   record: ExecutionRecord,
 ): Promise<{ hash: string; compiled: CompiledWorkflow } | undefined> {
