@@ -17,7 +17,7 @@
  *
  * @module
  */
-import type { CompiledWorkflow } from "../src/validate/validate.ts";
+import type { CompiledWorkflow } from "../src/validate/mod.ts";
 import { describeNodes } from "../server/describe.ts";
 import { portY } from "../ui/src/graph/geometry.ts";
 import { layoutGraph } from "../ui/src/graph/layout.ts";

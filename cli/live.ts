@@ -28,7 +28,7 @@
  * @module
  */
 import type { FlowEvent } from "../mod.ts";
-import { unrefTimeout } from "../src/engine/unref_timer.ts";
+import { unrefTimeout } from "../src/unref_timer.ts";
 import type { Palette } from "./color.ts";
 import { humanDuration } from "./history_format.ts";
 import { type Output, stderr } from "./output.ts";

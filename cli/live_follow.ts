@@ -9,8 +9,8 @@
  * @module
  */
 import type { FlowEvent } from "../mod.ts";
-import { runDetail, type RunDetailView } from "../src/runtime/run_view.ts";
-import type { ExecutionRecord, Store } from "../src/store/types.ts";
+import { runDetail, type RunDetailView } from "../src/runtime/history.ts";
+import type { ExecutionRecord, Store } from "../src/store/mod.ts";
 import { palette, useColor } from "./color.ts";
 import { versionThatRan } from "./commands/runs_show.ts";
 import { ExitCode } from "./exit_codes.ts";

@@ -8,7 +8,7 @@
  * @module
  */
 import type { FlowEvent } from "../mod.ts";
-import type { CompiledNode, CompiledRef, CompiledWorkflow } from "../src/validate/validate.ts";
+import type { CompiledNode, CompiledRef, CompiledWorkflow } from "../src/validate/mod.ts";
 
 /** The node type whose iterations are shown as a bar. */
 const LOOP_TYPE = "control.loop";

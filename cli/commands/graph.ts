@@ -5,14 +5,13 @@
  *
  * @module
  */
-import { runDetail } from "../../src/runtime/run_view.ts";
-import type { CompiledWorkflow } from "../../src/validate/validate.ts";
+import { findExecution, runDetail } from "../../src/runtime/history.ts";
+import type { CompiledWorkflow } from "../../src/validate/mod.ts";
 import type { Invocation } from "../commands.ts";
 import { CliError, ExitCode } from "../exit_codes.ts";
 import type { RunColours } from "../graph_svg.ts";
 import { toDot, toMermaid } from "../graph_render.ts";
 import { requireStore } from "../history.ts";
-import { lookupExecution } from "../history_format.ts";
 import { loadWorkflowArg } from "../load.ts";
 import { stdout } from "../output.ts";
 
@@ -36,7 +35,7 @@ export default async function graph({ args, options }: Invocation): Promise<numb
 async function runColours(wf: CompiledWorkflow, id: string, db: unknown): Promise<RunColours> {
   const store = await requireStore(db);
   try {
-    const record = await lookupExecution(store, id);
+    const record = await findExecution(store, id);
     if (record.workflowId !== wf.id) {
       throw new CliError(
         `--run ${id}: execution ${record.executionId} ran workflow "${record.workflowId}", not "${wf.id}"`,

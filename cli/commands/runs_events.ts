@@ -12,8 +12,6 @@ import type { Invocation } from "../commands.ts";
 import { ExitCode } from "../exit_codes.ts";
 import { requireStore } from "../history.ts";
 import { findExecution } from "../../src/runtime/history.ts";
-import { liveViewWanted } from "../live.ts";
-import { followLive } from "../live_follow.ts";
 import { stdout } from "../output.ts";
 
 /** How often `--follow` reads the journal again, ms. */
@@ -26,7 +24,9 @@ export default async function events({ args, options }: Invocation): Promise<num
     const record = await findExecution(store, args.id as string);
     const follow = options.follow === true;
     // A person following an execution at a terminal gets the live view of `flow run`; anything else the NDJSON.
-    if (follow && liveViewWanted(options.verbose as boolean | undefined)) {
+    // The live view loads the run's reporters: only when following.
+    if (follow && (await import("../live.ts")).liveViewWanted(options.verbose as boolean | undefined)) {
+      const { followLive } = await import("../live_follow.ts");
       return await followLive(store, record, (write) => readJournal(store, record.executionId, true, write));
     }
     await readJournal(store, record.executionId, follow, (line) => stdout.write(line));
