@@ -53,7 +53,13 @@ export type {
   FlowEvent,
   RunStatus,
 } from "./src/engine/events.ts";
-export { type NodeSummary, type RunOptions, type RunResult, runWorkflow } from "./src/engine/executor.ts";
+export {
+  type NodeSummary,
+  type ReusableResults,
+  type RunOptions,
+  type RunResult,
+  runWorkflow,
+} from "./src/engine/executor.ts";
 export {
   checkWorkflow,
   type CompileContext,

@@ -193,7 +193,10 @@ export const NodeState = z.object({
   durationMs: z.number().optional(),
   error: RunError.optional(),
   reason: z.string().optional(),
-  reused: z.boolean().optional(),
+  reused: z.boolean().optional().openapi({
+    description: "It did not run: its outputs were reused (flow resume, an editor run on recorded data, a pin)",
+  }),
+  pinned: z.boolean().optional().openapi({ description: "With reused: the outputs were pinned data" }),
   outputs: z.record(z.string(), z.unknown()).optional(),
   startedAt: z.string().optional(),
   endedAt: z.string().optional(),
