@@ -17,7 +17,7 @@ export const JsonObject = z.custom<Record<string, unknown>>((v) => typeName(v) =
 }).openapi({ type: "object", additionalProperties: {} });
 
 /** A JSON object with only the keys of `shape`: a key it does not know is refused, naming it and the keys it takes. */
-function strictObject<T extends z.ZodRawShape>(shape: T) {
+export function strictObject<T extends z.ZodRawShape>(shape: T) {
   const known = Object.keys(shape).join(", ");
   return z.strictObject(shape, {
     error: (iss) =>
@@ -31,7 +31,7 @@ function strictObject<T extends z.ZodRawShape>(shape: T) {
 }
 
 /** A string value of a body: `expected a string; got number`. */
-function bodyString() {
+export function bodyString() {
   return z.string({ error: (iss) => `expected a string; got ${typeName(iss.input)}` });
 }
 

@@ -64,8 +64,8 @@ export interface PartialPlan {
 
 /** A partial run that cannot be planned: an unknown node, or inputs the selected node needs and nothing holds. */
 export class PartialRunError extends Error {
-  /** `UNKNOWN_NODE`, `NODE_REQUIRED` or `NO_DATA`. */
-  readonly code: "UNKNOWN_NODE" | "NODE_REQUIRED" | "NO_DATA";
+  /** `UNKNOWN_NODE`, `NODE_REQUIRED`, `NO_DATA`, or `BAD_SOURCE` (recorded data asked of another workflow's run). */
+  readonly code: "UNKNOWN_NODE" | "NODE_REQUIRED" | "NO_DATA" | "BAD_SOURCE";
   /** Creates the error with its one-line message. */
   constructor(message: string, code: PartialRunError["code"]) {
     super(message);

@@ -10,6 +10,7 @@
  * @module
  */
 import type { StateStore } from "../store/types.ts";
+import type { CompiledWorkflow } from "../validate/validate.ts";
 
 /** The state scope of pins. */
 export const PIN_SCOPE = "@pins";
@@ -57,7 +58,7 @@ export class PinError extends Error {
  * import { MemoryStateStore } from "../store/memory.ts";
  * const pins = new Pins(new MemoryStateStore());
  * await pins.set("orders", { nodeId: "fetch", outputs: { body: [] }, source: "json", pinnedAt: new Date().toISOString() });
- * (await pins.outputs("orders")).get("fetch"); // { body: [] }
+ * (await pins.get("orders", "fetch"))?.outputs; // { body: [] }
  * ```
  */
 export class Pins {
@@ -74,9 +75,13 @@ export class Pins {
     return rows.map((r) => ({ ...(r.value as Omit<Pin, "nodeId">), nodeId: r.key }));
   }
 
-  /** The pinned outputs of a workflow, by node id: what a partial run reuses. */
-  async outputs(workflowId: string): Promise<Map<string, Record<string, unknown>>> {
-    return new Map((await this.list(workflowId)).map((p) => [p.nodeId, p.outputs]));
+  /**
+   * The pinned outputs of a workflow's nodes, by node id: what a partial run
+   * reuses. Stale pins (see {@linkcode isStalePin}) are left out.
+   */
+  async outputs(compiled: CompiledWorkflow): Promise<Map<string, Record<string, unknown>>> {
+    const pins = (await this.list(compiled.id)).filter((p) => !isStalePin(p, compiled));
+    return new Map(pins.map((p) => [p.nodeId, p.outputs]));
   }
 
   /** One pin, or undefined. */
@@ -106,4 +111,14 @@ export class Pins {
   delete(workflowId: string, nodeId: string): Promise<boolean> {
     return this.#state.deleteState({ workflowId, scope: PIN_SCOPE, key: nodeId });
   }
+}
+
+/**
+ * Whether a pin no longer fits its workflow: the node is gone, or it has
+ * another type than when it was pinned. Runs ignore such pins; the API lists
+ * them with `stale: true`.
+ */
+export function isStalePin(pin: Pin, compiled: CompiledWorkflow): boolean {
+  const node = compiled.nodes.find((n) => n.id === pin.nodeId);
+  return !node || (pin.nodeType !== undefined && pin.nodeType !== node.type);
 }
