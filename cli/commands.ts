@@ -12,6 +12,7 @@
  */
 import { DURATION_HINT, parseDuration } from "../src/duration.ts";
 import { DEFAULT_MAX_API_BODY } from "../server/limits.ts";
+import { TRIGGERS } from "../src/store/types.ts";
 import { CliError } from "./exit_codes.ts";
 import type { CommandDef, Invocation, OptionDef } from "./spec.ts";
 
@@ -168,6 +169,10 @@ export const PROGRAM: CommandDef = {
           value: "json",
           description: "the trigger's payload as JSON, or @FILE (a webhook: { method, headers, query, body })",
         },
+        {
+          long: "--use-pins",
+          description: "use the outputs pinned in the editor instead of calling those nodes (a test run)",
+        },
       ],
       load: () => import("./commands/run.ts"),
     },
@@ -196,6 +201,14 @@ export const PROGRAM: CommandDef = {
       options: [
         { long: "--workflow", short: "-w", value: "id", description: "only this workflow" },
         { long: "--status", short: "-s", value: "status", description: "only this status" },
+        {
+          long: "--trigger",
+          short: "-t",
+          value: "trigger",
+          description: "only runs started by this trigger (repeatable; all: every trigger; default: all but editor)",
+          repeatable: true,
+          choices: [...TRIGGERS, "all"],
+        },
         {
           long: "--limit",
           short: "-n",

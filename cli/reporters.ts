@@ -111,7 +111,9 @@ export function prettyReporter(out: Output, c: Palette): Reporter {
           break;
         }
         case "node.completed":
-          line = `${c.green("✓")} ${id(e.nodeId)} ${c.gray(e.reused ? "reused" : `${e.durationMs} ms`)}`;
+          line = `${c.green("✓")} ${id(e.nodeId)} ${
+            c.gray(e.pinned ? "pinned" : e.reused ? "reused" : `${e.durationMs} ms`)
+          }`;
           break;
         case "node.retrying":
           line = `${c.yellow("↻")} ${id(e.nodeId)} retry ${e.attempt} in ${e.delayMs} ms: ${e.error.message}`;
@@ -143,7 +145,7 @@ export function prettyReporter(out: Output, c: Palette): Reporter {
         rows.push([
           n.id,
           n.type,
-          paint[n.status](n.reused ? "reused" : n.status),
+          paint[n.status](n.pinned ? "pinned" : n.reused ? "reused" : n.status),
           String(n.attempts),
           n.durationMs === undefined ? "" : `${n.durationMs} ms`,
         ]);
