@@ -239,15 +239,37 @@ async function runOutputs(
   return { id: record.executionId, outputs };
 }
 
+/**
+ * Recorded data read lately, by workflow version (its compiled workflow) and
+ * source execution: previews come as the user types, and the data changes
+ * only when an execution of the workflow is recorded (checked by its newest).
+ */
+const recentData = new WeakMap<CompiledWorkflow, Map<string, { newest: string; data: Promise<RecordedData> }>>();
+
 /** Recorded node data of a workflow (empty without history). */
 async function recorded(runtime: FlowRuntime, compiled: CompiledWorkflow, execution?: string): Promise<RecordedData> {
-  if (!runtime.store) return { nodes: new Map(), sources: [] };
+  const store = runtime.store;
+  if (!store) return { nodes: new Map(), sources: [] };
   await runtime.flush();
-  const from = execution === undefined ? undefined : await findExecution(runtime.store, execution);
+  const from = execution === undefined ? undefined : await findExecution(store, execution);
   if (from && from.workflowId !== compiled.id) {
     throw new HttpError(409, "BAD_SOURCE", `execution ${from.executionId} ran workflow "${from.workflowId}"`);
   }
-  return await recordedNodeData(runtime.store, compiled, { from });
+  const [latest] = await store.listExecutions({ workflowId: compiled.id, limit: 1 });
+  // A running execution's data grows as it goes: not cached.
+  const newest = latest && !["running", "queued"].includes(latest.status) ? latest.executionId : undefined;
+  const key = from?.executionId ?? "";
+  let byKey = recentData.get(compiled);
+  if (!byKey) recentData.set(compiled, byKey = new Map());
+  const cached = byKey.get(key);
+  if (cached && cached.newest === newest) return await cached.data;
+  const data = recordedNodeData(store, compiled, { from });
+  if (newest !== undefined) {
+    if (byKey.size >= 16) byKey.delete(byKey.keys().next().value!);
+    byKey.set(key, { newest, data });
+    data.catch(() => byKey.delete(key));
+  }
+  return await data;
 }
 
 /** The expression context of a node (or of the workflow, without a node). */
