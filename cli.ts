@@ -1,4 +1,4 @@
-#!/usr/bin/env -S deno run --allow-net --allow-read --allow-write --allow-env
+#!/usr/bin/env -S deno run --allow-net --allow-read --allow-write --allow-env --allow-run
 /**
  * The `flow` CLI entry point. See `flow --help` and docs/cli.md.
  *

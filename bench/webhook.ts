@@ -22,6 +22,7 @@
  */
 import { parseArgs } from "node:util";
 import { fileURLToPath } from "node:url";
+import { exists } from "../scripts/common.ts";
 
 const ROOT = fileURLToPath(new URL("../", import.meta.url));
 const AUTOCANNON = "autocannon@9.0.0";
@@ -79,15 +80,6 @@ async function sh(cmd: string, args: string[], options: Deno.CommandOptions = {}
   const text = new TextDecoder().decode(out.stdout);
   if (!out.success) throw new Error(`${cmd} ${args.join(" ")}: ${new TextDecoder().decode(out.stderr)}`);
   return text;
-}
-
-async function exists(path: string): Promise<boolean> {
-  try {
-    await Deno.stat(path);
-    return true;
-  } catch {
-    return false;
-  }
 }
 
 /** Installs autocannon into the scratch folder when it is missing. */

@@ -12,7 +12,6 @@
  */
 import { DURATION_HINT, parseDuration } from "../src/duration.ts";
 import { DEFAULT_MAX_API_BODY } from "../server/limits.ts";
-import { TRIGGERS } from "../src/store/types.ts";
 import { CliError } from "./exit_codes.ts";
 import type { CommandDef, Invocation, OptionDef } from "./spec.ts";
 
@@ -207,7 +206,6 @@ export const PROGRAM: CommandDef = {
           value: "trigger",
           description: "only runs started by this trigger (repeatable; all: every trigger; default: all but editor)",
           repeatable: true,
-          choices: [...TRIGGERS, "all"],
         },
         {
           long: "--limit",

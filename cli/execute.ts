@@ -6,18 +6,13 @@
  *
  * @module
  */
-import { EventBus } from "../src/engine/events.ts";
-import type { RunResult } from "../src/engine/executor.ts";
+import { EventBus, type ReusableResults, type RunResult } from "../src/engine/mod.ts";
 import { fileErrorReason } from "../src/errors.ts";
-import type { FiredTrigger } from "../src/node/node.ts";
-import type { ReusableResults } from "../src/engine/run_context.ts";
-import { runRecorded } from "../src/runtime/recorded.ts";
+import type { FiredTrigger } from "../src/node/mod.ts";
+import { runRecorded } from "../src/runtime/mod.ts";
 // Statically, as the store in history.ts: a dynamic import cost each recorded run about 0.5 ms of parsing.
-import { Recorder } from "../src/store/recorder.ts";
-import { afterRun } from "../src/store/retention.ts";
-import { SqliteStore } from "../src/store/sqlite.ts";
-import { type Store, StoreError } from "../src/store/types.ts";
-import type { CompiledWorkflow } from "../src/validate/validate.ts";
+import { afterRun, isStoreError, Recorder, SqliteStore, type Store } from "../src/store/mod.ts";
+import type { CompiledWorkflow } from "../src/validate/mod.ts";
 import { palette, useColor } from "./color.ts";
 import { FORMATS } from "./commands.ts";
 import { exitAtOnce } from "./exit.ts";
@@ -151,7 +146,7 @@ async function openHistory(
   try {
     store = given ?? await openStore();
   } catch (err) {
-    if (!(err instanceof StoreError)) throw err;
+    if (!isStoreError(err)) throw err;
     stderr.write(`flow: history disabled: ${err.message}\n`);
     return undefined;
   }

@@ -20,7 +20,7 @@
  *
  * @module
  */
-import { versionHash } from "../src/workflow/hash.ts";
+import { versionHash } from "../src/workflow/mod.ts";
 import { stateDir } from "./state.ts";
 
 /** The longest text remembered, in UTF-16 code units (a longer one is hashed on every run): 64 Ki. */

@@ -9,10 +9,18 @@ import { fileErrorReason } from "../src/errors.ts";
 // Imported statically, though only some commands open a store: loading the module costs the others nothing
 // (node:sqlite itself is imported on first open), while a dynamic import in the single-file bundle parsed the whole
 // module again on first use, about 0.5 ms of every recorded run.
-import { openSqliteStore, type SqliteStore } from "../src/store/sqlite.ts";
-import type { StateEntry, StateRef, StateRow, StateStore, Store } from "../src/store/types.ts";
-import { historyKeep } from "../src/store/retention.ts";
-import { StoreError } from "../src/store/types.ts";
+import {
+  historyKeep,
+  isStoreError,
+  openSqliteStore,
+  type SqliteStore,
+  type StateEntry,
+  type StateRef,
+  type StateRow,
+  type StateStore,
+  type Store,
+  StoreError,
+} from "../src/store/mod.ts";
 import { CliError } from "./exit_codes.ts";
 import { stateDir } from "./state.ts";
 
@@ -66,7 +74,7 @@ export async function openStore(
     store = await open();
   } catch (err) {
     // The directory is created on first use only: checking for it on every run costs a cold start about 1 ms.
-    if (!(err instanceof StoreError) || isDirectory(dir)) throw err;
+    if (!isStoreError(err) || isDirectory(dir)) throw err;
     try {
       Deno.mkdirSync(dir, { recursive: true });
     } catch (e) {
@@ -94,13 +102,8 @@ function isDirectory(path: string): boolean {
 
 /** Opens the store for a command that cannot work without it (`--db` or the SQLite file): a problem is exit 2. */
 export async function requireStore(dbFlag?: unknown): Promise<Store> {
-  const url = databaseUrl(dbFlag);
-  try {
-    return await openStore(url);
-  } catch (err) {
-    if (err instanceof StoreError) throw new CliError(`history: ${err.message}`);
-    throw err;
-  }
+  // A StoreError ends the command as `flow: history: ...`, exit 2 (cli/exit_codes.ts).
+  return await openStore(databaseUrl(dbFlag));
 }
 
 /** The executions of each workflow that history keeps (`FLOW_HISTORY_KEEP`, else 1000; 0 keeps all); exit 2 on a bad value. */

@@ -4,11 +4,8 @@
  *
  * @module
  */
-import type { ExecutionRecord, ExecutionStatus } from "../src/store/types.ts";
-import { ExecutionLookupError, findExecution } from "../src/runtime/lookup.ts";
-import type { ExecutionStore } from "../src/store/types.ts";
+import type { ExecutionRecord, ExecutionStatus } from "../src/store/mod.ts";
 import type { Palette } from "./color.ts";
-import { CliError } from "./exit_codes.ts";
 import { renderTable } from "./table.ts";
 
 /** The first 8 characters of an id: enough to tell executions apart in a table, and accepted as a prefix. */
@@ -59,16 +56,6 @@ export function statusText(status: ExecutionStatus | string, c: Palette): string
       return c.blue(status);
     default:
       return status;
-  }
-}
-
-/** The execution matching an id or unique prefix; a usage error (exit 2) naming the candidates otherwise. */
-export async function lookupExecution(store: ExecutionStore, id: string): Promise<ExecutionRecord> {
-  try {
-    return await findExecution(store, id);
-  } catch (err) {
-    if (err instanceof ExecutionLookupError) throw new CliError(err.message);
-    throw err;
   }
 }
 

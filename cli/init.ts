@@ -5,8 +5,7 @@
  * @module
  */
 import { basename, join, resolve } from "../src/path.ts";
-import { workflowJsonSchema } from "../src/workflow/format.ts";
-import { fileText, idFromName, starterWorkflow } from "../src/workflow/starter.ts";
+import { fileText, idFromName, starterWorkflow, workflowJsonSchema } from "../src/workflow/mod.ts";
 import { CliError } from "./exit_codes.ts";
 import { fileErrorReason } from "../src/errors.ts";
 

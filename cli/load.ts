@@ -4,16 +4,16 @@
  *
  * @module
  */
-import { checkWithModules, compileWithModules } from "../src/sandbox/imports.ts";
+import { checkWithModules, compileWithModules } from "../src/sandbox/mod.ts";
 import {
   decodeWorkflowText,
   parseWorkflowText,
   readWorkflowStream,
   readWorkflowText as readFileText,
-} from "../src/workflow/load.ts";
+  type Workflow,
+} from "../src/workflow/mod.ts";
 import { builtinRegistry } from "../nodes/mod.ts";
-import type { CompiledWorkflow } from "../src/validate/validate.ts";
-import type { Workflow } from "../src/workflow/format.ts";
+import type { CompiledWorkflow } from "../src/validate/mod.ts";
 
 /** A workflow read for a command. */
 export interface LoadedArg {

@@ -7,11 +7,9 @@
  * @module
  */
 import denoJson from "../deno.json" with { type: "json" };
-import { WorkflowValidationError } from "../src/errors.ts";
-import { StoreError } from "../src/store/types.ts";
 import { parseCommandLine } from "./args.ts";
 import { PROGRAM } from "./commands.ts";
-import { CliError, ExitCode } from "./exit_codes.ts";
+import { ExitCode, reportError } from "./exit_codes.ts";
 import { stderr, stdout } from "./output.ts";
 
 /** The CLI version, from deno.json. */
@@ -41,20 +39,8 @@ export async function main(args: string[]): Promise<number> {
 
 /** Prints a user-caused error as documented and returns its exit code; anything else is a bug and is rethrown. */
 function handleError(err: unknown): number {
-  // By name, not class: a command loaded as a separate part of the bundle (serve, worker) has its own copies of them.
-  const name = (err as Error | undefined)?.name;
-  if (err instanceof WorkflowValidationError || name === "WorkflowValidationError") {
-    stderr.write((err as Error).message + "\n");
-    return ExitCode.Usage;
-  }
-  if (err instanceof CliError || name === "CliError") {
-    stderr.write(`flow: ${(err as CliError).message}\n`);
-    return (err as CliError).code;
-  }
-  if (err instanceof StoreError || name === "StoreError") {
-    // The store failed after it opened (e.g. a page of flow.db is corrupt): one line, exit 2, like failing to open it.
-    stderr.write(`flow: history: ${(err as Error).message}\n`);
-    return ExitCode.Usage;
-  }
-  throw err;
+  const report = reportError(err);
+  if (!report) throw err;
+  stderr.write(report.text);
+  return report.exitCode;
 }

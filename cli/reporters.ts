@@ -5,7 +5,7 @@
  * @module
  */
 import type { FlowEvent, RunResult } from "../mod.ts";
-import { eventLine } from "../src/engine/events.ts";
+import { eventLine } from "../src/engine/mod.ts";
 import type { Palette } from "./color.ts";
 import type { Output } from "./output.ts";
 import { renderTable } from "./table.ts";

@@ -4,7 +4,7 @@
  *
  * Usage: `deno task demo [example] [flow run flags...]` where example is one of
  * linear (default), fanout, retry, continue, branch, loop, subworkflow,
- * custom-node, secrets, poll-new-items.
+ * custom-node, secrets, poll-new-items, code-node.
  *
  * `poll-new-items` runs twice, with a fresh state directory: the first run
  * processes the feed's first items and remembers the highest id; the server
@@ -29,6 +29,7 @@ const EXAMPLES: Record<string, (base: string) => string[]> = {
   retry: (b) => ["--input", `url=${b}/flaky/demo?fail=2`],
   "poll-new-items": (b) => ["--input", `base=${b}`],
   continue: (b) => ["--input", `good=${b}/users/2`, "--input", `bad=${b}/status/500`],
+  "code-node": () => [],
 };
 
 const [name = "linear", ...flags] = Deno.args;
@@ -55,6 +56,7 @@ for (let run = 1; run <= (polls ? 2 : 1) && code === 0; run++) {
       "--allow-read",
       "--allow-write",
       "--allow-env",
+      "--allow-run",
       cli,
       "run",
       file,

@@ -5,11 +5,16 @@
  */
 import type { AnyNodeDefinition } from "../src/node/node.ts";
 import { Registry } from "../src/node/registry.ts";
+import codeFunction from "./code/function.ts";
 import controlIf from "./control/if.ts";
 import controlLoop from "./control/loop.ts";
 import controlSwitch from "./control/switch.ts";
 import debugInspect from "./debug/inspect.ts";
 import debugLog from "./debug/log.ts";
+import execCommand from "./exec/command.ts";
+import fileList from "./file/list.ts";
+import fileRead from "./file/read.ts";
+import fileWrite from "./file/write.ts";
 import flowMerge from "./flow/merge.ts";
 import flowSubworkflow from "./flow/subworkflow.ts";
 import httpRequest from "./http/request.ts";
@@ -56,6 +61,11 @@ export const builtinNodes: readonly AnyNodeDefinition[] = [
   httpRespond,
   timeCron,
   timeInterval,
+  codeFunction,
+  execCommand,
+  fileRead,
+  fileWrite,
+  fileList,
 ];
 
 /**

@@ -14,24 +14,22 @@
  * @module
  */
 import { Queue, QueueEvents } from "bullmq";
-import type { FlowEvent } from "../src/engine/events.ts";
-import type { RunResult } from "../src/engine/executor.ts";
-import type { TriggerResponse } from "../src/node/node.ts";
-import { newExecution } from "../src/runtime/recorded.ts";
+import type { FlowEvent, RunResult } from "../src/engine/mod.ts";
+import type { TriggerResponse } from "../src/node/mod.ts";
 import {
   type Accepted,
   type BackendContext,
   type ExecutionBackend,
   type Job,
+  newExecution,
   type ReadyCheck,
   type RuntimeConnector,
   type ScheduleDriver,
   UnavailableError,
-} from "../src/runtime/backend.ts";
-import type { Metrics } from "../src/runtime/metrics.ts";
-import { scheduleNotSet } from "../src/runtime/schedules.ts";
-import type { WorkflowVersion } from "../src/runtime/version.ts";
-import type { ExecutionRecord, Store } from "../src/store/types.ts";
+  type WorkflowVersion,
+} from "../src/runtime/mod.ts";
+import { type Metrics, scheduleNotSet } from "../src/runtime/service.ts";
+import type { ExecutionRecord, Store } from "../src/store/mod.ts";
 import { nextCronRun } from "../nodes/time/cron.ts";
 import { redactRedisUrl, redisConnection, whenReady } from "./connection.ts";
 import { REPEAT_SETTINGS } from "./cron.ts";

@@ -18,17 +18,20 @@
  * @module
  */
 import { DelayedError, type Job, Worker } from "bullmq";
-import type { RunResult } from "../src/engine/executor.ts";
-import type { FiredTrigger } from "../src/node/node.ts";
-import type { Registry } from "../src/node/registry.ts";
-import type { ReusableResults } from "../src/engine/run_context.ts";
-import { runRecorded } from "../src/runtime/recorded.ts";
-import { buildVersion, type WorkflowVersion } from "../src/runtime/version.ts";
-import { foldJournal, parseJournal, reusableResults } from "../src/store/fold.ts";
-import { Recorder } from "../src/store/recorder.ts";
-import { RetentionPruner } from "../src/store/retention.ts";
-import type { ExecutionRecord, Store, WriteBatch } from "../src/store/types.ts";
-import { resolveInputs } from "../src/validate/validate.ts";
+import type { ReusableResults, RunResult } from "../src/engine/mod.ts";
+import type { FiredTrigger, Registry } from "../src/node/mod.ts";
+import { buildVersion, runRecorded, type WorkflowVersion } from "../src/runtime/mod.ts";
+import {
+  type ExecutionRecord,
+  foldJournal,
+  parseJournal,
+  Recorder,
+  RetentionPruner,
+  reusableResults,
+  type Store,
+  type WriteBatch,
+} from "../src/store/mod.ts";
+import { resolveInputs } from "../src/validate/mod.ts";
 import { redisConnection } from "./connection.ts";
 import { resultOf } from "./connector.ts";
 import { REPEAT_SETTINGS } from "./cron.ts";

@@ -93,12 +93,12 @@ export function lazyRequire(code: string): string {
 /**
  * npm packages loaded with a dynamic `import()` that most runs never need
  * (JSONata: only workflows with expressions; cli-table3: only the pretty
- * summary). Each is bundled on its own and embedded as the body of a function
+ * summary; sucrase: only workflows with a `code.function`). Each is bundled on its own and embedded as the body of a function
  * that returns its exports, run with `new Function` on first use (see
  * {@linkcode scriptChunk}). As text in a function of its own, its bytes cost
  * a start that does not load it almost nothing: V8 only scans past them.
  */
-export const LAZY_PACKAGES = ["jsonata", "cli-table3"];
+export const LAZY_PACKAGES = ["jsonata", "cli-table3", "sucrase"];
 
 /**
  * The project's own modules loaded with a dynamic `import()` that most runs
@@ -189,7 +189,9 @@ async function lazyPackageChunk(name: string, tmp: string, imports: Record<strin
   const specifier = imports[name];
   if (!specifier) fail(`${name} is not in deno.json "imports"`);
   const entry = `${tmp}/lazy-${name}.ts`;
-  await Deno.writeTextFile(entry, `export { default } from ${JSON.stringify(specifier)};\n`);
+  // A CommonJS package that says `__esModule` (sucrase) has no default export to re-export: take the namespace.
+  const source = JSON.stringify(specifier);
+  await Deno.writeTextFile(entry, `import * as m from ${source};\nexport default m.default ?? m;\n`);
   await denoBundle(entry, `${tmp}/lazy-${name}.js`);
   return scriptChunk(name, lazyRequire(await Deno.readTextFile(`${tmp}/lazy-${name}.js`)));
 }

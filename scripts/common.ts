@@ -1,5 +1,5 @@
 /**
- * Helpers shared by the build scripts.
+ * Helpers shared by the build scripts (and by the tests and benchmarks that need them).
  *
  * @module
  */

@@ -7,9 +7,10 @@
  *   deno task compile host                  # the target of the running Deno
  *   deno task compile aarch64-apple-darwin  # the targets named
  *
- * The binary gets only the permissions the CLI needs (net, read, write, env:
- * no --allow-run, no -A). Its version is deno.json's "version", which the CLI
- * imports, so it is embedded at compile time.
+ * The binary gets the permissions the CLI needs: net, read, write, env, and
+ * run for `exec.command` and `code.function`, which a workflow's
+ * `settings.permissions.run` confines (no -A). Its version is deno.json's
+ * "version", which the CLI imports, so it is embedded at compile time.
  *
  * `deno compile` embeds the program in a `denort` base binary that it
  * downloads once per Deno version and target. Set `DENORT_BIN` to the path of
@@ -35,7 +36,7 @@ export const TARGETS = [
 ] as const;
 
 /** The permissions baked into the binary. */
-export const PERMISSIONS = ["--allow-net", "--allow-read", "--allow-write", "--allow-env"];
+export const PERMISSIONS = ["--allow-net", "--allow-read", "--allow-write", "--allow-env", "--allow-run"];
 
 const ROOT = new URL("../", import.meta.url);
 

@@ -6,17 +6,15 @@
  * @module
  */
 import { createRoute, OpenAPIHono, z } from "@hono/zod-openapi";
-import { eventLine } from "../src/engine/events.ts";
+import { eventLine } from "../src/engine/mod.ts";
 import { type ValidationIssue, WorkflowValidationError } from "../src/errors.ts";
-import { parseWorkflowText } from "../src/workflow/load.ts";
-import { typeName } from "../src/workflow/values.ts";
-import { validateWithExpressions } from "../src/sandbox/imports.ts";
-import type { UnreadFile } from "../src/validate/validate.ts";
-import { findExecution } from "../src/runtime/lookup.ts";
-import { type FlowRuntime, NotFoundError } from "../src/runtime/runtime.ts";
-import { EXECUTION_STATUSES, type ExecutionStatus, type Trigger, TRIGGERS } from "../src/store/types.ts";
+import { validateWithExpressions } from "../src/sandbox/mod.ts";
+import type { UnreadFile } from "../src/validate/mod.ts";
+import { findExecution, runDetail, runSummary } from "../src/runtime/history.ts";
+import { type FlowRuntime, NotFoundError } from "../src/runtime/service.ts";
+import { EXECUTION_STATUSES, type ExecutionStatus, type Trigger, TRIGGERS } from "../src/store/mod.ts";
+import { parseWorkflowText, typeName } from "../src/workflow/mod.ts";
 import { VERSION } from "../src/version.ts";
-import { runDetail, runSummary } from "../src/runtime/run_view.ts";
 import { workflowDetail, workflowSummary } from "./describe.ts";
 import { errorResponse, HttpError } from "./errors.ts";
 import type { AuthOptions } from "./guard.ts";

@@ -13,10 +13,10 @@
 import { OpenAPIHono } from "@hono/zod-openapi";
 import type { Context } from "hono";
 import { cors } from "hono/cors";
-import type { FlowRuntime } from "../src/runtime/runtime.ts";
+import type { FlowRuntime } from "../src/runtime/service.ts";
 import { VERSION } from "../src/version.ts";
 import { apiRoutes } from "./api.ts";
-import { limitedBody } from "./body.ts";
+import { bodyDepthLimit, limitedBody } from "./body.ts";
 import { handleError } from "./errors.ts";
 import { type ConsoleHandler, fallback } from "./fallback.ts";
 import { type AuthOptions, edgeGuard, requireToken, writeGuard } from "./guard.ts";
@@ -67,6 +67,7 @@ export interface AppOptions {
  */
 export function createApp(runtime: FlowRuntime, options: AppOptions = {}): OpenAPIHono {
   const log = options.log ?? ((line: string) => console.error(line));
+  bodyDepthLimit(); // a bad FLOW_MAX_WORKFLOW_DEPTH is refused now, not on each request
   const app = new OpenAPIHono();
   app.onError((err, c) => handleError(c, err, log));
   // Unknown paths: the console's own routes, else 405 with Allow or 404 (JSON).

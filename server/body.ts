@@ -3,7 +3,8 @@
  * route) and for webhooks (`maxBodyBytes`, each webhook): at most the limit
  * is read, with or without `Content-Length` (413 `TOO_LARGE` naming the
  * limit), and a JSON body is parsed with a 400 `BAD_JSON` that gives the
- * parser's message.
+ * parser's message, or refused before parsing with a 400 `TOO_DEEP` when it
+ * nests deeper than `FLOW_MAX_WORKFLOW_DEPTH` levels.
  *
  * The body is read here rather than by Hono's `bodyLimit` (which wraps a
  * streamed request in `new Request(request)`) or by a `request.clone()`:
@@ -13,6 +14,8 @@
  * @module
  */
 import type { MiddlewareHandler } from "hono";
+import { oneLine } from "../src/errors.ts";
+import { jsonTooDeepAt, tooDeepMessage, workflowLimits } from "../src/workflow/mod.ts";
 import { HttpError } from "./errors.ts";
 
 /** A body size limit and the setting that changes it, for the message of a 413. */
@@ -40,8 +43,26 @@ function tooLarge(limit: BodyLimit, size: string): HttpError {
   return new HttpError(413, "TOO_LARGE", `the body is ${size}; the limit (${limit.setting}) is ${limit.bytes} bytes`);
 }
 
-/** Reads the body, at most `limit.bytes` of it: a 413 {@linkcode HttpError} beyond that. */
+/**
+ * Reads the body, at most `limit.bytes` of it: a 413 {@linkcode HttpError}
+ * beyond that, and a 400 `BAD_REQUEST` when the connection fails while it
+ * is read (a client that half-closes its side after sending: Deno's server
+ * then drops the body).
+ */
 export async function readBody(req: Request, limit: BodyLimit): Promise<Uint8Array> {
+  try {
+    return await readWithin(req, limit);
+  } catch (err) {
+    if (err instanceof HttpError) throw err;
+    throw new HttpError(
+      400,
+      "BAD_REQUEST",
+      "the request body could not be read: the connection closed while it was read",
+    );
+  }
+}
+
+async function readWithin(req: Request, limit: BodyLimit): Promise<Uint8Array> {
   const declared = Number(req.headers.get("content-length") ?? NaN);
   if (Number.isFinite(declared) && declared > limit.bytes) throw tooLarge(limit, `${declared} bytes`);
   if (!req.body) return new Uint8Array();
@@ -73,14 +94,35 @@ export function jsonText(raw: Uint8Array): string {
   }
 }
 
-/** Parses a JSON body's text; a 400 `BAD_JSON` with the parser's message. */
-export function parseJson(text: string): unknown {
+let depthLimit: number | undefined;
+
+/**
+ * The deepest nesting of arrays and objects a JSON body may have:
+ * `FLOW_MAX_WORKFLOW_DEPTH` (64 by default), read once (`createApp` reads it
+ * at start, so a bad value stops `flow serve` there).
+ */
+export function bodyDepthLimit(): number {
+  return depthLimit ??= workflowLimits().maxDepth;
+}
+
+/**
+ * Parses a JSON body's text; a 400 `BAD_JSON` with the parser's message, and
+ * a 400 `TOO_DEEP` for a body nested deeper than `maxDepth` levels of arrays
+ * and objects (found before parsing: see `jsonTooDeepAt`).
+ */
+export function parseJson(text: string, maxDepth: number = bodyDepthLimit()): unknown {
+  const at = jsonTooDeepAt(text, maxDepth);
+  if (at >= 0) throw new HttpError(400, "TOO_DEEP", tooDeepMessage("the JSON body", text, at, maxDepth));
   try {
     return JSON.parse(text);
   } catch (err) {
-    throw new HttpError(400, "BAD_JSON", `malformed JSON body: ${(err as Error).message}`);
+    // One line: the parser quotes the text around the error, newlines and all.
+    throw new HttpError(400, "BAD_JSON", `malformed JSON body: ${oneLine((err as Error).message)}`);
   }
 }
+
+/** Methods whose requests `new Request` cannot be given a body. */
+const NO_BODY_METHOD = /^(?:get|head|trace|track|connect)$/i;
 
 /**
  * Middleware that reads every request body of the routes below it within
@@ -94,7 +136,9 @@ export function limitedBody(
 ): MiddlewareHandler {
   return async (c, next) => {
     const req = c.req.raw;
-    if (req.body === null) return await next();
+    // GET and HEAD (in any case: a socket may send "get") take no body, and a Request refuses TRACE, TRACK and
+    // CONNECT: no route takes them, so they go on to a 405 without being rebuilt below.
+    if (req.body === null || NO_BODY_METHOD.test(req.method)) return await next();
     const raw = await readBody(req, limit);
     const type = c.req.header("content-type");
     // A route that takes any text (a workflow file's draft) checks it itself.

@@ -4,11 +4,11 @@
  *
  * @module
  */
-import type { CompiledRef, CompiledWorkflow } from "../src/validate/validate.ts";
-import type { PortSpec } from "../src/node/node.ts";
-import { secretRedactor } from "../src/engine/redact.ts";
-import type { WorkflowInfo } from "../src/runtime/runtime.ts";
-import type { WorkflowVersion } from "../src/runtime/version.ts";
+import type { CompiledRef, CompiledWorkflow } from "../src/validate/mod.ts";
+import type { PortSpec } from "../src/node/mod.ts";
+import { secretRedactor } from "../src/engine/mod.ts";
+import type { WorkflowVersion } from "../src/runtime/mod.ts";
+import type { WorkflowInfo } from "../src/runtime/service.ts";
 import type { ChildGraphT, ConnectionInfoT, NodeInfoT, WorkflowDetailT, WorkflowSummaryT } from "./schemas.ts";
 
 /**
@@ -41,6 +41,7 @@ export function workflowDetail(
   const definition = JSON.parse(version.text) as Record<string, unknown>;
   return {
     ...summary,
+    permissions: compiled.permissions.toJSON(),
     definition: redact ? redact(definition) : definition,
     nodes: describeNodes(compiled, redact),
     connections: connections(compiled),

@@ -14,20 +14,20 @@
  * @module
  */
 import { createRoute, type OpenAPIHono, z } from "@hono/zod-openapi";
-import { secretRedactor } from "../src/engine/redact.ts";
-import { findExecution } from "../src/runtime/lookup.ts";
+import { secretRedactor } from "../src/engine/mod.ts";
+import { findExecution } from "../src/runtime/history.ts";
+import { isStalePin, PartialRunError, PinError, type WorkflowVersion } from "../src/runtime/mod.ts";
 import {
   evaluatePreview,
   type ExpressionContext,
   expressionContext,
+  type FlowRuntime,
+  NotFoundError,
   previewBindings,
-} from "../src/runtime/expression_preview.ts";
-import { type RecordedData, recordedNodeData } from "../src/runtime/node_data.ts";
-import { PartialRunError } from "../src/runtime/partial.ts";
-import { isStalePin, PinError } from "../src/runtime/pins.ts";
-import { type FlowRuntime, NotFoundError } from "../src/runtime/runtime.ts";
-import type { WorkflowVersion } from "../src/runtime/version.ts";
-import type { CompiledWorkflow } from "../src/validate/validate.ts";
+  type RecordedData,
+  recordedNodeData,
+} from "../src/runtime/service.ts";
+import type { CompiledWorkflow } from "../src/validate/mod.ts";
 import * as E from "./editor_schemas.ts";
 import { HttpError } from "./errors.ts";
 import * as S from "./schemas.ts";

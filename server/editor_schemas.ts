@@ -6,7 +6,7 @@
  * @module
  */
 import { z } from "@hono/zod-openapi";
-import { PARTIAL_MODES, type PartialMode } from "../src/runtime/partial.ts";
+import { PARTIAL_MODES, type PartialMode } from "../src/runtime/mod.ts";
 import { TEST_REQUEST_TTL } from "./test_requests.ts";
 import { Accepted, bodyString, JsonObject, RunError, RunResult, strictObject } from "./schemas.ts";
 

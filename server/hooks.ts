@@ -11,10 +11,10 @@
  */
 import type { Context } from "hono";
 import type { WebhookConfig } from "../nodes/http/webhook.ts";
-import type { RunResult } from "../src/engine/executor.ts";
-import type { TriggerResponse } from "../src/node/node.ts";
-import type { Accepted } from "../src/runtime/backend.ts";
-import type { FlowRuntime } from "../src/runtime/runtime.ts";
+import type { RunResult } from "../src/engine/mod.ts";
+import type { TriggerResponse } from "../src/node/mod.ts";
+import type { Accepted } from "../src/runtime/mod.ts";
+import type { FlowRuntime } from "../src/runtime/service.ts";
 import { isJsonType, jsonText, mediaType, parseJson, readBody } from "./body.ts";
 import { errorResponse, HttpError } from "./errors.ts";
 import { checkWebhookAuth } from "./webhook_auth.ts";

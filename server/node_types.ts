@@ -8,12 +8,10 @@
  * @module
  */
 import { createRoute, type OpenAPIHono, z } from "@hono/zod-openapi";
-import { configJsonSchema } from "../src/node/describe.ts";
-import type { AnyNodeDefinition } from "../src/node/node.ts";
-import type { FlowRuntime } from "../src/runtime/runtime.ts";
-import { loadNodeModules } from "../src/sandbox/imports.ts";
-import type { CustomType } from "../src/sandbox/imports.ts";
-import { workflowJsonSchema } from "../src/workflow/format.ts";
+import { type AnyNodeDefinition, configJsonSchema } from "../src/node/mod.ts";
+import type { FlowRuntime } from "../src/runtime/service.ts";
+import { type CustomType, loadNodeModules } from "../src/sandbox/mod.ts";
+import { workflowJsonSchema } from "../src/workflow/mod.ts";
 import { ports } from "./describe.ts";
 import * as S from "./schemas.ts";
 

@@ -5,7 +5,7 @@
  * @module
  */
 import { z } from "@hono/zod-openapi";
-import { typeName } from "../src/workflow/values.ts";
+import { typeName } from "../src/workflow/mod.ts";
 
 /**
  * A JSON object, taken as it was sent: no key is dropped or added (zod's
@@ -160,8 +160,26 @@ export const ChildGraph = z.object({
   outputs: z.record(z.string(), z.string()),
 }).openapi("ChildGraph");
 
+/** One permission of {@linkcode PermissionsInfo}: `true` (anything) or the list granted. */
+const grantInfo = () =>
+  z.union([z.literal(true), z.array(z.string())]).openapi({
+    description: "true (anything), or the list granted (paths absolute); [] grants nothing",
+  });
+
+/** What a workflow's `settings.permissions` grant, resolved (docs/workflow.md#permissions). */
+export const PermissionsInfo = z.object({
+  run: grantInfo(),
+  read: grantInfo(),
+  write: grantInfo(),
+  net: grantInfo(),
+  env: grantInfo(),
+}).openapi("Permissions");
+
 /** A workflow with its definition and resolved nodes. */
 export const WorkflowDetail = WorkflowSummary.extend({
+  permissions: PermissionsInfo.optional().openapi({
+    description: "What its nodes may reach (its settings.permissions, resolved); absent while it is invalid",
+  }),
   definition: z.record(z.string(), z.unknown()).optional(),
   nodes: z.array(NodeInfo),
   connections: z.array(ConnectionInfo),
@@ -356,6 +374,8 @@ export const Readiness = z.object({
 export type WorkflowSummaryT = z.infer<typeof WorkflowSummary>;
 /** A workflow with its nodes. */
 export type WorkflowDetailT = z.infer<typeof WorkflowDetail>;
+/** What a workflow may reach. */
+export type PermissionsInfoT = z.infer<typeof PermissionsInfo>;
 /** A node with its ports. */
 export type NodeInfoT = z.infer<typeof NodeInfo>;
 /** An execution in a list. */

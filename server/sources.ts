@@ -11,8 +11,7 @@
  */
 import { createRoute, type OpenAPIHono, z } from "@hono/zod-openapi";
 import type { Context } from "hono";
-import type { FlowRuntime } from "../src/runtime/runtime.ts";
-import type { IfMatch, SourceRef } from "../src/runtime/sources.ts";
+import type { FlowRuntime, IfMatch, SourceRef } from "../src/runtime/service.ts";
 import { HttpError } from "./errors.ts";
 import * as S from "./schemas.ts";
 

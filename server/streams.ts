@@ -5,7 +5,7 @@
  *
  * @module
  */
-import type { StreamedEvent } from "../src/runtime/live.ts";
+import type { StreamedEvent } from "../src/runtime/service.ts";
 
 /** How often an idle SSE stream gets a heartbeat comment, ms. */
 export const HEARTBEAT_MS = 15_000;

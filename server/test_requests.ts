@@ -14,9 +14,8 @@
  */
 import type { Context } from "hono";
 import type { WebhookConfig } from "../nodes/http/webhook.ts";
-import { unrefTimeout } from "../src/engine/unref_timer.ts";
-import type { FlowEvent } from "../src/engine/events.ts";
-import type { FlowRuntime } from "../src/runtime/runtime.ts";
+import type { FlowEvent } from "../src/engine/mod.ts";
+import type { FlowRuntime } from "../src/runtime/service.ts";
 import { HttpError } from "./errors.ts";
 import { webhookPayload } from "./hooks.ts";
 
@@ -93,11 +92,13 @@ export class TestRequests {
       token,
       cancelTimer: () => {},
     };
-    listener.cancelTimer = unrefTimeout(options.ttlSeconds * 1000, () => {
+    const timer = setTimeout(() => {
       if (listener.status !== "listening") return;
       this.#finish(listener, "expired");
       this.#runtime.publishEditor({ type: "test-request.expired", workflowId, nodeId });
-    });
+    }, options.ttlSeconds * 1000);
+    Deno.unrefTimer(timer); // a listener never keeps the server from stopping
+    listener.cancelTimer = () => clearTimeout(timer);
     this.#byToken.set(token, listener);
     this.#byNode.set(key(workflowId, nodeId), listener);
     return view(listener);

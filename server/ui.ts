@@ -23,7 +23,7 @@ export interface UiAsset {
  * The console's client routes: those `ui/src/main.tsx` renders a page for
  * (`tests/ui_unit_test.ts` checks that the two lists agree).
  */
-export const CONSOLE_ROUTES: readonly string[] = ["/", "/workflows/:id", "/runs", "/runs/:id"];
+export const CONSOLE_ROUTES: readonly string[] = ["/", "/workflows/:id", "/runs", "/runs/:id", "/edit", "/sign-in"];
 
 /** Whether `path` is one of {@linkcode CONSOLE_ROUTES}, as the console's router matches them (a trailing slash is fine). */
 export function isConsoleRoute(path: string): boolean {

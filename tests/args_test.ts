@@ -58,7 +58,7 @@ const usage = (argv: string[]) => {
     parseCommandLine(program, argv);
   } catch (err) {
     assert.ok(err instanceof CliError);
-    assert.equal(err.code, 2);
+    assert.equal(err.exitCode, 2);
     return err.message;
   }
   assert.fail(`expected a usage error for ${argv.join(" ")}`);

@@ -21,7 +21,7 @@ import { Redis } from "ioredis";
 import postgres from "postgres";
 import { openPostgresStore, type PostgresStore } from "../src/store/postgres.ts";
 import type { ExecutionRecord } from "../src/store/types.ts";
-import { cliCommand, TEST_STATE_DIR } from "./helpers.ts";
+import { spawnCli } from "./helpers.ts";
 import { type PostgresService, type RedisService, startPostgres, startRedis, within } from "./services.ts";
 
 export { within };
@@ -93,14 +93,7 @@ export class Proc {
   /** Starts `flow ARGS...` with `env` added to the test environment. */
   constructor(name: string, args: string[], env: Record<string, string> = {}) {
     this.name = name;
-    const { cmd, args: pre } = cliCommand();
-    this.child = new Deno.Command(cmd, {
-      args: [...pre, ...args],
-      env: { NO_COLOR: "1", FLOW_STATE_DIR: TEST_STATE_DIR, ...env },
-      stdin: "null",
-      stdout: "piped",
-      stderr: "piped",
-    }).spawn();
+    this.child = spawnCli(args, env);
     this.child.status.then((s) => this.#status = s);
     this.drained = Promise.all([this.#drain(this.child.stdout), this.#drain(this.child.stderr)]).then(() => {
       this.#ended = true;

@@ -19,6 +19,7 @@ import { Redis } from "ioredis";
 import { startDemoServer } from "../examples/server.ts";
 import { KEY_PREFIX, QUEUE_NAME } from "../queue/names.ts";
 import { runCli } from "./helpers.ts";
+import { writeFiles } from "./serve_helpers.ts";
 import { hasPostgres, hasRedis } from "./services.ts";
 import {
   type Cluster,
@@ -143,15 +144,6 @@ function runWorkflows(demo: string): Record<string, unknown> {
   };
 }
 
-/** Writes `files` (name -> JSON) under `dir`. */
-async function writeFiles(dir: string, files: Record<string, unknown>) {
-  for (const [name, content] of Object.entries(files)) {
-    const path = `${dir}/${name}`;
-    await Deno.mkdir(path.slice(0, path.lastIndexOf("/")), { recursive: true });
-    await Deno.writeTextFile(path, JSON.stringify(content, null, 2));
-  }
-}
-
 /** Starts a run of `workflow` through `server`'s API; resolves to its execution id. */
 async function startRun(server: string, workflow: string, inputs: Record<string, unknown> = {}): Promise<string> {
   const { status, body } = await postJson(`${server}/api/v1/workflows/${workflow}/runs`, { inputs });
@@ -179,7 +171,7 @@ Deno.test({
   async fn(t) {
     const demo = startDemoServer();
     const dir = await Deno.makeTempDir({ prefix: "flow-cluster-" });
-    await writeFiles(dir, workflows(demo.url));
+    await writeFiles(workflows(demo.url), dir);
     await using services = await startServices();
     await using cluster = await startCluster({
       services,
@@ -428,7 +420,7 @@ async function sha256(text: string): Promise<string> {
  * that take each tick, all with croner's fire times.
  */
 async function cronOncePerTick(cluster: Cluster, queue: Queue, dir: string) {
-  await writeFiles(dir, {
+  await writeFiles({
     "tock.json": {
       id: "tock",
       nodes: [{ id: "clock", type: "time.cron", config: { schedule: "* * * * * 0-6,5#L" } }],
@@ -443,7 +435,7 @@ async function cronOncePerTick(cluster: Cluster, queue: Queue, dir: string) {
       connections: [{ from: "clock.scheduledAt", to: "at.at" }],
       outputs: { at: "at.value" },
     },
-  });
+  }, dir);
   const ticks = await waitUntil(async () => {
     const rows = await cluster.sql<{ id: string; status: string; payload: string }[]>`
       SELECT id, status, payload FROM executions WHERE workflow_id = 'tick' ORDER BY created_at`;

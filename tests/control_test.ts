@@ -11,6 +11,7 @@ import {
 } from "../mod.ts";
 import type { RunOptions } from "../src/engine/executor.ts";
 import { ofType, runObject, testRegistry, validationIssues, writeWorkflow } from "./helpers.ts";
+import { writeFiles } from "./serve_helpers.ts";
 
 const top = (events: FlowEvent[]) => events.filter((e) => e.parentNodeId === undefined);
 const skippedOf = (events: FlowEvent[]) => ofType(top(events), "node.skipped").map((e) => [e.nodeId, e.reason]);
@@ -40,16 +41,6 @@ async function runFile(path: string, inputs: Record<string, unknown> = {}, optio
   } finally {
     compiled.close();
   }
-}
-
-/** Writes JSON files into a new temporary folder; returns the folder. */
-async function writeFiles(files: Record<string, unknown>): Promise<string> {
-  const dir = await Deno.makeTempDir({ prefix: "flow-control-" });
-  for (const [name, content] of Object.entries(files)) {
-    await Deno.mkdir(dirname(`${dir}/${name}`), { recursive: true });
-    await Deno.writeTextFile(`${dir}/${name}`, JSON.stringify(content, null, 2));
-  }
-  return dir;
 }
 
 Deno.test("control.if sends the value on one branch and skips the other", async (t) => {

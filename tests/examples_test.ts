@@ -1,7 +1,9 @@
 import assert from "node:assert/strict";
 import { startDemoServer } from "../examples/server.ts";
 import type { FlowEvent } from "../mod.ts";
+import postgres from "postgres";
 import { parseNdjson, ROOT, runCli } from "./helpers.ts";
+import { hasPostgres, startPostgres } from "./services.ts";
 
 type Completed = Extract<FlowEvent, { type: "workflow.completed" }>;
 
@@ -154,4 +156,75 @@ Deno.test("the demo task runs the linear example end to end", async () => {
   assert.equal(out.code, 0, new TextDecoder().decode(out.stderr));
   assert.match(stdout, /✔ success in \d+ ms/);
   assert.match(stdout, /Practicality beats purity/);
+});
+
+Deno.test("code-node: a TypeScript function as a node, with no permission", async () => {
+  const r = await runExample("code-node", {});
+  assert.equal(r.code, 0, r.stderr);
+  assert.deepEqual(r.completed.outputs, { count: 6, mean: 65 / 6, median: 9.5, modes: [7] });
+  const log = r.events.find((e) => e.type === "node.log");
+  assert.equal(log?.type === "node.log" && log.message, "6 values, 5 distinct");
+  const bad = await runExample("code-node", {}, ["--input-json", JSON.stringify({ values: [1, "x"] })]);
+  assert.equal(bad.code, 1);
+  const failed = bad.events.find((e) => e.type === "node.failed");
+  assert.equal(failed?.type === "node.failed" && failed.error.message, 'not all numbers: [1,"x"] (line 2)');
+});
+
+Deno.test({
+  name: "nightly-backup: pg_dump of a real database to a dated file; the alert branch when a step fails",
+  ignore: !hasPostgres,
+  async fn(t) {
+    await using pg = await startPostgres();
+    const url = new URL(await pg.createDatabase());
+    const db = url.pathname.slice(1);
+    const sql = postgres(url.href, { max: 1, onnotice: () => {} });
+    try {
+      await sql`CREATE TABLE items (id int PRIMARY KEY, name text)`;
+      await sql`INSERT INTO items VALUES (1, 'first'), (2, 'second')`;
+    } finally {
+      await sql.end();
+    }
+    // The example writes ./backups beside itself: run a copy in a temporary folder.
+    const dir = await Deno.makeTempDir({ prefix: "flow-backup-" });
+    const file = `${dir}/nightly-backup.json`;
+    await Deno.copyFile(`${ROOT}examples/nightly-backup.json`, file);
+    const env = { PGHOST: url.hostname, PGPORT: url.port, PGUSER: decodeURIComponent(url.username) };
+    const run = async (database: string) => {
+      const r = await runCli(["run", file, "--format", "ndjson", "--input", `database=${database}`], { env });
+      const events = parseNdjson(r.stdout);
+      return { ...r, events, completed: events.at(-1) as Completed };
+    };
+
+    await t.step("the dump lands in backups/DB-DATE.sql", async () => {
+      const r = await run(db);
+      assert.equal(r.code, 0, r.stderr);
+      const fired = r.events.find((e) => e.type === "node.completed" && e.nodeId === "nightly");
+      const day = String(fired?.type === "node.completed" && fired.outputs.scheduledAt).slice(0, 10);
+      const path = `${dir}/backups/${db}-${day}.sql`;
+      assert.equal(r.completed.outputs.file, path);
+      const dump = await Deno.readTextFile(path);
+      assert.equal(r.completed.outputs.bytes, new TextEncoder().encode(dump).length);
+      assert.match(dump, /CREATE TABLE public\.items/);
+      assert.match(dump, /1\tfirst\n2\tsecond\n/);
+      const skipped = r.events.filter((e) => e.type === "node.skipped").map((e) => "nodeId" in e && e.nodeId);
+      assert.deepEqual(skipped, ["report", "alert"]);
+    });
+
+    await t.step("a failed dump takes the alert branch and ends the run failed", async () => {
+      const r = await run("no_such_database");
+      assert.equal(r.code, 1);
+      const failed = r.events.find((e) => e.type === "node.failed");
+      assert.equal(failed?.type === "node.failed" && failed.nodeId, "dump");
+      assert.match(
+        failed?.type === "node.failed" ? failed.error.message : "",
+        /^pg_dump exited with code 1: .*no_such_database/,
+      );
+      const alert = r.events.find((e) => e.type === "node.log" && e.nodeId === "alert");
+      assert.equal(
+        alert?.type === "node.log" && alert.message,
+        `The backup of no_such_database failed: see flow runs show ${r.completed.executionId}`,
+      );
+      assert.deepEqual([...Deno.readDirSync(`${dir}/backups`)].length, 1, "no second file");
+    });
+  },
 });

@@ -104,6 +104,12 @@ Deno.test("nesting depth: FLOW_MAX_WORKFLOW_DEPTH sets the limit; up to its ceil
       );
     }
   });
+  await t.step("flow serve, which holds request bodies to it too, stops at start with that line", async () => {
+    const dir = await Deno.makeTempDir({ prefix: "flow-limits-serve-" });
+    const r = await runCli(["serve", "--port", "0", dir], { env: { FLOW_MAX_WORKFLOW_DEPTH: "lots" } });
+    assert.equal(r.code, 2);
+    assert.equal(oneLine(r.stderr), 'FLOW_MAX_WORKFLOW_DEPTH: expected a whole number from 1 to 1000; got "lots"');
+  });
 });
 
 Deno.test("file size: more than the limit is refused while reading, with one line", async (t) => {
@@ -365,20 +371,24 @@ Deno.test("flow serve: a workflow nested too deep or too large is logged in one 
     await runOk();
   });
 
-  await t.step("POST /api/v1/validate answers 200 with the problem, not 500", async () => {
-    const res = await server.fetch("/api/v1/validate", {
-      method: "POST",
-      headers: { "content-type": "application/json" },
-      body: deepWorkflow(9000),
-    });
-    assert.equal(res.status, 200);
-    const body = await res.json();
-    assert.equal(body.valid, false);
-    assert.deepEqual(body.errors, [{
-      path: `nodes[0].config.value${zeros(60)}`,
-      message: "nested deeper than the limit of 64 levels of arrays and objects (FLOW_MAX_WORKFLOW_DEPTH)",
-    }]);
-  });
+  await t.step(
+    "POST /api/v1/validate refuses the body before parsing it: 400 TOO_DEEP with the path, not 500",
+    async () => {
+      const res = await server.fetch("/api/v1/validate", {
+        method: "POST",
+        headers: { "content-type": "application/json" },
+        body: deepWorkflow(9000),
+      });
+      assert.equal(res.status, 400);
+      assert.deepEqual(await res.json(), {
+        error: {
+          code: "TOO_DEEP",
+          message: `the JSON body: nodes[0].config.value${zeros(60)}: ` +
+            "nested deeper than the limit of 64 levels of arrays and objects (FLOW_MAX_WORKFLOW_DEPTH)",
+        },
+      });
+    },
+  );
 
   await t.step("the server is still up", async () => {
     await waitFor(async () => (await server.json("/api/v1/ready")).status === 200);

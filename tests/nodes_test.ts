@@ -79,6 +79,35 @@ Deno.test("transform.json_parse and json_stringify", async () => {
   const bad = await runObject(one("p", "transform.json_parse", { json: "{'a': 1}" }, {}));
   assert.equal(bad.result.error?.code, "JSON_PARSE");
   assert.match(bad.result.error!.message, /^invalid JSON: /);
+  // Text nested deeper than the depth limit is refused before parsing: its value would overflow the stack later on.
+  const deep = await runObject(
+    one("p", "transform.json_parse", { json: `{"a":${"[".repeat(20_000)}${"]".repeat(20_000)}}` }, {}),
+  );
+  assert.equal(deep.result.error?.code, "JSON_PARSE");
+  assert.equal(
+    deep.result.error!.message,
+    `the JSON text: a${"[0]".repeat(63)}: nested deeper than the limit of 64 levels of arrays and objects ` +
+      "(FLOW_MAX_WORKFLOW_DEPTH)",
+  );
+});
+
+Deno.test("http.respond refuses what HTTP cannot send: a status outside 200-599, a bad header, a body with 204", async () => {
+  const cases: [Record<string, unknown>, RegExp][] = [
+    [{ status: 99 }, /^status: expected an integer from 200 to 599; got 99$/],
+    [{ status: 200.5 }, /^status: expected an integer/],
+    [{ status: 204, body: "x" }, /^body: a 204 response has no body; got "x"$/],
+    [{ headers: { "a b": "1" } }, /^headers: "a b" is not a header name HTTP allows$/],
+    [{ headers: { x: "a\u0000b" } }, /^headers\.x: "a\\u0000b" is not a header value HTTP allows$/],
+    // Headers takes an escape character, and Deno's server then ends the process writing it.
+    [{ headers: { x: "\u001b[31mred" } }, /^headers\.x: "\\u001b\[31mred" is not a header value HTTP allows$/],
+  ];
+  for (const [config, message] of cases) {
+    const { result } = await runObject(one("r", "http.respond", config, {}));
+    assert.equal(result.error?.code, "BAD_INPUT", JSON.stringify(config));
+    assert.match(result.error!.message, message);
+  }
+  const fine = await runObject(one("r", "http.respond", { status: 204 }, {}));
+  assert.equal(fine.result.status, "success");
 });
 
 Deno.test("time.delay waits and passes its value; debug.inspect logs a preview", async () => {

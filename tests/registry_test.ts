@@ -12,11 +12,16 @@ function nodeType(type: string, description = "test type"): AnyNodeDefinition {
 }
 
 const BUILTIN_TYPES = [
+  "code.function",
   "control.if",
   "control.loop",
   "control.switch",
   "debug.inspect",
   "debug.log",
+  "exec.command",
+  "file.list",
+  "file.read",
+  "file.write",
   "flow.merge",
   "flow.subworkflow",
   "http.request",

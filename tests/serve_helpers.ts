@@ -256,9 +256,9 @@ export async function waitFor<T>(
   }
 }
 
-/** Writes files (objects as JSON, strings as is) into a new temporary directory; returns its path. */
-export async function writeFiles(files: Record<string, unknown>): Promise<string> {
-  const dir = await Deno.makeTempDir({ prefix: "flow-serve-" });
+/** Writes files (objects as JSON, strings as is) into `dir`, else a new temporary directory; returns its path. */
+export async function writeFiles(files: Record<string, unknown>, dir?: string): Promise<string> {
+  dir ??= await Deno.makeTempDir({ prefix: "flow-test-" });
   for (const [name, content] of Object.entries(files)) await writeFile(dir, name, content);
   return dir;
 }

@@ -207,3 +207,34 @@ Deno.test("flow serve: hot reload and node instances", async (t) => {
     for (const id of live) assert.ok(log.includes(`dispose ${id}`), log.join("\n"));
   });
 });
+
+Deno.test("flow serve: a workflow file added while the others load is served once they are", async () => {
+  // The sub-workflow file of ok.json is a named pipe: loading waits there until this test writes into it. By then the
+  // directory has been listed, so the file added meanwhile can only be found by the watcher. (The pipe is outside
+  // the served directory: nothing watches it.)
+  const root = await Deno.makeTempDir({ prefix: "flow-serve-pipe-" });
+  const dir = `${root}/served`;
+  await writeFile(dir, "ok.json", {
+    id: "ok",
+    nodes: [{ id: "sub", type: "flow.subworkflow", config: { workflowFile: "../pipe/slow.json" } }],
+    connections: [],
+  });
+  await Deno.mkdir(`${root}/pipe`);
+  const pipe = `${root}/pipe/slow.json`;
+  const made = await new Deno.Command("mkfifo", { args: [pipe] }).output();
+  assert.equal(made.code, 0, new TextDecoder().decode(made.stderr));
+  const starting = Served.start([dir]);
+  const writer = await Deno.open(pipe, { write: true }); // returns once flow serve opened the pipe to read it
+  await writeFile(dir, "late.json", { id: "late", nodes: [], connections: [] });
+  await writer.write(new TextEncoder().encode(JSON.stringify({ nodes: [], connections: [] })));
+  writer.close();
+  await using server = await starting;
+  assert.equal((await server.json("/api/v1/workflows/ok")).status, 200);
+  await waitFor(async () => (await server.json("/api/v1/workflows/late")).status === 200, {
+    timeoutMs: 10_000,
+    message: () => `late.json was never loaded; stderr:\n${server.stderr}`,
+  });
+  assert.match(server.stderr, new RegExp(`${dir}/late\\.json: loaded "late"`));
+  await server.stop();
+  await Deno.remove(root, { recursive: true });
+});

@@ -17,6 +17,7 @@ import {
   startPostgres,
   startRedis,
 } from "./services.ts";
+import { exists } from "../scripts/common.ts";
 
 /** Runs `fn` with the `FLOW_TEST_*` URL variables unset, restoring them after. */
 async function withoutExternalServices(fn: () => void | Promise<void>) {
@@ -38,16 +39,6 @@ async function listening(port: number): Promise<boolean> {
   } catch (err) {
     if (err instanceof Deno.errors.ConnectionRefused) return false;
     throw err;
-  }
-}
-
-/** Whether a path exists. */
-async function exists(path: string): Promise<boolean> {
-  try {
-    await Deno.stat(path);
-    return true;
-  } catch {
-    return false;
   }
 }
 

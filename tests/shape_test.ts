@@ -9,11 +9,13 @@ import { ROOT } from "./helpers.ts";
 
 const EXAMPLES = [
   "branch",
+  "code-node",
   "continue",
   "custom-node/workflow",
   "fanout",
   "linear",
   "loop",
+  "nightly-backup",
   "retry",
   "secrets",
   "sub/fetch_user",

@@ -8,6 +8,23 @@
 import { type DemoServer, startDemoServer } from "../examples/server.ts";
 import { ROOT, spawnCli } from "./helpers.ts";
 
+/**
+ * Whether the browser tests write their screenshots into docs/ (`FLOW_UPDATE_SCREENSHOTS=1`); otherwise they go
+ * to a temporary folder, so an ordinary test run leaves the repository as it was.
+ */
+export const UPDATE_SCREENSHOTS: boolean = Deno.env.get("FLOW_UPDATE_SCREENSHOTS") === "1";
+
+/** Where screenshot `name` of docs folder `docsDir` (e.g. `docs/ui/`) goes; see {@linkcode UPDATE_SCREENSHOTS}. */
+export async function screenshotPath(docsDir: string, name: string): Promise<string> {
+  if (UPDATE_SCREENSHOTS) {
+    await Deno.mkdir(docsDir, { recursive: true });
+    return `${docsDir}${name}.png`;
+  }
+  const dir = `${Deno.env.get("TMPDIR") ?? "/tmp"}/flow-screenshots`;
+  await Deno.mkdir(dir, { recursive: true });
+  return `${dir}/${name}.png`;
+}
+
 /** A running server and what it serves. */
 export interface ConsoleServer extends AsyncDisposable {
   /** The console's URL, e.g. `http://127.0.0.1:41234`. */

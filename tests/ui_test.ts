@@ -4,18 +4,19 @@
  * the workflow list, the graph, runs started from the form and followed
  * live, a failing node, cancel and resume, an invalid file, loop iterations,
  * a 500-node graph and a fast event stream; no console errors. Screenshots
- * go to docs/ui/ (shown by docs/ui.md).
+ * go to docs/ui/ (shown by docs/ui.md) with `FLOW_UPDATE_SCREENSHOTS=1`.
  */
 import assert from "node:assert/strict";
 import type { Page } from "playwright-core";
 import { hasChromium, launchChromium } from "./browser.ts";
 import { ROOT } from "./helpers.ts";
-import { startConsoleServer } from "./ui_serve.ts";
+import { screenshotPath, startConsoleServer } from "./ui_serve.ts";
 
 const SHOTS = `${ROOT}docs/ui/`;
 
+/** A screenshot for docs/ui.md (written there with FLOW_UPDATE_SCREENSHOTS=1). */
 async function shot(page: Page, name: string) {
-  await page.screenshot({ path: `${SHOTS}${name}.png` });
+  await page.screenshot({ path: await screenshotPath(SHOTS, name) });
 }
 
 /** Waits until box `id` of the shown graph has status `status`. */
@@ -39,7 +40,6 @@ Deno.test({
   sanitizeResources: false,
   sanitizeOps: false,
   fn: async (t) => {
-    await Deno.mkdir(SHOTS, { recursive: true });
     await using server = await startConsoleServer();
     const base = server.url;
     const demo = server.demo.url;

@@ -534,7 +534,7 @@ Deno.test("validateWorkflow: node ids and types", async (t) => {
         { id: "b", type: "request" },
         { id: "c", type: "json" },
         { id: "d", type: "HTTP.Request" },
-        { id: "e", type: "spreadsheet.write" },
+        { id: "e", type: "spreadsheet.frobnicate" },
       ],
       connections: [],
     }, [
@@ -542,7 +542,7 @@ Deno.test("validateWorkflow: node ids and types", async (t) => {
       ["nodes[1].type", 'unknown node type "request"; did you mean http.request?'],
       ["nodes[2].type", 'unknown node type "json"; did you mean transform.json_parse, transform.json_stringify?'],
       ["nodes[3].type", 'unknown node type "HTTP.Request"; did you mean http.request?'],
-      ["nodes[4].type", 'unknown node type "spreadsheet.write"; run `flow nodes` to list types'],
+      ["nodes[4].type", 'unknown node type "spreadsheet.frobnicate"; run `flow nodes` to list types'],
     ]);
   });
 

@@ -4,7 +4,7 @@
  *
  * @module
  */
-import { StoreError } from "../../src/store/types.ts";
+import { isStoreError } from "../../src/store/mod.ts";
 import type { Invocation } from "../commands.ts";
 import { CliError, ExitCode } from "../exit_codes.ts";
 import { databaseUrl } from "../history.ts";
@@ -21,7 +21,7 @@ export default async function migrate({ options }: Invocation): Promise<number> 
     for (const m of applied) stdout.write(`${redactUrl(url)}: applied ${m.version}: ${m.description}\n`);
     return ExitCode.Success;
   } catch (err) {
-    if (err instanceof StoreError) throw new CliError(`database: ${err.message}`);
+    if (isStoreError(err)) throw new CliError(`database: ${err.message}`);
     throw err;
   }
 }

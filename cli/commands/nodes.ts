@@ -4,8 +4,8 @@
  *
  * @module
  */
-import { configJsonSchema } from "../../src/node/describe.ts";
-import { loadNodeModules } from "../../src/sandbox/imports.ts";
+import { configJsonSchema } from "../../src/node/mod.ts";
+import { loadNodeModules } from "../../src/sandbox/mod.ts";
 import { builtinRegistry } from "../../nodes/mod.ts";
 import type { Invocation } from "../commands.ts";
 import { ExitCode } from "../exit_codes.ts";

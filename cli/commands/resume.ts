@@ -5,29 +5,23 @@
  * @module
  */
 import { fileErrorReason, WorkflowValidationError } from "../../src/errors.ts";
-import { versionHash } from "../../src/workflow/hash.ts";
-import { compileWithModules } from "../../src/sandbox/imports.ts";
-import { decodeWorkflowText, parseWorkflowText, readWorkflowBytes } from "../../src/workflow/load.ts";
-import { assertResumable, planResume, ResumeError } from "../../src/runtime/resume.ts";
-import { resolveInputs } from "../../src/validate/validate.ts";
+import { decodeWorkflowText, parseWorkflowText, readWorkflowBytes, versionHash } from "../../src/workflow/mod.ts";
+import { compileWithModules } from "../../src/sandbox/mod.ts";
+import { assertResumable, planResume } from "../../src/runtime/mod.ts";
+import { findExecution } from "../../src/runtime/history.ts";
+import { resolveInputs } from "../../src/validate/mod.ts";
 import { builtinRegistry } from "../../nodes/mod.ts";
 import type { Invocation } from "../commands.ts";
 import { CliError } from "../exit_codes.ts";
 import { executeFromCli, type OutputFlags } from "../execute.ts";
 import { requireStore } from "../history.ts";
-import { lookupExecution } from "../history_format.ts";
 
 /** Runs `flow resume`; resolves to the exit code. */
 export default async function resume({ args, options }: Invocation): Promise<number> {
   const store = await requireStore(options.db);
   try {
-    const from = await lookupExecution(store, args.id as string);
-    try {
-      assertResumable(from);
-    } catch (err) {
-      if (err instanceof ResumeError) throw new CliError(err.message);
-      throw err;
-    }
+    const from = await findExecution(store, args.id as string);
+    assertResumable(from);
     let text: string | undefined;
     if (from.file !== undefined) {
       try {
@@ -56,7 +50,6 @@ export default async function resume({ args, options }: Invocation): Promise<num
       plan = await planResume(store, from, hash, { force: options.force === true });
     } catch (err) {
       close();
-      if (err instanceof ResumeError) throw new CliError(err.message);
       throw err;
     }
     try {

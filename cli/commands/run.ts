@@ -4,19 +4,18 @@
  *
  * @module
  */
-import { type ValidationIssue, WorkflowValidationError } from "../../src/errors.ts";
-import { fileErrorReason } from "../../src/errors.ts";
-import type { FiredTrigger } from "../../src/node/node.ts";
-import { chooseTrigger, TriggerChoiceError } from "../../src/runtime/triggers.ts";
-import { type CompiledWorkflow, resolveInputs, workflowTree } from "../../src/validate/validate.ts";
+import { fileErrorReason, type ValidationIssue, WorkflowValidationError } from "../../src/errors.ts";
+import type { FiredTrigger } from "../../src/node/mod.ts";
+import { chooseTrigger, type PartialPlan, Pins, planPartialRun, TriggerChoiceError } from "../../src/runtime/mod.ts";
+import { type CompiledWorkflow, resolveInputs, workflowTree } from "../../src/validate/mod.ts";
+import { limitIssues } from "../../src/workflow/mod.ts";
 import type { Invocation } from "../commands.ts";
 import { CliError } from "../exit_codes.ts";
 import { executeFromCli, type OutputFlags } from "../execute.ts";
 import { workflowHash } from "../hash_cache.ts";
 import { historyWanted, openStore } from "../history.ts";
 import { stderr } from "../output.ts";
-import type { PartialPlan } from "../../src/runtime/partial.ts";
-import { type Store, StoreError } from "../../src/store/types.ts";
+import { isStoreError, type Store } from "../../src/store/mod.ts";
 import { loadWorkflowArg } from "../load.ts";
 /** The options of `flow run`, as parsed. */
 interface RunOptions extends OutputFlags {
@@ -79,15 +78,10 @@ async function pinnedRun(compiled: CompiledWorkflow, quiet: boolean): Promise<{ 
   try {
     store = await openStore();
   } catch (err) {
-    if (err instanceof StoreError) throw new CliError(`--use-pins: ${err.message}`);
+    if (isStoreError(err)) throw new CliError(`--use-pins: ${err.message}`);
     throw err;
   }
   try {
-    // Loaded only for --use-pins: a plain run does not parse them.
-    const [{ Pins }, { planPartialRun }] = await Promise.all([
-      import("../../src/runtime/pins.ts"),
-      import("../../src/runtime/partial.ts"),
-    ]);
     const pins = await new Pins(store).outputs(compiled);
     if (!quiet) {
       stderr.write(
@@ -111,9 +105,13 @@ async function pickTrigger(
 ): Promise<FiredTrigger | undefined> {
   let payload: Record<string, unknown> | undefined;
   if (data !== undefined) {
+    const what = data.startsWith("@") ? `--trigger-data ${data}` : "--trigger-data";
     payload = data.startsWith("@")
-      ? parseJsonObject(await readText(data.slice(1), "--trigger-data"), `--trigger-data ${data}`, "")
-      : parseJsonObject(data, "--trigger-data", `; got ${data.slice(0, 40)}`);
+      ? parseJsonObject(await readText(data.slice(1), "--trigger-data"), what, "")
+      : parseJsonObject(data, what, `; got ${data.slice(0, 40)}`);
+    // Held to the limits of every value a run takes in (depth, finite numbers), as --input values are.
+    const [beyond] = limitIssues(payload, []);
+    if (beyond) throw new CliError(`${what}: ${beyond.path ? `${beyond.path}: ` : ""}${beyond.message}`);
   }
   try {
     return chooseTrigger(compiled, nodeId, payload);

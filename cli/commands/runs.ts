@@ -3,8 +3,8 @@
  *
  * @module
  */
-import { EXECUTION_STATUSES, type ExecutionStatus, type Trigger } from "../../src/store/types.ts";
-import { runSummary } from "../../src/runtime/run_view.ts";
+import { EXECUTION_STATUSES, type ExecutionStatus, type Trigger, TRIGGERS } from "../../src/store/mod.ts";
+import { runSummary } from "../../src/runtime/history.ts";
 import { palette, useColor } from "../color.ts";
 import type { Invocation } from "../commands.ts";
 import { CliError, ExitCode } from "../exit_codes.ts";
@@ -18,9 +18,14 @@ export default async function runs({ options }: Invocation): Promise<number> {
   if (status !== undefined && !(EXECUTION_STATUSES as readonly string[]).includes(status)) {
     throw new CliError(`--status: expected one of ${EXECUTION_STATUSES.join(", ")}; got ${JSON.stringify(status)}`);
   }
+  const triggers = options.trigger as string[];
+  for (const t of triggers) {
+    if (t !== "all" && !(TRIGGERS as readonly string[]).includes(t)) {
+      throw new CliError(`--trigger: expected one of ${TRIGGERS.join(", ")} or all; got ${JSON.stringify(t)}`);
+    }
+  }
   const store = await requireStore(options.db);
   try {
-    const triggers = options.trigger as string[];
     const list = await store.listExecutions({
       workflowId: options.workflow as string | undefined,
       status: status as ExecutionStatus | undefined,

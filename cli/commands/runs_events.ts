@@ -8,7 +8,7 @@
 import type { Invocation } from "../commands.ts";
 import { ExitCode } from "../exit_codes.ts";
 import { requireStore } from "../history.ts";
-import { lookupExecution } from "../history_format.ts";
+import { findExecution } from "../../src/runtime/history.ts";
 import { stdout } from "../output.ts";
 
 /** How often `--follow` reads the journal again, ms. */
@@ -18,7 +18,7 @@ const POLL_MS = 200;
 export default async function events({ args, options }: Invocation): Promise<number> {
   const store = await requireStore(options.db);
   try {
-    const record = await lookupExecution(store, args.id as string);
+    const record = await findExecution(store, args.id as string);
     let last = -1;
     for (;;) {
       const lines = await store.readJournal(record.executionId, last);

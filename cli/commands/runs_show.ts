@@ -10,21 +10,21 @@
  *
  * @module
  */
-import type { CompiledWorkflow } from "../../src/validate/validate.ts";
-import { runDetail, type RunDetailView } from "../../src/runtime/run_view.ts";
-import type { ExecutionRecord, Store } from "../../src/store/types.ts";
+import type { CompiledWorkflow } from "../../src/validate/mod.ts";
+import { findExecution, runDetail, type RunDetailView } from "../../src/runtime/history.ts";
+import type { ExecutionRecord, Store } from "../../src/store/mod.ts";
 import { palette, useColor } from "../color.ts";
 import type { Invocation } from "../commands.ts";
 import { ExitCode } from "../exit_codes.ts";
 import { requireStore } from "../history.ts";
-import { humanDuration, localTime, lookupExecution, newTable, statusText } from "../history_format.ts";
+import { humanDuration, localTime, newTable, statusText } from "../history_format.ts";
 import { stdout } from "../output.ts";
 
 /** Runs `flow runs show`; resolves to the exit code. */
 export default async function show({ args, options }: Invocation): Promise<number> {
   const store = await requireStore(options.db);
   try {
-    const record = await lookupExecution(store, args.id as string);
+    const record = await findExecution(store, args.id as string);
     const detail = await runDetail(store, record, await versionThatRan(store, record));
     if (options.format === "json") {
       stdout.write(JSON.stringify(detail, null, 2) + "\n");
@@ -57,10 +57,9 @@ async function versionThatRan(
   } catch {
     return undefined;
   }
-  const [{ compileWithModules }, { parseWorkflowText }, { versionHash }, { builtinRegistry }] = await Promise.all([
-    import("../../src/sandbox/imports.ts"),
-    import("../../src/workflow/load.ts"),
-    import("../../src/workflow/hash.ts"),
+  const [{ compileWithModules }, { parseWorkflowText, versionHash }, { builtinRegistry }] = await Promise.all([
+    import("../../src/sandbox/mod.ts"),
+    import("../../src/workflow/mod.ts"),
     import("../../nodes/mod.ts"),
   ]);
   try {

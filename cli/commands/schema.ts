@@ -3,7 +3,7 @@
  *
  * @module
  */
-import { workflowJsonSchema } from "../../src/workflow/format.ts";
+import { workflowJsonSchema } from "../../src/workflow/mod.ts";
 import { ExitCode } from "../exit_codes.ts";
 import { stdout } from "../output.ts";
 

@@ -4,9 +4,9 @@
  *
  * @module
  */
-import { FlowRuntime } from "../../src/runtime/runtime.ts";
-import { StoreError } from "../../src/store/types.ts";
-import type { Store } from "../../src/store/types.ts";
+import { FlowRuntime } from "../../src/runtime/service.ts";
+import { isStoreError, type Store } from "../../src/store/mod.ts";
+import { workflowLimits } from "../../src/workflow/mod.ts";
 import { builtinRegistry } from "../../nodes/mod.ts";
 import { createApp } from "../../server/app.ts";
 import { isLoopbackHost, normaliseHostName } from "../../server/guard.ts";
@@ -52,12 +52,14 @@ export default async function serve({ args, options }: Invocation): Promise<numb
       "serve: --queue needs --db postgres://... (or FLOW_DATABASE_URL): workers read executions from it",
     );
   }
+  // A bad FLOW_MAX_WORKFLOW_BYTES or FLOW_MAX_WORKFLOW_DEPTH (the depth limit of request bodies too) stops here, exit 2.
+  workflowLimits();
   let store: Store | undefined;
   if (queue !== undefined || historyWanted(options.noHistory === true, undefined)) {
     try {
       store = await openStore(db, { serving: true, warn: (line) => stderr.write(`flow serve: ${line}\n`) });
     } catch (err) {
-      if (err instanceof StoreError) {
+      if (isStoreError(err)) {
         throw new CliError(`history: ${err.message}${db ? "" : " (or pass --no-history)"}`);
       }
       throw err;

@@ -9,6 +9,8 @@ import type { Invocation } from "../commands.ts";
 import { ExitCode } from "../exit_codes.ts";
 import { checkWorkflowArg } from "../load.ts";
 import { stderr, stdout } from "../output.ts";
+import { permissionsOf } from "../../src/permissions/mod.ts";
+import type { Workflow } from "../../src/workflow/mod.ts";
 
 /** Runs `flow validate`; resolves to the exit code. */
 export default async function validate({ args, options }: Invocation): Promise<number> {
@@ -18,6 +20,7 @@ export default async function validate({ args, options }: Invocation): Promise<n
       const wf = await checkWorkflowArg(file, options.nodes as string[]);
       const count = (n: number, what: string) => `${n} ${what}${n === 1 ? "" : "s"}`;
       stdout.write(`${file}: ok (${count(wf.nodes.length, "node")}, ${count(wf.connections.length, "connection")})\n`);
+      for (const line of grantLines(wf, file)) stdout.write(`  ${line}\n`);
     } catch (err) {
       if (!(err instanceof WorkflowValidationError)) throw err;
       stderr.write(err.message + "\n");
@@ -25,4 +28,20 @@ export default async function validate({ args, options }: Invocation): Promise<n
     }
   }
   return code;
+}
+
+/**
+ * What the workflow may reach, for a reviewer: its `settings.permissions`
+ * (which bound its sub-workflows'), resolved, then each custom node
+ * module's grants. Nothing when it grants nothing.
+ */
+function grantLines(wf: Workflow, file: string): string[] {
+  const label = file === "-" ? "<stdin>" : file;
+  const lines = permissionsOf(wf.settings?.permissions, label).describe();
+  (wf.imports ?? []).forEach((entry, i) => {
+    if (typeof entry === "string" || !entry.permissions) return;
+    const granted = permissionsOf(entry.permissions, label).describe();
+    if (granted.length) lines.push(`imports[${i}] ${entry.path}: ${granted.join("; ")}`);
+  });
+  return lines;
 }

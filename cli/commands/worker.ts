@@ -6,7 +6,7 @@
  *
  * @module
  */
-import { StoreError } from "../../src/store/types.ts";
+import { isStoreError } from "../../src/store/mod.ts";
 import { builtinRegistry } from "../../nodes/mod.ts";
 import type { Invocation } from "../commands.ts";
 import { CliError, ExitCode } from "../exit_codes.ts";
@@ -26,7 +26,7 @@ export default async function worker({ options }: Invocation): Promise<number> {
   try {
     store = await openStore(db);
   } catch (err) {
-    if (err instanceof StoreError) throw new CliError(`database: ${err.message}`);
+    if (isStoreError(err)) throw new CliError(`database: ${err.message}`);
     throw err;
   }
   const log = (line: string) => stderr.write(line + "\n");

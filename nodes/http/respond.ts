@@ -4,7 +4,46 @@
  *
  * @module
  */
+import { NodeError } from "../../src/errors.ts";
 import { defineNode } from "../../src/node/node.ts";
+import { preview } from "../../src/workflow/values.ts";
+
+/** Statuses whose response has no body (the Fetch standard's null body statuses). */
+const NO_BODY = new Set([204, 205, 304]);
+
+const badInput = (message: string) => new NodeError(message, { code: "BAD_INPUT", retryable: false });
+
+/** Control characters a header value may not hold (all but tab): `Headers` lets most through, HTTP does not. */
+// deno-lint-ignore no-control-regex
+const CONTROL = /[\x00-\x08\x0a-\x1f\x7f]/;
+
+/**
+ * The response headers, lower-case names: a name or value HTTP does not
+ * allow is a `BAD_INPUT` error. (Deno's server ends the process on a
+ * header value with a control character that `Headers` took.)
+ */
+function responseHeaders(given: Record<string, unknown>): Record<string, string> {
+  const headers: Record<string, string> = {};
+  const check = new Headers();
+  for (const [k, v] of Object.entries(given)) {
+    const value = String(v);
+    try {
+      check.set(k, "");
+    } catch {
+      throw badInput(`headers: ${preview(k)} is not a header name HTTP allows`);
+    }
+    let normal: string | null = null;
+    try {
+      check.set(k, value);
+      normal = check.get(k);
+    } catch { /* refused below */ }
+    if (normal === null || CONTROL.test(normal)) {
+      throw badInput(`headers.${k}: ${preview(value)} is not a header value HTTP allows`);
+    }
+    headers[k.toLowerCase()] = normal;
+  }
+  return headers;
+}
 
 /** The `http.respond` node type. */
 export default defineNode({
@@ -21,9 +60,15 @@ export default defineNode({
   },
   run({ inputs, trigger, log }) {
     const status = inputs.status ?? 200;
-    const headers: Record<string, string> = {};
-    for (const [k, v] of Object.entries(inputs.headers ?? {})) headers[k.toLowerCase()] = String(v);
-    const sent = trigger?.respond?.({ status, headers, body: inputs.body ?? null }) ?? false;
+    if (!Number.isInteger(status) || status < 200 || status > 599) {
+      throw badInput(`status: expected an integer from 200 to 599; got ${preview(status)}`);
+    }
+    const body = inputs.body ?? null;
+    if (NO_BODY.has(status) && body !== null) {
+      throw badInput(`body: a ${status} response has no body; got ${preview(body)}`);
+    }
+    const headers = responseHeaders(inputs.headers ?? {});
+    const sent = trigger?.respond?.({ status, headers, body }) ?? false;
     if (!sent) log.info(`no request to answer; would have sent ${status}`);
     return { status, sent };
   },

@@ -5,6 +5,7 @@
  */
 import { defineNode } from "../../src/node/node.ts";
 import { NodeError } from "../../src/errors.ts";
+import { jsonTooDeepAt, tooDeepMessage, workflowLimits } from "../../src/workflow/limits.ts";
 
 /** The `transform.json_parse` node type. */
 export default defineNode({
@@ -13,6 +14,15 @@ export default defineNode({
   inputs: { json: { type: "string", description: "JSON text" } },
   outputs: { parsed: { type: "any", description: "The parsed value" } },
   run({ inputs }) {
+    // Held to the depth limit of every JSON value flow takes in: a deeper value could overflow the stack later.
+    const { maxDepth } = workflowLimits();
+    const at = jsonTooDeepAt(inputs.json, maxDepth);
+    if (at >= 0) {
+      throw new NodeError(tooDeepMessage("the JSON text", inputs.json, at, maxDepth), {
+        code: "JSON_PARSE",
+        retryable: false,
+      });
+    }
     try {
       return { parsed: JSON.parse(inputs.json) };
     } catch (err) {

@@ -66,7 +66,8 @@ export async function setupInstances(root: CompiledWorkflow): Promise<NodeInstan
     for (const node of workflow.nodes) {
       if (!node.def.setup) continue;
       try {
-        made.set(node, await node.def.setup(node.config, { workflowId: workflow.id, nodeId: node.id }));
+        const info = { workflowId: workflow.id, nodeId: node.id, permissions: workflow.permissions };
+        made.set(node, await node.def.setup(node.config, info));
       } catch (err) {
         await instances.dispose();
         const message = err instanceof Error ? err.message : String(err);

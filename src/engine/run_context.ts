@@ -8,7 +8,15 @@ import type { ErrorInfo } from "../errors.ts";
 import type { EventBus, EventPayloads, EventType } from "./events.ts";
 import type { Expression } from "../expressions/expressions.ts";
 import type { NodeInstances } from "./instances.ts";
-import type { FiredTrigger, LogLevel, NodeContext, NodeLogger, SubworkflowResult, WorkflowRef } from "../node/node.ts";
+import type {
+  FiredTrigger,
+  LogLevel,
+  NodeContext,
+  NodeLogger,
+  NodePermissions,
+  SubworkflowResult,
+  WorkflowRef,
+} from "../node/node.ts";
 import type { Redactor } from "./redact.ts";
 import { type NodeStore, nodeStore } from "./state.ts";
 import type { StateStore } from "../store/types.ts";
@@ -165,6 +173,11 @@ export class NodeRunContext implements NodeContext<Record<string, unknown>, unkn
   get store(): NodeStore {
     this.#store ??= nodeStore(this.#host.env.state, this.#host.compiled.id, this.nodeId);
     return this.#store;
+  }
+
+  /** What the workflow's `settings.permissions` grant. */
+  get permissions(): NodePermissions {
+    return this.#host.compiled.permissions;
   }
 
   /** What the node type's `setup` made for this node. */

@@ -13,6 +13,7 @@
 import type jsonataModule from "jsonata";
 import * as z from "zod/mini";
 import type { $ZodType } from "zod/v4/core";
+import type { ZodSchema } from "../workflow/zod.ts";
 import type { ZodType } from "zod";
 
 type Jsonata = typeof jsonataModule;
@@ -273,6 +274,18 @@ function marked(set: WeakSet<object>, schema: { _zod?: { def?: object } }): bool
   return set.has(schema) || (schema._zod?.def !== undefined && set.has(schema._zod.def));
 }
 
+/** A schema of classic zod (`import { z } from "zod"`), with its methods (`.optional()`...). */
+export type ClassicZodType = ZodType;
+
+/**
+ * The zod schema of a config field holding an expression: a string in the
+ * file, an {@linkcode Expression} in `run`. A schema of classic zod, so that
+ * `expression().optional()` works there too.
+ */
+export type ExpressionSchema = ClassicZodType & {
+  readonly _zod: { readonly output: Expression; readonly input: string };
+};
+
 /**
  * A config field holding a JSONata expression, compiled at validation time
  * (a syntax error is a validation error with its position). Accepts the bare
@@ -285,7 +298,7 @@ function marked(set: WeakSet<object>, schema: { _zod?: { def?: object } }): bool
  * const config = z.object({ condition: expression() });
  * ```
  */
-export function expression(): ZodType<Expression, string> {
+export function expression(): ExpressionSchema {
   const compile: z.ZodMiniTransform<Expression, string> = z.transform((text: string, payload) => {
     const m = /^\s*\{\{([\s\S]*)\}\}\s*$/.exec(text);
     try {
@@ -299,7 +312,7 @@ export function expression(): ZodType<Expression, string> {
   });
   const schema = z.pipe(z.string(), compile);
   mark(expressionSchemas, schema);
-  return schema as unknown as ZodType<Expression, string>;
+  return schema as unknown as ExpressionSchema;
 }
 
 /** Whether a zod schema (or the inner schema of an optional/default wrapper) is an {@linkcode expression}. */
@@ -326,7 +339,7 @@ const untemplatedSchemas = new WeakSet<object>();
  * const config = z.object({ workflow: untemplated(z.record(z.string(), z.unknown())) });
  * ```
  */
-export function untemplated<T extends $ZodType>(schema: T): T {
+export function untemplated<T extends ZodSchema>(schema: T): T {
   mark(untemplatedSchemas, schema);
   return schema;
 }

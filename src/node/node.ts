@@ -4,10 +4,10 @@
  *
  * @module
  */
-import type { z } from "zod";
 import type { Expression } from "../expressions/expressions.ts";
 import type { NodeStore } from "../engine/state.ts";
 import type { PortType } from "../workflow/format.ts";
+import type { SchemaOutput, ZodSchema } from "../workflow/zod.ts";
 
 /** Declaration of one input or output port. */
 export interface PortSpec {
@@ -60,6 +60,55 @@ export interface NodeLogger {
   error(message: string): void;
 }
 
+/**
+ * What `settings.permissions` can grant (docs/workflow.md#permissions), with
+ * Deno's meanings: programs to run, paths to read and write, hosts to reach,
+ * environment variables to read.
+ */
+export type PermissionName = "run" | "read" | "write" | "net" | "env";
+
+/**
+ * One thing a node needs granted, found in its config (see
+ * {@linkcode NodeDefinition.needs}): `value` is a path (relative to the
+ * workflow file's folder, or absolute), a program, a `host` or `host:port`,
+ * a variable name, or `true` for "anything" (which only a grant of `true`
+ * covers).
+ */
+export interface PermissionNeed {
+  /** The permission that must grant it. */
+  permission: PermissionName;
+  /** What must be granted, as written in the config. */
+  value: string | true;
+  /** Where it is inside the node's config, e.g. `["path"]` or `["env", "PGPASSWORD"]`. */
+  field: (string | number)[];
+}
+
+/**
+ * The grants of the workflow a node runs in (`ctx.permissions`, and the
+ * `permissions` of `setup`'s info). Built-in nodes that touch the system
+ * check every value they use with it, at run time too: a value that came
+ * from an expression was not seen at validation.
+ */
+export interface NodePermissions {
+  /** The folder relative paths are resolved against: the workflow file's (the current one without a file). */
+  readonly base: string;
+  /** A path made absolute against {@linkcode base}. */
+  resolve(path: string): string;
+  /** Whether `value` (as in {@linkcode PermissionNeed}) is granted. */
+  allows(permission: PermissionName, value: string | true): boolean;
+  /**
+   * Throws a `NodeError` with code `PERMISSION_DENIED` (not retried) unless
+   * `value` is granted; `field` (a config key) is named in the message.
+   */
+  check(permission: PermissionName, value: string | true, field?: string): void;
+  /**
+   * {@linkcode check} for a file path, then the same for where it really
+   * leads: a symbolic link inside a granted folder that points outside it is
+   * refused. Resolves to the absolute path.
+   */
+  checkPath(permission: "read" | "write", path: string, field?: string): Promise<string>;
+}
+
 /** What a node's `run` function receives. */
 export interface NodeContext<I, C> {
   /** Input values by port: connections first, then constants from `config`. */
@@ -96,6 +145,8 @@ export interface NodeContext<I, C> {
   evaluate(expression: Expression, bindings?: Record<string, unknown>): Promise<unknown>;
   /** Whatever the type's `prepare` hook returned at validation time. */
   prepared: unknown;
+  /** What the workflow's `settings.permissions` grant; check values from expressions and inputs with it. */
+  permissions: NodePermissions;
   /**
    * Runs a sub-workflow prepared by `tools.workflow(...)`; its events join
    * this execution's stream with `parentNodeId` and `iteration`.
@@ -176,11 +227,35 @@ export interface PrepareTools {
   issue(path: string, message: string): void;
 }
 
+/** What a type's `setup` learns about the node it sets up. */
+export interface SetupInfo {
+  /** The workflow's id. */
+  workflowId: string;
+  /** The node's id. */
+  nodeId: string;
+  /** The workflow's grants (relative paths resolve against its folder). */
+  permissions: NodePermissions;
+}
+
+/**
+ * Thrown by a validation-time hook (`prepare`) that needs a module loaded
+ * first (a parser too large to load on every start): the asynchronous
+ * validators (`loadWorkflow`, the CLI, the server) call `load` and validate
+ * again. The synchronous `validateWorkflow` lets it through.
+ */
+export class LoadBeforeValidation extends Error {
+  /** Creates the error; `what` names what must be loaded. */
+  constructor(what: string, readonly load: () => Promise<void>) {
+    super(`${what} is not loaded: validate with loadWorkflow(), or load it first`);
+    this.name = "LoadBeforeValidation";
+  }
+}
+
 /** A node type: metadata, ports, config schema and the run function. */
 export interface NodeDefinition<
   I extends Ports = Ports,
   O extends Ports = Ports,
-  C extends z.core.$ZodType = z.core.$ZodType,
+  C extends ZodSchema = ZodSchema,
 > {
   /** Type name used in workflow files, e.g. `http.request`. */
   type: string;
@@ -198,16 +273,24 @@ export interface NodeDefinition<
    * Output ports that depend on config (e.g. `control.switch`), added to
    * `outputs`. Returning undefined accepts any output port name.
    */
-  dynamicOutputs?: (config: z.output<C>, prepared: unknown) => Ports | undefined;
+  dynamicOutputs?: (config: SchemaOutput<C>, prepared: unknown) => Ports | undefined;
   /** How the node waits for connected inputs; default `"all"`. May depend on config. */
-  inputMode?: InputMode | ((config: z.output<C>) => InputMode);
+  inputMode?: InputMode | ((config: SchemaOutput<C>) => InputMode);
   /**
    * Validation-time check of the input ports a node gets (connected or set in
    * config) against what `prepare` returned; returns one message per problem.
    */
   checkInputs?: (ports: string[], prepared: unknown) => string[];
   /** Validation-time hook: checks or compiles things in config; the result is `ctx.prepared`. */
-  prepare?: (config: z.output<C>, tools: PrepareTools) => unknown;
+  prepare?: (config: SchemaOutput<C>, tools: PrepareTools) => unknown;
+  /**
+   * What the node needs from `settings.permissions`, read from its parsed
+   * config. Validation checks each need whose field holds no `{{ }}`
+   * template, and reports a missing grant naming the node and the field
+   * (exit 2). Values that come from templates or inputs are not seen here:
+   * `run` checks them with `ctx.permissions`.
+   */
+  needs?: (config: SchemaOutput<C>) => PermissionNeed[];
   /**
    * Makes this a trigger node type: it has no inputs and, when its workflow
    * is served, starts runs (docs/serve.md). In a run started by another
@@ -219,12 +302,12 @@ export interface NodeDefinition<
    * called once per node of a loaded workflow version, with its config; the
    * result is `ctx.instance`. Throwing marks the workflow invalid.
    */
-  setup?: (config: z.output<C>, info: { workflowId: string; nodeId: string }) => unknown;
+  setup?: (config: SchemaOutput<C>, info: SetupInfo) => unknown;
   /** Releases what `setup` created, when its workflow version is unloaded. */
   dispose?: (instance: unknown) => void | Promise<void>;
   /** Does the work. May return synchronously. Throw (ideally a `NodeError`) to fail. */
   run(
-    ctx: NodeContext<InputValues<I> & Record<string, unknown>, z.output<C>>,
+    ctx: NodeContext<InputValues<I> & Record<string, unknown>, SchemaOutput<C>>,
   ): OutputValues<O> | Promise<OutputValues<O>>;
 }
 
@@ -253,7 +336,7 @@ export type AnyNodeDefinition = NodeDefinition<any, any, any>;
  * });
  * ```
  */
-export function defineNode<I extends Ports, O extends Ports, C extends z.core.$ZodType = z.core.$ZodType>(
+export function defineNode<I extends Ports, O extends Ports, C extends ZodSchema = ZodSchema>(
   definition: NodeDefinition<I, O, C>,
 ): NodeDefinition<I, O, C> {
   return definition;

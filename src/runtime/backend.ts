@@ -7,6 +7,7 @@
  *
  * @module
  */
+import { ExitCode, FlowError } from "../errors.ts";
 import type { FlowEvent } from "../engine/events.ts";
 import type { RunResult } from "../engine/executor.ts";
 import type { FiredTrigger } from "../node/node.ts";
@@ -50,27 +51,37 @@ export interface Accepted {
   done: Promise<RunResult>;
 }
 
-/** Both the run slots and the queue are full (HTTP 503 with Retry-After). */
-export class BusyError extends Error {
+/**
+ * Both the run slots and the queue are full: `BUSY`, HTTP 503 with
+ * `Retry-After`; exit 75 (EX_TEMPFAIL, try again later), should a command
+ * ever meet it.
+ */
+export class BusyError extends FlowError {
   /** Seconds a client should wait before trying again. */
   readonly retryAfter: number;
   /** Creates the error. */
   constructor(message: string, retryAfter = 1) {
-    super(message);
+    super(message, {
+      code: "BUSY",
+      status: 503,
+      exitCode: ExitCode.Locked,
+      headers: { "retry-after": String(retryAfter) },
+    });
     this.name = "BusyError";
     this.retryAfter = retryAfter;
   }
 }
 
-/** The runtime cannot accept work: shutting down, or the queue is unreachable (HTTP 503). */
-export class UnavailableError extends Error {
-  /** Machine-readable code of the 503 answer (`SHUTTING_DOWN`, `QUEUE_UNAVAILABLE`). */
-  readonly code: string;
+/**
+ * The runtime cannot accept work: shutting down (`SHUTTING_DOWN`), or the
+ * queue is unreachable (`QUEUE_UNAVAILABLE`); HTTP 503 with `Retry-After: 5`,
+ * exit 75 (EX_TEMPFAIL).
+ */
+export class UnavailableError extends FlowError {
   /** Creates the error. */
   constructor(message = "the server is shutting down", code = "SHUTTING_DOWN") {
-    super(message);
+    super(message, { code, status: 503, exitCode: ExitCode.Locked, headers: { "retry-after": "5" } });
     this.name = "UnavailableError";
-    this.code = code;
   }
 }
 

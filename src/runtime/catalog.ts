@@ -140,8 +140,17 @@ export class Catalog {
     return byMethod.get(method) ?? { allow: [...byMethod.keys()].sort() };
   }
 
-  /** Loads every workflow file under the paths. */
-  async load(): Promise<void> {
+  /**
+   * Loads every workflow file under the paths. Changes the watcher sees
+   * meanwhile ({@linkcode Catalog.watch} may start first) are reloaded after it.
+   */
+  load(): Promise<void> {
+    const loading = this.#reloading.then(() => this.#loadAll());
+    this.#reloading = loading.catch(() => {});
+    return loading;
+  }
+
+  async #loadAll(): Promise<void> {
     const files = await this.#discover();
     for (const file of files) this.#entry(file);
     const all = new Set(files);

@@ -4,15 +4,24 @@
  *
  * @module
  */
+import { ExitCode, FlowError } from "../errors.ts";
 import type { ExecutionRecord, ExecutionStore } from "../store/types.ts";
 
-/** An id that matches no execution, or more than one. */
-export class ExecutionLookupError extends Error {
+/**
+ * An id that matches no execution (`NOT_FOUND`, HTTP 404), or more than one
+ * (`AMBIGUOUS_ID`, HTTP 409, with the `candidates`); exit 2.
+ */
+export class ExecutionLookupError extends FlowError {
   /** The ids an ambiguous prefix matches (empty when none matched). */
   readonly candidates: string[];
   /** Creates the error with its one-line message. */
   constructor(message: string, candidates: string[] = []) {
-    super(message);
+    super(
+      message,
+      candidates.length
+        ? { code: "AMBIGUOUS_ID", status: 409, exitCode: ExitCode.Usage, details: { candidates } }
+        : { code: "NOT_FOUND", status: 404, exitCode: ExitCode.Usage },
+    );
     this.name = "ExecutionLookupError";
     this.candidates = candidates;
   }

@@ -5,7 +5,8 @@
  * @module
  */
 
-type Labels = Record<string, string>;
+/** The labels of one series, e.g. `{ workflow: "orders", status: "success" }`. */
+export type Labels = Record<string, string>;
 
 /** Run and node duration buckets, seconds. */
 export const DURATION_BUCKETS = [0.001, 0.005, 0.01, 0.05, 0.1, 0.5, 1, 5, 10, 30, 60, 300];

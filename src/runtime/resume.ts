@@ -5,20 +5,23 @@
  *
  * @module
  */
+import { ExitCode, FlowError } from "../errors.ts";
 import { shortHash } from "../workflow/hash.ts";
 import { foldJournal, parseJournal, reusableResults } from "../store/fold.ts";
 import type { ExecutionRecord, ExecutionStore } from "../store/types.ts";
 import type { ReusableResults } from "../engine/run_context.ts";
 
-/** Why an execution cannot be resumed (the CLI exits 2; the API answers 409). */
-export class ResumeError extends Error {
+/** Why an execution cannot be resumed. */
+export type ResumeRefusal = "NOTHING_TO_RESUME" | "STILL_RUNNING" | "NO_FILE" | "CHANGED" | "EDITOR_RUN";
+
+/** Why an execution cannot be resumed: its {@linkcode ResumeRefusal} as the code, HTTP 409, exit 2. */
+export class ResumeError extends FlowError {
   /** A machine-readable reason. */
-  readonly code: "NOTHING_TO_RESUME" | "STILL_RUNNING" | "NO_FILE" | "CHANGED" | "EDITOR_RUN";
+  declare readonly code: ResumeRefusal;
   /** Creates the error with its one-line message. */
-  constructor(message: string, code: ResumeError["code"]) {
-    super(message);
+  constructor(message: string, code: ResumeRefusal) {
+    super(message, { code, status: 409, exitCode: ExitCode.Usage });
     this.name = "ResumeError";
-    this.code = code;
   }
 }
 

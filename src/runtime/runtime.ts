@@ -6,6 +6,7 @@
  *
  * @module
  */
+import { ExitCode, FlowError } from "../errors.ts";
 import type { FlowEvent } from "../engine/events.ts";
 import type { RunResult } from "../engine/executor.ts";
 import type { FiredTrigger } from "../node/node.ts";
@@ -120,11 +121,11 @@ export interface EditorEvent {
   executionId?: string;
 }
 
-/** Why a request about a workflow or run cannot be served. */
-export class NotFoundError extends Error {
+/** Why a request about a workflow or run cannot be served: `NOT_FOUND`, HTTP 404, exit 2. */
+export class NotFoundError extends FlowError {
   /** Creates the error. */
   constructor(message: string) {
-    super(message);
+    super(message, { code: "NOT_FOUND", status: 404, exitCode: ExitCode.Usage });
     this.name = "NotFoundError";
   }
 }
@@ -251,11 +252,15 @@ export class FlowRuntime {
     return runtime;
   }
 
-  /** Loads the workflows, starts their schedules and (unless `watch: false`) watches for changes. */
+  /**
+   * Watches for changes (unless `watch: false`), then loads the workflows
+   * and starts their schedules. Watching starts first: a file added or
+   * changed while the others load is loaded once they are, not missed.
+   */
   async load(): Promise<void> {
+    if (this.#watch) this.catalog.watch();
     await this.catalog.load();
     this.schedules.sync(this.#servingVersions());
-    if (this.#watch) this.catalog.watch();
     this.#ready = true;
   }
 

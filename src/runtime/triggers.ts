@@ -5,14 +5,15 @@
  *
  * @module
  */
+import { ExitCode, FlowError } from "../errors.ts";
 import type { FiredTrigger } from "../node/node.ts";
 import type { CompiledWorkflow } from "../validate/validate.ts";
 
-/** The trigger named is not a trigger node, or one must be named. */
-export class TriggerChoiceError extends Error {
+/** The trigger named is not a trigger node, or one must be named: `TRIGGER`, HTTP 400, exit 2. */
+export class TriggerChoiceError extends FlowError {
   /** Creates the error with its one-line message. */
   constructor(message: string) {
-    super(message);
+    super(message, { code: "TRIGGER", status: 400, exitCode: ExitCode.Usage });
     this.name = "TriggerChoiceError";
   }
 }

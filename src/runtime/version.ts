@@ -54,7 +54,7 @@ export class WorkflowVersion {
   /** The custom node types its modules registered (its `imports`, the `--nodes` folders). */
   customTypes: readonly CustomType[] = [];
   /** When it was loaded, ISO 8601. */
-  readonly loadedAt = new Date().toISOString();
+  readonly loadedAt: string = new Date().toISOString();
   #close: () => void;
   #runs = 0;
   #retired = false;

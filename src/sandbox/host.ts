@@ -23,6 +23,8 @@ export interface ImportPermissions {
   write?: string[] | boolean;
   /** Environment variables it may read, or true for any. */
   env?: string[] | boolean;
+  /** Programs it may run, or true for any (a `code.function`'s grant; imports cannot have it). */
+  run?: string[] | boolean;
 }
 
 /** A module to load. */
@@ -33,6 +35,14 @@ export interface ModuleSpec {
   label: string;
   /** What it may do. */
   permissions: ImportPermissions;
+  /**
+   * Instead of a module: the body of one async function `(inputs, ctx,
+   * console)` (plain JavaScript), run as the node type `code.function`
+   * (`nodes/code/function.ts`). Its Worker has exactly `permissions`: it
+   * imports nothing, so it needs no load-time read access. `path` is then
+   * the workflow's folder (`ctx.dir` of the function).
+   */
+  code?: string;
 }
 
 interface NodeMeta {
@@ -151,13 +161,17 @@ export class NodeModuleHost {
   }
 
   #start(): Promise<NodeMeta[]> {
-    const { read: userRead, net, write, env } = this.spec.permissions;
+    const { read: userRead, net, write, env, run } = this.spec.permissions;
+    const code = this.spec.code;
     // Loading needs read access to the module, the flow sources it may import
-    // and the npm cache; that access is revoked right after the import.
+    // and the npm cache; that access is revoked right after the import. A
+    // code.function imports nothing: its Worker has its grants and no more.
     // From a source checkout, flow's own files; a bundle (or a part of it loaded from a blob: URL) has none to read.
     const root = import.meta.url.startsWith("file:") ? fileURLToPath(new URL("../..", import.meta.url)) : undefined;
-    const loadPaths = [dirname(this.spec.path), root, root && join(root, "node_modules"), denoDir()]
-      .filter((p): p is string => !!p && existsSync(p));
+    const loadPaths = code === undefined
+      ? [dirname(this.spec.path), root, root && join(root, "node_modules"), denoDir()]
+        .filter((p): p is string => !!p && existsSync(p))
+      : [];
     const granted = Array.isArray(userRead) ? userRead : [];
     const read = userRead === true ? true : [...new Set([...granted, ...loadPaths])];
     const revoke = userRead === true ? [] : loadPaths.filter((p) => !granted.includes(p));
@@ -166,11 +180,11 @@ export class NodeModuleHost {
       name: `flow node module ${this.spec.label}`,
       deno: {
         permissions: {
-          net: net ?? false,
-          read,
-          write: write ?? false,
-          env: env ?? false,
-          run: false,
+          net: grant(net),
+          read: grant(read),
+          write: grant(write),
+          env: grant(env),
+          run: grant(run),
           ffi: false,
           sys: false,
           import: false,
@@ -202,7 +216,11 @@ export class NodeModuleHost {
         this.#crashed(`the node module crashed: ${e.message}`);
       };
     });
-    worker.postMessage({ op: "load", url: pathToFileURL(this.spec.path).href, revoke });
+    worker.postMessage(
+      code === undefined
+        ? { op: "load", url: pathToFileURL(this.spec.path).href, revoke }
+        : { op: "load", code, dir: this.spec.path },
+    );
     this.#ready = ready;
     return ready;
   }
@@ -371,12 +389,18 @@ export class NodeModuleHost {
       run: (ctx) => this.#call(meta.type, ctx as NodeContext<Record<string, unknown>, unknown>),
       ...(meta.setup
         ? {
-          setup: (config: unknown, info: InstanceSpec["info"]) => this.#setup(meta.type, config, info),
+          setup: (config: unknown, info: InstanceSpec["info"]) =>
+            this.#setup(meta.type, config, { workflowId: info.workflowId, nodeId: info.nodeId }),
           dispose: (instance: unknown) => this.#dispose(instance),
         }
         : {}),
     };
   }
+}
+
+/** A grant as Deno's Worker options take it: an empty list is no access. */
+function grant(value: string[] | boolean | undefined): string[] | boolean {
+  return value === undefined || (Array.isArray(value) && value.length === 0) ? false : value;
 }
 
 function existsSync(path: string): boolean {

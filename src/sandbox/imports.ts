@@ -10,7 +10,7 @@ import { ExpressionEngineNotLoaded, loadExpressionEngine } from "../expressions/
 import { checkWorkflow, type CompiledWorkflow, type ValidateOptions, validateWorkflow } from "../validate/validate.ts";
 import type { Workflow } from "../workflow/format.ts";
 import type { Registry } from "../node/registry.ts";
-import type { AnyNodeDefinition } from "../node/node.ts";
+import { type AnyNodeDefinition, LoadBeforeValidation } from "../node/node.ts";
 import type { ImportPermissions, ModuleSpec, NodeModuleHost } from "./host.ts";
 import { typeName } from "../workflow/values.ts";
 
@@ -247,13 +247,18 @@ export function validateWithExpressions(
   return withExpressions(() => validateWorkflow(raw, registry, options));
 }
 
-/** Runs a validation step; when it needs JSONata, loads it and runs the step again. */
+/**
+ * Runs a validation step; when it needs JSONata (or a node type's hook needs
+ * a module: `LoadBeforeValidation`), loads it and runs the step again.
+ */
 async function withExpressions<T>(step: () => T): Promise<T> {
-  try {
-    return step();
-  } catch (err) {
-    if (!(err instanceof ExpressionEngineNotLoaded)) throw err;
+  for (let tries = 0;; tries++) {
+    try {
+      return step();
+    } catch (err) {
+      if (err instanceof ExpressionEngineNotLoaded && tries < 8) await loadExpressionEngine();
+      else if (err instanceof LoadBeforeValidation && tries < 8) await err.load();
+      else throw err;
+    }
   }
-  await loadExpressionEngine();
-  return step();
 }

@@ -6,7 +6,8 @@
  * module's nodes with only the permissions the workflow granted.
  *
  * Protocol (structured-clone messages):
- * - in `{ op: "load", url, revoke }` -> out `{ op: "loaded", nodes }` or `{ op: "load-error", message }`
+ * - in `{ op: "load", url, revoke }` -> out `{ op: "loaded", nodes }` or `{ op: "load-error", message }`;
+ *   in `{ op: "load", code, dir }` (a `code.function` body, its workflow's folder) -> the one node type `code.function`
  * - in `{ op: "run", id, type, inputs, config, nodeId, attempt, executionId }`
  *   -> out `{ op: "log", id, level, message }`*, then `{ op: "result", id, outputs }` or `{ op: "error", id, error }`
  * - in `{ op: "abort", id }` -> the call's signal is aborted; out `{ op: "aborted", id }`
@@ -49,9 +50,20 @@ let nextStoreReq = 1;
 const isDef = (v: unknown): v is Def =>
   v !== null && typeof v === "object" && typeof (v as Def).type === "string" && typeof (v as Def).run === "function";
 
+/** Where a denied operation is granted, for its message. */
+let grantHint = "the workflow's imports[].permissions";
+/** Whether this Worker runs a code.function, whose denials do not mention Deno's flags (its grants are not flags). */
+let codeMode = false;
+
+/** Deno's message for a denied operation, without its flag advice in a code.function. */
+function denial(message: string | undefined): string {
+  return codeMode ? String(message).replace(/, run again with the --allow-\w+ flag/, "") : String(message);
+}
+
 self.onmessage = async (event: MessageEvent) => {
   const msg = event.data;
-  if (msg.op === "load") await load(msg.url, msg.revoke);
+  if (msg.op === "load" && typeof msg.code === "string") loadCode(msg.code, msg.dir);
+  else if (msg.op === "load") await load(msg.url, msg.revoke);
   else if (msg.op === "run") await run(msg);
   else if (msg.op === "setup" || msg.op === "dispose") await lifecycle(msg);
   else if (msg.op === "store-result" || msg.op === "store-error") settleStoreCall(msg);
@@ -102,6 +114,101 @@ async function load(url: string, revoke: string[]) {
     });
   }
   self.postMessage({ op: "loaded", nodes });
+}
+
+/**
+ * A `code.function` (host.ts `ModuleSpec.code`): the body of an async
+ * function `(inputs, ctx, console)`, run as node type `code.function`.
+ * `console` is the call's own, writing `node.log` events; `console` used
+ * elsewhere (a callback the body left behind) logs to the call started last.
+ */
+function loadCode(body: string, dir: string) {
+  grantHint = "the node's config.permissions";
+  codeMode = true;
+  let fn: (inputs: unknown, ctx: unknown, console: unknown) => Promise<unknown>;
+  try {
+    const AsyncFunction = (async () => {}).constructor as FunctionConstructor;
+    fn = new AsyncFunction("inputs", "ctx", "console", body) as typeof fn;
+  } catch (err) {
+    self.postMessage({ op: "load-error", message: `failed to load: ${oneLine(err)}` });
+    return;
+  }
+  const latest: Console[] = [];
+  const global = globalThis.console;
+  for (const method of ["log", "info", "debug", "warn", "error", "trace", "dir", "table"] as const) {
+    global[method] = (...args: unknown[]) => (latest.at(-1)?.[method] as (...a: unknown[]) => void)?.(...args);
+  }
+  defs.set("code.function", {
+    type: "code.function",
+    async run(raw: unknown) {
+      const ctx = raw as {
+        inputs: unknown;
+        log: Record<"debug" | "info" | "warn" | "error", (message: string) => void>;
+        signal: AbortSignal;
+        store: unknown;
+        nodeId: string;
+        attempt: number;
+        executionId: string;
+      };
+      const console = consoleOf(ctx.log);
+      latest.push(console);
+      try {
+        const { log, signal, store, nodeId, attempt, executionId } = ctx;
+        const outputs = await fn(ctx.inputs, { log, signal, store, nodeId, attempt, executionId, dir }, console);
+        if (outputs !== undefined && (outputs === null || typeof outputs !== "object" || Array.isArray(outputs))) {
+          throw Object.assign(
+            new Error(`returned ${oneLine(JSON.stringify(outputs) ?? typeof outputs)}; return an object of outputs`),
+            { code: "BAD_OUTPUT", retryable: false },
+          );
+        }
+        return outputs;
+      } catch (err) {
+        throw located(err);
+      } finally {
+        latest.splice(latest.indexOf(console), 1);
+      }
+    },
+  });
+  self.postMessage({
+    op: "loaded",
+    nodes: [{ type: "code.function", description: "", inputs: {}, outputs: {}, config: null, setup: false }],
+  });
+}
+
+/** A `console` whose methods write `node.log` events through `log` (objects shown as `Deno.inspect` does). */
+function consoleOf(log: Record<"debug" | "info" | "warn" | "error", (message: string) => void>): Console {
+  const text = (args: unknown[]) =>
+    args.map((a) => typeof a === "string" ? a : Deno.inspect(a, { colors: false, depth: 6 })).join(" ");
+  const to = (level: "debug" | "info" | "warn" | "error") => (...args: unknown[]) => log[level](text(args));
+  return {
+    ...globalThis.console,
+    log: to("info"),
+    info: to("info"),
+    debug: to("debug"),
+    trace: to("debug"),
+    dir: to("info"),
+    table: to("info"),
+    warn: to("warn"),
+    error: to("error"),
+  };
+}
+
+/**
+ * An error thrown by a code.function, with the line of the source it was
+ * thrown at (`(line 3)`): lines are kept where they were, columns are not
+ * (types were removed before them).
+ */
+function located(err: unknown): unknown {
+  const e = err as Error;
+  if (typeof e?.stack !== "string" || typeof e.message !== "string") return err;
+  // The body is compiled by AsyncFunction: its frames are "<anonymous>:LINE:COL", two lines below the source's.
+  const at = /<anonymous>:(\d+):\d+\)?\s*$/m.exec(e.stack.split("\n").find((l) => l.includes("<anonymous>:")) ?? "");
+  if (at && Number(at[1]) > 2) {
+    try {
+      e.message = `${e.message} (line ${Number(at[1]) - 2})`;
+    } catch { /* a frozen error keeps its message */ }
+  }
+  return err;
 }
 
 async function run(msg: {
@@ -206,9 +313,7 @@ function postError(id: number, err: unknown) {
     id,
     error: {
       name: e?.name ?? "Error",
-      message: e?.name === "NotCapable"
-        ? `${e.message} (grant it in the workflow's imports[].permissions)`
-        : e?.message ?? String(err),
+      message: e?.name === "NotCapable" ? `${denial(e.message)} (grant it in ${grantHint})` : e?.message ?? String(err),
       code: typeof e?.code === "string" ? e.code : e?.name === "NotCapable" ? "PERMISSION_DENIED" : "NODE_ERROR",
       retryable: e?.retryable !== false && e?.name !== "NotCapable",
     },

@@ -13,7 +13,7 @@
  *
  * @module
  */
-import type { ErrorInfo } from "../errors.ts";
+import { asFlowError, type ErrorInfo, ExitCode, FlowError, STORE_UNAVAILABLE } from "../errors.ts";
 import type { ProcessIdentity } from "../process.ts";
 
 /**
@@ -265,11 +265,21 @@ export interface Store extends ExecutionStore, StateStore {
   close(): Promise<void>;
 }
 
-/** A store problem a user can cause or fix (unreadable, corrupt, full, newer schema, unreachable). */
-export class StoreError extends Error {
+/**
+ * A store problem a user can cause or fix (unreadable, corrupt, full, newer
+ * schema, unreachable): {@linkcode STORE_UNAVAILABLE}, HTTP 503, exit 2. Recognise one
+ * with {@linkcode isStoreError}: the PostgreSQL store is a lazy part of the
+ * bundle, with its own copy of this class.
+ */
+export class StoreError extends FlowError {
   /** Creates the error; `message` is one line. */
   constructor(message: string, options?: { cause?: unknown }) {
-    super(message, options);
+    super(message, { code: STORE_UNAVAILABLE, status: 503, exitCode: ExitCode.Usage, cause: options?.cause });
     this.name = "StoreError";
   }
+}
+
+/** Whether `err` is a {@linkcode StoreError}, from whichever copy of this module it was made. */
+export function isStoreError(err: unknown): err is StoreError {
+  return asFlowError(err)?.code === STORE_UNAVAILABLE;
 }

@@ -11,6 +11,7 @@ import type { Registry } from "../node/registry.ts";
 import type { CompileContext, CompiledRef, SlotSource, TemplateSite, ValidateOptions } from "./validate.ts";
 import { preview, typeName } from "../workflow/values.ts";
 import type { Workflow } from "../workflow/format.ts";
+import type { WorkflowPermissions } from "../permissions/permissions.ts";
 
 /** Where an input port of a node gets its value from (a bad source, already reported, is undefined). */
 export interface PortSource {
@@ -36,6 +37,8 @@ export interface Validation {
   readonly nodes: Workflow["nodes"];
   /** The workflow id (from the file, the file name, or a default). */
   readonly id: string;
+  /** What `settings.permissions` grant (an inline sub-workflow without its own: its parent's). */
+  readonly permissions: WorkflowPermissions;
   /** Shared with the sub-workflows compiled along the way. */
   readonly context: CompileContext;
   /** Sub-workflows the nodes' `prepare` hooks compiled. */

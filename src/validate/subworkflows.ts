@@ -40,9 +40,15 @@ export function prepareTools(v: Validation, compile: Compile, i: number, nodeId:
 /** Compiles an inline sub-workflow; its problems are reported under `BASE.workflow`. */
 function inlineWorkflow(v: Validation, compile: Compile, base: string, nodeId: string, raw: unknown) {
   try {
-    const compiled = compile(raw, { file: v.options.file, defaultId: `${v.id}.${nodeId}`, context: v.context });
+    const compiled = compile(raw, {
+      file: v.options.file,
+      defaultId: `${v.id}.${nodeId}`,
+      context: v.context,
+      permissions: v.permissions,
+    });
     const ref: CompiledRef = { label: `inline workflow of "${nodeId}"`, compiled };
     v.subworkflows.push(ref);
+    checkWithin(v, compiled, `${base}.workflow.settings.permissions`);
     return ref;
   } catch (err) {
     if (!(err instanceof WorkflowValidationError)) throw err;
@@ -75,6 +81,7 @@ function workflowFile(
   const cached = v.context.files.get(key);
   if (cached) {
     v.subworkflows.push(cached);
+    if (cached.compiled) checkWithin(v, cached.compiled, `${base}.workflowFile`);
     return cached;
   }
   const ref: CompiledRef = { label: rel };
@@ -96,5 +103,17 @@ function workflowFile(
     for (const iss of err.issues) fail(formatIssue(iss, rel));
     return undefined;
   }
+  checkWithin(v, ref.compiled, `${base}.workflowFile`);
   return ref;
+}
+
+/**
+ * A sub-workflow may be granted no more than the workflow that runs it: what
+ * the top-level file grants bounds everything its sub-workflows can do.
+ */
+function checkWithin(v: Validation, child: CompiledWorkflow, path: string): void {
+  if (child.permissions === v.permissions) return;
+  for (const denial of child.permissions.outside(v.permissions)) {
+    v.issues.push({ path, message: `the sub-workflow is granted more than this workflow, which ${denial}` });
+  }
 }

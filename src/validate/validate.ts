@@ -17,6 +17,8 @@ import type { AnyNodeDefinition, InputMode, PortSpec, WorkflowRef } from "../nod
 import type { Registry } from "../node/registry.ts";
 import { prepareTools } from "./subworkflows.ts";
 import { checkNodeTypes, compileConfigs, inputSpec } from "./nodes.ts";
+import { checkNeeds, grantsOf } from "./permissions.ts";
+import type { WorkflowPermissions } from "../permissions/permissions.ts";
 import { checkCycles, checkRequiredInputs, resolveOutputs, wireConnections } from "./wiring.ts";
 import { checkTitle, isObject, isReservedName, portSource, reservedNameMessage, type Validation } from "./context.ts";
 import { fitsPortType, formatPath, preview } from "../workflow/values.ts";
@@ -116,6 +118,8 @@ export interface CompiledWorkflow {
     env: string[];
     secrets: string[];
   };
+  /** What `settings.permissions` grant its nodes, resolved (relative paths against its folder). */
+  permissions: WorkflowPermissions;
   /** Sub-workflows its nodes run. */
   subworkflows: CompiledRef[];
   /** The file it came from, if any. */
@@ -134,6 +138,8 @@ export interface ValidateOptions {
   sources?: Map<string, string>;
   /** Read no file: each sub-workflow file reference is listed here instead (see `CompileContext.unread`). */
   unread?: UnreadFile[];
+  /** The grants of a workflow without `settings.permissions` (an inline sub-workflow gets its parent's). */
+  permissions?: WorkflowPermissions;
 }
 
 /** A sub-workflow file that a validation without file access did not read (so did not check). */
@@ -187,6 +193,7 @@ export function validateWorkflow(
     order,
     outputs,
     settings: settingsOf(v.wf),
+    permissions: v.permissions,
     subworkflows: v.subworkflows,
     file: options.file,
   };
@@ -223,6 +230,7 @@ function runChecks(raw: unknown, registry: Registry, options: ValidateOptions) {
     wf,
     nodes: Array.isArray(wf.nodes) ? wf.nodes : [],
     id: workflowId(wf, options),
+    permissions: grantsOf(raw, options),
     context: options.context ?? { files: new Map(), sources: options.sources, unread: options.unread },
     subworkflows: [],
     byId: new Map(),
@@ -243,6 +251,7 @@ function runChecks(raw: unknown, registry: Registry, options: ValidateOptions) {
   }
   const compile = (sub: unknown, opts: ValidateOptions) => validateWorkflow(sub, registry, opts);
   compileConfigs(v, (i, nodeId) => prepareTools(v, compile, i, nodeId));
+  checkNeeds(v);
   const edges = wireConnections(v);
   checkRequiredInputs(v);
   const outputs = resolveOutputs(v);

@@ -8,7 +8,7 @@
  */
 import * as z from "zod/mini";
 import { toJSONSchema } from "zod/mini";
-import { described } from "./zod.ts";
+import { described, type SchemaOutput } from "./zod.ts";
 
 /** Node ids, port ids and input names: `[A-Za-z_][A-Za-z0-9_-]*`. */
 export const ID_PATTERN: RegExp = /^[A-Za-z_][A-Za-z0-9_-]*$/;
@@ -68,6 +68,13 @@ function build() {
   const envName = z.string().check(z.regex(ENV_NAME_PATTERN, {
     error: (iss) => `expected an environment variable name; got ${JSON.stringify(iss.input)}`,
   }));
+  const grant = () => z.union([z.boolean(), z.array(z.string())]);
+  const permissions = z.strictObject({
+    net: described(z.optional(grant()), "Hosts it may reach (host or host:port), or true"),
+    read: described(z.optional(grant()), "Paths it may read, or true"),
+    write: described(z.optional(grant()), "Paths it may write, or true"),
+    env: described(z.optional(grant()), "Environment variables it may read, or true"),
+  });
   const settings = z.strictObject({
     env: described(
       z.optional(z.array(envName)),
@@ -83,13 +90,10 @@ function build() {
     timeoutMs: described(z.optional(int(1)), "Whole-run timeout"),
     lock: described(z.optional(z.boolean()), "Refuse to start while another run of this workflow id is alive"),
     history: described(z.optional(z.boolean()), "Record executions in the history store; default true"),
-  });
-  const grant = () => z.union([z.boolean(), z.array(z.string())]);
-  const permissions = z.strictObject({
-    net: described(z.optional(grant()), "Hosts it may reach (host or host:port), or true"),
-    read: described(z.optional(grant()), "Paths it may read, or true"),
-    write: described(z.optional(grant()), "Paths it may write, or true"),
-    env: described(z.optional(grant()), "Environment variables it may read, or true"),
+    permissions: described(
+      z.optional(z.extend(permissions, { run: described(z.optional(grant()), "Programs it may run, or true") })),
+      "What the nodes that touch the system (code, exec, file, sql, email) may reach; nothing by default",
+    ),
   });
   const importEntry = z.union([
     z.string().check(z.minLength(1)),
@@ -122,7 +126,11 @@ function build() {
   return { workflow, node, connection, settings, input, retry, importEntry, layout };
 }
 
-/** The schemas of the workflow file and its parts. */
+/**
+ * The schemas of the workflow file and its parts.
+ *
+ * @internal The zod schemas themselves; the types below ({@linkcode Workflow}...) are the API.
+ */
 export type WorkflowSchemas = ReturnType<typeof build>;
 
 let schemas: WorkflowSchemas | undefined;
@@ -133,21 +141,23 @@ export function workflowSchemas(): WorkflowSchemas {
 }
 
 /** A workflow as read from its file (after schema validation). */
-export type Workflow = z.infer<WorkflowSchemas["workflow"]>;
+export type Workflow = SchemaOutput<WorkflowSchemas["workflow"]>;
 /** One node entry of a workflow. */
-export type WorkflowNode = z.infer<WorkflowSchemas["node"]>;
+export type WorkflowNode = SchemaOutput<WorkflowSchemas["node"]>;
 /** One connection of a workflow. */
-export type Connection = z.infer<WorkflowSchemas["connection"]>;
+export type Connection = SchemaOutput<WorkflowSchemas["connection"]>;
 /** Retry policy of a node. */
-export type RetryPolicy = z.infer<WorkflowSchemas["retry"]>;
+export type RetryPolicy = SchemaOutput<WorkflowSchemas["retry"]>;
 /** Workflow settings. */
-export type Settings = z.infer<WorkflowSchemas["settings"]>;
+export type Settings = SchemaOutput<WorkflowSchemas["settings"]>;
 /** A workflow input declaration. */
-export type InputDecl = z.infer<WorkflowSchemas["input"]>;
+export type InputDecl = SchemaOutput<WorkflowSchemas["input"]>;
 /** One entry of `imports`. */
-export type ImportEntry = z.infer<WorkflowSchemas["importEntry"]>;
+export type ImportEntry = SchemaOutput<WorkflowSchemas["importEntry"]>;
 /** The `layout` block: node id -> `[x, y]`. */
-export type Layout = NonNullable<z.infer<WorkflowSchemas["layout"]>>;
+export type Layout = NonNullable<SchemaOutput<WorkflowSchemas["layout"]>>;
+/** `settings.permissions` as written. */
+export type DeclaredPermissions = NonNullable<Settings["permissions"]>;
 /** One of the port value types. */
 export type PortType = typeof PORT_TYPES[number];
 

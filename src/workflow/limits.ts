@@ -6,6 +6,11 @@
  * `workflow_shape.ts`), so no later step, recursive or not, ever sees a
  * value that could overflow the stack.
  *
+ * The depth limit holds for every JSON value flow takes in, not only files:
+ * input values, request and webhook bodies, `--trigger-data`, the text
+ * `transform.json_parse` parses ({@linkcode jsonTooDeepAt} checks text
+ * before it is parsed).
+ *
  * @module
  */
 import { type ValidationIssue, WorkflowValidationError } from "../errors.ts";
@@ -239,4 +244,101 @@ function findProblems(root: unknown, maxDepth: number, base: (string | number)[]
   };
   visit(root, 1);
   return issues;
+}
+
+/**
+ * Where JSON text nests deeper than `maxDepth` levels of arrays and objects:
+ * the offset (in UTF-16 code units) of the first `[` or `{` too deep, or -1.
+ * One pass over the text, strings skipped, before any parsing: `JSON.parse`
+ * of a megabyte of `[` takes a second and hundreds of megabytes, and every
+ * recursive step after it could overflow the stack. The text need not be
+ * valid JSON (the parser reports what is wrong with it).
+ *
+ * @example
+ * ```ts
+ * import { jsonTooDeepAt } from "./limits.ts";
+ * jsonTooDeepAt('{"a":[1]}', 2); // -1
+ * jsonTooDeepAt('{"a":[[1]]}', 2); // 6
+ * jsonTooDeepAt('["[[[["]', 2); // -1: brackets in strings do not count
+ * ```
+ */
+export function jsonTooDeepAt(text: string, maxDepth: number): number {
+  if (text.length <= maxDepth) return -1; // too short to hold maxDepth + 1 brackets
+  let depth = 0;
+  for (let i = 0; i < text.length; i++) {
+    const c = text.charCodeAt(i);
+    if (c === 0x22) i = stringEnd(text, i);
+    else if (c === 0x5b || c === 0x7b) {
+      if (++depth > maxDepth) return i;
+    } else if (c === 0x5d || c === 0x7d) depth--;
+  }
+  return -1;
+}
+
+/** The offset of the quote that ends the string opened at `open` (the text's length when none does). */
+function stringEnd(text: string, open: number): number {
+  let at = open;
+  for (;;) {
+    at = text.indexOf('"', at + 1);
+    if (at < 0) return text.length;
+    let backslashes = 0;
+    while (text.charCodeAt(at - 1 - backslashes) === 0x5c) backslashes++;
+    if (backslashes % 2 === 0) return at;
+  }
+}
+
+/**
+ * The message of JSON text nested too deep (see {@linkcode jsonTooDeepAt}):
+ * what, the JSON path of the first value too deep, and the limit with its
+ * variable, as for a workflow file.
+ *
+ * @example
+ * ```ts
+ * import { tooDeepMessage } from "./limits.ts";
+ * tooDeepMessage("the JSON body", '{"a":[[1]]}', 6, 2);
+ * // "the JSON body: a[0]: nested deeper than the limit of 2 levels of arrays and objects (FLOW_MAX_WORKFLOW_DEPTH)"
+ * ```
+ */
+export function tooDeepMessage(what: string, text: string, at: number, maxDepth: number): string {
+  const path = jsonPathAt(text, at);
+  return `${what}: ${
+    path ? `${path}: ` : ""
+  }nested deeper than the limit of ${maxDepth} levels of arrays and objects ` +
+    `(${DEPTH_VAR})`;
+}
+
+/** One open array (the index of its current item) or object (the key of its current member) in {@linkcode jsonPathAt}. */
+type Frame = { index: number } | { key: string; expectKey: boolean };
+
+/**
+ * The JSON path (`a.b[2]`) of the value that starts at offset `at` of JSON
+ * text, walking the text up to there (iteratively; only called for a message).
+ */
+function jsonPathAt(text: string, at: number): string {
+  const stack: Frame[] = [];
+  for (let i = 0; i < at; i++) {
+    const c = text.charCodeAt(i);
+    const top = stack[stack.length - 1];
+    if (c === 0x22) {
+      const end = stringEnd(text, i);
+      if (top && "key" in top && top.expectKey) top.key = stringValue(text.slice(i, end + 1));
+      i = end;
+    } else if (c === 0x5b) stack.push({ index: 0 });
+    else if (c === 0x7b) stack.push({ key: "", expectKey: true });
+    else if (c === 0x5d || c === 0x7d) stack.pop();
+    else if (c === 0x2c && top) {
+      if ("index" in top) top.index++;
+      else top.expectKey = true;
+    } else if (c === 0x3a && top && "key" in top) top.expectKey = false;
+  }
+  return formatPath(stack.map((f) => "index" in f ? f.index : f.key));
+}
+
+/** A JSON string literal's value (the literal as is when it is not valid). */
+function stringValue(literal: string): string {
+  try {
+    return JSON.parse(literal);
+  } catch {
+    return literal.slice(1, -1);
+  }
 }

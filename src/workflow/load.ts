@@ -4,7 +4,7 @@
  *
  * @module
  */
-import { fileErrorReason, WorkflowValidationError } from "../errors.ts";
+import { fileErrorReason, oneLine, WorkflowValidationError } from "../errors.ts";
 import { tooLargeError, workflowLimits } from "./limits.ts";
 
 /**
@@ -41,9 +41,10 @@ export function parseWorkflowText(text: string, file?: string): unknown {
       line = before.split("\n").length;
       column = offset - before.lastIndexOf("\n");
     }
-    const clean = head.replace(/\s*(?:in JSON )?at position \d+.*$/s, "").replace(/\s*\(line \d+ column \d+\)/, "")
-      // One line: show control characters (such as an unexpected newline) escaped.
-      .replace(/\p{Cc}/gu, (c) => JSON.stringify(c).slice(1, -1)) || "unexpected input";
+    // One line: control characters (such as an unexpected newline) shown escaped.
+    const clean = oneLine(
+      head.replace(/\s*(?:in JSON )?at position \d+.*$/s, "").replace(/\s*\(line \d+ column \d+\)/, ""),
+    ) || "unexpected input";
     throw new WorkflowValidationError([{ path: "", message: `invalid JSON: ${clean}`, line, column }], file);
   }
   return value;

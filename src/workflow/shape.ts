@@ -91,6 +91,16 @@ const node = strict({
 }, ["id", "type"]);
 const connection = strict({ from: matches(ENDPOINT_PATTERN), to: matches(TO_PATTERN) }, ["from", "to"]);
 const envNames = arrayOf(matches(ENV_NAME_PATTERN));
+const grant: Check = (v) => typeof v === "boolean" || arrayOf(isString)(v);
+const permissions = strict({ net: grant, read: grant, write: grant, env: grant });
+/** Whether a value is a `settings.permissions` block the schema accepts. */
+export const isPermissionsBlock: (value: unknown) => boolean = strict({
+  net: grant,
+  read: grant,
+  write: grant,
+  env: grant,
+  run: grant,
+});
 const settings = strict({
   env: envNames,
   secrets: envNames,
@@ -100,9 +110,8 @@ const settings = strict({
   timeoutMs: int(1),
   lock: isBoolean,
   history: isBoolean,
+  permissions: isPermissionsBlock,
 });
-const grant: Check = (v) => typeof v === "boolean" || arrayOf(isString)(v);
-const permissions = strict({ net: grant, read: grant, write: grant, env: grant });
 const importEntry: Check = (v) => nonEmpty(v) || strict({ path: nonEmpty, permissions }, ["path"])(v);
 const finite: Check = (v) => typeof v === "number" && Number.isFinite(v);
 const position: Check = (v) => Array.isArray(v) && v.length === 2 && finite(v[0]) && finite(v[1]);

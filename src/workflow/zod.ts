@@ -10,6 +10,18 @@ import { globalRegistry } from "zod/mini";
 import type { $ZodType } from "zod/v4/core";
 
 /**
+ * Any zod schema, of classic zod (`import { z } from "zod"`) or of
+ * `zod/mini`: what a node's `config` is declared with.
+ */
+export type ZodSchema = $ZodType;
+
+/**
+ * The type a zod schema parses to: zod's `z.output<T>`, written out here so
+ * that the documented API names no type private to zod.
+ */
+export type SchemaOutput<T> = T extends { _zod: { output: unknown } } ? T["_zod"]["output"] : unknown;
+
+/**
  * Gives a schema a description (shown by `flow nodes --json` and in the JSON
  * Schema), like classic zod's `.describe()`, on the schema itself.
  *

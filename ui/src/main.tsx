@@ -6,22 +6,37 @@
  *
  * @module
  */
-import { lazy, StrictMode, Suspense } from "react";
+import { lazy, StrictMode, Suspense, useEffect } from "react";
 import { createRoot } from "react-dom/client";
-import { Link, match, useLocation } from "./router.tsx";
+import { setUnauthorizedHandler, signOut } from "./api.ts";
+import { Link, match, navigate, useLocation } from "./router.tsx";
 import { WorkflowsPage } from "./pages/workflows.tsx";
+import { refreshSession, useSession } from "./session.ts";
 
 const WorkflowPage = lazy(() => import("./pages/workflow.tsx"));
 const RunsPage = lazy(() => import("./pages/runs.tsx"));
 const RunPage = lazy(() => import("./pages/run.tsx"));
+const EditorPage = lazy(() => import("./edit/editor.tsx"));
+const SignInPage = lazy(() => import("./pages/sign_in.tsx"));
+
+/** Sends the browser to the sign-in page, then back to where it was. */
+function toSignIn() {
+  if (location.pathname === "/sign-in") return;
+  navigate(`/sign-in?next=${encodeURIComponent(location.pathname + location.search)}`, true);
+}
 
 function Page() {
-  const { path } = useLocation();
+  const { path, query } = useLocation();
   let params: Record<string, string> | undefined;
   if (match("/", path)) return <WorkflowsPage />;
   if ((params = match("/workflows/:id", path))) return <WorkflowPage key={params.id} id={params.id} />;
   if (match("/runs", path)) return <RunsPage />;
   if ((params = match("/runs/:id", path))) return <RunPage key={params.id} id={params.id} />;
+  if (match("/edit", path)) {
+    const file = query.get("file") ?? "";
+    return <EditorPage key={file} file={file} path={query.get("path") ?? ""} />;
+  }
+  if (match("/sign-in", path)) return <SignInPage />;
   return (
     <section>
       <h1>Not found</h1>
@@ -34,7 +49,15 @@ function Page() {
 
 function App() {
   const { path } = useLocation();
+  const session = useSession();
+  useEffect(() => {
+    setUnauthorizedHandler(() => void refreshSession().then(toSignIn));
+    refreshSession().then((s) => {
+      if (s.tokenRequired && !s.authenticated) toSignIn();
+    });
+  }, []);
   const section = path.startsWith("/runs") ? "runs" : "workflows";
+  const signedOut = session?.tokenRequired && !session.authenticated;
   return (
     <>
       <a className="skip-link" href="#main">Skip to content</a>
@@ -44,10 +67,30 @@ function App() {
           <Link href="/" aria-current={section === "workflows" ? "page" : undefined}>Workflows</Link>
           <Link href="/runs" aria-current={section === "runs" ? "page" : undefined}>Runs</Link>
         </nav>
+        {session?.tokenRequired && session.authenticated && (
+          <div className="account">
+            {session.role === "read" && <span className="tag">read-only</span>}
+            <button
+              type="button"
+              className="small"
+              onClick={async () => {
+                await signOut().catch(() => {});
+                await refreshSession();
+                toSignIn();
+              }}
+            >
+              Sign out
+            </button>
+          </div>
+        )}
       </header>
       <main id="main" tabIndex={-1}>
         <Suspense fallback={<p className="muted" role="status">Loading…</p>}>
-          <Page />
+          {!session
+            ? <p className="muted" role="status">Loading…</p>
+            : signedOut && path !== "/sign-in"
+            ? <p className="muted" role="status">Signing in…</p>
+            : <Page />}
         </Suspense>
       </main>
     </>

@@ -51,6 +51,11 @@ export function match(pattern: string, path: string): Record<string, string> | u
   return params;
 }
 
+/** The editor's address for a served file (and a loop body's node path). */
+export function editHref(file: string, path = ""): string {
+  return `/edit?file=${encodeURIComponent(file)}${path ? `&path=${encodeURIComponent(path)}` : ""}`;
+}
+
 /** An in-page link. */
 export function Link(
   props: { href: string; children: ReactNode; className?: string; title?: string; "aria-current"?: "page" },

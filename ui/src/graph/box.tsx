@@ -29,6 +29,10 @@ export interface BoxData extends Record<string, unknown> {
   node: GraphNode;
   /** Its state in a run (absent on the workflow page). */
   state?: BoxState;
+  /** In the editor: ports can be connected. */
+  editable?: boolean;
+  /** In the editor: the validator's problems with this box (their messages). */
+  problems?: string[];
 }
 
 /** The status line of a box in a run: `running`, `retrying 2/4`, `completed`, … */
@@ -42,32 +46,54 @@ export function statusLabel(state: BoxState): string {
 }
 
 function BoxView({ data, selected }: NodeProps & { data: BoxData }) {
-  const { node, state } = data;
+  const { node, state, editable, problems } = data;
   const title = node.kind === "inputs" ? "inputs" : node.kind === "outputs" ? "outputs" : node.id;
   return (
     <div
       className={`box family-${node.family} kind-${node.kind}${state ? ` state-${state.status}` : ""}${
         selected ? " selected" : ""
-      }`}
+      }${problems?.length ? " has-problems" : ""}`}
       data-node-id={node.id}
       data-status={state?.status}
-      title={node.info?.description}
+      data-problems={problems?.length || undefined}
+      title={problems?.length ? problems.join("\n") : node.info?.description}
     >
       <div className="box-head">
         <span className="box-id">{node.name ?? title}</span>
         {state && <span className={`box-status status-${state.status}`}>{statusLabel(state)}</span>}
+        {problems?.length
+          ? (
+            <span className="box-status box-problem" role="img" aria-label={`${problems.length} problem(s)`}>
+              ⚠ {problems.length}
+            </span>
+          )
+          : null}
         <span className="box-type">{node.kind === "node" ? node.type : node.kind === "inputs" ? "entry" : "exit"}</span>
       </div>
       {node.inputs.map((p, i) => (
         <div key={`in-${p.name}`} className="port port-in" style={{ top: portY(i) - 9 }}>
-          <Handle type="target" position={Position.Left} id={p.name} style={{ top: 9 }} isConnectable={false} />
+          <Handle
+            type="target"
+            position={Position.Left}
+            id={p.name}
+            style={{ top: 9 }}
+            isConnectable={!!editable}
+            aria-label={editable ? `input ${p.name} of ${title}` : undefined}
+          />
           <span title={`${p.name}: ${p.type}`}>{p.name}</span>
         </div>
       ))}
       {node.outputs.map((p, i) => (
         <div key={`out-${p.name}`} className="port port-out" style={{ top: portY(i) - 9 }}>
           <span title={`${p.name}: ${p.type}`}>{p.name}</span>
-          <Handle type="source" position={Position.Right} id={p.name} style={{ top: 9 }} isConnectable={false} />
+          <Handle
+            type="source"
+            position={Position.Right}
+            id={p.name}
+            style={{ top: 9 }}
+            isConnectable={!!editable}
+            aria-label={editable ? `output ${p.name} of ${title}` : undefined}
+          />
         </div>
       ))}
       {state?.children

@@ -13,7 +13,8 @@ import { NodePanel } from "../graph/panel.tsx";
 import { buildGraph, type GraphSource } from "../graph/model.ts";
 import { GraphView } from "../graph/view.tsx";
 import { useAsync } from "../hooks.ts";
-import { Link, navigate, useLocation } from "../router.tsx";
+import { editHref, Link, navigate, useLocation } from "../router.tsx";
+import { canEdit, canRun, useSession } from "../session.ts";
 import { RunDialog } from "./run_form.tsx";
 
 /** The graph source at `path` (`""` for the workflow itself), or undefined. */
@@ -45,6 +46,7 @@ export function Breadcrumb(props: { root: string; rootHref: string; path: string
 /** The page for workflow `id`. */
 export default function WorkflowPage({ id }: { id: string }) {
   const { query } = useLocation();
+  const session = useSession();
   const path = query.get("path") ?? "";
   const detail = useAsync(() => getWorkflow(id), [id]);
   const [selected, setSelected] = useState<string>();
@@ -75,7 +77,22 @@ export default function WorkflowPage({ id }: { id: string }) {
           </p>
           {path && <Breadcrumb root={w.id ?? id} rootHref={href("")} path={path} href={href} />}
         </div>
-        {!path && w.valid && <button type="button" className="primary" onClick={() => setRunning(true)}>Run…</button>}
+        <div className="actions">
+          {canEdit(session) && (
+            <Link className="button" href={editHref(w.file, path)}>
+              Edit
+            </Link>
+          )}
+          {!path && w.valid && canRun(session) && (
+            <button
+              type="button"
+              className="primary"
+              onClick={() => setRunning(true)}
+            >
+              Run…
+            </button>
+          )}
+        </div>
       </div>
       {!w.valid && (
         <div role="alert" className="error">

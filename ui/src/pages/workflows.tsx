@@ -6,13 +6,14 @@
  *
  * @module
  */
-import { useState } from "react";
+import { type FormEvent, useState } from "react";
 import type { TriggerInfoT, WorkflowSummaryT } from "../../../server/schemas.ts";
-import { listWorkflows } from "../api.ts";
+import { createWorkflow, listWorkflows } from "../api.ts";
 import { StatusBadge } from "../components/status.tsx";
 import { baseName, formatAgo, formatTime, shortId } from "../format.ts";
 import { useAllEvents, useAsync, useDebounced } from "../hooks.ts";
-import { Link } from "../router.tsx";
+import { editHref, Link, navigate } from "../router.tsx";
+import { canEdit, useSession } from "../session.ts";
 
 /** The list of workflows. */
 export function WorkflowsPage() {
@@ -24,9 +25,14 @@ export function WorkflowsPage() {
     }
   });
   const list = workflows.data ?? [];
+  const session = useSession();
+  const editable = canEdit(session);
   return (
     <section>
-      <h1>Workflows</h1>
+      <div className="page-head">
+        <h1>Workflows</h1>
+        {editable && <NewWorkflow />}
+      </div>
       {workflows.error && <p role="alert" className="error">Cannot load the workflows: {workflows.error}</p>}
       {!workflows.data && workflows.loading && <p className="muted" role="status">Loading…</p>}
       {workflows.data && list.length === 0 && <p className="muted">No workflow files are being served.</p>}
@@ -43,7 +49,7 @@ export function WorkflowsPage() {
             </tr>
           </thead>
           <tbody>
-            {list.map((w) => <WorkflowRow key={w.file} workflow={w} />)}
+            {list.map((w) => <WorkflowRow key={w.file} workflow={w} editable={editable} />)}
           </tbody>
         </table>
       )}
@@ -51,11 +57,53 @@ export function WorkflowsPage() {
   );
 }
 
-function WorkflowRow({ workflow: w }: { workflow: WorkflowSummaryT }) {
+/** The New workflow form: a file name in a served directory; the server writes `flow init`'s starter. */
+function NewWorkflow() {
+  const [open, setOpen] = useState(false);
+  const [file, setFile] = useState("");
+  const [error, setError] = useState<string>();
+  if (!open) return <button type="button" onClick={() => setOpen(true)}>New workflow…</button>;
+  const submit = async (e: FormEvent) => {
+    e.preventDefault();
+    const name = file.endsWith(".json") ? file : `${file}.json`;
+    try {
+      const created = await createWorkflow(name);
+      navigate(editHref(created.file ?? name));
+    } catch (err) {
+      setError((err as Error).message);
+    }
+  };
+  return (
+    <form className="new-workflow" onSubmit={submit} aria-label="New workflow">
+      <label htmlFor="new-file">File</label>
+      <input
+        id="new-file"
+        value={file}
+        placeholder="folder/name.json"
+        onChange={(e) => setFile(e.target.value)}
+        required
+        autoFocus
+      />
+      <button type="submit" className="primary" disabled={!file}>Create</button>
+      <button type="button" onClick={() => setOpen(false)}>Cancel</button>
+      {error && <p role="alert" className="error">{error}</p>}
+    </form>
+  );
+}
+
+function WorkflowRow({ workflow: w, editable }: { workflow: WorkflowSummaryT; editable: boolean }) {
   const title = w.name ?? w.id ?? baseName(w.file);
   return (
     <tr data-workflow={w.id ?? baseName(w.file)} className={w.valid ? undefined : "invalid"}>
-      <td>{w.valid && w.id ? <Link href={`/workflows/${encodeURIComponent(w.id)}`}>{title}</Link> : title}</td>
+      <td>
+        {w.valid && w.id ? <Link href={`/workflows/${encodeURIComponent(w.id)}`}>{title}</Link> : title}
+        {editable && (
+          <>
+            {" "}
+            <Link className="edit-link" href={editHref(w.file)} title={`Edit ${w.file}`}>edit</Link>
+          </>
+        )}
+      </td>
       <td>
         <code>{w.id ?? "—"}</code>
       </td>

@@ -1,0 +1,377 @@
+/// <reference lib="dom" />
+/**
+ * Form fields generated from a JSON Schema: text, number, checkbox, select
+ * (enums), duration, nested objects, string maps, lists and JSON for the
+ * rest; defaults as placeholders, descriptions as help, a per-field switch
+ * to an expression (`{{ }}`), and the validator's problem under its field.
+ * Each change is one `onSet(path, value)` (undefined removes the property).
+ *
+ * @module
+ */
+import { useEffect, useId, useState } from "react";
+import type { JsonSchema } from "../api.ts";
+import type { Path } from "./doc.ts";
+import { type Field, fieldsOf, isExpression, placeholderOf } from "./schema.ts";
+
+/** Sets (or, with undefined, removes) the value at `path`; `group` joins typing into one undo step. */
+export type OnSet = (path: Path, value: unknown, group?: string) => void;
+
+/** Props shared by the fields. */
+interface FieldProps {
+  /** The field. */
+  field: Field;
+  /** Its value (undefined: not set). */
+  value: unknown;
+  /** Its path, relative to what `onSet` edits. */
+  path: Path;
+  /** Changes it. */
+  onSet: OnSet;
+  /** Problems by field path (`config.url`). */
+  problems: ReadonlyMap<string, string[]>;
+  /** Whether the form is read-only. */
+  disabled?: boolean;
+  /** Whether the field may hold an expression. */
+  expressions?: boolean;
+}
+
+/** The input's DOM id of a field path. */
+export function fieldId(path: Path): string {
+  return `field-${path.join(".")}`;
+}
+
+/** A string state that follows `value` when it changes from outside. */
+function useLocal(value: string): [string, (v: string) => void] {
+  const [v, setV] = useState(value);
+  useEffect(() => setV(value), [value]);
+  return [v, setV];
+}
+
+/** Every field of an object schema (or those `only` names). */
+export function ObjectFields(
+  props: Omit<FieldProps, "field" | "value"> & {
+    schema?: JsonSchema;
+    value: unknown;
+    only?: string[];
+    skip?: string[];
+  },
+) {
+  const { schema, only, skip, value, ...rest } = props;
+  const fields = fieldsOf(schema).filter((f) => (!only || only.includes(f.key)) && !skip?.includes(f.key));
+  const obj = value && typeof value === "object" ? value as Record<string, unknown> : {};
+  if (!fields.length) return <p className="muted">No settings.</p>;
+  return (
+    <>
+      {fields.map((f) => (
+        <SchemaField
+          key={f.key}
+          {...rest}
+          field={f}
+          value={obj[f.key]}
+          path={[...props.path, f.key]}
+        />
+      ))}
+    </>
+  );
+}
+
+/** One field, with its label, help, problems and expression switch. */
+export function SchemaField(props: FieldProps) {
+  const { field, value, path, problems } = props;
+  const id = fieldId(path);
+  const errors = problems.get(path.join(".")) ?? [];
+  const canExpr = props.expressions !== false && !["object", "record", "list"].includes(field.kind);
+  const [exprOn, setExprOn] = useState(isExpression(value));
+  useEffect(() => {
+    if (isExpression(value)) setExprOn(true);
+  }, [value]);
+  const expr = canExpr && exprOn;
+  const helpId = `${id}-help`;
+  return (
+    <div className={`form-field kind-${field.kind}${errors.length ? " invalid" : ""}`}>
+      <div className="form-label">
+        <label htmlFor={id}>
+          {field.key}
+          {field.required && <span aria-hidden="true" className="required">*</span>}
+        </label>
+        {canExpr && (
+          <button
+            type="button"
+            className="small expr-switch"
+            aria-pressed={expr}
+            aria-label={`${field.key} as an expression`}
+            title="Write an expression ({{ … }}) instead of a value"
+            disabled={props.disabled}
+            onClick={() => {
+              if (expr && isExpression(value)) props.onSet(path, undefined);
+              setExprOn(!expr);
+            }}
+          >
+            {"{{ }}"}
+          </button>
+        )}
+      </div>
+      {expr
+        ? <ExpressionInput {...props} id={id} helpId={helpId} />
+        : <Widget {...props} id={id} helpId={helpId} invalid={errors.length > 0} />}
+      {field.description && <p id={helpId} className="hint muted">{field.description}</p>}
+      {errors.map((e, i) => <p key={i} className="field-error" role="alert">{e}</p>)}
+    </div>
+  );
+}
+
+function ExpressionInput(props: FieldProps & { id: string; helpId: string }) {
+  const [v, setV] = useLocal(typeof props.value === "string" ? props.value : "");
+  return (
+    <input
+      id={props.id}
+      className="expr"
+      value={v}
+      placeholder="{{ $inputs.name }}"
+      aria-describedby={props.helpId}
+      disabled={props.disabled}
+      onChange={(e) => {
+        setV(e.target.value);
+        props.onSet(props.path, e.target.value === "" ? undefined : e.target.value, props.id);
+      }}
+    />
+  );
+}
+
+function Widget(props: FieldProps & { id: string; helpId: string; invalid: boolean }) {
+  const { field, value, path, onSet, id } = props;
+  const common = {
+    id,
+    "aria-describedby": props.helpId,
+    "aria-invalid": props.invalid || undefined,
+    disabled: props.disabled,
+  };
+  const placeholder = placeholderOf(field.default);
+  switch (field.kind) {
+    case "string":
+    case "duration":
+      return (
+        <TextInput
+          {...common}
+          value={value === undefined ? "" : typeof value === "string" ? value : JSON.stringify(value)}
+          placeholder={placeholder || (field.kind === "duration" ? "e.g. 30s, 5m, 1h, or milliseconds" : "")}
+          onText={(t) => {
+            const n = field.kind === "duration" && /^\d+$/.test(t) ? Number(t) : t;
+            onSet(path, t === "" ? undefined : n, id);
+          }}
+        />
+      );
+    case "number":
+    case "integer":
+      return (
+        <NumberInput
+          {...common}
+          value={typeof value === "number" ? String(value) : ""}
+          placeholder={placeholder}
+          onNumber={(n) => onSet(path, n, id)}
+        />
+      );
+    case "boolean":
+      return (
+        <select
+          {...common}
+          value={value === true ? "true" : value === false ? "false" : ""}
+          onChange={(e) => onSet(path, e.target.value === "" ? undefined : e.target.value === "true")}
+        >
+          <option value="">{field.default !== undefined ? `default (${String(field.default)})` : "not set"}</option>
+          <option value="true">true</option>
+          <option value="false">false</option>
+        </select>
+      );
+    case "enum":
+      return (
+        <select
+          {...common}
+          value={typeof value === "string" ? value : ""}
+          onChange={(e) => onSet(path, e.target.value || undefined)}
+        >
+          <option value="">{field.default !== undefined ? `default (${String(field.default)})` : "not set"}</option>
+          {(field.options ?? []).map((o) => <option key={String(o)} value={String(o)}>{String(o)}</option>)}
+        </select>
+      );
+    case "object":
+      return (
+        <fieldset className="form-object" id={id}>
+          <ObjectFields {...props} schema={field.schema} value={value} path={path} />
+        </fieldset>
+      );
+    case "record":
+      return <RecordInput {...props} />;
+    case "list":
+      return <ListInput {...props} />;
+    default:
+      return <JsonInput {...common} value={value} placeholder={placeholder} onValue={(v) => onSet(path, v, id)} />;
+  }
+}
+
+type Common = { id: string; "aria-describedby": string; "aria-invalid"?: boolean; disabled?: boolean };
+
+function TextInput(props: Common & { value: string; placeholder: string; onText: (t: string) => void }) {
+  const { value, onText, ...rest } = props;
+  const [v, setV] = useLocal(value);
+  return (
+    <input
+      {...rest}
+      value={v}
+      onChange={(e) => {
+        setV(e.target.value);
+        onText(e.target.value);
+      }}
+    />
+  );
+}
+
+function NumberInput(
+  props: Common & { value: string; placeholder: string; onNumber: (n: number | undefined) => void },
+) {
+  const { value, onNumber, ...rest } = props;
+  const [v, setV] = useLocal(value);
+  return (
+    <input
+      {...rest}
+      type="number"
+      value={v}
+      onChange={(e) => {
+        setV(e.target.value);
+        const t = e.target.value.trim();
+        if (t === "") onNumber(undefined);
+        else if (Number.isFinite(Number(t))) onNumber(Number(t));
+      }}
+    />
+  );
+}
+
+/** A JSON value in a text area: written when it parses. */
+export function JsonInput(
+  props: Common & { value: unknown; placeholder?: string; onValue: (v: unknown) => void; rows?: number },
+) {
+  const { value, onValue, placeholder, rows, ...rest } = props;
+  const shown = value === undefined ? "" : JSON.stringify(value, null, 2);
+  const [v, setV] = useLocal(shown);
+  const [bad, setBad] = useState<string>();
+  return (
+    <>
+      <textarea
+        {...rest}
+        rows={rows ?? Math.min(8, Math.max(2, v.split("\n").length))}
+        value={v}
+        placeholder={placeholder}
+        spellCheck={false}
+        onChange={(e) => {
+          setV(e.target.value);
+          const t = e.target.value.trim();
+          if (t === "") {
+            setBad(undefined);
+            onValue(undefined);
+            return;
+          }
+          try {
+            const parsed = JSON.parse(t);
+            setBad(undefined);
+            onValue(parsed);
+          } catch (err) {
+            setBad(`not JSON yet: ${(err as Error).message}`);
+          }
+        }}
+      />
+      {bad && <p className="hint error">{bad}</p>}
+    </>
+  );
+}
+
+function RecordInput(props: FieldProps & { id: string }) {
+  const { value, path, onSet, id, disabled } = props;
+  const obj = value && typeof value === "object" && !Array.isArray(value) ? value as Record<string, unknown> : {};
+  const [key, setKey] = useState("");
+  const label = useId();
+  return (
+    <div className="form-record" id={id} role="group" aria-label={props.field.key}>
+      {Object.entries(obj).map(([k, v]) => (
+        <div key={k} className="form-row">
+          <code>{k}</code>
+          <TextInput
+            id={`${id}.${k}`}
+            aria-describedby={label}
+            disabled={disabled}
+            value={typeof v === "string" ? v : JSON.stringify(v)}
+            placeholder=""
+            onText={(t) => onSet([...path, k], t, `${id}.${k}`)}
+          />
+          <button
+            type="button"
+            className="small"
+            aria-label={`Remove ${k}`}
+            disabled={disabled}
+            onClick={() => onSet([...path, k], undefined)}
+          >
+            ✕
+          </button>
+        </div>
+      ))}
+      <div className="form-row">
+        <input
+          aria-label={`New key of ${props.field.key}`}
+          value={key}
+          placeholder="new key"
+          disabled={disabled}
+          onChange={(e) => setKey(e.target.value)}
+        />
+        <button
+          type="button"
+          className="small"
+          disabled={disabled || !key || Object.hasOwn(obj, key)}
+          onClick={() => {
+            onSet([...path, key], "");
+            setKey("");
+          }}
+        >
+          Add
+        </button>
+      </div>
+    </div>
+  );
+}
+
+function ListInput(props: FieldProps & { id: string }) {
+  const { value, path, onSet, id, field, disabled } = props;
+  const list = Array.isArray(value) ? value : [];
+  const numeric = (field.schema.items as JsonSchema | undefined)?.type !== "string";
+  return (
+    <div className="form-list" id={id} role="group" aria-label={field.key}>
+      {list.map((v, i) => (
+        <div key={i} className="form-row">
+          <TextInput
+            id={`${id}.${i}`}
+            aria-describedby=""
+            disabled={disabled}
+            value={typeof v === "string" ? v : JSON.stringify(v)}
+            placeholder=""
+            onText={(t) =>
+              onSet([...path, i], numeric && Number.isFinite(Number(t)) && t !== "" ? Number(t) : t, `${id}.${i}`)}
+          />
+          <button
+            type="button"
+            className="small"
+            aria-label={`Remove item ${i + 1}`}
+            disabled={disabled}
+            onClick={() => onSet([...path, i], undefined)}
+          >
+            ✕
+          </button>
+        </div>
+      ))}
+      <button
+        type="button"
+        className="small"
+        disabled={disabled}
+        onClick={() => onSet(path, [...list, numeric ? 0 : ""])}
+      >
+        Add item
+      </button>
+    </div>
+  );
+}
