@@ -177,6 +177,10 @@ export const PROGRAM: CommandDef = {
           value: "json",
           description: "the trigger's payload as JSON, or @FILE (a webhook: { method, headers, query, body })",
         },
+        {
+          long: "--use-pins",
+          description: "use the outputs pinned in the editor instead of calling those nodes (a test run)",
+        },
       ],
       load: () => import("./commands/run.ts"),
     },
@@ -205,6 +209,13 @@ export const PROGRAM: CommandDef = {
       options: [
         { long: "--workflow", short: "-w", value: "id", description: "only this workflow" },
         { long: "--status", short: "-s", value: "status", description: "only this status" },
+        {
+          long: "--trigger",
+          short: "-t",
+          value: "trigger",
+          description: "only runs started by this trigger (repeatable; all: every trigger; default: all but editor)",
+          repeatable: true,
+        },
         {
           long: "--limit",
           short: "-n",

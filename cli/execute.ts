@@ -64,6 +64,10 @@ export interface CliExecution {
   resumedFrom?: string;
   /** Results to reuse. */
   reuse?: ReusableResults;
+  /** `--use-pins`: the nodes that run (see `RunOptions.only`). */
+  only?: ReadonlySet<string>;
+  /** `--use-pins`: the reused nodes whose outputs are pinned. */
+  pinned?: ReadonlySet<string>;
   /** Store already opened by the command (resume). */
   store?: Store;
 }
@@ -115,6 +119,8 @@ export async function executeFromCli(x: CliExecution): Promise<number> {
       file: x.file,
       hash: await hash,
       reuse: x.reuse,
+      only: x.only,
+      pinned: x.pinned,
       resumedFrom: x.resumedFrom,
       state: history?.store ?? lazyState(openStore),
     });

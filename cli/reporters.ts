@@ -118,7 +118,9 @@ export function prettyFormatter(c: Palette): (event: FlowEvent) => string {
         break;
       }
       case "node.completed":
-        line = `${c.green("✓")} ${id(e.nodeId)} ${c.gray(e.reused ? "reused" : `${e.durationMs} ms`)}`;
+        line = `${c.green("✓")} ${id(e.nodeId)} ${
+          c.gray(e.pinned ? "pinned" : e.reused ? "reused" : `${e.durationMs} ms`)
+        }`;
         break;
       case "node.retrying":
         line = `${c.yellow("↻")} ${id(e.nodeId)} retry ${e.attempt} in ${e.delayMs} ms: ${e.error.message}`;

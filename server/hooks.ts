@@ -36,17 +36,7 @@ export async function handleWebhook(c: Context, runtime: FlowRuntime): Promise<R
   const version = route.entry.version!;
   const trigger = version.triggers.find((t) => t.nodeId === route.nodeId)!;
   const config = trigger.config as unknown as WebhookConfig;
-  const raw = await readBody(c.req.raw, { bytes: config.maxBodyBytes, setting: "maxBodyBytes" });
-  if (!await checkWebhookAuth(config.auth, c.req.raw.headers, raw, (name) => Deno.env.get(name))) {
-    throw new HttpError(401, "UNAUTHORIZED", "wrong or missing credentials", authChallenge(config));
-  }
-  const payload = {
-    method,
-    path: url.pathname,
-    headers: payloadHeaders(c.req.raw.headers, config.auth),
-    query: queryObject(url.searchParams),
-    body: parseBody(raw, c.req.header("content-type") ?? ""),
-  };
+  const payload = await webhookPayload(c, config, url.pathname);
   let answer: ((r: TriggerResponse) => void) | undefined;
   const answered = new Promise<TriggerResponse>((resolve) => answer = resolve);
   let sent = false;
@@ -83,6 +73,30 @@ export async function handleWebhook(c: Context, runtime: FlowRuntime): Promise<R
   if (result.status === "success") return c.json(result.outputs, 200, { "x-flow-execution-id": result.executionId });
   const error = result.error ?? { message: `the run ${result.status}`, code: result.status.toUpperCase() };
   return c.json({ error, executionId: result.executionId }, 500, { location });
+}
+
+/**
+ * A webhook request as its trigger node's payload (`{ method, path, headers,
+ * query, body }`), read as the node's config says: a body over
+ * `maxBodyBytes` is 413, wrong credentials 401 (nothing runs), a malformed
+ * JSON body 400. `path` is the path the payload shows.
+ */
+export async function webhookPayload(
+  c: Context,
+  config: WebhookConfig,
+  path: string,
+): Promise<Record<string, unknown>> {
+  const raw = await readBody(c.req.raw, { bytes: config.maxBodyBytes, setting: "maxBodyBytes" });
+  if (!await checkWebhookAuth(config.auth, c.req.raw.headers, raw, (name) => Deno.env.get(name))) {
+    throw new HttpError(401, "UNAUTHORIZED", "wrong or missing credentials", authChallenge(config));
+  }
+  return {
+    method: c.req.method.toUpperCase(),
+    path,
+    headers: payloadHeaders(c.req.raw.headers, config.auth),
+    query: queryObject(new URL(c.req.url).searchParams),
+    body: parseBody(raw, c.req.header("content-type") ?? ""),
+  };
 }
 
 /**

@@ -99,7 +99,7 @@ async function render(d: RunDetailView): Promise<string> {
       table.push([
         where + n.id,
         n.type ?? "",
-        statusText(n.status, c) + (n.reused ? c.gray(" (reused)") : ""),
+        statusText(n.status, c) + (n.pinned ? c.gray(" (pinned)") : n.reused ? c.gray(" (reused)") : ""),
         n.attempts,
         humanDuration(n.durationMs),
       ]);

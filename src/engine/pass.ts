@@ -47,8 +47,10 @@ export interface NodeSummary {
   error?: ErrorInfo;
   /** Why it was skipped. */
   reason?: string;
-  /** Set when resuming: the outputs recorded by the resumed execution were reused. */
+  /** Set when its outputs were reused (resume, a partial run, pinned data): it did not run. */
   reused?: true;
+  /** With `reused`: the outputs were pinned data. */
+  pinned?: true;
 }
 
 /** The outcome of one pass. */
@@ -76,6 +78,8 @@ const DONE = 1, FAILED = 2, SKIPPED = 3;
 // Input modes.
 const ALL = 0, AVAILABLE = 1, FIRST = 2;
 const STATUS_NAMES = ["pending", "completed", "failed", "skipped"] as const;
+/** Why a node outside a partial run's selection (`RunOptions.only`) without reusable outputs does not run. */
+export const NOT_SELECTED = "not selected to run";
 
 /**
  * Runs one pass over `compiled`. Never rejects for node failures.
@@ -114,6 +118,8 @@ class Pass implements ContextHost {
   readonly kept = new Map<number, Record<string, unknown>>();
   readonly reused = new Set<number>();
   readonly reuse: Map<string, Record<string, unknown>> | undefined;
+  /** A partial run's selection (top level only). */
+  readonly only: ReadonlySet<string> | undefined;
   readonly ready: number[] = [];
   readonly skips: number[] = [];
   head = 0;
@@ -152,6 +158,7 @@ class Pass implements ContextHost {
     this.deadReason = new Array(n);
     this.keepOutputs = new Set(compiled.outputs.flatMap((o) => o.source.kind === "node" ? [o.source.node] : []));
     this.reuse = env.reuse?.get(scope.runPath ?? "");
+    this.only = scope.depth === 0 ? env.only : undefined;
   }
 
   /** Seeds inputs and constants, queues the nodes that need nothing, and runs. */
@@ -160,6 +167,7 @@ class Pass implements ContextHost {
     if (this.runSignal.aborted) this.onRunAbort();
     else this.runSignal.addEventListener("abort", this.onRunAbort, { once: true });
     this.seed();
+    if (this.only) this.settleUnselected(this.only);
     for (const i of this.compiled.order) if (this.pending[i] === 0 && !this.queued[i]) this.decide(i);
     this.pump();
     return promise;
@@ -198,6 +206,31 @@ class Pass implements ContextHost {
         }
       }
       this.values[i] = v;
+    }
+  }
+
+  /**
+   * A partial run: every node outside the selection is settled before
+   * anything runs, reused when `reuse` has its outputs (and it is not a
+   * trigger that did not fire), else skipped. They
+   * are all marked queued first, so what they deliver to each other is only
+   * counted: none of them runs, whatever reaches it.
+   */
+  settleUnselected(only: ReadonlySet<string>): void {
+    const outside: number[] = [];
+    for (const i of this.compiled.order) {
+      if (only.has(this.nodes[i].id)) continue;
+      this.queued[i] = 1;
+      outside.push(i);
+    }
+    for (const i of outside) {
+      const recorded = this.reuse?.get(this.nodes[i].id);
+      // A trigger that did not fire stays dead, whatever was recorded for it.
+      if (recorded && this.deadReason[i] === undefined) this.settleReused(i, recorded);
+      else {
+        this.deadReason[i] ??= NOT_SELECTED;
+        this.skips.push(i);
+      }
     }
   }
 
@@ -259,7 +292,8 @@ class Pass implements ContextHost {
         return;
       }
       const i = this.ready[this.head++];
-      const recorded = this.reuse?.get(this.nodes[i].id);
+      // In a partial run only selected nodes get here, and they run.
+      const recorded = this.only ? undefined : this.reuse?.get(this.nodes[i].id);
       if (recorded) this.settleReused(i, recorded);
       else {
         this.running++;
@@ -458,13 +492,14 @@ class Pass implements ContextHost {
     }, nodeSignal);
   }
 
-  /** A node that completed in the resumed execution: its recorded outputs flow on, it does not run. */
+  /** A node whose outputs are reused (recorded or pinned): they flow on, it does not run. */
   settleReused(i: number, outputs: Record<string, unknown>): void {
     const node = this.nodes[i];
     this.state[i] = DONE;
     this.reused.add(i);
     if (this.keepOutputs.has(i)) this.kept.set(i, outputs);
-    this.emit("node.completed", { nodeId: node.id, outputs, durationMs: 0, reused: true });
+    const pinned = this.scope.depth === 0 && this.env.pinned?.has(node.id) ? { pinned: true as const } : {};
+    this.emit("node.completed", { nodeId: node.id, outputs, durationMs: 0, reused: true, ...pinned });
     this.forward(i, outputs);
   }
 
@@ -579,7 +614,10 @@ class Pass implements ContextHost {
       if (this.attempts[i]) summary.durationMs = this.durations[i];
       if (this.errors.has(i)) summary.error = this.errors.get(i);
       if (s === SKIPPED) summary.reason = this.deadReason[i];
-      if (this.reused.has(i)) summary.reused = true;
+      if (this.reused.has(i)) {
+        summary.reused = true;
+        if (this.scope.depth === 0 && this.env.pinned?.has(node.id)) summary.pinned = true;
+      }
       return summary;
     });
   }

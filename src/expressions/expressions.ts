@@ -54,7 +54,10 @@ export const EXPRESSION_LIMITS = { timeoutMs: 1000, stack: 500, sequence: 1_000_
 
 /** A JSONata syntax error, with the position inside the expression. */
 export class ExpressionSyntaxError extends Error {
-  /** 1-based character position inside the expression, when known. */
+  /**
+   * 1-based character position of the error, when known: inside the
+   * expression, or, from {@linkcode parseTemplate}, inside the whole string.
+   */
   readonly position?: number;
   constructor(message: string, position?: number) {
     super(message);
@@ -207,9 +210,11 @@ export function parseTemplate(text: string): Template | undefined {
     // The closing "}}" is the first one after which the inside compiles
     // (JSONata object constructors may themselves end in "}}").
     let close = text.indexOf("}}", open + 2);
-    if (close === -1) throw new ExpressionSyntaxError(`${text}: "{{" at position ${open + 1} is never closed by "}}"`);
+    if (close === -1) {
+      throw new ExpressionSyntaxError(`${text}: "{{" at position ${open + 1} is never closed by "}}"`, open + 1);
+    }
     if (text.slice(open + 2, close).trim() === "") {
-      throw new ExpressionSyntaxError(`${text}: empty {{ }} at position ${open + 1}`);
+      throw new ExpressionSyntaxError(`${text}: empty {{ }} at position ${open + 1}`, open + 1);
     }
     let expr: Expression | undefined;
     let firstError: unknown;
@@ -226,8 +231,12 @@ export function parseTemplate(text: string): Template | undefined {
       }
     }
     if (!expr) {
-      const inner = text.slice(open + 2, text.indexOf("}}", open + 2)).trim();
-      throw new ExpressionSyntaxError(`{{ ${inner} }}: ${(firstError as Error).message}`);
+      const raw = text.slice(open + 2, text.indexOf("}}", open + 2));
+      const inner = raw.trim();
+      // The position inside the whole string: where the expression starts, plus its own position.
+      const at = (firstError as ExpressionSyntaxError).position;
+      const position = at === undefined ? undefined : open + 2 + (raw.length - raw.trimStart().length) + at;
+      throw new ExpressionSyntaxError(`{{ ${inner} }}: ${(firstError as Error).message}`, position);
     }
     parts.push(expr);
     i = close + 2;
