@@ -93,12 +93,22 @@ export function lazyRequire(code: string): string {
 /**
  * npm packages loaded with a dynamic `import()` that most runs never need
  * (JSONata: only workflows with expressions; cli-table3: only the pretty
- * summary). Each is bundled on its own and embedded as the body of a function
- * that returns its exports, run with `new Function` on first use (see
- * {@linkcode scriptChunk}). As text in a function of its own, its bytes cost
- * a start that does not load it almost nothing: V8 only scans past them.
+ * summary), and the project's modules loaded the same way with them (the
+ * fast path of expressions, loaded with JSONata; see
+ * {@linkcode PROJECT_SCRIPTS}). Each is bundled on its own and embedded as the
+ * body of a function that returns its exports, run with `new Function` on
+ * first use (see {@linkcode scriptChunk}). As text in a function of its own,
+ * its bytes cost a start that does not load it almost nothing: V8 only scans
+ * past them.
  */
-export const LAZY_PACKAGES = ["jsonata", "cli-table3"];
+export const LAZY_PACKAGES = ["jsonata", "cli-table3", "./expression_fast.ts"];
+
+/**
+ * The {@linkcode LAZY_PACKAGES} that are modules of the project (by the
+ * specifier as the importing module writes it): where each is. Such a module
+ * has a default export only and imports no other module at run time.
+ */
+export const PROJECT_SCRIPTS: Record<string, string> = { "./expression_fast.ts": "src/expression_fast.ts" };
 
 /**
  * The project's own modules loaded with a dynamic `import()` that most runs
@@ -184,12 +194,12 @@ ${functions.join("\n")}
 
 /** Bundles a lazy package on its own (CommonJS require made lazy), as a {@linkcode scriptChunk}. */
 async function lazyPackageChunk(name: string, tmp: string, imports: Record<string, string>): Promise<LazyChunk> {
-  const specifier = imports[name];
+  const specifier = PROJECT_SCRIPTS[name] ? new URL(PROJECT_SCRIPTS[name], ROOT).href : imports[name];
   if (!specifier) fail(`${name} is not in deno.json "imports"`);
-  const entry = `${tmp}/lazy-${name}.ts`;
-  await Deno.writeTextFile(entry, `export { default } from ${JSON.stringify(specifier)};\n`);
-  await denoBundle(entry, `${tmp}/lazy-${name}.js`);
-  return scriptChunk(name, lazyRequire(await Deno.readTextFile(`${tmp}/lazy-${name}.js`)));
+  const file = `${tmp}/lazy-${name.replace(/[^\w-]/g, "_")}`;
+  await Deno.writeTextFile(`${file}.ts`, `export { default } from ${JSON.stringify(specifier)};\n`);
+  await denoBundle(`${file}.ts`, `${file}.js`);
+  return scriptChunk(name, lazyRequire(await Deno.readTextFile(`${file}.js`)));
 }
 
 /** How `deno bundle` ends a module whose only export is `default`. */

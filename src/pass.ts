@@ -9,7 +9,7 @@
  */
 import { NodeError, toErrorInfo, WorkflowValidationError } from "./errors.ts";
 import type { ErrorInfo } from "./errors.ts";
-import { evaluateTemplate } from "./expressions.ts";
+import { evaluateTemplateNow } from "./expressions.ts";
 import type { NodeContext, SubworkflowResult, WorkflowRef } from "./node.ts";
 import { retryDelay } from "./retry.ts";
 import { countdown, nextTask, sliceSpent } from "./time_slice.ts";
@@ -369,23 +369,62 @@ class Pass implements ContextHost {
     return node.def.run(ctx);
   }
 
-  /** Evaluates the node's {{ }} templates, re-checks its config, then runs it. */
-  async applyTemplates(i: number, ctx: NodeRunContext): Promise<unknown> {
-    const node = this.nodes[i];
+  /**
+   * Evaluates the node's {{ }} templates, re-checks its config, then runs it:
+   * synchronously while every template gives its value synchronously (the
+   * plain and fast paths of expressions), else once JSONata has answered.
+   */
+  applyTemplates(i: number, ctx: NodeRunContext): unknown {
+    const templates = this.nodes[i].templates;
     const bindings = ctx.bindings();
-    const config = structuredClone(node.rawConfig);
-    for (const { path, template } of node.templates) {
-      let value: unknown;
-      try {
-        value = await evaluateTemplate(template, bindings);
-      } catch (err) {
-        throw new NodeError(
-          `${formatPath(["nodes", i, "config", ...path])}: ${template.source}: ${(err as Error).message}`,
-          { code: "EXPRESSION", retryable: false },
-        );
-      }
-      setPath(config, path, value);
+    const config = structuredClone(this.nodes[i].rawConfig);
+    for (let k = 0; k < templates.length; k++) {
+      const value = this.templateValue(i, k, bindings);
+      if (value instanceof Promise) return this.applyTemplatesLater(i, ctx, config, bindings, k, value);
+      setPath(config, templates[k].path, value);
     }
+    return this.configure(i, ctx, config);
+  }
+
+  /** The rest of {@linkcode Pass.applyTemplates} once template `k` waits for JSONata. */
+  async applyTemplatesLater(
+    i: number,
+    ctx: NodeRunContext,
+    config: Record<string, unknown>,
+    bindings: Record<string, unknown>,
+    k: number,
+    pending: Promise<unknown>,
+  ): Promise<unknown> {
+    const templates = this.nodes[i].templates;
+    setPath(config, templates[k].path, await pending);
+    for (let j = k + 1; j < templates.length; j++) {
+      setPath(config, templates[j].path, await this.templateValue(i, j, bindings));
+    }
+    return await this.configure(i, ctx, config);
+  }
+
+  /** The value of node i's template k (or a Promise of it); a failure is the node's EXPRESSION error. */
+  templateValue(i: number, k: number, bindings: Record<string, unknown>): unknown {
+    const { template } = this.nodes[i].templates[k];
+    const fail = (err: unknown) =>
+      new NodeError(
+        `${formatPath(["nodes", i, "config", ...this.nodes[i].templates[k].path])}: ${template.source}: ${
+          (err as Error).message
+        }`,
+        { code: "EXPRESSION", retryable: false },
+      );
+    let value: unknown;
+    try {
+      value = evaluateTemplateNow(template, bindings);
+    } catch (err) {
+      throw fail(err);
+    }
+    return value instanceof Promise ? value.catch((err) => Promise.reject(fail(err))) : value;
+  }
+
+  /** Checks the evaluated config with the node type's schema, then runs the node. */
+  configure(i: number, ctx: NodeRunContext, config: Record<string, unknown>): unknown {
+    const node = this.nodes[i];
     const split = splitConfig(node.def, config);
     if (node.def.config) {
       const r = node.def.config.safeParse(split.forSchema, { reportInput: true });
@@ -408,7 +447,7 @@ class Pass implements ContextHost {
         else ctx.inputs[slot.port] = value;
       }
     }
-    return await this.runChecked(i, ctx);
+    return this.runChecked(i, ctx);
   }
 
   /** Runs a sub-workflow for node `nodeId` within this execution. */
