@@ -248,8 +248,8 @@ function toJson(value: unknown): unknown {
   if (typeof value !== "object") return value;
   if (Array.isArray(value)) return value.map(toJson);
   const out: Record<string, unknown> = {};
-  for (const [k, v] of Object.entries(value)) {
-    const j = toJson(v);
+  for (const k of Object.keys(value)) {
+    const j = toJson((value as Record<string, unknown>)[k]);
     if (j !== undefined) out[k] = j;
   }
   return out;

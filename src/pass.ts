@@ -23,7 +23,7 @@ import {
   type RunScope,
 } from "./run_context.ts";
 import { type CompiledRef, type CompiledWorkflow, resolveInputs, splitConfig, zodIssues } from "./validate.ts";
-import { fitsPortType, formatPath, preview, typeName } from "./values.ts";
+import { copyJson, fitsPortType, formatPath, preview, typeName } from "./values.ts";
 
 /** Final state of one node. */
 export interface NodeSummary {
@@ -90,16 +90,31 @@ export function runPass(
   return new Pass(compiled, inputs, limit, runSignal, emit, env, scope, expressionScope, runSubworkflow).start();
 }
 
-/** The state of one pass: per-node counters in typed arrays, a ready queue and a skip stack. */
+/** Per-node numbers of a pass, by node index. */
+type Counts = { [node: number]: number };
+
+/** Passes up to this many nodes keep their counts in plain arrays. */
+const SMALL_PASS = 64;
+
+/**
+ * Counts for `n` nodes, all 0: a typed array (compact) for a large pass, a
+ * plain array for a small one, which is many times cheaper to create (a loop
+ * runs a small pass per item, and seven typed arrays cost microseconds).
+ */
+function counts(n: number, typed: new (n: number) => Counts): Counts {
+  return n <= SMALL_PASS ? new Array<number>(n).fill(0) : new typed(n);
+}
+
+/** The state of one pass: per-node counters, a ready queue and a skip stack. */
 class Pass implements ContextHost {
   readonly nodes: CompiledWorkflow["nodes"];
-  readonly pending: Int32Array;
-  readonly live: Int32Array;
-  readonly queued: Uint8Array;
-  readonly mode: Uint8Array;
-  readonly state: Uint8Array;
-  readonly attempts: Int32Array;
-  readonly durations: Float64Array;
+  readonly pending: Counts;
+  readonly live: Counts;
+  readonly queued: Counts;
+  readonly mode: Counts;
+  readonly state: Counts;
+  readonly attempts: Counts;
+  readonly durations: Counts;
   readonly values: unknown[][];
   readonly deadReason: (string | undefined)[];
   readonly errors = new Map<number, ErrorInfo>();
@@ -135,13 +150,13 @@ class Pass implements ContextHost {
   ) {
     const n = compiled.nodes.length;
     this.nodes = compiled.nodes;
-    this.pending = new Int32Array(n);
-    this.live = new Int32Array(n);
-    this.queued = new Uint8Array(n);
-    this.mode = new Uint8Array(n);
-    this.state = new Uint8Array(n);
-    this.attempts = new Int32Array(n);
-    this.durations = new Float64Array(n);
+    this.pending = counts(n, Int32Array);
+    this.live = counts(n, Int32Array);
+    this.queued = counts(n, Uint8Array);
+    this.mode = counts(n, Uint8Array);
+    this.state = counts(n, Uint8Array);
+    this.attempts = counts(n, Int32Array);
+    this.durations = counts(n, Float64Array);
     this.values = new Array(n);
     this.deadReason = new Array(n);
     this.keepOutputs = new Set(compiled.outputs.flatMap((o) => o.source.kind === "node" ? [o.source.node] : []));
@@ -377,7 +392,7 @@ class Pass implements ContextHost {
   applyTemplates(i: number, ctx: NodeRunContext): unknown {
     const templates = this.nodes[i].templates;
     const bindings = ctx.bindings();
-    const config = structuredClone(this.nodes[i].rawConfig);
+    const config = copyJson(this.nodes[i].rawConfig);
     for (let k = 0; k < templates.length; k++) {
       const value = this.templateValue(i, k, bindings);
       if (value instanceof Promise) return this.applyTemplatesLater(i, ctx, config, bindings, k, value);
