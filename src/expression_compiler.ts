@@ -404,17 +404,22 @@ class Compiler {
     if (predicate.type === "number") {
       const n = Math.floor(predicate.value);
       return (input) => {
+        const flagged = input && input.tupleStream;
         if (!Array.isArray(input)) input = sequenceOf(input);
         const index = n < 0 ? input.length + n : n;
         const item = input[index];
-        if (item === undefined) return sequence();
-        return Array.isArray(item) ? item : sequenceOf(item);
+        if (item !== undefined && Array.isArray(item)) return item;
+        const results = item === undefined ? sequence() : sequenceOf(item);
+        if (flagged) results.tupleStream = true;
+        return results;
       };
     }
     const test = this.compile(predicate, depth);
     return (input, env) => {
       const run = env.run;
       const results = sequence();
+      // JSONata reads the flag of its tuple streams from whatever it filters, data included.
+      if (input && input.tupleStream) results.tupleStream = true;
       if (!Array.isArray(input)) input = sequenceOf(input);
       for (let index = 0; index < input.length; index++) {
         run.tick();
@@ -539,6 +544,8 @@ class Compiler {
     const generic = (input: Any, env: Frame): Any => {
       const run = env.run;
       const groups: Record<string, { data: Any; exprIndex: number }> = Object.create(null);
+      // JSONata takes data flagged as a tuple stream for one: left to it.
+      if (input && input.tupleStream) throw new Unanswered("tuple stream");
       if (!Array.isArray(input)) input = sequenceOf(input);
       // As JSONata does, even to an empty array of the data (which later parts of the expression then see).
       if (input.length === 0) input.push(undefined);
@@ -584,7 +591,7 @@ class Compiler {
     const order = Object.keys(Object.fromEntries(keys.map((k) => [k, true])));
     const index = order.map((k) => keys.indexOf(k));
     return (input, env) => {
-      if (Array.isArray(input)) return generic(input, env);
+      if (Array.isArray(input) || (input && input.tupleStream)) return generic(input, env);
       const result: Record<string, unknown> = Object.create(null);
       for (let j = 0; j < order.length; j++) {
         const v = values[index[j]](input, env);

@@ -17,6 +17,7 @@ import "../src/expressions_eager.ts";
 import createFastCompiler from "../src/expression_fast.ts";
 import { compileExpression, evaluateWithJsonata, EXPRESSION_LIMITS } from "../src/expressions.ts";
 import { type Case, generateCase } from "./expression_gen.ts";
+import { runObject } from "./helpers.ts";
 
 const fast = createFastCompiler(jsonata, EXPRESSION_LIMITS)!;
 
@@ -119,6 +120,8 @@ const BODY = {
     ],
     single: [{ a: 7, b: "s" }],
     odd: { _jsonata_lambda: true, a: 1 },
+    flagged: { tupleStream: true, a: 1 },
+    wrapped: { outerWrapper: true, "0": "zero" },
   },
 };
 
@@ -197,6 +200,9 @@ const ANSWERED = [
   "$node.body.items.a ~> $sum()",
   "$node.body.odd.a",
   "$string($node.body.odd)",
+  "($f := $node.body.flagged; $f[0])",
+  "($f := $node.body.flagged; $f[a = 1])",
+  "$node.body.wrapped.($)",
   "{'1': 1, 'b': 2, '0': 0}",
   "$node.body.empty{'k': 1}",
   "[[1, 2], [3]][0]",
@@ -237,6 +243,7 @@ const FALLBACK = [
   "$string(?)",
   "$uppercase",
   "[1..1000001]",
+  "$node.body.flagged{'k': a}",
   `${"(".repeat(150)}1${")".repeat(150)}`,
 ];
 
@@ -300,4 +307,40 @@ Deno.test("a template's expression is answered without waiting when the fast pat
   const regex = compileExpression("$replace($node.body.name, /x/, 'y')").evaluateNow(b.node, b);
   assert.ok(regex instanceof Promise, "a regular expression goes to JSONata");
   assert.equal(await regex, "y");
+});
+
+Deno.test("expression nodes answer synchronously where they can and wait for JSONata where they must", async () => {
+  const workflow = {
+    inputs: { v: { type: "any" }, list: { type: "array" } },
+    nodes: [
+      {
+        id: "route",
+        type: "control.switch",
+        config: {
+          cases: [
+            { port: "nine", condition: "$contains($string($value), /^9/)" },
+            { port: "big", condition: "$value > 10" },
+          ],
+        },
+      },
+      { id: "check", type: "control.if", config: { condition: "$match($string($value), /5/) ? true : false" } },
+      {
+        id: "names",
+        type: "transform.map",
+        config: { expression: "$item % 2 = 0 ? $item : $replace($string($item), /1/, 'one')" },
+      },
+    ],
+    connections: [
+      { from: "$inputs.v", to: "route.value" },
+      { from: "$inputs.v", to: "check.value" },
+      { from: "$inputs.list", to: "names.items" },
+    ],
+    outputs: { nine: "route.nine", big: "route.big", other: "route.default", yes: "check.true", names: "names.items" },
+  };
+  const run = async (v: number) => (await runObject(workflow, { inputs: { v, list: [1, 2, 3, 11] } })).result;
+  const fifty = await run(50);
+  assert.equal(fifty.status, "success", JSON.stringify(fifty.error));
+  assert.deepEqual(fifty.outputs, { big: 50, yes: 50, names: ["one", 2, "3", "oneone"] });
+  assert.deepEqual((await run(95)).outputs, { nine: 95, yes: 95, names: ["one", 2, "3", "oneone"] });
+  assert.deepEqual((await run(7)).outputs, { other: 7, names: ["one", 2, "3", "oneone"] });
 });
