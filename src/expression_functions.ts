@@ -226,7 +226,7 @@ interface Param {
  * `parseSignature`), or undefined for the forms the shortcut leaves to
  * JSONata (`+`, parameterised choices, unknown symbols).
  */
-export function signatureParams(definition: string): Param[] | undefined {
+function signatureParams(definition: string): Param[] | undefined {
   const params: Param[] = [];
   const param = (symbols: string, array = false) => params.push({ symbols, optional: false, context: false, array });
   for (let i = 1; i < definition.length; i++) {
