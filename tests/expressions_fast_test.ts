@@ -18,6 +18,7 @@ import createFastCompiler from "../src/expression_fast.ts";
 import { compileExpression, evaluateWithJsonata, EXPRESSION_LIMITS } from "../src/expressions.ts";
 import { type Case, generateCase } from "./expression_gen.ts";
 import { runObject } from "./helpers.ts";
+import { Served, writeFiles } from "./serve_helpers.ts";
 
 const fast = createFastCompiler(jsonata, EXPRESSION_LIMITS)!;
 
@@ -343,4 +344,34 @@ Deno.test("expression nodes answer synchronously where they can and wait for JSO
   assert.deepEqual(fifty.outputs, { big: 50, yes: 50, names: ["one", 2, "3", "oneone"] });
   assert.deepEqual((await run(95)).outputs, { nine: 95, yes: 95, names: ["one", 2, "3", "oneone"] });
   assert.deepEqual((await run(7)).outputs, { other: 7, names: ["one", 2, "3", "oneone"] });
+});
+
+Deno.test("flow serve: a webhook that reshapes its body with one expression answers as JSONata would", async () => {
+  const workflow = (id: string, value: string) => ({
+    id,
+    nodes: [
+      { id: "hook", type: "http.webhook", config: { path: id, respond: "node" } },
+      { id: "set", type: "transform.set", config: { value } },
+      { id: "reply", type: "http.respond" },
+    ],
+    connections: [{ from: "hook.body", to: "set.body" }, { from: "set.value", to: "reply.body" }],
+  });
+  const dir = await writeFiles({
+    "greet.json": workflow("greet", "{{ $merge([$node.body, {'greeting': 'hello ' & $node.body.name}]) }}"),
+    "regex.json": workflow("regex", "{{ $merge([$node.body, {'greeting': $replace($node.body.name, /x/, 'y')}]) }}"),
+    "broken.json": workflow("broken", "{{ $node.body.n + 'a' }}"),
+  });
+  await using server = await Served.start([dir, "--no-history"]);
+  const post = { method: "POST", headers: { "content-type": "application/json" }, body: '{"name":"x","n":1}' };
+  const greet = await server.json("/hooks/greet", post);
+  assert.equal(greet.status, 200);
+  assert.deepEqual(greet.body, { name: "x", n: 1, greeting: "hello x" });
+  assert.equal(greet.headers.get("content-type"), "application/json");
+  assert.match(greet.headers.get("x-flow-execution-id") ?? "", /^[0-9a-f-]{36}$/);
+  const regex = await server.json("/hooks/regex", post);
+  assert.deepEqual(regex.body, { name: "x", n: 1, greeting: "y" }, "JSONata answers what the fast path does not");
+  const broken = await server.json("/hooks/broken", post);
+  assert.equal(broken.status, 500);
+  assert.equal(broken.body.error.code, "EXPRESSION");
+  assert.match(broken.body.error.message, /The right side of the "\+" operator must evaluate to a number/);
 });
