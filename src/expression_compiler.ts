@@ -587,12 +587,16 @@ class Compiler {
     const literal = (k: AstNode) => k.type === "string" && k.predicate === undefined && k.group === undefined;
     if (!pairs.every((p) => literal(p[0]))) return undefined;
     const keys = pairs.map((p) => String(p[0].value));
-    if (new Set(keys).size !== keys.length || keys.some((k) => k.startsWith("_jsonata_"))) return undefined;
+    if (new Set(keys).size !== keys.length || keys.some((k) => k.startsWith("_jsonata_") || k === "__proto__")) {
+      return undefined;
+    }
     const order = Object.keys(Object.fromEntries(keys.map((k) => [k, true])));
     const index = order.map((k) => keys.indexOf(k));
     return (input, env) => {
       if (Array.isArray(input) || (input && input.tupleStream)) return generic(input, env);
-      const result: Record<string, unknown> = Object.create(null);
+      // A plain object where JSONata makes one without a prototype: nothing in JSONata reads an object's
+      // prototype (lookups are own properties only), and a plain object is cheaper to build and to read.
+      const result: Record<string, unknown> = {};
       for (let j = 0; j < order.length; j++) {
         const v = values[index[j]](input, env);
         if (v !== undefined) result[order[j]] = v;
