@@ -94,12 +94,21 @@ export function lazyRequire(code: string): string {
  * npm packages loaded with a dynamic `import()` that most runs never need
  * (JSONata: only workflows with expressions; cli-table3: only the pretty
  * summary; sucrase: only workflows with a `code.function`; papaparse: only
- * workflows with a CSV node). Each is bundled on its own and embedded as the body of a function
+ * workflows with a CSV node), and the project's modules loaded the same way with them (the
+ * fast path of expressions, loaded with JSONata; see
+ * {@linkcode PROJECT_SCRIPTS}). Each is bundled on its own and embedded as the body of a function
  * that returns its exports, run with `new Function` on first use (see
  * {@linkcode scriptChunk}). As text in a function of its own, its bytes cost
  * a start that does not load it almost nothing: V8 only scans past them.
  */
-export const LAZY_PACKAGES = ["jsonata", "cli-table3", "sucrase", "papaparse"];
+export const LAZY_PACKAGES = ["jsonata", "cli-table3", "sucrase", "papaparse", "./fast.ts"];
+
+/**
+ * The {@linkcode LAZY_PACKAGES} that are modules of the project (by the
+ * specifier as the importing module writes it): where each is. Such a module
+ * has a default export only and imports no other module at run time.
+ */
+export const PROJECT_SCRIPTS: Record<string, string> = { "./fast.ts": "src/expressions/fast.ts" };
 
 /**
  * The project's own modules loaded with a dynamic `import()` that most runs
@@ -193,14 +202,14 @@ ${functions.join("\n")}
 
 /** Bundles a lazy package on its own (CommonJS require made lazy), as a {@linkcode scriptChunk}. */
 async function lazyPackageChunk(name: string, tmp: string, imports: Record<string, string>): Promise<LazyChunk> {
-  const specifier = imports[name];
+  const specifier = PROJECT_SCRIPTS[name] ? new URL(PROJECT_SCRIPTS[name], ROOT).href : imports[name];
   if (!specifier) fail(`${name} is not in deno.json "imports"`);
-  const entry = `${tmp}/lazy-${name}.ts`;
+  const file = `${tmp}/lazy-${name.replace(/[^\w-]/g, "_")}`;
   // A CommonJS package that says `__esModule` (sucrase) has no default export to re-export: take the namespace.
   const source = JSON.stringify(specifier);
-  await Deno.writeTextFile(entry, `import * as m from ${source};\nexport default m.default ?? m;\n`);
-  await denoBundle(entry, `${tmp}/lazy-${name}.js`);
-  return scriptChunk(name, lazyRequire(await Deno.readTextFile(`${tmp}/lazy-${name}.js`)));
+  await Deno.writeTextFile(`${file}.ts`, `import * as m from ${source};\nexport default m.default ?? m;\n`);
+  await denoBundle(`${file}.ts`, `${file}.js`);
+  return scriptChunk(name, lazyRequire(await Deno.readTextFile(`${file}.js`)));
 }
 
 /**

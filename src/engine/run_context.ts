@@ -204,6 +204,14 @@ export class NodeRunContext implements NodeContext<Record<string, unknown>, unkn
     };
   }
 
+  /** Evaluates an expression with this node's bindings, synchronously when it can. */
+  get evaluateNow(): (expression: Expression, extra?: Record<string, unknown>) => unknown {
+    return (expression, extra) => {
+      const bindings = this.bindings();
+      return expression.evaluateNow(bindings.node, extra ? { ...bindings, ...extra } : bindings);
+    };
+  }
+
   /** Runs a sub-workflow within this execution. */
   get runWorkflow(): NodeContext<unknown, unknown>["runWorkflow"] {
     return (ref: WorkflowRef, subInputs: Record<string, unknown>, opts?: { iteration?: number }) =>

@@ -167,7 +167,8 @@ export class FlowRuntime {
   readonly #fileListeners = new Set<(e: FileEvent) => void>();
   readonly #editorListeners = new Set<(e: EditorEvent) => void>();
   readonly #byExecution = new Map<string, Set<(e: FlowEvent) => void>>();
-  readonly #nodeTypes = new Map<string, string>();
+  /** The type of each node attempt in progress, by execution, then run path and node id (for the node metric). */
+  readonly #nodeTypes = new Map<string, Map<string, string>>();
   readonly #watch: boolean;
   readonly #connector?: RuntimeConnector;
   readonly #closing = new AbortController();
@@ -591,15 +592,20 @@ export class FlowRuntime {
   }
 
   #countNodes(e: FlowEvent) {
+    if (e.type !== "node.started" && e.type !== "node.completed" && e.type !== "node.failed") return;
+    // Keyed by the event's own strings where it can (a new string per event costs its hash on every request).
+    const key = e.runPath === undefined ? e.nodeId : `${e.runPath}\u0000${e.nodeId}`;
+    let types = this.#nodeTypes.get(e.executionId);
     if (e.type === "node.started") {
-      this.#nodeTypes.set(`${e.executionId}\u0000${e.runPath ?? ""}\u0000${e.nodeId}`, e.nodeType);
-    } else if (e.type === "node.completed" || e.type === "node.failed") {
-      const key = `${e.executionId}\u0000${e.runPath ?? ""}\u0000${e.nodeId}`;
-      const type = this.#nodeTypes.get(key);
-      if (type === undefined) return;
-      this.#nodeTypes.delete(key);
-      this.metrics.observe("flow_node_duration_seconds", { type }, e.durationMs / 1000);
+      if (!types) this.#nodeTypes.set(e.executionId, types = new Map());
+      types.set(key, e.nodeType);
+      return;
     }
+    const type = types?.get(key);
+    if (type === undefined) return;
+    types!.delete(key);
+    if (types!.size === 0) this.#nodeTypes.delete(e.executionId);
+    this.metrics.observe("flow_node_duration_seconds", { type }, e.durationMs / 1000);
   }
 
   #defineMetrics() {
