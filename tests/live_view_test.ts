@@ -4,7 +4,8 @@
  * than 100 lines and the summary on the screen, shows a progress bar while
  * it runs, and still prints its failed item's error; `--verbose` prints
  * every line; piped, `NO_COLOR`, `TERM=dumb`, `--quiet` and `--format
- * ndjson` never see the block; Ctrl-C leaves the terminal tidy.
+ * ndjson` or `json` never see the block; Ctrl-C leaves the terminal tidy; a
+ * pinned node (`--use-pins`) gets its line.
  *
  * @module
  */
@@ -12,7 +13,8 @@ import assert from "node:assert/strict";
 import type { FlowEvent } from "../mod.ts";
 import { parseNdjson, runCli, writeWorkflow } from "./helpers.ts";
 import { tempState } from "./history_helpers.ts";
-import { ptyAvailable, PtyCli, runInPty, screenText } from "./pty.ts";
+import { Served, writeFiles } from "./serve_helpers.ts";
+import { PtyCli, runInPty, screenText } from "./pty.ts";
 
 /**
  * A loop over `count` items, `concurrency` at a time, each waiting `ms` then
@@ -108,7 +110,6 @@ function assertLinePerEvent(lines: string[], events: FlowEvent[]) {
 }
 
 Deno.test("in a terminal, a loop of 3,000 items shows a progress bar and leaves fewer than 100 lines and the summary", async () => {
-  if (!ptyAvailable()) return; // script(1) of util-linux: Linux only
   const wf = await writeWorkflow(loopWorkflow());
   const { code, text } = await runInPty(["run", wf, "--no-history"]);
   assert.equal(code, 0, text);
@@ -139,7 +140,6 @@ Deno.test("the same loop piped prints one line per event, as before, with no cur
 });
 
 Deno.test("in a terminal, --verbose (and -v) prints every event's line and no status block", async () => {
-  if (!ptyAvailable()) return; // script(1) of util-linux: Linux only
   const wf = await writeWorkflow(loopWorkflow());
   for (const flag of ["--verbose", "-v"]) {
     const events = await eventsFile();
@@ -150,8 +150,7 @@ Deno.test("in a terminal, --verbose (and -v) prints every event's line and no st
   }
 });
 
-Deno.test("in a terminal, NO_COLOR, TERM=dumb, --quiet and --format ndjson never see the status block", async () => {
-  if (!ptyAvailable()) return; // script(1) of util-linux: Linux only
+Deno.test("in a terminal, NO_COLOR, TERM=dumb, --quiet, --format ndjson and json never see the status block", async () => {
   const wf = await writeWorkflow(loopWorkflow());
   for (const env of [{ NO_COLOR: "1" }, { TERM: "dumb" }] as Record<string, string>[]) {
     const events = await eventsFile();
@@ -169,10 +168,13 @@ Deno.test("in a terminal, NO_COLOR, TERM=dumb, --quiet and --format ndjson never
   const lines = parseNdjson(ndjson.text);
   assert.equal(lines.at(-1)?.type, "workflow.completed");
   assert.ok(lines.length > 12_000, `every event, got ${lines.length}`);
+  const json = await runInPty(["run", wf, "--no-history", "--format", "json"]);
+  assert.equal(json.code, 0, json.text);
+  assert.ok(!CURSOR_MOVES.test(json.text), "json: no cursor movement, no carriage return");
+  assert.deepEqual(JSON.parse(json.text).outputs, { count: 3000 });
 });
 
 Deno.test("in a terminal, Ctrl-C during the live view cancels and leaves the terminal tidy", async () => {
-  if (!ptyAvailable()) return; // script(1) of util-linux: Linux only
   // 3,000 items of 5 ms, two at a time: about 8 seconds, stopped at its first bar.
   const wf = await writeWorkflow(loopWorkflow(3000, 2, 5));
   await using cli = new PtyCli(["run", wf, "--no-history"]);
@@ -188,7 +190,6 @@ Deno.test("in a terminal, Ctrl-C during the live view cancels and leaves the ter
 });
 
 Deno.test("in a terminal, flow runs events --follow shows the live view of a run going on elsewhere", async () => {
-  if (!ptyAvailable()) return; // script(1) of util-linux: Linux only
   await using state = await tempState();
   // 3,000 items of 2 ms, four at a time: at least 1.5 s, run by another process.
   const wf = await writeWorkflow(loopWorkflow(3000, 4, 2));
@@ -212,4 +213,36 @@ Deno.test("in a terminal, flow runs events --follow shows the live view of a run
   );
   assert.ok(screen.cursorVisible, "the cursor is shown again");
   assert.equal((await ran).code, 0);
+});
+
+Deno.test({
+  name: "in a terminal, a pinned node (flow run --use-pins) gets its line and its summary row says pinned",
+  sanitizeResources: false,
+  sanitizeOps: false,
+  fn: async () => {
+    // The loop's items come from a pinned node: 500 items instead of the file's 3,000.
+    const stateDir = await Deno.makeTempDir({ prefix: "flow-live-pins-" });
+    const dir = await writeFiles({ "pinned-loop.json": loopWorkflow(3000, 4, 2) });
+    {
+      await using server = await Served.start([dir], { stateDir });
+      const pin = await server.json("/api/v1/workflows/live-loop/pins/items", {
+        method: "PUT",
+        json: { outputs: { value: Array.from({ length: 1500 }, (_, i) => i + 1) } },
+      });
+      assert.equal(pin.status, 200, JSON.stringify(pin.body));
+    }
+    const { code, text } = await runInPty(["run", `${dir}/pinned-loop.json`, "--no-history", "--use-pins"], {
+      FLOW_STATE_DIR: stateDir,
+    });
+    assert.equal(code, 0, text);
+    // The total is the pin's.
+    assert.match(withoutColours(text), /\n {2}each █+░* \d+\/1500 items · /, "a progress bar of the pin's items");
+    const screen = screenText(text);
+    const above = linesBeforeSummary(screen.lines);
+    assert.ok(above.some((l) => /✓ items pinned$/.test(l)), `the pinned node's line:\n${above.join("\n")}`);
+    assert.ok(above.length < 100, `fewer than 100 lines above the summary, got ${above.length}:\n${above.join("\n")}`);
+    assert.match(screen.lines.join("\n"), /│ items +│ transform\.set +│ pinned +│/, "its summary row");
+    assert.match(screen.lines.join("\n"), /"count": 1500\n\}$/);
+    assert.ok(screen.cursorVisible, "the cursor is shown again");
+  },
 });
