@@ -4,7 +4,7 @@
  * a cancelled run kills the whole process group, leaving no orphan.
  */
 import assert from "node:assert/strict";
-import { parseNdjson, runCli, spawnCli } from "./helpers.ts";
+import { parseNdjson, spawnCli } from "./helpers.ts";
 import { assertGone, failure, outputsOf, pidsFrom, runIn, SLEEPER, tempDir, writeIn } from "./system_helpers.ts";
 
 const exec = (config: Record<string, unknown>, extra: Record<string, unknown> = {}) => ({
@@ -258,10 +258,3 @@ Deno.test("exec.command: flow itself without --allow-run fails the node, with th
   );
 });
 
-Deno.test("exec.command in flow nodes --json", async () => {
-  const r = await runCli(["nodes", "--json"]);
-  const types = (JSON.parse(r.stdout) as { type: string }[]).map((n) => n.type);
-  for (const type of ["code.function", "exec.command", "file.read", "file.write", "file.list"]) {
-    assert.ok(types.includes(type), `${type} in flow nodes --json`);
-  }
-});
