@@ -257,4 +257,3 @@ Deno.test("exec.command: flow itself without --allow-run fails the node, with th
     /cannot run echo: flow itself was started without Deno's --allow-run \(PERMISSION_DENIED\)/,
   );
 });
-

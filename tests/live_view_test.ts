@@ -246,3 +246,53 @@ Deno.test({
     assert.ok(screen.cursorVisible, "the cursor is shown again");
   },
 });
+
+Deno.test("in a terminal, a loop item's debug.log line and retry are printed above the block, under its run path", async () => {
+  // 600 items of 5 ms, four at a time: the block shows. Item 7 logs; item 5 runs `false`, which fails, is retried once, then fails.
+  const wf = await writeWorkflow({
+    id: "live-lines",
+    settings: { permissions: { run: ["false"] } },
+    nodes: [
+      { id: "items", type: "transform.set", config: { value: "{{ [1..600] }}" } },
+      {
+        id: "each",
+        type: "control.loop",
+        config: {
+          concurrency: 4,
+          onItemError: "continue",
+          workflow: {
+            nodes: [
+              { id: "wait", type: "time.delay", config: { ms: 5 } },
+              { id: "seven", type: "control.if", config: { condition: "$value = 7" } },
+              { id: "note", type: "debug.log", config: { level: "warn" } },
+              { id: "five", type: "control.if", config: { condition: "$value = 5" } },
+              { id: "bad", type: "exec.command", retry: { maxAttempts: 2, delayMs: 1 }, config: { command: "false" } },
+            ],
+            connections: [
+              { from: "$inputs.item", to: "wait.value" },
+              { from: "wait.value", to: "seven.value" },
+              { from: "seven.true", to: "note.message" },
+              { from: "wait.value", to: "five.value" },
+              { from: "five.true", to: "bad.after" },
+            ],
+            outputs: { v: "wait.value" },
+          },
+        },
+      },
+    ],
+    connections: [{ from: "items.value", to: "each.items" }],
+    outputs: { results: "each.results" },
+  });
+  const { code, text } = await runInPty(["run", wf, "--no-history", "--format", "pretty"]);
+  assert.equal(code, 0, text);
+  assert.match(withoutColours(text), /\n {2}each █+░* \d+\/600 items · /, "the block was drawn");
+  const above = linesBeforeSummary(screenText(text).lines);
+  assert.ok(above.length < 10, `a few lines above the summary, got ${above.length}:\n${above.join("\n")}`);
+  const lineOf = (re: RegExp) => {
+    const found = above.filter((l) => re.test(l));
+    assert.equal(found.length, 1, `one line matching ${re}:\n${above.join("\n")}`);
+  };
+  lineOf(/│ each\[6\] › note 7$/);
+  lineOf(/↻ each\[4\] › bad retry 2 in 1 ms: false exited with code 1/);
+  lineOf(/✗ each\[4\] › bad false exited with code 1/);
+});
