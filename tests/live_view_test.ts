@@ -296,3 +296,35 @@ Deno.test("in a terminal, a loop item's debug.log line and retry are printed abo
   lineOf(/↻ each\[4\] › bad retry 2 in 1 ms: false exited with code 1/);
   lineOf(/✗ each\[4\] › bad false exited with code 1/);
 });
+
+Deno.test("in a terminal, runs events --follow: Ctrl-C stops following and leaves the terminal tidy; -v and NO_COLOR get NDJSON", async () => {
+  await using state = await tempState();
+  // 3,000 items of 5 ms, two at a time: about 8 seconds, run by another process.
+  const wf = await writeWorkflow(loopWorkflow(3000, 2, 5));
+  await using run = state.spawn(["run", wf, "--format", "ndjson"]);
+  const { executionId } = JSON.parse(await run.waitForLine('"type":"workflow.started"'));
+  const ran = run.finish(); // read its output meanwhile, or it waits for a reader
+  const env = { FLOW_STATE_DIR: state.dir };
+  for (const [label, args, extra] of [["-v", ["-v"], {}], ["NO_COLOR", [], { NO_COLOR: "1" }]] as const) {
+    // Not followed to the end: a few events, then Ctrl-C.
+    await using cli = new PtyCli(["runs", "events", executionId, "--follow", ...args], { ...env, ...extra });
+    await cli.waitFor('"type":"node.started"');
+    await cli.type("\x03");
+    const { text } = await cli.finish();
+    assert.ok(!CURSOR_MOVES.test(text), `${label}: no cursor movement, no carriage return`);
+    const first = JSON.parse(text.split("\n")[0]);
+    assert.equal(first.type, "workflow.started", `${label}: NDJSON`);
+  }
+  await using cli = new PtyCli(["runs", "events", executionId, "--follow"], env);
+  await cli.waitFor(/\d+\/3000 items/);
+  await cli.type("\x03");
+  const { code, text } = await cli.finish();
+  assert.equal(code, 130, text);
+  const screen = screenText(text);
+  assert.ok(screen.cursorVisible, "the cursor is shown again");
+  assert.ok(!screen.lines.some((l) => l.includes("█") || l.includes("nodes done")), "no block left behind");
+  // The run goes on: following is not running.
+  const result = await ran;
+  assert.equal(result.code, 0, result.stderr);
+  assert.equal(parseNdjson(result.stdout).at(-1)?.type, "workflow.completed");
+});
