@@ -174,19 +174,27 @@ Deno.test("in a terminal, NO_COLOR, TERM=dumb, --quiet, --format ndjson and json
   assert.deepEqual(JSON.parse(json.text).outputs, { count: 3000 });
 });
 
-Deno.test("in a terminal, Ctrl-C during the live view cancels and leaves the terminal tidy", async () => {
+Deno.test("in a terminal, Ctrl-C or SIGTERM during the live view cancels and leaves the terminal tidy", async (t) => {
   // 3,000 items of 5 ms, two at a time: about 8 seconds, stopped at its first bar.
   const wf = await writeWorkflow(loopWorkflow(3000, 2, 5));
-  await using cli = new PtyCli(["run", wf, "--no-history"]);
-  await cli.waitFor(/\d+\/3000 items/);
-  await cli.type("\x03");
-  const { code, text } = await cli.finish();
-  assert.equal(code, 130, text);
-  const screen = screenText(text);
-  assert.ok(screen.cursorVisible, "the cursor is shown again");
-  assert.ok(!screen.lines.some((l) => l.includes("█") || l.includes("nodes done")), "no block left behind");
-  assert.match(screen.lines.at(-1)!, /■ cancelled in \d+ ms/);
-  assert.ok(screen.lines.length < 20, `a few lines:\n${screen.lines.join("\n")}`);
+  const stops: [string, (cli: PtyCli) => Promise<void>][] = [
+    ["Ctrl-C typed", (cli) => cli.type("\x03")],
+    ["SIGTERM sent", (cli) => Promise.resolve(cli.signal("SIGTERM"))],
+  ];
+  for (const [label, stop] of stops) {
+    await t.step(label, async () => {
+      await using cli = new PtyCli(["run", wf, "--no-history"]);
+      await cli.waitFor(/\d+\/3000 items/);
+      await stop(cli);
+      const { code, text } = await cli.finish();
+      assert.equal(code, 130, text);
+      const screen = screenText(text);
+      assert.ok(screen.cursorVisible, "the cursor is shown again");
+      assert.ok(!screen.lines.some((l) => l.includes("█") || l.includes("nodes done")), "no block left behind");
+      assert.match(screen.lines.at(-1)!, /■ cancelled in \d+ ms/);
+      assert.ok(screen.lines.length < 20, `a few lines:\n${screen.lines.join("\n")}`);
+    });
+  }
 });
 
 Deno.test("in a terminal, flow runs events --follow shows the live view of a run going on elsewhere", async () => {

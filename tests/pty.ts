@@ -90,6 +90,16 @@ export class PtyCli implements AsyncDisposable {
     writer.releaseLock();
   }
 
+  /**
+   * Sends `signal` to the CLI process itself (the one process `script`
+   * started: its shell execs the CLI), as a service manager or `kill` would.
+   */
+  signal(signal: Deno.Signal): void {
+    const children = Deno.readTextFileSync(`/proc/${this.child.pid}/task/${this.child.pid}/children`).trim();
+    if (!/^\d+$/.test(children)) throw new Error(`expected one process under script; got ${JSON.stringify(children)}`);
+    Deno.kill(Number(children), signal);
+  }
+
   /** Reads to the end; resolves to the exit code and everything written. */
   async finish(): Promise<{ code: number; text: string }> {
     await this.waitFor(undefined);
