@@ -243,8 +243,10 @@ export class LiveView {
 /**
  * Whether an event gets a line in the live view: the run's start, a retry,
  * a log line, a failure (with its `runPath` in a loop; not the nodes of
- * sub-runs cancelled with the run). Everything else is counted in the block
- * and shown in the summary.
+ * sub-runs cancelled with the run), and a node whose outputs are pinned data
+ * (`flow run --use-pins`, an editor run followed with `flow runs events
+ * --follow`): what flows on from it did not come from running it.
+ * Everything else is counted in the block and shown in the summary.
  */
 export function worthALine(e: FlowEvent): boolean {
   switch (e.type) {
@@ -256,6 +258,8 @@ export function worthALine(e: FlowEvent): boolean {
       return true;
     case "node.failed":
       return e.runPath === undefined || e.error.code !== "CANCELLED";
+    case "node.completed":
+      return e.pinned === true;
     default:
       return false;
   }
