@@ -8,7 +8,7 @@
 import type { ValidationIssue } from "../errors.ts";
 import type { AnyNodeDefinition, PortSpec } from "../node/node.ts";
 import type { Registry } from "../node/registry.ts";
-import type { CompileContext, CompiledRef, SlotSource, TemplateSite, ValidateOptions } from "./validate.ts";
+import type { CompileContext, CompiledRef, SlotSource, TemplateSite, ValidateOptions } from "./types.ts";
 import { preview, typeName } from "../workflow/values.ts";
 import type { Workflow } from "../workflow/format.ts";
 import type { WorkflowPermissions } from "../permissions/permissions.ts";

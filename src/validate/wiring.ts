@@ -6,7 +6,7 @@
  */
 import { type Edge, topoSort } from "../workflow/graph.ts";
 import type { PortSpec } from "../node/node.ts";
-import type { CompiledWorkflow, SlotSource } from "./validate.ts";
+import type { CompiledWorkflow, SlotSource } from "./types.ts";
 import { inputSpec } from "./nodes.ts";
 import { isObject, isReservedName, portSource, reservedNameMessage, type Validation } from "./context.ts";
 import { formatPath } from "../workflow/values.ts";
