@@ -185,7 +185,17 @@ async function execute(
   let result: PassResult;
   try {
     for (let attempt = 1;; attempt++) {
-      result = await runPass(compiled, inputs, limit, run.signal, emit, env, scope, expressionScope, runChild);
+      result = await runPass({
+        compiled,
+        inputs,
+        limit,
+        runSignal: run.signal,
+        emit,
+        env,
+        scope,
+        expressionScope,
+        runSubworkflow: runChild,
+      });
       if (
         result.status !== "failed" || run.cancelled || run.timedOut || compiled.settings.onError !== "retry" ||
         attempt > compiled.settings.maxWorkflowRetries
