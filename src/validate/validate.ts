@@ -12,6 +12,7 @@
  *
  * @module
  */
+import { DEFAULT_CONCURRENCY, DEFAULT_MAX_WORKFLOW_RETRIES } from "../defaults.ts";
 import { type ValidationIssue, WorkflowValidationError } from "../errors.ts";
 import type { PortSpec } from "../node/node.ts";
 import type { Registry } from "../node/registry.ts";
@@ -259,8 +260,8 @@ function settingsOf(wf: Workflow): CompiledWorkflow["settings"] {
   const settings = wf.settings ?? {};
   return {
     onError: settings.onError ?? "stop",
-    maxWorkflowRetries: settings.maxWorkflowRetries ?? 1,
-    concurrency: settings.concurrency ?? 16,
+    maxWorkflowRetries: settings.maxWorkflowRetries ?? DEFAULT_MAX_WORKFLOW_RETRIES,
+    concurrency: settings.concurrency ?? DEFAULT_CONCURRENCY,
     timeoutMs: settings.timeoutMs,
     lock: settings.lock ?? false,
     env: settings.env ?? [],
