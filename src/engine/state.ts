@@ -11,6 +11,7 @@
 import { NodeError } from "../errors.ts";
 import type { StateEntry, StateRef, StateStore } from "../store/types.ts";
 import { casUpdate } from "./state_update.ts";
+import { preview } from "../workflow/values.ts";
 
 /** The largest value `set` and `update` accept: 1 MiB of JSON text. */
 export const MAX_STATE_BYTES = 1024 * 1024;
@@ -150,8 +151,4 @@ async function guard<T>(op: () => Promise<T>): Promise<T> {
     if (err instanceof NodeError) throw err;
     throw new NodeError(`state store: ${(err as Error).message ?? String(err)}`, { code: "STATE_UNAVAILABLE" });
   }
-}
-
-function preview(v: unknown): string {
-  return typeof v === "string" ? JSON.stringify(v.length > 40 ? v.slice(0, 40) + "…" : v) : String(v);
 }
