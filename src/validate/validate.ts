@@ -269,7 +269,11 @@ function settingsOf(wf: Workflow): CompiledWorkflow["settings"] {
   };
 }
 
-/** Keeps only well-formed parts of a workflow that failed the schema, for further checks. */
+/**
+ * Keeps only well-formed parts of a workflow that failed the schema, for
+ * further checks. Not a third schema: the schema's problems are already
+ * reported; this only picks what the later checks can read safely.
+ */
 function lenient(raw: unknown): Partial<Workflow> {
   if (!isObject(raw)) return {};
   const ok = (v: unknown) => isObject(v) && typeof v.id === "string" && typeof v.type === "string";
