@@ -125,6 +125,7 @@ export class EventBus<E = FlowEvent> {
   }
 }
 
+// The last event serialised, keyed by the object itself: safe across runs (docs/architecture.md, "State kept by modules").
 let lastEvent: FlowEvent | undefined;
 let lastLine = "";
 

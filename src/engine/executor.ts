@@ -104,6 +104,10 @@ export interface RunResult {
 /** Default limit on sub-workflow nesting. */
 export const MAX_DEPTH = 16;
 
+/**
+ * The default `ctx.store` backend of every run of this process without `state`
+ * (keyed by workflow and node id; see docs/architecture.md, "State kept by modules").
+ */
 let processState: StateStore | undefined;
 
 /**
@@ -239,6 +243,7 @@ function emitter(env: ExecutionEnv, workflowId: string, scope: RunScope): Emit {
   };
 }
 
+// Shared by every run of the process: the same clock for all (docs/architecture.md, "State kept by modules").
 let lastMs = NaN;
 let lastIso = "";
 
