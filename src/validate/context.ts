@@ -27,6 +27,11 @@ export interface PortSource {
 export interface Validation {
   /** Every problem found so far, in the order they are reported. */
   readonly issues: ValidationIssue[];
+  /**
+   * Whether the workflow has the schema's shape (the quick check or zod said
+   * so): its endpoints then match their patterns, and need no second test.
+   */
+  readonly schemaValid: boolean;
   /** Node types. */
   readonly registry: Registry;
   /** The options validation was called with. */

@@ -99,6 +99,7 @@ function runChecks(raw: unknown, registry: Registry, options: ValidateOptions) {
   const wf = checkShape(raw, wellFormed, issues);
   const v: Validation = {
     issues,
+    schemaValid: issues.length === 0,
     registry,
     options,
     wf,

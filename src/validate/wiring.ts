@@ -22,7 +22,7 @@ export function wireConnections(v: Validation): Edge[] {
     const c = connections[ci];
     if (!isObject(c) || typeof c.from !== "string" || typeof c.to !== "string") continue;
     const from = resolveSource(v, c.from, `connections[${ci}].from`);
-    if (!TO_PATTERN.test(c.to)) continue; // the schema reported it
+    if (!v.schemaValid && !TO_PATTERN.test(c.to)) continue; // the schema reported it
     const dot = c.to.lastIndexOf(".");
     const toId = c.to.slice(0, dot), toPort = c.to.slice(dot + 1);
     const toIndex = byId.get(toId);
@@ -115,7 +115,7 @@ function resolveSource(
   endpoint: string,
   path: string,
 ): (SlotSource & { kind: "input" | "node" }) | undefined {
-  if (!ENDPOINT_PATTERN.test(endpoint)) return undefined; // the schema reported it
+  if (!v.schemaValid && !ENDPOINT_PATTERN.test(endpoint)) return undefined; // the schema reported it
   const dot = endpoint.lastIndexOf(".");
   const id = endpoint.slice(0, dot), port = endpoint.slice(dot + 1);
   if (id === "$inputs") {
