@@ -30,7 +30,7 @@
 import type { FlowEvent } from "../mod.ts";
 import { unrefTimeout } from "../src/unref_timer.ts";
 import type { Palette } from "./color.ts";
-import { humanDuration } from "./history_format.ts";
+import { formatDuration } from "../src/duration.ts";
 import { type Output, stderr } from "./output.ts";
 import type { LoopProgress, RunProgress } from "./progress.ts";
 import { prettyFormatter, type Reporter, type RunSummaryInput, summaryText } from "./reporters.ts";
@@ -109,7 +109,7 @@ function loopLine(loop: LoopProgress, c: Palette, now: number): string {
   } else parts.push(`${loop.done} items`);
   parts.push(`${rateText(rate)}/s`);
   if (loop.total !== undefined && loop.done > 0 && rate > 0) {
-    parts.push(`ETA ${humanDuration(((loop.total - loop.done) / rate) * 1000)}`);
+    parts.push(`ETA ${formatDuration(((loop.total - loop.done) / rate) * 1000)}`);
   }
   if (loop.failed) parts.push(c.red(`${loop.failed} failed`));
   return `  ${c.bold(loop.label)} ${parts.join(c.gray(" · "))}`;
@@ -137,7 +137,7 @@ export function statusBlock(
   if (p.failed) head.push(c.red(`${p.failed} failed`));
   if (p.retrying.size) head.push(c.yellow(`${p.retrying.size} retrying`));
   if (p.skipped) head.push(c.gray(`${p.skipped} skipped`));
-  head.push(humanDuration(Math.max(0, now - p.startedAt)));
+  head.push(formatDuration(Math.max(0, now - p.startedAt)));
   const lines = [`${c.cyan(SPINNER[frame % SPINNER.length])} ${head.join(c.gray(" · "))}`];
   const loops = [...p.loops.values()].sort((a, b) => a.depth - b.depth);
   const room = Math.max(0, Math.min(MAX_LOOPS, size.rows - 2));
