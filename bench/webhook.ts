@@ -7,9 +7,11 @@
  * template path (`{{ $node.body.name }}`), `expression` reshapes the body
  * with one JSONata expression
  * (`{{ $merge([$node.body, {'greeting': 'hello ' & $node.body.name}]) }}`).
- * When Node-RED is installed (see /work/shared/peers/webhook.md), its
- * equivalent flow (whose change node is a JSONata expression too) is
- * measured alternately in the same run and the ratios are printed.
+ * Node-RED 4.1.15 answers the same request with its equivalent flow
+ * (`http in` -> `change`, a JSONata expression too -> `http response`;
+ * `bench/nodered/`, the peers' files, runs without the network: no editor,
+ * no telemetry, no palette installs), measured alternately in the same run,
+ * and the ratios are printed.
  *
  * Each cell: a freshly started server, a warm-up, then a measured run;
  * requests/s, exact p50/p99 latency, the server's RSS right after. Cells are
@@ -18,10 +20,10 @@
  * Run: `deno task bench:webhook [--rounds N] [--duration S] [--warmup S] [--connections 1,16,64]
  * [--workflows templates,expression] [--no-node-red]`
  *
- * Environment: `FLOW_BENCH_DIR` (scratch folder for autocannon, default
- * $TMPDIR/flow-bench; installed there with npm when missing),
- * `NODE_RED_DIR` (a folder where `npm install node-red@4.1.15` ran; default
- * FLOW_BENCH_DIR), `FLOW_PEERS_DIR` (the peers' files; default ../shared/peers).
+ * Environment: `FLOW_BENCH_DIR` (scratch folder for autocannon and Node-RED,
+ * default $TMPDIR/flow-bench; each installed there with npm, once, when
+ * missing: from then on the bench needs no network), `NODE_RED_DIR` (a folder
+ * where `npm install node-red@4.1.15` ran; default FLOW_BENCH_DIR).
  *
  * @module
  */
@@ -31,9 +33,11 @@ import { exists } from "../scripts/common.ts";
 
 const ROOT = fileURLToPath(new URL("../", import.meta.url));
 const AUTOCANNON = "autocannon@9.0.0";
+const NODE_RED = "node-red@4.1.15";
 const SCRATCH = Deno.env.get("FLOW_BENCH_DIR") ?? `${Deno.env.get("TMPDIR") ?? "/tmp"}/flow-bench`;
 const NODE_RED_DIR = Deno.env.get("NODE_RED_DIR") ?? SCRATCH;
-const PEERS = Deno.env.get("FLOW_PEERS_DIR") ?? `${ROOT}../shared/peers`;
+/** Node-RED's flow and settings for the benchmark (the same as the peers' figures used). */
+const NODE_RED_FILES = `${ROOT}bench/nodered`;
 
 /** The benchmarked workflow, with `value` as the transform.set node's config value. */
 const workflow = (value: unknown) => ({
@@ -92,12 +96,13 @@ async function sh(cmd: string, args: string[], options: Deno.CommandOptions = {}
   return text;
 }
 
-/** Installs autocannon into the scratch folder when it is missing. */
-async function ensureAutocannon(): Promise<void> {
-  if (await exists(`${SCRATCH}/node_modules/autocannon/package.json`)) return;
-  console.error(`installing ${AUTOCANNON} into ${SCRATCH} ...`);
-  await Deno.mkdir(SCRATCH, { recursive: true });
-  await sh("npm", ["install", "--prefix", SCRATCH, "--no-audit", "--no-fund", "--no-save", AUTOCANNON]);
+/** Installs the npm package `spec` (`name@version`) into `dir` when `dir` does not have it. */
+async function ensureInstalled(spec: string, dir: string): Promise<void> {
+  const name = spec.slice(0, spec.lastIndexOf("@"));
+  if (await exists(`${dir}/node_modules/${name}/package.json`)) return;
+  console.error(`installing ${spec} into ${dir} ...`);
+  await Deno.mkdir(dir, { recursive: true });
+  await sh("npm", ["install", "--prefix", dir, "--no-audit", "--no-fund", "--no-save", spec]);
 }
 
 /** The server's resident memory, MiB (Linux). */
@@ -199,10 +204,10 @@ function nodeRedTarget(): Target {
         args: [
           `${NODE_RED_DIR}/node_modules/node-red/red.js`,
           "--settings",
-          `${PEERS}/nodered-settings.js`,
+          `${NODE_RED_FILES}/settings.cjs`,
           "--userDir",
           userDir,
-          `${PEERS}/nodered_webhook.json`,
+          `${NODE_RED_FILES}/flows.json`,
         ],
         env: { PEER_PORT: String(port), PEER_LOG_LEVEL: "warn" },
         stdout: "null",
@@ -249,7 +254,7 @@ const median = (xs: number[]) => {
 };
 
 async function main() {
-  await ensureAutocannon();
+  await ensureInstalled(AUTOCANNON, SCRATCH);
   const dir = await Deno.makeTempDir({ prefix: "flow-bench-wf-" });
   const targets: Target[] = [];
   for (const form of flags.workflows!.split(",")) {
@@ -258,11 +263,9 @@ async function main() {
     await Deno.writeTextFile(`${dir}/${form}/greet.json`, JSON.stringify(WORKFLOWS[form], null, 2));
     targets.push(flowTarget(false, `${dir}/${form}`, form), flowTarget(true, `${dir}/${form}`, form));
   }
-  const redInstalled = await exists(`${NODE_RED_DIR}/node_modules/node-red/red.js`) &&
-    await exists(`${PEERS}/nodered_webhook.json`);
-  if (!flags["no-node-red"] && redInstalled) targets.push(nodeRedTarget());
-  else if (!flags["no-node-red"]) {
-    console.error(`Node-RED not found in ${NODE_RED_DIR} (npm install node-red@4.1.15 there); measuring flow alone`);
+  if (!flags["no-node-red"]) {
+    await ensureInstalled(NODE_RED, NODE_RED_DIR);
+    targets.push(nodeRedTarget());
   }
   const conns = flags.connections!.split(",").map(Number);
   const rounds = Number(flags.rounds);
