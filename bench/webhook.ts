@@ -14,7 +14,8 @@
  * and the ratios are printed.
  *
  * Each cell: a freshly started server, a warm-up, then a measured run;
- * requests/s, exact p50/p99 latency, the server's RSS right after. Cells are
+ * requests/s, exact p50/p99 latency, the server's CPU time per request (all
+ * its threads, from /proc), the server's RSS right after. Cells are
  * repeated `--rounds` times (targets alternating) and the medians reported.
  *
  * Run: `deno task bench:webhook [--rounds N] [--duration S] [--warmup S] [--connections 1,16,64]
@@ -63,6 +64,8 @@ const WORKFLOWS: Record<string, ReturnType<typeof workflow>> = {
 /** One measured cell. */
 interface Cell {
   rps: number;
+  /** The server's CPU time per answered request, µs (all its threads). */
+  cpuUs: number;
   p50: number;
   p99: number;
   rssMiB: number;
@@ -239,10 +242,11 @@ async function measure(target: Target, connections: number): Promise<Cell> {
       String(connections),
       flags.warmup!,
       flags.duration!,
+      String(server.pid),
     ], { env: { NODE_PATH: `${SCRATCH}/node_modules` } });
     const rssMiBAfter = await rssMiB(server.pid);
     const r = JSON.parse(out);
-    return { ...r, rssMiB: rssMiBAfter };
+    return { ...r, cpuUs: r.cpuMs * 1000 / r.requests, rssMiB: rssMiBAfter };
   } finally {
     await server.stop();
   }
@@ -278,7 +282,9 @@ async function main() {
         cells.set(key, [...(cells.get(key) ?? []), cell]);
         console.error(
           `round ${round} ${target.name} c=${c}: ${cell.rps.toFixed(0)} req/s, p50 ${cell.p50.toFixed(2)} ms, ` +
-            `p99 ${cell.p99.toFixed(2)} ms, RSS ${cell.rssMiB.toFixed(0)} MiB` +
+            `p99 ${cell.p99.toFixed(2)} ms, CPU ${cell.cpuUs.toFixed(0)} µs/request, RSS ${
+              cell.rssMiB.toFixed(0)
+            } MiB` +
             (cell.non2xx || cell.mismatches || cell.errors
               ? `, non-2xx ${cell.non2xx}, wrong bodies ${cell.mismatches}, errors ${cell.errors}`
               : ""),
@@ -300,25 +306,31 @@ function report(targets: Target[], conns: number[], cells: Map<string, Cell[]>) 
       max: Math.max(...list.map((x) => x.rps)),
       p50: pick("p50"),
       p99: pick("p99"),
+      cpu: pick("cpuUs"),
       rss: pick("rssMiB"),
       bad: list.reduce((n, x) => n + x.non2xx + x.mismatches + x.errors, 0),
     };
   };
-  console.log(`\n| server | connections | req/s [min–max] | p50 ms | p99 ms | RSS MiB | bad answers |`);
-  console.log(`|---|---|---|---|---|---|---|`);
+  console.log(
+    `\n| server | connections | req/s [min–max] | p50 ms | p99 ms | server CPU µs/request | RSS MiB | bad answers |`,
+  );
+  console.log(`|---|---|---|---|---|---|---|---|`);
   for (const t of targets) {
     for (const c of conns) {
       const m = med(t.name, c);
       console.log(
         `| ${t.name} | ${c} | ${m.rps.toFixed(0)} [${m.min.toFixed(0)}–${m.max.toFixed(0)}] | ${m.p50.toFixed(2)} | ` +
-          `${m.p99.toFixed(2)} | ${m.rss.toFixed(0)} | ${m.bad} |`,
+          `${m.p99.toFixed(2)} | ${m.cpu.toFixed(0)} | ${m.rss.toFixed(0)} | ${m.bad} |`,
       );
     }
   }
   const red = targets.find((t) => t.name.startsWith("Node-RED"));
   if (!red) return;
-  console.log(`\n| flow vs Node-RED | connections | req/s ratio (median of rounds) | p99 ratio (lower is better) |`);
-  console.log(`|---|---|---|---|`);
+  console.log(
+    `\n| flow vs Node-RED | connections | req/s ratio (median of rounds) | p99 ratio (lower is better) | ` +
+      `requests per CPU second ratio |`,
+  );
+  console.log(`|---|---|---|---|---|`);
   for (const t of targets.filter((t) => t !== red)) {
     for (const c of conns) {
       // The median of the per-round ratios: rounds alternate the servers, so each ratio shares its conditions.
@@ -326,7 +338,10 @@ function report(targets: Target[], conns: number[], cells: Map<string, Cell[]>) 
       const theirs = cells.get(`${red.name}\u0000${c}`)!;
       const rps = median(mine.map((m, i) => m.rps / theirs[i].rps));
       const p99 = median(mine.map((m, i) => m.p99 / theirs[i].p99));
-      console.log(`| ${t.name} | ${c} | ${rps.toFixed(2)}x | ${p99.toFixed(2)}x |`);
+      // Requests answered per second of the server's CPU: what each would serve with the cores to itself, which a
+      // machine that other jobs share measures more steadily than requests per second.
+      const perCpu = median(mine.map((m, i) => theirs[i].cpuUs / m.cpuUs));
+      console.log(`| ${t.name} | ${c} | ${rps.toFixed(2)}x | ${p99.toFixed(2)}x | ${perCpu.toFixed(2)}x |`);
     }
   }
 }

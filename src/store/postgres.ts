@@ -16,6 +16,7 @@ import {
   type ExecutionFilter,
   type ExecutionRecord,
   type JournalChunk,
+  type NewExecution,
   type PruneOptions,
   type StateEntry,
   type StateRef,
@@ -407,16 +408,11 @@ type Statement = (sql: Sql) => postgres.PendingQuery<Row[]>;
  */
 function batchStatements(batch: WriteBatch): Statement[] {
   const statements: Statement[] = [];
-  for (const e of batch.created ?? []) {
+  // New executions: one INSERT of every row (a server's group commit, an API server's enqueues written together).
+  const created = (batch.created ?? []).map(executionRow);
+  if (created.length) {
     statements.push((sql) =>
-      sql`INSERT INTO executions (id, workflow_id, workflow_name, file, hash, inputs, trigger, trigger_node,
-        payload, status, created_at, started_at, resumed_from, hostname, pid, proc_start, heartbeat_at, last_seq)
-      VALUES (${e.executionId}, ${e.workflowId}, ${e.workflowName ?? null}, ${e.file ?? null}, ${e.hash ?? null},
-        ${JSON.stringify(e.inputs)}, ${e.trigger}, ${e.triggerNode ?? null},
-        ${e.payload === undefined ? null : JSON.stringify(e.payload)}, ${e.status}, ${e.createdAt},
-        ${e.startedAt ?? null}, ${e.resumedFrom ?? null}, ${e.owner?.hostname ?? null}, ${e.owner?.pid ?? null},
-        ${e.owner?.procStart ?? null}, ${e.heartbeatAt ?? e.startedAt ?? null}, -1)
-      ON CONFLICT (id) DO NOTHING`
+      sql`INSERT INTO executions ${sql(created, ...EXECUTION_INSERT_COLUMNS)} ON CONFLICT (id) DO NOTHING`
     );
   }
   for (const s of batch.started ?? []) {
@@ -446,6 +442,52 @@ function batchStatements(batch: WriteBatch): Statement[] {
     statements.push((sql) => sql`UPDATE executions SET heartbeat_at = ${now} WHERE id = ${id}`);
   }
   return statements;
+}
+
+/** The columns a new execution's row sets. */
+const EXECUTION_INSERT_COLUMNS = [
+  "id",
+  "workflow_id",
+  "workflow_name",
+  "file",
+  "hash",
+  "inputs",
+  "trigger",
+  "trigger_node",
+  "payload",
+  "status",
+  "created_at",
+  "started_at",
+  "resumed_from",
+  "hostname",
+  "pid",
+  "proc_start",
+  "heartbeat_at",
+  "last_seq",
+] as const;
+
+/** A new execution as the row {@linkcode EXECUTION_INSERT_COLUMNS} name. */
+function executionRow(e: NewExecution): Record<(typeof EXECUTION_INSERT_COLUMNS)[number], string | number | null> {
+  return {
+    id: e.executionId,
+    workflow_id: e.workflowId,
+    workflow_name: e.workflowName ?? null,
+    file: e.file ?? null,
+    hash: e.hash ?? null,
+    inputs: JSON.stringify(e.inputs),
+    trigger: e.trigger,
+    trigger_node: e.triggerNode ?? null,
+    payload: e.payload === undefined ? null : JSON.stringify(e.payload),
+    status: e.status,
+    created_at: e.createdAt,
+    started_at: e.startedAt ?? null,
+    resumed_from: e.resumedFrom ?? null,
+    hostname: e.owner?.hostname ?? null,
+    pid: e.owner?.pid ?? null,
+    proc_start: e.owner?.procStart ?? null,
+    heartbeat_at: e.heartbeatAt ?? e.startedAt ?? null,
+    last_seq: -1,
+  };
 }
 
 /** `status = ..., ended_at = ..., ...`: what the end of an execution sets. */
