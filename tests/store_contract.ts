@@ -191,7 +191,7 @@ async function writeBatches(fixture: StoreFixture) {
       undefined,
       undefined,
     ]);
-    await store.write({ heartbeat: ["a"] });
+    await store.write({ heartbeat: ["a", "not-an-execution"] });
     assert.ok(Date.parse((await store.getExecution("a"))!.heartbeatAt!) >= before - 1000);
     const outputs = { result: AWKWARD };
     await store.write({ ended: [{ executionId: "a", status: "success", endedAt: at(4), outputs }] });

@@ -438,8 +438,10 @@ function batchStatements(batch: WriteBatch): Statement[] {
       statements.push((sql) => sql`UPDATE executions SET ${endColumns(sql, e)} WHERE id = ${e.executionId}`);
     }
   }
-  for (const id of batch.heartbeat ?? []) {
-    statements.push((sql) => sql`UPDATE executions SET heartbeat_at = ${now} WHERE id = ${id}`);
+  // Every running execution's sign of life in one statement (a worker beats for all it runs at once).
+  const beating = batch.heartbeat ?? [];
+  if (beating.length) {
+    statements.push((sql) => sql`UPDATE executions SET heartbeat_at = ${now} WHERE id IN ${sql([...beating])}`);
   }
   return statements;
 }
