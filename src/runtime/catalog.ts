@@ -261,11 +261,6 @@ export class Catalog {
   }
 
   /**
-   * Reloads files now, after the reloads already started (the editor's
-   * writes: the answer to a write tells what the file now serves, without
-   * waiting for the watcher, which then finds the bytes unchanged).
-   */
-  /**
    * Announces bytes the API is about to write to `file` (by their tag), so
    * that the watcher's reload, if it reads them first, reports them with
    * origin `api` too; the returned function ends the announcement (after
@@ -278,6 +273,11 @@ export class Catalog {
     };
   }
 
+  /**
+   * Reloads files now, after the reloads already started (the editor's
+   * writes: the answer to a write tells what the file now serves, without
+   * waiting for the watcher, which then finds the bytes unchanged).
+   */
   reloadNow(paths: string[], options: ReloadOptions = {}): Promise<void> {
     const done = this.#reloading.then(() => this.reload(paths, options));
     this.#reloading = done.catch(() => {});
