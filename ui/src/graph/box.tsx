@@ -21,6 +21,10 @@ export interface BoxState {
   maxAttempts?: number;
   /** Sub-runs started (loop iterations, sub-workflow runs). */
   children?: number;
+  /** In the editor's test loop: a line of facts under the box (duration, items, pinned, the run it is from). */
+  facts?: string;
+  /** In the editor's test loop: a preview of each port's value, by `in:PORT` and `out:PORT`. */
+  ports?: Record<string, string>;
 }
 
 /** What a box renders. */
@@ -80,12 +84,12 @@ function BoxView({ data, selected }: NodeProps & { data: BoxData }) {
             isConnectable={!!editable}
             aria-label={editable ? `input ${p.name} of ${title}` : undefined}
           />
-          <span title={`${p.name}: ${p.type}`}>{p.name}</span>
+          <span title={portTitle(p, state?.ports?.[`in:${p.name}`])}>{p.name}</span>
         </div>
       ))}
       {node.outputs.map((p, i) => (
         <div key={`out-${p.name}`} className="port port-out" style={{ top: portY(i) - 9 }}>
-          <span title={`${p.name}: ${p.type}`}>{p.name}</span>
+          <span title={portTitle(p, state?.ports?.[`out:${p.name}`])}>{p.name}</span>
           <Handle
             type="source"
             position={Position.Right}
@@ -99,8 +103,14 @@ function BoxView({ data, selected }: NodeProps & { data: BoxData }) {
       {state?.children
         ? <span className="box-children">{state.children} run{state.children > 1 ? "s" : ""}</span>
         : null}
+      {state?.facts && <span className="box-facts" data-testid="box-facts">{state.facts}</span>}
     </div>
   );
+}
+
+/** A port's tooltip: its name and type, and the preview of its value in a run when there is one. */
+function portTitle(p: { name: string; type: string }, preview: string | undefined): string {
+  return preview === undefined ? `${p.name}: ${p.type}` : `${p.name}: ${p.type}\n${preview}`;
 }
 
 /** The box component, memoised: a box re-renders only when its own data changes. */
