@@ -132,7 +132,10 @@ function Editor(props: Loaded & { file: string; path: string }) {
   useEffect(() => validateAsYouType(store), [store]);
   useAllEvents((events) => {
     for (const e of events as unknown as { type: string; file?: string; etag?: string }[]) {
-      if (e.type === "file.written" && e.file === file && e.etag) store.getState().fileChanged(e.etag);
+      if (e.type === "file.written" && e.file === file && e.etag) {
+        store.getState().fileChanged(e.etag);
+        loop.refresh(); // the served version changed: its data, pins and context may too
+      }
     }
   });
   useEffect(() => {
@@ -318,7 +321,7 @@ function Editor(props: Loaded & { file: string; path: string }) {
         {mode !== "code" && (selected
           ? (
             <ExprEnvContext.Provider
-              value={workflowId
+              value={workflowId && !loop.unavailable
                 ? {
                   workflowId,
                   nodeId: selected.id,
