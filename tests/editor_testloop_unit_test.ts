@@ -8,7 +8,7 @@ import assert from "node:assert/strict";
 import jsonata from "jsonata";
 import { builtinNodes } from "../nodes/mod.ts";
 import { nodeType } from "../server/node_types.ts";
-import type { ExpressionContextT, NodeDataListT, PinT } from "../ui/src/api_editor.ts";
+import type { ExpressionContextT, NodeDataListT, PinT } from "../server/editor_schemas.ts";
 import { BUILTINS } from "../ui/src/edit/expr/builtins.ts";
 import { completeAt, typeVariables } from "../ui/src/edit/expr/complete.ts";
 import { editorGraph } from "../ui/src/edit/graph.ts";

@@ -9,23 +9,10 @@
 import { Handle, type NodeProps, Position } from "@xyflow/react";
 import { memo } from "react";
 import { portY } from "./geometry.ts";
+import type { BoxState } from "./box_state.ts";
 import type { GraphNode } from "./model.ts";
 
-/** A node's state in a run, as the box shows it. */
-export interface BoxState {
-  /** pending, running, completed, failed, skipped or retrying. */
-  status: string;
-  /** Attempts started. */
-  attempts: number;
-  /** The retry policy's maxAttempts, when it has one. */
-  maxAttempts?: number;
-  /** Sub-runs started (loop iterations, sub-workflow runs). */
-  children?: number;
-  /** In the editor's test loop: a line of facts under the box (duration, items, pinned, the run it is from). */
-  facts?: string;
-  /** In the editor's test loop: a preview of each port's value, by `in:PORT` and `out:PORT`. */
-  ports?: Record<string, string>;
-}
+export type { BoxState } from "./box_state.ts";
 
 /** What a box renders. */
 export interface BoxData extends Record<string, unknown> {

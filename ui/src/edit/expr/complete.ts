@@ -8,7 +8,7 @@
  *
  * @module
  */
-import type { ExpressionContextT } from "../../api_editor.ts";
+import type { ExpressionContextT } from "../../../../server/editor_schemas.ts";
 import { preview } from "../../format.ts";
 import { BUILTINS } from "./builtins.ts";
 

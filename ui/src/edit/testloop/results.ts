@@ -6,9 +6,9 @@
  *
  * @module
  */
-import type { NodeDataListT, PinT } from "../../api_editor.ts";
+import type { NodeDataListT, PinT } from "../../../../server/editor_schemas.ts";
 import { formatDuration, preview } from "../../format.ts";
-import type { BoxState } from "../../graph/box.tsx";
+import type { BoxState } from "../../graph/box_state.ts";
 import type { GraphModel } from "../../graph/model.ts";
 import { deriveInputs } from "../../run/inputs.ts";
 import type { SubRun } from "../../run/state.ts";
