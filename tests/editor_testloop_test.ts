@@ -85,6 +85,16 @@ const gate = {
   connections: [{ from: "start.value", to: "check.value" }],
 };
 
+/** A schedule that fires only when asked (hourly). */
+const ticker = {
+  id: "ticker",
+  nodes: [
+    { id: "tick", type: "time.interval", config: { every: "1h" } },
+    { id: "stamp", type: "transform.set", config: { value: "fired at {{ $node.at }}" } },
+  ],
+  connections: [{ from: "tick.firedAt", to: "stamp.at" }],
+};
+
 const SECRET = "s3cr3t-token-value";
 
 /** A request that sends the secret; the local server echoes it back. */
@@ -150,6 +160,7 @@ Deno.test({
       "hooked.json": pretty(hooked(local.url)),
       "gate.json": pretty(gate),
       "secretive.json": pretty(secretive(local.url)),
+      "ticker.json": pretty(ticker),
     });
     try {
       await using server = await Served.start([dir], { env: { FLOW_TEST_SECRET: SECRET } });
@@ -283,7 +294,8 @@ Deno.test({
         assert.equal(local.hits("/paid"), 0, "the pinned node is not called");
         assert.equal(local.hits("/after"), 1);
         assert.deepEqual(local.got("/after"), { paid: "pinned" });
-        assert.match(await box(hookPage, "paid").getByTestId("box-facts").innerText(), /pinned/);
+        await boxStatus(hookPage, "after", "completed");
+        assert.match(await box(hookPage, "paid").getByTestId("box-facts").innerText(), /^reused · pinned$/);
         await editorShot(hookPage, "pinned");
         // A real webhook request runs the workflow from the file alone: the paid API is called.
         const res = await fetch(`${base}/hooks/hooked`, {
@@ -324,6 +336,18 @@ Deno.test({
         assert.ok(!html.includes(SECRET), "the secret is not on the page, in text or attributes");
         assert.ok(html.includes("***"));
         await secretPage.close();
+      });
+
+      await t.step("fire now on a schedule runs the workflow as the schedule would", async () => {
+        const tickPage = await newPage();
+        await openEditor(tickPage, base, "ticker.json");
+        await select(tickPage, "tick");
+        await tickPage.getByRole("button", { name: "Fire now" }).click();
+        await runEnded(tickPage);
+        await boxStatus(tickPage, "stamp", "completed");
+        await select(tickPage, "stamp");
+        await tickPage.getByRole("group", { name: "output value" }).getByText(/fired at \d{4}-/).waitFor();
+        await tickPage.close();
       });
 
       assert.deepEqual(problems, []);

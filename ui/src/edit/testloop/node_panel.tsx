@@ -197,7 +197,7 @@ function PinControls(props: { loop: TestLoop; nodeId: string; off: boolean }) {
     <div className="pin-controls" role="group" aria-label="Pinned data">
       {pin && (
         <p data-testid="pin-status">
-          📌 Pinned ({pin.source === "json" ? "typed in" : pin.source === "run" ? "from a run" : "a test request"},{" "}
+          Pinned ({pin.source === "json" ? "typed in" : pin.source === "run" ? "from a run" : "a test request"},{" "}
           {formatTime(pin.pinnedAt)}){pin.stale ? " — stale: the node changed, runs ignore it" : ""}
         </p>
       )}

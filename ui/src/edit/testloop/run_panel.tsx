@@ -92,7 +92,12 @@ function RunFollower(props: RunPanelProps & { id: string }) {
   useEffect(() => {
     if (view.ended) loop.refresh();
   }, [view.ended]);
-  const status = top && top.status !== "running" ? top.status : view.detail?.status ?? "running";
+  // The fold's status once it has the run's end; the record's alone only after the stream ended.
+  const status = top && top.status !== "running"
+    ? top.status
+    : view.ended
+    ? view.detail?.status ?? "running"
+    : "running";
   return (
     <div className="editor-run">
       <p>
