@@ -179,10 +179,14 @@ function Editor(props: Loaded & { file: string; path: string }) {
   // The test loop works on the served workflow of the top level (a loop body runs with its loop).
   const title = doc as { name?: unknown; id?: unknown; inputs?: unknown } | undefined;
   const workflowId = !path && typeof title?.id === "string" ? title.id : "";
-  const loop = useTestLoop(workflowId, selected?.id);
+  const loop = useTestLoop(file, workflowId, selected?.id);
   const [live, setLive] = useState<{ run?: SubRun }>({});
+  // Undefined while no node has a result: the boxes (500 of them, maybe) are not drawn again for nothing.
   const states = useMemo(
-    () => workflowId ? testLoopStates(model, loop.data, loop.pins, live.run) : undefined,
+    () => {
+      const m = workflowId ? testLoopStates(model, loop.data, loop.pins, live.run) : undefined;
+      return m?.size ? m : undefined;
+    },
     [workflowId, model, loop.data, loop.pins, live],
   );
   const nodeProblems = placed.filter((p) => !p.elsewhere && p.node === selected?.id);
@@ -321,11 +325,12 @@ function Editor(props: Loaded & { file: string; path: string }) {
         {mode !== "code" && (selected
           ? (
             <ExprEnvContext.Provider
-              value={workflowId && !loop.unavailable
+              value={workflowId
                 ? {
                   workflowId,
                   nodeId: selected.id,
                   nodeType: selected.type,
+                  preview: !loop.unavailable && loop.served.has(selected.id),
                   ...(loop.context ? { context: loop.context } : {}),
                 }
                 : undefined}

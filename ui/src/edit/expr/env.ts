@@ -21,6 +21,8 @@ export interface ExprEnv {
   nodeType: string;
   /** Its expression context, once loaded. */
   context?: ExpressionContextT;
+  /** Whether previews can be asked for (the workflow and this node are served). */
+  preview: boolean;
 }
 
 /** The React context of {@linkcode ExprEnv}. */

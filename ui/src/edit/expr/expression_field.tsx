@@ -138,7 +138,7 @@ export default function ExpressionField(props: ExpressionFieldProps) {
 
   // The preview and syntax errors, after a pause in typing.
   useEffect(() => {
-    if (!env || text.trim() === "") {
+    if (!env?.preview || text.trim() === "") {
       setResult(undefined);
       view.current?.dispatch(setDiagnostics(view.current.state, []));
       return;
@@ -175,7 +175,7 @@ export default function ExpressionField(props: ExpressionFieldProps) {
       clearTimeout(timer);
       stop.abort();
     };
-  }, [text, env?.workflowId, env?.nodeId, env?.context, props.template]);
+  }, [text, env?.workflowId, env?.nodeId, env?.context, env?.preview, props.template]);
 
   return (
     <div className="expr-field">

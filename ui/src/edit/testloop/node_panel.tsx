@@ -37,11 +37,15 @@ export function NodeTestPanel(props: NodeTestPanelProps) {
   const pin = loop.pins.get(nodeId);
   const listener = loop.listening.get(nodeId);
   const source = rec ? loop.data?.sources.find((s) => s.executionId === rec.executionId) : undefined;
-  const off = !canAct || loop.busy || !!loop.unavailable;
+  const saved = loop.served.has(nodeId);
+  const off = !canAct || loop.busy || !!loop.unavailable || !saved;
   const [runWith, setRunWith] = useState(false);
   return (
     <section className="test-panel" aria-label={`Test ${nodeId}`}>
       <h3>Test</h3>
+      {loop.unavailable
+        ? <p className="muted">Test runs are off: {loop.unavailable}</p>
+        : !saved && <p className="muted">This node is not in the saved workflow yet: save to test it.</p>}
       <div className="form-row wrap">
         <button
           type="button"

@@ -26,6 +26,7 @@ import {
   startEditorRun,
   type TestRequestViewT,
 } from "../../api_editor.ts";
+import { getWorkflow, listWorkflows } from "../../api.ts";
 import { useAllEvents } from "../../hooks.ts";
 
 /** What {@linkcode useTestLoop} gives. */
@@ -50,6 +51,8 @@ export interface TestLoop {
   message?: { kind: "info" | "error"; text: string };
   /** Why the loop is off (the workflow is not served), or undefined. */
   unavailable?: string;
+  /** The nodes of the served version (a node added since the last save is not among them). */
+  served: ReadonlySet<string>;
   /** Starts an editor run. */
   run: (body: EditorRunRequestT, what: string) => Promise<void>;
   /** Pins a node (from a run, or typed-in outputs). */
@@ -64,8 +67,13 @@ export interface TestLoop {
   refresh: () => void;
 }
 
-/** The test loop of served workflow `workflowId` with node `selected` selected; see the module doc. */
-export function useTestLoop(workflowId: string, selected: string | undefined): TestLoop {
+/**
+ * The test loop of workflow `workflowId` of `file`, with node `selected`
+ * selected; see the module doc. Nothing is asked of the routes until the
+ * file is served under that id (a new file, or one whose id was just
+ * changed, is not yet).
+ */
+export function useTestLoop(file: string, workflowId: string, selected: string | undefined): TestLoop {
   const [data, setData] = useState<NodeDataListT>();
   const [pins, setPins] = useState<ReadonlyMap<string, PinT>>(new Map());
   const [runId, setRunId] = useState<string>();
@@ -75,31 +83,46 @@ export function useTestLoop(workflowId: string, selected: string | undefined): T
   const [busy, setBusy] = useState(false);
   const [message, setMessage] = useState<TestLoop["message"]>();
   const [unavailable, setUnavailable] = useState<string>();
+  const [served, setServed] = useState<ReadonlySet<string>>(new Set());
   const [tick, setTick] = useState(0);
   const refresh = useCallback(() => setTick((t) => t + 1), []);
 
   useEffect(() => {
     let live = true;
     if (!workflowId) return setUnavailable("the workflow has no id");
-    Promise.all([getNodeData(workflowId), listPins(workflowId)]).then(([d, p]) => {
+    (async () => {
+      const listed = (await listWorkflows()).find((w) => w.file === file);
+      if (listed?.id !== workflowId) {
+        throw new Error(`${file} is not served as "${workflowId}" (save a valid version first)`);
+      }
+      const [detail, d, p] = await Promise.all([
+        getWorkflow(workflowId),
+        getNodeData(workflowId),
+        listPins(workflowId),
+      ]);
       if (!live) return;
+      setServed(new Set(detail.nodes.map((n) => n.id)));
       setData(d);
       setPins(new Map(p.map((x) => [x.nodeId, x])));
       setUnavailable(undefined);
-    }, (err) => live && setUnavailable((err as Error).message));
+    })().catch((err) => {
+      if (!live) return;
+      setServed(new Set());
+      setUnavailable((err as Error).message);
+    });
     return () => {
       live = false;
     };
-  }, [workflowId, tick]);
+  }, [file, workflowId, tick]);
 
   useEffect(() => {
     let live = true;
-    if (!selected || !workflowId) return setContext(undefined);
+    if (!selected || !served.has(selected)) return setContext(undefined);
     getExpressionContext(workflowId, selected).then((c) => live && setContext(c), () => live && setContext(undefined));
     return () => {
       live = false;
     };
-  }, [workflowId, selected, tick]);
+  }, [workflowId, selected, served, tick]);
 
   useAllEvents((events) => {
     for (
@@ -155,6 +178,7 @@ export function useTestLoop(workflowId: string, selected: string | undefined): T
     busy,
     ...(message ? { message } : {}),
     ...(unavailable ? { unavailable } : {}),
+    served,
     refresh,
     run: (body, what) =>
       act(what, async () => {
@@ -197,5 +221,5 @@ export function useTestLoop(workflowId: string, selected: string | undefined): T
           return next;
         });
       }),
-  }), [workflowId, data, pins, runId, plan, listening, context, busy, message, unavailable, refresh, act]);
+  }), [workflowId, data, pins, runId, plan, listening, context, busy, message, unavailable, served, refresh, act]);
 }
