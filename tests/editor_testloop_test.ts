@@ -210,6 +210,11 @@ Deno.test({
           const port = box(page, "c").locator(".port-in span", { hasText: /^body$/ });
           assert.match((await port.getAttribute("title"))!, /"path":"\/a"/);
           await editorShot(page, "test-run");
+          // The run view's inspector, for the selected node in this run.
+          await page.getByRole("tab", { name: "c in this run" }).click();
+          const inspector = page.getByRole("complementary", { name: "Inspector of c" });
+          assert.equal(await inspector.getByTestId("attempts").innerText(), "1");
+          await page.getByRole("tab", { name: "Timeline" }).click();
         },
       );
 

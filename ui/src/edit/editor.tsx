@@ -373,7 +373,7 @@ function Editor(props: Loaded & { file: string; path: string }) {
           inputs={title?.inputs && typeof title.inputs === "object" && !Array.isArray(title.inputs)
             ? title.inputs as Record<string, Record<string, unknown>>
             : {}}
-          order={model.nodes.filter((n) => n.kind === "node").map((n) => n.id)}
+          model={model}
           canAct={editable}
           dirty={dirty}
           {...(selected ? { selected: selected.id } : {})}

@@ -148,6 +148,7 @@ function ExpressionInput(props: FieldProps & { id: string; helpId: string; templ
     <Suspense fallback={plain}>
       <ExpressionField
         id={props.id}
+        label={props.field.key}
         value={v}
         template={props.template}
         onText={set}

@@ -18,15 +18,16 @@ import { EditorView, keymap, placeholder as placeholderExt } from "@codemirror/v
 import { useEffect, useRef, useState } from "react";
 import { previewExpression, type PreviewResultT } from "../../api_editor.ts";
 import { preview as previewText } from "../../format.ts";
-import { completeAt } from "./complete.ts";
+import { completeAt, typeVariables } from "./complete.ts";
 import { type ExprEnv, useExprEnv } from "./env.ts";
 import { jsonataLanguage } from "./jsonata_language.ts";
-import { typeVariables } from "./complete.ts";
 
 /** Props of {@linkcode ExpressionField}. */
 export interface ExpressionFieldProps {
-  /** The DOM id (labels point at it). */
+  /** The DOM id (the form's problems and focus point at it). */
   id: string;
+  /** Its accessible name (the field's name). */
+  label: string;
   /** The text. */
   value: string;
   /** A string with `{{ }}` templates, or a whole expression. */
@@ -79,6 +80,102 @@ function completion(env: () => ExprEnv | undefined) {
   };
 }
 
+/** What the editor view is made with. */
+interface ViewOptions {
+  /** The field's props at creation. */
+  props: ExpressionFieldProps;
+  /** The current expression environment. */
+  env: () => ExprEnv | undefined;
+  /** The text changed (`typed`: by the user, not from outside). */
+  onChange: (text: string, typed: boolean) => void;
+}
+
+/** The CodeMirror view of a field: JSONata, completion, the field's id and label for the form. */
+function createView(parent: HTMLElement, { props, env, onChange }: ViewOptions): EditorView {
+  return new EditorView({
+    parent,
+    state: EditorState.create({
+      doc: props.value,
+      extensions: [
+        history(),
+        closeBrackets(),
+        keymap.of([...defaultKeymap, ...historyKeymap]),
+        jsonataLanguage(props.template),
+        syntaxHighlighting(defaultHighlightStyle, { fallback: true }),
+        autocompletion({ override: [completion(env)], activateOnTyping: true }),
+        EditorView.lineWrapping,
+        EditorState.readOnly.of(!!props.disabled),
+        EditorView.editable.of(!props.disabled),
+        EditorView.contentAttributes.of({
+          id: props.id,
+          role: "textbox",
+          "aria-label": props.label,
+          ...(props.describedBy ? { "aria-describedby": props.describedBy } : {}),
+        }),
+        ...(props.placeholder ? [placeholderExt(props.placeholder)] : []),
+        theme,
+        EditorView.updateListener.of((u) => {
+          if (!u.docChanged) return;
+          onChange(u.state.doc.toString(), !u.transactions.some((tr) => tr.annotation(fromOutside)));
+        }),
+      ],
+    }),
+  });
+}
+
+/** The syntax error of a preview as a lint mark on the character where it was found. */
+function diagnosticsOf(result: PreviewResultT, length: number): Diagnostic[] {
+  const error = result.error;
+  if (error?.code !== "SYNTAX" || error.position === undefined) return [];
+  const at = Math.min(Math.max(0, error.position - 1), length);
+  const to = Math.min(at + 1, length);
+  return [{ from: to === at ? Math.max(0, at - 1) : at, to, severity: "error", message: error.message }];
+}
+
+/**
+ * The preview of `text` in `env`, after a pause in typing; its syntax error
+ * marked in `view`.
+ */
+function usePreview(
+  text: string,
+  template: boolean,
+  env: ExprEnv | undefined,
+  view: { current: EditorView | undefined },
+): PreviewResultT | undefined {
+  const [result, setResult] = useState<PreviewResultT>();
+  useEffect(() => {
+    const mark = (r: PreviewResultT | undefined) => {
+      const v = view.current;
+      if (v) v.dispatch(setDiagnostics(v.state, r ? diagnosticsOf(r, v.state.doc.length) : []));
+    };
+    if (!env?.preview || text.trim() === "") {
+      setResult(undefined);
+      mark(undefined);
+      return;
+    }
+    const stop = new AbortController();
+    const timer = setTimeout(() => {
+      const { bindings } = typeVariables(env.nodeType, env.context);
+      previewExpression(env.workflowId, {
+        ...(template ? { template: text } : { expression: text }),
+        node: env.nodeId,
+        ...(Object.keys(bindings).length ? { bindings } : {}),
+      }, stop.signal).then((r) => {
+        if (stop.signal.aborted) return;
+        setResult(r);
+        mark(r);
+      }, (err) => {
+        if (!stop.signal.aborted) setResult({ error: { code: "EVALUATION", message: (err as Error).message } });
+      });
+    }, PREVIEW_DELAY);
+    return () => {
+      clearTimeout(timer);
+      stop.abort();
+    };
+  }, [text, env?.workflowId, env?.nodeId, env?.context, env?.preview, template]);
+  return result;
+}
+
 /** The field; see the module doc. */
 export default function ExpressionField(props: ExpressionFieldProps) {
   const env = useExprEnv();
@@ -89,38 +186,15 @@ export default function ExpressionField(props: ExpressionFieldProps) {
   const onText = useRef(props.onText);
   onText.current = props.onText;
   const [text, setText] = useState(props.value);
-  const [result, setResult] = useState<PreviewResultT>();
 
   useEffect(() => {
-    const v = new EditorView({
-      parent: host.current!,
-      state: EditorState.create({
-        doc: props.value,
-        extensions: [
-          history(),
-          closeBrackets(),
-          keymap.of([...defaultKeymap, ...historyKeymap]),
-          jsonataLanguage(props.template),
-          syntaxHighlighting(defaultHighlightStyle, { fallback: true }),
-          autocompletion({ override: [completion(() => envRef.current)], activateOnTyping: true }),
-          EditorView.lineWrapping,
-          EditorState.readOnly.of(!!props.disabled),
-          EditorView.editable.of(!props.disabled),
-          EditorView.contentAttributes.of({
-            id: props.id,
-            "aria-label": "expression",
-            ...(props.describedBy ? { "aria-describedby": props.describedBy } : {}),
-          }),
-          ...(props.placeholder ? [placeholderExt(props.placeholder)] : []),
-          theme,
-          EditorView.updateListener.of((u) => {
-            if (!u.docChanged) return;
-            const t = u.state.doc.toString();
-            setText(t);
-            if (!u.transactions.some((tr) => tr.annotation(fromOutside))) onText.current(t);
-          }),
-        ],
-      }),
+    const v = createView(host.current!, {
+      props,
+      env: () => envRef.current,
+      onChange: (t, typed) => {
+        setText(t);
+        if (typed) onText.current(t);
+      },
     });
     view.current = v;
     return () => v.destroy();
@@ -136,47 +210,7 @@ export default function ExpressionField(props: ExpressionFieldProps) {
     });
   }, [props.value]);
 
-  // The preview and syntax errors, after a pause in typing.
-  useEffect(() => {
-    if (!env?.preview || text.trim() === "") {
-      setResult(undefined);
-      view.current?.dispatch(setDiagnostics(view.current.state, []));
-      return;
-    }
-    const stop = new AbortController();
-    const timer = setTimeout(() => {
-      const { bindings } = typeVariables(env.nodeType, env.context);
-      previewExpression(env.workflowId, {
-        ...(props.template ? { template: text } : { expression: text }),
-        node: env.nodeId,
-        ...(Object.keys(bindings).length ? { bindings } : {}),
-      }, stop.signal).then((r) => {
-        if (stop.signal.aborted) return;
-        setResult(r);
-        const v = view.current;
-        if (!v) return;
-        const diagnostics: Diagnostic[] = [];
-        if (r.error?.code === "SYNTAX" && r.error.position !== undefined) {
-          const at = Math.min(Math.max(0, r.error.position - 1), v.state.doc.length);
-          const to = Math.min(at + 1, v.state.doc.length);
-          diagnostics.push({
-            from: to === at ? Math.max(0, at - 1) : at,
-            to,
-            severity: "error",
-            message: r.error.message,
-          });
-        }
-        v.dispatch(setDiagnostics(v.state, diagnostics));
-      }, (err) => {
-        if (!stop.signal.aborted) setResult({ error: { code: "EVALUATION", message: (err as Error).message } });
-      });
-    }, PREVIEW_DELAY);
-    return () => {
-      clearTimeout(timer);
-      stop.abort();
-    };
-  }, [text, env?.workflowId, env?.nodeId, env?.context, env?.preview, props.template]);
-
+  const result = usePreview(text, props.template, env, view);
   return (
     <div className="expr-field">
       <div ref={host} className="expr-editor" data-testid="expression-editor" />

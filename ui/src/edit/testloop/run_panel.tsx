@@ -3,7 +3,8 @@
  * The editor's run panel, under the canvas: **Run** (the whole workflow,
  * inputs from the run view's form), what the last action did, and the
  * editor run being shown, followed live with the run view's own pieces
- * (`useRun`'s fold, the timeline and the event log). The run's top level is
+ * (`useRun`'s fold, the timeline, the event log, and the node inspector for
+ * the selected node's attempts, error and log lines in that run). The run's top level is
  * handed up so the canvas can show each node's results.
  *
  * @module
@@ -12,9 +13,12 @@ import { useEffect, useState } from "react";
 import { StatusBadge } from "../../components/status.tsx";
 import { shortId } from "../../format.ts";
 import { RunDialog } from "../../pages/run_form.tsx";
-import { Link } from "../../router.tsx";
+import type { GraphModel } from "../../graph/model.ts";
+import { Link, navigate } from "../../router.tsx";
 import { EventLog } from "../../run/event_log.tsx";
-import type { SubRun } from "../../run/state.ts";
+import { deriveInputs } from "../../run/inputs.ts";
+import { Inspector } from "../../run/inspector.tsx";
+import { childRuns, type SubRun } from "../../run/state.ts";
 import { Timeline } from "../../run/timeline.tsx";
 import { useRun } from "../../run/use_run.ts";
 import type { TestLoop } from "./use_testloop.ts";
@@ -25,8 +29,8 @@ export interface RunPanelProps {
   loop: TestLoop;
   /** The workflow's declared inputs (for the Run form). */
   inputs: Record<string, Record<string, unknown>>;
-  /** Node ids in graph order (the timeline's rows). */
-  order: string[];
+  /** The graph (the timeline's rows, the run inspector's node). */
+  model: GraphModel;
   /** Whether this session may start runs. */
   canAct: boolean;
   /** The editor's text differs from the file: runs use the saved file. */
@@ -84,7 +88,7 @@ export function RunPanel(props: RunPanelProps) {
 
 function RunFollower(props: RunPanelProps & { id: string }) {
   const view = useRun(props.id);
-  const [tab, setTab] = useState<"timeline" | "events">("timeline");
+  const [tab, setTab] = useState<"timeline" | "events" | "node">("timeline");
   const top = view.state.runs.get("");
   const { onRun, loop } = props;
   useEffect(() => onRun(top), [view.version]);
@@ -93,6 +97,8 @@ function RunFollower(props: RunPanelProps & { id: string }) {
     if (view.ended) loop.refresh();
   }, [view.ended]);
   // The fold's status once it has the run's end; the record's alone only after the stream ended.
+  const order = props.model.nodes.filter((n) => n.kind === "node").map((n) => n.id);
+  const node = props.model.nodes.find((n) => n.kind === "node" && n.id === props.selected);
   const status = top && top.status !== "running"
     ? top.status
     : view.ended
@@ -114,11 +120,28 @@ function RunFollower(props: RunPanelProps & { id: string }) {
         <button type="button" role="tab" aria-selected={tab === "events"} onClick={() => setTab("events")}>
           Events ({view.state.events.length})
         </button>
+        {node && (
+          <button type="button" role="tab" aria-selected={tab === "node"} onClick={() => setTab("node")}>
+            {node.id} in this run
+          </button>
+        )}
       </div>
       <div role="tabpanel" className="tabpanel">
-        {tab === "timeline"
-          ? <Timeline run={top} order={props.order} selected={props.selected} onSelect={props.onSelect} />
-          : <EventLog events={view.state.events} version={view.version} path="" />}
+        {tab === "node" && node
+          ? (
+            <Inspector
+              node={node}
+              state={top?.nodes.get(node.id)}
+              inputs={deriveInputs(props.model, top, node.id, view.detail?.inputs)}
+              logs={view.state.events.filter((e) => e.type === "node.log" && e.nodeId === node.id && !e.runPath)}
+              subRuns={childRuns(view.state, "", node.id)}
+              onOpen={(path) => navigate(`/runs/${props.id}?path=${encodeURIComponent(path)}`)}
+              onClose={() => setTab("timeline")}
+            />
+          )
+          : tab === "events"
+          ? <EventLog events={view.state.events} version={view.version} path="" />
+          : <Timeline run={top} order={order} selected={props.selected} onSelect={props.onSelect} />}
       </div>
     </div>
   );

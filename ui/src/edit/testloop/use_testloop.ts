@@ -67,54 +67,61 @@ export interface TestLoop {
   refresh: () => void;
 }
 
-/**
- * The test loop of workflow `workflowId` of `file`, with node `selected`
- * selected; see the module doc. Nothing is asked of the routes until the
- * file is served under that id (a new file, or one whose id was just
- * changed, is not yet).
- */
-export function useTestLoop(file: string, workflowId: string, selected: string | undefined): TestLoop {
-  const [data, setData] = useState<NodeDataListT>();
-  const [pins, setPins] = useState<ReadonlyMap<string, PinT>>(new Map());
-  const [runId, setRunId] = useState<string>();
-  const [plan, setPlan] = useState<EditorRunAcceptedT["plan"]>();
-  const [listening, setListening] = useState<ReadonlyMap<string, TestRequestViewT>>(new Map());
-  const [context, setContext] = useState<ExpressionContextT>();
-  const [busy, setBusy] = useState(false);
-  const [message, setMessage] = useState<TestLoop["message"]>();
-  const [unavailable, setUnavailable] = useState<string>();
-  const [served, setServed] = useState<ReadonlySet<string>>(new Set());
-  const [tick, setTick] = useState(0);
-  const refresh = useCallback(() => setTick((t) => t + 1), []);
+/** What the server has for a served workflow: its saved nodes, their recorded data, its pins. */
+interface Served {
+  data?: NodeDataListT;
+  pins: ReadonlyMap<string, PinT>;
+  served: ReadonlySet<string>;
+  unavailable?: string;
+}
 
+/**
+ * Loads what the server has for `workflowId` of `file` (again when `tick`
+ * changes). Asks nothing of the test-loop routes until the file is served
+ * under that id (a new file, or one whose id was just changed, is not yet).
+ */
+function useServed(file: string, workflowId: string, tick: number): [Served, (f: (s: Served) => Served) => void] {
+  const [state, setState] = useState<Served>({ pins: new Map(), served: new Set() });
   useEffect(() => {
     let live = true;
-    if (!workflowId) return setUnavailable("the workflow has no id");
+    if (!workflowId) {
+      setState({ pins: new Map(), served: new Set(), unavailable: "the workflow has no id" });
+      return;
+    }
     (async () => {
       const listed = (await listWorkflows()).find((w) => w.file === file);
       if (listed?.id !== workflowId) {
         throw new Error(`${file} is not served as "${workflowId}" (save a valid version first)`);
       }
-      const [detail, d, p] = await Promise.all([
+      const [detail, data, pins] = await Promise.all([
         getWorkflow(workflowId),
         getNodeData(workflowId),
         listPins(workflowId),
       ]);
       if (!live) return;
-      setServed(new Set(detail.nodes.map((n) => n.id)));
-      setData(d);
-      setPins(new Map(p.map((x) => [x.nodeId, x])));
-      setUnavailable(undefined);
+      setState({
+        data,
+        pins: new Map(pins.map((p) => [p.nodeId, p])),
+        served: new Set(detail.nodes.map((n) => n.id)),
+      });
     })().catch((err) => {
-      if (!live) return;
-      setServed(new Set());
-      setUnavailable((err as Error).message);
+      if (live) setState({ pins: new Map(), served: new Set(), unavailable: (err as Error).message });
     });
     return () => {
       live = false;
     };
   }, [file, workflowId, tick]);
+  return [state, setState];
+}
 
+/** The expression context of `selected` when the served workflow has it. */
+function useNodeContext(
+  workflowId: string,
+  selected: string | undefined,
+  served: ReadonlySet<string>,
+  tick: number,
+): ExpressionContextT | undefined {
+  const [context, setContext] = useState<ExpressionContextT>();
   useEffect(() => {
     let live = true;
     if (!selected || !served.has(selected)) return setContext(undefined);
@@ -123,33 +130,54 @@ export function useTestLoop(file: string, workflowId: string, selected: string |
       live = false;
     };
   }, [workflowId, selected, served, tick]);
+  return context;
+}
+
+/** A listener's new status, from an editor event (`url` dropped: it is used up). */
+function finished(
+  m: ReadonlyMap<string, TestRequestViewT>,
+  nodeId: string,
+  status: TestRequestViewT["status"],
+  executionId?: string,
+): ReadonlyMap<string, TestRequestViewT> {
+  const old = m.get(nodeId);
+  if (!old) return m;
+  const { url: _, ...rest } = old;
+  return new Map(m).set(nodeId, { ...rest, status, ...(executionId ? { executionId } : {}) });
+}
+
+/** What an editor run's plan says, in a line. */
+function planLine(what: string, plan: EditorRunAcceptedT["plan"]): string {
+  const reused = plan.reused.map((r) => `${r.nodeId} (${r.from === "pin" ? "pin" : "recorded"})`);
+  return `${what}: runs ${plan.run.join(", ") || "nothing"}${reused.length ? `; reuses ${reused.join(", ")}` : ""}`;
+}
+
+/**
+ * The test loop of workflow `workflowId` of `file`, with node `selected`
+ * selected; see the module doc.
+ */
+export function useTestLoop(file: string, workflowId: string, selected: string | undefined): TestLoop {
+  const [tick, setTick] = useState(0);
+  const refresh = useCallback(() => setTick((t) => t + 1), []);
+  const [server, setServer] = useServed(file, workflowId, tick);
+  const context = useNodeContext(workflowId, selected, server.served, tick);
+  const [shown, setShown] = useState<{ runId?: string; plan?: EditorRunAcceptedT["plan"] }>({});
+  const [listening, setListening] = useState<ReadonlyMap<string, TestRequestViewT>>(new Map());
+  const [busy, setBusy] = useState(false);
+  const [message, setMessage] = useState<TestLoop["message"]>();
 
   useAllEvents((events) => {
-    for (
-      const e of events as unknown as { type: string; workflowId?: string; nodeId?: string; executionId?: string }[]
-    ) {
+    type EditorEvent = { type: string; workflowId?: string; nodeId?: string; executionId?: string };
+    for (const e of events as unknown as EditorEvent[]) {
       if (e.workflowId !== workflowId || !e.nodeId) continue;
+      const nodeId = e.nodeId;
       if (e.type === "pin.set" || e.type === "pin.deleted") refresh();
-      if (e.type === "test-request.captured" || e.type === "test-request.expired") {
-        const nodeId = e.nodeId;
-        setListening((m) => {
-          const old = m.get(nodeId);
-          if (!old) return m;
-          const next = new Map(m);
-          const { url: _, ...rest } = old;
-          next.set(nodeId, {
-            ...rest,
-            status: e.type === "test-request.captured" ? "captured" : "expired",
-            ...(e.executionId ? { executionId: e.executionId } : {}),
-          });
-          return next;
-        });
-        if (e.type === "test-request.captured" && e.executionId) {
-          setRunId(e.executionId);
-          setPlan(undefined);
-          setMessage({ kind: "info", text: `Test request captured: pinned as the output of ${nodeId}` });
-          refresh();
-        }
+      if (e.type === "test-request.expired") setListening((m) => finished(m, nodeId, "expired"));
+      if (e.type === "test-request.captured" && e.executionId) {
+        setListening((m) => finished(m, nodeId, "captured", e.executionId));
+        setShown({ runId: e.executionId });
+        setMessage({ kind: "info", text: `Test request captured: pinned as the output of ${nodeId}` });
+        refresh();
       }
     }
   });
@@ -169,40 +197,32 @@ export function useTestLoop(file: string, workflowId: string, selected: string |
 
   return useMemo<TestLoop>(() => ({
     workflowId,
-    ...(data ? { data } : {}),
-    pins,
-    ...(runId ? { runId } : {}),
-    ...(plan ? { plan } : {}),
+    ...server,
+    ...shown,
     listening,
     ...(context ? { context } : {}),
     busy,
     ...(message ? { message } : {}),
-    ...(unavailable ? { unavailable } : {}),
-    served,
     refresh,
     run: (body, what) =>
       act(what, async () => {
         const accepted = await startEditorRun(workflowId, body);
-        setRunId(accepted.executionId);
-        setPlan(accepted.plan);
-        const reused = accepted.plan.reused.map((r) => `${r.nodeId} (${r.from === "pin" ? "pin" : "recorded"})`);
-        return `${what}: runs ${accepted.plan.run.join(", ") || "nothing"}${
-          reused.length ? `; reuses ${reused.join(", ")}` : ""
-        }`;
+        setShown({ runId: accepted.executionId, plan: accepted.plan });
+        return planLine(what, accepted.plan);
       }),
     pin: (node, body) =>
       act("Pin", async () => {
         const p = await putPin(workflowId, node, body);
-        setPins((m) => new Map(m).set(node, p));
+        setServer((s) => ({ ...s, pins: new Map(s.pins).set(node, p) }));
         return `Pinned the output of ${node}: editor runs use it instead of running ${node}`;
       }),
     unpin: (node) =>
       act("Unpin", async () => {
         await deletePin(workflowId, node);
-        setPins((m) => {
-          const next = new Map(m);
-          next.delete(node);
-          return next;
+        setServer((s) => {
+          const pins = new Map(s.pins);
+          pins.delete(node);
+          return { ...s, pins };
         });
         return `Unpinned ${node}`;
       }),
@@ -214,12 +234,7 @@ export function useTestLoop(file: string, workflowId: string, selected: string |
     stopListening: (node) =>
       act("Stop listening", async () => {
         await cancelTestRequest(workflowId, node);
-        setListening((m) => {
-          const next = new Map(m);
-          const old = next.get(node);
-          if (old) next.set(node, { ...old, status: "cancelled" });
-          return next;
-        });
+        setListening((m) => finished(m, node, "cancelled"));
       }),
-  }), [workflowId, data, pins, runId, plan, listening, context, busy, message, unavailable, served, refresh, act]);
+  }), [workflowId, server, shown, listening, context, busy, message, refresh, act, setServer]);
 }
