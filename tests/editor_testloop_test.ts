@@ -134,9 +134,13 @@ async function select(page: Page, id: string): Promise<void> {
   await page.getByRole("complementary", { name: `Node ${id}` }).waitFor();
 }
 
-/** Waits until the shown editor run has ended with `status`. */
-async function runEnded(page: Page, status = "success"): Promise<void> {
-  await page.getByTestId("editor-run-status").filter({ hasText: new RegExp(`^${status}$`) }).waitFor();
+/** Starts an editor run with `start` (a click) and waits until the run panel shows it ended with `status`. */
+async function runAndWait(page: Page, start: () => Promise<void>, status = "success"): Promise<void> {
+  const shown = page.locator(".editor-run");
+  const before = await shown.count() ? await shown.getAttribute("data-run-id") : null;
+  await start();
+  const run = page.locator(before ? `.editor-run:not([data-run-id="${before}"])` : ".editor-run");
+  await run.getByTestId("editor-run-status").filter({ hasText: new RegExp(`^${status}$`) }).waitFor();
 }
 
 /** Replaces the text of the expression field with DOM id `id` by typing `text`. */
@@ -179,8 +183,7 @@ Deno.test({
 
       await t.step("3. run to here on the middle node runs a and b, and calls nothing downstream", async () => {
         await select(page, "b");
-        await page.getByRole("button", { name: "Run to here" }).click();
-        await runEnded(page);
+        await runAndWait(page, () => page.getByRole("button", { name: "Run to here" }).click());
         await boxStatus(page, "a", "completed");
         await boxStatus(page, "b", "completed");
         assert.notEqual(await statusOf(page, "c"), "completed");
@@ -197,8 +200,7 @@ Deno.test({
         "4. run this node on the last node calls no upstream endpoint and uses the recorded data",
         async () => {
           await select(page, "c");
-          await page.getByRole("button", { name: "Run this node" }).click();
-          await runEnded(page);
+          await runAndWait(page, () => page.getByRole("button", { name: "Run this node" }).click());
           await boxStatus(page, "c", "completed");
           assert.equal(local.hits("/a"), 1, "a is not called again");
           assert.equal(local.hits("/c"), 1);
@@ -258,9 +260,10 @@ Deno.test({
         await saveState(gatePage, "Unsaved changes");
         await editorShot(gatePage, "expression-error");
         // A correct condition previews its value on the recorded input once the workflow ran.
-        await gatePage.getByRole("button", { name: "Run", exact: true }).click();
-        await gatePage.getByRole("button", { name: "Start run" }).click();
-        await runEnded(gatePage);
+        await runAndWait(gatePage, async () => {
+          await gatePage.getByRole("button", { name: "Run", exact: true }).click();
+          await gatePage.getByRole("button", { name: "Start run" }).click();
+        });
         await typeExpression(gatePage, "field-config.condition", "$value.n * 2");
         await gatePage.getByTestId("expression-preview").filter({ hasText: "= 10" }).waitFor();
         await gatePage.close();
@@ -293,9 +296,10 @@ Deno.test({
         await hookPage.locator("#pin-json").fill(pretty({ status: 200, headers: {}, body: '{"paid": "pinned"}' }));
         await hookPage.getByRole("button", { name: "Pin", exact: true }).click();
         await hookPage.getByTestId("pin-status").filter({ hasText: "typed in" }).waitFor();
-        await hookPage.getByRole("button", { name: "Run", exact: true }).click();
-        await hookPage.getByRole("button", { name: "Start run" }).click();
-        await runEnded(hookPage);
+        await runAndWait(hookPage, async () => {
+          await hookPage.getByRole("button", { name: "Run", exact: true }).click();
+          await hookPage.getByRole("button", { name: "Start run" }).click();
+        });
         assert.equal(local.hits("/paid"), 0, "the pinned node is not called");
         assert.equal(local.hits("/after"), 1);
         assert.deepEqual(local.got("/after"), { paid: "pinned" });
@@ -324,9 +328,10 @@ Deno.test({
       await t.step("7. a secret never appears in a preview or an inspector", async () => {
         const secretPage = await newPage();
         await openEditor(secretPage, base, "secretive.json");
-        await secretPage.getByRole("button", { name: "Run", exact: true }).click();
-        await secretPage.getByRole("button", { name: "Start run" }).click();
-        await runEnded(secretPage);
+        await runAndWait(secretPage, async () => {
+          await secretPage.getByRole("button", { name: "Run", exact: true }).click();
+          await secretPage.getByRole("button", { name: "Start run" }).click();
+        });
         assert.equal(local.hits("/secret"), 1);
         assert.match(JSON.stringify(local.got("/secret")), new RegExp(SECRET), "the run itself had the secret");
         await select(secretPage, "call");
@@ -347,8 +352,7 @@ Deno.test({
         const tickPage = await newPage();
         await openEditor(tickPage, base, "ticker.json");
         await select(tickPage, "tick");
-        await tickPage.getByRole("button", { name: "Fire now" }).click();
-        await runEnded(tickPage);
+        await runAndWait(tickPage, () => tickPage.getByRole("button", { name: "Fire now" }).click());
         await boxStatus(tickPage, "stamp", "completed");
         await select(tickPage, "stamp");
         await tickPage.getByRole("group", { name: "output value" }).getByText(/fired at \d{4}-/).waitFor();

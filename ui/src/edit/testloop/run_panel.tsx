@@ -105,7 +105,7 @@ function RunFollower(props: RunPanelProps & { id: string }) {
     ? view.detail?.status ?? "running"
     : "running";
   return (
-    <div className="editor-run">
+    <div className="editor-run" data-run-id={props.id}>
       <p>
         Run <Link href={`/runs/${props.id}`}>{shortId(props.id)}</Link>{" "}
         <span data-testid="editor-run-status">
