@@ -176,6 +176,7 @@ Deno.test({
         const page = await context.newPage();
         page.setDefaultTimeout(15_000);
         page.on("pageerror", (e) => problems.push(`page error: ${e.message}`));
+        page.on("console", (m) => m.type() === "error" && problems.push(`console: ${m.text()} (${page.url()})`));
         return page;
       };
       const page = await newPage();
