@@ -33,10 +33,8 @@ const SCHEDULES = ["time.cron", "time.interval"];
 /** The panel; see the module doc. */
 export function NodeTestPanel(props: NodeTestPanelProps) {
   const { loop, nodeId, nodeType, canAct } = props;
-  const rec = loop.data?.nodes[nodeId];
   const pin = loop.pins.get(nodeId);
   const listener = loop.listening.get(nodeId);
-  const source = rec ? loop.data?.sources.find((s) => s.executionId === rec.executionId) : undefined;
   const saved = loop.served.has(nodeId);
   const off = !canAct || loop.busy || !!loop.unavailable || !saved;
   const [runWith, setRunWith] = useState(false);
@@ -85,6 +83,23 @@ export function NodeTestPanel(props: NodeTestPanelProps) {
         />
       )}
       <PinControls loop={loop} nodeId={nodeId} off={off} />
+      <LastRun loop={loop} nodeId={nodeId} />
+      {pin && (
+        <>
+          <h4>Pinned outputs</h4>
+          <Ports values={pin.outputs} what="pinned output" />
+        </>
+      )}
+    </section>
+  );
+}
+
+/** The values the node received and produced in the newest run that ran it, and which run that was. */
+function LastRun({ loop, nodeId }: { loop: TestLoop; nodeId: string }) {
+  const rec = loop.data?.nodes[nodeId];
+  const source = rec ? loop.data?.sources.find((s) => s.executionId === rec.executionId) : undefined;
+  return (
+    <>
       <h3>Last run</h3>
       {!rec ? <p className="muted">{loop.data?.history === false ? "History is off: no data." : "Not run yet."}</p> : (
         <>
@@ -104,13 +119,7 @@ export function NodeTestPanel(props: NodeTestPanelProps) {
           {rec.outputs ? <Ports values={rec.outputs} what="output" /> : <p className="muted">none</p>}
         </>
       )}
-      {pin && (
-        <>
-          <h4>Pinned outputs</h4>
-          <Ports values={pin.outputs} what="pinned output" />
-        </>
-      )}
-    </section>
+    </>
   );
 }
 
