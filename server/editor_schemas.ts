@@ -169,3 +169,22 @@ export const TestRequestView = z.object({
   capturedAt: z.string().optional(),
   executionId: z.string().optional(),
 }).openapi("TestRequest");
+
+/** The body of an editor run, as a type (for the console). */
+export type EditorRunRequestT = z.infer<typeof EditorRunRequest>;
+/** An accepted editor run, as a type. */
+export type EditorRunAcceptedT = z.infer<typeof EditorRunAccepted>;
+/** A pin, as a type. */
+export type PinT = z.infer<typeof Pin>;
+/** One node's recorded data, as a type. */
+export type NodeDataT = z.infer<typeof NodeData>;
+/** The answer of `GET /workflows/{id}/node-data`, as a type. */
+export type NodeDataListT = z.infer<typeof NodeDataList>;
+/** A port or input of an expression context, as a type. */
+export type PortContextT = z.infer<typeof PortContext>;
+/** An expression context, as a type. */
+export type ExpressionContextT = z.infer<typeof ExpressionContext>;
+/** A preview's answer, as a type. */
+export type PreviewResultT = z.infer<typeof PreviewResult>;
+/** A test request listener, as a type. */
+export type TestRequestViewT = z.infer<typeof TestRequestView>;

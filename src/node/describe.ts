@@ -6,6 +6,7 @@
  * @module
  */
 import { toJSONSchema } from "zod/mini";
+import { isExpressionSchema } from "../expressions/expressions.ts";
 import type { AnyNodeDefinition } from "./node.ts";
 
 /**
@@ -24,5 +25,13 @@ import type { AnyNodeDefinition } from "./node.ts";
  * ```
  */
 export function configJsonSchema(def: AnyNodeDefinition): Record<string, unknown> | null {
-  return def.config ? toJSONSchema(def.config, { io: "input", unrepresentable: "any" }) : null;
+  if (!def.config) return null;
+  return toJSONSchema(def.config, {
+    io: "input",
+    unrepresentable: "any",
+    // A whole-expression field (`control.if`'s condition) says so, for editors: `"format": "jsonata"`.
+    override: (ctx) => {
+      if (isExpressionSchema(ctx.zodSchema)) ctx.jsonSchema.format = "jsonata";
+    },
+  });
 }

@@ -74,7 +74,8 @@ function failure(res: Response, body: unknown): ApiError {
   return new ApiError(error?.message ?? `HTTP ${res.status}`, res.status, error?.code ?? `HTTP_${res.status}`);
 }
 
-async function request<T>(path: string, init?: RequestInit): Promise<T> {
+/** Calls the API at `path` (under {@linkcode API_BASE}); the parsed body, or an {@linkcode ApiError}. */
+export async function request<T>(path: string, init?: RequestInit): Promise<T> {
   const res = await send(path, init);
   const body = parseBody(await res.text());
   if (!res.ok) throw failure(res, body);

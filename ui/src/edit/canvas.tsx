@@ -24,7 +24,7 @@ import {
   useReactFlow,
 } from "@xyflow/react";
 import { type DragEvent, type RefObject, useEffect, useImperativeHandle, useMemo, useState } from "react";
-import { Box, type BoxData } from "../graph/box.tsx";
+import { Box, type BoxData, type BoxState } from "../graph/box.tsx";
 import { boxSize } from "../graph/geometry.ts";
 import { type Layout, layoutGraph } from "../graph/layout.ts";
 import type { GraphModel } from "../graph/model.ts";
@@ -73,6 +73,8 @@ export interface EditCanvasProps {
   label: string;
   /** Set to the canvas's API. */
   apiRef: RefObject<CanvasApi | null>;
+  /** Each box's results in the editor's test loop (status, attempts, facts, port previews). */
+  states?: ReadonlyMap<string, BoxState>;
 }
 
 const nodeTypes = { box: Box };
@@ -117,7 +119,7 @@ export function EditCanvas(props: EditCanvasProps) {
 }
 
 function Canvas(props: EditCanvasProps & { auto?: Layout }) {
-  const { model, stored, auto, problems, selection, editable } = props;
+  const { model, stored, auto, problems, selection, editable, states } = props;
   const flow = useReactFlow();
   const selected = useMemo(() => new Set(selection), [selection]);
   const built = useMemo<Node<BoxData>[]>(() =>
@@ -125,6 +127,7 @@ function Canvas(props: EditCanvasProps & { auto?: Layout }) {
       const { width, height } = boxSize(n);
       const p = stored.get(n.id) ?? (auto?.get(n.id) ? [auto.get(n.id)!.x, auto.get(n.id)!.y] : [i * 40, i * 40]);
       const issues = problems.get(n.id);
+      const state = states?.get(n.id);
       return {
         id: n.id,
         type: "box",
@@ -132,14 +135,14 @@ function Canvas(props: EditCanvasProps & { auto?: Layout }) {
         width,
         height,
         style: { width, height },
-        data: { node: n, editable, ...(issues ? { problems: issues } : {}) },
+        data: { node: n, editable, ...(issues ? { problems: issues } : {}), ...(state ? { state } : {}) },
         selected: selected.has(n.id),
         deletable: editable && n.kind === "node",
         ariaLabel: `${n.kind === "node" ? `node ${n.id}, ${n.type}` : n.kind}${
           issues ? `, ${issues.length} problem(s)` : ""
         }`,
       };
-    }), [model, stored, auto, problems, selected, editable]);
+    }), [model, stored, auto, problems, selected, editable, states]);
   const [nodes, setNodes] = useState(built);
   useEffect(() => setNodes(built), [built]);
   const edges = useMemo<Edge[]>(() =>

@@ -28,6 +28,12 @@ import { buildCommands, useShortcuts } from "./keys.ts";
 import { Palette } from "./palette.tsx";
 import { type Placed, placeProblems, problemRange, problemsByNode } from "./problems.ts";
 import { createEditorStore, type EditorState, isDirty, validateAsYouType } from "./store.ts";
+import { ExprEnvContext } from "./expr/env.ts";
+import type { SubRun } from "../run/state.ts";
+import { NodeTestPanel } from "./testloop/node_panel.tsx";
+import { testLoopStates } from "./testloop/results.ts";
+import { RunPanel } from "./testloop/run_panel.tsx";
+import { useTestLoop } from "./testloop/use_testloop.ts";
 
 // CodeMirror (the code view and the merge view) loads when one of them is first shown.
 const CodeView = lazy(() => import("./code_view.tsx").then((m) => ({ default: m.CodeView })));
@@ -126,7 +132,10 @@ function Editor(props: Loaded & { file: string; path: string }) {
   useEffect(() => validateAsYouType(store), [store]);
   useAllEvents((events) => {
     for (const e of events as unknown as { type: string; file?: string; etag?: string }[]) {
-      if (e.type === "file.written" && e.file === file && e.etag) store.getState().fileChanged(e.etag);
+      if (e.type === "file.written" && e.file === file && e.etag) {
+        store.getState().fileChanged(e.etag);
+        loop.refresh(); // the served version changed: its data, pins and context may too
+      }
     }
   });
   useEffect(() => {
@@ -167,6 +176,19 @@ function Editor(props: Loaded & { file: string; path: string }) {
   useShortcuts({ commands, openPalette: () => setPalette(true), actions, editable });
 
   const selected = s.selection.length === 1 ? nodesOf(w).find((n) => n.id === s.selection[0]) : undefined;
+  // The test loop works on the served workflow of the top level (a loop body runs with its loop).
+  const title = doc as { name?: unknown; id?: unknown; inputs?: unknown } | undefined;
+  const workflowId = !path && typeof title?.id === "string" ? title.id : "";
+  const loop = useTestLoop(file, workflowId, selected?.id);
+  const [live, setLive] = useState<{ run?: SubRun }>({});
+  // Undefined while no node has a result: the boxes (500 of them, maybe) are not drawn again for nothing.
+  const states = useMemo(
+    () => {
+      const m = workflowId ? testLoopStates(model, loop.data, loop.pins, live.run) : undefined;
+      return m?.size ? m : undefined;
+    },
+    [workflowId, model, loop.data, loop.pins, live],
+  );
   const nodeProblems = placed.filter((p) => !p.elsewhere && p.node === selected?.id);
   const workflowProblems = placed.filter((p) => !p.elsewhere && !p.node);
   const childHref = (() => {
@@ -184,7 +206,6 @@ function Editor(props: Loaded & { file: string; path: string }) {
   const openBody = selected && inline && typeof inline === "object" && !Array.isArray(inline)
     ? () => navigate(href(path ? `${path}/${selected.id}` : selected.id))
     : undefined;
-  const title = doc as { name?: unknown; id?: unknown } | undefined;
   return (
     <section className={`page-edit mode-${mode}`} aria-label={`Editor of ${file}`}>
       <div className="page-head">
@@ -284,6 +305,7 @@ function Editor(props: Loaded & { file: string; path: string }) {
             onDropType={(type, at) => actions.addNode(type, at)}
             label={`Graph of ${file}${path ? ` / ${path}` : ""}`}
             apiRef={canvas}
+            {...(states ? { states } : {})}
           />
         )}
         {mode !== "graph" && (
@@ -302,20 +324,37 @@ function Editor(props: Loaded & { file: string; path: string }) {
         )}
         {mode !== "code" && (selected
           ? (
-            <NodeInspector
-              key={selected.id}
-              node={selected}
-              type={catalog.get(selected.type)}
-              schema={schema}
-              problems={nodeProblems}
-              disabled={!editable || !!parsed.error}
-              onSet={(p, v, group) =>
-                actions.set(["nodes", selected.index, ...p], v, `Set ${selected.id}.${p.join(".")}`, group)}
-              onRename={(to) => actions.rename(selected.id, to)}
-              onClose={() => s.select([])}
-              {...(openBody ? { onOpenBody: openBody } : {})}
-              {...(childHref ? { childFileHref: childHref } : {})}
-            />
+            <ExprEnvContext.Provider
+              value={workflowId
+                ? {
+                  workflowId,
+                  nodeId: selected.id,
+                  nodeType: selected.type,
+                  preview: !loop.unavailable && loop.served.has(selected.id),
+                  ...(loop.context ? { context: loop.context } : {}),
+                }
+                : undefined}
+            >
+              <NodeInspector
+                key={selected.id}
+                node={selected}
+                type={catalog.get(selected.type)}
+                schema={schema}
+                problems={nodeProblems}
+                disabled={!editable || !!parsed.error}
+                onSet={(p, v, group) =>
+                  actions.set(["nodes", selected.index, ...p], v, `Set ${selected.id}.${p.join(".")}`, group)}
+                onRename={(to) => actions.rename(selected.id, to)}
+                onClose={() => s.select([])}
+                {...(openBody ? { onOpenBody: openBody } : {})}
+                {...(childHref ? { childFileHref: childHref } : {})}
+                {...(workflowId
+                  ? {
+                    test: <NodeTestPanel loop={loop} nodeId={selected.id} nodeType={selected.type} canAct={editable} />,
+                  }
+                  : {})}
+              />
+            </ExprEnvContext.Provider>
           )
           : (
             <WorkflowInspector
@@ -328,6 +367,20 @@ function Editor(props: Loaded & { file: string; path: string }) {
             />
           ))}
       </div>
+      {workflowId && (
+        <RunPanel
+          loop={loop}
+          inputs={title?.inputs && typeof title.inputs === "object" && !Array.isArray(title.inputs)
+            ? title.inputs as Record<string, Record<string, unknown>>
+            : {}}
+          model={model}
+          canAct={editable}
+          dirty={dirty}
+          {...(selected ? { selected: selected.id } : {})}
+          onSelect={(id) => s.select([id])}
+          onRun={(run) => setLive(run ? { run } : {})}
+        />
+      )}
       <ProblemsList placed={placed} validating={s.validating} onGo={goToProblem} />
       <CommandPalette open={palette} onOpenChange={setPalette} commands={commands} />
       {connecting && (

@@ -8,10 +8,14 @@
  *
  * @module
  */
-import { useEffect, useId, useState } from "react";
+import { lazy, Suspense, useEffect, useId, useState } from "react";
 import type { JsonSchema } from "../api.ts";
 import type { Path } from "./doc.ts";
+import { useExprEnv } from "./expr/env.ts";
 import { type Field, fieldsOf, isExpression, placeholderOf } from "./schema.ts";
+
+// The expression editor (CodeMirror) loads when an expression field is first shown with a served workflow.
+const ExpressionField = lazy(() => import("./expr/expression_field.tsx"));
 
 /** Sets (or, with undefined, removes) the value at `path`; `group` joins typing into one undo step. */
 export type OnSet = (path: Path, value: unknown, group?: string) => void;
@@ -79,7 +83,9 @@ export function SchemaField(props: FieldProps) {
   const { field, value, path, problems } = props;
   const id = fieldId(path);
   const errors = problems.get(path.join(".")) ?? [];
-  const canExpr = props.expressions !== false && !["object", "record", "list"].includes(field.kind);
+  // A whole-expression field (`"format": "jsonata"`, as control.if's condition) is always an expression.
+  const whole = field.schema.format === "jsonata";
+  const canExpr = !whole && props.expressions !== false && !["object", "record", "list"].includes(field.kind);
   const [exprOn, setExprOn] = useState(isExpression(value));
   useEffect(() => {
     if (isExpression(value)) setExprOn(true);
@@ -110,8 +116,8 @@ export function SchemaField(props: FieldProps) {
           </button>
         )}
       </div>
-      {expr
-        ? <ExpressionInput {...props} id={id} helpId={helpId} />
+      {expr || whole
+        ? <ExpressionInput {...props} id={id} helpId={helpId} template={!whole} />
         : <Widget {...props} id={id} helpId={helpId} invalid={errors.length > 0} />}
       {field.description && <p id={helpId} className="hint muted">{field.description}</p>}
       {errors.map((e, i) => <p key={i} className="field-error" role="alert">{e}</p>)}
@@ -119,21 +125,38 @@ export function SchemaField(props: FieldProps) {
   );
 }
 
-function ExpressionInput(props: FieldProps & { id: string; helpId: string }) {
+function ExpressionInput(props: FieldProps & { id: string; helpId: string; template: boolean }) {
   const [v, setV] = useLocal(typeof props.value === "string" ? props.value : "");
-  return (
+  const env = useExprEnv();
+  const set = (t: string) => {
+    setV(t);
+    props.onSet(props.path, t === "" ? undefined : t, props.id);
+  };
+  const plain = (
     <input
       id={props.id}
       className="expr"
       value={v}
-      placeholder="{{ $inputs.name }}"
+      placeholder={props.template ? "{{ $inputs.name }}" : "$node.value > 0"}
       aria-describedby={props.helpId}
       disabled={props.disabled}
-      onChange={(e) => {
-        setV(e.target.value);
-        props.onSet(props.path, e.target.value === "" ? undefined : e.target.value, props.id);
-      }}
+      onChange={(e) => set(e.target.value)}
     />
+  );
+  if (!env) return plain;
+  return (
+    <Suspense fallback={plain}>
+      <ExpressionField
+        id={props.id}
+        label={props.field.key}
+        value={v}
+        template={props.template}
+        onText={set}
+        disabled={props.disabled}
+        describedBy={props.helpId}
+        placeholder={props.template ? "{{ $node.body.id }}" : "$node.value > 0"}
+      />
+    </Suspense>
   );
 }
 

@@ -8,7 +8,7 @@
  *
  * @module
  */
-import { useEffect, useState } from "react";
+import { type ReactNode, useEffect, useState } from "react";
 import type { JsonSchema, NodeType } from "../api.ts";
 import type { DocNode, WorkflowDoc } from "./doc.ts";
 import { JsonInput, ObjectFields, type OnSet, SchemaField } from "./fields.tsx";
@@ -37,6 +37,8 @@ export interface NodeInspectorProps {
   disabled: boolean;
   /** Closes the inspector (clears the selection). */
   onClose: () => void;
+  /** The node's part of the test loop (runs, pins, last run's data), shown under its form. */
+  test?: ReactNode;
 }
 
 function byField(problems: Placed[]): Map<string, string[]> {
@@ -132,6 +134,7 @@ export function NodeInspector(props: NodeInspectorProps) {
           />
         </>
       )}
+      {props.test}
     </aside>
   );
 }

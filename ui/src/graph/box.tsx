@@ -9,19 +9,10 @@
 import { Handle, type NodeProps, Position } from "@xyflow/react";
 import { memo } from "react";
 import { portY } from "./geometry.ts";
+import type { BoxState } from "./box_state.ts";
 import type { GraphNode } from "./model.ts";
 
-/** A node's state in a run, as the box shows it. */
-export interface BoxState {
-  /** pending, running, completed, failed, skipped or retrying. */
-  status: string;
-  /** Attempts started. */
-  attempts: number;
-  /** The retry policy's maxAttempts, when it has one. */
-  maxAttempts?: number;
-  /** Sub-runs started (loop iterations, sub-workflow runs). */
-  children?: number;
-}
+export type { BoxState } from "./box_state.ts";
 
 /** What a box renders. */
 export interface BoxData extends Record<string, unknown> {
@@ -80,12 +71,12 @@ function BoxView({ data, selected }: NodeProps & { data: BoxData }) {
             isConnectable={!!editable}
             aria-label={editable ? `input ${p.name} of ${title}` : undefined}
           />
-          <span title={`${p.name}: ${p.type}`}>{p.name}</span>
+          <span title={portTitle(p, state?.ports?.[`in:${p.name}`])}>{p.name}</span>
         </div>
       ))}
       {node.outputs.map((p, i) => (
         <div key={`out-${p.name}`} className="port port-out" style={{ top: portY(i) - 9 }}>
-          <span title={`${p.name}: ${p.type}`}>{p.name}</span>
+          <span title={portTitle(p, state?.ports?.[`out:${p.name}`])}>{p.name}</span>
           <Handle
             type="source"
             position={Position.Right}
@@ -99,8 +90,14 @@ function BoxView({ data, selected }: NodeProps & { data: BoxData }) {
       {state?.children
         ? <span className="box-children">{state.children} run{state.children > 1 ? "s" : ""}</span>
         : null}
+      {state?.facts && <span className="box-facts" data-testid="box-facts">{state.facts}</span>}
     </div>
   );
+}
+
+/** A port's tooltip: its name and type, and the preview of its value in a run when there is one. */
+function portTitle(p: { name: string; type: string }, preview: string | undefined): string {
+  return preview === undefined ? `${p.name}: ${p.type}` : `${p.name}: ${p.type}\n${preview}`;
 }
 
 /** The box component, memoised: a box re-renders only when its own data changes. */

@@ -62,6 +62,8 @@ export interface RunDialogProps {
   open: boolean;
   /** Called when it closes without starting a run. */
   onClose: () => void;
+  /** Starts the run (default: `POST /runs`, then its page); the editor starts an editor run instead. */
+  start?: (inputs: Record<string, unknown>) => Promise<void>;
 }
 
 /** The dialog; see the module doc. */
@@ -90,8 +92,8 @@ export function RunDialog(props: RunDialogProps) {
     }
     setBusy(true);
     try {
-      const accepted = await startRun(props.workflowId, inputs);
-      navigate(`/runs/${accepted.executionId}`);
+      if (props.start) await props.start(inputs);
+      else navigate(`/runs/${(await startRun(props.workflowId, inputs)).executionId}`);
     } catch (err) {
       setError((err as Error).message);
     } finally {
