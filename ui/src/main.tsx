@@ -13,11 +13,24 @@ import { Link, match, navigate, useLocation } from "./router.tsx";
 import { WorkflowsPage } from "./pages/workflows.tsx";
 import { refreshSession, useSession } from "./session.ts";
 
-const WorkflowPage = lazy(() => import("./pages/workflow.tsx"));
-const RunsPage = lazy(() => import("./pages/runs.tsx"));
-const RunPage = lazy(() => import("./pages/run.tsx"));
-const EditorPage = lazy(() => import("./edit/editor.tsx"));
-const SignInPage = lazy(() => import("./pages/sign_in.tsx"));
+// Each lazily loaded page, by the route that shows it.
+const loaders = {
+  "/workflows/:id": () => import("./pages/workflow.tsx"),
+  "/runs": () => import("./pages/runs.tsx"),
+  "/runs/:id": () => import("./pages/run.tsx"),
+  "/edit": () => import("./edit/editor.tsx"),
+  "/sign-in": () => import("./pages/sign_in.tsx"),
+};
+const WorkflowPage = lazy(loaders["/workflows/:id"]);
+const RunsPage = lazy(loaders["/runs"]);
+const RunPage = lazy(loaders["/runs/:id"]);
+const EditorPage = lazy(loaders["/edit"]);
+const SignInPage = lazy(loaders["/sign-in"]);
+// The page the console opens on starts loading now, beside the session check, not after it (the browser keeps
+// the module: `lazy` gets it from there).
+try {
+  for (const [route, load] of Object.entries(loaders)) if (match(route, location.pathname)) load().catch(() => {});
+} catch { /* a malformed address: the page says so when it renders */ }
 
 /** Sends the browser to the sign-in page, then back to where it was. */
 function toSignIn() {

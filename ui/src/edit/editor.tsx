@@ -8,7 +8,7 @@
  * @module
  */
 import { ReactFlowProvider } from "@xyflow/react";
-import { lazy, Suspense, useEffect, useMemo, useRef, useState } from "react";
+import { lazy, Suspense, useCallback, useEffect, useMemo, useRef, useState } from "react";
 import type { StoreApi } from "zustand";
 import { useStore } from "zustand";
 import { getSource, getWorkflowSchema, type JsonSchema, listNodeTypes, type NodeType } from "../api.ts";
@@ -22,7 +22,8 @@ import { type CanvasApi, EditCanvas } from "./canvas.tsx";
 import { CommandPalette } from "./commands.tsx";
 import { ConnectForm } from "./connect_form.tsx";
 import { layoutOf, nodesOf, parseText, type Path, workflowAt } from "./doc.ts";
-import { connectionProblem, editorGraph } from "./graph.ts";
+import type { GraphModel } from "../graph/model.ts";
+import { connectionProblem, editorGraph, keepUnchanged } from "./graph.ts";
 import { NodeInspector, WorkflowInspector } from "./inspector.tsx";
 import { buildCommands, useShortcuts } from "./keys.ts";
 import { Palette } from "./palette.tsx";
@@ -103,7 +104,13 @@ function Editor(props: Loaded & { file: string; path: string }) {
   const doc = good.current;
   const base = useMemo(() => basePath(doc, path), [doc, path]);
   const w = useMemo(() => workflowAt(doc, base ?? []), [doc, base]);
-  const model = useMemo(() => editorGraph(w, catalog, undefined, editable), [w, catalog, editable]);
+  // The graph keeps the objects of boxes and edges an edit did not change, and is the same object when it changed
+  // none (moving a box): the canvas redraws only what changed.
+  const last = useRef<GraphModel>(undefined);
+  const model = useMemo(
+    () => last.current = keepUnchanged(last.current, editorGraph(w, catalog, undefined, editable)),
+    [w, catalog, editable],
+  );
   const stored = useMemo(() => layoutOf(w), [w]);
   const placed = useMemo(() => placeProblems(s.problems, doc, base ?? []), [s.problems, doc, base]);
   const byNode = useMemo(() => {
@@ -122,6 +129,10 @@ function Editor(props: Loaded & { file: string; path: string }) {
     [store, base, model, catalog],
   );
   const dirty = isDirty(s);
+  // The palette (hundreds of buttons) is drawn again only when the catalog changes, not at every edit.
+  const latest = useRef(actions);
+  latest.current = actions;
+  const addType = useCallback((type: string) => latest.current.addNode(type), []);
 
   useEffect(() => validateAsYouType(store), [store]);
   useAllEvents((events) => {
@@ -266,7 +277,7 @@ function Editor(props: Loaded & { file: string; path: string }) {
       )}
       {base === undefined && <p role="alert" className="error">No loop body at {path}.</p>}
       <div className="edit-layout">
-        {editable && mode !== "code" && <Palette types={types} onAdd={(t) => actions.addNode(t)} />}
+        {editable && mode !== "code" && <Palette types={types} onAdd={addType} />}
         {mode !== "code" && (
           <EditCanvas
             key={path}

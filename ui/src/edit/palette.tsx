@@ -7,7 +7,7 @@
  *
  * @module
  */
-import { useMemo, useState } from "react";
+import { memo, useMemo, useState } from "react";
 import type { NodeType } from "../api.ts";
 import { NODE_TYPE_MIME } from "./canvas.tsx";
 
@@ -20,8 +20,8 @@ export function searchTypes(types: readonly NodeType[], query: string): NodeType
   });
 }
 
-/** The palette. */
-export function Palette(props: { types: readonly NodeType[]; onAdd: (type: string) => void }) {
+/** The palette (memoised: it is drawn again only when its types or its callback change). */
+export const Palette = memo(function Palette(props: { types: readonly NodeType[]; onAdd: (type: string) => void }) {
   const [query, setQuery] = useState("");
   const found = useMemo(() => searchTypes(props.types, query), [props.types, query]);
   const families = useMemo(() => {
@@ -74,4 +74,4 @@ export function Palette(props: { types: readonly NodeType[]; onAdd: (type: strin
       ))}
     </aside>
   );
-}
+});
