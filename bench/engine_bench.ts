@@ -100,3 +100,43 @@ Deno.bench({
     if (r.status !== "success" || (r.outputs.results as unknown[]).length !== 10_000) throw new Error(r.status);
   },
 });
+
+// The same loop whose body reshapes each item with one JSONata expression (issue 26: at least 3x faster
+// than when every evaluation went through JSONata's asynchronous evaluator).
+const exprLoopCompiled = validateWorkflow({
+  inputs: { items: { type: "array" } },
+  nodes: [{
+    id: "each",
+    type: "control.loop",
+    config: {
+      concurrency: 16,
+      workflow: {
+        nodes: [{
+          id: "shape",
+          type: "transform.set",
+          config: {
+            value: "{{ {'id': $node.item.id, 'label': $uppercase($node.item.name), 'total': $node.item.price * 2} }}",
+          },
+        }],
+        connections: [{ from: "$inputs.item", to: "shape.item" }],
+        outputs: { out: "shape.value" },
+      },
+    },
+  }],
+  connections: [{ from: "$inputs.items", to: "each.items" }],
+  outputs: { results: "each.results" },
+}, loopRegistry);
+const records = Array.from({ length: 10_000 }, (_, i) => ({ id: i, name: `item ${i}`, price: i % 100 }));
+Deno.bench({
+  name: "loop of 10000 items through a JSONata expression, NDJSON events to /dev/null",
+  group: "loop",
+  n: 10,
+  async fn() {
+    const r = await runWorkflow(exprLoopCompiled, { inputs: { items: records }, onEvent: reporter.onEvent });
+    sink.flush();
+    const results = r.outputs.results as { out: { label: string } }[];
+    if (r.status !== "success" || results.length !== 10_000 || results[7].out.label !== "ITEM 7") {
+      throw new Error(`${r.status} ${JSON.stringify(r.error ?? results[7])}`);
+    }
+  },
+});

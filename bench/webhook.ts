@@ -3,15 +3,20 @@
  * -> http.respond workflow (POST `{"name":"x","n":1}` is answered
  * `{"name":"x","n":1,"greeting":"hello x"}`, checked on every response),
  * under autocannon (Node) at 1, 16 and 64 connections, with history off and
- * on. When Node-RED is installed (see /work/shared/peers/webhook.md), its
- * equivalent flow is measured alternately in the same run and the ratios
- * are printed.
+ * on. Two forms of the workflow: `templates` sets each field with a plain
+ * template path (`{{ $node.body.name }}`), `expression` reshapes the body
+ * with one JSONata expression
+ * (`{{ $merge([$node.body, {'greeting': 'hello ' & $node.body.name}]) }}`).
+ * When Node-RED is installed (see /work/shared/peers/webhook.md), its
+ * equivalent flow (whose change node is a JSONata expression too) is
+ * measured alternately in the same run and the ratios are printed.
  *
  * Each cell: a freshly started server, a warm-up, then a measured run;
  * requests/s, exact p50/p99 latency, the server's RSS right after. Cells are
  * repeated `--rounds` times (targets alternating) and the medians reported.
  *
- * Run: `deno task bench:webhook [--rounds N] [--duration S] [--warmup S] [--connections 1,16,64] [--no-node-red]`
+ * Run: `deno task bench:webhook [--rounds N] [--duration S] [--warmup S] [--connections 1,16,64]
+ * [--workflows templates,expression] [--no-node-red]`
  *
  * Environment: `FLOW_BENCH_DIR` (scratch folder for autocannon, default
  * $TMPDIR/flow-bench; installed there with npm when missing),
@@ -30,21 +35,25 @@ const SCRATCH = Deno.env.get("FLOW_BENCH_DIR") ?? `${Deno.env.get("TMPDIR") ?? "
 const NODE_RED_DIR = Deno.env.get("NODE_RED_DIR") ?? SCRATCH;
 const PEERS = Deno.env.get("FLOW_PEERS_DIR") ?? `${ROOT}../shared/peers`;
 
-/** The benchmarked workflow. */
-const WORKFLOW = {
+/** The benchmarked workflow, with `value` as the transform.set node's config value. */
+const workflow = (value: unknown) => ({
   id: "greet",
   nodes: [
     { id: "hook", type: "http.webhook", config: { path: "hook", respond: "node" } },
-    {
-      id: "set",
-      type: "transform.set",
-      config: {
-        value: { name: "{{ $node.body.name }}", n: "{{ $node.body.n }}", greeting: "hello {{ $node.body.name }}" },
-      },
-    },
+    { id: "set", type: "transform.set", config: { value } },
     { id: "reply", type: "http.respond" },
   ],
   connections: [{ from: "hook.body", to: "set.body" }, { from: "set.value", to: "reply.body" }],
+});
+
+/** The two forms of the benchmarked workflow, by name. */
+const WORKFLOWS: Record<string, ReturnType<typeof workflow>> = {
+  templates: workflow({
+    name: "{{ $node.body.name }}",
+    n: "{{ $node.body.n }}",
+    greeting: "hello {{ $node.body.name }}",
+  }),
+  expression: workflow("{{ $merge([$node.body, {'greeting': 'hello ' & $node.body.name}]) }}"),
 };
 
 /** One measured cell. */
@@ -71,6 +80,7 @@ const { values: flags } = parseArgs({
     duration: { type: "string", default: "10" },
     warmup: { type: "string", default: "3" },
     connections: { type: "string", default: "1,16,64" },
+    workflows: { type: "string", default: "templates,expression" },
     "no-node-red": { type: "boolean", default: false },
   },
 });
@@ -126,10 +136,10 @@ async function waitUntilServing(url: string): Promise<void> {
   }
 }
 
-/** `flow serve` on a free port, with history on or off, in a fresh state directory. */
-function flowTarget(history: boolean, dir: string): Target {
+/** `flow serve` of the workflow in `dir` on a free port, with history on or off, in a fresh state directory. */
+function flowTarget(history: boolean, dir: string, form: string): Target {
   return {
-    name: `flow, history ${history ? "on" : "off"}`,
+    name: `flow (${form}), history ${history ? "on" : "off"}`,
     async start() {
       const state = await Deno.makeTempDir({ prefix: "flow-bench-state-" });
       const child = new Deno.Command(Deno.execPath(), {
@@ -241,8 +251,13 @@ const median = (xs: number[]) => {
 async function main() {
   await ensureAutocannon();
   const dir = await Deno.makeTempDir({ prefix: "flow-bench-wf-" });
-  await Deno.writeTextFile(`${dir}/greet.json`, JSON.stringify(WORKFLOW, null, 2));
-  const targets = [flowTarget(false, dir), flowTarget(true, dir)];
+  const targets: Target[] = [];
+  for (const form of flags.workflows!.split(",")) {
+    if (!WORKFLOWS[form]) throw new Error(`--workflows: unknown form "${form}"; known: ${Object.keys(WORKFLOWS)}`);
+    await Deno.mkdir(`${dir}/${form}`);
+    await Deno.writeTextFile(`${dir}/${form}/greet.json`, JSON.stringify(WORKFLOWS[form], null, 2));
+    targets.push(flowTarget(false, `${dir}/${form}`, form), flowTarget(true, `${dir}/${form}`, form));
+  }
   const redInstalled = await exists(`${NODE_RED_DIR}/node_modules/node-red/red.js`) &&
     await exists(`${PEERS}/nodered_webhook.json`);
   if (!flags["no-node-red"] && redInstalled) targets.push(nodeRedTarget());

@@ -88,6 +88,13 @@ const nodeScopeOption = (): OptionDef => ({
   description: "a node's own scope instead of the workflow-wide one",
 });
 
+/** `--verbose`: every event's line, also in a terminal. */
+const verboseOption = (): OptionDef => ({
+  long: "--verbose",
+  short: "-v",
+  description: "print a line for every event, also in a terminal (no live status block)",
+});
+
 /** The output flags of `flow run` and `flow resume`. */
 const outputOptions = (): OptionDef[] => [
   {
@@ -98,6 +105,7 @@ const outputOptions = (): OptionDef[] => [
     choices: FORMATS,
   },
   { long: "--quiet", short: "-q", description: "print nothing on success; one line on stderr on failure" },
+  verboseOption(),
   { long: "--events", value: "file", description: "also append the NDJSON event stream to a file", complete: "file" },
 ];
 
@@ -149,6 +157,7 @@ export const PROGRAM: CommandDef = {
           parse: positiveInt,
         },
         { long: "--quiet", short: "-q", description: "print nothing on success; one line on stderr on failure" },
+        verboseOption(),
         {
           long: "--events",
           value: "file",
@@ -167,6 +176,10 @@ export const PROGRAM: CommandDef = {
           long: "--trigger-data",
           value: "json",
           description: "the trigger's payload as JSON, or @FILE (a webhook: { method, headers, query, body })",
+        },
+        {
+          long: "--use-pins",
+          description: "use the outputs pinned in the editor instead of calling those nodes (a test run)",
         },
       ],
       load: () => import("./commands/run.ts"),
@@ -196,6 +209,13 @@ export const PROGRAM: CommandDef = {
       options: [
         { long: "--workflow", short: "-w", value: "id", description: "only this workflow" },
         { long: "--status", short: "-s", value: "status", description: "only this status" },
+        {
+          long: "--trigger",
+          short: "-t",
+          value: "trigger",
+          description: "only runs started by this trigger (repeatable; all: every trigger; default: all but editor)",
+          repeatable: true,
+        },
         {
           long: "--limit",
           short: "-n",
@@ -228,7 +248,12 @@ export const PROGRAM: CommandDef = {
           description: "an execution's events as NDJSON, as --format ndjson printed them",
           args: [{ name: "id", description: "execution id (or a unique prefix)" }],
           options: [
-            { long: "--follow", short: "-F", description: "keep printing until a running execution ends" },
+            {
+              long: "--follow",
+              short: "-F",
+              description: "keep printing until a running execution ends (at a terminal: the live view of flow run)",
+            },
+            { long: "--verbose", short: "-v", description: "with --follow at a terminal: NDJSON, not the live view" },
             dbOption(),
           ],
           load: () => import("./commands/runs_events.ts"),
@@ -411,16 +436,20 @@ export const PROGRAM: CommandDef = {
     },
     {
       name: "graph",
-      description: "print a workflow's graph as Mermaid or Graphviz DOT",
+      description: "print a workflow's graph as Mermaid, Graphviz DOT or an SVG picture",
       args: [{ name: "file", description: "workflow JSON file", complete: "file" }],
-      options: [{
-        long: "--format",
-        short: "-f",
-        value: "format",
-        description: "mermaid or dot",
-        choices: ["mermaid", "dot"],
-        default: "mermaid",
-      }],
+      options: [
+        {
+          long: "--format",
+          short: "-f",
+          value: "format",
+          description: "mermaid, dot or svg (laid out and coloured as in the console)",
+          choices: ["mermaid", "dot", "svg"],
+          default: "mermaid",
+        },
+        { long: "--run", value: "id", description: "with --format svg: colour the nodes by this execution's result" },
+        dbOption(),
+      ],
       load: () => import("./commands/graph.ts"),
     },
     {

@@ -18,8 +18,10 @@ import { FORMATS } from "./commands.ts";
 import { exitAtOnce } from "./exit.ts";
 import { CliError, ExitCode } from "./exit_codes.ts";
 import { keepPerWorkflow, lazyState, openStore } from "./history.ts";
+import { liveReporter, liveViewWanted } from "./live.ts";
 import { acquireLock, type Lock } from "./lock.ts";
 import { Output, stderr, stdout } from "./output.ts";
+import { LoopTotals, RunProgress } from "./progress.ts";
 import { jsonReporter, ndjsonReporter, prettyReporter, quietReporter, type Reporter } from "./reporters.ts";
 import { stateDir } from "./state.ts";
 
@@ -31,6 +33,8 @@ export interface OutputFlags {
   quiet?: boolean;
   /** `--events FILE`. */
   events?: string;
+  /** `--verbose`: every event's line, also in a terminal (no live view). */
+  verbose?: boolean;
 }
 
 /** What one CLI execution needs. */
@@ -60,6 +64,10 @@ export interface CliExecution {
   resumedFrom?: string;
   /** Results to reuse. */
   reuse?: ReusableResults;
+  /** `--use-pins`: the nodes that run (see `RunOptions.only`). */
+  only?: ReadonlySet<string>;
+  /** `--use-pins`: the reused nodes whose outputs are pinned. */
+  pinned?: ReadonlySet<string>;
   /** Store already opened by the command (resume). */
   store?: Store;
 }
@@ -73,6 +81,8 @@ export async function executeFromCli(x: CliExecution): Promise<number> {
     ? ndjsonReporter(stdout)
     : format === "json"
     ? jsonReporter(stdout)
+    : liveViewWanted(x.output.verbose)
+    ? liveReporter(stdout, palette(useColor()), new RunProgress(new LoopTotals(x.compiled, x.inputs)))
     : prettyReporter(stdout, palette(useColor()));
   const bus = new EventBus();
   bus.subscribe((e) => reporter.onEvent(e));
@@ -90,6 +100,7 @@ export async function executeFromCli(x: CliExecution): Promise<number> {
   const history = x.history ? await openHistory(x.store, keep) : undefined;
   const cancel = new AbortController();
   const stopSignals = onSignals(() => cancel.abort(), () => {
+    reporter.dispose?.();
     events?.flush();
     lock?.release();
   });
@@ -108,11 +119,14 @@ export async function executeFromCli(x: CliExecution): Promise<number> {
       file: x.file,
       hash: await hash,
       reuse: x.reuse,
+      only: x.only,
+      pinned: x.pinned,
       resumedFrom: x.resumedFrom,
       state: history?.store ?? lazyState(openStore),
     });
     await reporter.onResult(result);
   } finally {
+    reporter.dispose?.();
     stopSignals();
     events?.flush();
     lock?.release();

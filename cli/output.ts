@@ -41,6 +41,13 @@ export class Output {
     this.#buffered = buffered;
   }
 
+  /**
+   * Called before each write when set: the live view (`live.ts`) erases its
+   * block from the terminal there, so that a line written to this stream
+   * does not land in the middle of it.
+   */
+  beforeWrite: (() => void) | undefined;
+
   /** Whether the reader went away. */
   get closed(): boolean {
     return this.#closed;
@@ -49,6 +56,7 @@ export class Output {
   /** Queues text. */
   write(text: string): void {
     if (this.#closed) return;
+    if (this.beforeWrite) this.beforeWrite();
     this.#chunks.push(text);
     this.#size += text.length;
     if (!this.#buffered || this.#size >= FLUSH_AT) this.flush();

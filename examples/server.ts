@@ -4,6 +4,7 @@
  * Routes:
  * - `GET /zen.json` -> `{"zen": "..."}`
  * - `GET /users/:id` -> a user object
+ * - `GET /users.csv?count=N` -> users 1 to N (default 5) as CSV: `id,name,email` then one line each
  * - `GET /flaky/:key?fail=N` -> 503 for the first N requests per key, then 200
  * - `GET /status/:code` -> that status
  * - `GET /slow?ms=N` -> 200 after N ms (at once when the server closes)
@@ -42,6 +43,12 @@ export function startDemoServer(port = 0): DemoServer {
     const path = url.pathname;
     hits.set(path, (hits.get(path) ?? 0) + 1);
     if (path === "/zen.json") return json({ zen: "Practicality beats purity." });
+    if (path === "/users.csv") {
+      const count = Math.min(Math.max(0, Number(url.searchParams.get("count") ?? "5") || 0), 10_000);
+      const lines = ["id,name,email"];
+      for (let id = 1; id <= count; id++) lines.push(`${id},user ${id},user${id}@example.test`);
+      return new Response(lines.join("\n") + "\n", { headers: { "content-type": "text/csv; charset=utf-8" } });
+    }
     let m = /^\/users\/(\d+)$/.exec(path);
     if (m) return json({ id: Number(m[1]), name: `user ${m[1]}`, email: `user${m[1]}@example.test` });
     m = /^\/flaky\/([\w-]+)$/.exec(path);

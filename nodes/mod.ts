@@ -11,6 +11,7 @@ import controlLoop from "./control/loop.ts";
 import controlSwitch from "./control/switch.ts";
 import debugInspect from "./debug/inspect.ts";
 import debugLog from "./debug/log.ts";
+import emailSend from "./email/send.ts";
 import execCommand from "./exec/command.ts";
 import fileList from "./file/list.ts";
 import fileRead from "./file/read.ts";
@@ -20,11 +21,14 @@ import flowSubworkflow from "./flow/subworkflow.ts";
 import httpRequest from "./http/request.ts";
 import httpRespond from "./http/respond.ts";
 import httpWebhook from "./http/webhook.ts";
+import sqlQuery from "./sql/query.ts";
 import stateGet from "./state/get.ts";
 import stateSet from "./state/set.ts";
 import timeCron from "./time/cron.ts";
 import timeDelay from "./time/delay.ts";
 import timeInterval from "./time/interval.ts";
+import csvParse from "./transform/csv_parse.ts";
+import csvStringify from "./transform/csv_stringify.ts";
 import jsonParse from "./transform/json_parse.ts";
 import jsonStringify from "./transform/json_stringify.ts";
 import transformMap from "./transform/map.ts";
@@ -66,6 +70,10 @@ export const builtinNodes: readonly AnyNodeDefinition[] = [
   fileRead,
   fileWrite,
   fileList,
+  sqlQuery,
+  emailSend,
+  csvParse,
+  csvStringify,
 ];
 
 /**

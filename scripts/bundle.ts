@@ -93,21 +93,32 @@ export function lazyRequire(code: string): string {
 /**
  * npm packages loaded with a dynamic `import()` that most runs never need
  * (JSONata: only workflows with expressions; cli-table3: only the pretty
- * summary; sucrase: only workflows with a `code.function`). Each is bundled on its own and embedded as the body of a function
+ * summary; sucrase: only workflows with a `code.function`; papaparse: only
+ * workflows with a CSV node), and the project's modules loaded the same way with them (the
+ * fast path of expressions, loaded with JSONata; see
+ * {@linkcode PROJECT_SCRIPTS}). Each is bundled on its own and embedded as the body of a function
  * that returns its exports, run with `new Function` on first use (see
  * {@linkcode scriptChunk}). As text in a function of its own, its bytes cost
  * a start that does not load it almost nothing: V8 only scans past them.
  */
-export const LAZY_PACKAGES = ["jsonata", "cli-table3", "sucrase"];
+export const LAZY_PACKAGES = ["jsonata", "cli-table3", "sucrase", "papaparse", "./fast.ts"];
+
+/**
+ * The {@linkcode LAZY_PACKAGES} that are modules of the project (by the
+ * specifier as the importing module writes it): where each is. Such a module
+ * has a default export only and imports no other module at run time.
+ */
+export const PROJECT_SCRIPTS: Record<string, string> = { "./fast.ts": "src/expressions/fast.ts" };
 
 /**
  * The project's own modules loaded with a dynamic `import()` that most runs
  * never need: the long-running commands and the PostgreSQL store, which pull
  * in the HTTP server, the console's assets, BullMQ, ioredis and the
- * PostgreSQL driver. Each is bundled on its own (with what it imports),
+ * PostgreSQL driver; and the drivers of `sql.query` (PostgreSQL) and
+ * `email.send` (nodemailer). Each is bundled on its own (with what it imports),
  * compressed with Brotli and embedded as base64, so `flow run` does not pay
- * for their bytes at every start (6 MB as text). By the specifier as the
- * importing module writes it.
+ * for their bytes at every start (6 MB as text); and the SVG of `flow graph`,
+ * with ELK (1.6 MB). By the specifier as the importing module writes it.
  */
 export const LAZY_MODULES: { specifier: string; entry: string }[] = [
   { specifier: "./commands/serve.ts", entry: "cli/commands/serve.ts" },
@@ -116,6 +127,11 @@ export const LAZY_MODULES: { specifier: string; entry: string }[] = [
   { specifier: "../src/store/postgres.ts", entry: "src/store/postgres.ts" },
   // The layout block's parser (jsonc-parser), for the hash of a workflow that has one (src/workflow/hash.ts).
   { specifier: "./layout.ts", entry: "src/workflow/layout.ts" },
+  // The PostgreSQL driver of sql.query, and nodemailer for email.send: only workflows that use them.
+  { specifier: "./postgres_pool.ts", entry: "nodes/sql/postgres_pool.ts" },
+  { specifier: "./smtp.ts", entry: "nodes/email/smtp.ts" },
+  // ELK and the SVG of `flow graph --format svg`.
+  { specifier: "../graph_svg.ts", entry: "cli/graph_svg.ts" },
 ];
 
 /** One embedded lazy chunk. */
@@ -186,18 +202,21 @@ ${functions.join("\n")}
 
 /** Bundles a lazy package on its own (CommonJS require made lazy), as a {@linkcode scriptChunk}. */
 async function lazyPackageChunk(name: string, tmp: string, imports: Record<string, string>): Promise<LazyChunk> {
-  const specifier = imports[name];
+  const specifier = PROJECT_SCRIPTS[name] ? new URL(PROJECT_SCRIPTS[name], ROOT).href : imports[name];
   if (!specifier) fail(`${name} is not in deno.json "imports"`);
-  const entry = `${tmp}/lazy-${name}.ts`;
+  const file = `${tmp}/lazy-${name.replace(/[^\w-]/g, "_")}`;
   // A CommonJS package that says `__esModule` (sucrase) has no default export to re-export: take the namespace.
   const source = JSON.stringify(specifier);
-  await Deno.writeTextFile(entry, `import * as m from ${source};\nexport default m.default ?? m;\n`);
-  await denoBundle(entry, `${tmp}/lazy-${name}.js`);
-  return scriptChunk(name, lazyRequire(await Deno.readTextFile(`${tmp}/lazy-${name}.js`)));
+  await Deno.writeTextFile(`${file}.ts`, `import * as m from ${source};\nexport default m.default ?? m;\n`);
+  await denoBundle(`${file}.ts`, `${file}.js`);
+  return scriptChunk(name, lazyRequire(await Deno.readTextFile(`${file}.js`)));
 }
 
-/** How `deno bundle` ends a module whose only export is `default`. */
-const DEFAULT_EXPORT = /export\s*\{\s*([\w$]+)\s+as\s+default\s*\}\s*;?\s*$/;
+/**
+ * How `deno bundle` ends a module whose only export is `default`: the
+ * export, then the licenses of what it bundled (`/*! ... *\/`), if any.
+ */
+const DEFAULT_EXPORT = /export\s*\{\s*([\w$]+)\s+as\s+default\s*\}\s*;?\s*((?:\/\*[\s\S]*?\*\/\s*)*)$/;
 
 /**
  * A bundled module whose only export is `default`, as the strict-mode body of
@@ -211,7 +230,8 @@ const DEFAULT_EXPORT = /export\s*\{\s*([\w$]+)\s+as\s+default\s*\}\s*;?\s*$/;
 export function scriptChunk(name: string, moduleText: string): LazyChunk {
   const found = moduleText.match(DEFAULT_EXPORT);
   if (!found) throw new Error(`${name}: expected the bundle to end with its default export: update scripts/bundle.ts`);
-  const source = `"use strict";${moduleText.slice(0, found.index)}\nreturn { default: ${found[1]} };`;
+  const licenses = found[2] ? `${found[2].trim()}\n` : "";
+  const source = `"use strict";${moduleText.slice(0, found.index)}\n${licenses}return { default: ${found[1]} };`;
   try {
     new Function(source);
   } catch (err) {
@@ -225,17 +245,21 @@ export function scriptChunk(name: string, moduleText: string): LazyChunk {
 /**
  * Bundles one of the project's lazy modules on its own, compressed, as base64.
  * Loaded from a `blob:` URL, it uses the main bundle's loaders of lazy
- * packages and of the sandbox Worker, through globalThis.
+ * packages, of the other lazy modules and of the sandbox Worker, through
+ * globalThis: a module another one loads (the PostgreSQL store, the drivers
+ * of `sql.query` and `email.send`, which `flow serve` may load) is embedded
+ * once.
  */
 async function lazyModuleChunk(entry: string, tmp: string): Promise<LazyChunk> {
   const out = `${tmp}/lazy-module-${entry.replaceAll("/", "_")}.js`;
-  await denoBundle(entry, out, LAZY_PACKAGES);
+  const modules = LAZY_MODULES.filter((m) => m.entry !== entry).map((m) => m.specifier);
+  await denoBundle(entry, out, [...LAZY_PACKAGES, ...modules]);
   // A long-running command pays for Node's compatibility layer anyway: its CommonJS `require` stays eager, but a
   // `blob:` module has no file URL to create it from, so it is made relative to the bundle's own file.
   let code = await Deno.readTextFile(out);
   const names = [...code.matchAll(/createRequire as ([\w$]+)/g)].map((m) => m[1]);
   for (const name of names) code = code.split(`${name}(import.meta.url)`).join(`${name}(Deno.mainModule)`);
-  for (const name of LAZY_PACKAGES) {
+  for (const name of [...LAZY_PACKAGES, ...modules]) {
     code = code.split(`import(${JSON.stringify(name)})`).join(`globalThis.__flowLazyPackage(${JSON.stringify(name)})`);
   }
   code = code.replace(WORKER_REFERENCE_RE, "globalThis.__flowSandboxWorkerUrl()");

@@ -6,13 +6,13 @@
  * @module
  */
 import { createRoute, OpenAPIHono, z } from "@hono/zod-openapi";
-import { eventLine, type FlowEvent } from "../src/engine/mod.ts";
+import { eventLine } from "../src/engine/mod.ts";
 import { type ValidationIssue, WorkflowValidationError } from "../src/errors.ts";
 import { validateWithExpressions } from "../src/sandbox/mod.ts";
 import type { UnreadFile } from "../src/validate/mod.ts";
 import { findExecution, runDetail, runSummary } from "../src/runtime/history.ts";
-import { type FlowRuntime, NotFoundError, type StreamedEvent } from "../src/runtime/service.ts";
-import { EXECUTION_STATUSES, type ExecutionStatus } from "../src/store/mod.ts";
+import { type FlowRuntime, NotFoundError } from "../src/runtime/service.ts";
+import { EXECUTION_STATUSES, type ExecutionStatus, type Trigger, TRIGGERS } from "../src/store/mod.ts";
 import { parseWorkflowText, typeName } from "../src/workflow/mod.ts";
 import { VERSION } from "../src/version.ts";
 import { workflowDetail, workflowSummary } from "./describe.ts";
@@ -22,6 +22,8 @@ import { nodeTypeRoutes } from "./node_types.ts";
 import * as S from "./schemas.ts";
 import { sessionRoutes } from "./session_api.ts";
 import { sourceRoutes } from "./sources.ts";
+import { editorRoutes } from "./editor.ts";
+import type { TestRequests } from "./test_requests.ts";
 import { type OutgoingEvent, streamResponse, wantsSse } from "./streams.ts";
 
 /** What the API needs besides the runtime. */
@@ -32,6 +34,8 @@ export interface ApiOptions {
   readOnly?: boolean;
   /** The credentials, when the API needs a token (for `/session`). */
   auth?: AuthOptions;
+  /** The editor's test request listeners. */
+  testRequests: TestRequests;
 }
 
 const json = <T extends z.ZodType>(schema: T, description: string) => ({
@@ -67,6 +71,11 @@ export function apiRoutes(runtime: FlowRuntime, options: ApiOptions): OpenAPIHon
   });
   workflowRoutes(api, runtime, options);
   sourceRoutes(api, runtime, { readOnly: options.readOnly });
+  editorRoutes(api, runtime, {
+    readOnly: options.readOnly,
+    baseUrl: options.baseUrl,
+    testRequests: options.testRequests,
+  });
   nodeTypeRoutes(api, runtime);
   sessionRoutes(api, { auth: options.auth, readOnly: options.readOnly });
   runRoutes(api, runtime);
@@ -215,6 +224,22 @@ function uncheckedReferences(raw: Record<string, unknown>, unread: UnreadFile[])
   return out;
 }
 
+/** A comma-separated list of trigger names (`editor`, `cron,webhook`). */
+function triggerList() {
+  return S.queryString().transform((text, ctx) => {
+    const names = text.split(",").map((t) => t.trim());
+    const bad = names.filter((t) => !(TRIGGERS as readonly string[]).includes(t));
+    if (bad.length) {
+      ctx.addIssue({
+        code: "custom",
+        message: `expected triggers among ${TRIGGERS.join(", ")}; got ${JSON.stringify(bad[0])}`,
+      });
+      return z.NEVER;
+    }
+    return names as Trigger[];
+  }).openapi({ type: "string", example: "editor" });
+}
+
 function runRoutes(api: OpenAPIHono, runtime: FlowRuntime) {
   const store = () => {
     if (!runtime.store) throw new HttpError(404, "NO_HISTORY", "history is off: runs are not recorded");
@@ -239,6 +264,12 @@ function runRoutes(api: OpenAPIHono, runtime: FlowRuntime) {
         query: z.object({
           workflow: S.queryString().optional(),
           status: S.enumParam(EXECUTION_STATUSES as [ExecutionStatus, ...ExecutionStatus[]]).optional(),
+          trigger: triggerList().optional().openapi({
+            description: `Only runs started by these triggers, comma-separated (${TRIGGERS.join(", ")})`,
+          }),
+          notTrigger: triggerList().optional().openapi({
+            description: "No run started by these triggers, e.g. editor (hide the editor's test runs)",
+          }),
           limit: S.intParam(1, MAX_PAGE).optional().openapi({ description: `Page size (default ${DEFAULT_PAGE})` }),
           before: S.queryString().optional().openapi({
             description:
@@ -263,6 +294,8 @@ function runRoutes(api: OpenAPIHono, runtime: FlowRuntime) {
       const runs = await store().listExecutions({
         workflowId: q.workflow,
         status: q.status,
+        triggers: q.trigger,
+        notTriggers: q.notTrigger,
         limit: limit + 1,
         before: q.before,
       });
@@ -371,7 +404,8 @@ function opsRoutes(api: OpenAPIHono, runtime: FlowRuntime) {
     createRoute({
       method: "get",
       path: "/events",
-      summary: "Every execution's events as they happen, and every change of a served file (SSE), for dashboards",
+      summary:
+        "Every execution's events as they happen, every change of a served file and of pins and test requests (SSE)",
       responses: { 200: { content: { "text/event-stream": { schema: z.string() } }, description: "SSE" } },
     }),
     () => {
@@ -416,9 +450,11 @@ function opsRoutes(api: OpenAPIHono, runtime: FlowRuntime) {
 }
 
 /**
- * Every event of every execution, as they happen, and every change of a
- * served file (`event: file`, `data: {"type": "file.written", "file", "id",
- * "etag", "origin"}`, with no `id:`: it is not an execution's).
+ * Every event of every execution, as they happen, every change of a served
+ * file (`event: file`, `data: {"type": "file.written", "file", "id", "etag",
+ * "origin"}`) and every change the editor follows (`event: editor`, `data:
+ * {"type": "pin.set", "workflowId", "nodeId", ...}`), the last two with no
+ * `id:`: they are not an execution's.
  */
 async function* allEvents(runtime: FlowRuntime, signal: AbortSignal): AsyncGenerator<OutgoingEvent> {
   const buffer: OutgoingEvent[] = [];
@@ -429,6 +465,10 @@ async function* allEvents(runtime: FlowRuntime, signal: AbortSignal): AsyncGener
   });
   const offFiles = runtime.subscribeFiles((e) => {
     buffer.push({ type: "file", line: JSON.stringify(e) + "\n" });
+    wake?.();
+  });
+  const offEditor = runtime.subscribeEditor((e) => {
+    buffer.push({ type: "editor", line: JSON.stringify(e) + "\n" });
     wake?.();
   });
   const onAbort = () => wake?.();
@@ -443,6 +483,7 @@ async function* allEvents(runtime: FlowRuntime, signal: AbortSignal): AsyncGener
   } finally {
     off();
     offFiles();
+    offEditor();
     signal.removeEventListener("abort", onAbort);
   }
 }

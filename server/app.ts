@@ -24,6 +24,7 @@ import { Sessions } from "./session.ts";
 import { SOURCE_PATH } from "./sources.ts";
 import { DEFAULT_MAX_API_BODY } from "./limits.ts";
 import { handleWebhook } from "./hooks.ts";
+import { TEST_HOOK_PREFIX, TestRequests } from "./test_requests.ts";
 
 /** Options of {@linkcode createApp}. */
 export interface AppOptions {
@@ -99,7 +100,13 @@ export function createApp(runtime: FlowRuntime, options: AppOptions = {}): OpenA
     }),
   );
 
-  const api = apiRoutes(runtime, { baseUrl: () => options.baseUrl ?? origin, readOnly: options.readOnly, auth });
+  const testRequests = new TestRequests(runtime);
+  const api = apiRoutes(runtime, {
+    baseUrl: () => options.baseUrl ?? origin,
+    readOnly: options.readOnly,
+    auth,
+    testRequests,
+  });
   api.doc31("/openapi.json", {
     openapi: "3.1.0",
     info: { title: "flow", version: VERSION, description: "The flow serve HTTP API (docs/api.md)" },
@@ -109,7 +116,9 @@ export function createApp(runtime: FlowRuntime, options: AppOptions = {}): OpenA
   app.all("/hooks/*", async (c) => {
     let status = 500;
     try {
-      const res = await handleWebhook(c, runtime);
+      const res = c.req.path.startsWith(TEST_HOOK_PREFIX)
+        ? await testRequests.handle(c)
+        : await handleWebhook(c, runtime);
       status = res.status;
       return res;
     } catch (err) {

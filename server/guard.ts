@@ -323,8 +323,8 @@ export type NoCaller = "none" | "wrong" | "ended";
 /** The routes that need no credential: liveness, and signing in and out (they check the token themselves). */
 export const SESSION_PATH = "/api/v1/session";
 
-/** State-changing requests a read-only caller may still send: they change nothing. */
-const READ_ROLE_POSTS = new Set(["/api/v1/validate"]);
+/** State-changing requests a read-only caller may still send: they change nothing (validation, previews). */
+const READ_ROLE_POSTS = /^\/api\/v1\/(?:validate|workflows\/[^/]+\/preview)$/;
 
 /**
  * Who sent a request: `Authorization: Bearer <token>` (the scheme in any
@@ -388,7 +388,7 @@ export function requireToken(auth: AuthOptions): MiddlewareHandler {
       );
     }
     const changes = !SAFE_METHODS.has(c.req.method);
-    if (changes && caller.role === "read" && !(c.req.method === "POST" && READ_ROLE_POSTS.has(path))) {
+    if (changes && caller.role === "read" && !(c.req.method === "POST" && READ_ROLE_POSTS.test(path))) {
       return errorResponse(
         c,
         403,

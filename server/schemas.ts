@@ -17,7 +17,7 @@ export const JsonObject = z.custom<Record<string, unknown>>((v) => typeName(v) =
 }).openapi({ type: "object", additionalProperties: {} });
 
 /** A JSON object with only the keys of `shape`: a key it does not know is refused, naming it and the keys it takes. */
-function strictObject<T extends z.ZodRawShape>(shape: T) {
+export function strictObject<T extends z.ZodRawShape>(shape: T) {
   const known = Object.keys(shape).join(", ");
   return z.strictObject(shape, {
     error: (iss) =>
@@ -31,7 +31,7 @@ function strictObject<T extends z.ZodRawShape>(shape: T) {
 }
 
 /** A string value of a body: `expected a string; got number`. */
-function bodyString() {
+export function bodyString() {
   return z.string({ error: (iss) => `expected a string; got ${typeName(iss.input)}` });
 }
 
@@ -211,7 +211,10 @@ export const NodeState = z.object({
   durationMs: z.number().optional(),
   error: RunError.optional(),
   reason: z.string().optional(),
-  reused: z.boolean().optional(),
+  reused: z.boolean().optional().openapi({
+    description: "It did not run: its outputs were reused (flow resume, an editor run on recorded data, a pin)",
+  }),
+  pinned: z.boolean().optional().openapi({ description: "With reused: the outputs were pinned data" }),
   outputs: z.record(z.string(), z.unknown()).optional(),
   startedAt: z.string().optional(),
   endedAt: z.string().optional(),

@@ -6,6 +6,7 @@
  * (The whole bundle is run by `.ci/run`'s smoke suite.)
  */
 import * as assert from "node:assert/strict";
+import { fileURLToPath as fromFileUrl } from "node:url";
 import { brotliBase64, embedLazyPackages, type LazyChunk, scriptChunk } from "../scripts/bundle.ts";
 
 /** A bundle that loads `names` with `import()` and exports a loader for each. */
@@ -40,6 +41,24 @@ export{export_default as default};`;
   assert.equal(second, first, "the same module object");
   assert.equal(g.__bundleTestEvaluations, 1);
   delete g.__bundleTestEvaluations;
+});
+
+Deno.test("a lazy package whose bundle ends with license comments keeps them, before its return", async () => {
+  // deno bundle puts the licenses of what it bundled after the export (papaparse's, for one).
+  const pkg = `var parser = { parse: (t) => t.split(",") };
+var export_default = parser;
+export{export_default as default};
+/*! Bundled license information:
+
+papaparse/papaparse.js:
+  (* @license Papa Parse v5.7.1 License: MIT *)
+*/
+`;
+  const chunk = scriptChunk("papaparse", pkg);
+  assert.match(chunk.source, /@license Papa Parse[\s\S]*\*\/\nreturn \{ default: export_default \};$/);
+  const bundle = await importBundle(embedLazyPackages(mainBundle(["papaparse"]), new Map([["papaparse", chunk]])));
+  const loaded = await bundle.load0();
+  assert.deepEqual((loaded.default as { parse: (t: string) => string[] }).parse("a,b"), ["a", "b"]);
 });
 
 Deno.test("a lazy package's code runs in strict mode, as it did as a module", async () => {
@@ -91,26 +110,33 @@ Deno.test("a bundle that does not import a lazy package by its exact specifier i
   );
 });
 
+/** The bundle built from this checkout, once per test process (about 10 s each time). */
+let built: Promise<string> | undefined;
+
 /**
- * The bundle under test: `FLOW_CLI` when it names one, else one built from
- * this checkout (about 10 s) into a temporary directory, away from the
- * checkout's deno.json (which enables the unstable flag itself).
+ * The bundle under test, copied to `dir/flow.js`: `FLOW_CLI` when it names
+ * one, else one built from this checkout into a temporary directory, away
+ * from the checkout's deno.json (which enables the unstable flag itself).
  */
 async function standaloneBundle(dir: string): Promise<string> {
   const given = Deno.env.get("FLOW_CLI");
   const bundle = `${dir}/flow.js`;
-  if (given?.endsWith(".js")) {
-    await Deno.copyFile(given, bundle);
-    return bundle;
-  }
+  await Deno.copyFile(given?.endsWith(".js") ? given : await (built ??= buildBundle()), bundle);
+  return bundle;
+}
+
+async function buildBundle(): Promise<string> {
+  const dir = await Deno.makeTempDir({ prefix: "flow-bundle-built-" });
+  globalThis.addEventListener("unload", () => Deno.removeSync(dir, { recursive: true }));
+  const bundle = `${dir}/flow.js`;
   const root = new URL("../", import.meta.url);
-  const built = await new Deno.Command(Deno.execPath(), {
+  const out = await new Deno.Command(Deno.execPath(), {
     args: ["run", "--allow-read", "--allow-write", "--allow-env", "--allow-run", "scripts/bundle.ts", bundle],
     cwd: root,
     stdout: "null",
     stderr: "piped",
   }).output();
-  assert.equal(built.code, 0, new TextDecoder().decode(built.stderr));
+  assert.equal(out.code, 0, new TextDecoder().decode(out.stderr));
   return bundle;
 }
 
@@ -166,6 +192,29 @@ Deno.test("the bundle without --unstable-worker-options: custom nodes are refuse
     );
     assert.equal(ok.code, 0, ok.stderr);
     assert.deepEqual(JSON.parse(ok.stdout).outputs, { up: "SANDBOXED", low: "sandboxed" });
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});
+
+Deno.test("the bundle draws flow graph --format svg (ELK, a lazy part of it) as the sources do", async () => {
+  const dir = await Deno.makeTempDir({ prefix: "flow-bundle-" });
+  try {
+    await standaloneBundle(dir);
+    const example = fromFileUrl(new URL("../examples/fanout.json", import.meta.url));
+    const svg = async (...args: string[]) => {
+      const out = await new Deno.Command(Deno.execPath(), {
+        args: [...args, "graph", example, "--format", "svg"],
+        cwd: dir,
+        env: { NO_COLOR: "1" },
+        stdin: "null",
+      }).output();
+      assert.equal(out.code, 0, new TextDecoder().decode(out.stderr));
+      return new TextDecoder().decode(out.stdout);
+    };
+    const fromBundle = await svg("run", "-A", "flow.js");
+    assert.match(fromBundle, /data-node-id="merge"/);
+    assert.equal(fromBundle, await svg("run", "-A", fromFileUrl(new URL("../cli.ts", import.meta.url))));
   } finally {
     await Deno.remove(dir, { recursive: true });
   }

@@ -4,7 +4,8 @@
  * same commands on the SQLite file: `flow runs`, `flow runs show`, `flow runs
  * events` (also `--follow` of a run on a worker), `flow resume`, `flow state`,
  * `flow db migrate`; resume through the API runs on a worker and reuses what
- * completed. Also: the one-line errors of `serve --queue` and `worker`.
+ * completed; an editor run runs in the API server with its pins from PostgreSQL. Also: the one-line errors of
+ * `serve --queue` and `worker`.
  */
 import assert from "node:assert/strict";
 import { startDemoServer } from "../examples/server.ts";
@@ -111,6 +112,8 @@ Deno.test({
 
       await t.step("resume through the API runs on a worker and reuses what completed", () => resumeByApi(ctx));
 
+      await t.step("an editor run runs in the API server, with the pins kept in PostgreSQL", () => editorRun(ctx));
+
       await t.step("flow db migrate: the schema the servers made is up to date", async () => {
         const out = await cli(["db", "migrate", ...ctx.db], sqlite);
         assert.match(out, /: the schema is up to date\n$/);
@@ -187,6 +190,37 @@ async function resumeByApi(ctx: Ctx) {
   assert.equal(ctx.hits.get("/users/9"), 2, "a completed node ran again");
   const journal = await ctx.cluster.journal(record.executionId);
   assert.ok(journal.some((e) => e.type === "node.completed" && e.nodeId === "first" && e.reused));
+}
+
+/** An editor run in the distributed mode: the API server runs it (its plan and pins stay there), pins in PostgreSQL. */
+async function editorRun(ctx: Ctx) {
+  const server = ctx.cluster.servers[0];
+  const pin = await fetch(`${server.url}/api/v1/workflows/flaky/pins/first`, {
+    method: "PUT",
+    headers: { "content-type": "application/json" },
+    body: JSON.stringify({ outputs: { status: 299, headers: {}, body: "pinned" } }),
+  });
+  assert.equal(pin.status, 200, await pin.text());
+  const before = ctx.hits.get("/users/9");
+  const { status, body } = await postJson(`${server.url}/api/v1/workflows/flaky/editor-runs?wait=true`, {
+    inputs: { key: "editor" },
+    mode: "to",
+    node: "second",
+  });
+  assert.equal(status, 200, JSON.stringify(body));
+  const { executionId } = body as { executionId: string };
+  const record = await ctx.cluster.settled(executionId);
+  assert.equal(record.trigger, "editor");
+  assert.equal(record.owner?.pid, server.proc.pid, "the API server ran it, not a worker");
+  assert.equal(ctx.hits.get("/users/9"), before, "the pinned node was not called");
+  const journal = await ctx.cluster.journal(executionId);
+  assert.ok(journal.some((e) => e.type === "node.completed" && e.nodeId === "first" && e.pinned));
+  const pins = JSON.parse(
+    await cli(["state", "list", "flaky", "--node", "@pins", "-f", "json", ...ctx.db], ctx.sqlite),
+  );
+  assert.deepEqual(pins.map((p: { key: string }) => p.key), ["first"]);
+  const listed = JSON.parse(await cli(["runs", "-f", "json", "-w", "flaky", ...ctx.db], ctx.sqlite));
+  assert.ok(!listed.some((r: { trigger: string }) => r.trigger === "editor"), "flow runs hides editor runs");
 }
 
 Deno.test({

@@ -4,6 +4,7 @@ import type { FlowEvent } from "../mod.ts";
 import postgres from "postgres";
 import { parseNdjson, ROOT, runCli } from "./helpers.ts";
 import { hasPostgres, startPostgres } from "./services.ts";
+import { startSmtp, textBody } from "./smtp.ts";
 
 type Completed = Extract<FlowEvent, { type: "workflow.completed" }>;
 
@@ -171,7 +172,7 @@ Deno.test("code-node: a TypeScript function as a node, with no permission", asyn
 });
 
 Deno.test({
-  name: "nightly-backup: pg_dump of a real database to a dated file; the alert branch when a step fails",
+  name: "nightly-backup: pg_dump of a real database to a dated file; the alert and a mail when a step fails",
   ignore: !hasPostgres,
   async fn(t) {
     await using pg = await startPostgres();
@@ -188,7 +189,13 @@ Deno.test({
     const dir = await Deno.makeTempDir({ prefix: "flow-backup-" });
     const file = `${dir}/nightly-backup.json`;
     await Deno.copyFile(`${ROOT}examples/nightly-backup.json`, file);
-    const env = { PGHOST: url.hostname, PGPORT: url.port, PGUSER: decodeURIComponent(url.username) };
+    await using smtp = await startSmtp();
+    const env = {
+      PGHOST: url.hostname,
+      PGPORT: url.port,
+      PGUSER: decodeURIComponent(url.username),
+      SMTP_URL: smtp.url(),
+    };
     const run = async (database: string) => {
       const r = await runCli(["run", file, "--format", "ndjson", "--input", `database=${database}`], { env });
       const events = parseNdjson(r.stdout);
@@ -207,10 +214,11 @@ Deno.test({
       assert.match(dump, /CREATE TABLE public\.items/);
       assert.match(dump, /1\tfirst\n2\tsecond\n/);
       const skipped = r.events.filter((e) => e.type === "node.skipped").map((e) => "nodeId" in e && e.nodeId);
-      assert.deepEqual(skipped, ["report", "alert"]);
+      assert.deepEqual(skipped.sort(), ["alert", "mail", "report"]);
+      assert.equal(smtp.messages.length, 0, "no mail when all went well");
     });
 
-    await t.step("a failed dump takes the alert branch and ends the run failed", async () => {
+    await t.step("a failed dump takes the alert branch, mails the report and ends the run failed", async () => {
       const r = await run("no_such_database");
       assert.equal(r.code, 1);
       const failed = r.events.find((e) => e.type === "node.failed");
@@ -225,6 +233,69 @@ Deno.test({
         `The backup of no_such_database failed: see flow runs show ${r.completed.executionId}`,
       );
       assert.deepEqual([...Deno.readDirSync(`${dir}/backups`)].length, 1, "no second file");
+      const mail = await smtp.received();
+      assert.deepEqual(mail.to, ["ops@example.com"]);
+      assert.match(mail.raw, /^From: flow backups <backups@example\.com>$/m);
+      assert.match(mail.raw, /^Subject: Backup of no_such_database failed$/m);
+      assert.equal(
+        textBody(mail),
+        `The backup of no_such_database failed: see flow runs show ${r.completed.executionId}`,
+      );
+      const sent = r.events.find((e) => e.type === "node.completed" && e.nodeId === "mail");
+      assert.deepEqual(sent?.type === "node.completed" && sent.outputs.accepted, ["ops@example.com"]);
     });
+  },
+});
+
+Deno.test({
+  name: "csv-to-postgres: a CSV over HTTP, parsed, upserted row by row into a real PostgreSQL table",
+  ignore: !hasPostgres,
+  async fn(t) {
+    const password = "csv-s3cret-pw";
+    await using pg = await startPostgres({ password });
+    const databaseUrl = await pg.createDatabase();
+    const server = startDemoServer();
+    const sql = postgres(databaseUrl, { max: 1, onnotice: () => {} });
+    const load = (count: number) =>
+      runExample("csv-to-postgres", { url: `${server.url}/users.csv?count=${count}` }, [], {
+        DATABASE_URL: databaseUrl,
+      });
+    try {
+      await t.step("every row lands in the table, four at a time", async () => {
+        const r = await load(12);
+        assert.equal(r.code, 0, r.stderr);
+        assert.deepEqual(r.completed.outputs.users, [{ users: 12 }]);
+        const loaded = r.completed.outputs.loaded as { row: Record<string, unknown>; written: number }[];
+        assert.deepEqual(loaded[2], { row: { id: 3, name: "user 3", email: "user3@example.test" }, written: 1 });
+        assert.ok(loaded.every((l) => l.written === 1));
+        const rows = await sql`SELECT id, name, email FROM users ORDER BY id`;
+        assert.deepEqual(
+          rows.map((row) => ({ ...row })),
+          Array.from(
+            { length: 12 },
+            (_, i) => ({ id: i + 1, name: `user ${i + 1}`, email: `user${i + 1}@example.test` }),
+          ),
+        );
+        let inFlight = 0, max = 0;
+        for (const e of r.events) {
+          if (e.parentNodeId !== "load") continue;
+          if (e.type === "workflow.started") max = Math.max(max, ++inFlight);
+          if (e.type === "workflow.completed") inFlight--;
+        }
+        assert.equal(max, 4);
+        assert.ok(!r.stdout.includes(password) && !r.stderr.includes(password), "the database password never shows");
+      });
+
+      await t.step("run again: rows are updated in place, none doubled", async () => {
+        await sql`UPDATE users SET name = 'renamed' WHERE id = 2`;
+        const r = await load(5);
+        assert.equal(r.code, 0, r.stderr);
+        assert.deepEqual(r.completed.outputs.users, [{ users: 12 }]);
+        assert.deepEqual((await sql`SELECT name FROM users WHERE id = 2`)[0].name, "user 2");
+      });
+    } finally {
+      await sql.end();
+      await server.close();
+    }
   },
 });

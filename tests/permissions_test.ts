@@ -124,6 +124,18 @@ Deno.test("checkPath: a symbolic link inside a granted folder that leads outside
   });
   // A file that does not exist yet, in a linked folder outside.
   await assert.rejects(() => p.checkPath("write", "data/out-dir/new.txt"), { code: "PERMISSION_DENIED" });
+  // A dangling link to a file outside, and a link to it: writing through either would create that file.
+  await Deno.symlink(`${outside}/new.txt`, `${dir}/data/dangling.txt`);
+  await Deno.symlink(`${dir}/data/dangling.txt`, `${dir}/data/dangling-2.txt`);
+  await assert.rejects(() => p.checkPath("write", "data/dangling.txt"), { code: "PERMISSION_DENIED" });
+  await assert.rejects(() => p.checkPath("write", "data/dangling-2.txt"), { code: "PERMISSION_DENIED" });
+  const appended = await runIn(dir, {
+    settings: { permissions: { write: ["./data"] } },
+    nodes: [{ id: "w", type: "file.write", config: { path: "data/dangling.txt", content: "x", append: true } }],
+    connections: [],
+  });
+  assert.equal(failure(appended.result, "w").code, "PERMISSION_DENIED");
+  assert.equal(await Deno.stat(`${outside}/new.txt`).then(() => true, () => false), false, "nothing written outside");
   // Through the node: the link is not read.
   const { result } = await runIn(dir, {
     settings: { permissions: { read: ["./data"] } },

@@ -18,6 +18,7 @@ const BUILTIN_TYPES = [
   "control.switch",
   "debug.inspect",
   "debug.log",
+  "email.send",
   "exec.command",
   "file.list",
   "file.read",
@@ -27,11 +28,14 @@ const BUILTIN_TYPES = [
   "http.request",
   "http.respond",
   "http.webhook",
+  "sql.query",
   "state.get",
   "state.set",
   "time.cron",
   "time.delay",
   "time.interval",
+  "transform.csv_parse",
+  "transform.csv_stringify",
   "transform.json_parse",
   "transform.json_stringify",
   "transform.map",
@@ -207,7 +211,8 @@ Deno.test("Registry.suggest", async (t) => {
     assert.deepEqual(r.suggest("debug.lgo"), ["debug.log"]);
     assert.deepEqual(r.suggest("flow.merg"), ["flow.merge"]);
     assert.deepEqual(r.suggest("time.dealy"), ["time.delay"]);
-    assert.deepEqual(r.suggest("transform.jsonparse"), ["transform.json_parse"]);
+    // The closest first (csv_parse is three edits away).
+    assert.deepEqual(r.suggest("transform.jsonparse"), ["transform.json_parse", "transform.csv_parse"]);
   });
 
   await t.step("case does not matter", () => {
@@ -222,6 +227,7 @@ Deno.test("Registry.suggest", async (t) => {
     assert.deepEqual(r.suggest("json_parse"), ["transform.json_parse"]);
     assert.deepEqual(r.suggest("core.delay"), ["time.delay"]);
     assert.deepEqual(r.suggest("net.request"), ["http.request"]);
+    assert.deepEqual(r.suggest("database.query"), ["sql.query"]);
   });
 
   await t.step("part of a name matches every type containing it, best first then by name", () => {
@@ -251,7 +257,7 @@ Deno.test("Registry.suggest", async (t) => {
   await t.step("nothing close gives no suggestions", () => {
     assert.deepEqual(r.suggest("zzzzzzzz"), []);
     assert.deepEqual(r.suggest("x.y"), []);
-    assert.deepEqual(r.suggest("database.query"), []);
+    assert.deepEqual(r.suggest("database.vacuum"), []);
   });
 
   await t.step("an empty name gives no suggestions", () => {

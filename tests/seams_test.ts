@@ -42,7 +42,15 @@ const NEVER_AT_START = [
   "queue/worker.ts",
   "queue/connector.ts",
 ];
-const NPM_NEVER_AT_START = [...LAZY_PACKAGES, "hono", "@hono/zod-openapi", "bullmq", "ioredis", "postgres"];
+const NPM_NEVER_AT_START = [
+  ...LAZY_PACKAGES,
+  "hono",
+  "@hono/zod-openapi",
+  "bullmq",
+  "ioredis",
+  "postgres",
+  "nodemailer",
+];
 
 /** One import in Deno's module graph. */
 interface Dependency {

@@ -18,6 +18,7 @@ import {
   type StateRef,
   type Store,
   StoreError,
+  type Trigger,
 } from "../src/store/types.ts";
 
 /** One empty store location (a file, a database). */
@@ -363,6 +364,25 @@ async function listAndPage(fixture: StoreFixture) {
   });
 }
 
+async function triggerFilters(fixture: StoreFixture) {
+  await using(fixture, async (store) => {
+    const rows: [string, Trigger, number][] = [["c1", "cli", 1], ["e1", "editor", 2], ["w1", "webhook", 3], [
+      "e2",
+      "editor",
+      4,
+    ]];
+    await store.write({ created: rows.map(([id, trigger, t]) => execution(id, { trigger, createdAt: at(t) })) });
+    const ids = async (filter: Parameters<Store["listExecutions"]>[0]) =>
+      (await store.listExecutions(filter)).map((r) => r.executionId);
+    assert.deepEqual(await ids({ limit: 100, triggers: ["editor"] }), ["e2", "e1"]);
+    assert.deepEqual(await ids({ limit: 100, triggers: ["cli", "webhook"] }), ["w1", "c1"]);
+    assert.deepEqual(await ids({ limit: 100, notTriggers: ["editor"] }), ["w1", "c1"]);
+    assert.deepEqual(await ids({ limit: 100, notTriggers: [] }), ["e2", "w1", "e1", "c1"], "an empty list hides none");
+    assert.deepEqual(await ids({ limit: 100, triggers: [] }), [], "an empty list shows none");
+    assert.deepEqual(await ids({ limit: 1, notTriggers: ["editor"], before: "w1" }), ["c1"]);
+  });
+}
+
 async function runningAndCrashed(fixture: StoreFixture) {
   const here = Deno.hostname();
   const now = Date.now();
@@ -638,6 +658,7 @@ const PARTS: [string, (fixture: StoreFixture) => Promise<void>][] = [
   ["write: a whole run in one batch reads as the same run written in four", wholeRunInOneBatch],
   ["findExecutionIds: by prefix, newest first, at most limit", findIds],
   ["listExecutions: workflow and status filters, limit, paging with before", listAndPage],
+  ["listExecutions: only some triggers, or all but some (editor runs)", triggerFilters],
   ["running vs crashed: a dead owner here, a stale heartbeat elsewhere; crashed is recorded", runningAndCrashed],
   ["readJournal: byte-exact lines, with and without afterSeq, across chunks", journal],
   ["prune: keep per workflow, olderThan, running and queued kept, journals too", prune],

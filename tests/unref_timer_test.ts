@@ -1,6 +1,6 @@
 /** unrefTimeout: fires on time while the process lives, can be cancelled, never keeps the process alive. */
 import assert from "node:assert/strict";
-import { unrefTimeout } from "../src/engine/unref_timer.ts";
+import { unrefTimeout } from "../src/unref_timer.ts";
 import { ROOT } from "./helpers.ts";
 
 Deno.test("unrefTimeout calls back after its delay, once; a cancelled one never does", async () => {
@@ -25,7 +25,7 @@ Deno.test("unrefTimeout calls back after its delay, once; a cancelled one never 
 /** Runs a script in a fresh Deno process; resolves to its stdout and wall time. */
 async function script(code: string): Promise<{ stdout: string; ms: number; code: number }> {
   const file = await Deno.makeTempFile({ suffix: ".ts" });
-  await Deno.writeTextFile(file, code.replaceAll("UNREF_TIMER", `${ROOT}src/engine/unref_timer.ts`));
+  await Deno.writeTextFile(file, code.replaceAll("UNREF_TIMER", `${ROOT}src/unref_timer.ts`));
   const start = performance.now();
   const out = await new Deno.Command(Deno.execPath(), { args: ["run", "-A", file], stdout: "piped", stderr: "piped" })
     .output();

@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { fitsPortType, formatPath, preview, typeName } from "../src/workflow/values.ts";
+import { copyJson, fitsPortType, formatPath, preview, typeName } from "../src/workflow/values.ts";
 
 Deno.test("typeName names JSON types", () => {
   assert.deepEqual([null, [], {}, "s", 1, true].map(typeName), [
@@ -39,4 +39,18 @@ Deno.test("preview shortens long values and survives cycles", () => {
   const cyclic: Record<string, unknown> = {};
   cyclic.self = cyclic;
   assert.equal(preview(cyclic), "[object Object]");
+});
+
+Deno.test("copyJson copies a config deeply, keeps a __proto__ key as data and clones what is not JSON", () => {
+  const config = JSON.parse('{"a": {"b": [1, {"c": "x"}]}, "__proto__": {"polluted": true}, "n": null}');
+  const copy = copyJson(config);
+  assert.deepEqual(copy, config);
+  copy.a.b[1].c = "changed";
+  assert.equal(config.a.b[1].c, "x", "the original is untouched");
+  assert.ok(Object.hasOwn(copy, "__proto__"), "__proto__ stays an own key");
+  assert.equal(Object.getPrototypeOf(copy), Object.prototype);
+  assert.equal(({} as Record<string, unknown>).polluted, undefined);
+  const date = new Date(0);
+  const withDate = copyJson({ when: date });
+  assert.ok(withDate.when instanceof Date && withDate.when !== date && withDate.when.getTime() === 0);
 });

@@ -6,14 +6,16 @@
  */
 import { fileErrorReason, type ValidationIssue, WorkflowValidationError } from "../../src/errors.ts";
 import type { FiredTrigger } from "../../src/node/mod.ts";
-import { chooseTrigger, TriggerChoiceError } from "../../src/runtime/mod.ts";
+import { chooseTrigger, type PartialPlan, Pins, planPartialRun, TriggerChoiceError } from "../../src/runtime/mod.ts";
 import { type CompiledWorkflow, resolveInputs, workflowTree } from "../../src/validate/mod.ts";
 import { limitIssues } from "../../src/workflow/mod.ts";
 import type { Invocation } from "../commands.ts";
 import { CliError } from "../exit_codes.ts";
 import { executeFromCli, type OutputFlags } from "../execute.ts";
 import { workflowHash } from "../hash_cache.ts";
-import { historyWanted } from "../history.ts";
+import { historyWanted, openStore } from "../history.ts";
+import { stderr } from "../output.ts";
+import { isStoreError, type Store } from "../../src/store/mod.ts";
 import { loadWorkflowArg } from "../load.ts";
 /** The options of `flow run`, as parsed. */
 interface RunOptions extends OutputFlags {
@@ -26,6 +28,7 @@ interface RunOptions extends OutputFlags {
   noHistory?: boolean;
   trigger?: string;
   triggerData?: string;
+  usePins?: boolean;
 }
 
 /** Runs `flow run`; resolves to the exit code. */
@@ -42,19 +45,55 @@ export default async function run({ args, options }: Invocation): Promise<number
     // Awaited here: a rejection left pending across the awaits below is an unhandled one (a stack trace).
     const fired = await pickTrigger(compiled, opts.trigger, opts.triggerData);
     const history = historyWanted(opts.noHistory ?? false, compiled.workflow.settings?.history);
-    return await executeFromCli({
-      compiled,
-      inputs,
-      output: opts,
-      concurrency: opts.concurrency,
-      lock: opts.lock,
-      history,
-      file: path,
-      hash: history && path ? workflowHash({ path, text, sources }) : undefined,
-      fired,
-    });
+    const pins = opts.usePins ? await pinnedRun(compiled, opts.quiet === true) : undefined;
+    try {
+      return await executeFromCli({
+        compiled,
+        inputs,
+        output: opts,
+        concurrency: opts.concurrency,
+        lock: opts.lock,
+        history,
+        file: path,
+        hash: history && path ? workflowHash({ path, text, sources }) : undefined,
+        fired,
+        ...(pins ? { store: pins.store, reuse: pins.plan.reuse, only: pins.plan.only, pinned: pins.plan.pinned } : {}),
+      });
+    } finally {
+      await pins?.store.close();
+    }
   } finally {
     close();
+  }
+}
+
+/**
+ * `--use-pins`: the workflow's pins, from the store the run is recorded in
+ * (where `flow serve` keeps them), planned as the editor's "Run" plans them:
+ * pinned nodes are not called, nor what only feeds them. Says on stderr
+ * which nodes are pinned (unless `--quiet`).
+ */
+async function pinnedRun(compiled: CompiledWorkflow, quiet: boolean): Promise<{ store: Store; plan: PartialPlan }> {
+  let store: Store;
+  try {
+    store = await openStore();
+  } catch (err) {
+    if (isStoreError(err)) throw new CliError(`--use-pins: ${err.message}`);
+    throw err;
+  }
+  try {
+    const pins = await new Pins(store).outputs(compiled);
+    if (!quiet) {
+      stderr.write(
+        pins.size
+          ? `flow: --use-pins: not calling ${[...pins.keys()].join(", ")} (pinned)\n`
+          : `flow: --use-pins: workflow "${compiled.id}" has no pins; every node runs\n`,
+      );
+    }
+    return { store, plan: planPartialRun(compiled, { mode: "all", pins }) };
+  } catch (err) {
+    await store.close();
+    throw err;
   }
 }
 

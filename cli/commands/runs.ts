@@ -3,7 +3,7 @@
  *
  * @module
  */
-import { EXECUTION_STATUSES, type ExecutionStatus } from "../../src/store/mod.ts";
+import { EXECUTION_STATUSES, type ExecutionStatus, type Trigger, TRIGGERS } from "../../src/store/mod.ts";
 import { runSummary } from "../../src/runtime/history.ts";
 import { palette, useColor } from "../color.ts";
 import type { Invocation } from "../commands.ts";
@@ -18,18 +18,38 @@ export default async function runs({ options }: Invocation): Promise<number> {
   if (status !== undefined && !(EXECUTION_STATUSES as readonly string[]).includes(status)) {
     throw new CliError(`--status: expected one of ${EXECUTION_STATUSES.join(", ")}; got ${JSON.stringify(status)}`);
   }
+  const triggers = options.trigger as string[];
+  for (const t of triggers) {
+    if (t !== "all" && !(TRIGGERS as readonly string[]).includes(t)) {
+      throw new CliError(`--trigger: expected one of ${TRIGGERS.join(", ")} or all; got ${JSON.stringify(t)}`);
+    }
+  }
   const store = await requireStore(options.db);
   try {
     const list = await store.listExecutions({
       workflowId: options.workflow as string | undefined,
       status: status as ExecutionStatus | undefined,
       limit: options.limit as number,
+      // The editor's test runs are hidden unless asked for: --trigger editor, or --trigger all.
+      ...(triggers.length === 0
+        ? { notTriggers: ["editor"] }
+        : triggers.includes("all")
+        ? {}
+        : { triggers: triggers as Trigger[] }),
     });
     const format = options.format as "table" | "json" | "ndjson";
     if (format === "json") stdout.write(JSON.stringify(list.map(runSummary), null, 2) + "\n");
     else if (format === "ndjson") { for (const r of list) stdout.write(JSON.stringify(runSummary(r)) + "\n"); }
-    else if (list.length === 0) stdout.write(noneText(options.workflow as string | undefined, status) + "\n");
-    else {
+    else if (list.length === 0) {
+      // Said only when the filter hid something: an editor run of what was asked for exists.
+      const hidden = triggers.length === 0 && (await store.listExecutions({
+            workflowId: options.workflow as string | undefined,
+            status: status as ExecutionStatus | undefined,
+            triggers: ["editor"],
+            limit: 1,
+          })).length > 0;
+      stdout.write(noneText(options.workflow as string | undefined, status, hidden) + "\n");
+    } else {
       const c = palette(useColor());
       const table = newTable(["id", "workflow", "status", "started", "duration", "trigger"]);
       for (const r of list) {
@@ -50,9 +70,13 @@ export default async function runs({ options }: Invocation): Promise<number> {
   }
 }
 
-/** What an empty list says: nothing at all, or nothing for the workflow and status asked for. */
-function noneText(workflow: string | undefined, status: string | undefined): string {
-  if (workflow === undefined && status === undefined) return "no executions recorded yet";
+/**
+ * What an empty list says: nothing at all, or nothing for the workflow and
+ * status asked for; and that editor runs were hidden, when they were.
+ */
+function noneText(workflow: string | undefined, status: string | undefined, editorHidden: boolean): string {
+  const hidden = editorHidden ? " (editor runs are hidden: --trigger editor shows them)" : "";
+  if (workflow === undefined && status === undefined) return `no executions recorded yet${hidden}`;
   const what = status === undefined ? "executions" : `${status} executions`;
-  return `no ${what}${workflow === undefined ? "" : ` of workflow ${JSON.stringify(workflow)}`} recorded`;
+  return `no ${what}${workflow === undefined ? "" : ` of workflow ${JSON.stringify(workflow)}`} recorded${hidden}`;
 }

@@ -43,7 +43,7 @@ export default async function show({ args, options }: Invocation): Promise<numbe
  * file and its sub-workflow files still hash to it. Undefined otherwise (a
  * changed or missing file, one that no longer compiles).
  */
-async function versionThatRan(
+export async function versionThatRan(
   store: Store,
   record: ExecutionRecord,
 ): Promise<{ hash: string; compiled: CompiledWorkflow } | undefined> {
@@ -99,7 +99,7 @@ async function render(d: RunDetailView): Promise<string> {
       table.push([
         where + n.id,
         n.type ?? "",
-        statusText(n.status, c) + (n.reused ? c.gray(" (reused)") : ""),
+        statusText(n.status, c) + (n.pinned ? c.gray(" (pinned)") : n.reused ? c.gray(" (reused)") : ""),
         n.attempts,
         humanDuration(n.durationMs),
       ]);

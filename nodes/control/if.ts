@@ -25,9 +25,10 @@ export default defineNode({
   get config() {
     return configSchema();
   },
-  async run({ inputs, config, evaluate }) {
-    const result = await evaluate(config.condition, { value: inputs.value });
-    return truthy(result) ? { true: inputs.value } : { false: inputs.value };
+  run({ inputs, config, evaluateNow }) {
+    const route = (result: unknown) => truthy(result) ? { true: inputs.value } : { false: inputs.value };
+    const result = evaluateNow(config.condition, { value: inputs.value });
+    return result instanceof Promise ? result.then(route) : route(result);
   },
 });
 

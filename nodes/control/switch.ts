@@ -47,10 +47,20 @@ export default defineNode({
       seen.add(c.port);
     });
   },
-  async run({ inputs, config, evaluate }) {
-    for (const c of config.cases) {
-      if (truthy(await evaluate(c.condition, { value: inputs.value }))) return { [c.port]: inputs.value };
-    }
-    return { [config.default]: inputs.value };
+  run({ inputs, config, evaluateNow }) {
+    const bindings = { value: inputs.value };
+    // From case `from` on: synchronously while the conditions answer without waiting.
+    const route = (from: number): Record<string, unknown> | Promise<Record<string, unknown>> => {
+      for (let i = from; i < config.cases.length; i++) {
+        const c = config.cases[i];
+        const result = evaluateNow(c.condition, bindings);
+        if (result instanceof Promise) {
+          return result.then((r) => truthy(r) ? { [c.port]: inputs.value } : route(i + 1));
+        }
+        if (truthy(result)) return { [c.port]: inputs.value };
+      }
+      return { [config.default]: inputs.value };
+    };
+    return route(0);
   },
 });

@@ -14,6 +14,7 @@ const NO_BODY = new Set([204, 205, 304]);
 const badInput = (message: string) => new NodeError(message, { code: "BAD_INPUT", retryable: false });
 
 /** Control characters a header value may not hold (all but tab): `Headers` lets most through, HTTP does not. */
+// deno-lint-ignore no-control-regex
 const CONTROL = /[\x00-\x08\x0a-\x1f\x7f]/;
 
 /**

@@ -24,11 +24,22 @@ export default defineNode({
   get config() {
     return configSchema();
   },
-  async run({ inputs, config, evaluate }) {
+  run({ inputs, config, evaluateNow }) {
     const out: unknown[] = [];
-    for (let i = 0; i < inputs.items.length; i++) {
-      out.push(await evaluate(config.expression, { item: inputs.items[i], index: i }) ?? null);
-    }
-    return { items: out };
+    // From item `from` on: synchronously while the expression answers without waiting.
+    const rest = (from: number): { items: unknown[] } | Promise<{ items: unknown[] }> => {
+      for (let i = from; i < inputs.items.length; i++) {
+        const value = evaluateNow(config.expression, { item: inputs.items[i], index: i });
+        if (value instanceof Promise) {
+          return value.then((v) => {
+            out.push(v ?? null);
+            return rest(i + 1);
+          });
+        }
+        out.push(value ?? null);
+      }
+      return { items: out };
+    };
+    return rest(0);
   },
 });

@@ -53,8 +53,13 @@ export interface EventPayloads {
     nodeId: string;
     outputs: Record<string, unknown>;
     durationMs: number;
-    /** Set when resuming: the node did not run; its outputs were recorded by the resumed execution. */
+    /**
+     * The node did not run: its outputs were recorded by an earlier execution
+     * (`flow resume`, an editor run on recorded data) or pinned.
+     */
     reused?: true;
+    /** With `reused`: the outputs are pinned data (editor runs, `flow run --use-pins`). */
+    pinned?: true;
   };
   /** An attempt failed; the next one starts after `delayMs`. */
   "node.retrying": { nodeId: string; attempt: number; delayMs: number; error: ErrorInfo };

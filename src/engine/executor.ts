@@ -43,10 +43,25 @@ export interface RunOptions {
   /** How deep sub-workflows may nest; default 16. */
   maxDepth?: number;
   /**
-   * Outputs to reuse instead of running nodes (resume): nodes found here
-   * report `node.completed` with `reused: true` and do not run.
+   * Outputs to reuse instead of running nodes (resume, partial runs, pinned
+   * data): nodes found here report `node.completed` with `reused: true` and
+   * do not run.
    */
   reuse?: ReusableResults;
+  /**
+   * A partial run: the ids of the top-level nodes to run. They run even when
+   * `reuse` holds their outputs. Every other top-level node does not run:
+   * its outputs are taken from `reuse` at once when it holds them (reported
+   * as reused, as `flow resume` reports them), else it is skipped with the
+   * reason `not selected to run`. Ids that name no node are ignored.
+   * Sub-workflows of the selected nodes run whole. Default: every node.
+   */
+  only?: ReadonlySet<string>;
+  /**
+   * Top-level nodes whose entry in `reuse` is pinned data rather than a
+   * recorded result: their `node.completed` also says `pinned: true`.
+   */
+  pinned?: ReadonlySet<string>;
   /** The execution this run resumes; reported in the top-level `workflow.started`. */
   resumedFrom?: string;
   /**
@@ -120,6 +135,8 @@ export async function runWorkflow(compiled: CompiledWorkflow, options: RunOption
     maxDepth: options.maxDepth ?? MAX_DEPTH,
     redact: secretRedactor(compiled, getEnv),
     reuse: options.reuse,
+    only: options.only,
+    pinned: options.pinned,
     state: options.state ?? (processState ??= new MemoryStateStore()),
     resumedFrom: options.resumedFrom,
     trigger: options.fired,

@@ -9,7 +9,7 @@
  */
 import { NodeError, toErrorInfo, WorkflowValidationError } from "../errors.ts";
 import type { ErrorInfo } from "../errors.ts";
-import { evaluateTemplate } from "../expressions/expressions.ts";
+import { evaluateTemplateNow } from "../expressions/expressions.ts";
 import type { NodeContext, SubworkflowResult, WorkflowRef } from "../node/node.ts";
 import { retryDelay } from "./retry.ts";
 import { countdown, nextTask, sliceSpent } from "./time_slice.ts";
@@ -29,7 +29,7 @@ import {
   splitConfig,
   zodIssues,
 } from "../validate/validate.ts";
-import { fitsPortType, formatPath, preview, typeName } from "../workflow/values.ts";
+import { copyJson, fitsPortType, formatPath, preview, typeName } from "../workflow/values.ts";
 
 /** Final state of one node. */
 export interface NodeSummary {
@@ -47,8 +47,10 @@ export interface NodeSummary {
   error?: ErrorInfo;
   /** Why it was skipped. */
   reason?: string;
-  /** Set when resuming: the outputs recorded by the resumed execution were reused. */
+  /** Set when its outputs were reused (resume, a partial run, pinned data): it did not run. */
   reused?: true;
+  /** With `reused`: the outputs were pinned data. */
+  pinned?: true;
 }
 
 /** The outcome of one pass. */
@@ -76,6 +78,8 @@ const DONE = 1, FAILED = 2, SKIPPED = 3;
 // Input modes.
 const ALL = 0, AVAILABLE = 1, FIRST = 2;
 const STATUS_NAMES = ["pending", "completed", "failed", "skipped"] as const;
+/** Why a node outside a partial run's selection (`RunOptions.only`) without reusable outputs does not run. */
+export const NOT_SELECTED = "not selected to run";
 
 /**
  * Runs one pass over `compiled`. Never rejects for node failures.
@@ -96,16 +100,31 @@ export function runPass(
   return new Pass(compiled, inputs, limit, runSignal, emit, env, scope, expressionScope, runSubworkflow).start();
 }
 
-/** The state of one pass: per-node counters in typed arrays, a ready queue and a skip stack. */
+/** Per-node numbers of a pass, by node index. */
+type Counts = { [node: number]: number };
+
+/** Passes up to this many nodes keep their counts in plain arrays. */
+const SMALL_PASS = 64;
+
+/**
+ * Counts for `n` nodes, all 0: a typed array (compact) for a large pass, a
+ * plain array for a small one, which is many times cheaper to create (a loop
+ * runs a small pass per item, and seven typed arrays cost microseconds).
+ */
+function counts(n: number, typed: new (n: number) => Counts): Counts {
+  return n <= SMALL_PASS ? new Array<number>(n).fill(0) : new typed(n);
+}
+
+/** The state of one pass: per-node counters, a ready queue and a skip stack. */
 class Pass implements ContextHost {
   readonly nodes: CompiledWorkflow["nodes"];
-  readonly pending: Int32Array;
-  readonly live: Int32Array;
-  readonly queued: Uint8Array;
-  readonly mode: Uint8Array;
-  readonly state: Uint8Array;
-  readonly attempts: Int32Array;
-  readonly durations: Float64Array;
+  readonly pending: Counts;
+  readonly live: Counts;
+  readonly queued: Counts;
+  readonly mode: Counts;
+  readonly state: Counts;
+  readonly attempts: Counts;
+  readonly durations: Counts;
   readonly values: unknown[][];
   readonly deadReason: (string | undefined)[];
   readonly errors = new Map<number, ErrorInfo>();
@@ -114,6 +133,8 @@ class Pass implements ContextHost {
   readonly kept = new Map<number, Record<string, unknown>>();
   readonly reused = new Set<number>();
   readonly reuse: Map<string, Record<string, unknown>> | undefined;
+  /** A partial run's selection (top level only). */
+  readonly only: ReadonlySet<string> | undefined;
   readonly ready: number[] = [];
   readonly skips: number[] = [];
   head = 0;
@@ -141,17 +162,18 @@ class Pass implements ContextHost {
   ) {
     const n = compiled.nodes.length;
     this.nodes = compiled.nodes;
-    this.pending = new Int32Array(n);
-    this.live = new Int32Array(n);
-    this.queued = new Uint8Array(n);
-    this.mode = new Uint8Array(n);
-    this.state = new Uint8Array(n);
-    this.attempts = new Int32Array(n);
-    this.durations = new Float64Array(n);
+    this.pending = counts(n, Int32Array);
+    this.live = counts(n, Int32Array);
+    this.queued = counts(n, Uint8Array);
+    this.mode = counts(n, Uint8Array);
+    this.state = counts(n, Uint8Array);
+    this.attempts = counts(n, Int32Array);
+    this.durations = counts(n, Float64Array);
     this.values = new Array(n);
     this.deadReason = new Array(n);
     this.keepOutputs = new Set(compiled.outputs.flatMap((o) => o.source.kind === "node" ? [o.source.node] : []));
     this.reuse = env.reuse?.get(scope.runPath ?? "");
+    this.only = scope.depth === 0 ? env.only : undefined;
   }
 
   /** Seeds inputs and constants, queues the nodes that need nothing, and runs. */
@@ -160,6 +182,7 @@ class Pass implements ContextHost {
     if (this.runSignal.aborted) this.onRunAbort();
     else this.runSignal.addEventListener("abort", this.onRunAbort, { once: true });
     this.seed();
+    if (this.only) this.settleUnselected(this.only);
     for (const i of this.compiled.order) if (this.pending[i] === 0 && !this.queued[i]) this.decide(i);
     this.pump();
     return promise;
@@ -198,6 +221,31 @@ class Pass implements ContextHost {
         }
       }
       this.values[i] = v;
+    }
+  }
+
+  /**
+   * A partial run: every node outside the selection is settled before
+   * anything runs, reused when `reuse` has its outputs (and it is not a
+   * trigger that did not fire), else skipped. They
+   * are all marked queued first, so what they deliver to each other is only
+   * counted: none of them runs, whatever reaches it.
+   */
+  settleUnselected(only: ReadonlySet<string>): void {
+    const outside: number[] = [];
+    for (const i of this.compiled.order) {
+      if (only.has(this.nodes[i].id)) continue;
+      this.queued[i] = 1;
+      outside.push(i);
+    }
+    for (const i of outside) {
+      const recorded = this.reuse?.get(this.nodes[i].id);
+      // A trigger that did not fire stays dead, whatever was recorded for it.
+      if (recorded && this.deadReason[i] === undefined) this.settleReused(i, recorded);
+      else {
+        this.deadReason[i] ??= NOT_SELECTED;
+        this.skips.push(i);
+      }
     }
   }
 
@@ -259,7 +307,8 @@ class Pass implements ContextHost {
         return;
       }
       const i = this.ready[this.head++];
-      const recorded = this.reuse?.get(this.nodes[i].id);
+      // In a partial run only selected nodes get here, and they run.
+      const recorded = this.only ? undefined : this.reuse?.get(this.nodes[i].id);
       if (recorded) this.settleReused(i, recorded);
       else {
         this.running++;
@@ -375,23 +424,62 @@ class Pass implements ContextHost {
     return node.def.run(ctx);
   }
 
-  /** Evaluates the node's {{ }} templates, re-checks its config, then runs it. */
-  async applyTemplates(i: number, ctx: NodeRunContext): Promise<unknown> {
-    const node = this.nodes[i];
+  /**
+   * Evaluates the node's {{ }} templates, re-checks its config, then runs it:
+   * synchronously while every template gives its value synchronously (the
+   * plain and fast paths of expressions), else once JSONata has answered.
+   */
+  applyTemplates(i: number, ctx: NodeRunContext): unknown {
+    const templates = this.nodes[i].templates;
     const bindings = ctx.bindings();
-    const config = structuredClone(node.rawConfig);
-    for (const { path, template } of node.templates) {
-      let value: unknown;
-      try {
-        value = await evaluateTemplate(template, bindings);
-      } catch (err) {
-        throw new NodeError(
-          `${formatPath(["nodes", i, "config", ...path])}: ${template.source}: ${(err as Error).message}`,
-          { code: "EXPRESSION", retryable: false },
-        );
-      }
-      setPath(config, path, value);
+    const config = copyJson(this.nodes[i].rawConfig);
+    for (let k = 0; k < templates.length; k++) {
+      const value = this.templateValue(i, k, bindings);
+      if (value instanceof Promise) return this.applyTemplatesLater(i, ctx, config, bindings, k, value);
+      setPath(config, templates[k].path, value);
     }
+    return this.configure(i, ctx, config);
+  }
+
+  /** The rest of {@linkcode Pass.applyTemplates} once template `k` waits for JSONata. */
+  async applyTemplatesLater(
+    i: number,
+    ctx: NodeRunContext,
+    config: Record<string, unknown>,
+    bindings: Record<string, unknown>,
+    k: number,
+    pending: Promise<unknown>,
+  ): Promise<unknown> {
+    const templates = this.nodes[i].templates;
+    setPath(config, templates[k].path, await pending);
+    for (let j = k + 1; j < templates.length; j++) {
+      setPath(config, templates[j].path, await this.templateValue(i, j, bindings));
+    }
+    return await this.configure(i, ctx, config);
+  }
+
+  /** The value of node i's template k (or a Promise of it); a failure is the node's EXPRESSION error. */
+  templateValue(i: number, k: number, bindings: Record<string, unknown>): unknown {
+    const { template } = this.nodes[i].templates[k];
+    const fail = (err: unknown) =>
+      new NodeError(
+        `${formatPath(["nodes", i, "config", ...this.nodes[i].templates[k].path])}: ${template.source}: ${
+          (err as Error).message
+        }`,
+        { code: "EXPRESSION", retryable: false },
+      );
+    let value: unknown;
+    try {
+      value = evaluateTemplateNow(template, bindings);
+    } catch (err) {
+      throw fail(err);
+    }
+    return value instanceof Promise ? value.catch((err) => Promise.reject(fail(err))) : value;
+  }
+
+  /** Checks the evaluated config with the node type's schema, then runs the node. */
+  configure(i: number, ctx: NodeRunContext, config: Record<string, unknown>): unknown {
+    const node = this.nodes[i];
     const split = splitConfig(node.def, config);
     if (node.def.config) {
       const r = node.def.config.safeParse(split.forSchema, { reportInput: true });
@@ -414,7 +502,7 @@ class Pass implements ContextHost {
         else ctx.inputs[slot.port] = value;
       }
     }
-    return await this.runChecked(i, ctx);
+    return this.runChecked(i, ctx);
   }
 
   /** Runs a sub-workflow for node `nodeId` within this execution. */
@@ -458,13 +546,14 @@ class Pass implements ContextHost {
     }, nodeSignal);
   }
 
-  /** A node that completed in the resumed execution: its recorded outputs flow on, it does not run. */
+  /** A node whose outputs are reused (recorded or pinned): they flow on, it does not run. */
   settleReused(i: number, outputs: Record<string, unknown>): void {
     const node = this.nodes[i];
     this.state[i] = DONE;
     this.reused.add(i);
     if (this.keepOutputs.has(i)) this.kept.set(i, outputs);
-    this.emit("node.completed", { nodeId: node.id, outputs, durationMs: 0, reused: true });
+    const pinned = this.scope.depth === 0 && this.env.pinned?.has(node.id) ? { pinned: true as const } : {};
+    this.emit("node.completed", { nodeId: node.id, outputs, durationMs: 0, reused: true, ...pinned });
     this.forward(i, outputs);
   }
 
@@ -579,7 +668,10 @@ class Pass implements ContextHost {
       if (this.attempts[i]) summary.durationMs = this.durations[i];
       if (this.errors.has(i)) summary.error = this.errors.get(i);
       if (s === SKIPPED) summary.reason = this.deadReason[i];
-      if (this.reused.has(i)) summary.reused = true;
+      if (this.reused.has(i)) {
+        summary.reused = true;
+        if (this.scope.depth === 0 && this.env.pinned?.has(node.id)) summary.pinned = true;
+      }
       return summary;
     });
   }

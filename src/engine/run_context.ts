@@ -23,9 +23,9 @@ import type { StateStore } from "../store/types.ts";
 import type { CompiledNode, CompiledWorkflow } from "../validate/validate.ts";
 
 /**
- * Outputs recorded by an earlier execution, reused instead of running the
- * node again (`flow resume`): by run path (`""` for the top level, e.g.
- * `each[3]` inside a loop), then by node id.
+ * Outputs reused instead of running the node again: recorded by an earlier
+ * execution (`flow resume`, editor runs) or pinned: by run path (`""` for the
+ * top level, e.g. `each[3]` inside a loop), then by node id.
  */
 export type ReusableResults = Map<string, Map<string, Record<string, unknown>>>;
 
@@ -47,8 +47,12 @@ export interface ExecutionEnv {
   maxDepth: number;
   /** Secret redaction, when the workflow has secrets. */
   redact: Redactor | undefined;
-  /** Results to reuse instead of running nodes (resume). */
+  /** Results to reuse instead of running nodes (resume, partial runs, pinned data). */
   reuse: ReusableResults | undefined;
+  /** A partial run: the top-level nodes to run (see `RunOptions.only`). */
+  only: ReadonlySet<string> | undefined;
+  /** Top-level nodes whose `reuse` entry is pinned data (see `RunOptions.pinned`). */
+  pinned: ReadonlySet<string> | undefined;
   /** Backend of `ctx.store`. */
   state: StateStore;
   /** The execution this one resumes (top-level `workflow.started`). */
@@ -197,6 +201,14 @@ export class NodeRunContext implements NodeContext<Record<string, unknown>, unkn
     return (expression, extra) => {
       const bindings = this.bindings();
       return expression.evaluate(bindings.node, extra ? { ...bindings, ...extra } : bindings);
+    };
+  }
+
+  /** Evaluates an expression with this node's bindings, synchronously when it can. */
+  get evaluateNow(): (expression: Expression, extra?: Record<string, unknown>) => unknown {
+    return (expression, extra) => {
+      const bindings = this.bindings();
+      return expression.evaluateNow(bindings.node, extra ? { ...bindings, ...extra } : bindings);
     };
   }
 

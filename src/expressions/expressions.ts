@@ -8,9 +8,18 @@
  * milliseconds of start-up time. `mod.ts` loads it at once, so the library's
  * synchronous API always has it; the CLI loads it when a workflow needs it.
  *
+ * Evaluation takes the quickest way that gives JSONata's answer: a plain
+ * path is read from the data; an expression within the fast path's subset
+ * runs as synchronous JavaScript compiled from JSONata's AST
+ * (`fast.ts`, loaded with JSONata); anything else, and any
+ * evaluation the fast path cannot finish by itself (an error, which JSONata
+ * words), goes to JSONata's asynchronous evaluator.
+ *
  * @module
  */
 import type jsonataModule from "jsonata";
+import type createFastCompiler from "./fast.ts";
+import type { FastCompiler } from "./fast.ts";
 import * as z from "zod/mini";
 import type { $ZodType } from "zod/v4/core";
 import type { ZodSchema } from "../workflow/zod.ts";
@@ -18,6 +27,7 @@ import type { ZodType } from "zod";
 
 type Jsonata = typeof jsonataModule;
 let jsonata: Jsonata | undefined;
+let fast: FastCompiler | undefined;
 
 /**
  * Thrown when an expression is compiled before JSONata was loaded. Callers
@@ -31,14 +41,21 @@ export class ExpressionEngineNotLoaded extends Error {
   }
 }
 
-/** Loads JSONata (once); expressions compile synchronously afterwards. */
+/** Loads JSONata and the fast path (once); expressions compile synchronously afterwards. */
 export async function loadExpressionEngine(): Promise<void> {
-  jsonata ??= (await import("jsonata")).default;
+  if (jsonata) return;
+  const [engine, compiler] = await Promise.all([import("jsonata"), import("./fast.ts")]);
+  jsonata ??= engine.default;
+  fast ??= compiler.default(engine.default, EXPRESSION_LIMITS);
 }
 
-/** Installs an already imported JSONata (how `mod.ts` loads it eagerly). */
-export function useExpressionEngine(engine: Jsonata): void {
+/**
+ * Installs an already imported JSONata and, when given, the fast path's
+ * compiler (how `mod.ts` loads them eagerly).
+ */
+export function useExpressionEngine(engine: Jsonata, createFast?: typeof createFastCompiler): void {
   jsonata = engine;
+  fast = createFast?.(engine, EXPRESSION_LIMITS);
 }
 
 /** A compiled JSONata expression. */
@@ -47,6 +64,13 @@ export interface Expression {
   readonly source: string;
   /** Evaluates against `input` (`$`) with variables (`{ inputs: ... }` is `$inputs`). */
   evaluate(input: unknown, bindings?: Record<string, unknown>): Promise<unknown>;
+  /**
+   * Like {@linkcode Expression.evaluate}, without waiting when it need not:
+   * the value itself when a plain path or the fast path gives it (errors are
+   * thrown), else a Promise of it from JSONata's evaluator. A value is
+   * plain JSON, never a Promise, so `instanceof Promise` tells them apart.
+   */
+  evaluateNow(input: unknown, bindings?: Record<string, unknown>): unknown;
 }
 
 /** Limits applied to every evaluation. */
@@ -54,7 +78,10 @@ export const EXPRESSION_LIMITS = { timeoutMs: 1000, stack: 500, sequence: 1_000_
 
 /** A JSONata syntax error, with the position inside the expression. */
 export class ExpressionSyntaxError extends Error {
-  /** 1-based character position inside the expression, when known. */
+  /**
+   * 1-based character position of the error, when known: inside the
+   * expression, or, from {@linkcode parseTemplate}, inside the whole string.
+   */
   readonly position?: number;
   constructor(message: string, position?: number) {
     super(message);
@@ -82,38 +109,96 @@ export function compileExpression(source: string): Expression {
   if (!jsonata) throw new ExpressionEngineNotLoaded();
   let expr: ReturnType<Jsonata>;
   try {
-    expr = jsonata(source, {
-      timeout: EXPRESSION_LIMITS.timeoutMs,
-      stack: EXPRESSION_LIMITS.stack,
-      sequence: EXPRESSION_LIMITS.sequence,
-    });
+    expr = jsonataExpression(jsonata, source);
   } catch (err) {
     const e = err as { message?: string; position?: number };
     const where = typeof e.position === "number" ? ` at position ${e.position}` : "";
     throw new ExpressionSyntaxError(`syntax error${where}: ${e.message ?? String(err)}`, e.position);
   }
-  const path = simplePath(source);
-  compiled = {
-    source,
-    async evaluate(input, bindings) {
-      if (path) {
-        const found = followPath(path, input, bindings);
-        if (found !== undefined) return toJson(found);
-      }
-      let value: unknown;
-      try {
-        value = await expr.evaluate(input, bindings);
-      } catch (err) {
-        const e = err as { message?: string; position?: number; code?: string };
-        const where = typeof e.position === "number" && e.position > 0 ? ` (at position ${e.position})` : "";
-        throw new Error(`${e.message ?? String(err)}${where}`);
-      }
-      return toJson(value);
-    },
-  };
+  compiled = compiledExpression(source, expr, fast);
   if (cache.size > 10_000) cache.clear();
   cache.set(source, compiled);
   return compiled;
+}
+
+/** JSONata's compiled form of `source`, under {@linkcode EXPRESSION_LIMITS}. */
+function jsonataExpression(engine: Jsonata, source: string): ReturnType<Jsonata> {
+  return engine(source, {
+    timeout: EXPRESSION_LIMITS.timeoutMs,
+    stack: EXPRESSION_LIMITS.stack,
+    sequence: EXPRESSION_LIMITS.sequence,
+  });
+}
+
+/**
+ * Evaluates `source` with JSONata's evaluator alone (no plain path, no fast
+ * path), under the same limits and with the same conversion of results and
+ * errors: what every evaluation gave before the fast path, and the reference
+ * the fast path is tested against (tests/expressions_fast_test.ts).
+ */
+export async function evaluateWithJsonata(
+  source: string,
+  input: unknown,
+  bindings?: Record<string, unknown>,
+): Promise<unknown> {
+  if (!jsonata) throw new ExpressionEngineNotLoaded();
+  return await runJsonata(jsonataExpression(jsonata, source), input, bindings);
+}
+
+/** Evaluates with JSONata's evaluator: the result as plain JSON, an error as users see it. */
+async function runJsonata(
+  expr: ReturnType<Jsonata>,
+  input: unknown,
+  bindings: Record<string, unknown> | undefined,
+): Promise<unknown> {
+  let value: unknown;
+  try {
+    value = await expr.evaluate(input, bindings);
+  } catch (err) {
+    throw jsonataError(err);
+  }
+  return toJson(value);
+}
+
+/** An {@linkcode Expression} that tries the plain path, then the fast path, then JSONata. */
+function compiledExpression(source: string, expr: ReturnType<Jsonata>, compiler: FastCompiler | undefined): Expression {
+  const path = simplePath(source);
+  const fastForm = compiler?.compile(expr.ast());
+  const unanswered = compiler?.unanswered;
+  const evaluateNow = (input: unknown, bindings?: Record<string, unknown>): unknown => {
+    if (path) {
+      const found = followPath(path, input, bindings);
+      if (found !== undefined) return toJson(found);
+    }
+    if (fastForm) {
+      let value: unknown;
+      try {
+        value = fastForm(input, bindings);
+      } catch (err) {
+        throw jsonataError(err);
+      }
+      if (value !== unanswered) return toJson(value);
+    }
+    return runJsonata(expr, input, bindings);
+  };
+  return {
+    source,
+    evaluateNow,
+    evaluate(input, bindings) {
+      try {
+        return Promise.resolve(evaluateNow(input, bindings));
+      } catch (err) {
+        return Promise.reject(err);
+      }
+    },
+  };
+}
+
+/** A JSONata evaluation error as users see it: JSONata's message and the position in the expression. */
+function jsonataError(err: unknown): Error {
+  const e = err as { message?: string; position?: number };
+  const where = typeof e.position === "number" && e.position > 0 ? ` (at position ${e.position})` : "";
+  return new Error(`${e.message ?? String(err)}${where}`);
 }
 
 /** A path of plain names from a variable (`$node.body.name`) or from the input (`body.name`). */
@@ -151,7 +236,10 @@ function followPath(path: SimplePath, input: unknown, bindings: Record<string, u
     : undefined;
   for (const key of path.keys) {
     if (v === null || typeof v !== "object" || Array.isArray(v) || !Object.hasOwn(v, key)) return undefined;
-    v = (v as Record<string, unknown>)[key];
+    const o = v as Record<string, unknown>;
+    // An object flagged as one of JSONata's functions has no properties to JSONata.
+    if (o._jsonata_lambda === true || o._jsonata_function === true) return undefined;
+    v = o[key];
   }
   return Array.isArray(v) ? undefined : v;
 }
@@ -164,8 +252,8 @@ function toJson(value: unknown): unknown {
   if (typeof value !== "object") return value;
   if (Array.isArray(value)) return value.map(toJson);
   const out: Record<string, unknown> = {};
-  for (const [k, v] of Object.entries(value)) {
-    const j = toJson(v);
+  for (const k of Object.keys(value)) {
+    const j = toJson((value as Record<string, unknown>)[k]);
     if (j !== undefined) out[k] = j;
   }
   return out;
@@ -207,9 +295,11 @@ export function parseTemplate(text: string): Template | undefined {
     // The closing "}}" is the first one after which the inside compiles
     // (JSONata object constructors may themselves end in "}}").
     let close = text.indexOf("}}", open + 2);
-    if (close === -1) throw new ExpressionSyntaxError(`${text}: "{{" at position ${open + 1} is never closed by "}}"`);
+    if (close === -1) {
+      throw new ExpressionSyntaxError(`${text}: "{{" at position ${open + 1} is never closed by "}}"`, open + 1);
+    }
     if (text.slice(open + 2, close).trim() === "") {
-      throw new ExpressionSyntaxError(`${text}: empty {{ }} at position ${open + 1}`);
+      throw new ExpressionSyntaxError(`${text}: empty {{ }} at position ${open + 1}`, open + 1);
     }
     let expr: Expression | undefined;
     let firstError: unknown;
@@ -226,8 +316,12 @@ export function parseTemplate(text: string): Template | undefined {
       }
     }
     if (!expr) {
-      const inner = text.slice(open + 2, text.indexOf("}}", open + 2)).trim();
-      throw new ExpressionSyntaxError(`{{ ${inner} }}: ${(firstError as Error).message}`);
+      const raw = text.slice(open + 2, text.indexOf("}}", open + 2));
+      const inner = raw.trim();
+      // The position inside the whole string: where the expression starts, plus its own position.
+      const at = (firstError as ExpressionSyntaxError).position;
+      const position = at === undefined ? undefined : open + 2 + (raw.length - raw.trimStart().length) + at;
+      throw new ExpressionSyntaxError(`{{ ${inner} }}: ${(firstError as Error).message}`, position);
     }
     parts.push(expr);
     i = close + 2;
@@ -237,16 +331,49 @@ export function parseTemplate(text: string): Template | undefined {
 
 /** Evaluates a template: the value itself for a single template, else a joined string. */
 export async function evaluateTemplate(template: Template, bindings: Record<string, unknown>): Promise<unknown> {
-  if (template.single) return await (template.parts[0] as Expression).evaluate(bindings.node ?? null, bindings);
+  return await evaluateTemplateNow(template, bindings);
+}
+
+/**
+ * {@linkcode evaluateTemplate} without waiting when it need not: the value
+ * itself when every expression in the template gives it synchronously (see
+ * {@linkcode Expression.evaluateNow}), else a Promise of it.
+ */
+export function evaluateTemplateNow(template: Template, bindings: Record<string, unknown>): unknown {
+  const input = bindings.node ?? null;
+  if (template.single) return (template.parts[0] as Expression).evaluateNow(input, bindings);
   let out = "";
-  for (const part of template.parts) {
-    if (typeof part === "string") out += part;
-    else {
-      const v = await part.evaluate(bindings.node ?? null, bindings);
-      out += v === undefined || v === null ? "" : typeof v === "string" ? v : JSON.stringify(v);
+  for (let i = 0; i < template.parts.length; i++) {
+    const part = template.parts[i];
+    if (typeof part === "string") {
+      out += part;
+      continue;
     }
+    const value = part.evaluateNow(input, bindings);
+    if (value instanceof Promise) return finishTemplate(template, bindings, i, out, value);
+    out += templateText(value);
   }
   return out;
+}
+
+/** The rest of a text template once part `i` needs JSONata's evaluator: `out` is the text so far. */
+async function finishTemplate(
+  template: Template,
+  bindings: Record<string, unknown>,
+  i: number,
+  out: string,
+  pending: Promise<unknown>,
+): Promise<string> {
+  out += templateText(await pending);
+  for (const part of template.parts.slice(i + 1)) {
+    out += typeof part === "string" ? part : templateText(await part.evaluate(bindings.node ?? null, bindings));
+  }
+  return out;
+}
+
+/** A value inside a text template: a string as is, no value or null as nothing, else compact JSON. */
+function templateText(v: unknown): string {
+  return v === undefined || v === null ? "" : typeof v === "string" ? v : JSON.stringify(v);
 }
 
 const expressionSchemas = new WeakSet<object>();

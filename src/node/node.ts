@@ -143,6 +143,13 @@ export interface NodeContext<I, C> {
    * `bindings` (e.g. `{ value: 1 }` is `$value`). The input `$` is `$node`.
    */
   evaluate(expression: Expression, bindings?: Record<string, unknown>): Promise<unknown>;
+  /**
+   * {@linkcode NodeContext.evaluate} without waiting when it need not: the
+   * value itself when the plain or the fast path of expressions gives it
+   * (docs/expressions.md), else a Promise of JSONata's. A value is plain
+   * JSON, never a Promise, so `instanceof Promise` tells them apart.
+   */
+  evaluateNow(expression: Expression, bindings?: Record<string, unknown>): unknown;
   /** Whatever the type's `prepare` hook returned at validation time. */
   prepared: unknown;
   /** What the workflow's `settings.permissions` grant; check values from expressions and inputs with it. */

@@ -223,14 +223,28 @@ function hostCovers(grant: string, value: string): boolean {
   return g.host === v.host && (g.port === undefined || g.port === v.port);
 }
 
-/** The real path of `path`: symbolic links resolved in the longest part of it that exists. */
-async function realPathOf(path: string): Promise<string> {
+/**
+ * The real path of `path`: symbolic links resolved in the longest part of it
+ * that exists, and a dangling link followed to where it points (opening it
+ * to write creates the file there).
+ */
+async function realPathOf(path: string, hops = 0): Promise<string> {
   const abs = isAbsolute(path) ? path : resolve(path);
   try {
     return await Deno.realPath(abs);
   } catch {
+    if (hops < MAX_LINK_HOPS) {
+      let target: string | undefined;
+      try {
+        target = await Deno.readLink(abs);
+      } catch { /* not a link */ }
+      if (target !== undefined) return await realPathOf(resolve(dirname(abs), target), hops + 1);
+    }
     const parent = dirname(abs);
     if (parent === abs) return abs;
-    return join(await realPathOf(parent), basename(abs));
+    return join(await realPathOf(parent, hops), basename(abs));
   }
 }
+
+/** Links followed at most while resolving a path (Linux's own limit): a loop of links ends there. */
+const MAX_LINK_HOPS = 40;

@@ -33,6 +33,10 @@ export interface Job {
   resumedFrom?: string;
   /** Results to reuse. */
   reuse?: ReusableResults;
+  /** A partial run (editor runs): the top-level nodes to run (see `RunOptions.only`). */
+  only?: ReadonlySet<string>;
+  /** The reused nodes whose outputs are pinned data (see `RunOptions.pinned`). */
+  pinned?: ReadonlySet<string>;
   /** Whether to record it. */
   history: boolean;
 }

@@ -148,6 +148,8 @@ export class Dispatcher implements ExecutionBackend {
       instances: job.version.instances,
       fired: job.fire,
       reuse: job.reuse,
+      only: job.only,
+      pinned: job.pinned,
       resumedFrom: job.resumedFrom,
     }).then(
       (result) => this.#end(flight, result, release),

@@ -28,5 +28,17 @@ export {
   UnavailableError,
 } from "./backend.ts";
 export { chooseTrigger, TriggerChoiceError, triggerNodes } from "./triggers.ts";
+export {
+  PARTIAL_MODES,
+  type PartialMode,
+  type PartialPlan,
+  type PartialRequest,
+  PartialRunError,
+  planPartialRun,
+  type RecordedOutputs,
+  type ReuseSource,
+  upstreamNodes,
+} from "./partial.ts";
+export { isStalePin, MAX_PIN_BYTES, type Pin, PIN_SCOPE, PinError, Pins, type PinSource } from "./pins.ts";
 export { assertResumable, planResume, ResumeError, type ResumePlan, type ResumeRefusal } from "./resume.ts";
 export { buildVersion, loadVersion, type TriggerSpec, type WorkflowVersion } from "./version.ts";

@@ -12,7 +12,7 @@ import type { ExecutionRecord, ExecutionStore } from "../store/types.ts";
 import type { ReusableResults } from "../engine/run_context.ts";
 
 /** Why an execution cannot be resumed. */
-export type ResumeRefusal = "NOTHING_TO_RESUME" | "STILL_RUNNING" | "NO_FILE" | "CHANGED";
+export type ResumeRefusal = "NOTHING_TO_RESUME" | "STILL_RUNNING" | "NO_FILE" | "CHANGED" | "EDITOR_RUN";
 
 /** Why an execution cannot be resumed: its {@linkcode ResumeRefusal} as the code, HTTP 409, exit 2. */
 export class ResumeError extends FlowError {
@@ -38,10 +38,18 @@ export interface ResumePlan {
 /**
  * Throws a {@linkcode ResumeError} when `from` cannot be resumed whatever its
  * file holds: it succeeded (nothing to resume), it is still running or
- * queued, or it ran a workflow that was not read from a file.
+ * queued, it ran a workflow that was not read from a file, or it is an
+ * editor run (a test of part of a workflow, maybe on pinned data: resuming
+ * it would run the nodes it left out, with real data).
  */
 export function assertResumable(from: ExecutionRecord): void {
   const id = from.executionId;
+  if (from.trigger === "editor") {
+    throw new ResumeError(
+      `execution ${id} is an editor run (a test); it cannot be resumed: run it again from the editor`,
+      "EDITOR_RUN",
+    );
+  }
   if (from.status === "success") {
     throw new ResumeError(`nothing to resume: execution ${id} succeeded`, "NOTHING_TO_RESUME");
   }

@@ -37,6 +37,7 @@ export interface NodeView {
   error?: ErrorInfo;
   reason?: string;
   reused?: boolean;
+  pinned?: boolean;
   outputs?: Record<string, unknown>;
   startedAt?: string;
   endedAt?: string;
@@ -114,6 +115,7 @@ function nodeState(n: NodeRecord): NodeView {
     ...(n.error ? { error: n.error } : {}),
     ...(n.reason ? { reason: n.reason } : {}),
     ...(n.reused ? { reused: true } : {}),
+    ...(n.pinned ? { pinned: true } : {}),
     ...(n.outputs ? { outputs: n.outputs } : {}),
     ...(n.startedAt ? { startedAt: n.startedAt } : {}),
     ...(n.endedAt ? { endedAt: n.endedAt } : {}),

@@ -34,6 +34,9 @@ import { Dispatcher } from "./dispatcher.ts";
 import { findExecution } from "./lookup.ts";
 import { Metrics } from "./metrics.ts";
 import { planResume } from "./resume.ts";
+import { type EditorRunRequest, type EditorRunView, prepareEditorRun } from "./editor_runs.ts";
+import { type Pin, Pins, type PinSource } from "./pins.ts";
+import { secretRedactor } from "../engine/redact.ts";
 import { type ScheduleFire, Schedules } from "./schedules.ts";
 import { chooseTrigger } from "./triggers.ts";
 import type { WorkflowVersion } from "./version.ts";
@@ -101,6 +104,23 @@ export interface FileEvent {
   origin: ChangeOrigin;
 }
 
+/**
+ * A change the editor follows, as `GET /api/v1/events` sends it (`event:
+ * editor`): a pin set or removed, a test request captured or expired.
+ */
+export interface EditorEvent {
+  /** What happened. */
+  type: "pin.set" | "pin.deleted" | "test-request.captured" | "test-request.expired";
+  /** The workflow. */
+  workflowId: string;
+  /** The node. */
+  nodeId: string;
+  /** `pin.set`: where the pinned outputs came from. */
+  source?: PinSource;
+  /** The execution involved (a pin from a run; the run a test request started). */
+  executionId?: string;
+}
+
 /** Why a request about a workflow or run cannot be served: `NOT_FOUND`, HTTP 404, exit 2. */
 export class NotFoundError extends FlowError {
   /** Creates the error. */
@@ -132,14 +152,23 @@ export class FlowRuntime {
   readonly sources: WorkflowSources;
   /** Folders of custom node modules (`--nodes`). */
   readonly nodeDirs: readonly string[];
+  /** Pinned node outputs, for editor runs (kept beside persistent node state). */
+  readonly pins: Pins;
+  /**
+   * Where editor runs run: the backend, or, in the distributed mode, this
+   * process (a partial run's plan and pins do not travel through the queue).
+   */
+  readonly #editorBackend: ExecutionBackend;
   readonly #recorder?: Recorder;
   readonly #pruner?: RetentionPruner;
   readonly #history: boolean;
   readonly #log: (line: string) => void;
   readonly #all = new Set<(e: FlowEvent) => void>();
   readonly #fileListeners = new Set<(e: FileEvent) => void>();
+  readonly #editorListeners = new Set<(e: EditorEvent) => void>();
   readonly #byExecution = new Map<string, Set<(e: FlowEvent) => void>>();
-  readonly #nodeTypes = new Map<string, string>();
+  /** The type of each node attempt in progress, by execution, then run path and node id (for the node metric). */
+  readonly #nodeTypes = new Map<string, Map<string, string>>();
   readonly #watch: boolean;
   readonly #connector?: RuntimeConnector;
   readonly #closing = new AbortController();
@@ -193,6 +222,17 @@ export class FlowRuntime {
       onEvent: ctx.publish,
       onEnd: ctx.ended,
     });
+    this.#editorBackend = this.#connector
+      ? new Dispatcher({
+        maxRuns: options.maxRuns ?? 16,
+        queue: options.queue ?? 1000,
+        recorder: this.#recorder,
+        state: this.state,
+        onEvent: ctx.publish,
+        onEnd: ctx.ended,
+      })
+      : this.backend;
+    this.pins = new Pins(this.state);
     this.schedules = this.#connector?.schedules(ctx) ?? new Schedules({
       run: (fire) => this.#runSchedule(fire),
       skipped: (fire, running) => this.#recordSkipped(fire, running),
@@ -286,10 +326,40 @@ export class FlowRuntime {
     return this.submit({ version, inputs, trigger: request.trigger ?? "api", fire });
   }
 
+  /**
+   * Starts an editor run of workflow `id` (trigger `editor`): the whole
+   * workflow, a node and its ancestors, or one node, with the workflow's
+   * pins unless `pins: false` (see `editor_runs.ts`); `executionId` lets a
+   * caller subscribe to its events before it starts. Throws as
+   * {@linkcode FlowRuntime.startRun} does, and a `PartialRunError`.
+   */
+  async startEditorRun(
+    id: string,
+    request: EditorRunRequest,
+    options: { executionId?: string } = {},
+  ): Promise<Accepted & { plan: EditorRunView }> {
+    const version = this.workflow(id)?.version;
+    if (!version) throw new NotFoundError(`no workflow "${id}" is being served`);
+    const run = await prepareEditorRun(version, request, { store: this.store, pins: this.pins });
+    const accepted = await this.submit({
+      version,
+      inputs: run.inputs,
+      trigger: "editor",
+      fire: run.fire,
+      reuse: run.plan.reuse,
+      only: run.plan.only,
+      pinned: run.plan.pinned,
+      resumedFrom: run.resumedFrom,
+      executionId: options.executionId,
+    });
+    return { ...accepted, plan: run.view };
+  }
+
   /** Submits a job for a version (webhooks use it with their own payload). */
   submit(job: Omit<Job, "executionId" | "history"> & { executionId?: string }): Promise<Accepted> {
     const history = this.#history && job.version.compiled.workflow.settings?.history !== false;
-    const accepted = this.backend.submit({ ...job, executionId: job.executionId ?? crypto.randomUUID(), history });
+    const backend = job.trigger === "editor" ? this.#editorBackend : this.backend;
+    const accepted = backend.submit({ ...job, executionId: job.executionId ?? crypto.randomUUID(), history });
     return accepted.then((a) => {
       this.metrics.inc("flow_runs_started_total", { workflow: job.version.id, trigger: job.trigger });
       return a;
@@ -313,13 +383,20 @@ export class FlowRuntime {
   }
 
   /** Cancels a running or queued execution; false when it is neither. */
-  cancel(executionId: string): Promise<boolean> {
-    return this.backend.cancel(executionId);
+  async cancel(executionId: string): Promise<boolean> {
+    if (this.#editorBackend !== this.backend && await this.#editorBackend.cancel(executionId)) return true;
+    return await this.backend.cancel(executionId);
+  }
+
+  /** Whether an execution runs or waits (on the backend, or as an editor run here). */
+  async #active(executionId: string): Promise<boolean> {
+    if (this.#editorBackend !== this.backend && await this.#editorBackend.active(executionId)) return true;
+    return await this.backend.active(executionId);
   }
 
   /** The full id of an execution given by id or unique prefix (the store's, or one in flight without history). */
   async executionId(idOrPrefix: string): Promise<string> {
-    if (await this.backend.active(idOrPrefix)) return idOrPrefix;
+    if (await this.#active(idOrPrefix)) return idOrPrefix;
     return (await this.getExecution(idOrPrefix)).executionId;
   }
 
@@ -359,7 +436,7 @@ export class FlowRuntime {
     return watchExecution(
       {
         store: this.store,
-        active: (id) => this.backend.active(id),
+        active: (id) => this.#active(id),
         subscribe: (listener, id) => this.subscribe(listener, id),
         flush: () => this.flush(),
       },
@@ -390,6 +467,54 @@ export class FlowRuntime {
     return () => this.#fileListeners.delete(listener);
   }
 
+  /** Subscribes to the editor's changes (pins, test requests); returns the unsubscribe function. */
+  subscribeEditor(listener: (e: EditorEvent) => void): () => void {
+    this.#editorListeners.add(listener);
+    return () => this.#editorListeners.delete(listener);
+  }
+
+  /** Tells the editor's subscribers of a change. */
+  publishEditor(event: EditorEvent): void {
+    for (const l of this.#editorListeners) l(event);
+  }
+
+  /**
+   * Pins a node of a served workflow (its outputs redacted of the workflow's
+   * secrets first), and says so on the editor's event stream. Throws a
+   * {@linkcode NotFoundError} for a workflow that is not served or a node it
+   * does not have, and a `PinError`.
+   */
+  async pin(workflowId: string, pin: Omit<Pin, "pinnedAt" | "nodeType">): Promise<Pin> {
+    const version = this.workflow(workflowId)?.version;
+    if (!version) throw new NotFoundError(`no workflow "${workflowId}" is being served`);
+    const node = version.compiled.nodes.find((n) => n.id === pin.nodeId);
+    if (!node) throw new NotFoundError(`workflow "${workflowId}" has no node "${pin.nodeId}"`);
+    const redact = secretRedactor(version.compiled, (name) => Deno.env.get(name));
+    const stored: Pin = {
+      ...pin,
+      outputs: redact ? redact(pin.outputs) : pin.outputs,
+      nodeType: node.type,
+      pinnedAt: new Date().toISOString(),
+    };
+    await this.pins.set(workflowId, stored);
+    const { source, executionId } = stored;
+    this.publishEditor({
+      type: "pin.set",
+      workflowId,
+      nodeId: pin.nodeId,
+      source,
+      ...(executionId ? { executionId } : {}),
+    });
+    return stored;
+  }
+
+  /** Unpins a node; resolves to whether it was pinned. */
+  async unpin(workflowId: string, nodeId: string): Promise<boolean> {
+    const removed = await this.pins.delete(workflowId, nodeId);
+    if (removed) this.publishEditor({ type: "pin.deleted", workflowId, nodeId });
+    return removed;
+  }
+
   #publishFile(change: FileChange) {
     const file = this.roots.name(change.file);
     if (file === undefined) return;
@@ -408,7 +533,10 @@ export class FlowRuntime {
   /** Stops schedules, drains runs for up to `graceMs`, cancels the rest, flushes the store. */
   async shutdown(graceMs: number): Promise<void> {
     this.schedules.stop();
-    await this.backend.drain(graceMs);
+    await Promise.all([
+      this.backend.drain(graceMs),
+      this.#editorBackend !== this.backend ? this.#editorBackend.drain(graceMs) : undefined,
+    ]);
     this.#closing.abort();
     await this.#pruner?.close();
     await this.#recorder?.close();
@@ -464,15 +592,20 @@ export class FlowRuntime {
   }
 
   #countNodes(e: FlowEvent) {
+    if (e.type !== "node.started" && e.type !== "node.completed" && e.type !== "node.failed") return;
+    // Keyed by the event's own strings where it can (a new string per event costs its hash on every request).
+    const key = e.runPath === undefined ? e.nodeId : `${e.runPath}\u0000${e.nodeId}`;
+    let types = this.#nodeTypes.get(e.executionId);
     if (e.type === "node.started") {
-      this.#nodeTypes.set(`${e.executionId}\u0000${e.runPath ?? ""}\u0000${e.nodeId}`, e.nodeType);
-    } else if (e.type === "node.completed" || e.type === "node.failed") {
-      const key = `${e.executionId}\u0000${e.runPath ?? ""}\u0000${e.nodeId}`;
-      const type = this.#nodeTypes.get(key);
-      if (type === undefined) return;
-      this.#nodeTypes.delete(key);
-      this.metrics.observe("flow_node_duration_seconds", { type }, e.durationMs / 1000);
+      if (!types) this.#nodeTypes.set(e.executionId, types = new Map());
+      types.set(key, e.nodeType);
+      return;
     }
+    const type = types?.get(key);
+    if (type === undefined) return;
+    types!.delete(key);
+    if (types!.size === 0) this.#nodeTypes.delete(e.executionId);
+    this.metrics.observe("flow_node_duration_seconds", { type }, e.durationMs / 1000);
   }
 
   #defineMetrics() {

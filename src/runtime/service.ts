@@ -11,7 +11,37 @@
  *
  * @module
  */
-export { type FileEvent, FlowRuntime, NotFoundError, type RuntimeOptions, type WorkflowInfo } from "./runtime.ts";
+export {
+  type EditorEvent,
+  type FileEvent,
+  FlowRuntime,
+  NotFoundError,
+  type RuntimeOptions,
+  type WorkflowInfo,
+} from "./runtime.ts";
+export { type EditorRunRequest, type EditorRunView, type PreparedEditorRun, prepareEditorRun } from "./editor_runs.ts";
+export {
+  type DataSource,
+  NODE_DATA_SCAN,
+  type NodeData,
+  type RecordedData,
+  recordedNodeData,
+  recordedOutputs,
+} from "./node_data.ts";
+export {
+  type BindingSource,
+  evaluatePreview,
+  type ExpressionContext,
+  expressionContext,
+  MAX_PREVIEW_BYTES,
+  type PortContext,
+  previewBindings,
+  type PreviewRequest,
+  type PreviewResult,
+  REDACTED,
+  type Shape,
+  shapeOf,
+} from "./expression_preview.ts";
 export {
   Catalog,
   type CatalogEntry,

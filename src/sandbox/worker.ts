@@ -248,6 +248,7 @@ async function run(msg: {
       attempt: msg.attempt,
       executionId: msg.executionId,
       evaluate: unsupported("ctx.evaluate"),
+      evaluateNow: unsupported("ctx.evaluateNow"),
       prepared: undefined,
       runWorkflow: unsupported("ctx.runWorkflow"),
       store: nodeStore(id),

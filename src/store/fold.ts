@@ -34,8 +34,10 @@ export interface NodeRecord {
   error?: ErrorInfo;
   /** Why it was skipped. */
   reason?: string;
-  /** Its outputs were reused from the resumed execution. */
+  /** Its outputs were reused (from the resumed execution, an earlier run, or pinned data): it did not run. */
   reused?: true;
+  /** With `reused`: the outputs were pinned data. */
+  pinned?: true;
 }
 
 /** One (sub-)run of an execution, as its journal shows it. */
@@ -113,6 +115,7 @@ export function foldJournal(events: Iterable<FlowEvent>): JournalFold {
         delete r.outputs;
         delete r.endedAt;
         delete r.reused;
+        delete r.pinned;
         break;
       }
       case "node.retrying":
@@ -123,6 +126,7 @@ export function foldJournal(events: Iterable<FlowEvent>): JournalFold {
         Object.assign(r, { status: "completed", endedAt: e.ts, durationMs: e.durationMs, outputs: e.outputs });
         delete r.error;
         if (e.reused) r.reused = true;
+        if (e.pinned) r.pinned = true;
         break;
       }
       case "node.failed":

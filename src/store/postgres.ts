@@ -449,6 +449,10 @@ function listConditions(sql: postgres.Sql, filter: ExecutionFilter, cursorKnown:
   const wanted = filter.status;
   if (wanted === "crashed") conditions.push(sql`status IN ('running', 'queued', 'crashed')`);
   else if (wanted !== undefined) conditions.push(sql`status = ${wanted}`);
+  if (filter.triggers !== undefined) {
+    conditions.push(filter.triggers.length ? sql`trigger IN ${sql([...filter.triggers])}` : sql`FALSE`);
+  }
+  if (filter.notTriggers?.length) conditions.push(sql`trigger NOT IN ${sql([...filter.notTriggers])}`);
   if (cursorKnown) {
     const cursor = sql`(SELECT c.created_at, c.id FROM executions c WHERE c.id = ${filter.before!})`;
     conditions.push(filter.oldestFirst ? sql`(created_at, id) > ${cursor}` : sql`(created_at, id) < ${cursor}`);

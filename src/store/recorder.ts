@@ -19,7 +19,7 @@
  *
  * @module
  */
-import { unrefTimeout } from "../engine/unref_timer.ts";
+import { unrefTimeout } from "../unref_timer.ts";
 import { eventLine, type EventListener, type FlowEvent } from "../engine/events.ts";
 import { HEARTBEAT_INTERVAL_MS } from "./liveness.ts";
 import type { ExecutionEnd, ExecutionStore, JournalChunk, NewExecution, WriteBatch } from "./types.ts";

@@ -8,7 +8,7 @@
  *
  * @module
  */
-import { unrefTimeout } from "../engine/unref_timer.ts";
+import { unrefTimeout } from "../unref_timer.ts";
 import type { ExecutionStore, PruneOptions } from "./types.ts";
 
 /** Executions of each workflow that history keeps by default (`flow runs prune --keep` for more control). */

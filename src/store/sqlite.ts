@@ -332,6 +332,11 @@ export class SqliteStore implements Store {
         where.push("status = ?");
         params.push(wanted);
       }
+      for (const [list, op] of [[filter.triggers, "IN"], [filter.notTriggers, "NOT IN"]] as const) {
+        if (list === undefined || (list.length === 0 && op === "NOT IN")) continue;
+        where.push(list.length ? `trigger ${op} (${list.map(() => "?").join(", ")})` : "0");
+        params.push(...list);
+      }
       if (filter.before !== undefined) {
         const cursor = this.#stmt("SELECT created_at FROM executions WHERE id = ?").get(filter.before) as
           | Row

@@ -16,11 +16,14 @@
 import { asFlowError, type ErrorInfo, ExitCode, FlowError, STORE_UNAVAILABLE } from "../errors.ts";
 import type { ProcessIdentity } from "../process.ts";
 
-/** What started an execution. */
-export type Trigger = "cli" | "webhook" | "cron" | "interval" | "api";
+/**
+ * What started an execution: `flow run` (`cli`), a webhook, a schedule, the
+ * API, or the editor (a test run from the console: `editor`).
+ */
+export type Trigger = "cli" | "webhook" | "cron" | "interval" | "api" | "editor";
 
 /** Every trigger name. */
-export const TRIGGERS: readonly Trigger[] = ["cli", "webhook", "cron", "interval", "api"];
+export const TRIGGERS: readonly Trigger[] = ["cli", "webhook", "cron", "interval", "api", "editor"];
 
 /**
  * The status of an execution. `queued` waits for a slot or a worker;
@@ -150,6 +153,10 @@ export interface ExecutionFilter {
   workflowId?: string;
   /** Only this status (`crashed` and `running` are told apart on read). */
   status?: ExecutionStatus;
+  /** Only executions started by one of these triggers. */
+  triggers?: readonly Trigger[];
+  /** No execution started by one of these triggers (e.g. `["editor"]`: hide the editor's test runs). */
+  notTriggers?: readonly Trigger[];
   /** Only executions created before this one (by `createdAt`, then id): a cursor for paging. */
   before?: string;
   /** Oldest first instead of newest first. */

@@ -1,6 +1,6 @@
 /**
  * Small helpers about JSON values: their type names, port type checks, short
- * previews for messages and JSON paths.
+ * previews for messages, JSON paths and copies.
  *
  * @module
  */
@@ -75,4 +75,25 @@ export function parsePath(path: string): (string | number)[] {
     rest = rest.slice(m[0].length);
   }
   return out;
+}
+
+/**
+ * A deep copy of JSON data, such as a node's config as the workflow file
+ * gives it: for the small configs templates are applied to at each attempt,
+ * many times cheaper than `structuredClone`, which it falls back to for
+ * anything that is not a plain object, an array or a primitive.
+ */
+export function copyJson<T>(value: T): T {
+  if (value === null || typeof value !== "object") return value;
+  if (Array.isArray(value)) return value.map(copyJson) as T;
+  const proto = Object.getPrototypeOf(value);
+  if (proto !== Object.prototype && proto !== null) return structuredClone(value);
+  const out: Record<string, unknown> = {};
+  for (const key of Object.keys(value)) {
+    const v = copyJson((value as Record<string, unknown>)[key]);
+    if (key === "__proto__") {
+      Object.defineProperty(out, key, { value: v, enumerable: true, writable: true, configurable: true });
+    } else out[key] = v;
+  }
+  return out as T;
 }
