@@ -27,16 +27,7 @@ import {
   saveState,
 } from "./ui_editor.ts";
 import { bigWorkflow } from "./ui_serve.ts";
-import {
-  countBoxes,
-  frameStats,
-  misplacedHandles,
-  mostBoxes,
-  pageNow,
-  recordedFrames,
-  recordFrames,
-  twoFrames,
-} from "./ui_measure.ts";
+import { countBoxes, misplacedHandles, mostBoxes } from "./ui_measure.ts";
 import { HANDLE_SIZE } from "../ui/src/graph/geometry.ts";
 
 const pretty = (v: unknown) => JSON.stringify(v, null, 2) + "\n";
@@ -331,45 +322,25 @@ Deno.test({
     });
 
     await t.step(
-      "a 500-node workflow opens for editing drawing only the boxes in view, and a drag stays smooth (measured)",
+      "a 500-node workflow opens for editing drawing only the boxes in view; a first move moves one box",
       async () => {
+        // How fast it opens and how smooth a drag is: `deno task bench:editor` (docs/editor.md has its figures).
         await countBoxes(page);
         await page.goto(`${base}/edit?file=big.json`);
         await page.waitForFunction(() => performance.getEntriesByName("flow:editor-drawn").length > 0);
-        const mark = (name: string) =>
-          page.evaluate((n) => performance.getEntriesByName(n)[0].startTime, `flow:editor-${name}`);
-        const [requested, loaded, drawn] = [await mark("requested"), await mark("loaded"), await mark("drawn")];
         // React Flow is told each box's size and handles, so it draws only the boxes in view, not all 500 once.
         const most = await mostBoxes(page);
         assert.ok(most > 0 && most < 100, `boxes drawn at once: ${most}`);
         assert.deepEqual(await misplacedHandles(page, ".edit-canvas", HANDLE_SIZE.edit), []);
         // A first move in a file without a layout block: every box's place is written, and nothing else moves.
-        await recordFrames(page);
         const b = (await box(page, "n0").locator(".box-head").boundingBox())!;
         const others = await box(page, "n21").boundingBox();
         await page.mouse.move(b.x + 20, b.y + 10);
-        const down = await pageNow(page);
         await page.mouse.down();
-        for (let i = 1; i <= 60; i++) await page.mouse.move(b.x + 20 + i * 2, b.y + 10 + i * 2);
-        const up = await pageNow(page);
+        for (let i = 1; i <= 20; i++) await page.mouse.move(b.x + 20 + i * 2, b.y + 10 + i * 2);
         await page.mouse.up();
         await saveState(page, "Unsaved changes");
-        await twoFrames(page);
-        const frames = await recordedFrames(page);
-        const drag = frameStats(frames.filter(([at]) => at > down && at <= up).map(([, gap]) => gap));
-        const drop = frameStats(frames.filter(([at]) => at > up).map(([, gap]) => gap));
         assert.deepEqual(await box(page, "n21").boundingBox(), others, "the other boxes stay where they were");
-        console.log(
-          `editor, 500 nodes (load ${Deno.loadavg().map((l) => l.toFixed(1)).join(" ")}): navigation to drawn ` +
-            `${drawn.toFixed(0)} ms (scripts and session ${requested.toFixed(0)} ms, file + catalog + schema ` +
-            `${(loaded - requested).toFixed(0)} ms, graph to drawn ${(drawn - loaded).toFixed(0)} ms), ${most} boxes ` +
-            `drawn; drag: ${drag.count} frames, median ${drag.median.toFixed(1)} ms, p95 ${drag.p95.toFixed(1)} ms, ` +
-            `longest ${drag.max.toFixed(1)} ms; drop: longest frame ${drop.max.toFixed(1)} ms`,
-        );
-        // Generous bounds (2 shared cores, other tests running): the figures above are what docs/editor.md reports.
-        assert.ok(drawn < 10_000, `navigation to drawn: ${drawn.toFixed(0)} ms`);
-        assert.ok(drag.p95 < 500, `drag p95 frame: ${drag.p95.toFixed(0)} ms`);
-        assert.ok(drop.max < 3_000, `drop frame: ${drop.max.toFixed(0)} ms`);
         const layout = JSON.parse(await page.evaluate(() => localStorage.getItem("flow:draft:big.json")!)).text;
         assert.equal(
           Object.keys(JSON.parse(layout).layout).length,

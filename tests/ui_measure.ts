@@ -1,5 +1,5 @@
 /**
- * Measuring the console in the browser, for its tests: the time between
+ * Measuring the console in the browser, for its tests and `bench/editor_open.ts`: the time between
  * frames (smoothness), the most boxes React Flow had in the page at once
  * (whether it draws only the boxes in view), and where each box's port
  * handles are drawn against where `ui/src/graph/geometry.ts` tells React

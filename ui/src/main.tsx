@@ -6,31 +6,62 @@
  *
  * @module
  */
-import { lazy, StrictMode, Suspense, useEffect } from "react";
+import { type ComponentType, lazy, StrictMode, Suspense, useEffect, useState } from "react";
 import { createRoot } from "react-dom/client";
 import { setUnauthorizedHandler, signOut } from "./api.ts";
+import { prefetchEditorData } from "./edit/open.ts";
 import { Link, match, navigate, useLocation } from "./router.tsx";
 import { WorkflowsPage } from "./pages/workflows.tsx";
-import { refreshSession, useSession } from "./session.ts";
+import { hasAccess, refreshSession, useSession } from "./session.ts";
+
+/** A lazily loaded page: `start` loads its module (once); `Page` renders it, at once when it is loaded. */
+function lazyPage<P extends object>(load: () => Promise<{ default: ComponentType<P> }>) {
+  let loaded: ComponentType<P> | undefined;
+  let started: Promise<unknown> | undefined;
+  const start = () => started ??= load().then((m) => loaded = m.default);
+  const Lazy = lazy(() => start().then(() => ({ default: loaded! })));
+  // A loaded page renders without suspending: React holds back what a Suspense boundary reveals for up to 300 ms
+  // after its fallback showed, so suspending on a module already here would cost that much.
+  const Page = (props: P) => {
+    const Loaded = loaded;
+    return Loaded ? <Loaded {...props} /> : <Lazy {...props} />;
+  };
+  return { Page, start };
+}
 
 // Each lazily loaded page, by the route that shows it.
-const loaders = {
-  "/workflows/:id": () => import("./pages/workflow.tsx"),
-  "/runs": () => import("./pages/runs.tsx"),
-  "/runs/:id": () => import("./pages/run.tsx"),
-  "/edit": () => import("./edit/editor.tsx"),
-  "/sign-in": () => import("./pages/sign_in.tsx"),
+const pages = {
+  "/workflows/:id": lazyPage(() => import("./pages/workflow.tsx")),
+  "/runs": lazyPage(() => import("./pages/runs.tsx")),
+  "/runs/:id": lazyPage(() => import("./pages/run.tsx")),
+  "/edit": lazyPage(() => import("./edit/editor.tsx")),
+  "/sign-in": lazyPage(() => import("./pages/sign_in.tsx")),
 };
-const WorkflowPage = lazy(loaders["/workflows/:id"]);
-const RunsPage = lazy(loaders["/runs"]);
-const RunPage = lazy(loaders["/runs/:id"]);
-const EditorPage = lazy(loaders["/edit"]);
-const SignInPage = lazy(loaders["/sign-in"]);
-// The page the console opens on starts loading now, beside the session check, not after it (the browser keeps
-// the module: `lazy` gets it from there).
-try {
-  for (const [route, load] of Object.entries(loaders)) if (match(route, location.pathname)) load().catch(() => {});
-} catch { /* a malformed address: the page says so when it renders */ }
+const WorkflowPage = pages["/workflows/:id"].Page;
+const RunsPage = pages["/runs"].Page;
+const RunPage = pages["/runs/:id"].Page;
+const EditorPage = pages["/edit"].Page;
+const SignInPage = pages["/sign-in"].Page;
+
+/** The route of `path` among `pages`, if one (a malformed address matches none: the page says so). */
+function routeOf(path: string): keyof typeof pages | undefined {
+  try {
+    return (Object.keys(pages) as (keyof typeof pages)[]).find((route) => match(route, path));
+  } catch {
+    return undefined;
+  }
+}
+
+// At once, side by side: the session check, the module of the page the console opens on, and, once the session
+// allows, what the editor reads when it opens on a file. The first page is drawn when the session and its module
+// are both here.
+const opening = refreshSession();
+const firstRoute = routeOf(location.pathname);
+const firstPage = firstRoute ? pages[firstRoute].start().catch(() => {}) : undefined;
+if (firstRoute === "/edit") {
+  const file = new URLSearchParams(location.search).get("file");
+  opening.then((s) => file && hasAccess(s) && prefetchEditorData(file));
+}
 
 /** Sends the browser to the sign-in page, then back to where it was. */
 function toSignIn() {
@@ -63,11 +94,13 @@ function Page() {
 function App() {
   const { path } = useLocation();
   const session = useSession();
+  const [firstLoaded, setFirstLoaded] = useState(!firstPage);
   useEffect(() => {
     setUnauthorizedHandler(() => void refreshSession().then(toSignIn));
-    refreshSession().then((s) => {
+    opening.then((s) => {
       if (s.tokenRequired && !s.authenticated) toSignIn();
     });
+    firstPage?.then(() => setFirstLoaded(true));
   }, []);
   const section = path.startsWith("/runs") ? "runs" : "workflows";
   const signedOut = session?.tokenRequired && !session.authenticated;
@@ -99,7 +132,7 @@ function App() {
       </header>
       <main id="main" tabIndex={-1}>
         <Suspense fallback={<p className="muted" role="status">Loading…</p>}>
-          {!session
+          {!session || !firstLoaded
             ? <p className="muted" role="status">Loading…</p>
             : signedOut && path !== "/sign-in"
             ? <p className="muted" role="status">Signing in…</p>

@@ -26,7 +26,7 @@ import {
 import { type DragEvent, type RefObject, useEffect, useImperativeHandle, useMemo, useRef, useState } from "react";
 import { Box, type BoxData, boxHandles } from "../graph/box.tsx";
 import { boxSize, HANDLE_SIZE } from "../graph/geometry.ts";
-import { type Layout, layoutGraph, layoutKey } from "../graph/layout.ts";
+import { type Layout, layoutGraph, layoutKey, layoutNow } from "../graph/layout.ts";
 import type { GraphModel, GraphNode } from "../graph/model.ts";
 import { firstView, VISIBLE_ONLY_ABOVE } from "../graph/view.tsx";
 import type { Position } from "./doc.ts";
@@ -97,19 +97,22 @@ export function EditCanvas(props: EditCanvasProps) {
   // (laid out again when it changes, not when a box moves), so a reload shows every box where it was.
   const missing = useMemo(() => model.nodes.some((n) => !stored.has(n.id)), [model, stored]);
   const key = useMemo(() => (missing ? layoutKey(model) : ""), [missing, model]);
+  // A large graph is laid out at once (the fast layout), drawn in this render; a small one by ELK, after it.
+  const now = useMemo(() => (key ? layoutNow(model) : undefined), [key]);
   const [auto, setAuto] = useState<{ key: string; layout: Layout }>();
   useEffect(() => {
-    if (!key) return;
+    if (!key || now) return;
     let live = true;
     layoutGraph(model).then((layout) => live && setAuto({ key, layout }));
     return () => {
       live = false;
     };
-  }, [key]);
-  if (missing && !auto) {
+  }, [key, now]);
+  const layout = now ?? auto?.layout;
+  if (missing && !layout) {
     return <div className="graph graph-loading" role="status">Laying out {model.nodes.length} nodes…</div>;
   }
-  return <Canvas {...props} auto={auto?.layout} />;
+  return <Canvas {...props} auto={layout} />;
 }
 
 /** What a box's React Flow node is made of: when none of it changed, the node object is kept. */

@@ -11,7 +11,7 @@ import { ReactFlowProvider } from "@xyflow/react";
 import { lazy, Suspense, useCallback, useEffect, useMemo, useRef, useState } from "react";
 import type { StoreApi } from "zustand";
 import { useStore } from "zustand";
-import { getSource, getWorkflowSchema, type JsonSchema, listNodeTypes, type NodeType } from "../api.ts";
+import type { JsonSchema, NodeType } from "../api.ts";
 import { baseName } from "../format.ts";
 import { useAllEvents } from "../hooks.ts";
 import { Link, navigate } from "../router.tsx";
@@ -25,6 +25,7 @@ import { layoutOf, nodesOf, parseText, type Path, workflowAt } from "./doc.ts";
 import type { GraphModel } from "../graph/model.ts";
 import { connectionProblem, editorGraph, keepUnchanged } from "./graph.ts";
 import { NodeInspector, WorkflowInspector } from "./inspector.tsx";
+import { takeEditorData } from "./open.ts";
 import { buildCommands, useShortcuts } from "./keys.ts";
 import { Palette } from "./palette.tsx";
 import { type Placed, placeProblems, problemRange, problemsByNode } from "./problems.ts";
@@ -48,8 +49,8 @@ export default function EditorPage({ file, path }: { file: string; path: string 
   useEffect(() => {
     let live = true;
     performance.mark("flow:editor-requested");
-    Promise.all([getSource(file), listNodeTypes(), getWorkflowSchema().catch(() => undefined)]).then(
-      ([source, types, schema]) => {
+    takeEditorData(file).then(
+      ({ source, types, schema }) => {
         performance.mark("flow:editor-loaded");
         if (live) {
           setLoaded({ store: createEditorStore(file, source.text, source.etag), types, ...(schema ? { schema } : {}) });

@@ -30,7 +30,8 @@ export const Palette = memo(function Palette(props: { types: readonly NodeType[]
       const key = t.custom ? "custom" : t.family;
       by.set(key, [...by.get(key) ?? [], t]);
     }
-    return [...by].sort(([a], [b]) => (a === "custom" ? 1 : b === "custom" ? -1 : a.localeCompare(b)));
+    // Family names are ASCII: compared as strings (the first `localeCompare` of a page costs tens of ms).
+    return [...by].sort(([a], [b]) => (a === "custom" ? 1 : b === "custom" ? -1 : a < b ? -1 : a > b ? 1 : 0));
   }, [found]);
   return (
     <aside className="palette" aria-label="Node palette">

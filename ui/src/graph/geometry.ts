@@ -2,7 +2,7 @@
  * Box sizes shared by the layout and the rendered nodes, so that ELK places
  * ports exactly where the boxes draw their handles; and where the boxes draw
  * their handles, given to React Flow so that it need not render every box
- * once to measure them (`tests/ui_test.ts` checks these against the DOM).
+ * once to measure them (`tests/editor_test.ts` checks these against the DOM).
  * No DOM.
  *
  * @module

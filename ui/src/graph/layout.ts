@@ -94,8 +94,16 @@ export function layoutKey(model: GraphModel): string {
 
 /** Lays a model out (ELK, or the fast layout for large graphs); resolves to each box's place. */
 export async function layoutGraph(model: GraphModel): Promise<Layout> {
-  if (model.nodes.length > ELK_MAX_NODES) return layeredLayout(model);
-  return await elkLayout(model);
+  return layoutNow(model) ?? await elkLayout(model);
+}
+
+/**
+ * The layout of a large graph (over {@linkcode ELK_MAX_NODES} boxes), made
+ * at once by the fast layered layout, so that it is drawn in the same render;
+ * undefined for a graph ELK lays out (asynchronously: {@linkcode layoutGraph}).
+ */
+export function layoutNow(model: GraphModel): Layout | undefined {
+  return model.nodes.length > ELK_MAX_NODES ? layeredLayout(model) : undefined;
 }
 
 /** Lays a model out with ELK, whatever its size. */

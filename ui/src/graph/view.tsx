@@ -24,7 +24,7 @@ import {
 import { useEffect, useMemo, useState } from "react";
 import { Box, type BoxData, boxHandles, type BoxState } from "./box.tsx";
 import { HANDLE_SIZE } from "./geometry.ts";
-import { type Layout, layoutGraph } from "./layout.ts";
+import { type Layout, layoutGraph, layoutNow } from "./layout.ts";
 import type { GraphModel } from "./model.ts";
 
 /** Props of {@linkcode GraphView}. */
@@ -71,11 +71,18 @@ export function firstView(nodes: readonly { position: { x: number; y: number } }
 /** Lays out and draws a graph; see the module doc. */
 export function GraphView(props: GraphViewProps) {
   const { model } = props;
-  const [layout, setLayout] = useState<{ model: GraphModel; layout: Layout; ms: number }>();
+  // A large graph is laid out at once (the fast layout) and drawn in this render; a small one by ELK, after it.
+  const now = useMemo(() => {
+    performance.mark("flow:graph-requested");
+    const start = performance.now();
+    const l = layoutNow(model);
+    return l && { model, layout: l, ms: performance.now() - start };
+  }, [model]);
+  const [later, setLayout] = useState<{ model: GraphModel; layout: Layout; ms: number }>();
   const [error, setError] = useState<string>();
   useEffect(() => {
+    if (now) return;
     let live = true;
-    performance.mark("flow:graph-requested");
     const start = performance.now();
     layoutGraph(model).then(
       (l) => live && setLayout({ model, layout: l, ms: performance.now() - start }),
@@ -84,7 +91,8 @@ export function GraphView(props: GraphViewProps) {
     return () => {
       live = false;
     };
-  }, [model]);
+  }, [model, now]);
+  const layout = now ?? later;
   if (error) return <p role="alert" className="error">Cannot lay out the graph: {error}</p>;
   if (!layout || layout.model !== model) {
     return <div className="graph graph-loading" role="status">Laying out {model.nodes.length} nodes…</div>;
