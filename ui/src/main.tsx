@@ -6,7 +6,7 @@
  *
  * @module
  */
-import { type ComponentType, lazy, StrictMode, Suspense, useEffect, useState } from "react";
+import { type ComponentType, StrictMode, useEffect, useState } from "react";
 import { createRoot } from "react-dom/client";
 import { setUnauthorizedHandler, signOut } from "./api.ts";
 import { prefetchEditorData } from "./edit/open.ts";
@@ -14,18 +14,34 @@ import { Link, match, navigate, useLocation } from "./router.tsx";
 import { WorkflowsPage } from "./pages/workflows.tsx";
 import { hasAccess, refreshSession, useSession } from "./session.ts";
 
-/** A lazily loaded page: `start` loads its module (once); `Page` renders it, at once when it is loaded. */
-function lazyPage<P extends object>(load: () => Promise<{ default: ComponentType<P> }>) {
+/**
+ * A lazily loaded page: `start` loads its module (once); `Page` renders it,
+ * or "Loading…" until it is here. It does not suspend: React holds back what
+ * a Suspense boundary reveals for up to 300 ms after its fallback showed.
+ * `early`, given the page's props, starts what the page will read, beside
+ * its module, when the module is not loaded yet.
+ */
+function lazyPage<P extends object>(load: () => Promise<{ default: ComponentType<P> }>, early?: (props: P) => void) {
   let loaded: ComponentType<P> | undefined;
   let started: Promise<unknown> | undefined;
   const start = () => started ??= load().then((m) => loaded = m.default);
-  const Lazy = lazy(() => start().then(() => ({ default: loaded! })));
-  // A loaded page renders without suspending: React holds back what a Suspense boundary reveals for up to 300 ms
-  // after its fallback showed, so suspending on a module already here would cost that much.
-  const Page = (props: P) => {
+  function Page(props: P) {
+    const [failed, setFailed] = useState<string>();
+    const [, setReady] = useState(false);
+    useEffect(() => {
+      if (loaded) return;
+      early?.(props);
+      let live = true;
+      start().then(() => live && setReady(true), (err) => live && setFailed((err as Error).message));
+      return () => {
+        live = false;
+      };
+    }, []);
     const Loaded = loaded;
-    return Loaded ? <Loaded {...props} /> : <Lazy {...props} />;
-  };
+    if (Loaded) return <Loaded {...props} />;
+    if (failed) return <p role="alert" className="error">Cannot load this page: {failed}</p>;
+    return <p className="muted" role="status">Loading…</p>;
+  }
   return { Page, start };
 }
 
@@ -34,7 +50,7 @@ const pages = {
   "/workflows/:id": lazyPage(() => import("./pages/workflow.tsx")),
   "/runs": lazyPage(() => import("./pages/runs.tsx")),
   "/runs/:id": lazyPage(() => import("./pages/run.tsx")),
-  "/edit": lazyPage(() => import("./edit/editor.tsx")),
+  "/edit": lazyPage(() => import("./edit/editor.tsx"), ({ file }) => prefetchEditorData(file)),
   "/sign-in": lazyPage(() => import("./pages/sign_in.tsx")),
 };
 const WorkflowPage = pages["/workflows/:id"].Page;
@@ -131,13 +147,11 @@ function App() {
         )}
       </header>
       <main id="main" tabIndex={-1}>
-        <Suspense fallback={<p className="muted" role="status">Loading…</p>}>
-          {!session || !firstLoaded
-            ? <p className="muted" role="status">Loading…</p>
-            : signedOut && path !== "/sign-in"
-            ? <p className="muted" role="status">Signing in…</p>
-            : <Page />}
-        </Suspense>
+        {!session || !firstLoaded
+          ? <p className="muted" role="status">Loading…</p>
+          : signedOut && path !== "/sign-in"
+          ? <p className="muted" role="status">Signing in…</p>
+          : <Page />}
       </main>
     </>
   );

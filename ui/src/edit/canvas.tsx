@@ -237,6 +237,17 @@ function Canvas(props: EditCanvasProps & { auto?: Layout }) {
   const big = model.nodes.length > VISIBLE_ONLY_ABOVE;
   // Fixed when the canvas opens: a later edit does not move the view.
   const [first] = useState(() => firstView(built));
+  // A big graph's minimap (a shape per box) is drawn just after the canvas's first frame, not before it.
+  const [mapShown, showMap] = useState(!big);
+  useEffect(() => {
+    if (mapShown) return;
+    let timer: ReturnType<typeof setTimeout> | undefined;
+    const frame = requestAnimationFrame(() => timer = setTimeout(() => showMap(true)));
+    return () => {
+      cancelAnimationFrame(frame);
+      clearTimeout(timer);
+    };
+  }, [mapShown]);
 
   useImperativeHandle(props.apiRef, () => ({
     center: () => {
@@ -287,7 +298,7 @@ function Canvas(props: EditCanvasProps & { auto?: Layout }) {
       >
         <Background gap={20} size={1} />
         <Controls showInteractive={false} aria-label="Zoom and fit" />
-        <MiniMap pannable zoomable ariaLabel="Minimap" className="minimap" />
+        {mapShown && <MiniMap pannable zoomable ariaLabel="Minimap" className="minimap" />}
       </ReactFlow>
     </div>
   );

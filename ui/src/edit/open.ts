@@ -30,21 +30,24 @@ export async function readEditorData(file: string): Promise<EditorData> {
   return { source, types, ...(schema ? { schema } : {}) };
 }
 
-let early: { file: string; data: Promise<EditorData> } | undefined;
+/** Requests started longer ago than this are not taken (the file may have changed since), ms. */
+const FRESH_MS = 10_000;
+
+let early: { file: string; at: number; data: Promise<EditorData> } | undefined;
 
 /** Starts reading what the editor needs for `file`, for {@linkcode takeEditorData} to take. */
 export function prefetchEditorData(file: string): void {
   const data = readEditorData(file);
   data.catch(() => {}); // the editor reports a failure when it takes it, or reads again
-  early = { file, data };
+  early = { file, at: performance.now(), data };
 }
 
 /**
  * What the editor needs for `file`: the requests {@linkcode prefetchEditorData}
- * started, taken once, or new ones.
+ * started for it in the last 10 s, taken once, or new ones.
  */
 export function takeEditorData(file: string): Promise<EditorData> {
-  const taken = early?.file === file ? early.data : undefined;
+  const taken = early?.file === file && performance.now() - early.at < FRESH_MS ? early.data : undefined;
   early = undefined;
   return taken ?? readEditorData(file);
 }
