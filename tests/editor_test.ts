@@ -28,6 +28,7 @@ import {
 } from "./ui_editor.ts";
 import { bigWorkflow } from "./ui_serve.ts";
 import { countBoxes, misplacedHandles, mostBoxes } from "./ui_measure.ts";
+import type { Dialog } from "playwright-core";
 import { HANDLE_SIZE } from "../ui/src/graph/geometry.ts";
 
 const pretty = (v: unknown) => JSON.stringify(v, null, 2) + "\n";
@@ -284,6 +285,23 @@ Deno.test({
       await list.getByText("nodes[0].config.ms").waitFor();
       await editorShot(page, "problems");
       assert.equal(await Deno.readTextFile(`${dir}/delay.json`), before, "not saved");
+    });
+
+    await t.step("unsaved edits survive a reload of the page, which asks before leaving them", async () => {
+      // Still on delay.json with the unsaved -5 of step 7.
+      const dialogs: string[] = [];
+      const answer = (d: Dialog) => (dialogs.push(d.type()), d.accept());
+      page.on("dialog", answer);
+      await page.reload();
+      await page.locator(".edit-canvas .react-flow__node").first().waitFor();
+      assert.deepEqual(dialogs, ["beforeunload"]);
+      await saveState(page, "Unsaved changes");
+      await box(page, "pause").click();
+      assert.equal(await page.locator("#field-config\\.ms").inputValue(), "-5");
+      // Back to the file's value for the steps below: nothing unsaved, no draft.
+      await page.locator("#field-config\\.ms").fill("10");
+      await saveState(page, "Saved");
+      page.off("dialog", answer);
     });
 
     await t.step("a loop's inline workflow is edited in place, with the breadcrumb", async () => {
