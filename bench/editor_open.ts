@@ -69,7 +69,7 @@ async function openTimes(page: Page, mark: string): Promise<[number, number]> {
 /** The figures of one run, by name, ms. */
 type Figures = Record<string, number>;
 
-/** One run: the editor cold and warm, the viewer, a drag. */
+/** One run: the editor on a first visit and a reload, a drag, the viewer, the editor from the workflow page. */
 export async function run(browser: Browser, base: string): Promise<Figures> {
   const context = await browser.newContext({ viewport: { width: 1400, height: 900 } });
   await context.addInitScript(LONG_TASKS);
