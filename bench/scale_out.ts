@@ -204,15 +204,18 @@ async function distributed(
 
 function table(results: Result[]): string {
   const parts = ["api", "workers", "redis", "postgres", "bench"];
-  const head = `| mode | executions/s | p50 ms | p90 ms | CPU cores: ${parts.join(" / ")} | total |`;
+  const head = `| mode | executions/s | p50 ms | p90 ms | CPU cores: ${parts.join(" / ")} | total | ` +
+    `CPU ms per execution (flow, Redis, PostgreSQL) |`;
   const rows = results.map((r) => {
     const cores = parts.map((p) => r.cores[p].toFixed(2)).join(" / ");
     const total = parts.reduce((s, p) => s + r.cores[p], 0).toFixed(2);
+    // What the execution costs the system, without the load generator and the example server (the bench process).
+    const perExecution = parts.filter((p) => p !== "bench").reduce((s, p) => s + r.cores[p], 0) * 1000 / r.perSecond;
     return `| ${r.name} | ${r.perSecond.toFixed(0)} | ${r.p50.toFixed(0)} | ${
       r.p90.toFixed(0)
-    } | ${cores} | ${total} |`;
+    } | ${cores} | ${total} | ${perExecution.toFixed(2)} |`;
   });
-  return [head, "| --- | --: | --: | --: | --- | --: |", ...rows].join("\n");
+  return [head, "| --- | --: | --: | --: | --- | --: | --: |", ...rows].join("\n");
 }
 
 function flag(name: string, fallback: string): string {

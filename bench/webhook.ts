@@ -7,21 +7,24 @@
  * template path (`{{ $node.body.name }}`), `expression` reshapes the body
  * with one JSONata expression
  * (`{{ $merge([$node.body, {'greeting': 'hello ' & $node.body.name}]) }}`).
- * When Node-RED is installed (see /work/shared/peers/webhook.md), its
- * equivalent flow (whose change node is a JSONata expression too) is
- * measured alternately in the same run and the ratios are printed.
+ * Node-RED 4.1.15 answers the same request with its equivalent flow
+ * (`http in` -> `change`, a JSONata expression too -> `http response`;
+ * `bench/nodered/`, the peers' files, runs without the network: no editor,
+ * no telemetry, no palette installs), measured alternately in the same run,
+ * and the ratios are printed.
  *
  * Each cell: a freshly started server, a warm-up, then a measured run;
- * requests/s, exact p50/p99 latency, the server's RSS right after. Cells are
+ * requests/s, exact p50/p99 latency, the server's CPU time per request (all
+ * its threads, from /proc), the server's RSS right after. Cells are
  * repeated `--rounds` times (targets alternating) and the medians reported.
  *
  * Run: `deno task bench:webhook [--rounds N] [--duration S] [--warmup S] [--connections 1,16,64]
  * [--workflows templates,expression] [--no-node-red]`
  *
- * Environment: `FLOW_BENCH_DIR` (scratch folder for autocannon, default
- * $TMPDIR/flow-bench; installed there with npm when missing),
- * `NODE_RED_DIR` (a folder where `npm install node-red@4.1.15` ran; default
- * FLOW_BENCH_DIR), `FLOW_PEERS_DIR` (the peers' files; default ../shared/peers).
+ * Environment: `FLOW_BENCH_DIR` (scratch folder for autocannon and Node-RED,
+ * default $TMPDIR/flow-bench; each installed there with npm, once, when
+ * missing: from then on the bench needs no network), `NODE_RED_DIR` (a folder
+ * where `npm install node-red@4.1.15` ran; default FLOW_BENCH_DIR).
  *
  * @module
  */
@@ -31,9 +34,11 @@ import { exists } from "../scripts/common.ts";
 
 const ROOT = fileURLToPath(new URL("../", import.meta.url));
 const AUTOCANNON = "autocannon@9.0.0";
+const NODE_RED = "node-red@4.1.15";
 const SCRATCH = Deno.env.get("FLOW_BENCH_DIR") ?? `${Deno.env.get("TMPDIR") ?? "/tmp"}/flow-bench`;
 const NODE_RED_DIR = Deno.env.get("NODE_RED_DIR") ?? SCRATCH;
-const PEERS = Deno.env.get("FLOW_PEERS_DIR") ?? `${ROOT}../shared/peers`;
+/** Node-RED's flow and settings for the benchmark (the same as the peers' figures used). */
+const NODE_RED_FILES = `${ROOT}bench/nodered`;
 
 /** The benchmarked workflow, with `value` as the transform.set node's config value. */
 const workflow = (value: unknown) => ({
@@ -59,6 +64,8 @@ const WORKFLOWS: Record<string, ReturnType<typeof workflow>> = {
 /** One measured cell. */
 interface Cell {
   rps: number;
+  /** The server's CPU time per answered request, µs (all its threads). */
+  cpuUs: number;
   p50: number;
   p99: number;
   rssMiB: number;
@@ -92,12 +99,13 @@ async function sh(cmd: string, args: string[], options: Deno.CommandOptions = {}
   return text;
 }
 
-/** Installs autocannon into the scratch folder when it is missing. */
-async function ensureAutocannon(): Promise<void> {
-  if (await exists(`${SCRATCH}/node_modules/autocannon/package.json`)) return;
-  console.error(`installing ${AUTOCANNON} into ${SCRATCH} ...`);
-  await Deno.mkdir(SCRATCH, { recursive: true });
-  await sh("npm", ["install", "--prefix", SCRATCH, "--no-audit", "--no-fund", "--no-save", AUTOCANNON]);
+/** Installs the npm package `spec` (`name@version`) into `dir` when `dir` does not have it. */
+async function ensureInstalled(spec: string, dir: string): Promise<void> {
+  const name = spec.slice(0, spec.lastIndexOf("@"));
+  if (await exists(`${dir}/node_modules/${name}/package.json`)) return;
+  console.error(`installing ${spec} into ${dir} ...`);
+  await Deno.mkdir(dir, { recursive: true });
+  await sh("npm", ["install", "--prefix", dir, "--no-audit", "--no-fund", "--no-save", spec]);
 }
 
 /** The server's resident memory, MiB (Linux). */
@@ -199,10 +207,10 @@ function nodeRedTarget(): Target {
         args: [
           `${NODE_RED_DIR}/node_modules/node-red/red.js`,
           "--settings",
-          `${PEERS}/nodered-settings.js`,
+          `${NODE_RED_FILES}/settings.cjs`,
           "--userDir",
           userDir,
-          `${PEERS}/nodered_webhook.json`,
+          `${NODE_RED_FILES}/flows.json`,
         ],
         env: { PEER_PORT: String(port), PEER_LOG_LEVEL: "warn" },
         stdout: "null",
@@ -234,10 +242,11 @@ async function measure(target: Target, connections: number): Promise<Cell> {
       String(connections),
       flags.warmup!,
       flags.duration!,
+      String(server.pid),
     ], { env: { NODE_PATH: `${SCRATCH}/node_modules` } });
     const rssMiBAfter = await rssMiB(server.pid);
     const r = JSON.parse(out);
-    return { ...r, rssMiB: rssMiBAfter };
+    return { ...r, cpuUs: r.cpuMs * 1000 / r.requests, rssMiB: rssMiBAfter };
   } finally {
     await server.stop();
   }
@@ -249,7 +258,7 @@ const median = (xs: number[]) => {
 };
 
 async function main() {
-  await ensureAutocannon();
+  await ensureInstalled(AUTOCANNON, SCRATCH);
   const dir = await Deno.makeTempDir({ prefix: "flow-bench-wf-" });
   const targets: Target[] = [];
   for (const form of flags.workflows!.split(",")) {
@@ -258,11 +267,9 @@ async function main() {
     await Deno.writeTextFile(`${dir}/${form}/greet.json`, JSON.stringify(WORKFLOWS[form], null, 2));
     targets.push(flowTarget(false, `${dir}/${form}`, form), flowTarget(true, `${dir}/${form}`, form));
   }
-  const redInstalled = await exists(`${NODE_RED_DIR}/node_modules/node-red/red.js`) &&
-    await exists(`${PEERS}/nodered_webhook.json`);
-  if (!flags["no-node-red"] && redInstalled) targets.push(nodeRedTarget());
-  else if (!flags["no-node-red"]) {
-    console.error(`Node-RED not found in ${NODE_RED_DIR} (npm install node-red@4.1.15 there); measuring flow alone`);
+  if (!flags["no-node-red"]) {
+    await ensureInstalled(NODE_RED, NODE_RED_DIR);
+    targets.push(nodeRedTarget());
   }
   const conns = flags.connections!.split(",").map(Number);
   const rounds = Number(flags.rounds);
@@ -275,7 +282,9 @@ async function main() {
         cells.set(key, [...(cells.get(key) ?? []), cell]);
         console.error(
           `round ${round} ${target.name} c=${c}: ${cell.rps.toFixed(0)} req/s, p50 ${cell.p50.toFixed(2)} ms, ` +
-            `p99 ${cell.p99.toFixed(2)} ms, RSS ${cell.rssMiB.toFixed(0)} MiB` +
+            `p99 ${cell.p99.toFixed(2)} ms, CPU ${cell.cpuUs.toFixed(0)} µs/request, RSS ${
+              cell.rssMiB.toFixed(0)
+            } MiB` +
             (cell.non2xx || cell.mismatches || cell.errors
               ? `, non-2xx ${cell.non2xx}, wrong bodies ${cell.mismatches}, errors ${cell.errors}`
               : ""),
@@ -297,25 +306,31 @@ function report(targets: Target[], conns: number[], cells: Map<string, Cell[]>) 
       max: Math.max(...list.map((x) => x.rps)),
       p50: pick("p50"),
       p99: pick("p99"),
+      cpu: pick("cpuUs"),
       rss: pick("rssMiB"),
       bad: list.reduce((n, x) => n + x.non2xx + x.mismatches + x.errors, 0),
     };
   };
-  console.log(`\n| server | connections | req/s [min–max] | p50 ms | p99 ms | RSS MiB | bad answers |`);
-  console.log(`|---|---|---|---|---|---|---|`);
+  console.log(
+    `\n| server | connections | req/s [min–max] | p50 ms | p99 ms | server CPU µs/request | RSS MiB | bad answers |`,
+  );
+  console.log(`|---|---|---|---|---|---|---|---|`);
   for (const t of targets) {
     for (const c of conns) {
       const m = med(t.name, c);
       console.log(
         `| ${t.name} | ${c} | ${m.rps.toFixed(0)} [${m.min.toFixed(0)}–${m.max.toFixed(0)}] | ${m.p50.toFixed(2)} | ` +
-          `${m.p99.toFixed(2)} | ${m.rss.toFixed(0)} | ${m.bad} |`,
+          `${m.p99.toFixed(2)} | ${m.cpu.toFixed(0)} | ${m.rss.toFixed(0)} | ${m.bad} |`,
       );
     }
   }
   const red = targets.find((t) => t.name.startsWith("Node-RED"));
   if (!red) return;
-  console.log(`\n| flow vs Node-RED | connections | req/s ratio (median of rounds) | p99 ratio (lower is better) |`);
-  console.log(`|---|---|---|---|`);
+  console.log(
+    `\n| flow vs Node-RED | connections | req/s ratio (median of rounds) | p99 ratio (lower is better) | ` +
+      `requests per CPU second ratio |`,
+  );
+  console.log(`|---|---|---|---|---|`);
   for (const t of targets.filter((t) => t !== red)) {
     for (const c of conns) {
       // The median of the per-round ratios: rounds alternate the servers, so each ratio shares its conditions.
@@ -323,7 +338,10 @@ function report(targets: Target[], conns: number[], cells: Map<string, Cell[]>) 
       const theirs = cells.get(`${red.name}\u0000${c}`)!;
       const rps = median(mine.map((m, i) => m.rps / theirs[i].rps));
       const p99 = median(mine.map((m, i) => m.p99 / theirs[i].p99));
-      console.log(`| ${t.name} | ${c} | ${rps.toFixed(2)}x | ${p99.toFixed(2)}x |`);
+      // Requests answered per second of the server's CPU: what each would serve with the cores to itself, which a
+      // machine that other jobs share measures more steadily than requests per second.
+      const perCpu = median(mine.map((m, i) => theirs[i].cpuUs / m.cpuUs));
+      console.log(`| ${t.name} | ${c} | ${rps.toFixed(2)}x | ${p99.toFixed(2)}x | ${perCpu.toFixed(2)}x |`);
     }
   }
 }

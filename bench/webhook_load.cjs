@@ -1,12 +1,24 @@
 // The load generator of bench/webhook.ts, run by Node with autocannon (NODE_PATH points at its install).
-// Usage: node webhook_load.cjs URL CONNECTIONS WARMUP_S DURATION_S
+// Usage: node webhook_load.cjs URL CONNECTIONS WARMUP_S DURATION_S [SERVER_PID]
 // POSTs {"name":"x","n":1}, checks every answer is {"name":"x","n":1,"greeting":"hello x"}, and prints one
 // JSON line: requests, seconds, req/s, exact p50/p99 latency (ms, from autocannon's per-response hrtime
-// durations, not its whole-millisecond histogram), non-2xx, mismatched bodies and errors.
+// durations, not its whole-millisecond histogram), non-2xx, mismatched bodies and errors; with SERVER_PID (Linux),
+// the CPU time the server used during the measured run, ms (all its threads: utime + stime from /proc).
 "use strict";
 const autocannon = require("autocannon");
 
-const [url, connections, warmup, duration] = process.argv.slice(2);
+const [url, connections, warmup, duration, serverPid] = process.argv.slice(2);
+const fs = require("node:fs");
+/** The server's CPU time so far, ms (clock ticks of 10 ms), or NaN without a pid or /proc. */
+const serverCpuMs = () => {
+  try {
+    const stat = fs.readFileSync(`/proc/${serverPid}/stat`, "utf8");
+    const f = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
+    return (Number(f[11]) + Number(f[12])) * 10;
+  } catch {
+    return NaN;
+  }
+};
 const EXPECTED = { name: "x", n: 1, greeting: "hello x" };
 const verifyBody = (body) => {
   try {
@@ -46,9 +58,11 @@ const quantile = (sorted, q) =>
 (async () => {
   if (Number(warmup) > 0) await run(warmup);
   const times = [];
+  const cpuBefore = serverCpuMs();
   const { result, mismatches, seconds } = await run(duration, (status, ms) => {
     if (status >= 200 && status < 300) times.push(ms);
   });
+  const cpuMs = serverCpuMs() - cpuBefore;
   times.sort((a, b) => a - b);
   process.stdout.write(
     JSON.stringify({
@@ -60,6 +74,7 @@ const quantile = (sorted, q) =>
       non2xx: result.non2xx,
       mismatches,
       errors: result.errors + result.timeouts,
+      cpuMs,
     }) + "\n",
   );
 })().catch((err) => {

@@ -10,6 +10,7 @@
  *
  * @module
  */
+import { DEFAULT_MAX_RUNS, DEFAULT_MAX_WAITING } from "../src/defaults.ts";
 import { DURATION_HINT, parseDuration } from "../src/duration.ts";
 import { DEFAULT_MAX_API_BODY } from "../server/limits.ts";
 import { CliError } from "./exit_codes.ts";
@@ -337,13 +338,19 @@ export const PROGRAM: CommandDef = {
           long: "--max-runs",
           value: "n",
           description: "executions running at once",
-          default: "16",
+          default: String(DEFAULT_MAX_RUNS),
           parse: (v) => intIn(v, "--max-runs", 1, 100_000),
         },
         {
+          long: "--max-waiting",
+          value: "n",
+          description: `executions waiting beyond --max-runs (default ${DEFAULT_MAX_WAITING}; formerly --queue n)`,
+          parse: (v) => intIn(v, "--max-waiting", 0, 1_000_000),
+        },
+        {
           long: "--queue",
-          value: "n|url",
-          description: "executions waiting beyond --max-runs (default 1000); a redis:// URL: enqueue for workers",
+          value: "url",
+          description: "the distributed mode's Redis (redis:// URL, or FLOW_QUEUE_URL): enqueue for workers",
         },
         graceOption(),
         { long: "--token", value: "token", description: "API bearer token (or FLOW_API_TOKEN)" },

@@ -7,6 +7,7 @@
 import type { ExecutionRecord, ExecutionStatus } from "../src/store/mod.ts";
 import type { Palette } from "./color.ts";
 import { renderTable } from "./table.ts";
+import { formatDuration } from "../src/duration.ts";
 
 /** The first 8 characters of an id: enough to tell executions apart in a table, and accepted as a prefix. */
 export function shortId(id: string): string {
@@ -23,21 +24,11 @@ export function localTime(iso: string | undefined): string {
   }`;
 }
 
-/** A duration for people: `850 ms`, `3.4 s`, `2m 05s`, `1h 02m`. */
-export function humanDuration(ms: number | undefined): string {
-  if (ms === undefined) return "";
-  if (ms < 1000) return `${Math.round(ms)} ms`;
-  if (ms < 60_000) return `${(ms / 1000).toFixed(1)} s`;
-  const s = Math.round(ms / 1000);
-  if (s < 3600) return `${Math.floor(s / 60)}m ${String(s % 60).padStart(2, "0")}s`;
-  return `${Math.floor(s / 3600)}h ${String(Math.floor((s % 3600) / 60)).padStart(2, "0")}m`;
-}
-
 /** The duration column: how long it ran, is running, or has waited in the queue. */
 export function durationText(r: ExecutionRecord, now = Date.now()): string {
-  if (r.status === "queued") return `waiting ${humanDuration(now - Date.parse(r.createdAt))}`;
-  if (r.status === "running" && r.startedAt) return `${humanDuration(now - Date.parse(r.startedAt))}…`;
-  return humanDuration(r.durationMs);
+  if (r.status === "queued") return `waiting ${formatDuration(now - Date.parse(r.createdAt))}`;
+  if (r.status === "running" && r.startedAt) return `${formatDuration(now - Date.parse(r.startedAt))}…`;
+  return formatDuration(r.durationMs);
 }
 
 /** A status in its colour. */

@@ -30,7 +30,7 @@
 import type { FlowEvent } from "../mod.ts";
 import { unrefTimeout } from "../src/unref_timer.ts";
 import type { Palette } from "./color.ts";
-import { humanDuration } from "./history_format.ts";
+import { formatDuration } from "../src/duration.ts";
 import { type Output, stderr } from "./output.ts";
 import type { LoopProgress, RunProgress } from "./progress.ts";
 import { prettyFormatter, type Reporter, type RunSummaryInput, summaryText } from "./reporters.ts";
@@ -109,7 +109,7 @@ function loopLine(loop: LoopProgress, c: Palette, now: number): string {
   } else parts.push(`${loop.done} items`);
   parts.push(`${rateText(rate)}/s`);
   if (loop.total !== undefined && loop.done > 0 && rate > 0) {
-    parts.push(`ETA ${humanDuration(((loop.total - loop.done) / rate) * 1000)}`);
+    parts.push(`ETA ${formatDuration(((loop.total - loop.done) / rate) * 1000)}`);
   }
   if (loop.failed) parts.push(c.red(`${loop.failed} failed`));
   return `  ${c.bold(loop.label)} ${parts.join(c.gray(" · "))}`;
@@ -137,7 +137,7 @@ export function statusBlock(
   if (p.failed) head.push(c.red(`${p.failed} failed`));
   if (p.retrying.size) head.push(c.yellow(`${p.retrying.size} retrying`));
   if (p.skipped) head.push(c.gray(`${p.skipped} skipped`));
-  head.push(humanDuration(Math.max(0, now - p.startedAt)));
+  head.push(formatDuration(Math.max(0, now - p.startedAt)));
   const lines = [`${c.cyan(SPINNER[frame % SPINNER.length])} ${head.join(c.gray(" · "))}`];
   const loops = [...p.loops.values()].sort((a, b) => a.depth - b.depth);
   const room = Math.max(0, Math.min(MAX_LOOPS, size.rows - 2));
@@ -243,8 +243,10 @@ export class LiveView {
 /**
  * Whether an event gets a line in the live view: the run's start, a retry,
  * a log line, a failure (with its `runPath` in a loop; not the nodes of
- * sub-runs cancelled with the run). Everything else is counted in the block
- * and shown in the summary.
+ * sub-runs cancelled with the run), and a node whose outputs are pinned data
+ * (`flow run --use-pins`, an editor run followed with `flow runs events
+ * --follow`): what flows on from it did not come from running it.
+ * Everything else is counted in the block and shown in the summary.
  */
 export function worthALine(e: FlowEvent): boolean {
   switch (e.type) {
@@ -256,6 +258,8 @@ export function worthALine(e: FlowEvent): boolean {
       return true;
     case "node.failed":
       return e.runPath === undefined || e.error.code !== "CANCELLED";
+    case "node.completed":
+      return e.pinned === true;
     default:
       return false;
   }

@@ -155,7 +155,16 @@ export interface RunSummaryInput {
   /** The declared outputs. */
   outputs: Record<string, unknown>;
   /** The top-level nodes, in file order. */
-  nodes: { id: string; type?: string; status: string; attempts: number; durationMs?: number; reused?: boolean }[];
+  nodes: {
+    id: string;
+    type?: string;
+    status: string;
+    attempts: number;
+    durationMs?: number;
+    reused?: boolean;
+    /** With `reused`: its outputs were pinned data. */
+    pinned?: boolean;
+  }[];
 }
 
 /**
@@ -178,7 +187,7 @@ export async function summaryText(result: RunSummaryInput, c: Palette): Promise<
     rows.push([
       n.id,
       n.type ?? "",
-      (paint[n.status] ?? c.yellow)(n.reused ? "reused" : n.status),
+      (paint[n.status] ?? c.yellow)(n.pinned ? "pinned" : n.reused ? "reused" : n.status),
       String(n.attempts),
       n.durationMs === undefined ? "" : `${n.durationMs} ms`,
     ]);

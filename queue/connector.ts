@@ -33,6 +33,7 @@ import type { ExecutionRecord, Store } from "../src/store/mod.ts";
 import { nextCronRun } from "../nodes/time/cron.ts";
 import { redactRedisUrl, redisConnection, whenReady } from "./connection.ts";
 import { REPEAT_SETTINGS } from "./cron.ts";
+import { QueuedRows } from "./queued_rows.ts";
 import {
   CANCEL_CHANNEL,
   EVENTS_CHANNEL,
@@ -100,6 +101,7 @@ class QueueConnector implements RuntimeConnector {
   readonly #waiters = new Map<string, Set<Waiter>>();
   readonly #responders = new Map<string, (r: TriggerResponse) => boolean>();
   readonly #savedVersions = new Set<string>();
+  readonly #rows: QueuedRows;
   #ctx?: BackendContext;
   #reconciler?: ReturnType<typeof setInterval>;
   #closed = false;
@@ -108,6 +110,7 @@ class QueueConnector implements RuntimeConnector {
 
   constructor(options: QueueConnectorOptions) {
     this.#options = options;
+    this.#rows = new QueuedRows(options.store);
     const onError = (err: Error) => this.#warn(`queue: ${err.message}`);
     this.#producer = redisConnection(options.url, "producer", onError);
     this.#subscriber = redisConnection(options.url, "blocking", onError);
@@ -173,19 +176,17 @@ class QueueConnector implements RuntimeConnector {
     const { store } = this.#options;
     const { version } = job;
     await this.#saveVersion(version);
-    await store.write({
-      created: [newExecution(version.compiled, {
-        executionId: job.executionId,
-        inputs: job.inputs,
-        trigger: job.trigger,
-        fired: job.fire,
-        file: version.file,
-        hash: version.hash,
-        status: "queued",
-        createdAt: new Date().toISOString(),
-        resumedFrom: job.resumedFrom,
-      })],
-    });
+    await this.#rows.write(newExecution(version.compiled, {
+      executionId: job.executionId,
+      inputs: job.inputs,
+      trigger: job.trigger,
+      fired: job.fire,
+      file: version.file,
+      hash: version.hash,
+      status: "queued",
+      createdAt: new Date().toISOString(),
+      resumedFrom: job.resumedFrom,
+    }));
     const done = this.#waitFor(job.executionId);
     if (job.fire?.respond) this.#responders.set(job.executionId, job.fire.respond);
     try {

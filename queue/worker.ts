@@ -92,7 +92,7 @@ export class FlowWorker {
   private constructor(options: FlowWorkerOptions) {
     this.#options = options;
     const onError = (err: Error) => this.#warn(`queue: ${err.message}`);
-    this.#publisher = redisConnection(options.url, "blocking", onError);
+    this.#publisher = redisConnection(options.url, "blocking", onError, true);
     this.#subscriber = redisConnection(options.url, "blocking", onError);
     this.#recorder = new Recorder(options.store, {
       retry: true,

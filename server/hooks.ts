@@ -36,7 +36,7 @@ export async function handleWebhook(c: Context, runtime: FlowRuntime): Promise<R
   const version = route.entry.version!;
   const trigger = version.triggers.find((t) => t.nodeId === route.nodeId)!;
   const config = trigger.config as unknown as WebhookConfig;
-  const payload = await webhookPayload(c, config, url.pathname);
+  const payload = await webhookPayload(c, config, url.pathname, url);
   let answer: ((r: TriggerResponse) => void) | undefined;
   const answered = new Promise<TriggerResponse>((resolve) => answer = resolve);
   let sent = false;
@@ -83,12 +83,14 @@ export async function handleWebhook(c: Context, runtime: FlowRuntime): Promise<R
  * A webhook request as its trigger node's payload (`{ method, path, headers,
  * query, body }`), read as the node's config says: a body over
  * `maxBodyBytes` is 413, wrong credentials 401 (nothing runs), a malformed
- * JSON body 400. `path` is the path the payload shows.
+ * JSON body 400. `path` is the path the payload shows; `url`, the request's
+ * URL when the caller has parsed it already.
  */
 export async function webhookPayload(
   c: Context,
   config: WebhookConfig,
   path: string,
+  url: URL = new URL(c.req.url),
 ): Promise<Record<string, unknown>> {
   const raw = await readBody(c.req.raw, { bytes: config.maxBodyBytes, setting: "maxBodyBytes" });
   if (!await checkWebhookAuth(config.auth, c.req.raw.headers, raw, (name) => Deno.env.get(name))) {
@@ -98,7 +100,7 @@ export async function webhookPayload(
     method: c.req.method.toUpperCase(),
     path,
     headers: payloadHeaders(c.req.raw.headers, config.auth),
-    query: queryObject(new URL(c.req.url).searchParams),
+    query: queryObject(url.searchParams),
     body: parseBody(raw, c.req.header("content-type") ?? ""),
   };
 }

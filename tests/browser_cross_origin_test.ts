@@ -84,6 +84,12 @@ function writeRoutes(ids: { running: string; cancelled: string }, etag: string):
       headers: ifMatch,
     },
     { method: "POST", path: "/api/v1/workflows", body: { file: "evil.json", text: JSON.stringify(evil) } },
+    // The editor's test loop: runs, pins and test request URLs.
+    { method: "POST", path: "/api/v1/workflows/quick/editor-runs", body: { mode: "all" } },
+    { method: "POST", path: "/api/v1/workflows/quick/editor-runs", body: { mode: "node", node: "greet" } },
+    { method: "PUT", path: "/api/v1/workflows/quick/pins/greet", body: { outputs: { value: "pwned" } } },
+    { method: "DELETE", path: "/api/v1/workflows/quick/pins/greet" },
+    { method: "POST", path: "/api/v1/workflows/ping/nodes/hook/test-request", body: {} },
     { method: "POST", path: "/api/v1/session", body: { token: "guess" } },
     { method: "DELETE", path: "/api/v1/session" },
   ];
@@ -175,7 +181,9 @@ async function snapshot(server: Served, dir: string): Promise<string> {
   for await (const entry of Deno.readDir(dir)) {
     if (entry.isFile) sources.push(`${entry.name}: ${await Deno.readTextFile(`${dir}/${entry.name}`)}`);
   }
-  return JSON.stringify({ runs, sources: sources.sort() }, null, 1);
+  const pins = (await server.json("/api/v1/workflows/quick/pins")).body;
+  const listening = await server.json("/api/v1/workflows/ping/nodes/hook/test-request");
+  return JSON.stringify({ runs, sources: sources.sort(), pins, listening: listening.status }, null, 1);
 }
 
 const EVIL_PAGE = `<!doctype html><title>evil</title><p>nothing to see</p>`;
@@ -237,6 +245,12 @@ Deno.test({
     const stopped = (await server.json("/api/v1/workflows/slow/runs", { json: {} })).body.executionId as string;
     assert.equal((await server.json(`/api/v1/runs/${stopped}/cancel`, { method: "POST" })).status, 202);
     await server.waitForRun(stopped, ["cancelled"]);
+    // A pin the pages will try to change and remove.
+    const pinned = await server.json("/api/v1/workflows/quick/pins/greet", {
+      method: "PUT",
+      json: { outputs: { value: "kept" } },
+    });
+    assert.equal(pinned.status, 200, JSON.stringify(pinned.body));
     const routes = writeRoutes({ running, cancelled: stopped }, await fileTag(`${dir}/quick.json`));
     const before = await snapshot(server, dir);
 
@@ -345,8 +359,16 @@ Deno.test({
       for await (const entry of Deno.readDir(dir)) {
         if (entry.isFile) sources.push(`${entry.name}: ${await Deno.readTextFile(`${dir}/${entry.name}`)}`);
       }
-      return JSON.stringify({ runs, sources: sources.sort() }, null, 1);
+      const pins = (await server.json("/api/v1/workflows/quick/pins", { headers: auth })).body;
+      const listening = await server.json("/api/v1/workflows/ping/nodes/hook/test-request", { headers: auth });
+      return JSON.stringify({ runs, sources: sources.sort(), pins, listening: listening.status }, null, 1);
     };
+    const pinned = await server.json("/api/v1/workflows/quick/pins/greet", {
+      method: "PUT",
+      json: { outputs: { value: "kept" } },
+      headers: auth,
+    });
+    assert.equal(pinned.status, 200, JSON.stringify(pinned.body));
     await waitFor(async () => (await tokenSnapshot()).includes(`${stopped} cancelled`));
     const routes = writeRoutes({ running, cancelled: stopped }, await fileTag(`${dir}/quick.json`));
 

@@ -196,8 +196,9 @@ Deno.test("code.function: a function stuck in a loop is stopped by its timeout; 
   const dir = await tempDir();
   const { result } = await runIn(dir, {
     nodes: [code("if (ctx.attempt === 1) while (true) {}\nreturn { attempt: ctx.attempt };", {}, {
-      timeoutMs: 300,
-      retry: { maxAttempts: 2, delayMs: 1200 },
+      // The second attempt waits for the stuck Worker to be stopped (1 s) and a new one to start: room for a loaded machine.
+      timeoutMs: 3000,
+      retry: { maxAttempts: 2, delayMs: 50 },
     })],
     connections: [],
     outputs: { attempt: "c.attempt" },

@@ -4,8 +4,9 @@
  * a cancelled run kills the whole process group, leaving no orphan.
  */
 import assert from "node:assert/strict";
-import { parseNdjson, runCli, spawnCli } from "./helpers.ts";
+import { parseNdjson, spawnCli } from "./helpers.ts";
 import { assertGone, failure, outputsOf, pidsFrom, runIn, SLEEPER, tempDir, writeIn } from "./system_helpers.ts";
+import { Served, waitFor, writeFiles } from "./serve_helpers.ts";
 
 const exec = (config: Record<string, unknown>, extra: Record<string, unknown> = {}) => ({
   id: "x",
@@ -258,10 +259,42 @@ Deno.test("exec.command: flow itself without --allow-run fails the node, with th
   );
 });
 
-Deno.test("exec.command in flow nodes --json", async () => {
-  const r = await runCli(["nodes", "--json"]);
-  const types = (JSON.parse(r.stdout) as { type: string }[]).map((n) => n.type);
-  for (const type of ["code.function", "exec.command", "file.read", "file.write", "file.list"]) {
-    assert.ok(types.includes(type), `${type} in flow nodes --json`);
-  }
+Deno.test({
+  name: "exec.command under flow serve: a run cancelled through the API, or a server stopped, kills the process group",
+  sanitizeResources: false,
+  sanitizeOps: false,
+  fn: async (t) => {
+    const dir = await writeFiles({
+      "sleeper.json": {
+        id: "sleeper",
+        inputs: { pids: { type: "string" } },
+        settings: granted(["sh"]),
+        nodes: [exec({ command: SLEEPER, args: ["{{ $inputs.pids }}"], shell: true })],
+        connections: [],
+      },
+    });
+    // Stopped, the server gives runs in flight --grace to finish, then cancels them.
+    await using server = await Served.start([dir, "--grace", "500ms"]);
+    const start = async (pids: string) => {
+      const r = await server.json("/api/v1/workflows/sleeper/runs", { json: { inputs: { pids } } });
+      assert.equal(r.status, 202, JSON.stringify(r.body));
+      return r.body.executionId as string;
+    };
+
+    await t.step("POST /api/v1/runs/{id}/cancel", async () => {
+      const id = await start(`${dir}/pids-api`);
+      const pids = await pidsFrom(`${dir}/pids-api`, 2);
+      const cancel = await server.json(`/api/v1/runs/${id}/cancel`, { method: "POST" });
+      assert.equal(cancel.status, 202, JSON.stringify(cancel.body));
+      await assertGone(pids);
+      await waitFor(async () => (await server.json(`/api/v1/runs/${id}`)).body.status === "cancelled");
+    });
+
+    await t.step("the server stopped (SIGTERM) with the command running, past --grace", async () => {
+      await start(`${dir}/pids-stop`);
+      const pids = await pidsFrom(`${dir}/pids-stop`, 2);
+      await server.stop();
+      await assertGone(pids);
+    });
+  },
 });

@@ -307,13 +307,21 @@ Deno.test("the limits hold on the fast path: time (its own error), sequence leng
   assert.deepEqual(now, {
     error: "Evaluation timeout after 1000 milliseconds. Check for infinite loop (at position 10)",
   });
-  assert.ok(took >= 1000 && took < 3000, `the fast path stopped after ${took} ms`);
+  assert.ok(took >= 1000 && took < 10_000, `the fast path stopped after ${took} ms`);
   const reference = await outcome(() => evaluateWithJsonata(slow, {}, b));
   assert.deepEqual(now, reference);
+  // A million items take a few milliseconds, but a loaded machine (CI beside other jobs) can stretch one
+  // evaluation past the time limit: an evaluation that timed out is tried again, up to three times.
+  const settled = async (evaluate: () => unknown) => {
+    for (let i = 0;; i++) {
+      const result = await outcome(evaluate);
+      if (i === 2 || !/^Evaluation timeout/.test("error" in result ? result.error : "")) return result;
+    }
+  };
   for (const expression of ["[1..1000001]", "$count([1..1000000])"]) {
     assert.deepStrictEqual(
-      await outcome(() => compileExpression(expression).evaluateNow({}, b)),
-      await outcome(() => evaluateWithJsonata(expression, {}, b)),
+      await settled(() => compileExpression(expression).evaluateNow({}, b)),
+      await settled(() => evaluateWithJsonata(expression, {}, b)),
     );
   }
 });

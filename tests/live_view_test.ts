@@ -4,7 +4,8 @@
  * than 100 lines and the summary on the screen, shows a progress bar while
  * it runs, and still prints its failed item's error; `--verbose` prints
  * every line; piped, `NO_COLOR`, `TERM=dumb`, `--quiet` and `--format
- * ndjson` never see the block; Ctrl-C leaves the terminal tidy.
+ * ndjson` or `json` never see the block; Ctrl-C leaves the terminal tidy; a
+ * pinned node (`--use-pins`) gets its line.
  *
  * @module
  */
@@ -12,7 +13,8 @@ import assert from "node:assert/strict";
 import type { FlowEvent } from "../mod.ts";
 import { parseNdjson, runCli, writeWorkflow } from "./helpers.ts";
 import { tempState } from "./history_helpers.ts";
-import { ptyAvailable, PtyCli, runInPty, screenText } from "./pty.ts";
+import { Served, writeFiles } from "./serve_helpers.ts";
+import { PtyCli, runInPty, screenText } from "./pty.ts";
 
 /**
  * A loop over `count` items, `concurrency` at a time, each waiting `ms` then
@@ -108,7 +110,6 @@ function assertLinePerEvent(lines: string[], events: FlowEvent[]) {
 }
 
 Deno.test("in a terminal, a loop of 3,000 items shows a progress bar and leaves fewer than 100 lines and the summary", async () => {
-  if (!ptyAvailable()) return; // script(1) of util-linux: Linux only
   const wf = await writeWorkflow(loopWorkflow());
   const { code, text } = await runInPty(["run", wf, "--no-history"]);
   assert.equal(code, 0, text);
@@ -139,7 +140,6 @@ Deno.test("the same loop piped prints one line per event, as before, with no cur
 });
 
 Deno.test("in a terminal, --verbose (and -v) prints every event's line and no status block", async () => {
-  if (!ptyAvailable()) return; // script(1) of util-linux: Linux only
   const wf = await writeWorkflow(loopWorkflow());
   for (const flag of ["--verbose", "-v"]) {
     const events = await eventsFile();
@@ -150,8 +150,7 @@ Deno.test("in a terminal, --verbose (and -v) prints every event's line and no st
   }
 });
 
-Deno.test("in a terminal, NO_COLOR, TERM=dumb, --quiet and --format ndjson never see the status block", async () => {
-  if (!ptyAvailable()) return; // script(1) of util-linux: Linux only
+Deno.test("in a terminal, NO_COLOR, TERM=dumb, --quiet, --format ndjson and json never see the status block", async () => {
   const wf = await writeWorkflow(loopWorkflow());
   for (const env of [{ NO_COLOR: "1" }, { TERM: "dumb" }] as Record<string, string>[]) {
     const events = await eventsFile();
@@ -169,26 +168,36 @@ Deno.test("in a terminal, NO_COLOR, TERM=dumb, --quiet and --format ndjson never
   const lines = parseNdjson(ndjson.text);
   assert.equal(lines.at(-1)?.type, "workflow.completed");
   assert.ok(lines.length > 12_000, `every event, got ${lines.length}`);
+  const json = await runInPty(["run", wf, "--no-history", "--format", "json"]);
+  assert.equal(json.code, 0, json.text);
+  assert.ok(!CURSOR_MOVES.test(json.text), "json: no cursor movement, no carriage return");
+  assert.deepEqual(JSON.parse(json.text).outputs, { count: 3000 });
 });
 
-Deno.test("in a terminal, Ctrl-C during the live view cancels and leaves the terminal tidy", async () => {
-  if (!ptyAvailable()) return; // script(1) of util-linux: Linux only
+Deno.test("in a terminal, Ctrl-C or SIGTERM during the live view cancels and leaves the terminal tidy", async (t) => {
   // 3,000 items of 5 ms, two at a time: about 8 seconds, stopped at its first bar.
   const wf = await writeWorkflow(loopWorkflow(3000, 2, 5));
-  await using cli = new PtyCli(["run", wf, "--no-history"]);
-  await cli.waitFor(/\d+\/3000 items/);
-  await cli.type("\x03");
-  const { code, text } = await cli.finish();
-  assert.equal(code, 130, text);
-  const screen = screenText(text);
-  assert.ok(screen.cursorVisible, "the cursor is shown again");
-  assert.ok(!screen.lines.some((l) => l.includes("█") || l.includes("nodes done")), "no block left behind");
-  assert.match(screen.lines.at(-1)!, /■ cancelled in \d+ ms/);
-  assert.ok(screen.lines.length < 20, `a few lines:\n${screen.lines.join("\n")}`);
+  const stops: [string, (cli: PtyCli) => Promise<void>][] = [
+    ["Ctrl-C typed", (cli) => cli.type("\x03")],
+    ["SIGTERM sent", (cli) => Promise.resolve(cli.signal("SIGTERM"))],
+  ];
+  for (const [label, stop] of stops) {
+    await t.step(label, async () => {
+      await using cli = new PtyCli(["run", wf, "--no-history"]);
+      await cli.waitFor(/\d+\/3000 items/);
+      await stop(cli);
+      const { code, text } = await cli.finish();
+      assert.equal(code, 130, text);
+      const screen = screenText(text);
+      assert.ok(screen.cursorVisible, "the cursor is shown again");
+      assert.ok(!screen.lines.some((l) => l.includes("█") || l.includes("nodes done")), "no block left behind");
+      assert.match(screen.lines.at(-1)!, /■ cancelled in \d+ ms/);
+      assert.ok(screen.lines.length < 20, `a few lines:\n${screen.lines.join("\n")}`);
+    });
+  }
 });
 
 Deno.test("in a terminal, flow runs events --follow shows the live view of a run going on elsewhere", async () => {
-  if (!ptyAvailable()) return; // script(1) of util-linux: Linux only
   await using state = await tempState();
   // 3,000 items of 2 ms, four at a time: at least 1.5 s, run by another process.
   const wf = await writeWorkflow(loopWorkflow(3000, 4, 2));
@@ -212,4 +221,118 @@ Deno.test("in a terminal, flow runs events --follow shows the live view of a run
   );
   assert.ok(screen.cursorVisible, "the cursor is shown again");
   assert.equal((await ran).code, 0);
+});
+
+Deno.test({
+  name: "in a terminal, a pinned node (flow run --use-pins) gets its line and its summary row says pinned",
+  sanitizeResources: false,
+  sanitizeOps: false,
+  fn: async () => {
+    // The loop's items come from a pinned node: 500 items instead of the file's 3,000.
+    const stateDir = await Deno.makeTempDir({ prefix: "flow-live-pins-" });
+    const dir = await writeFiles({ "pinned-loop.json": loopWorkflow(3000, 4, 2) });
+    {
+      await using server = await Served.start([dir], { stateDir });
+      const pin = await server.json("/api/v1/workflows/live-loop/pins/items", {
+        method: "PUT",
+        json: { outputs: { value: Array.from({ length: 1500 }, (_, i) => i + 1) } },
+      });
+      assert.equal(pin.status, 200, JSON.stringify(pin.body));
+    }
+    const { code, text } = await runInPty(["run", `${dir}/pinned-loop.json`, "--no-history", "--use-pins"], {
+      FLOW_STATE_DIR: stateDir,
+    });
+    assert.equal(code, 0, text);
+    // The total is the pin's.
+    assert.match(withoutColours(text), /\n {2}each █+░* \d+\/1500 items · /, "a progress bar of the pin's items");
+    const screen = screenText(text);
+    const above = linesBeforeSummary(screen.lines);
+    assert.ok(above.some((l) => /✓ items pinned$/.test(l)), `the pinned node's line:\n${above.join("\n")}`);
+    assert.ok(above.length < 100, `fewer than 100 lines above the summary, got ${above.length}:\n${above.join("\n")}`);
+    assert.match(screen.lines.join("\n"), /│ items +│ transform\.set +│ pinned +│/, "its summary row");
+    assert.match(screen.lines.join("\n"), /"count": 1500\n\}$/);
+    assert.ok(screen.cursorVisible, "the cursor is shown again");
+  },
+});
+
+Deno.test("in a terminal, a loop item's debug.log line and retry are printed above the block, under its run path", async () => {
+  // 600 items of 5 ms, four at a time: the block shows. Item 7 logs; item 5 runs `false`, which fails, is retried once, then fails.
+  const wf = await writeWorkflow({
+    id: "live-lines",
+    settings: { permissions: { run: ["false"] } },
+    nodes: [
+      { id: "items", type: "transform.set", config: { value: "{{ [1..600] }}" } },
+      {
+        id: "each",
+        type: "control.loop",
+        config: {
+          concurrency: 4,
+          onItemError: "continue",
+          workflow: {
+            nodes: [
+              { id: "wait", type: "time.delay", config: { ms: 5 } },
+              { id: "seven", type: "control.if", config: { condition: "$value = 7" } },
+              { id: "note", type: "debug.log", config: { level: "warn" } },
+              { id: "five", type: "control.if", config: { condition: "$value = 5" } },
+              { id: "bad", type: "exec.command", retry: { maxAttempts: 2, delayMs: 1 }, config: { command: "false" } },
+            ],
+            connections: [
+              { from: "$inputs.item", to: "wait.value" },
+              { from: "wait.value", to: "seven.value" },
+              { from: "seven.true", to: "note.message" },
+              { from: "wait.value", to: "five.value" },
+              { from: "five.true", to: "bad.after" },
+            ],
+            outputs: { v: "wait.value" },
+          },
+        },
+      },
+    ],
+    connections: [{ from: "items.value", to: "each.items" }],
+    outputs: { results: "each.results" },
+  });
+  const { code, text } = await runInPty(["run", wf, "--no-history", "--format", "pretty"]);
+  assert.equal(code, 0, text);
+  assert.match(withoutColours(text), /\n {2}each █+░* \d+\/600 items · /, "the block was drawn");
+  const above = linesBeforeSummary(screenText(text).lines);
+  assert.ok(above.length < 10, `a few lines above the summary, got ${above.length}:\n${above.join("\n")}`);
+  const lineOf = (re: RegExp) => {
+    const found = above.filter((l) => re.test(l));
+    assert.equal(found.length, 1, `one line matching ${re}:\n${above.join("\n")}`);
+  };
+  lineOf(/│ each\[6\] › note 7$/);
+  lineOf(/↻ each\[4\] › bad retry 2 in 1 ms: false exited with code 1/);
+  lineOf(/✗ each\[4\] › bad false exited with code 1/);
+});
+
+Deno.test("in a terminal, runs events --follow: Ctrl-C stops following and leaves the terminal tidy; -v and NO_COLOR get NDJSON", async () => {
+  await using state = await tempState();
+  // 3,000 items of 5 ms, two at a time: about 8 seconds, run by another process.
+  const wf = await writeWorkflow(loopWorkflow(3000, 2, 5));
+  await using run = state.spawn(["run", wf, "--format", "ndjson"]);
+  const { executionId } = JSON.parse(await run.waitForLine('"type":"workflow.started"'));
+  const ran = run.finish(); // read its output meanwhile, or it waits for a reader
+  const env = { FLOW_STATE_DIR: state.dir };
+  for (const [label, args, extra] of [["-v", ["-v"], {}], ["NO_COLOR", [], { NO_COLOR: "1" }]] as const) {
+    // Not followed to the end: a few events, then Ctrl-C.
+    await using cli = new PtyCli(["runs", "events", executionId, "--follow", ...args], { ...env, ...extra });
+    await cli.waitFor('"type":"node.started"');
+    await cli.type("\x03");
+    const { text } = await cli.finish();
+    assert.ok(!CURSOR_MOVES.test(text), `${label}: no cursor movement, no carriage return`);
+    const first = JSON.parse(text.split("\n")[0]);
+    assert.equal(first.type, "workflow.started", `${label}: NDJSON`);
+  }
+  await using cli = new PtyCli(["runs", "events", executionId, "--follow"], env);
+  await cli.waitFor(/\d+\/3000 items/);
+  await cli.type("\x03");
+  const { code, text } = await cli.finish();
+  assert.equal(code, 130, text);
+  const screen = screenText(text);
+  assert.ok(screen.cursorVisible, "the cursor is shown again");
+  assert.ok(!screen.lines.some((l) => l.includes("█") || l.includes("nodes done")), "no block left behind");
+  // The run goes on: following is not running.
+  const result = await ran;
+  assert.equal(result.code, 0, result.stderr);
+  assert.equal(parseNdjson(result.stdout).at(-1)?.type, "workflow.completed");
 });

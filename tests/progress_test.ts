@@ -133,7 +133,7 @@ Deno.test("the block: counts, a bar with the rate and time left, lines cut to th
   p.loops.set("each", { label: "each", depth: 0, total: 1000, started: 260, done: 250, failed: 2, startedAt: 0 });
   const c = palette(false);
   const [head, loop] = statusBlock(p, c, 5000, 0, { columns: 120, rows: 30 });
-  assert.equal(head, "⠋ 1/3 nodes done · 1 running (each) · 5.0 s");
+  assert.equal(head, "⠋ 1/3 nodes done · 1 running (each) · 5.00 s");
   assert.equal(loop, "  each █████░░░░░░░░░░░░░░░ 250/1000 items · 50/s · ETA 15.0 s · 2 failed");
   for (const line of statusBlock(p, palette(true), 5000, 0, { columns: 30, rows: 30 })) {
     // deno-lint-ignore no-control-regex

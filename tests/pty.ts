@@ -22,12 +22,27 @@ function shellQuote(word: string): string {
 }
 
 /**
- * Whether these tests can run here: on Linux, where `script` of util-linux
- * must then be installed (a missing one fails the test that needs it). Its
- * options differ on other systems.
+ * Fails, saying why, unless `script` of util-linux can run the CLI here: on
+ * Linux, with `script` on PATH (Debian's `bsdutils`, which `.ci/run`
+ * installs when missing). A test on a terminal never skips: a machine
+ * without it fails the test instead.
  */
-export function ptyAvailable(): boolean {
-  return Deno.build.os === "linux";
+function assertScriptRuns(): void {
+  if (Deno.build.os !== "linux") {
+    throw new Error(`terminal tests need script(1) of util-linux on Linux; this is ${Deno.build.os}`);
+  }
+}
+
+/** Starts `script` with `options`; a missing one is an error that says what to install. */
+function spawnScript(options: Deno.CommandOptions): Deno.ChildProcess {
+  try {
+    return new Deno.Command("script", options).spawn();
+  } catch (e) {
+    if (!(e instanceof Deno.errors.NotFound)) throw e;
+    throw new Error(
+      "terminal tests need script(1) of util-linux, which is not on PATH (Debian: apt-get install bsdutils)",
+    );
+  }
 }
 
 /** A CLI process on a terminal: its output so far, and a way to type into it. */
@@ -40,18 +55,19 @@ export class PtyCli implements AsyncDisposable {
 
   /** Starts `flow ARGS` on a terminal of {@linkcode COLUMNS} x {@linkcode ROWS}, with `env` added. */
   constructor(args: string[], env: Record<string, string> = {}) {
+    assertScriptRuns();
     const { cmd, args: pre } = cliCommand();
     const command = [cmd, ...pre, ...args].map(shellQuote).join(" ");
     // NO_COLOR is unset (the test helpers set it for piped runs): a terminal gets colours unless a test sets it.
     const environment: Record<string, string> = { FLOW_STATE_DIR: TEST_STATE_DIR, TERM: "xterm-256color", ...env };
     const unset = Object.hasOwn(env, "NO_COLOR") ? "" : "unset NO_COLOR; ";
-    this.child = new Deno.Command("script", {
+    this.child = spawnScript({
       args: ["-qfec", `${unset}stty -onlcr cols ${COLUMNS} rows ${ROWS}; exec ${command}`, "/dev/null"],
       env: environment,
       stdin: "piped",
       stdout: "piped",
       stderr: "piped",
-    }).spawn();
+    });
     this.#reader = this.child.stdout.pipeThrough(new TextDecoderStream()).getReader();
   }
 
@@ -72,6 +88,16 @@ export class PtyCli implements AsyncDisposable {
     const writer = this.child.stdin.getWriter();
     await writer.write(new TextEncoder().encode(text));
     writer.releaseLock();
+  }
+
+  /**
+   * Sends `signal` to the CLI process itself (the one process `script`
+   * started: its shell execs the CLI), as a service manager or `kill` would.
+   */
+  signal(signal: Deno.Signal): void {
+    const children = Deno.readTextFileSync(`/proc/${this.child.pid}/task/${this.child.pid}/children`).trim();
+    if (!/^\d+$/.test(children)) throw new Error(`expected one process under script; got ${JSON.stringify(children)}`);
+    Deno.kill(Number(children), signal);
   }
 
   /** Reads to the end; resolves to the exit code and everything written. */

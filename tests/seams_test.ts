@@ -192,3 +192,47 @@ Deno.test("the library's mod.ts documents every type its API names (deno doc --l
   const text = new TextDecoder().decode(out.stderr);
   assert.equal(out.code, 0, text.split("\n").filter((l) => /^error/.test(l)).join("\n"));
 });
+
+/** The import cycles among `files` (relative paths): each as the chain of modules that closes it. */
+function importCycles(graph: Map<string, Dependency[]>, files: string[]): string[][] {
+  const inScope = new Set(files.map(toUrl));
+  const cycles: string[][] = [];
+  // Tarjan's strongly connected components: a component of more than one module (or one that imports itself) is a cycle.
+  let index = 0;
+  const order = new Map<string, number>(), low = new Map<string, number>();
+  const stack: string[] = [], onStack = new Set<string>();
+  const edges = (url: string) =>
+    (graph.get(url) ?? []).map((d) => (d.code ?? d.type)?.specifier).filter((s): s is string =>
+      s !== undefined && inScope.has(s)
+    );
+  const visit = (url: string) => {
+    order.set(url, index);
+    low.set(url, index++);
+    stack.push(url);
+    onStack.add(url);
+    for (const next of edges(url)) {
+      if (!order.has(next)) {
+        visit(next);
+        low.set(url, Math.min(low.get(url)!, low.get(next)!));
+      } else if (onStack.has(next)) low.set(url, Math.min(low.get(url)!, order.get(next)!));
+    }
+    if (low.get(url) === order.get(url)) {
+      const component: string[] = [];
+      let top: string;
+      do {
+        top = stack.pop()!;
+        onStack.delete(top);
+        component.push(local(top));
+      } while (top !== url);
+      if (component.length > 1 || edges(url).includes(url)) cycles.push(component.sort());
+    }
+  };
+  for (const url of inScope) if (!order.has(url)) visit(url);
+  return cycles;
+}
+
+Deno.test("src/ has no import cycle (static, dynamic or type-only)", async () => {
+  const files = await sources("src");
+  const cycles = importCycles(await moduleGraph(files), files);
+  assert.deepEqual(cycles, [], cycles.map((c) => `cycle: ${c.join(" <-> ")}`).join("\n"));
+});

@@ -1,7 +1,7 @@
 /**
  * 500 concurrent webhook requests against a real `flow serve`: every accepted
  * request is one recorded execution, none is lost, and the only 5xx is the
- * documented 503 (with Retry-After) when `--max-runs` and `--queue` are full.
+ * documented 503 (with Retry-After) when `--max-runs` and `--max-waiting` are full.
  */
 import assert from "node:assert/strict";
 import { Served, waitFor, webhookWorkflow, writeFiles } from "./serve_helpers.ts";
@@ -49,21 +49,26 @@ Deno.test("flow serve: 500 concurrent webhooks are 500 recorded executions", asy
   assert.match(metrics, new RegExp(`^flow_runs_completed_total\\{workflow="echo",status="success"\\} ${N}$`, "m"));
 });
 
-Deno.test("flow serve: past --max-runs and --queue, webhooks get 503 with Retry-After; nothing else is lost", async () => {
-  const dir = await writeFiles(files);
-  await using server = await Served.start([dir, "--max-runs", "2", "--queue", "20"]);
-  const answers = await burst(server);
-  const ok = answers.filter((a) => a.status === 200);
-  const busy = answers.filter((a) => a.status === 503);
-  assert.equal(ok.length + busy.length, N, `only 200 and 503: ${[...new Set(answers.map((a) => a.status))]}`);
-  assert.ok(busy.length > 0, "the limits were reached");
-  assert.ok(ok.length >= 22, "what fit in the slots and the queue ran");
-  assert.ok(busy.every((a) => a.code === "BUSY" && Number(a.retryAfter) >= 1));
-  const runs = await waitFor(async () => {
-    const all = await server.runs("workflow=echo");
-    return all.every((r) => r.status === "success") && all;
-  });
-  assert.equal(runs.length, ok.length, "every accepted request is one execution; refused ones none");
-  const ids = new Set(ok.map((a) => a.id));
-  assert.ok(runs.every((r) => ids.has(r.executionId)));
+Deno.test("flow serve: past --max-runs and --max-waiting, webhooks get 503 with Retry-After; nothing else is lost", async (t) => {
+  // --queue N is the former spelling of --max-waiting N.
+  for (const waiting of [["--max-waiting", "20"], ["--queue", "20"]]) {
+    await t.step(waiting.join(" "), async () => {
+      const dir = await writeFiles(files);
+      await using server = await Served.start([dir, "--max-runs", "2", ...waiting]);
+      const answers = await burst(server);
+      const ok = answers.filter((a) => a.status === 200);
+      const busy = answers.filter((a) => a.status === 503);
+      assert.equal(ok.length + busy.length, N, `only 200 and 503: ${[...new Set(answers.map((a) => a.status))]}`);
+      assert.ok(busy.length > 0, "the limits were reached");
+      assert.ok(ok.length >= 22, "what fit in the slots and the queue ran");
+      assert.ok(busy.every((a) => a.code === "BUSY" && Number(a.retryAfter) >= 1));
+      const runs = await waitFor(async () => {
+        const all = await server.runs("workflow=echo");
+        return all.every((r) => r.status === "success") && all;
+      });
+      assert.equal(runs.length, ok.length, "every accepted request is one execution; refused ones none");
+      const ids = new Set(ok.map((a) => a.id));
+      assert.ok(runs.every((r) => ids.has(r.executionId)));
+    });
+  }
 });

@@ -4,7 +4,7 @@ import { pathToFileURL } from "node:url";
 import { renderTable } from "../cli/table.ts";
 import * as path from "../src/path.ts";
 import { workflowSchemas } from "../src/workflow/format.ts";
-import { isWellFormedWorkflow } from "../src/workflow/shape.ts";
+import { isWellFormedWorkflow, SHAPE_OBJECTS } from "../src/workflow/shape.ts";
 import { ROOT } from "./helpers.ts";
 
 const EXAMPLES = [
@@ -150,3 +150,50 @@ Deno.test("isWellFormedWorkflow checks the depth and numbers of configs and inpu
   // Below the depth of the structure itself, the whole-value check decides.
   assert.ok(!isWellFormedWorkflow({ nodes: [], connections: [] }, 4));
 });
+
+/** A zod schema's object: its keys and those it requires (optional wrappers and unions' object option unwrapped). */
+function zodObject(schema: unknown): { keys: string[]; required: string[] } {
+  // deno-lint-ignore no-explicit-any
+  const s = zodObjectSchema(schema) as any;
+  const shape = s._zod.def.shape as Record<string, { _zod: { optin?: string } }>;
+  const keys = Object.keys(shape);
+  return { keys: keys.sort(), required: keys.filter((k) => shape[k]._zod.optin !== "optional").sort() };
+}
+
+Deno.test("the quick shape check knows exactly the schema's fields (a new field cannot drift)", () => {
+  const schemas = workflowSchemas();
+  // deno-lint-ignore no-explicit-any
+  const field = (schema: unknown, key: string) => (schema as any)._zod.def.shape[key];
+  const importObject = schemas.importEntry;
+  const zod: Record<string, unknown> = {
+    workflow: schemas.workflow,
+    node: schemas.node,
+    connection: schemas.connection,
+    settings: schemas.settings,
+    input: schemas.input,
+    retry: schemas.retry,
+    importObject,
+    permissions: field(zodObjectSchema(importObject), "permissions"),
+    settingsPermissions: field(schemas.settings, "permissions"),
+  };
+  assert.deepEqual(Object.keys(SHAPE_OBJECTS).sort(), Object.keys(zod).sort());
+  for (const [name, check] of Object.entries(SHAPE_OBJECTS)) {
+    const expected = zodObject(zod[name]);
+    assert.deepEqual(
+      { keys: [...check.keys].sort(), required: [...check.required].sort() },
+      expected,
+      `${name}: the quick check (src/workflow/shape.ts) and the schema (src/workflow/format.ts) differ`,
+    );
+  }
+});
+
+/** The object schema inside a union or optional wrapper. */
+function zodObjectSchema(schema: unknown): unknown {
+  // deno-lint-ignore no-explicit-any
+  let s = schema as any;
+  while (!s._zod.def.shape) {
+    const def = s._zod.def;
+    s = def.innerType ?? def.options?.find((o: { _zod: { def: { shape?: unknown } } }) => o._zod.def.shape);
+  }
+  return s;
+}

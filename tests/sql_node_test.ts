@@ -444,18 +444,3 @@ Deno.test({
     }
   },
 });
-
-Deno.test("the data nodes are listed: flow nodes, flow nodes --json and GET /api/v1/nodes (the console's palette)", async () => {
-  const types = ["sql.query", "email.send", "transform.csv_parse", "transform.csv_stringify"];
-  const table = await runCli(["nodes"]);
-  for (const type of types) assert.match(table.stdout, new RegExp(type.replace(".", "\\.")), type);
-  const json = JSON.parse((await runCli(["nodes", "--json"])).stdout) as { type: string; config: unknown }[];
-  const listed = new Map(json.map((n) => [n.type, n]));
-  for (const type of types) assert.ok(listed.get(type)?.config, `${type} in flow nodes --json, with its config schema`);
-  await using server = await Served.start([await writeFiles({})]);
-  const nodes = (await server.json("/api/v1/nodes")).body.nodes as { type: string; family: string }[];
-  assert.deepEqual(
-    nodes.filter((n) => types.includes(n.type)).map((n) => `${n.family} ${n.type}`),
-    ["email email.send", "sql sql.query", "transform transform.csv_parse", "transform transform.csv_stringify"],
-  );
-});

@@ -191,7 +191,7 @@ async function writeBatches(fixture: StoreFixture) {
       undefined,
       undefined,
     ]);
-    await store.write({ heartbeat: ["a"] });
+    await store.write({ heartbeat: ["a", "not-an-execution"] });
     assert.ok(Date.parse((await store.getExecution("a"))!.heartbeatAt!) >= before - 1000);
     const outputs = { result: AWKWARD };
     await store.write({ ended: [{ executionId: "a", status: "success", endedAt: at(4), outputs }] });
@@ -280,6 +280,15 @@ async function wholeRunInOneBatch(fixture: StoreFixture) {
       owner,
       "cli",
     ]);
+    // A worker's shape: created, then started, then the whole journal with the end in one write (one statement in
+    // PostgreSQL): the same record as the run written at once.
+    const worker = run("worker", { executionId: "worker", status: "success", endedAt: at(2), durationMs: 3, outputs });
+    await store.write({ created: worker.created });
+    await store.write({ started: worker.started });
+    await store.write({ journal: worker.journal, ended: worker.ended });
+    const shaped = (await store.getExecution("worker"))!;
+    assert.deepEqual({ ...shaped, executionId: "one", heartbeatAt: undefined }, { ...one, heartbeatAt: undefined });
+    assert.deepEqual(await store.readJournal("worker"), await store.readJournal("one"));
   });
 }
 

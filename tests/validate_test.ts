@@ -1120,7 +1120,11 @@ Deno.test("validateWorkflow: several errors in one file are all reported togethe
     }, [
       ["id", 'expected an id matching [A-Za-z_][A-Za-z0-9_-]*; got "bad flow"'],
       ["nodes[0].retry.maxAttempts", "expected >= 1; got 0"],
-      ["nodes[1].type", 'unknown node type "transform.jsonparse"; did you mean transform.json_parse?'],
+      // The closest first; transform.csv_parse (issue 25) is within the registry's distance too.
+      [
+        "nodes[1].type",
+        'unknown node type "transform.jsonparse"; did you mean transform.json_parse, transform.csv_parse?',
+      ],
       ["nodes[3].id", 'duplicate node id "log" (first used at nodes[2])'],
       ["nodes[0].config.method", `expected one of ${METHODS}; got "FETCH"`],
       ["connections[0].from", 'unknown workflow input "uri"; declared: url'],

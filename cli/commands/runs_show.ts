@@ -17,7 +17,8 @@ import { palette, useColor } from "../color.ts";
 import type { Invocation } from "../commands.ts";
 import { ExitCode } from "../exit_codes.ts";
 import { requireStore } from "../history.ts";
-import { humanDuration, localTime, newTable, statusText } from "../history_format.ts";
+import { localTime, newTable, statusText } from "../history_format.ts";
+import { formatDuration } from "../../src/duration.ts";
 import { stdout } from "../output.ts";
 
 /** Runs `flow runs show`; resolves to the exit code. */
@@ -88,7 +89,7 @@ async function render(d: RunDetailView): Promise<string> {
   field("trigger", d.triggerNode ? `${d.trigger} (${d.triggerNode})` : d.trigger);
   field("started", localTime(d.startedAt ?? d.createdAt));
   field("ended", localTime(d.endedAt));
-  field("duration", humanDuration(d.durationMs));
+  field("duration", formatDuration(d.durationMs));
   field("resumed", d.resumedFrom && `from ${d.resumedFrom}`);
   if (Object.keys(d.inputs).length) field("inputs", JSON.stringify(d.inputs));
   let out = lines.join("\n") + "\n";
@@ -101,7 +102,7 @@ async function render(d: RunDetailView): Promise<string> {
         n.type ?? "",
         statusText(n.status, c) + (n.pinned ? c.gray(" (pinned)") : n.reused ? c.gray(" (reused)") : ""),
         n.attempts,
-        humanDuration(n.durationMs),
+        formatDuration(n.durationMs),
       ]);
     }
     out += await table.render() + "\n";

@@ -21,11 +21,10 @@ export default async function serve({ args, options }: Invocation): Promise<numb
   const host = String(options.host);
   const port = options.port as number;
   const maxRuns = options.maxRuns as number;
-  // --queue is a number (the waiting limit here) or a redis:// URL (the distributed mode).
+  // --queue is the distributed mode's Redis URL; a number there is the former spelling of --max-waiting.
   const queueFlag = options.queue as string | undefined;
-  const queueSize = queueFlag !== undefined && /^\d+$/.test(queueFlag)
-    ? intIn(queueFlag, "--queue", 0, 1_000_000)
-    : 1000;
+  const maxWaiting = (options.maxWaiting as number | undefined) ??
+    (queueFlag !== undefined && /^\d+$/.test(queueFlag) ? intIn(queueFlag, "--queue", 0, 1_000_000) : undefined);
   const graceMs = options.grace as number;
   const token = (options.token as string | undefined) ?? (Deno.env.get("FLOW_API_TOKEN") || undefined);
   const readToken = (options.readToken as string | undefined) ?? (Deno.env.get("FLOW_READ_TOKEN") || undefined);
@@ -83,7 +82,7 @@ export default async function serve({ args, options }: Invocation): Promise<numb
     store,
     keep,
     maxRuns,
-    queue: queueSize,
+    maxWaiting,
     log,
     connector,
   });

@@ -89,7 +89,10 @@ export type FlowEvent = { [T in EventType]: EventOf<T> }[EventType];
 export type EventListener = (event: FlowEvent) => void;
 
 /**
- * Delivers events to any number of subscribers, synchronously and in order.
+ * Delivers events to any number of subscribers, synchronously and in order:
+ * a run's events (the default), and every other fan-out of flow (FlowRuntime's
+ * streams of all events, of one execution, of file changes and of the
+ * editor's changes).
  *
  * @example
  * ```ts
@@ -99,24 +102,30 @@ export type EventListener = (event: FlowEvent) => void;
  * off();
  * ```
  */
-export class EventBus {
-  #listeners: EventListener[] = [];
+export class EventBus<E = FlowEvent> {
+  #listeners: ((event: E) => void)[] = [];
 
   /** Adds a listener; returns a function that removes it. */
-  subscribe(listener: EventListener): () => void {
+  subscribe(listener: (event: E) => void): () => void {
     this.#listeners = [...this.#listeners, listener];
     return () => {
       this.#listeners = this.#listeners.filter((l) => l !== listener);
     };
   }
 
-  /** Delivers an event to every listener. */
-  publish(event: FlowEvent): void {
+  /** Delivers an event to every listener (those subscribed when it starts). */
+  publish(event: E): void {
     const listeners = this.#listeners;
     for (let i = 0; i < listeners.length; i++) listeners[i](event);
   }
+
+  /** How many listeners it has. */
+  get size(): number {
+    return this.#listeners.length;
+  }
 }
 
+// The last event serialised, keyed by the object itself: safe across runs (docs/architecture.md, "State kept by modules").
 let lastEvent: FlowEvent | undefined;
 let lastLine = "";
 

@@ -104,6 +104,10 @@ export interface RunResult {
 /** Default limit on sub-workflow nesting. */
 export const MAX_DEPTH = 16;
 
+/**
+ * The default `ctx.store` backend of every run of this process without `state`
+ * (keyed by workflow and node id; see docs/architecture.md, "State kept by modules").
+ */
 let processState: StateStore | undefined;
 
 /**
@@ -185,7 +189,17 @@ async function execute(
   let result: PassResult;
   try {
     for (let attempt = 1;; attempt++) {
-      result = await runPass(compiled, inputs, limit, run.signal, emit, env, scope, expressionScope, runChild);
+      result = await runPass({
+        compiled,
+        inputs,
+        limit,
+        runSignal: run.signal,
+        emit,
+        env,
+        scope,
+        expressionScope,
+        runSubworkflow: runChild,
+      });
       if (
         result.status !== "failed" || run.cancelled || run.timedOut || compiled.settings.onError !== "retry" ||
         attempt > compiled.settings.maxWorkflowRetries
@@ -229,6 +243,7 @@ function emitter(env: ExecutionEnv, workflowId: string, scope: RunScope): Emit {
   };
 }
 
+// Shared by every run of the process: the same clock for all (docs/architecture.md, "State kept by modules").
 let lastMs = NaN;
 let lastIso = "";
 

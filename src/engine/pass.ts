@@ -5,31 +5,28 @@
  * Independent branches run concurrently, bounded by the concurrency limit;
  * synchronous nodes complete without a microtask.
  *
+ * The scheduler's four steps read top to bottom in {@linkcode Pass}: a value
+ * is delivered ({@linkcode Pass.deliver}), a node whose inputs have all
+ * settled is queued or skipped ({@linkcode Pass.decide}), ready nodes are
+ * started up to the limit ({@linkcode Pass.pump}), and the pass finishes when
+ * nothing runs and nothing is ready ({@linkcode Pass.finish}). One attempt of
+ * a node (its signal, templates, config and input checks, retries) is in
+ * `attempt.ts`; a sub-workflow a node runs is in `child_run.ts`.
+ *
  * @module
  */
-import { NodeError, toErrorInfo, WorkflowValidationError } from "../errors.ts";
+import { toErrorInfo } from "../errors.ts";
 import type { ErrorInfo } from "../errors.ts";
-import { evaluateTemplateNow } from "../expressions/expressions.ts";
-import type { NodeContext, SubworkflowResult, WorkflowRef } from "../node/node.ts";
-import { retryDelay } from "./retry.ts";
+import { NodeError } from "../errors.ts";
+import type { SubworkflowResult, WorkflowRef } from "../node/node.ts";
+import { type AttemptHost, scheduleRetry, startAttempt } from "./attempt.ts";
+import { runChild, type RunSubworkflow } from "./child_run.ts";
 import { countdown, nextTask, sliceSpent } from "./time_slice.ts";
-import {
-  type ContextHost,
-  type Emit,
-  type ExecutionEnv,
-  Logger,
-  NodeRunContext,
-  type RunError,
-  type RunScope,
-} from "./run_context.ts";
-import {
-  type CompiledRef,
-  type CompiledWorkflow,
-  resolveInputs,
-  splitConfig,
-  zodIssues,
-} from "../validate/validate.ts";
-import { copyJson, fitsPortType, formatPath, preview, typeName } from "../workflow/values.ts";
+import type { Emit, ExecutionEnv, RunError, RunScope } from "./run_context.ts";
+import type { CompiledWorkflow } from "../validate/validate.ts";
+import { typeName } from "../workflow/values.ts";
+
+export type { RunSubworkflow } from "./child_run.ts";
 
 /** Final state of one node. */
 export interface NodeSummary {
@@ -65,39 +62,46 @@ export interface PassResult {
   nodes: NodeSummary[];
 }
 
-/** How a pass calls back into the executor for sub-workflows. */
-export type RunSubworkflow = (
-  child: CompiledWorkflow,
-  inputs: Record<string, unknown>,
-  scope: RunScope,
-  signal: AbortSignal,
-) => Promise<SubworkflowResult>;
+/** What one pass runs and with what: the one argument of {@linkcode runPass}. */
+export interface PassContext {
+  /** The workflow of this (sub-)run. */
+  compiled: CompiledWorkflow;
+  /** Its input values, resolved. */
+  inputs: Record<string, unknown>;
+  /** How many nodes may run at once. */
+  limit: number;
+  /** Aborted on cancellation or the workflow timeout. */
+  runSignal: AbortSignal;
+  /** Publishes an event of this (sub-)run. */
+  emit: Emit;
+  /** The execution. */
+  env: ExecutionEnv;
+  /** Where this (sub-)run sits. */
+  scope: RunScope;
+  /** `$inputs`, `$env` and `$execution` of this (sub-)run. */
+  expressionScope: Record<string, unknown>;
+  /** Runs a sub-workflow (the executor). */
+  runSubworkflow: RunSubworkflow;
+}
 
-// Node states (0 = not run yet).
-const DONE = 1, FAILED = 2, SKIPPED = 3;
-// Input modes.
-const ALL = 0, AVAILABLE = 1, FIRST = 2;
-const STATUS_NAMES = ["pending", "completed", "failed", "skipped"] as const;
+/**
+ * A node's state in a pass, one byte per node in {@linkcode Pass.state}; the
+ * index of its name in {@linkcode STATUS_NAMES}. Every node starts `PENDING`.
+ */
+const PENDING = 0, COMPLETED = 1, FAILED = 2, SKIPPED = 3;
+/** The summary's status of each state. */
+const STATUS_NAMES = ["pending", "completed", "failed", "skipped"] as const satisfies Record<
+  typeof PENDING | typeof COMPLETED | typeof FAILED | typeof SKIPPED,
+  NodeSummary["status"]
+>;
+/** How a node waits for its inputs (`inputMode`), one byte per node in {@linkcode Pass.mode}. */
+const WAIT_ALL = 0, WAIT_AVAILABLE = 1, WAIT_FIRST = 2;
 /** Why a node outside a partial run's selection (`RunOptions.only`) without reusable outputs does not run. */
 export const NOT_SELECTED = "not selected to run";
 
-/**
- * Runs one pass over `compiled`. Never rejects for node failures.
- *
- * @param runSignal aborted on cancellation or the workflow timeout
- */
-export function runPass(
-  compiled: CompiledWorkflow,
-  inputs: Record<string, unknown>,
-  limit: number,
-  runSignal: AbortSignal,
-  emit: Emit,
-  env: ExecutionEnv,
-  scope: RunScope,
-  expressionScope: Record<string, unknown>,
-  runSubworkflow: RunSubworkflow,
-): Promise<PassResult> {
-  return new Pass(compiled, inputs, limit, runSignal, emit, env, scope, expressionScope, runSubworkflow).start();
+/** Runs one pass. Never rejects for node failures: they are in the result. */
+export function runPass(context: PassContext): Promise<PassResult> {
+  return new Pass(context).start();
 }
 
 /** Per-node numbers of a pass, by node index. */
@@ -116,8 +120,21 @@ function counts(n: number, typed: new (n: number) => Counts): Counts {
 }
 
 /** The state of one pass: per-node counters, a ready queue and a skip stack. */
-class Pass implements ContextHost {
+class Pass implements AttemptHost {
+  // What the pass runs and with what (the fields of PassContext, kept on the pass for the hot path).
+  readonly compiled: CompiledWorkflow;
+  readonly inputs: Record<string, unknown>;
+  readonly limit: number;
+  readonly runSignal: AbortSignal;
+  readonly emit: Emit;
+  readonly env: ExecutionEnv;
+  readonly scope: RunScope;
+  readonly expressionScope: Record<string, unknown>;
+  readonly runSubworkflow: RunSubworkflow;
   readonly nodes: CompiledWorkflow["nodes"];
+
+  // Per node, by index: upstream inputs not settled yet, inputs that got a value, whether it is queued (ready or
+  // skipped), its input mode (WAIT_*), its state (PENDING...), attempts, duration of its last attempt, ms.
   readonly pending: Counts;
   readonly live: Counts;
   readonly queued: Counts;
@@ -125,20 +142,27 @@ class Pass implements ContextHost {
   readonly state: Counts;
   readonly attempts: Counts;
   readonly durations: Counts;
+  /** The values of each node's input slots. */
   readonly values: unknown[][];
+  /** Why a node will not run (set before it is skipped). */
   readonly deadReason: (string | undefined)[];
   readonly errors = new Map<number, ErrorInfo>();
+  /** `ctx.state` of each node, kept across attempts. */
   readonly nodeState = new Map<number, Map<string, unknown>>();
+  /** Nodes whose outputs are workflow outputs, and those outputs. */
   readonly keepOutputs: Set<number>;
   readonly kept = new Map<number, Record<string, unknown>>();
   readonly reused = new Set<number>();
   readonly reuse: Map<string, Record<string, unknown>> | undefined;
   /** A partial run's selection (top level only). */
   readonly only: ReadonlySet<string> | undefined;
+
+  // The queue of ready nodes (read from head), the stack of nodes to skip, and what runs.
   readonly ready: number[] = [];
   readonly skips: number[] = [];
   head = 0;
   running = 0;
+  /** The failure (or abort) that stopped the pass: nothing more starts. */
   stopped: RunError | undefined;
   anyFailed: RunError | undefined;
   done = false;
@@ -149,17 +173,17 @@ class Pass implements ContextHost {
   readonly stopAbort = new AbortController();
   readonly signal: AbortSignal = this.stopAbort.signal;
 
-  constructor(
-    readonly compiled: CompiledWorkflow,
-    readonly inputs: Record<string, unknown>,
-    readonly limit: number,
-    readonly runSignal: AbortSignal,
-    readonly emit: Emit,
-    readonly env: ExecutionEnv,
-    readonly scope: RunScope,
-    readonly expressionScope: Record<string, unknown>,
-    readonly runSubworkflow: RunSubworkflow,
-  ) {
+  constructor(context: PassContext) {
+    const { compiled, env, scope } = context;
+    this.compiled = compiled;
+    this.inputs = context.inputs;
+    this.limit = context.limit;
+    this.runSignal = context.runSignal;
+    this.emit = context.emit;
+    this.env = env;
+    this.scope = scope;
+    this.expressionScope = context.expressionScope;
+    this.runSubworkflow = context.runSubworkflow;
     const n = compiled.nodes.length;
     this.nodes = compiled.nodes;
     this.pending = counts(n, Int32Array);
@@ -209,7 +233,11 @@ class Pass implements ContextHost {
         this.deadReason[i] = `trigger "${node.id}" did not fire`;
       }
       this.pending[i] = node.upstreamCount;
-      this.mode[i] = node.inputMode === "first" ? FIRST : node.inputMode === "available" ? AVAILABLE : ALL;
+      this.mode[i] = node.inputMode === "first"
+        ? WAIT_FIRST
+        : node.inputMode === "available"
+        ? WAIT_AVAILABLE
+        : WAIT_ALL;
       const v = new Array(node.slots.length);
       for (let s = 0; s < node.slots.length; s++) {
         const slot = node.slots[s];
@@ -258,20 +286,20 @@ class Pass implements ContextHost {
     if (value !== undefined) {
       this.values[t][slot] = value;
       this.live[t]++;
-      if (this.mode[t] === FIRST) {
+      if (this.mode[t] === WAIT_FIRST) {
         this.queued[t] = 1;
         this.pending[t]--;
         this.ready.push(t);
         return;
       }
-    } else if (this.mode[t] === ALL || this.nodes[t].slots[slot].required) this.deadReason[t] ??= reason;
+    } else if (this.mode[t] === WAIT_ALL || this.nodes[t].slots[slot].required) this.deadReason[t] ??= reason;
     if (--this.pending[t] === 0) this.decide(t);
   }
 
   /** All of node t's connected inputs have settled: queue it or skip it. */
   decide(t: number): void {
     this.queued[t] = 1;
-    const noInput = this.mode[t] !== ALL && this.nodes[t].upstreamCount > 0 && this.live[t] === 0;
+    const noInput = this.mode[t] !== WAIT_ALL && this.nodes[t].upstreamCount > 0 && this.live[t] === 0;
     if (this.deadReason[t] === undefined && !noInput) this.ready.push(t);
     else {
       this.deadReason[t] ??= "none of its inputs arrived";
@@ -312,52 +340,13 @@ class Pass implements ContextHost {
       if (recorded) this.settleReused(i, recorded);
       else {
         this.running++;
-        this.invoke(i, 1);
+        startAttempt(this, i, 1);
       }
       this.drainSkips();
     }
     if (!this.done && this.running === 0 && (this.stopped !== undefined || this.head === this.ready.length)) {
       this.finish();
     }
-  }
-
-  /** Starts one attempt of node i; settles synchronously when the node returns synchronously. */
-  invoke(i: number, attempt: number): void {
-    const node = this.nodes[i];
-    this.attempts[i] = attempt;
-    this.emit("node.started", { nodeId: node.id, nodeType: node.type, attempt });
-    const t0 = performance.now();
-    const { signal: nodeSignal, cleanup } = this.nodeSignal(node.timeoutMs);
-    const log = new Logger(node.id, this.emit);
-    const ctx = new NodeRunContext(this, node, this.inputValues(i), nodeSignal, log, attempt);
-    const close = () => {
-      cleanup?.();
-      log.open = false;
-    };
-    let result: unknown;
-    try {
-      if (nodeSignal.aborted) throw nodeSignal.reason;
-      result = node.templates.length ? this.applyTemplates(i, ctx) : this.runChecked(i, ctx);
-    } catch (err) {
-      close();
-      return this.settleFailure(i, attempt, t0, err);
-    }
-    if (!isThenable(result)) {
-      close();
-      return this.settleSuccess(i, result, t0);
-    }
-    raceSignal(result, nodeSignal).then(
-      (value) => {
-        close();
-        this.settleSuccess(i, value, t0);
-        this.pump();
-      },
-      (err) => {
-        close();
-        this.settleFailure(i, attempt, t0, err);
-        this.pump();
-      },
-    );
   }
 
   /** The values that reached node i, by port. */
@@ -382,174 +371,21 @@ class Pass implements ContextHost {
     return out;
   }
 
-  /** The pass signal, or, for a node with a timeout, its own signal that also follows the pass. */
-  nodeSignal(timeoutMs: number | undefined): { signal: AbortSignal; cleanup?: () => void } {
-    const signal = this.signal;
-    if (timeoutMs === undefined) return { signal };
-    const ctl = new AbortController();
-    const t = setTimeout(
-      () => ctl.abort(new NodeError(`timed out after ${timeoutMs} ms`, { code: "TIMEOUT" })),
-      timeoutMs,
-    );
-    const forward = () => ctl.abort(signal.reason);
-    if (signal.aborted) forward();
-    else signal.addEventListener("abort", forward, { once: true });
-    return {
-      signal: ctl.signal,
-      cleanup: () => {
-        clearTimeout(t);
-        signal.removeEventListener("abort", forward);
-      },
-    };
-  }
-
-  /** Checks input types, then runs the node. */
-  runChecked(i: number, ctx: NodeContext<Record<string, unknown>, unknown>): unknown {
-    const node = this.nodes[i];
-    for (const slot of node.slots) {
-      const value = ctx.inputs[slot.port];
-      if (value !== undefined && !fitsPortType(slot.spec.type, value)) {
-        const src = slot.source;
-        const from = src.kind === "node"
-          ? ` (from ${this.nodes[src.node].id}.${src.port})`
-          : src.kind === "input"
-          ? ` (from $inputs.${src.name})`
-          : ` (config.${slot.port})`;
-        throw new NodeError(`input "${slot.port}": expected ${slot.spec.type}; got ${preview(value)}${from}`, {
-          code: "INPUT_TYPE",
-          retryable: false,
-        });
-      }
-    }
-    return node.def.run(ctx);
-  }
-
-  /**
-   * Evaluates the node's {{ }} templates, re-checks its config, then runs it:
-   * synchronously while every template gives its value synchronously (the
-   * plain and fast paths of expressions), else once JSONata has answered.
-   */
-  applyTemplates(i: number, ctx: NodeRunContext): unknown {
-    const templates = this.nodes[i].templates;
-    const bindings = ctx.bindings();
-    const config = copyJson(this.nodes[i].rawConfig);
-    for (let k = 0; k < templates.length; k++) {
-      const value = this.templateValue(i, k, bindings);
-      if (value instanceof Promise) return this.applyTemplatesLater(i, ctx, config, bindings, k, value);
-      setPath(config, templates[k].path, value);
-    }
-    return this.configure(i, ctx, config);
-  }
-
-  /** The rest of {@linkcode Pass.applyTemplates} once template `k` waits for JSONata. */
-  async applyTemplatesLater(
-    i: number,
-    ctx: NodeRunContext,
-    config: Record<string, unknown>,
-    bindings: Record<string, unknown>,
-    k: number,
-    pending: Promise<unknown>,
-  ): Promise<unknown> {
-    const templates = this.nodes[i].templates;
-    setPath(config, templates[k].path, await pending);
-    for (let j = k + 1; j < templates.length; j++) {
-      setPath(config, templates[j].path, await this.templateValue(i, j, bindings));
-    }
-    return await this.configure(i, ctx, config);
-  }
-
-  /** The value of node i's template k (or a Promise of it); a failure is the node's EXPRESSION error. */
-  templateValue(i: number, k: number, bindings: Record<string, unknown>): unknown {
-    const { template } = this.nodes[i].templates[k];
-    const fail = (err: unknown) =>
-      new NodeError(
-        `${formatPath(["nodes", i, "config", ...this.nodes[i].templates[k].path])}: ${template.source}: ${
-          (err as Error).message
-        }`,
-        { code: "EXPRESSION", retryable: false },
-      );
-    let value: unknown;
-    try {
-      value = evaluateTemplateNow(template, bindings);
-    } catch (err) {
-      throw fail(err);
-    }
-    return value instanceof Promise ? value.catch((err) => Promise.reject(fail(err))) : value;
-  }
-
-  /** Checks the evaluated config with the node type's schema, then runs the node. */
-  configure(i: number, ctx: NodeRunContext, config: Record<string, unknown>): unknown {
-    const node = this.nodes[i];
-    const split = splitConfig(node.def, config);
-    if (node.def.config) {
-      const r = node.def.config.safeParse(split.forSchema, { reportInput: true });
-      if (!r.success) {
-        const issue = zodIssues(r.error.issues, ["nodes", i, "config"])[0];
-        throw new NodeError(`${issue.path}: ${issue.message}`, { code: "CONFIG", retryable: false });
-      }
-      ctx.config = r.data;
-      for (const [key, value] of Object.entries(r.data as object)) {
-        if (value !== undefined && Object.hasOwn(node.def.inputs, key) && !split.constants.has(key)) {
-          split.constants.set(key, value);
-        }
-      }
-    }
-    // Connections win over config constants.
-    for (const slot of node.slots) {
-      if (slot.source.kind === "const") {
-        const value = split.constants.get(slot.port);
-        if (value === undefined) delete ctx.inputs[slot.port];
-        else ctx.inputs[slot.port] = value;
-      }
-    }
-    return this.runChecked(i, ctx);
-  }
-
-  /** Runs a sub-workflow for node `nodeId` within this execution. */
-  async runChild(
+  /** Runs a sub-workflow for node `nodeId` within this execution (`ctx.runWorkflow`). */
+  runChild(
     nodeId: string,
     ref: WorkflowRef,
     subInputs: Record<string, unknown>,
     iteration: number | undefined,
     nodeSignal: AbortSignal,
   ): Promise<SubworkflowResult> {
-    const { scope, env } = this;
-    const child = (ref as CompiledRef).compiled;
-    if (!child) throw new NodeError(`sub-workflow ${ref.label} is not compiled`, { code: "BAD_SUBWORKFLOW" });
-    const trail = [...scope.trail, ref.label];
-    if (scope.depth + 1 > env.maxDepth) {
-      throw new NodeError(
-        `sub-workflow nesting deeper than ${env.maxDepth} levels: ${trail.slice(0, 4).join(" > ")} > ... > ${
-          trail.slice(-2).join(" > ")
-        }`,
-        { code: "RECURSION_LIMIT", retryable: false },
-      );
-    }
-    let resolved: Record<string, unknown>;
-    try {
-      resolved = resolveInputs(child, subInputs, (name) => `; connect or set input "${name}" of "${nodeId}"`);
-    } catch (err) {
-      if (!(err instanceof WorkflowValidationError)) throw err;
-      const first = err.issues[0];
-      throw new NodeError(`sub-workflow ${ref.label}: ${first.path}: ${first.message}`, {
-        code: "BAD_INPUT",
-        retryable: false,
-      });
-    }
-    const step = iteration === undefined ? nodeId : `${nodeId}[${iteration}]`;
-    return await this.runSubworkflow(child, resolved, {
-      parentNodeId: nodeId,
-      iteration,
-      runPath: scope.runPath === undefined ? step : `${scope.runPath}/${step}`,
-      depth: scope.depth + 1,
-      trail,
-    }, nodeSignal);
+    return runChild(this, nodeId, ref, subInputs, iteration, nodeSignal);
   }
 
   /** A node whose outputs are reused (recorded or pinned): they flow on, it does not run. */
   settleReused(i: number, outputs: Record<string, unknown>): void {
     const node = this.nodes[i];
-    this.state[i] = DONE;
+    this.state[i] = COMPLETED;
     this.reused.add(i);
     if (this.keepOutputs.has(i)) this.kept.set(i, outputs);
     const pinned = this.scope.depth === 0 && this.env.pinned?.has(node.id) ? { pinned: true as const } : {};
@@ -566,6 +402,7 @@ class Pass implements ContextHost {
     }
   }
 
+  /** Node i returned `result`: it completes (if the result is an object of outputs) and its outputs flow on. */
   settleSuccess(i: number, result: unknown, t0: number): void {
     const node = this.nodes[i];
     const outputs = result === undefined ? {} : result;
@@ -583,12 +420,13 @@ class Pass implements ContextHost {
     const out = outputs as Record<string, unknown>;
     const ms = this.durations[i] = Math.round(performance.now() - t0);
     this.running--;
-    this.state[i] = DONE;
+    this.state[i] = COMPLETED;
     if (this.keepOutputs.has(i)) this.kept.set(i, out);
     this.emit("node.completed", { nodeId: node.id, outputs: out, durationMs: ms });
     this.forward(i, out);
   }
 
+  /** Node i's attempt failed: it retries, or fails and its dependants are skipped or the pass stops (onError). */
   settleFailure(i: number, attempt: number, t0: number, err: unknown, waited = false): void {
     const node = this.nodes[i];
     const info = toErrorInfo(err);
@@ -596,7 +434,7 @@ class Pass implements ContextHost {
     const retryable = !(err instanceof NodeError && !err.retryable) && info.code !== "INPUT_TYPE";
     if (!waited) this.durations[i] = Math.round(performance.now() - t0);
     if (this.stopped === undefined && retry && attempt < retry.maxAttempts && retryable) {
-      return this.scheduleRetry(i, attempt, t0, info);
+      return scheduleRetry(this, i, attempt, t0, info);
     }
     this.running--;
     this.state[i] = FAILED;
@@ -612,32 +450,7 @@ class Pass implements ContextHost {
     }
   }
 
-  /** Emits node.retrying and starts the next attempt after the backoff, unless the pass stops first. */
-  scheduleRetry(i: number, attempt: number, t0: number, info: ErrorInfo): void {
-    const node = this.nodes[i];
-    const signal = this.signal;
-    const delayMs = retryDelay(node.retry!, attempt);
-    this.emit("node.retrying", { nodeId: node.id, attempt: attempt + 1, delayMs, error: info });
-    let waiting = true;
-    const next = () => {
-      if (!waiting) return;
-      waiting = false;
-      signal.removeEventListener("abort", onAbort);
-      this.invoke(i, attempt + 1);
-      this.pump();
-    };
-    const onAbort = () => {
-      waiting = false;
-      clearTimeout(t);
-      this.settleFailure(i, attempt, t0, signal.reason, true);
-      this.pump();
-    };
-    // No timer for a zero delay: Deno clamps nested zero timers to milliseconds.
-    const t = delayMs > 0 ? setTimeout(next, delayMs) : undefined;
-    signal.addEventListener("abort", onAbort, { once: true });
-    if (t === undefined) queueMicrotask(next);
-  }
-
+  /** Resolves the pass with its outputs and every node's summary. */
   finish(): void {
     this.done = true;
     this.runSignal.removeEventListener("abort", this.onRunAbort);
@@ -675,38 +488,4 @@ class Pass implements ContextHost {
       return summary;
     });
   }
-}
-
-/**
- * Races an async node against its signal, so a node that ignores the signal
- * cannot hold the run past its timeout or a cancellation.
- */
-function raceSignal(result: PromiseLike<unknown>, signal: AbortSignal): Promise<unknown> {
-  return new Promise((res, rej) => {
-    if (signal.aborted) return rej(signal.reason);
-    const onAbort = () => rej(signal.reason);
-    signal.addEventListener("abort", onAbort, { once: true });
-    result.then(
-      (value) => {
-        signal.removeEventListener("abort", onAbort);
-        res(value);
-      },
-      (err) => {
-        signal.removeEventListener("abort", onAbort);
-        rej(err);
-      },
-    );
-  });
-}
-
-function setPath(target: Record<string, unknown>, path: (string | number)[], value: unknown) {
-  let t: Record<string | number, unknown> = target;
-  for (let k = 0; k < path.length - 1; k++) t = t[path[k]] as Record<string | number, unknown>;
-  const last = path[path.length - 1];
-  if (value === undefined && !Array.isArray(t)) delete t[last];
-  else t[last] = value ?? null;
-}
-
-function isThenable(v: unknown): v is PromiseLike<unknown> {
-  return v !== null && typeof v === "object" && typeof (v as { then?: unknown }).then === "function";
 }

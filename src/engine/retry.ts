@@ -3,10 +3,10 @@
  *
  * @module
  */
+import { RETRY_DEFAULTS } from "../defaults.ts";
 import type { RetryPolicy } from "../workflow/format.ts";
 
-/** Defaults applied to a node's `retry` policy. */
-export const RETRY_DEFAULTS = { delayMs: 200, multiplier: 2, maxDelayMs: 30_000, jitter: false } as const;
+export { RETRY_DEFAULTS } from "../defaults.ts";
 
 /**
  * Delay before attempt `attempt + 1` after attempt `attempt` (1-based) failed:

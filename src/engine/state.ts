@@ -3,12 +3,15 @@
  * to the workflow id and the node id, plus a workflow-wide scope that every
  * node of the workflow shares. `update` is atomic across processes: it reads
  * the value with its version and writes only if nobody wrote in between
- * (compare-and-set), trying again otherwise.
+ * (compare-and-set), trying again otherwise (`state_update.ts`, the loop the
+ * sandbox's Worker runs too).
  *
  * @module
  */
 import { NodeError } from "../errors.ts";
 import type { StateEntry, StateRef, StateStore } from "../store/types.ts";
+import { casUpdate } from "./state_update.ts";
+import { preview } from "../workflow/values.ts";
 
 /** The largest value `set` and `update` accept: 1 MiB of JSON text. */
 export const MAX_STATE_BYTES = 1024 * 1024;
@@ -40,9 +43,6 @@ export interface NodeStore extends KeyValueStore {
   /** The scope every node of this workflow shares. */
   readonly workflow: KeyValueStore;
 }
-
-/** How many times `update` tries before giving up under contention. */
-const MAX_UPDATE_TRIES = 1000;
 
 /** One scope of persistent state. */
 class Scope implements KeyValueStore {
@@ -79,17 +79,8 @@ class Scope implements KeyValueStore {
     return guard(() => this.#backend.deleteState(ref));
   }
 
-  async update<T = unknown>(key: string, fn: (current: T | undefined) => T): Promise<T> {
-    for (let tries = 1;; tries++) {
-      const entry = await this.getEntry(key);
-      const next = fn(entry?.value as T | undefined);
-      if (await this.compareAndSet(key, next, entry?.version ?? 0) !== false) return next;
-      if (tries >= MAX_UPDATE_TRIES) {
-        throw new NodeError(`state key "${key}": gave up after ${tries} conflicting updates`, { code: "STATE_BUSY" });
-      }
-      // Another writer won: back off a little, more after repeated conflicts.
-      await new Promise((r) => setTimeout(r, 1 + Math.random() * Math.min(tries, 20)));
-    }
+  update<T = unknown>(key: string, fn: (current: T | undefined) => T): Promise<T> {
+    return casUpdate(this, key, fn, (message) => new NodeError(message, { code: "STATE_BUSY" }));
   }
 
   getEntry(key: string): Promise<StateEntry | undefined> {
@@ -160,8 +151,4 @@ async function guard<T>(op: () => Promise<T>): Promise<T> {
     if (err instanceof NodeError) throw err;
     throw new NodeError(`state store: ${(err as Error).message ?? String(err)}`, { code: "STATE_UNAVAILABLE" });
   }
-}
-
-function preview(v: unknown): string {
-  return typeof v === "string" ? JSON.stringify(v.length > 40 ? v.slice(0, 40) + "…" : v) : String(v);
 }

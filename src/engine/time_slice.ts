@@ -27,7 +27,9 @@ const CHECK_EVERY = 256;
 /**
  * The units of work left before the clock is read again: a caller
  * decrements it and calls {@linkcode sliceSpent} when it reaches 0, so the
- * fast path is one decrement and no call.
+ * fast path is one decrement and no call. One for the process, as the
+ * thread is: concurrent runs share the slice (docs/architecture.md, "State
+ * kept by modules").
  */
 export const countdown = { left: CHECK_EVERY };
 

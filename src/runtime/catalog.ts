@@ -113,6 +113,8 @@ export class Catalog {
   #seq = 0;
   #watcher?: Deno.FsWatcher;
   #closed = false;
+  /** The tags of bytes the API is writing, by file: whichever reload reads them first reports them as the API's. */
+  readonly #apiWrites = new Map<string, string>();
   #reloading: Promise<void> = Promise.resolve();
 
   /** A catalog of the workflow files under `paths` (files or directories, absolute). */
@@ -231,10 +233,12 @@ export class Catalog {
       loads.push(
         this.#loadFile(file, changed).then((outcome) => {
           const entry = this.#entries.get(file);
+          // The API's bytes, whichever reload read them first (the watcher's may run before the API's own).
+          const by = entry?.etag !== undefined && this.#apiWrites.get(file) === entry.etag ? "api" : origin;
           // The watcher will see this write too: it is the same bytes, to be left alone even if invalid.
-          if (entry && origin === "api") entry.written = entry.etag;
+          if (entry && by === "api") entry.written = entry.etag;
           if (entry?.etag !== undefined && entry.etag !== etag) {
-            this.#events.file?.({ type: "file.written", file, id: entry.version?.id, etag: entry.etag, origin });
+            this.#events.file?.({ type: "file.written", file, id: entry.version?.id, etag: entry.etag, origin: by });
           }
           return outcome;
         }),
@@ -254,6 +258,19 @@ export class Catalog {
     const invalid = new Set(loaded.filter((_, i) => outcomes[i] === "invalid"));
     const reloaded = loaded.filter((_, i) => outcomes[i] !== "unchanged");
     for (const entry of this.entries()) this.#report(entry, before.get(entry), reloaded.includes(entry), invalid);
+  }
+
+  /**
+   * Announces bytes the API is about to write to `file` (by their tag), so
+   * that the watcher's reload, if it reads them first, reports them with
+   * origin `api` too; the returned function ends the announcement (after
+   * the API's own reload).
+   */
+  expectWrite(file: string, etag: string): () => void {
+    this.#apiWrites.set(file, etag);
+    return () => {
+      if (this.#apiWrites.get(file) === etag) this.#apiWrites.delete(file);
+    };
   }
 
   /**

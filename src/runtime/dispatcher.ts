@@ -1,6 +1,6 @@
 /**
  * Dispatch: starts executions in this process within limits. At most
- * `maxRuns` run at once and at most `queue` wait beyond that (recorded as
+ * `maxRuns` run at once and at most `maxWaiting` wait beyond that (recorded as
  * `queued`, run in order); past both, work is refused with a
  * {@linkcode BusyError}, never dropped. Cancel reaches running and queued
  * executions alike; `drain` lets runs finish within a grace period and
@@ -20,8 +20,8 @@ import { newExecution, runRecorded } from "./recorded.ts";
 export interface DispatcherOptions {
   /** Executions running at once. */
   maxRuns: number;
-  /** Executions waiting beyond that. */
-  queue: number;
+  /** Executions waiting for a slot beyond that (the waiting limit). */
+  maxWaiting: number;
   /** Where executions are recorded (when a job has history on). */
   recorder?: Recorder;
   /** Backend of `ctx.store`. */
@@ -83,9 +83,9 @@ export class Dispatcher implements ExecutionBackend {
    */
   async submit(job: Job): Promise<Accepted> {
     if (this.#closed) throw new UnavailableError();
-    const { maxRuns, queue, recorder } = this.#options;
+    const { maxRuns, maxWaiting, recorder } = this.#options;
     const slot = this.#running < maxRuns;
-    if (!slot && this.#waiting.length >= queue) {
+    if (!slot && this.#waiting.length >= maxWaiting) {
       throw new BusyError(
         `${this.#running} executions are running and ${this.#waiting.length} are queued (the limits)`,
       );

@@ -6,8 +6,9 @@
  *
  * @module
  */
+import { DEFAULT_MAX_RUNS, DEFAULT_MAX_WAITING } from "../defaults.ts";
 import { ExitCode, FlowError } from "../errors.ts";
-import type { FlowEvent } from "../engine/events.ts";
+import { EventBus, type FlowEvent } from "../engine/events.ts";
 import type { RunResult } from "../engine/executor.ts";
 import type { FiredTrigger } from "../node/node.ts";
 import type { Registry } from "../node/registry.ts";
@@ -58,9 +59,16 @@ export interface RuntimeOptions {
   keep?: number;
   /** Record executions (default true when there is a store). */
   history?: boolean;
-  /** Executions running at once (default 16). */
+  /** Executions running at once in this process (default {@linkcode DEFAULT_MAX_RUNS}, 16). */
   maxRuns?: number;
-  /** Executions waiting beyond that (default 1000). */
+  /** Executions waiting for a slot beyond that, in this process (default {@linkcode DEFAULT_MAX_WAITING}, 1000). */
+  maxWaiting?: number;
+  /**
+   * The former name of `maxWaiting` (the waiting limit, not the distributed
+   * mode's queue); `maxWaiting` wins.
+   *
+   * @deprecated Use `maxWaiting`.
+   */
   queue?: number;
   /** Watch the paths and reload what changes (default true). */
   watch?: boolean;
@@ -163,10 +171,10 @@ export class FlowRuntime {
   readonly #pruner?: RetentionPruner;
   readonly #history: boolean;
   readonly #log: (line: string) => void;
-  readonly #all = new Set<(e: FlowEvent) => void>();
-  readonly #fileListeners = new Set<(e: FileEvent) => void>();
-  readonly #editorListeners = new Set<(e: EditorEvent) => void>();
-  readonly #byExecution = new Map<string, Set<(e: FlowEvent) => void>>();
+  readonly #all = new EventBus();
+  readonly #fileListeners = new EventBus<FileEvent>();
+  readonly #editorListeners = new EventBus<EditorEvent>();
+  readonly #byExecution = new Map<string, EventBus>();
   /** The type of each node attempt in progress, by execution, then run path and node id (for the node metric). */
   readonly #nodeTypes = new Map<string, Map<string, string>>();
   readonly #watch: boolean;
@@ -215,8 +223,8 @@ export class FlowRuntime {
     };
     this.#connector = options.connector;
     this.backend = this.#connector?.backend(ctx) ?? new Dispatcher({
-      maxRuns: options.maxRuns ?? 16,
-      queue: options.queue ?? 1000,
+      maxRuns: options.maxRuns ?? DEFAULT_MAX_RUNS,
+      maxWaiting: options.maxWaiting ?? options.queue ?? DEFAULT_MAX_WAITING,
       recorder: this.#recorder,
       state: this.state,
       onEvent: ctx.publish,
@@ -224,8 +232,8 @@ export class FlowRuntime {
     });
     this.#editorBackend = this.#connector
       ? new Dispatcher({
-        maxRuns: options.maxRuns ?? 16,
-        queue: options.queue ?? 1000,
+        maxRuns: options.maxRuns ?? DEFAULT_MAX_RUNS,
+        maxWaiting: options.maxWaiting ?? options.queue ?? DEFAULT_MAX_WAITING,
         recorder: this.#recorder,
         state: this.state,
         onEvent: ctx.publish,
@@ -448,34 +456,29 @@ export class FlowRuntime {
 
   /** Subscribes to every event (`executionId` undefined) or one execution's; returns the unsubscribe function. */
   subscribe(listener: (e: FlowEvent) => void, executionId?: string): () => void {
-    if (executionId === undefined) {
-      this.#all.add(listener);
-      return () => this.#all.delete(listener);
-    }
-    let set = this.#byExecution.get(executionId);
-    if (!set) this.#byExecution.set(executionId, set = new Set());
-    set.add(listener);
+    if (executionId === undefined) return this.#all.subscribe(listener);
+    let bus = this.#byExecution.get(executionId);
+    if (!bus) this.#byExecution.set(executionId, bus = new EventBus());
+    const off = bus.subscribe(listener);
     return () => {
-      set!.delete(listener);
-      if (set!.size === 0) this.#byExecution.delete(executionId);
+      off();
+      if (bus!.size === 0 && this.#byExecution.get(executionId) === bus) this.#byExecution.delete(executionId);
     };
   }
 
   /** Subscribes to the served files' changes (written or removed, by the API or on disk); returns the unsubscribe function. */
   subscribeFiles(listener: (e: FileEvent) => void): () => void {
-    this.#fileListeners.add(listener);
-    return () => this.#fileListeners.delete(listener);
+    return this.#fileListeners.subscribe(listener);
   }
 
   /** Subscribes to the editor's changes (pins, test requests); returns the unsubscribe function. */
   subscribeEditor(listener: (e: EditorEvent) => void): () => void {
-    this.#editorListeners.add(listener);
-    return () => this.#editorListeners.delete(listener);
+    return this.#editorListeners.subscribe(listener);
   }
 
   /** Tells the editor's subscribers of a change. */
   publishEditor(event: EditorEvent): void {
-    for (const l of this.#editorListeners) l(event);
+    this.#editorListeners.publish(event);
   }
 
   /**
@@ -520,14 +523,13 @@ export class FlowRuntime {
     if (file === undefined) return;
     const { type, id, etag, origin } = change;
     const event: FileEvent = { type, file, ...(id ? { id } : {}), ...(etag ? { etag } : {}), origin };
-    for (const l of this.#fileListeners) l(event);
+    this.#fileListeners.publish(event);
   }
 
   #publish(e: FlowEvent) {
     this.#countNodes(e);
-    for (const l of this.#all) l(e);
-    const set = this.#byExecution.get(e.executionId);
-    if (set) { for (const l of set) l(e); }
+    this.#all.publish(e);
+    this.#byExecution.get(e.executionId)?.publish(e);
   }
 
   /** Stops schedules, drains runs for up to `graceMs`, cancels the rest, flushes the store. */

@@ -129,8 +129,13 @@ export class WorkflowSources {
     const bytes = encoder.encode(text ?? await this.#starter(target.file));
     checkSize(bytes, target.name);
     return await this.#locked(target.file, async () => {
-      await writeAtomic(target.file, bytes, target.name, true);
-      await this.#catalog.reloadNow([target.file], { origin: "api", include: true });
+      const done = this.#catalog.expectWrite(target.file, await sha256Hex(bytes));
+      try {
+        await writeAtomic(target.file, bytes, target.name, true);
+        await this.#catalog.reloadNow([target.file], { origin: "api", include: true });
+      } finally {
+        done();
+      }
       return this.#result(target.file, target.name, bytes);
     });
   }
@@ -170,8 +175,13 @@ export class WorkflowSources {
         );
       }
       const bytes = make(current.bytes);
-      await writeAtomic(real, bytes, name);
-      await this.#catalog.reloadNow([entry.file], { origin: "api" });
+      const done = this.#catalog.expectWrite(entry.file, await sha256Hex(bytes));
+      try {
+        await writeAtomic(real, bytes, name);
+        await this.#catalog.reloadNow([entry.file], { origin: "api" });
+      } finally {
+        done();
+      }
       return this.#result(entry.file, name, bytes);
     });
   }

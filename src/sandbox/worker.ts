@@ -18,12 +18,13 @@
  * - `ctx.store` (persistent state) goes through the host, which owns the store:
  *   out `{ op: "store", id, req, scope: "node" | "workflow", method: "getEntry" | "set" | "delete" | "compareAndSet", key, value?, version? }`
  *   -> in `{ op: "store-result", req, value }` or `{ op: "store-error", req, error }`.
- *   `update` is a compare-and-set loop here, so it stays atomic across processes.
+ *   `update` is a compare-and-set loop here (`../engine/state_update.ts`), so it stays atomic across processes.
  *
  * @module
  */
 import type { ZodType } from "zod";
 import { toJSONSchema } from "zod/mini";
+import { casUpdate } from "../engine/state_update.ts";
 
 interface Def {
   type: string;
@@ -341,20 +342,14 @@ function nodeStore(id: number) {
       delete: (key: string) => call("delete", key) as Promise<boolean>,
       getEntry,
       compareAndSet,
-      async update(key: string, fn: (current: unknown) => unknown) {
-        for (let tries = 1;; tries++) {
-          const entry = await getEntry(key);
-          const next = fn(entry?.value);
-          if (await compareAndSet(key, next, entry?.version ?? 0) !== false) return next;
-          if (tries >= 1000) {
-            // The same code as in-process nodes (src/engine/state.ts).
-            throw Object.assign(new Error(`state key "${key}": gave up after ${tries} conflicting updates`), {
-              code: "STATE_BUSY",
-            });
-          }
-          await new Promise((r) => setTimeout(r, 1 + Math.random() * Math.min(tries, 20)));
-        }
-      },
+      // The same loop, and the same code when it gives up, as in-process nodes (src/engine/state.ts).
+      update: (key: string, fn: (current: unknown) => unknown) =>
+        casUpdate(
+          { getEntry, compareAndSet },
+          key,
+          fn,
+          (message) => Object.assign(new Error(message), { code: "STATE_BUSY" }),
+        ),
     };
   };
   return Object.assign(scope("node"), { workflow: scope("workflow") });

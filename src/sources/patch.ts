@@ -28,6 +28,7 @@ import {
 import { childPlace } from "../workflow/json_text.ts";
 import { isWorkflowPath, LAYOUT_KEY, normaliseLayoutEdit, workflowObjects } from "../workflow/layout.ts";
 import { SourceError } from "./errors.ts";
+import { preview } from "../workflow/values.ts";
 
 /** One operation of a JSON Patch. */
 export interface PatchOperation {
@@ -170,7 +171,7 @@ function applyOperation(
     case "test": {
       const actual = nodeValue(text, existing().node!);
       if (!sameJson(actual, op.value)) {
-        throw fail(`test failed: the value is ${preview(actual)}, not ${preview(op.value)}`);
+        throw fail(`test failed: the value is ${preview(actual, 80)}, not ${preview(op.value, 80)}`);
       }
       return text;
     }
@@ -268,9 +269,4 @@ function sameJson(a: unknown, b: unknown): boolean {
     ka.every((k) =>
       Object.hasOwn(b, k) && sameJson((a as Record<string, unknown>)[k], (b as Record<string, unknown>)[k])
     );
-}
-
-function preview(value: unknown): string {
-  const s = JSON.stringify(value) ?? "undefined";
-  return s.length > 80 ? `${s.slice(0, 79)}…` : s;
 }

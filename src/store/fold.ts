@@ -2,7 +2,9 @@
  * Node results from the journal: the state of every node of every
  * (sub-)run of an execution, folded from its events. The journal is the only
  * record, so node results can never disagree with it; resume reads the same
- * fold to find the nodes that completed.
+ * fold to find the nodes that completed. The console folds the same events
+ * in `ui/src/run/state.ts`, adding a timeline and the event log; the two
+ * agree on every node's state (tests/fold_agreement_test.ts).
  *
  * @module
  */
@@ -103,6 +105,12 @@ export function foldJournal(events: Iterable<FlowEvent>): JournalFold {
           startedAt: e.ts,
         });
         break;
+      case "workflow.retrying": {
+        // A new pass (onError: "retry") runs every node of this run again: only what it does is the record.
+        const path = e.runPath ?? "";
+        for (const [key, record] of nodes) if ((record.runPath ?? "") === path) nodes.delete(key);
+        break;
+      }
       case "workflow.completed": {
         const run = runs.get(e.runPath ?? "");
         if (run) Object.assign(run, { status: e.status, endedAt: e.ts, durationMs: e.durationMs });

@@ -12,9 +12,11 @@ import { EXECUTION_COLUMN_NAMES, newerSchema, type Row, splitChunk, toRecord, to
 import { liveStatus } from "./liveness.ts";
 import { type Migration, postgresMigrations, SCHEMA_VERSION } from "./schema.ts";
 import {
+  type ExecutionEnd,
   type ExecutionFilter,
   type ExecutionRecord,
   type JournalChunk,
+  type NewExecution,
   type PruneOptions,
   type StateEntry,
   type StateRef,
@@ -206,7 +208,12 @@ export class PostgresStore implements Store {
   }
 
   async write(batch: WriteBatch): Promise<void> {
-    await this.#run((sql) => sql.begin((tx) => batchQueries(tx, batch)));
+    const statements = batchStatements(batch);
+    if (statements.length === 0) return;
+    // One statement is atomic by itself: no BEGIN and COMMIT, two round trips fewer (a queued execution's row, a
+    // worker's start, a short run's end).
+    if (statements.length === 1) await this.#run((sql) => statements[0](sql));
+    else await this.#run((sql) => sql.begin((tx) => statements.map((statement) => statement(tx))));
   }
 
   getExecution(executionId: string): Promise<ExecutionRecord | undefined> {
@@ -391,51 +398,118 @@ export class PostgresStore implements Store {
   }
 }
 
-/** The statements of one write batch, in order (created, started, journal, ended, heartbeat), to pipeline. */
-function batchQueries(tx: postgres.TransactionSql, batch: WriteBatch): postgres.PendingQuery<Row[]>[] {
-  const queries: postgres.PendingQuery<Row[]>[] = [];
-  for (const e of batch.created ?? []) {
-    queries.push(tx`INSERT INTO executions (id, workflow_id, workflow_name, file, hash, inputs, trigger, trigger_node,
-        payload, status, created_at, started_at, resumed_from, hostname, pid, proc_start, heartbeat_at, last_seq)
-      VALUES (${e.executionId}, ${e.workflowId}, ${e.workflowName ?? null}, ${e.file ?? null}, ${e.hash ?? null},
-        ${JSON.stringify(e.inputs)}, ${e.trigger}, ${e.triggerNode ?? null},
-        ${e.payload === undefined ? null : JSON.stringify(e.payload)}, ${e.status}, ${e.createdAt},
-        ${e.startedAt ?? null}, ${e.resumedFrom ?? null}, ${e.owner?.hostname ?? null}, ${e.owner?.pid ?? null},
-        ${e.owner?.procStart ?? null}, ${e.heartbeatAt ?? e.startedAt ?? null}, -1)
-      ON CONFLICT (id) DO NOTHING`);
+/** One statement of a write batch, built on the pool or on a transaction. */
+type Statement = (sql: Sql) => postgres.PendingQuery<Row[]>;
+
+/**
+ * The statements of one write batch, in order (created, started, journal, ended, heartbeat). A journal chunk and
+ * the end of its execution in the same batch are one statement (the chunk's append and one UPDATE of the row),
+ * so a short run's end is a single statement.
+ */
+function batchStatements(batch: WriteBatch): Statement[] {
+  const statements: Statement[] = [];
+  // New executions: one INSERT of every row (a server's group commit, an API server's enqueues written together).
+  const created = (batch.created ?? []).map(executionRow);
+  if (created.length) {
+    statements.push((sql) =>
+      sql`INSERT INTO executions ${sql(created, ...EXECUTION_INSERT_COLUMNS)} ON CONFLICT (id) DO NOTHING`
+    );
   }
   for (const s of batch.started ?? []) {
-    queries.push(tx`UPDATE executions SET status = 'running', started_at = COALESCE(started_at, ${s.startedAt}),
+    statements.push((sql) =>
+      sql`UPDATE executions SET status = 'running', started_at = COALESCE(started_at, ${s.startedAt}),
         hostname = ${s.owner?.hostname ?? null}, pid = ${s.owner?.pid ?? null},
         proc_start = ${s.owner?.procStart ?? null}, heartbeat_at = ${s.startedAt},
         ended_at = NULL, duration_ms = NULL, error = NULL
-      WHERE id = ${s.executionId}`);
-  }
-  for (const chunk of batch.journal ?? []) queries.push(...chunkQueries(tx, chunk));
-  for (const e of batch.ended ?? []) {
-    queries.push(tx`UPDATE executions SET status = ${e.status}, ended_at = ${e.endedAt},
-        duration_ms = ${e.durationMs ?? null},
-        outputs = ${e.outputs === undefined ? null : JSON.stringify(e.outputs)},
-        error = ${e.error === undefined ? null : JSON.stringify(e.error)}
-      WHERE id = ${e.executionId}`);
+      WHERE id = ${s.executionId}`
+    );
   }
   const now = new Date().toISOString();
-  for (const id of batch.heartbeat ?? []) {
-    queries.push(tx`UPDATE executions SET heartbeat_at = ${now} WHERE id = ${id}`);
+  const ends = new Map((batch.ended ?? []).map((e) => [e.executionId, e]));
+  const endedWithChunk = new Set<ExecutionEnd>();
+  for (const chunk of batch.journal ?? []) {
+    if (chunk.lines.length === 0) continue;
+    const end = ends.get(chunk.executionId);
+    if (end) endedWithChunk.add(end);
+    statements.push((sql) => chunkStatement(sql, chunk, now, end));
   }
-  return queries;
+  for (const e of batch.ended ?? []) {
+    if (!endedWithChunk.has(e)) {
+      statements.push((sql) => sql`UPDATE executions SET ${endColumns(sql, e)} WHERE id = ${e.executionId}`);
+    }
+  }
+  // Every running execution's sign of life in one statement (a worker beats for all it runs at once).
+  const beating = batch.heartbeat ?? [];
+  if (beating.length) {
+    statements.push((sql) => sql`UPDATE executions SET heartbeat_at = ${now} WHERE id IN ${sql([...beating])}`);
+  }
+  return statements;
 }
 
-/** Appending a journal chunk (a chunk written twice is kept once) and moving `last_seq`. */
-function chunkQueries(tx: postgres.TransactionSql, chunk: JournalChunk): postgres.PendingQuery<Row[]>[] {
-  if (chunk.lines.length === 0) return [];
-  return [
-    tx`INSERT INTO journal (execution_id, first_seq, last_seq, body)
+/** The columns a new execution's row sets. */
+const EXECUTION_INSERT_COLUMNS = [
+  "id",
+  "workflow_id",
+  "workflow_name",
+  "file",
+  "hash",
+  "inputs",
+  "trigger",
+  "trigger_node",
+  "payload",
+  "status",
+  "created_at",
+  "started_at",
+  "resumed_from",
+  "hostname",
+  "pid",
+  "proc_start",
+  "heartbeat_at",
+  "last_seq",
+] as const;
+
+/** A new execution as the row {@linkcode EXECUTION_INSERT_COLUMNS} name. */
+function executionRow(e: NewExecution): Record<(typeof EXECUTION_INSERT_COLUMNS)[number], string | number | null> {
+  return {
+    id: e.executionId,
+    workflow_id: e.workflowId,
+    workflow_name: e.workflowName ?? null,
+    file: e.file ?? null,
+    hash: e.hash ?? null,
+    inputs: JSON.stringify(e.inputs),
+    trigger: e.trigger,
+    trigger_node: e.triggerNode ?? null,
+    payload: e.payload === undefined ? null : JSON.stringify(e.payload),
+    status: e.status,
+    created_at: e.createdAt,
+    started_at: e.startedAt ?? null,
+    resumed_from: e.resumedFrom ?? null,
+    hostname: e.owner?.hostname ?? null,
+    pid: e.owner?.pid ?? null,
+    proc_start: e.owner?.procStart ?? null,
+    heartbeat_at: e.heartbeatAt ?? e.startedAt ?? null,
+    last_seq: -1,
+  };
+}
+
+/** `status = ..., ended_at = ..., ...`: what the end of an execution sets. */
+function endColumns(sql: Sql, e: ExecutionEnd): postgres.Fragment {
+  return sql`status = ${e.status}, ended_at = ${e.endedAt}, duration_ms = ${e.durationMs ?? null},
+    outputs = ${e.outputs === undefined ? null : JSON.stringify(e.outputs)},
+    error = ${e.error === undefined ? null : JSON.stringify(e.error)}`;
+}
+
+/**
+ * Appending a journal chunk (a chunk written twice is kept once) and moving `last_seq`, with the execution's end
+ * when it ended in the same batch: one statement (a data-modifying WITH runs once, in the same snapshot).
+ */
+function chunkStatement(sql: Sql, chunk: JournalChunk, now: string, end?: ExecutionEnd): postgres.PendingQuery<Row[]> {
+  return sql`WITH appended AS (INSERT INTO journal (execution_id, first_seq, last_seq, body)
       VALUES (${chunk.executionId}, ${chunk.firstSeq}, ${chunk.lastSeq}, ${chunk.lines.join("")})
-      ON CONFLICT DO NOTHING`,
-    tx`UPDATE executions SET last_seq = GREATEST(last_seq, ${chunk.lastSeq}), heartbeat_at = ${new Date().toISOString()}
-      WHERE id = ${chunk.executionId}`,
-  ];
+      ON CONFLICT DO NOTHING)
+    UPDATE executions SET last_seq = GREATEST(last_seq, ${chunk.lastSeq}), heartbeat_at = ${now}
+      ${end ? sql`, ${endColumns(sql, end)}` : sql``}
+    WHERE id = ${chunk.executionId}`;
 }
 
 /**

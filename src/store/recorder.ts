@@ -22,6 +22,8 @@
 import { unrefTimeout } from "../unref_timer.ts";
 import { eventLine, type EventListener, type FlowEvent } from "../engine/events.ts";
 import { HEARTBEAT_INTERVAL_MS } from "./liveness.ts";
+import { retryDelay } from "../engine/retry.ts";
+import type { RetryPolicy } from "../workflow/format.ts";
 import type { ExecutionEnd, ExecutionStore, JournalChunk, NewExecution, WriteBatch } from "./types.ts";
 
 /** Longest time an event waits in memory before it is written, ms. */
@@ -29,6 +31,18 @@ export const FLUSH_INTERVAL_MS = 50;
 
 /** A flush starts as soon as this many events are pending. */
 export const FLUSH_EVENTS = 1000;
+
+/**
+ * How a recorder with `retry` (`flow worker`) waits between attempts at a
+ * write the store refused: 0.5 s, doubling up to 10 s, for as long as it
+ * takes (the backoff of a node's `retry`, `../engine/retry.ts`).
+ */
+export const WRITE_RETRY: RetryPolicy = {
+  maxAttempts: Number.MAX_SAFE_INTEGER,
+  delayMs: 500,
+  multiplier: 2,
+  maxDelayMs: 10_000,
+};
 
 /** Options of {@linkcode Recorder}. */
 export interface RecorderOptions {
@@ -45,7 +59,7 @@ export interface RecorderOptions {
   onWritten?: (batch: WriteBatch) => void;
   /**
    * Long-running processes (`flow worker`): a failed write is tried again
-   * (after 0.5 s, doubling up to 10 s) instead of ending the recording;
+   * (after 0.5 s, doubling up to 10 s: {@linkcode WRITE_RETRY}) instead of ending the recording;
    * `onError` is told of each failure, and `flush()` waits until the store is
    * back. Nothing handed over is dropped.
    */
@@ -277,14 +291,14 @@ export class Recorder {
 
   async #write(batch: WriteBatch) {
     if (this.#failed !== undefined) return;
-    for (let delay = 500; this.#retry; delay = Math.min(delay * 2, 10_000)) {
+    for (let failures = 1; this.#retry; failures++) {
       try {
         await this.#store.write(batch);
         this.#written(batch);
         return;
       } catch (err) {
         this.#onError?.(err);
-        await new Promise((r) => setTimeout(r, delay));
+        await new Promise((r) => setTimeout(r, retryDelay(WRITE_RETRY, failures)));
       }
     }
     try {

@@ -8,7 +8,7 @@
 import type { ValidationIssue } from "../errors.ts";
 import type { AnyNodeDefinition, PortSpec } from "../node/node.ts";
 import type { Registry } from "../node/registry.ts";
-import type { CompileContext, CompiledRef, SlotSource, TemplateSite, ValidateOptions } from "./validate.ts";
+import type { CompileContext, CompiledRef, SlotSource, TemplateSite, ValidateOptions } from "./types.ts";
 import { preview, typeName } from "../workflow/values.ts";
 import type { Workflow } from "../workflow/format.ts";
 import type { WorkflowPermissions } from "../permissions/permissions.ts";
@@ -27,6 +27,11 @@ export interface PortSource {
 export interface Validation {
   /** Every problem found so far, in the order they are reported. */
   readonly issues: ValidationIssue[];
+  /**
+   * Whether the workflow has the schema's shape (the quick check or zod said
+   * so): its endpoints then match their patterns, and need no second test.
+   */
+  readonly schemaValid: boolean;
   /** Node types. */
   readonly registry: Registry;
   /** The options validation was called with. */

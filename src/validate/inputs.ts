@@ -6,7 +6,7 @@
  */
 import { type ValidationIssue, WorkflowValidationError } from "../errors.ts";
 import { limitIssues } from "../workflow/limits.ts";
-import type { CompiledWorkflow } from "./validate.ts";
+import type { CompiledWorkflow } from "./types.ts";
 import { fitsPortType, preview } from "../workflow/values.ts";
 
 /**
@@ -23,7 +23,7 @@ import { fitsPortType, preview } from "../workflow/values.ts";
  * @example
  * ```ts
  * import { resolveInputs } from "./inputs.ts";
- * import { validateWorkflow } from "./validate.ts";
+ * import { validateWorkflow } from "./types.ts";
  * import { Registry } from "../node/registry.ts";
  * const wf = validateWorkflow({ inputs: { n: { type: "number" } }, nodes: [], connections: [] }, new Registry());
  * resolveInputs(wf, { n: "3" }); // { n: 3 }: strings from the command line are converted

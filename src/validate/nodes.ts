@@ -9,7 +9,7 @@
 import { safeParse } from "zod/v4/core";
 import { childSchema, parseTemplate, skipsTemplates } from "../expressions/expressions.ts";
 import type { AnyNodeDefinition, PortSpec, PrepareTools } from "../node/node.ts";
-import type { TemplateSite } from "./validate.ts";
+import type { TemplateSite } from "./types.ts";
 import { checkTitle, isObject, isReservedName, reservedNameMessage, type Validation } from "./context.ts";
 import { fitsPortType, formatPath, preview } from "../workflow/values.ts";
 import { zodIssues } from "../workflow/zod_issues.ts";

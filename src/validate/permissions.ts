@@ -8,7 +8,7 @@
  * @module
  */
 import { isObject, type Validation } from "./context.ts";
-import type { ValidateOptions } from "./validate.ts";
+import type { ValidateOptions } from "./types.ts";
 import { permissionsOf, type WorkflowPermissions } from "../permissions/permissions.ts";
 import type { DeclaredPermissions } from "../workflow/format.ts";
 import { isPermissionsBlock } from "../workflow/shape.ts";

@@ -5,7 +5,7 @@
  * @module
  */
 import type { WorkflowRef } from "../node/node.ts";
-import type { CompiledWorkflow } from "./validate.ts";
+import type { CompiledWorkflow } from "./types.ts";
 
 /**
  * Problems with giving `ports` as the inputs of the sub-workflow `ref`:

@@ -9,7 +9,7 @@ import { formatIssue, WorkflowValidationError } from "../errors.ts";
 import { parseWorkflowText, readWorkflowText } from "../workflow/load.ts";
 import type { PrepareTools } from "../node/node.ts";
 import { dirname, resolve } from "../path.ts";
-import type { CompiledRef, CompiledWorkflow, ValidateOptions } from "./validate.ts";
+import type { CompiledRef, CompiledWorkflow, ValidateOptions } from "./types.ts";
 import { isObject, type Validation } from "./context.ts";
 
 /** How the tools compile a sub-workflow (`validateWorkflow`, passed in to keep the modules acyclic). */

@@ -4,169 +4,43 @@
  * workflow the executor runs without further checks.
  *
  * {@linkcode validateWorkflow} runs the steps in order, each in a module of
- * its own: the nesting depth and numbers with the file's shape (`workflow_shape.ts`, `limits.ts`; else the zod
- * schema), the
- * nodes and their configs (`validate_nodes.ts`), the wiring
- * (`validate_wiring.ts`), then the compiled form for the executor.
+ * its own: the nesting depth and numbers with the file's shape
+ * (`../workflow/shape.ts`, `../workflow/limits.ts`; else the zod schema), the
+ * nodes and their configs (`nodes.ts`), the wiring (`wiring.ts`), then the
+ * compiled form for the executor. The types live in `types.ts`, below every
+ * module of the folder.
  *
  * @module
  */
+import { DEFAULT_CONCURRENCY, DEFAULT_MAX_WORKFLOW_RETRIES } from "../defaults.ts";
 import { type ValidationIssue, WorkflowValidationError } from "../errors.ts";
-import type { Template } from "../expressions/expressions.ts";
-import type { AnyNodeDefinition, InputMode, PortSpec, WorkflowRef } from "../node/node.ts";
+import type { PortSpec } from "../node/node.ts";
 import type { Registry } from "../node/registry.ts";
 import { prepareTools } from "./subworkflows.ts";
 import { checkNodeTypes, compileConfigs, inputSpec } from "./nodes.ts";
 import { checkNeeds, grantsOf } from "./permissions.ts";
-import type { WorkflowPermissions } from "../permissions/permissions.ts";
 import { checkCycles, checkRequiredInputs, resolveOutputs, wireConnections } from "./wiring.ts";
 import { checkTitle, isObject, isReservedName, portSource, reservedNameMessage, type Validation } from "./context.ts";
 import { fitsPortType, formatPath, preview } from "../workflow/values.ts";
-import { type RetryPolicy, type Workflow, workflowSchemas } from "../workflow/format.ts";
+import { type Workflow, workflowSchemas } from "../workflow/format.ts";
 import { screenWorkflow } from "../workflow/shape.ts";
 import { zodIssues } from "../workflow/zod_issues.ts";
+import type { CompiledNode, CompiledWorkflow, Slot, ValidateOptions } from "./types.ts";
 
 export { resolveInputs } from "./inputs.ts";
 export { type ConfigSplit, splitConfig } from "./nodes.ts";
 export { zodIssues } from "../workflow/zod_issues.ts";
-
-/** Where an input slot of a node gets its value from. */
-export type SlotSource =
-  | { kind: "const"; value: unknown }
-  | { kind: "input"; name: string }
-  | { kind: "node"; node: number; port: string };
-
-/** One input port of a compiled node with its source. */
-export interface Slot {
-  /** Input port name. */
-  port: string;
-  /** Where the value comes from. */
-  source: SlotSource;
-  /** Whether the node needs this value to run. */
-  required: boolean;
-  /** Declared port spec. */
-  spec: PortSpec;
-}
-
-/** A node ready for the executor: definition resolved, config parsed, inputs wired. */
-export interface CompiledNode {
-  /** Position in `nodes`. */
-  index: number;
-  /** Node id. */
-  id: string;
-  /** Node type name. */
-  type: string;
-  /** The node type. */
-  def: AnyNodeDefinition;
-  /** Config parsed by the type's schema (keys that are only input constants removed). */
-  config: unknown;
-  /** The config as written (templates unevaluated). */
-  rawConfig: Record<string, unknown>;
-  /** `{{ }}` templates in the config, evaluated before each attempt. */
-  templates: TemplateSite[];
-  /** What the type's `prepare` hook returned. */
-  prepared: unknown;
-  /** How the node waits for its inputs. */
-  inputMode: InputMode;
-  /** Input slots in file order: connections and config constants. */
-  slots: Slot[];
-  /** Connections leaving this node. */
-  outgoing: { port: string; to: number; slot: number }[];
-  /** Number of slots fed by other nodes. */
-  upstreamCount: number;
-  /** Retry policy, if any. */
-  retry?: RetryPolicy;
-  /** Per-attempt timeout. */
-  timeoutMs?: number;
-  /** Effective error policy for this node. */
-  onError: "stop" | "continue";
-}
-
-/** A `{{ }}` template at a path inside a node's config. */
-export interface TemplateSite {
-  /** Path inside `config`. */
-  path: (string | number)[];
-  /** The compiled template. */
-  template: Template;
-}
-
-/** A compiled sub-workflow reference (see `PrepareTools.workflow`). */
-export interface CompiledRef extends WorkflowRef {
-  /** The compiled workflow; undefined while it is still being compiled (recursion) or when invalid. */
-  compiled?: CompiledWorkflow;
-}
-
-/** A validated workflow, wired for execution. */
-export interface CompiledWorkflow {
-  /** The workflow as parsed. */
-  workflow: Workflow;
-  /** Workflow id (from the file, else the file name, else "workflow"). */
-  id: string;
-  /** Compiled nodes, same order as the file. */
-  nodes: CompiledNode[];
-  /** Node indexes in topological order. */
-  order: number[];
-  /** Workflow outputs: name -> source. */
-  outputs: { name: string; source: SlotSource & { kind: "input" | "node" } }[];
-  /** Settings with defaults applied. */
-  settings: {
-    onError: "stop" | "continue" | "retry";
-    maxWorkflowRetries: number;
-    concurrency: number;
-    timeoutMs?: number;
-    lock: boolean;
-    env: string[];
-    secrets: string[];
-  };
-  /** What `settings.permissions` grant its nodes, resolved (relative paths against its folder). */
-  permissions: WorkflowPermissions;
-  /** Sub-workflows its nodes run. */
-  subworkflows: CompiledRef[];
-  /** The file it came from, if any. */
-  file?: string;
-}
-
-/** Options of {@linkcode validateWorkflow}. */
-export interface ValidateOptions {
-  /** The file name, used in messages, as the base of relative paths and as the default workflow id. */
-  file?: string;
-  /** Id used when the workflow has none (default: from the file name, else "workflow"). */
-  defaultId?: string;
-  /** Set when compiling a sub-workflow: shares the file cache with its parent. */
-  context?: CompileContext;
-  /** Sub-workflow texts by absolute path, used and filled at the top level (see `CompileContext.sources`). */
-  sources?: Map<string, string>;
-  /** Read no file: each sub-workflow file reference is listed here instead (see `CompileContext.unread`). */
-  unread?: UnreadFile[];
-  /** The grants of a workflow without `settings.permissions` (an inline sub-workflow gets its parent's). */
-  permissions?: WorkflowPermissions;
-}
-
-/** A sub-workflow file that a validation without file access did not read (so did not check). */
-export interface UnreadFile {
-  /** Where it is referenced: `nodes[1].config.workflowFile`. */
-  path: string;
-  /** The file as written. */
-  file: string;
-}
-
-/** Shared state while compiling a workflow and its sub-workflows. */
-export interface CompileContext {
-  /** Sub-workflow files compiled so far, by absolute path (and implicit inputs). */
-  files: Map<string, CompiledRef>;
-  /**
-   * The text of each sub-workflow file, by absolute path: filled as files are
-   * read, and used instead of the disk for a path it already holds (a worker
-   * compiles exactly the version that was accepted).
-   */
-  sources?: Map<string, string>;
-  /**
-   * When set, no file is read (the API's `POST /validate` must not touch the
-   * server's disk): each `workflowFile` reference is listed here, and the
-   * node's sub-workflow is left unchecked, as one still being compiled.
-   */
-  unread?: UnreadFile[];
-}
+export type {
+  CompileContext,
+  CompiledNode,
+  CompiledRef,
+  CompiledWorkflow,
+  Slot,
+  SlotSource,
+  TemplateSite,
+  UnreadFile,
+  ValidateOptions,
+} from "./types.ts";
 
 /**
  * Validates a parsed workflow against the schema and the registry and compiles
@@ -225,6 +99,7 @@ function runChecks(raw: unknown, registry: Registry, options: ValidateOptions) {
   const wf = checkShape(raw, wellFormed, issues);
   const v: Validation = {
     issues,
+    schemaValid: issues.length === 0,
     registry,
     options,
     wf,
@@ -386,8 +261,8 @@ function settingsOf(wf: Workflow): CompiledWorkflow["settings"] {
   const settings = wf.settings ?? {};
   return {
     onError: settings.onError ?? "stop",
-    maxWorkflowRetries: settings.maxWorkflowRetries ?? 1,
-    concurrency: settings.concurrency ?? 16,
+    maxWorkflowRetries: settings.maxWorkflowRetries ?? DEFAULT_MAX_WORKFLOW_RETRIES,
+    concurrency: settings.concurrency ?? DEFAULT_CONCURRENCY,
     timeoutMs: settings.timeoutMs,
     lock: settings.lock ?? false,
     env: settings.env ?? [],
@@ -395,7 +270,11 @@ function settingsOf(wf: Workflow): CompiledWorkflow["settings"] {
   };
 }
 
-/** Keeps only well-formed parts of a workflow that failed the schema, for further checks. */
+/**
+ * Keeps only well-formed parts of a workflow that failed the schema, for
+ * further checks. Not a third schema: the schema's problems are already
+ * reported; this only picks what the later checks can read safely.
+ */
 function lenient(raw: unknown): Partial<Workflow> {
   if (!isObject(raw)) return {};
   const ok = (v: unknown) => isObject(v) && typeof v.id === "string" && typeof v.type === "string";

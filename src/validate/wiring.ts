@@ -6,7 +6,7 @@
  */
 import { type Edge, topoSort } from "../workflow/graph.ts";
 import type { PortSpec } from "../node/node.ts";
-import type { CompiledWorkflow, SlotSource } from "./validate.ts";
+import type { CompiledWorkflow, SlotSource } from "./types.ts";
 import { inputSpec } from "./nodes.ts";
 import { isObject, isReservedName, portSource, reservedNameMessage, type Validation } from "./context.ts";
 import { formatPath } from "../workflow/values.ts";
@@ -22,7 +22,7 @@ export function wireConnections(v: Validation): Edge[] {
     const c = connections[ci];
     if (!isObject(c) || typeof c.from !== "string" || typeof c.to !== "string") continue;
     const from = resolveSource(v, c.from, `connections[${ci}].from`);
-    if (!TO_PATTERN.test(c.to)) continue; // the schema reported it
+    if (!v.schemaValid && !TO_PATTERN.test(c.to)) continue; // the schema reported it
     const dot = c.to.lastIndexOf(".");
     const toId = c.to.slice(0, dot), toPort = c.to.slice(dot + 1);
     const toIndex = byId.get(toId);
@@ -115,7 +115,7 @@ function resolveSource(
   endpoint: string,
   path: string,
 ): (SlotSource & { kind: "input" | "node" }) | undefined {
-  if (!ENDPOINT_PATTERN.test(endpoint)) return undefined; // the schema reported it
+  if (!v.schemaValid && !ENDPOINT_PATTERN.test(endpoint)) return undefined; // the schema reported it
   const dot = endpoint.lastIndexOf(".");
   const id = endpoint.slice(0, dot), port = endpoint.slice(dot + 1);
   if (id === "$inputs") {

@@ -9,6 +9,7 @@
 import * as z from "zod/mini";
 import { toJSONSchema } from "zod/mini";
 import { described, type SchemaOutput } from "./zod.ts";
+import { DEFAULT_CONCURRENCY, DEFAULT_MAX_WORKFLOW_RETRIES, RETRY_DEFAULTS } from "../defaults.ts";
 
 /** Node ids, port ids and input names: `[A-Za-z_][A-Za-z0-9_-]*`. */
 export const ID_PATTERN: RegExp = /^[A-Za-z_][A-Za-z0-9_-]*$/;
@@ -44,10 +45,16 @@ function build() {
   });
   const retry = z.strictObject({
     maxAttempts: described(int(1, 1000), "Total attempts, including the first"),
-    delayMs: described(z.optional(int(0)), "Delay before the 2nd attempt; default 200"),
-    multiplier: described(z.optional(z.number().check(z.minimum(1))), "Backoff factor; default 2"),
-    maxDelayMs: described(z.optional(int(0)), "Cap on one delay; default 30000"),
-    jitter: described(z.optional(z.boolean()), "Randomise each delay between 50% and 100%; default false"),
+    delayMs: described(z.optional(int(0)), `Delay before the 2nd attempt; default ${RETRY_DEFAULTS.delayMs}`),
+    multiplier: described(
+      z.optional(z.number().check(z.minimum(1))),
+      `Backoff factor; default ${RETRY_DEFAULTS.multiplier}`,
+    ),
+    maxDelayMs: described(z.optional(int(0)), `Cap on one delay; default ${RETRY_DEFAULTS.maxDelayMs}`),
+    jitter: described(
+      z.optional(z.boolean()),
+      `Randomise each delay between 50% and 100%; default ${RETRY_DEFAULTS.jitter}`,
+    ),
   });
   const node = z.strictObject({
     id,
@@ -85,8 +92,11 @@ function build() {
       "Environment variables whose values are replaced by *** in every event, log, output and error",
     ),
     onError: described(z.optional(z.enum(ON_ERROR)), "stop (default), continue or retry"),
-    maxWorkflowRetries: described(z.optional(int(0, 100)), "For onError retry; default 1"),
-    concurrency: described(z.optional(int(1, 10000)), "Nodes running at once; default 16"),
+    maxWorkflowRetries: described(
+      z.optional(int(0, 100)),
+      `For onError retry; default ${DEFAULT_MAX_WORKFLOW_RETRIES}`,
+    ),
+    concurrency: described(z.optional(int(1, 10000)), `Nodes running at once; default ${DEFAULT_CONCURRENCY}`),
     timeoutMs: described(z.optional(int(1)), "Whole-run timeout"),
     lock: described(z.optional(z.boolean()), "Refuse to start while another run of this workflow id is alive"),
     history: described(z.optional(z.boolean()), "Record executions in the history store; default true"),

@@ -35,11 +35,14 @@ const int = (min: number, max = Number.MAX_SAFE_INTEGER): Check => (v) =>
   Number.isSafeInteger(v) && (v as number) >= min && (v as number) <= max;
 const arrayOf = (item: Check): Check => (v) => Array.isArray(v) && v.every(item);
 
+/** A check of a strict object, with the keys it knows (tests/shape_test.ts compares them with the schema's). */
+export type StrictCheck = Check & { readonly keys: readonly string[]; readonly required: readonly string[] };
+
 /** A strict object: only these keys, each absent (undefined) or passing its check; `required` keys present. */
-function strict(fields: Record<string, Check>, required: readonly string[] = []): Check {
+function strict(fields: Record<string, Check>, required: readonly string[] = []): StrictCheck {
   const keys = Object.keys(fields);
   const checks = Object.values(fields);
-  return (v) => {
+  return Object.assign((v: unknown) => {
     if (!isPlain(v)) return false;
     for (const key in v) {
       if (!Object.hasOwn(fields, key)) return false;
@@ -49,7 +52,7 @@ function strict(fields: Record<string, Check>, required: readonly string[] = [])
       if (value === undefined ? required.includes(keys[k]) : !checks[k](value)) return false;
     }
     return true;
-  };
+  }, { keys, required });
 }
 
 /** A record: a plain object whose every key and value pass. */
@@ -94,7 +97,7 @@ const envNames = arrayOf(matches(ENV_NAME_PATTERN));
 const grant: Check = (v) => typeof v === "boolean" || arrayOf(isString)(v);
 const permissions = strict({ net: grant, read: grant, write: grant, env: grant });
 /** Whether a value is a `settings.permissions` block the schema accepts. */
-export const isPermissionsBlock: (value: unknown) => boolean = strict({
+export const isPermissionsBlock: StrictCheck = strict({
   net: grant,
   read: grant,
   write: grant,
@@ -112,7 +115,8 @@ const settings = strict({
   history: isBoolean,
   permissions: isPermissionsBlock,
 });
-const importEntry: Check = (v) => nonEmpty(v) || strict({ path: nonEmpty, permissions }, ["path"])(v);
+const importObject = strict({ path: nonEmpty, permissions }, ["path"]);
+const importEntry: Check = (v) => nonEmpty(v) || importObject(v);
 const finite: Check = (v) => typeof v === "number" && Number.isFinite(v);
 const position: Check = (v) => Array.isArray(v) && v.length === 2 && finite(v[0]) && finite(v[1]);
 
@@ -136,7 +140,7 @@ export function isWellFormedWorkflow(raw: unknown, depth: number = workflowLimit
   return wellFormed(raw);
 }
 
-const wellFormed: Check = strict({
+const wellFormed: StrictCheck = strict({
   $schema: isString,
   id: matches(ID_PATTERN),
   name: isString,
@@ -149,6 +153,25 @@ const wellFormed: Check = strict({
   settings,
   layout: recordOf(isString, position),
 }, ["nodes", "connections"]);
+
+/**
+ * The objects the quick check knows, by the name of their schema in
+ * `workflowSchemas()` (`importObject`: the object form of an `imports`
+ * entry; `permissions`: an import's, `settingsPermissions`: the workflow's).
+ * A field added to the schema must be added here: tests/shape_test.ts fails
+ * until the keys and the required ones are the same.
+ */
+export const SHAPE_OBJECTS: Record<string, StrictCheck> = {
+  workflow: wellFormed,
+  node,
+  connection,
+  settings,
+  input: inputDecl,
+  retry,
+  importObject,
+  permissions,
+  settingsPermissions: isPermissionsBlock,
+};
 
 /**
  * The first step of validation, before any other step reads the workflow
