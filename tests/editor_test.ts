@@ -72,6 +72,17 @@ const FILES: Record<string, string> = {
     connections: [],
   }),
   "big.json": pretty(bigWorkflow()),
+  "parent.json": pretty({
+    id: "parent",
+    nodes: [{ id: "call", type: "flow.subworkflow", config: { workflowFile: "./child.json" } }],
+    connections: [],
+  }),
+  "child.json": pretty({
+    id: "child",
+    nodes: [{ id: "inner", type: "transform.set", config: { value: 1 } }],
+    connections: [],
+    outputs: { v: "inner.value" },
+  }),
   "loop.json": Deno.readTextFileSync(new URL("../examples/loop.json", import.meta.url)),
 };
 
@@ -304,6 +315,16 @@ Deno.test({
       page.off("dialog", answer);
     });
 
+    await t.step("a sub-workflow file opens for editing in its own tab", async () => {
+      await openEditor(page, base, "parent.json");
+      await box(page, "call").click();
+      const link = page.getByRole("link", { name: "Edit the sub-workflow file (new tab)" });
+      const [tab] = await Promise.all([context.waitForEvent("page"), link.click()]);
+      await tab.locator('.edit-canvas .react-flow__node[data-id="inner"]').waitFor();
+      assert.match(tab.url(), /\/edit\?file=child\.json$/);
+      await tab.close();
+    });
+
     await t.step("a loop's inline workflow is edited in place, with the breadcrumb", async () => {
       await openEditor(page, base, "loop.json");
       await box(page, "each").click();
@@ -350,6 +371,7 @@ Deno.test({
         const most = await mostBoxes(page);
         assert.ok(most > 0 && most < 100, `boxes drawn at once: ${most}`);
         assert.deepEqual(await misplacedHandles(page, ".edit-canvas", HANDLE_SIZE.edit), []);
+        await page.locator(".edit-canvas .react-flow__minimap").waitFor(); // a large graph has its minimap
         // A first move in a file without a layout block: every box's place is written, and nothing else moves.
         const b = (await box(page, "n0").locator(".box-head").boundingBox())!;
         const others = await box(page, "n21").boundingBox();
