@@ -97,8 +97,11 @@ export async function buildAssets(): Promise<BuiltAsset[]> {
     assets.push({ path: `/assets/${cssName}`, type: "text/css; charset=utf-8", body: css });
     const template = await Deno.readTextFile(new URL("ui/index.html", ROOT));
     if (!template.includes("<!-- flow:head -->")) fail("ui/index.html has no <!-- flow:head --> marker");
+    // The chunks the entry imports are fetched beside it, not once it has arrived and been read.
+    const preload = staticImports(assets, `/assets/${entry}`).slice(1)
+      .map((a) => `\n    <link rel="modulepreload" href="${a.path}">`).join("");
     const head = `<link rel="stylesheet" href="/assets/${cssName}">\n` +
-      `    <script type="module" src="/assets/${entry}"></script>`;
+      `    <script type="module" src="/assets/${entry}"></script>${preload}`;
     assets.push({
       path: "/index.html",
       type: "text/html; charset=utf-8",
@@ -110,10 +113,9 @@ export async function buildAssets(): Promise<BuiltAsset[]> {
   }
 }
 
-/** The JavaScript the first page loads: the entry and the chunks it imports statically. */
-export async function initialSize(assets: BuiltAsset[]): Promise<InitialSize> {
+/** The script at `path` and every chunk it imports statically, directly or not (itself first). */
+export function staticImports(assets: BuiltAsset[], path: string): BuiltAsset[] {
   const byName = new Map(assets.map((a) => [a.path.slice("/assets/".length), a]));
-  const entry = assets.find((a) => /^\/assets\/main-[0-9a-f]+\.js$/.test(a.path))!;
   const seen = new Set<BuiltAsset>();
   const visit = (a: BuiltAsset) => {
     if (seen.has(a)) return;
@@ -123,8 +125,15 @@ export async function initialSize(assets: BuiltAsset[]): Promise<InitialSize> {
       if (dep) visit(dep);
     }
   };
-  visit(entry);
-  const files = [...seen];
+  const entry = assets.find((a) => a.path === path);
+  if (entry) visit(entry);
+  return [...seen];
+}
+
+/** The JavaScript the first page loads: the entry and the chunks it imports statically. */
+export async function initialSize(assets: BuiltAsset[]): Promise<InitialSize> {
+  const entry = assets.find((a) => /^\/assets\/main-[0-9a-f]+\.js$/.test(a.path))!;
+  const files = staticImports(assets, entry.path);
   const text = files.map((f) => f.body);
   const gzip = await Promise.all(text.map(gzipSize));
   return {

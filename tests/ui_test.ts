@@ -11,6 +11,7 @@ import type { Page } from "playwright-core";
 import { hasChromium, launchChromium } from "./browser.ts";
 import { ROOT } from "./helpers.ts";
 import { screenshotPath, startConsoleServer } from "./ui_serve.ts";
+import { waitFor } from "./serve_helpers.ts";
 
 const SHOTS = `${ROOT}docs/ui/`;
 
@@ -72,6 +73,34 @@ Deno.test({
       await panel.getByText("http.request").waitFor();
       assert.match(await panel.innerText(), /timeout\s*5000 ms/);
       await shot(page, "workflow");
+    });
+
+    await t.step("the workflow page shows what its settings.permissions grant, resolved", async () => {
+      await Deno.mkdir(`${server.dir}/data`);
+      await Deno.writeTextFile(
+        `${server.dir}/perms.json`,
+        JSON.stringify({
+          id: "perms",
+          settings: { permissions: { read: ["./data"], net: true, env: ["HOME"] } },
+          nodes: [{ id: "one", type: "transform.set", config: { value: 1 } }],
+          connections: [],
+        }),
+      );
+      await waitFor(async () => (await fetch(`${base}/api/v1/workflows/perms`).then((r) => (r.body?.cancel(), r.ok))));
+      // Each permission shown as [label, grant], read from the page.
+      const shown = async () => {
+        const list = page.locator('dl[aria-label="Permissions"]');
+        await list.waitFor();
+        const rows = list.locator(":scope > div");
+        return await Promise.all(
+          (await rows.all()).map(async (r) => [await r.locator("dt").innerText(), await r.locator("dd").innerText()]),
+        );
+      };
+      await page.goto(`${base}/workflows/perms`);
+      const dir = await Deno.realPath(server.dir);
+      assert.deepEqual(await shown(), [["Read", `${dir}/data`], ["Network", "anything"], ["Environment", "HOME"]]);
+      await page.goto(`${base}/workflows/linear`);
+      assert.deepEqual(await shown(), [["Permissions", "none"]]);
     });
 
     await t.step("Run with an input starts a run whose nodes reach completed live", async () => {

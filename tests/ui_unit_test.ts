@@ -14,6 +14,7 @@ import { layeredLayout } from "../ui/src/graph/layered.ts";
 import { applyEvents, childRuns, createRunState } from "../ui/src/run/state.ts";
 import { deriveInputs } from "../ui/src/run/inputs.ts";
 import { UI_ASSETS } from "../ui/assets.gen.ts";
+import { staticImports } from "../scripts/build_ui.ts";
 import type { WorkflowDetailT } from "../server/schemas.ts";
 import { ROOT } from "./helpers.ts";
 import { bigWorkflow } from "./ui_serve.ts";
@@ -189,6 +190,11 @@ Deno.test("the committed console: index.html loads a hashed entry and stylesheet
   const css = /href="(\/assets\/styles-[0-9a-f]+\.css)"/.exec(html)?.[1];
   assert.ok(script && UI_ASSETS[script], "entry script");
   assert.ok(css && UI_ASSETS[css], "stylesheet");
+  // The entry's own imports are fetched beside it: each preloaded once, each one it imports, none missing.
+  const preloaded = [...html.matchAll(/<link rel="modulepreload" href="([^"]+)">/g)].map((m) => m[1]);
+  const assets = Object.entries(UI_ASSETS).map(([path, a]) => ({ path, ...a }));
+  assert.deepEqual(preloaded, staticImports(assets, script).slice(1).map((a) => a.path));
+  assert.ok(preloaded.length > 0 && preloaded.every((p) => UI_ASSETS[p] && p !== script), "preloaded chunks exist");
   const all = Object.values(UI_ASSETS).map((a) => a.body).join("\n");
   assert.doesNotMatch(all, /https?:\/\/(fonts\.|cdn\.|unpkg)/, "no remote fonts or CDNs");
   assert.doesNotMatch(all, /ZodError|zod\.dev/, "no zod in the browser bundle");

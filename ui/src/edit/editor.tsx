@@ -8,10 +8,10 @@
  * @module
  */
 import { ReactFlowProvider } from "@xyflow/react";
-import { lazy, Suspense, useEffect, useMemo, useRef, useState } from "react";
+import { lazy, Suspense, useCallback, useEffect, useMemo, useRef, useState } from "react";
 import type { StoreApi } from "zustand";
 import { useStore } from "zustand";
-import { getSource, getWorkflowSchema, type JsonSchema, listNodeTypes, type NodeType } from "../api.ts";
+import type { JsonSchema, NodeType } from "../api.ts";
 import { baseName } from "../format.ts";
 import { useAllEvents } from "../hooks.ts";
 import { Link, navigate } from "../router.tsx";
@@ -22,8 +22,10 @@ import { type CanvasApi, EditCanvas } from "./canvas.tsx";
 import { CommandPalette } from "./commands.tsx";
 import { ConnectForm } from "./connect_form.tsx";
 import { layoutOf, nodesOf, parseText, type Path, workflowAt } from "./doc.ts";
-import { connectionProblem, editorGraph } from "./graph.ts";
+import type { GraphModel } from "../graph/model.ts";
+import { connectionProblem, editorGraph, keepUnchanged } from "./graph.ts";
 import { NodeInspector, WorkflowInspector } from "./inspector.tsx";
+import { takeEditorData } from "./open.ts";
 import { buildCommands, useShortcuts } from "./keys.ts";
 import { Palette } from "./palette.tsx";
 import { type Placed, placeProblems, problemRange, problemsByNode } from "./problems.ts";
@@ -53,8 +55,8 @@ export default function EditorPage({ file, path }: { file: string; path: string 
   useEffect(() => {
     let live = true;
     performance.mark("flow:editor-requested");
-    Promise.all([getSource(file), listNodeTypes(), getWorkflowSchema().catch(() => undefined)]).then(
-      ([source, types, schema]) => {
+    takeEditorData(file).then(
+      ({ source, types, schema }) => {
         performance.mark("flow:editor-loaded");
         if (live) {
           setLoaded({ store: createEditorStore(file, source.text, source.etag), types, ...(schema ? { schema } : {}) });
@@ -109,7 +111,13 @@ function Editor(props: Loaded & { file: string; path: string }) {
   const doc = good.current;
   const base = useMemo(() => basePath(doc, path), [doc, path]);
   const w = useMemo(() => workflowAt(doc, base ?? []), [doc, base]);
-  const model = useMemo(() => editorGraph(w, catalog, undefined, editable), [w, catalog, editable]);
+  // The graph keeps the objects of boxes and edges an edit did not change, and is the same object when it changed
+  // none (moving a box): the canvas redraws only what changed.
+  const last = useRef<GraphModel>(undefined);
+  const model = useMemo(
+    () => last.current = keepUnchanged(last.current, editorGraph(w, catalog, undefined, editable)),
+    [w, catalog, editable],
+  );
   const stored = useMemo(() => layoutOf(w), [w]);
   const placed = useMemo(() => placeProblems(s.problems, doc, base ?? []), [s.problems, doc, base]);
   const byNode = useMemo(() => {
@@ -128,6 +136,10 @@ function Editor(props: Loaded & { file: string; path: string }) {
     [store, base, model, catalog],
   );
   const dirty = isDirty(s);
+  // The palette (hundreds of buttons) is drawn again only when the catalog changes, not at every edit.
+  const latest = useRef(actions);
+  latest.current = actions;
+  const addType = useCallback((type: string) => latest.current.addNode(type), []);
 
   useEffect(() => validateAsYouType(store), [store]);
   useAllEvents((events) => {
@@ -287,7 +299,7 @@ function Editor(props: Loaded & { file: string; path: string }) {
       )}
       {base === undefined && <p role="alert" className="error">No loop body at {path}.</p>}
       <div className="edit-layout">
-        {editable && mode !== "code" && <Palette types={types} onAdd={(t) => actions.addNode(t)} />}
+        {editable && mode !== "code" && <Palette types={types} onAdd={addType} />}
         {mode !== "code" && (
           <EditCanvas
             key={path}

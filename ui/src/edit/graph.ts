@@ -9,7 +9,7 @@
 import type { NodeInfoT } from "../../../server/schemas.ts";
 import { topoSort } from "../../../src/workflow/graph.ts";
 import type { NodeType } from "../api_types.ts";
-import { buildGraph, type GraphModel, INPUTS_ID, OUTPUTS_ID } from "../graph/model.ts";
+import { buildGraph, type GraphModel, type GraphNode, INPUTS_ID, OUTPUTS_ID } from "../graph/model.ts";
 import { connectionsOf, nodesOf, outputsOf, type WorkflowDoc } from "./doc.ts";
 
 /** Node types by type name. */
@@ -64,6 +64,40 @@ export function editorGraph(
   const model = buildGraph({ nodes, connections, inputs, outputs: outputsOf(w) });
   if (newPorts) addNewPorts(model, catalog);
   return model;
+}
+
+/**
+ * `next` with every box and edge that equals one of `prev` replaced by
+ * `prev`'s object, or `prev` itself when nothing changed: after an edit of
+ * the text, the canvas, the layout and everything keyed on the graph redo
+ * only what the edit changed (moving a box changes no box of the graph).
+ */
+export function keepUnchanged(prev: GraphModel | undefined, next: GraphModel): GraphModel {
+  if (!prev) return next;
+  const oldNodes = new Map(prev.nodes.map((n) => [n.id, n]));
+  const oldEdges = new Map(prev.edges.map((e) => [e.id, e]));
+  let changed = prev.nodes.length !== next.nodes.length || prev.edges.length !== next.edges.length;
+  const nodes = next.nodes.map((n, i) => {
+    const old = oldNodes.get(n.id);
+    const keep = old && signature(old) === signature(n) ? old : n;
+    if (keep !== prev.nodes[i]) changed = true;
+    return keep;
+  });
+  const edges = next.edges.map((e, i) => {
+    // An edge's id is made of all it holds: its two ends and ports.
+    const keep = oldEdges.get(e.id) ?? e;
+    if (keep !== prev.edges[i]) changed = true;
+    return keep;
+  });
+  return changed ? { nodes, edges } : prev;
+}
+
+/** A box's content as a string (cached: boxes kept from one edit to the next are not serialised again). */
+const signatures = new WeakMap<GraphNode, string>();
+function signature(n: GraphNode): string {
+  let s = signatures.get(n);
+  if (s === undefined) signatures.set(n, s = JSON.stringify(n));
+  return s;
 }
 
 /** The port that makes a new port when a connection is dropped on it (outputs box, types with dynamic inputs). */

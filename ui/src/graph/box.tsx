@@ -6,9 +6,9 @@
  *
  * @module
  */
-import { Handle, type NodeProps, Position } from "@xyflow/react";
+import { Handle, type NodeHandle, type NodeProps, Position } from "@xyflow/react";
 import { memo } from "react";
-import { portY } from "./geometry.ts";
+import { handlePlaces, portY } from "./geometry.ts";
 import type { BoxState } from "./box_state.ts";
 import type { GraphNode } from "./model.ts";
 
@@ -102,3 +102,15 @@ function portTitle(p: { name: string; type: string }, preview: string | undefine
 
 /** The box component, memoised: a box re-renders only when its own data changes. */
 export const Box = memo(BoxView);
+
+/**
+ * A box's handles as React Flow takes them on a node (`handles`): given
+ * with the box's size, React Flow need not draw every box once to measure
+ * them, and draws only the boxes in view.
+ */
+export function boxHandles(node: GraphNode, width: number, size: number): NodeHandle[] {
+  return handlePlaces(node, width, size).map(({ side, ...h }) => ({
+    ...h,
+    position: side === "left" ? Position.Left : Position.Right,
+  }));
+}

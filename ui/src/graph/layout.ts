@@ -78,10 +78,32 @@ export function elkGraph(model: GraphModel): ElkNode {
   };
 }
 
+/**
+ * What a layout of `model` depends on, as a string: the boxes in order with
+ * their sizes and ports, and the edges. Two models with the same key are
+ * laid out the same (a config value or a position changes no key).
+ */
+export function layoutKey(model: GraphModel): string {
+  const ports = (list: { name: string }[]) => list.map((p) => p.name).join(",");
+  const boxes = model.nodes.map((n) => {
+    const { width, height } = boxSize(n);
+    return `${n.id}\u0000${width}x${height}\u0000${ports(n.inputs)}\u0000${ports(n.outputs)}`;
+  });
+  return `${boxes.join("\n")}\n\n${model.edges.map((e) => e.id).join("\n")}`;
+}
+
 /** Lays a model out (ELK, or the fast layout for large graphs); resolves to each box's place. */
 export async function layoutGraph(model: GraphModel): Promise<Layout> {
-  if (model.nodes.length > ELK_MAX_NODES) return layeredLayout(model);
-  return await elkLayout(model);
+  return layoutNow(model) ?? await elkLayout(model);
+}
+
+/**
+ * The layout of a large graph (over {@linkcode ELK_MAX_NODES} boxes), made
+ * at once by the fast layered layout, so that it is drawn in the same render;
+ * undefined for a graph ELK lays out (asynchronously: {@linkcode layoutGraph}).
+ */
+export function layoutNow(model: GraphModel): Layout | undefined {
+  return model.nodes.length > ELK_MAX_NODES ? layeredLayout(model) : undefined;
 }
 
 /** Lays a model out with ELK, whatever its size. */

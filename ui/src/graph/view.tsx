@@ -14,14 +14,17 @@ import {
   Background,
   Controls,
   type Edge,
+  type FitViewOptions,
   type Node,
   type NodeChange,
   ReactFlow,
   ReactFlowProvider,
+  type Viewport,
 } from "@xyflow/react";
 import { useEffect, useMemo, useState } from "react";
-import { Box, type BoxData, type BoxState } from "./box.tsx";
-import { type Layout, layoutGraph } from "./layout.ts";
+import { Box, type BoxData, boxHandles, type BoxState } from "./box.tsx";
+import { HANDLE_SIZE } from "./geometry.ts";
+import { type Layout, layoutGraph, layoutNow } from "./layout.ts";
 import type { GraphModel } from "./model.ts";
 
 /** Props of {@linkcode GraphView}. */
@@ -39,19 +42,47 @@ export interface GraphViewProps {
 }
 
 const nodeTypes = { box: Box };
-/** Graphs larger than this render only the boxes in view. */
-const VISIBLE_ONLY_ABOVE = 150;
-/** How many boxes (in file order) a large graph first shows. */
-const FIRST_VIEW = 60;
+/** Graphs larger than this render only the boxes in view, and open at a readable zoom on their first box. */
+export const VISIBLE_ONLY_ABOVE = 150;
+
+/** How a graph first shows: React Flow's `fitView`, `fitViewOptions` and `defaultViewport` props. */
+export interface FirstView {
+  /** Whether to fit the graph in view. */
+  fitView: boolean;
+  /** How. */
+  fitViewOptions: FitViewOptions;
+  /** Where the view starts instead. */
+  defaultViewport?: Viewport;
+}
+
+/**
+ * How a graph first shows: whole, fitted in view; or, above
+ * {@linkcode VISIBLE_ONLY_ABOVE} boxes, at zoom 1 with its first box (in file
+ * order) at the top left, so that only the boxes around it are drawn (the
+ * fit button shows everything).
+ */
+export function firstView(nodes: readonly { position: { x: number; y: number } }[]): FirstView {
+  const fitViewOptions = { padding: 0.15, maxZoom: 1.2 };
+  if (nodes.length <= VISIBLE_ONLY_ABOVE) return { fitView: true, fitViewOptions };
+  const { x, y } = nodes[0].position;
+  return { fitView: false, fitViewOptions, defaultViewport: { x: 40 - x, y: 40 - y, zoom: 1 } };
+}
 
 /** Lays out and draws a graph; see the module doc. */
 export function GraphView(props: GraphViewProps) {
   const { model } = props;
-  const [layout, setLayout] = useState<{ model: GraphModel; layout: Layout; ms: number }>();
+  // A large graph is laid out at once (the fast layout) and drawn in this render; a small one by ELK, after it.
+  const now = useMemo(() => {
+    performance.mark("flow:graph-requested");
+    const start = performance.now();
+    const l = layoutNow(model);
+    return l && { model, layout: l, ms: performance.now() - start };
+  }, [model]);
+  const [later, setLayout] = useState<{ model: GraphModel; layout: Layout; ms: number }>();
   const [error, setError] = useState<string>();
   useEffect(() => {
+    if (now) return;
     let live = true;
-    performance.mark("flow:graph-requested");
     const start = performance.now();
     layoutGraph(model).then(
       (l) => live && setLayout({ model, layout: l, ms: performance.now() - start }),
@@ -60,7 +91,8 @@ export function GraphView(props: GraphViewProps) {
     return () => {
       live = false;
     };
-  }, [model]);
+  }, [model, now]);
+  const layout = now ?? later;
   if (error) return <p role="alert" className="error">Cannot lay out the graph: {error}</p>;
   if (!layout || layout.model !== model) {
     return <div className="graph graph-loading" role="status">Laying out {model.nodes.length} nodes…</div>;
@@ -84,6 +116,9 @@ function Flow(props: GraphViewProps & { layout: Layout; layoutMs: number }) {
         position: { x: place.x, y: place.y },
         width: place.width,
         height: place.height,
+        // Measured and with its handles already: React Flow draws only the boxes in view, instead of every box once.
+        measured: { width: place.width, height: place.height },
+        handles: boxHandles(n, place.width, HANDLE_SIZE.view),
         style: { width: place.width, height: place.height },
         data: { node: n, ...(state ? { state } : {}) },
         selected: n.id === selected,
@@ -111,14 +146,8 @@ function Flow(props: GraphViewProps & { layout: Layout; layoutMs: number }) {
       performance.mark("flow:graph-rendered");
       setRendered(true);
     });
-  // A large graph opens on its first boxes, so that only those render; the fit button shows it all.
-  const fitOptions = useMemo(() => ({
-    padding: 0.15,
-    maxZoom: 1.2,
-    ...(model.nodes.length > VISIBLE_ONLY_ABOVE
-      ? { nodes: model.nodes.slice(0, FIRST_VIEW).map((n) => ({ id: n.id })) }
-      : {}),
-  }), [model]);
+  // A large graph opens at its first box, so that only the boxes around it render; the fit button shows it all.
+  const first = useMemo(() => firstView(nodes), [model, layout]);
   const onNodesChange = (changes: NodeChange<Node<BoxData>>[]) => {
     for (const c of changes) if (c.type === "select" && c.selected) onSelect?.(c.id);
   };
@@ -143,8 +172,7 @@ function Flow(props: GraphViewProps & { layout: Layout; layoutMs: number }) {
         elementsSelectable
         onlyRenderVisibleElements={model.nodes.length > VISIBLE_ONLY_ABOVE}
         colorMode="system"
-        fitView
-        fitViewOptions={fitOptions}
+        {...first}
         minZoom={0.05}
         proOptions={{ hideAttribution: true }}
       >

@@ -16,6 +16,7 @@ import { useAsync } from "../hooks.ts";
 import { editHref, Link, navigate, useLocation } from "../router.tsx";
 import { canEdit, canRun, useSession } from "../session.ts";
 import { RunDialog } from "./run_form.tsx";
+import { PermissionsLine } from "./workflow_permissions.tsx";
 
 /** The graph source at `path` (`""` for the workflow itself), or undefined. */
 export function graphAt(detail: WorkflowDetailT, path: string): GraphSource | undefined {
@@ -75,6 +76,7 @@ export default function WorkflowPage({ id }: { id: string }) {
             <code>{w.id}</code> · <span title={w.file}>{baseName(w.file)}</span> ·{" "}
             <Link href={`/runs?workflow=${encodeURIComponent(w.id ?? id)}`}>runs</Link>
           </p>
+          {w.permissions && <PermissionsLine permissions={w.permissions} />}
           {path && <Breadcrumb root={w.id ?? id} rootHref={href("")} path={path} href={href} />}
         </div>
         <div className="actions">
