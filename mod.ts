@@ -102,6 +102,7 @@ export {
   PORT_TYPES,
   type PortType,
   type RetryPolicy,
+  type SchemaNodeType,
   type Workflow,
   workflowJsonSchema,
 } from "./src/workflow/mod.ts";

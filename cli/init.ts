@@ -7,6 +7,7 @@
 import { basename, join, resolve } from "../src/path.ts";
 import { fileText, idFromName, starterWorkflow, workflowJsonSchema } from "../src/workflow/mod.ts";
 import { CliError } from "./exit_codes.ts";
+import { builtinNodes } from "../nodes/mod.ts";
 import { fileErrorReason } from "../src/errors.ts";
 
 /** Writes `workflow.json` and `workflow.schema.json` into `dir`; returns the paths written. */
@@ -14,7 +15,7 @@ export async function initProject(dir: string, force: boolean): Promise<string[]
   const workflow = starterWorkflow(idFromName(basename(resolve(dir))), "./workflow.schema.json");
   const files: [string, unknown][] = [
     [join(dir, "workflow.json"), workflow],
-    [join(dir, "workflow.schema.json"), workflowJsonSchema()],
+    [join(dir, "workflow.schema.json"), workflowJsonSchema(builtinNodes)],
   ];
   try {
     await Deno.mkdir(dir, { recursive: true });

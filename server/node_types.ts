@@ -85,6 +85,6 @@ export function nodeTypeRoutes(api: OpenAPIHono, runtime: FlowRuntime): void {
         401: { content: { "application/json": { schema: S.ErrorBody } }, description: "Missing or wrong API token" },
       },
     }),
-    (c) => c.json(workflowJsonSchema(), 200),
+    (c) => c.json(workflowJsonSchema(runtime.registry.list()), 200),
   );
 }

@@ -2,7 +2,7 @@
  * The nodes that touch the system (issue 25) are listed wherever node types
  * are: the `flow nodes` table, `flow nodes --json` with their config
  * schemas, `GET /api/v1/nodes` with their families, and the console's node
- * palette in a real browser.
+ * palette in a real browser, and the workflow's JSON Schema.
  *
  * @module
  */
@@ -28,7 +28,7 @@ const NEW_TYPES: Record<string, string> = {
 /** `type` as a regular expression that matches only it. */
 const exactly = (type: string) => new RegExp(`(^|[^\\w.])${type.replace(".", "\\.")}($|[^\\w.])`, "m");
 
-Deno.test("the new nodes are in flow nodes, flow nodes --json (with config schemas) and GET /api/v1/nodes", async () => {
+Deno.test("the new nodes are in flow nodes, flow nodes --json (with config schemas), GET /api/v1/nodes and the JSON Schema", async () => {
   const table = await runCli(["nodes"]);
   assert.equal(table.code, 0, table.stderr);
   for (const type of Object.keys(NEW_TYPES)) assert.match(table.stdout, exactly(type), `${type} in flow nodes`);
@@ -50,6 +50,16 @@ Deno.test("the new nodes are in flow nodes, flow nodes --json (with config schem
   for (const [type, family] of Object.entries(NEW_TYPES)) {
     assert.equal(api.get(type)?.family, family, `${type} in GET /api/v1/nodes, family ${family}`);
     assert.ok(api.get(type)?.configSchema, `${type}: its config schema, for the console's form`);
+  }
+  // The workflow's JSON Schema (flow schema, flow init's copy, GET /api/v1/schema) offers them to editors.
+  const published = JSON.parse((await runCli(["schema"])).stdout);
+  const served = (await server.json("/api/v1/schema")).body;
+  for (const schema of [published, served]) {
+    const offered = new Map(
+      (schema.properties.nodes.items.properties.type.anyOf as { const?: string; description?: string }[])
+        .map((b) => [b.const, b.description]),
+    );
+    for (const type of Object.keys(NEW_TYPES)) assert.ok(offered.get(type), `${type} in the JSON Schema, described`);
   }
 });
 

@@ -171,9 +171,21 @@ export type DeclaredPermissions = NonNullable<Settings["permissions"]>;
 /** One of the port value types. */
 export type PortType = typeof PORT_TYPES[number];
 
+/** A node type as the JSON Schema names it: an editor offers it, with its description, where a node's type goes. */
+export interface SchemaNodeType {
+  /** The type, e.g. `http.request`. */
+  type: string;
+  /** What it does, one line. */
+  description?: string;
+}
+
 /**
  * The JSON Schema (draft 2020-12) of the workflow file, generated from the
- * same zod schema that validates it (`flow schema` prints it).
+ * same zod schema that validates it (`flow schema` prints it). With
+ * `nodeTypes` (the built-in ones, as the CLI and the server give them), a
+ * node's `type` lists them with their descriptions for editors to offer,
+ * and still accepts any other type (a custom node's): what validates does
+ * not change.
  *
  * @example
  * ```ts
@@ -181,9 +193,18 @@ export type PortType = typeof PORT_TYPES[number];
  * await Deno.writeTextFile("workflow.schema.json", JSON.stringify(workflowJsonSchema(), null, 2));
  * ```
  */
-export function workflowJsonSchema(): Record<string, unknown> {
-  return {
-    ...toJSONSchema(workflowSchemas().workflow, { io: "input", unrepresentable: "any" }),
-    title: "flow workflow",
-  };
+export function workflowJsonSchema(nodeTypes: readonly SchemaNodeType[] = []): Record<string, unknown> {
+  const schema = toJSONSchema(workflowSchemas().workflow, { io: "input", unrepresentable: "any" }) as Record<
+    string,
+    // deno-lint-ignore no-explicit-any
+    any
+  >;
+  const type = schema.properties?.nodes?.items?.properties?.type;
+  if (type && nodeTypes.length > 0) {
+    type.anyOf = [
+      ...nodeTypes.map((t) => ({ const: t.type, ...(t.description ? { description: t.description } : {}) })),
+      { description: "A custom node's type (from imports or --nodes)" },
+    ];
+  }
+  return { ...schema, title: "flow workflow" };
 }

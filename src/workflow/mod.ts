@@ -23,6 +23,7 @@ export {
   PORT_TYPES,
   type PortType,
   type RetryPolicy,
+  type SchemaNodeType,
   type Settings,
   type Workflow,
   workflowJsonSchema,
