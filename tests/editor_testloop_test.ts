@@ -23,31 +23,8 @@ import assert from "node:assert/strict";
 import type { Page } from "playwright-core";
 import { hasChromium, launchChromium } from "./browser.ts";
 import { Served, writeFiles } from "./serve_helpers.ts";
+import { hitServer, hooked, SECRET, ticker } from "./testloop_fixtures.ts";
 import { box, editorShot, openEditor, saveState } from "./ui_editor.ts";
-
-/** A local server: `POST /<name>` answers `{ path, hit, got, auth }`, counting hits per path. */
-function hitServer() {
-  const hits = new Map<string, number>();
-  const got = new Map<string, unknown>();
-  const server = Deno.serve({ hostname: "127.0.0.1", port: 0, onListen() {} }, async (req) => {
-    const path = new URL(req.url).pathname;
-    const hit = (hits.get(path) ?? 0) + 1;
-    hits.set(path, hit);
-    const text = await req.text();
-    let body: unknown = text;
-    try {
-      body = JSON.parse(text);
-    } catch { /* text */ }
-    got.set(path, body);
-    return Response.json({ path, hit, got: body, auth: req.headers.get("authorization") });
-  });
-  return {
-    url: `http://127.0.0.1:${server.addr.port}`,
-    hits: (path: string) => hits.get(path) ?? 0,
-    got: (path: string) => got.get(path),
-    close: () => server.shutdown(),
-  };
-}
 
 const pretty = (v: unknown) => JSON.stringify(v, null, 2) + "\n";
 
@@ -64,17 +41,6 @@ const chain = (base: string) => ({
   outputs: { c: "c.body" },
 });
 
-/** A webhook, then a paid API, then a step after it. */
-const hooked = (base: string) => ({
-  id: "hooked",
-  nodes: [
-    { id: "hook", type: "http.webhook", config: { path: "hooked" } },
-    { id: "paid", type: "http.request", config: { method: "POST", url: `${base}/paid` } },
-    { id: "after", type: "http.request", config: { method: "POST", url: `${base}/after` } },
-  ],
-  connections: [{ from: "hook.body", to: "paid.body" }, { from: "paid.body", to: "after.body" }],
-});
-
 /** A condition (a whole-expression field). */
 const gate = {
   id: "gate",
@@ -84,18 +50,6 @@ const gate = {
   ],
   connections: [{ from: "start.value", to: "check.value" }],
 };
-
-/** A schedule that fires only when asked (hourly). */
-const ticker = {
-  id: "ticker",
-  nodes: [
-    { id: "tick", type: "time.interval", config: { every: "1h" } },
-    { id: "stamp", type: "transform.set", config: { value: "fired at {{ $node.at }}" } },
-  ],
-  connections: [{ from: "tick.firedAt", to: "stamp.at" }],
-};
-
-const SECRET = "s3cr3t-token-value";
 
 /** A request that sends the secret; the local server echoes it back. */
 const secretive = (base: string) => ({

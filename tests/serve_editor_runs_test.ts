@@ -13,30 +13,7 @@
  */
 import assert from "node:assert/strict";
 import { Served, waitFor, writeFiles } from "./serve_helpers.ts";
-
-/** A local server: `POST /<name>` answers `{ path, hit, got }` (the body it got, parsed), counting hits per path. */
-function hitServer() {
-  const hits = new Map<string, number>();
-  const got = new Map<string, unknown>();
-  const server = Deno.serve({ hostname: "127.0.0.1", port: 0, onListen() {} }, async (req) => {
-    const path = new URL(req.url).pathname;
-    const hit = (hits.get(path) ?? 0) + 1;
-    hits.set(path, hit);
-    const text = await req.text();
-    let body: unknown = text;
-    try {
-      body = JSON.parse(text);
-    } catch { /* text */ }
-    got.set(path, body);
-    return Response.json({ path, hit, got: body, auth: req.headers.get("authorization") });
-  });
-  return {
-    url: `http://127.0.0.1:${server.addr.port}`,
-    hits: (path: string) => hits.get(path) ?? 0,
-    got: (path: string) => got.get(path),
-    close: () => server.shutdown(),
-  };
-}
+import { hitServer, hooked, SECRET, ticker } from "./testloop_fixtures.ts";
 
 /** a -> b -> c: each POSTs what the one before it answered. */
 const chain = (base: string) => ({
@@ -50,19 +27,6 @@ const chain = (base: string) => ({
   connections: [{ from: "a.body", to: "b.body" }, { from: "b.body", to: "c.body" }],
   outputs: { c: "c.body" },
 });
-
-/** A webhook, then a paid API, then a step after it. */
-const hooked = (base: string) => ({
-  id: "hooked",
-  nodes: [
-    { id: "hook", type: "http.webhook", config: { path: "hooked" } },
-    { id: "paid", type: "http.request", config: { method: "POST", url: `${base}/paid` } },
-    { id: "after", type: "http.request", config: { method: "POST", url: `${base}/after` } },
-  ],
-  connections: [{ from: "hook.body", to: "paid.body" }, { from: "paid.body", to: "after.body" }],
-});
-
-const SECRET = "s3cr3t-token-value";
 
 /** A request that sends the secret; the local server echoes it back. */
 const secretive = (base: string) => ({
@@ -85,7 +49,7 @@ const secretive = (base: string) => ({
   connections: [{ from: "call.body", to: "use.text" }],
 });
 
-/** Never run: nothing is recorded for it. And a schedule that fires only when asked (hourly). */
+/** Never run: nothing is recorded for it. */
 const fresh = {
   id: "fresh",
   nodes: [
@@ -93,14 +57,6 @@ const fresh = {
     { id: "two", type: "transform.set", config: { value: "{{ $node.n + 1 }}" } },
   ],
   connections: [{ from: "one.value", to: "two.n" }],
-};
-const ticker = {
-  id: "ticker",
-  nodes: [
-    { id: "tick", type: "time.interval", config: { every: "1h" } },
-    { id: "stamp", type: "transform.set", config: { value: "fired at {{ $node.at }}" } },
-  ],
-  connections: [{ from: "tick.firedAt", to: "stamp.at" }],
 };
 
 type Server = Awaited<ReturnType<typeof Served.start>>;
