@@ -4,15 +4,8 @@
  * @module
  */
 
-/** A duration in ms as `850 ms`, `2.4 s`, `3 min 5 s` or `2 h 10 min`. */
-export function formatDuration(ms: number | undefined): string {
-  if (ms === undefined || !Number.isFinite(ms)) return "";
-  if (ms < 1000) return `${Math.round(ms)} ms`;
-  if (ms < 60_000) return `${(ms / 1000).toFixed(ms < 10_000 ? 2 : 1)} s`;
-  const s = Math.round(ms / 1000);
-  if (s < 3600) return `${Math.floor(s / 60)} min ${s % 60} s`;
-  return `${Math.floor(s / 3600)} h ${Math.floor((s % 3600) / 60)} min`;
-}
+/** A duration in ms as `850 ms`, `2.4 s`, `3 min 5 s` or `2 h 10 min`: the CLI's format, defined once. */
+export { formatDuration } from "../../src/duration.ts";
 
 /** An ISO time as a short local date and time, or "" when absent. */
 export function formatTime(iso: string | undefined): string {
