@@ -183,7 +183,7 @@ export interface SchemaNodeType {
  * The JSON Schema (draft 2020-12) of the workflow file, generated from the
  * same zod schema that validates it (`flow schema` prints it). With
  * `nodeTypes` (the built-in ones, as the CLI and the server give them), a
- * node's `type` lists them with their descriptions for editors to offer,
+ * node's `type` lists them by type with their descriptions for editors to offer,
  * and still accepts any other type (a custom node's): what validates does
  * not change.
  *
@@ -202,7 +202,9 @@ export function workflowJsonSchema(nodeTypes: readonly SchemaNodeType[] = []): R
   const type = schema.properties?.nodes?.items?.properties?.type;
   if (type && nodeTypes.length > 0) {
     type.anyOf = [
-      ...nodeTypes.map((t) => ({ const: t.type, ...(t.description ? { description: t.description } : {}) })),
+      // By type: the same schema whichever order the caller's registry lists them in.
+      ...[...nodeTypes].sort((a, b) => a.type < b.type ? -1 : a.type > b.type ? 1 : 0)
+        .map((t) => ({ const: t.type, ...(t.description ? { description: t.description } : {}) })),
       { description: "A custom node's type (from imports or --nodes)" },
     ];
   }
