@@ -222,24 +222,18 @@ export class FlowRuntime {
       log: this.#log,
     };
     this.#connector = options.connector;
-    this.backend = this.#connector?.backend(ctx) ?? new Dispatcher({
-      maxRuns: options.maxRuns ?? DEFAULT_MAX_RUNS,
-      maxWaiting: options.maxWaiting ?? options.queue ?? DEFAULT_MAX_WAITING,
-      recorder: this.#recorder,
-      state: this.state,
-      onEvent: ctx.publish,
-      onEnd: ctx.ended,
-    });
-    this.#editorBackend = this.#connector
-      ? new Dispatcher({
+    // Runs in this process, within the limits; with a connector (the distributed mode), only the editor's runs.
+    const inProcess = () =>
+      new Dispatcher({
         maxRuns: options.maxRuns ?? DEFAULT_MAX_RUNS,
         maxWaiting: options.maxWaiting ?? options.queue ?? DEFAULT_MAX_WAITING,
         recorder: this.#recorder,
         state: this.state,
         onEvent: ctx.publish,
         onEnd: ctx.ended,
-      })
-      : this.backend;
+      });
+    this.backend = this.#connector?.backend(ctx) ?? inProcess();
+    this.#editorBackend = this.#connector ? inProcess() : this.backend;
     this.pins = new Pins(this.state);
     this.schedules = this.#connector?.schedules(ctx) ?? new Schedules({
       run: (fire) => this.#runSchedule(fire),
