@@ -99,13 +99,13 @@ async function sh(cmd: string, args: string[], options: Deno.CommandOptions = {}
   return text;
 }
 
-/** Installs the npm package `spec` (`name@version`) into `dir` when `dir` does not have it. */
+/** Installs the npm package `spec` (`name@version`) into `dir` when `dir` does not have it (saved in `dir`'s package.json, so a later install keeps it). */
 async function ensureInstalled(spec: string, dir: string): Promise<void> {
   const name = spec.slice(0, spec.lastIndexOf("@"));
   if (await exists(`${dir}/node_modules/${name}/package.json`)) return;
   console.error(`installing ${spec} into ${dir} ...`);
   await Deno.mkdir(dir, { recursive: true });
-  await sh("npm", ["install", "--prefix", dir, "--no-audit", "--no-fund", "--no-save", spec]);
+  await sh("npm", ["install", "--prefix", dir, "--no-audit", "--no-fund", spec]);
 }
 
 /** The server's resident memory, MiB (Linux). */
