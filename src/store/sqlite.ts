@@ -404,17 +404,30 @@ export class SqliteStore implements Store {
         },
         // Most prunes (the one after each `flow run`) find nothing: a read says so without a write transaction.
       ).filter((t) => this.#stmt(`SELECT 1 FROM executions WHERE ${t.where} LIMIT 1`).get(...t.params) !== undefined);
-      if (targets.length === 0) return 0;
-      return this.#tx(() => {
-        let deleted = 0;
-        for (const { where, params } of targets) {
-          this.#stmt(`DELETE FROM journal WHERE execution_id IN (SELECT id FROM executions WHERE ${where})`)
-            .run(...params);
-          deleted += Number(this.#stmt(`DELETE FROM executions WHERE ${where}`).run(...params).changes);
-        }
-        return deleted;
-      });
-    });
+      return targets.flatMap(({ where, params }) => [
+        { sql: `DELETE FROM journal WHERE execution_id IN (SELECT id FROM executions WHERE ${where})`, params },
+        { sql: `DELETE FROM executions WHERE ${where}`, params },
+      ]);
+    }).then((deletes) => this.#deleteRows(deletes));
+  }
+
+  /**
+   * Runs a prune's DELETEs as one transaction (on the writer thread when
+   * there is one: the thousands of rows a busy server prunes at a time would
+   * hold up requests) and counts the executions deleted (every second
+   * statement's changes).
+   */
+  async #deleteRows(deletes: WriteStatement[]): Promise<number> {
+    if (deletes.length === 0) return 0;
+    let changes: number[];
+    if (this.#writer) {
+      try {
+        changes = await this.#writer.run(deletes, true);
+      } catch (err) {
+        throw toStoreError(err, this.location);
+      }
+    } else changes = this.#tx(() => deletes.map(({ sql, params }) => Number(this.#stmt(sql).run(...params).changes)));
+    return changes.reduce((sum, n, i) => i % 2 ? sum + n : sum, 0);
   }
 
   saveVersion(version: StoredVersion): Promise<void> {

@@ -42,7 +42,7 @@ export interface SqliteWriterOptions {
 /** Messages from the Worker. */
 type FromWorker =
   | { op: "ready" }
-  | { op: "done"; id: number }
+  | { op: "done"; id: number; changes?: number[] }
   | { op: "failed"; id?: number; message: string }
   | { op: "closed" };
 
@@ -69,8 +69,8 @@ function writerMain(
     try {
       if (msg.op === "tx") {
         db!.exec("BEGIN IMMEDIATE");
+        const changes: number[] = [];
         try {
-          const changes: number[] = [];
           for (const s of msg.statements as { sql: string; params: unknown[]; unless?: number }[]) {
             if (s.unless !== undefined && changes[s.unless] > 0) {
               changes.push(0);
@@ -87,7 +87,7 @@ function writerMain(
           } catch { /* the connection is gone */ }
           throw err;
         }
-        scope.postMessage({ op: "done", id: msg.id });
+        scope.postMessage({ op: "done", id: msg.id, changes: msg.changes ? changes : undefined });
       } else if (msg.op === "open") {
         db = new DatabaseSync(msg.path);
         db.exec(`PRAGMA busy_timeout = ${Number(msg.busyTimeoutMs)}`);
@@ -119,7 +119,7 @@ const WORKER_SOURCE = `import { DatabaseSync } from "node:sqlite";\n(${writerMai
 export class SqliteWriter {
   #worker: Worker;
   #nextId = 0;
-  #pending = new Map<number, { resolve(): void; reject(err: Error): void }>();
+  #pending = new Map<number, { resolve(changes: number[]): void; reject(err: Error): void }>();
   #stopped?: string;
   #closed?: Promise<void>;
 
@@ -164,7 +164,7 @@ export class SqliteWriter {
     if (msg.op === "done" || (msg.op === "failed" && msg.id !== undefined)) {
       const waiter = this.#pending.get(msg.id!);
       this.#pending.delete(msg.id!);
-      if (msg.op === "done") waiter?.resolve();
+      if (msg.op === "done") waiter?.resolve(msg.changes ?? []);
       else waiter?.reject(new Error(msg.message));
     }
   }
@@ -177,13 +177,17 @@ export class SqliteWriter {
     this.#pending.clear();
   }
 
-  /** Runs `statements` as one transaction; rejects with the database's one-line message, and nothing applied. */
-  run(statements: WriteStatement[]): Promise<void> {
+  /**
+   * Runs `statements` as one transaction; rejects with the database's
+   * one-line message, and nothing applied. With `changes`, resolves to the
+   * number of rows each statement changed (0 for one skipped).
+   */
+  run(statements: WriteStatement[], changes = false): Promise<number[]> {
     if (this.#stopped) return Promise.reject(new Error(this.#stopped));
     const id = this.#nextId++;
-    return new Promise<void>((resolve, reject) => {
+    return new Promise<number[]>((resolve, reject) => {
       this.#pending.set(id, { resolve, reject });
-      this.#worker.postMessage({ op: "tx", id, statements });
+      this.#worker.postMessage({ op: "tx", id, statements, changes });
     });
   }
 
