@@ -100,8 +100,9 @@ export default defineNode({
   },
   run({ config, trigger, nodeId }) {
     const p = trigger?.nodeId === nodeId ? trigger.payload : {};
+    const given = (p.headers ?? {}) as Record<string, unknown>;
     const headers: Record<string, unknown> = {};
-    for (const [k, v] of Object.entries((p.headers ?? {}) as Record<string, unknown>)) headers[k.toLowerCase()] = v;
+    for (const k of Object.keys(given)) headers[k.toLowerCase()] = given[k];
     return {
       method: typeof p.method === "string" ? p.method.toUpperCase() : config.method,
       path: typeof p.path === "string" ? p.path : `/hooks/${config.path.replace(/^\//, "")}`,

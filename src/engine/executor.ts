@@ -20,6 +20,7 @@ import type { Emit, ExecutionEnv, ReusableResults, RunScope } from "./run_contex
 import { MemoryStateStore } from "../store/memory.ts";
 import type { StateStore } from "../store/types.ts";
 import type { CompiledWorkflow } from "../validate/validate.ts";
+import { isoNow } from "./clock.ts";
 
 export type { NodeSummary } from "./pass.ts";
 export type { ReusableResults } from "./run_context.ts";
@@ -133,7 +134,7 @@ export async function runWorkflow(compiled: CompiledWorkflow, options: RunOption
     executionId: options.executionId ?? crypto.randomUUID(),
     bus,
     seq: options.firstSeq ?? 0,
-    startedAt: new Date().toISOString(),
+    startedAt: isoNow(),
     getEnv,
     envValues: new Map(),
     maxDepth: options.maxDepth ?? MAX_DEPTH,
@@ -241,20 +242,6 @@ function emitter(env: ExecutionEnv, workflowId: string, scope: RunScope): Emit {
     if (env.redact) event = env.redact(event);
     bus.publish(event as never);
   };
-}
-
-// Shared by every run of the process: the same clock for all (docs/architecture.md, "State kept by modules").
-let lastMs = NaN;
-let lastIso = "";
-
-/** The time as ISO 8601; one string per millisecond however many events share it. */
-function isoNow(): string {
-  const ms = Date.now();
-  if (ms !== lastMs) {
-    lastMs = ms;
-    lastIso = new Date(ms).toISOString();
-  }
-  return lastIso;
 }
 
 /** Run-level abort: external cancellation or the workflow timeout. */

@@ -8,6 +8,7 @@
  *
  * @module
  */
+import { isoNow } from "../engine/clock.ts";
 import { EventBus, type EventListener } from "../engine/events.ts";
 import type { RunResult } from "../engine/executor.ts";
 import { currentProcess } from "../process.ts";
@@ -96,7 +97,7 @@ export class Dispatcher implements ExecutionBackend {
       job,
       controller: new AbortController(),
       queued: !slot,
-      acceptedAt: new Date().toISOString(),
+      acceptedAt: isoNow(),
       done,
       resolve,
     };

@@ -5,6 +5,7 @@
  *
  * @module
  */
+import { isoNow } from "../engine/clock.ts";
 import { EventBus } from "../engine/events.ts";
 import { type RunOptions, type RunResult, runWorkflow } from "../engine/executor.ts";
 import { currentProcess } from "../process.ts";
@@ -62,7 +63,7 @@ export async function runRecorded(compiled: CompiledWorkflow, options: RecordedR
   if (!recorder) return await runWorkflow(compiled, options);
   const executionId = options.executionId ?? crypto.randomUUID();
   const bus = options.bus ?? new EventBus();
-  const now = new Date().toISOString();
+  const now = isoNow();
   const wait = options.awaitRecord ?? true;
   let recorded: Promise<void>;
   if (options.queued) recorded = recorder.started({ executionId, startedAt: now, owner: currentProcess() });
