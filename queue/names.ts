@@ -4,6 +4,7 @@
  *
  * @module
  */
+import type { RunResult } from "../src/engine/mod.ts";
 
 /** The BullMQ queue of executions. */
 export const QUEUE_NAME = "executions";
@@ -19,6 +20,15 @@ export const CANCEL_CHANNEL = "flow:cancel";
 
 /** An `http.respond` answer for the API server holding the request: `{ executionId, response }`. */
 export const RESPOND_CHANNEL = "flow:respond";
+
+/**
+ * How an execution ended, for the API server waiting for it, when its end is
+ * not in a journal chunk on {@linkcode EVENTS_CHANNEL} (whose top-level
+ * `workflow.completed` line tells the rest): a result (the version could not
+ * be run, or the execution had already ended), or a job that failed for good.
+ * See {@linkcode DoneMessage}.
+ */
+export const DONE_CHANNEL = "flow:done";
 
 /** Job names. */
 export const JOB_RUN = "run";
@@ -61,3 +71,8 @@ export interface EventsMessage {
   /** The NDJSON lines. */
   lines: string[];
 }
+
+/** What {@linkcode DONE_CHANNEL} carries: an execution's result, or a job that failed for good and why. */
+export type DoneMessage =
+  | { executionId: string; result: RunResult }
+  | { jobId: string; failedReason: string };
