@@ -16,7 +16,7 @@
  * @module
  */
 import { Queue } from "bullmq";
-import type { EventOf, FlowEvent, RunResult } from "../src/engine/mod.ts";
+import type { EventOf, RunResult } from "../src/engine/mod.ts";
 import type { TriggerResponse } from "../src/node/mod.ts";
 import {
   type Accepted,
@@ -313,9 +313,7 @@ class QueueConnector implements RuntimeConnector {
       else this.#failedJob(done.jobId, done.failedReason).catch(() => {});
       return;
     }
-    const m = message as EventsMessage;
-    for (const line of m.lines) {
-      const event = JSON.parse(line) as FlowEvent;
+    for (const event of (message as EventsMessage).events) {
       this.#ctx?.publish(event);
       // The run's end, written with its execution's end (the worker publishes lines once they are written).
       if (event.type === "workflow.completed" && event.parentNodeId === undefined) {

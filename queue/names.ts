@@ -4,7 +4,7 @@
  *
  * @module
  */
-import type { RunResult } from "../src/engine/mod.ts";
+import type { FlowEvent, RunResult } from "../src/engine/mod.ts";
 
 /** The BullMQ queue of executions. */
 export const QUEUE_NAME = "executions";
@@ -62,14 +62,26 @@ export interface ScheduleJobData {
   overlap: "skip" | "queue" | "allow";
 }
 
-/** A journal chunk published after it was written. */
+/** A journal chunk published after it was written (the text is {@linkcode eventsMessage}'s). */
 export interface EventsMessage {
   /** The execution. */
   executionId: string;
-  /** `seq` of the first line. */
+  /** `seq` of the first event. */
   firstSeq: number;
-  /** The NDJSON lines. */
-  lines: string[];
+  /** The events. */
+  events: FlowEvent[];
+}
+
+/**
+ * The text of the {@linkcode EventsMessage} of a journal chunk: its NDJSON
+ * lines are JSON already, so they go in as they are (a newline is JSON
+ * whitespace), neither escaped as strings here nor parsed twice by the API
+ * servers.
+ */
+export function eventsMessage(chunk: { executionId: string; firstSeq: number; lines: readonly string[] }): string {
+  return `{"executionId":${JSON.stringify(chunk.executionId)},"firstSeq":${chunk.firstSeq},"events":[${
+    chunk.lines.join(",")
+  }]}`;
 }
 
 /** What {@linkcode DONE_CHANNEL} carries: an execution's result, or a job that failed for good and why. */

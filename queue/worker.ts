@@ -43,7 +43,7 @@ import {
   DONE_CHANNEL,
   type DoneMessage,
   EVENTS_CHANNEL,
-  type EventsMessage,
+  eventsMessage,
   JOB_SCHEDULE,
   KEY_PREFIX,
   QUEUE_NAME,
@@ -163,8 +163,7 @@ export class FlowWorker {
   /** Publishes the journal lines just written, for the API servers' live streams. */
   #publish(batch: WriteBatch) {
     for (const chunk of batch.journal ?? []) {
-      const message: EventsMessage = { executionId: chunk.executionId, firstSeq: chunk.firstSeq, lines: chunk.lines };
-      this.#publisher.publish(EVENTS_CHANNEL, JSON.stringify(message)).catch(() => {});
+      this.#publisher.publish(EVENTS_CHANNEL, eventsMessage(chunk)).catch(() => {});
     }
   }
 

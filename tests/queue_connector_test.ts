@@ -21,7 +21,7 @@ import {
   DONE_CHANNEL,
   type DoneMessage,
   EVENTS_CHANNEL,
-  type EventsMessage,
+  eventsMessage,
   KEY_PREFIX,
   QUEUE_NAME,
   type RunJobData,
@@ -160,8 +160,10 @@ Deno.test({
         },
         { ...base, seq: 2, type: "workflow.completed", status: "success", durationMs: 3, outputs: { value: 42 } },
       ] as FlowEvent[];
-      const message: EventsMessage = { executionId: id, firstSeq: 0, lines: lines.map(eventLine) };
-      await publisher.publish(EVENTS_CHANNEL, JSON.stringify(message));
+      await publisher.publish(
+        EVENTS_CHANNEL,
+        eventsMessage({ executionId: id, firstSeq: 0, lines: lines.map(eventLine) }),
+      );
       assert.deepEqual(await within(byJournal.done, 10_000, "the result from the journal lines"), {
         executionId: id,
         workflowId: "plain",
