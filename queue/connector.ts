@@ -323,15 +323,13 @@ class QueueConnector implements RuntimeConnector {
   }
 
   /**
-   * Re-enqueues queued executions whose job is missing; fails queued and
-   * crashed executions whose job failed for good (its attempts, or its
-   * takeovers, ran out): the workers tell of the first kind at once, BullMQ's
-   * stalled-job check of neither.
+   * Re-enqueues queued executions whose job is missing; fails those whose job
+   * failed for good (a worker says so on `flow:done` at once; this finds the
+   * ones whose message was missed).
    */
   async #reconcile() {
     if (this.#closed) return;
-    const { store } = this.#options;
-    const queued = await store.listExecutions({ status: "queued", oldestFirst: true, limit: 100 });
+    const queued = await this.#options.store.listExecutions({ status: "queued", oldestFirst: true, limit: 100 });
     const cutoff = Date.now() - RECONCILE_MS;
     for (const record of queued) {
       if (Date.parse(record.createdAt) > cutoff) break;
@@ -340,12 +338,6 @@ class QueueConnector implements RuntimeConnector {
         await this.#enqueue(record.executionId);
         this.#options.log(`flow serve: re-enqueued queued execution ${record.executionId} (its job was missing)`);
       } else if (await job.getState() === "failed") {
-        await this.#failedJob(record.executionId, job.failedReason ?? "unknown");
-      }
-    }
-    for (const record of await store.listExecutions({ status: "crashed", limit: 100 })) {
-      const job = await this.#queue.getJob(record.executionId);
-      if (job && await job.getState() === "failed") {
         await this.#failedJob(record.executionId, job.failedReason ?? "unknown");
       }
     }

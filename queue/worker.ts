@@ -121,7 +121,8 @@ export class FlowWorker {
       settings: REPEAT_SETTINGS,
     });
     this.#worker.on("error", onError);
-    // A job that failed for good (finishedOn is set when it is not retried): the API servers record why.
+    // A job that failed for good (finishedOn is set when it is not retried), its attempts or its takeovers spent
+    // (BullMQ fails a job stalled too often when a worker next takes it): the API servers record why.
     this.#worker.on("failed", (job, err) => {
       if (job?.id !== undefined && job.finishedOn !== undefined) {
         this.#done({ jobId: job.id, failedReason: err.message });
