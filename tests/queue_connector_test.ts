@@ -8,15 +8,19 @@
  * - a result comes with the workers' messages (the top-level
  *   `workflow.completed` among published journal lines, or `flow:done`),
  *   while the database still says queued; a sub-workflow's end is not one;
+ * - a job that a real worker fails for good (here: stalled too often) is
+ *   recorded failed through `flow:done`, though its execution reads running;
  * - Redis away: a submit is refused at once with a 503-class error naming the
  *   queue, and the refusal is recorded; PostgreSQL away: refused with a
  *   StoreError; both accept again once the service is back.
  */
 import assert from "node:assert/strict";
-import { type Job as BullJob, Worker } from "bullmq";
+import { type Job as BullJob, Queue, Worker } from "bullmq";
 import { Redis } from "ioredis";
 import { builtinRegistry } from "../nodes/mod.ts";
-import { connectQueue } from "../queue/connector.ts";
+import { connectQueue, RUN_JOB_OPTIONS } from "../queue/connector.ts";
+import { FlowWorker } from "../queue/worker.ts";
+import { currentProcess } from "../src/process.ts";
 import {
   DONE_CHANNEL,
   type DoneMessage,
@@ -205,6 +209,58 @@ Deno.test({
       assert.equal((await store.getExecution(byFailure.executionId))?.status, "failed");
     } finally {
       publisher.disconnect();
+      await connector.close();
+      await store.close();
+      if (!redis.local) await deleteFlowKeys(redis.url);
+    }
+  },
+});
+
+Deno.test({
+  name: "queue connector: a job a worker fails for good is recorded failed through flow:done",
+  ignore: !hasRedis || !hasPostgres,
+  async fn() {
+    await using redis = await startRedis();
+    await using pg = await startPostgres();
+    if (!redis.local) await deleteFlowKeys(redis.url);
+    const store = await openPostgresStore(pg.url);
+    const connector = await connectQueue({ url: redis.url, store, log: () => {} });
+    const client = new Redis(redis.url);
+    const queue = new Queue(QUEUE_NAME, { connection: client, prefix: KEY_PREFIX });
+    let worker: FlowWorker | undefined;
+    try {
+      connector.backend(context(store));
+      // An execution that reads running under a live owner: the reconciler (queued ones only) leaves it alone.
+      const id = crypto.randomUUID();
+      const now = new Date().toISOString();
+      await store.write({
+        created: [{
+          executionId: id,
+          workflowId: "plain",
+          inputs: {},
+          trigger: "api",
+          status: "running",
+          createdAt: now,
+          startedAt: now,
+          owner: currentProcess(),
+        }],
+      });
+      // Its job, marked as BullMQ marks one that stalled too often: the worker that takes it fails it at once.
+      await queue.add("run", { executionId: id } satisfies RunJobData, { jobId: id, ...RUN_JOB_OPTIONS });
+      await client.hset(`${KEY_PREFIX}:${QUEUE_NAME}:${id}`, "defa", "stalled too often");
+      worker = await FlowWorker.start({ url: redis.url, store, registry: builtinRegistry(), log: () => {} });
+      const failed = await waitUntil(async () => {
+        const record = await store.getExecution(id);
+        return record?.status === "failed" && record;
+      }, { what: "the execution to be recorded failed" });
+      assert.deepEqual(failed.error, {
+        message: "the execution could not be run: stalled too often",
+        code: "JOB_FAILED",
+      });
+    } finally {
+      await worker?.close(1000);
+      await queue.close();
+      client.disconnect();
       await connector.close();
       await store.close();
       if (!redis.local) await deleteFlowKeys(redis.url);
