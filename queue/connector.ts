@@ -386,7 +386,7 @@ class QueueConnector implements RuntimeConnector {
     // Closing waits for Redis; a server stopping while Redis is away does not wait for it long.
     let timer: ReturnType<typeof setTimeout> | undefined;
     await Promise.race([
-      Promise.allSettled([this.#queue.close()]),
+      this.#queue.close().catch(() => {}),
       new Promise((resolve) => timer = setTimeout(resolve, CLOSE_MS)),
     ]);
     clearTimeout(timer);
