@@ -2,19 +2,21 @@
  * The API server's side of the distributed mode: executions are recorded in
  * the database (PostgreSQL) as `queued` and then enqueued in BullMQ with the
  * execution id as the job id, so a job never exists without its row and a
- * retried enqueue never runs twice. Results come back through BullMQ's queue
- * events (with the database as the fallback), live events and `http.respond`
- * answers through Redis pub/sub, and schedules are BullMQ job schedulers, so
- * a tick fires once across every API server.
+ * retried enqueue never runs twice. Live events, results and `http.respond`
+ * answers come back through Redis pub/sub (a result is the top-level
+ * `workflow.completed` event of the journal lines a worker publishes once it
+ * wrote them; the database is the fallback for a message missed), and
+ * schedules are BullMQ job schedulers, so a tick fires once across every API
+ * server.
  *
  * A reconciler re-enqueues `queued` executions whose job is missing (Redis
- * lost it, or the server died between the two writes): nothing accepted is
- * lost, nothing waits forever unseen.
+ * lost it, or the server died between the two writes), and fails those whose
+ * job failed for good: nothing accepted is lost, nothing waits forever unseen.
  *
  * @module
  */
-import { Queue, QueueEvents } from "bullmq";
-import type { FlowEvent, RunResult } from "../src/engine/mod.ts";
+import { Queue } from "bullmq";
+import type { EventOf, RunResult } from "../src/engine/mod.ts";
 import type { TriggerResponse } from "../src/node/mod.ts";
 import {
   type Accepted,
@@ -36,6 +38,8 @@ import { REPEAT_SETTINGS } from "./cron.ts";
 import { QueuedRows } from "./queued_rows.ts";
 import {
   CANCEL_CHANNEL,
+  DONE_CHANNEL,
+  type DoneMessage,
   EVENTS_CHANNEL,
   type EventsMessage,
   JOB_RUN,
@@ -95,7 +99,6 @@ type Waiter = (result: RunResult) => void;
 class QueueConnector implements RuntimeConnector {
   readonly #options: QueueConnectorOptions;
   readonly #queue: Queue;
-  #events?: QueueEvents;
   readonly #subscriber;
   readonly #producer;
   readonly #waiters = new Map<string, Set<Waiter>>();
@@ -128,17 +131,9 @@ class QueueConnector implements RuntimeConnector {
         "QUEUE_UNAVAILABLE",
       );
     }
-    // Made once Redis answers: a QueueEvents that never connected cannot be closed.
-    const onError = (err: Error) => this.#warn(`queue: ${err.message}`);
-    this.#events = new QueueEvents(QUEUE_NAME, {
-      connection: redisConnection(this.#options.url, "blocking", onError),
-      prefix: KEY_PREFIX,
-    });
-    this.#events.on("error", onError);
-    await this.#events.waitUntilReady();
-    this.#events.on("completed", ({ jobId, returnvalue }) => this.#settle(jobId, returnvalue as unknown));
-    this.#events.on("failed", ({ jobId, failedReason }) => this.#failedJob(jobId, failedReason));
-    await this.#subscriber.subscribe(EVENTS_CHANNEL, RESPOND_CHANNEL);
+    // Results come with the journal lines (and on flow:done), not from BullMQ's event stream: reading that stream
+    // made the API server parse four events per job (added, waiting, active, completed) for one it needs.
+    await this.#subscriber.subscribe(EVENTS_CHANNEL, RESPOND_CHANNEL, DONE_CHANNEL);
     this.#subscriber.on("message", (channel: string, text: string) => this.#message(channel, text));
     this.#started = true;
     this.#reconciler = setInterval(() => this.#reconcile().catch(() => {}), RECONCILE_MS);
@@ -227,7 +222,7 @@ class QueueConnector implements RuntimeConnector {
     this.#savedVersions.add(version.hash);
   }
 
-  /** Resolves with the execution's result: from the queue's events, or from the database when those are missed. */
+  /** Resolves with the execution's result: from the workers' messages, or from the database when those are missed. */
   #waitFor(executionId: string): Promise<RunResult> {
     return new Promise<RunResult>((resolve) => {
       let set = this.#waiters.get(executionId);
@@ -258,12 +253,11 @@ class QueueConnector implements RuntimeConnector {
     }
   }
 
-  #settle(executionId: string, value: unknown) {
+  #settle(executionId: string, result: RunResult) {
     const set = this.#waiters.get(executionId);
     if (!set) return;
     this.#waiters.delete(executionId);
-    const result = typeof value === "string" ? JSON.parse(value) : value as RunResult;
-    for (const w of set) w(result as RunResult);
+    for (const w of set) w(result);
   }
 
   /** A job that failed for good (its worker could not run it): the execution failed with that reason. */
@@ -313,11 +307,26 @@ class QueueConnector implements RuntimeConnector {
       this.#responders.get(message.executionId)?.(message.response as TriggerResponse);
       return;
     }
-    const m = message as EventsMessage;
-    for (const line of m.lines) this.#ctx?.publish(JSON.parse(line) as FlowEvent);
+    if (channel === DONE_CHANNEL) {
+      const done = message as DoneMessage;
+      if ("result" in done) this.#settle(done.executionId, done.result);
+      else this.#failedJob(done.jobId, done.failedReason).catch(() => {});
+      return;
+    }
+    for (const event of (message as EventsMessage).events) {
+      this.#ctx?.publish(event);
+      // The run's end, written with its execution's end (the worker publishes lines once they are written).
+      if (event.type === "workflow.completed" && event.parentNodeId === undefined) {
+        this.#settle(event.executionId, resultOfEvent(event));
+      }
+    }
   }
 
-  /** Re-enqueues queued executions whose job is missing; fails those whose job failed for good. */
+  /**
+   * Re-enqueues queued executions whose job is missing; fails those whose job
+   * failed for good (a worker says so on `flow:done` at once; this finds the
+   * ones whose message was missed).
+   */
   async #reconcile() {
     if (this.#closed) return;
     const queued = await this.#options.store.listExecutions({ status: "queued", oldestFirst: true, limit: 100 });
@@ -377,7 +386,7 @@ class QueueConnector implements RuntimeConnector {
     // Closing waits for Redis; a server stopping while Redis is away does not wait for it long.
     let timer: ReturnType<typeof setTimeout> | undefined;
     await Promise.race([
-      Promise.allSettled([this.#events?.close(), this.#queue.close()]),
+      this.#queue.close().catch(() => {}),
       new Promise((resolve) => timer = setTimeout(resolve, CLOSE_MS)),
     ]);
     clearTimeout(timer);
@@ -395,6 +404,19 @@ export function resultOf(record: ExecutionRecord): RunResult {
     durationMs: record.durationMs ?? 0,
     outputs: record.outputs ?? {},
     ...(record.error ? { error: record.error } : {}),
+    nodes: [],
+  };
+}
+
+/** What a caller of an execution gets from its top-level `workflow.completed` event (the same as from its record). */
+function resultOfEvent(event: EventOf<"workflow.completed">): RunResult {
+  return {
+    executionId: event.executionId,
+    workflowId: event.workflowId,
+    status: event.status,
+    durationMs: event.durationMs,
+    outputs: event.outputs,
+    ...(event.error ? { error: event.error } : {}),
     nodes: [],
   };
 }

@@ -4,6 +4,7 @@
  *
  * @module
  */
+import type { FlowEvent, RunResult } from "../src/engine/mod.ts";
 
 /** The BullMQ queue of executions. */
 export const QUEUE_NAME = "executions";
@@ -19,6 +20,15 @@ export const CANCEL_CHANNEL = "flow:cancel";
 
 /** An `http.respond` answer for the API server holding the request: `{ executionId, response }`. */
 export const RESPOND_CHANNEL = "flow:respond";
+
+/**
+ * How an execution ended, for the API server waiting for it, when its end is
+ * not in a journal chunk on {@linkcode EVENTS_CHANNEL} (whose top-level
+ * `workflow.completed` line tells the rest): a result (the version could not
+ * be run, or the execution had already ended), or a job that failed for good.
+ * See {@linkcode DoneMessage}.
+ */
+export const DONE_CHANNEL = "flow:done";
 
 /** Job names. */
 export const JOB_RUN = "run";
@@ -52,12 +62,29 @@ export interface ScheduleJobData {
   overlap: "skip" | "queue" | "allow";
 }
 
-/** A journal chunk published after it was written. */
+/** A journal chunk published after it was written (the text is {@linkcode eventsMessage}'s). */
 export interface EventsMessage {
   /** The execution. */
   executionId: string;
-  /** `seq` of the first line. */
+  /** `seq` of the first event. */
   firstSeq: number;
-  /** The NDJSON lines. */
-  lines: string[];
+  /** The events. */
+  events: FlowEvent[];
 }
+
+/**
+ * The text of the {@linkcode EventsMessage} of a journal chunk: its NDJSON
+ * lines are JSON already, so they go in as they are (a newline is JSON
+ * whitespace), neither escaped as strings here nor parsed twice by the API
+ * servers.
+ */
+export function eventsMessage(chunk: { executionId: string; firstSeq: number; lines: readonly string[] }): string {
+  return `{"executionId":${JSON.stringify(chunk.executionId)},"firstSeq":${chunk.firstSeq},"events":[${
+    chunk.lines.join(",")
+  }]}`;
+}
+
+/** What {@linkcode DONE_CHANNEL} carries: an execution's result, or a job that failed for good and why. */
+export type DoneMessage =
+  | { executionId: string; result: RunResult }
+  | { jobId: string; failedReason: string };

@@ -13,7 +13,10 @@
  *   worker, which continues the same execution from its journal: nodes
  *   recorded complete are reused, not called again.
  * - Events are written to the journal and published on Redis for every API
- *   server's live streams; cancel messages reach the worker running the job.
+ *   server's live streams; the top-level `workflow.completed` among them is
+ *   the result an API server waits for (an end without a journal, and a job
+ *   that failed for good, go on `flow:done`). Cancel messages reach the
+ *   worker running the job.
  *
  * @module
  */
@@ -37,8 +40,10 @@ import { resultOf } from "./connector.ts";
 import { REPEAT_SETTINGS } from "./cron.ts";
 import {
   CANCEL_CHANNEL,
+  DONE_CHANNEL,
+  type DoneMessage,
   EVENTS_CHANNEL,
-  type EventsMessage,
+  eventsMessage,
   JOB_SCHEDULE,
   KEY_PREFIX,
   QUEUE_NAME,
@@ -116,6 +121,13 @@ export class FlowWorker {
       settings: REPEAT_SETTINGS,
     });
     this.#worker.on("error", onError);
+    // A job that failed for good (finishedOn is set when it is not retried), its attempts or its takeovers spent
+    // (BullMQ fails a job stalled too often when a worker next takes it): the API servers record why.
+    this.#worker.on("failed", (job, err) => {
+      if (job?.id !== undefined && job.finishedOn !== undefined) {
+        this.#done({ jobId: job.id, failedReason: err.message });
+      }
+    });
   }
 
   /** Connects and starts taking jobs. */
@@ -152,9 +164,13 @@ export class FlowWorker {
   /** Publishes the journal lines just written, for the API servers' live streams. */
   #publish(batch: WriteBatch) {
     for (const chunk of batch.journal ?? []) {
-      const message: EventsMessage = { executionId: chunk.executionId, firstSeq: chunk.firstSeq, lines: chunk.lines };
-      this.#publisher.publish(EVENTS_CHANNEL, JSON.stringify(message)).catch(() => {});
+      this.#publisher.publish(EVENTS_CHANNEL, eventsMessage(chunk)).catch(() => {});
     }
+  }
+
+  /** Tells the API servers how an execution ended when no journal line of this worker does. */
+  #done(message: DoneMessage) {
+    this.#publisher.publish(DONE_CHANNEL, JSON.stringify(message)).catch(() => {});
   }
 
   async #process(job: Job, token: string | undefined, signal: AbortSignal | undefined): Promise<RunResult | null> {
@@ -166,7 +182,7 @@ export class FlowWorker {
     const found = await store.getExecution(executionId);
     if (!found) throw new Error(`execution ${executionId} is not in the database`);
     const record = await this.#unlessRunElsewhere(found, signal);
-    if (!["queued", "crashed"].includes(record.status)) return resultOf(record); // already ended
+    if (!["queued", "crashed"].includes(record.status)) return this.#ended(resultOf(record)); // already ended
     let version: WorkflowVersion;
     try {
       version = await this.#version(record.hash, record.workflowId, record.file);
@@ -176,7 +192,7 @@ export class FlowWorker {
         started: [{ executionId, startedAt: new Date().toISOString() }],
         ended: [{ executionId, status: "failed", endedAt: new Date().toISOString(), error }],
       });
-      return resultOf({ ...record, status: "failed", error });
+      return this.#ended(resultOf({ ...record, status: "failed", error }));
     }
     this.#jobOf.set(executionId, job.id!);
     const release = version.acquire();
@@ -206,6 +222,12 @@ export class FlowWorker {
       this.#jobOf.delete(executionId);
       if (this.#jobOf.size === 0) { for (const idle of this.#idleWaiters.splice(0)) idle(); }
     }
+  }
+
+  /** `result`, told to the API servers (an end that no journal line of this worker tells). */
+  #ended(result: RunResult): RunResult {
+    this.#done({ executionId: result.executionId, result });
+    return result;
   }
 
   /**

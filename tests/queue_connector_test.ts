@@ -5,22 +5,38 @@
  * - every job's execution is readable in PostgreSQL at the moment a worker
  *   picks the job up (the row is committed before the job is added);
  * - enqueueing is idempotent: the same execution submitted twice is one job;
+ * - a result comes with the workers' messages (the top-level
+ *   `workflow.completed` among published journal lines, or `flow:done`),
+ *   while the database still says queued; a sub-workflow's end is not one;
+ * - a job that a real worker fails for good (here: stalled too often) is
+ *   recorded failed through `flow:done`, though its execution reads running;
  * - Redis away: a submit is refused at once with a 503-class error naming the
  *   queue, and the refusal is recorded; PostgreSQL away: refused with a
  *   StoreError; both accept again once the service is back.
  */
 import assert from "node:assert/strict";
-import { type Job as BullJob, Worker } from "bullmq";
+import { type Job as BullJob, Queue, Worker } from "bullmq";
 import { Redis } from "ioredis";
 import { builtinRegistry } from "../nodes/mod.ts";
-import { connectQueue } from "../queue/connector.ts";
-import { KEY_PREFIX, QUEUE_NAME, type RunJobData } from "../queue/names.ts";
+import { connectQueue, RUN_JOB_OPTIONS } from "../queue/connector.ts";
+import { FlowWorker } from "../queue/worker.ts";
+import { currentProcess } from "../src/process.ts";
+import {
+  DONE_CHANNEL,
+  type DoneMessage,
+  EVENTS_CHANNEL,
+  eventsMessage,
+  KEY_PREFIX,
+  QUEUE_NAME,
+  type RunJobData,
+} from "../queue/names.ts";
+import { eventLine, type FlowEvent } from "../src/engine/events.ts";
 import { type BackendContext, type ExecutionBackend, UnavailableError } from "../src/runtime/backend.ts";
 import { buildVersion, type WorkflowVersion } from "../src/runtime/version.ts";
 import { openPostgresStore, type PostgresStore } from "../src/store/postgres.ts";
 import { type ExecutionRecord, StoreError } from "../src/store/types.ts";
 import { deleteFlowKeys, waitUntil } from "./cluster_helpers.ts";
-import { hasPostgres, hasRedis, startPostgres, startRedis } from "./services.ts";
+import { hasPostgres, hasRedis, startPostgres, startRedis, within } from "./services.ts";
 
 const WORKFLOW = {
   id: "plain",
@@ -106,6 +122,146 @@ Deno.test({
     } finally {
       await connector.close();
       await spy.close();
+      await store.close();
+      if (!redis.local) await deleteFlowKeys(redis.url);
+    }
+  },
+});
+
+Deno.test({
+  name: "queue connector: results come with the workers' messages, not from the database; a sub-workflow's end is none",
+  ignore: !hasRedis || !hasPostgres,
+  async fn() {
+    await using redis = await startRedis();
+    await using pg = await startPostgres();
+    if (!redis.local) await deleteFlowKeys(redis.url);
+    const store = await openPostgresStore(pg.url);
+    const connector = await connectQueue({ url: redis.url, store, log: () => {} });
+    const publisher = new Redis(redis.url, { maxRetriesPerRequest: null });
+    const published: FlowEvent[] = [];
+    try {
+      const backend = connector.backend({ ...context(store), publish: (e) => published.push(e) });
+      const v = await version();
+      // No worker: the jobs wait and the rows stay queued, so only a message can end them.
+      const [byJournal, byDone, byFailure] = await Promise.all([
+        submit(backend, v),
+        submit(backend, v),
+        submit(backend, v),
+      ]);
+      const id = byJournal.executionId;
+      const base = { executionId: id, workflowId: "plain", ts: new Date().toISOString() };
+      const lines = [
+        { ...base, seq: 0, type: "workflow.started", nodeCount: 1 },
+        {
+          ...base,
+          seq: 1,
+          type: "workflow.completed",
+          status: "failed",
+          durationMs: 1,
+          outputs: {},
+          parentNodeId: "child",
+          runPath: "child",
+        },
+        { ...base, seq: 2, type: "workflow.completed", status: "success", durationMs: 3, outputs: { value: 42 } },
+      ] as FlowEvent[];
+      await publisher.publish(
+        EVENTS_CHANNEL,
+        eventsMessage({ executionId: id, firstSeq: 0, lines: lines.map(eventLine) }),
+      );
+      assert.deepEqual(await within(byJournal.done, 10_000, "the result from the journal lines"), {
+        executionId: id,
+        workflowId: "plain",
+        status: "success",
+        durationMs: 3,
+        outputs: { value: 42 },
+        nodes: [],
+      });
+      assert.deepEqual(published.map((e) => e.seq), [0, 1, 2], "every line is handed to the live streams");
+      assert.equal((await store.getExecution(id))?.status, "queued");
+
+      const error = { message: "no version", code: "VERSION_UNAVAILABLE" };
+      const done: DoneMessage = {
+        executionId: byDone.executionId,
+        result: {
+          executionId: byDone.executionId,
+          workflowId: "plain",
+          status: "failed",
+          durationMs: 0,
+          outputs: {},
+          error,
+          nodes: [],
+        },
+      };
+      await publisher.publish(DONE_CHANNEL, JSON.stringify(done));
+      const fromDone = await within(byDone.done, 10_000, "the result on flow:done");
+      assert.equal(fromDone.status, "failed");
+      assert.equal(fromDone.error?.code, "VERSION_UNAVAILABLE");
+
+      // A job that failed for good: the execution is recorded failed, and its caller told.
+      const failure: DoneMessage = { jobId: byFailure.executionId, failedReason: "the database is away" };
+      await publisher.publish(DONE_CHANNEL, JSON.stringify(failure));
+      const failed = await within(byFailure.done, 10_000, "the failure on flow:done");
+      assert.equal(failed.status, "failed");
+      assert.deepEqual(failed.error, {
+        message: "the execution could not be run: the database is away",
+        code: "JOB_FAILED",
+      });
+      assert.equal((await store.getExecution(byFailure.executionId))?.status, "failed");
+    } finally {
+      publisher.disconnect();
+      await connector.close();
+      await store.close();
+      if (!redis.local) await deleteFlowKeys(redis.url);
+    }
+  },
+});
+
+Deno.test({
+  name: "queue connector: a job a worker fails for good is recorded failed through flow:done",
+  ignore: !hasRedis || !hasPostgres,
+  async fn() {
+    await using redis = await startRedis();
+    await using pg = await startPostgres();
+    if (!redis.local) await deleteFlowKeys(redis.url);
+    const store = await openPostgresStore(pg.url);
+    const connector = await connectQueue({ url: redis.url, store, log: () => {} });
+    const client = new Redis(redis.url);
+    const queue = new Queue(QUEUE_NAME, { connection: client, prefix: KEY_PREFIX });
+    let worker: FlowWorker | undefined;
+    try {
+      connector.backend(context(store));
+      // An execution that reads running under a live owner: the reconciler (queued ones only) leaves it alone.
+      const id = crypto.randomUUID();
+      const now = new Date().toISOString();
+      await store.write({
+        created: [{
+          executionId: id,
+          workflowId: "plain",
+          inputs: {},
+          trigger: "api",
+          status: "running",
+          createdAt: now,
+          startedAt: now,
+          owner: currentProcess(),
+        }],
+      });
+      // Its job, marked as BullMQ marks one that stalled too often: the worker that takes it fails it at once.
+      await queue.add("run", { executionId: id } satisfies RunJobData, { jobId: id, ...RUN_JOB_OPTIONS });
+      await client.hset(`${KEY_PREFIX}:${QUEUE_NAME}:${id}`, "defa", "stalled too often");
+      worker = await FlowWorker.start({ url: redis.url, store, registry: builtinRegistry(), log: () => {} });
+      const failed = await waitUntil(async () => {
+        const record = await store.getExecution(id);
+        return record?.status === "failed" && record;
+      }, { what: "the execution to be recorded failed" });
+      assert.deepEqual(failed.error, {
+        message: "the execution could not be run: stalled too often",
+        code: "JOB_FAILED",
+      });
+    } finally {
+      await worker?.close(1000);
+      await queue.close();
+      client.disconnect();
+      await connector.close();
       await store.close();
       if (!redis.local) await deleteFlowKeys(redis.url);
     }
