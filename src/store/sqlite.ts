@@ -11,7 +11,7 @@ import { EXECUTION_COLUMNS, newerSchema, type Row, splitChunk, toRecord, toStore
 import { COMPRESS_ABOVE, decodeChunk, encodeChunk, loadCodec, textLength } from "./journal_codec.ts";
 import { liveStatus } from "./liveness.ts";
 import { SCHEMA_VERSION, sqliteMigrations } from "./schema.ts";
-import { batchStatements, type Runner } from "./sqlite_batch.ts";
+import { batchStatements } from "./sqlite_batch.ts";
 import type { SqliteWriter, WriteStatement } from "./sqlite_writer.ts";
 import {
   type ExecutionFilter,
@@ -278,24 +278,34 @@ export class SqliteStore implements Store {
     const lengths = (batch.journal ?? []).map((c) => textLength(c.lines));
     await loadCodec(lengths.some((n) => n > COMPRESS_ABOVE));
     const bodies = (batch.journal ?? []).map((c, i) => encodeChunk(c.lines, lengths[i]));
-    if (!this.#writer) return this.#tx(() => batchStatements(batch, bodies, this.#runNow()));
-    if (this.#closed) throw new StoreError(`${this.location}: the store is closed`);
     const statements: WriteStatement[] = [];
     batchStatements(batch, bodies, (sql, params, unless) => statements.push({ sql, params, unless }) - 1);
+    await this.#apply(statements);
+  }
+
+  /**
+   * Runs `statements` as one transaction: on the writer thread when there is
+   * one, else on this connection. With `changes`, resolves to the rows each
+   * changed (0 for one skipped by its `unless`).
+   */
+  async #apply(statements: WriteStatement[], changes = false): Promise<number[]> {
+    if (!this.#writer) return this.#tx(() => this.#runHere(statements));
+    if (this.#closed) throw new StoreError(`${this.location}: the store is closed`);
     try {
-      await this.#writer.run(statements);
+      return await this.#writer.run(statements, changes);
     } catch (err) {
       throw toStoreError(err, this.location);
     }
   }
 
-  /** A {@linkcode Runner} that runs each statement at once, on this connection. */
-  #runNow(): Runner {
+  /** Runs statements on this connection (inside a transaction), as the writer thread does; the rows each changed. */
+  #runHere(statements: WriteStatement[]): number[] {
     const changes: number[] = [];
-    return (sql, params, unless) => {
+    for (const { sql, params, unless } of statements) {
       const skip = unless !== undefined && changes[unless] > 0;
-      return changes.push(skip ? 0 : Number(this.#stmt(sql).run(...params).changes)) - 1;
-    };
+      changes.push(skip ? 0 : Number(this.#stmt(sql).run(...params).changes));
+    }
+    return changes;
   }
 
   getExecution(executionId: string): Promise<ExecutionRecord | undefined> {
@@ -419,14 +429,7 @@ export class SqliteStore implements Store {
    */
   async #deleteRows(deletes: WriteStatement[]): Promise<number> {
     if (deletes.length === 0) return 0;
-    let changes: number[];
-    if (this.#writer) {
-      try {
-        changes = await this.#writer.run(deletes, true);
-      } catch (err) {
-        throw toStoreError(err, this.location);
-      }
-    } else changes = this.#tx(() => deletes.map(({ sql, params }) => Number(this.#stmt(sql).run(...params).changes)));
+    const changes = await this.#apply(deletes, true);
     return changes.reduce((sum, n, i) => i % 2 ? sum + n : sum, 0);
   }
 
