@@ -50,6 +50,27 @@ function context(store: PostgresStore): BackendContext {
   return { store, state: store, publish: () => {}, ended: () => {}, log: () => {} };
 }
 
+/**
+ * Redis, PostgreSQL, a store on it and a connector on both, for one test;
+ * disposed in reverse order (the connector, the store, the keys a shared
+ * Redis was left with, the services).
+ */
+async function queueFixture() {
+  await using stack = new AsyncDisposableStack();
+  const redis = stack.use(await startRedis());
+  const pg = stack.use(await startPostgres());
+  if (!redis.local) await deleteFlowKeys(redis.url);
+  stack.defer(async () => {
+    if (!redis.local) await deleteFlowKeys(redis.url);
+  });
+  const store = await openPostgresStore(pg.url);
+  stack.defer(() => store.close());
+  const connector = await connectQueue({ url: redis.url, store, log: () => {} });
+  stack.defer(() => connector.close());
+  const owned = stack.move();
+  return { redis, pg, store, connector, [Symbol.asyncDispose]: () => owned.disposeAsync() };
+}
+
 /** A version of {@linkcode WORKFLOW}, as if read from a file. */
 async function version(): Promise<WorkflowVersion> {
   const dir = await Deno.makeTempDir({ prefix: "flow-queue-" });
@@ -86,12 +107,9 @@ Deno.test({
   name: "queue connector: the row is in PostgreSQL before the job is visible; enqueueing is idempotent",
   ignore: !hasRedis || !hasPostgres,
   async fn() {
-    await using redis = await startRedis();
-    await using pg = await startPostgres();
-    if (!redis.local) await deleteFlowKeys(redis.url);
-    const store = await openPostgresStore(pg.url);
+    await using services = await queueFixture();
+    const { redis, pg, store, connector } = services;
     const spy = spyWorker(redis.url, store);
-    const connector = await connectQueue({ url: redis.url, store, log: () => {} });
     try {
       const backend = connector.backend(context(store));
       const v = await version();
@@ -120,10 +138,7 @@ Deno.test({
       const [{ n }] = await rows(pg.url, again);
       assert.equal(n, 1);
     } finally {
-      await connector.close();
       await spy.close();
-      await store.close();
-      if (!redis.local) await deleteFlowKeys(redis.url);
     }
   },
 });
@@ -132,11 +147,8 @@ Deno.test({
   name: "queue connector: results come with the workers' messages, not from the database; a sub-workflow's end is none",
   ignore: !hasRedis || !hasPostgres,
   async fn() {
-    await using redis = await startRedis();
-    await using pg = await startPostgres();
-    if (!redis.local) await deleteFlowKeys(redis.url);
-    const store = await openPostgresStore(pg.url);
-    const connector = await connectQueue({ url: redis.url, store, log: () => {} });
+    await using services = await queueFixture();
+    const { redis, store, connector } = services;
     const publisher = new Redis(redis.url, { maxRetriesPerRequest: null });
     const published: FlowEvent[] = [];
     try {
@@ -209,9 +221,6 @@ Deno.test({
       assert.equal((await store.getExecution(byFailure.executionId))?.status, "failed");
     } finally {
       publisher.disconnect();
-      await connector.close();
-      await store.close();
-      if (!redis.local) await deleteFlowKeys(redis.url);
     }
   },
 });
@@ -220,11 +229,8 @@ Deno.test({
   name: "queue connector: a job a worker fails for good is recorded failed through flow:done",
   ignore: !hasRedis || !hasPostgres,
   async fn() {
-    await using redis = await startRedis();
-    await using pg = await startPostgres();
-    if (!redis.local) await deleteFlowKeys(redis.url);
-    const store = await openPostgresStore(pg.url);
-    const connector = await connectQueue({ url: redis.url, store, log: () => {} });
+    await using services = await queueFixture();
+    const { redis, store, connector } = services;
     const client = new Redis(redis.url);
     const queue = new Queue(QUEUE_NAME, { connection: client, prefix: KEY_PREFIX });
     let worker: FlowWorker | undefined;
@@ -261,9 +267,6 @@ Deno.test({
       await worker?.close(1000);
       await queue.close();
       client.disconnect();
-      await connector.close();
-      await store.close();
-      if (!redis.local) await deleteFlowKeys(redis.url);
     }
   },
 });
@@ -284,44 +287,37 @@ Deno.test({
   ignore: !hasRedis || !hasPostgres || !!Deno.env.get("FLOW_TEST_REDIS_URL") ||
     !!Deno.env.get("FLOW_TEST_DATABASE_URL"),
   async fn() {
-    await using redis = await startRedis();
-    await using pg = await startPostgres();
-    const store = await openPostgresStore(pg.url);
-    const connector = await connectQueue({ url: redis.url, store, log: () => {} });
-    try {
-      const backend = connector.backend(context(store));
-      const v = await version();
-      await submit(backend, v);
+    await using services = await queueFixture();
+    const { redis, pg, store, connector } = services;
+    const backend = connector.backend(context(store));
+    const v = await version();
+    await submit(backend, v);
 
-      await redis.halt();
-      const started = performance.now();
-      const refused = crypto.randomUUID();
-      const err = await submit(backend, v, refused).then(() => undefined, (e) => e);
-      assert.ok(err instanceof UnavailableError, `expected UnavailableError; got ${err}`);
-      assert.equal(err.code, "QUEUE_UNAVAILABLE");
-      assert.match(err.message, /^not accepted: the queue redis:\/\/127\.0\.0\.1:\d+\/? is unreachable/);
-      assert.ok(!err.message.includes("\n"));
-      assert.ok(performance.now() - started < 10_000, "a refusal must not wait for Redis");
-      const record = await store.getExecution(refused);
-      assert.equal(record?.status, "cancelled");
-      assert.equal(record?.error?.code, "QUEUE_UNAVAILABLE");
-      assert.deepEqual((await connector.ready()).queue.ok, false);
+    await redis.halt();
+    const started = performance.now();
+    const refused = crypto.randomUUID();
+    const err = await submit(backend, v, refused).then(() => undefined, (e) => e);
+    assert.ok(err instanceof UnavailableError, `expected UnavailableError; got ${err}`);
+    assert.equal(err.code, "QUEUE_UNAVAILABLE");
+    assert.match(err.message, /^not accepted: the queue redis:\/\/127\.0\.0\.1:\d+\/? is unreachable/);
+    assert.ok(!err.message.includes("\n"));
+    assert.ok(performance.now() - started < 10_000, "a refusal must not wait for Redis");
+    const record = await store.getExecution(refused);
+    assert.equal(record?.status, "cancelled");
+    assert.equal(record?.error?.code, "QUEUE_UNAVAILABLE");
+    assert.deepEqual((await connector.ready()).queue.ok, false);
 
-      await redis.resume();
-      const back = await waitUntil(() => submit(backend, v).catch(() => undefined), { what: "Redis to accept again" });
-      assert.equal(back.queued, true);
-      assert.equal((await connector.ready()).queue.ok, true);
+    await redis.resume();
+    const back = await waitUntil(() => submit(backend, v).catch(() => undefined), { what: "Redis to accept again" });
+    assert.equal(back.queued, true);
+    assert.equal((await connector.ready()).queue.ok, true);
 
-      await pg.halt();
-      const storeErr = await submit(backend, v).then(() => undefined, (e) => e);
-      assert.ok(storeErr instanceof StoreError, `expected StoreError; got ${storeErr}`);
-      assert.ok(!storeErr.message.includes("\n"));
-      await pg.resume();
-      await waitUntil(() => submit(backend, v).catch(() => undefined), { what: "PostgreSQL to accept again" });
-    } finally {
-      await connector.close();
-      await store.close();
-    }
+    await pg.halt();
+    const storeErr = await submit(backend, v).then(() => undefined, (e) => e);
+    assert.ok(storeErr instanceof StoreError, `expected StoreError; got ${storeErr}`);
+    assert.ok(!storeErr.message.includes("\n"));
+    await pg.resume();
+    await waitUntil(() => submit(backend, v).catch(() => undefined), { what: "PostgreSQL to accept again" });
   },
 });
 
