@@ -5,7 +5,8 @@
  *
  * 1. typing `$node.` in an expression field offers the fields of the last
  *    run's input, and the preview shows the value;
- * 2. a syntax error is marked at its position before saving;
+ * 2. a syntax error is marked at its position before saving, and its
+ *    message shows once under the field (not again from the validator);
  * 3. "Run to here" on the middle node of a 3-node chain runs 2 nodes and
  *    calls nothing downstream;
  * 4. "Run this node" on the last node calls no upstream endpoint and uses the
@@ -195,7 +196,7 @@ Deno.test({
         await saveState(page, "Unsaved changes");
       });
 
-      await t.step("2. a syntax error is marked at its position before saving", async () => {
+      await t.step("2. a syntax error is marked at its position before saving, its message once", async () => {
         const gatePage = await newPage();
         await openEditor(gatePage, base, "gate.json");
         await select(gatePage, "check");
@@ -212,6 +213,13 @@ Deno.test({
         await mark.waitFor();
         const at = Math.min(position, bad.length) - 1;
         assert.equal(await mark.innerText(), bad.slice(at, at + 1));
+        // The validator finds it too: the Problems list has it; under the field it shows once, with its position.
+        await gatePage.getByRole("region", { name: "Problems" }).getByText("nodes[1].config.condition").waitFor();
+        const field = gatePage.locator(".form-field", { has: gatePage.locator('[id="field-config.condition"]') });
+        assert.match(await field.getAttribute("class") ?? "", /\binvalid\b/, "the field is marked");
+        const messages = await field.locator(".field-error, [data-testid=expression-preview]").allInnerTexts();
+        assert.equal(messages.filter((m) => /Unexpected end of expression/.test(m)).length, 1, messages.join(" | "));
+        assert.equal(await field.locator(".field-error").count(), 0);
         await saveState(gatePage, "Unsaved changes");
         await editorShot(gatePage, "expression-error");
         // A correct condition previews its value on the recorded input once the workflow ran.
