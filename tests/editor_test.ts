@@ -4,7 +4,8 @@
  * repository: build a workflow from nothing and run it; a form change is a
  * one-line diff; moving a box changes only the layout block; undo and redo
  * over five kinds of action; copy and paste between workflows (and a
- * fragment typed elsewhere); a change on disk under unsaved edits; an
+ * fragment typed elsewhere); Shift+drag box-selects two boxes and Delete
+ * removes exactly them; a change on disk under unsaved edits; an
  * invalid edit marked on its node before saving; a 500-node workflow opened
  * and dragged (measured). Screenshots go to docs/editor/ with
  * `FLOW_UPDATE_SCREENSHOTS=1`.
@@ -70,6 +71,28 @@ const FILES: Record<string, string> = {
     id: "disk",
     nodes: [{ id: "note", type: "transform.set", config: { value: "a" } }],
     connections: [],
+  }),
+  "boxes.json": pretty({
+    id: "boxes",
+    nodes: [
+      { id: "one", type: "transform.set", config: { value: 1 } },
+      { id: "two", type: "transform.set", config: { value: 2 } },
+      { id: "keep", type: "debug.log" },
+      { id: "also", type: "debug.log" },
+    ],
+    connections: [
+      { from: "one.value", to: "keep.message" },
+      { from: "two.value", to: "also.message" },
+    ],
+    outputs: { kept: "one.value" },
+    layout: {
+      "$inputs": [-300, 0],
+      "$outputs": [-300, 200],
+      one: [0, 0],
+      two: [0, 120],
+      keep: [400, 0],
+      also: [400, 120],
+    },
   }),
   "big.json": pretty(bigWorkflow()),
   "parent.json": pretty({
@@ -281,6 +304,79 @@ Deno.test({
       await merge.getByRole("button", { name: "Save mine (merged) over the file" }).click();
       await saveState(page, "Saved");
       assert.match(await Deno.readTextFile(`${dir}/disk.json`), /"value": "mine"/);
+    });
+
+    await t.step("Shift+drag selects the boxes it encloses; Delete removes exactly those", async () => {
+      await openEditor(page, base, "boxes.json");
+      const one = (await box(page, "one").boundingBox())!;
+      const two = (await box(page, "two").boundingBox())!;
+      const keep = (await box(page, "keep").boundingBox())!;
+      assert.ok(keep.x > two.x + two.width + 40, "the other boxes are clear of the two");
+      // From the empty canvas above and left of "one" to below and right of "two", short of "keep" and "also".
+      const from = { x: one.x - 20, y: one.y - 20 };
+      const to = { x: Math.max(one.x + one.width, two.x + two.width) + 20, y: two.y + two.height + 20 };
+      await page.keyboard.down("Shift");
+      await page.mouse.move(from.x, from.y);
+      await page.mouse.down();
+      await page.mouse.move((from.x + to.x) / 2, (from.y + to.y) / 2, { steps: 5 });
+      await page.mouse.move(to.x, to.y, { steps: 5 });
+      await page.mouse.up();
+      await page.keyboard.up("Shift");
+      const selected = () =>
+        page.locator(".edit-canvas .react-flow__node.selected").evaluateAll((els) =>
+          els.map((e) => e.getAttribute("data-id")!).sort()
+        );
+      await waitFor(async () => (await selected()).length >= 2);
+      assert.deepEqual(await selected(), ["one", "two"]);
+      // The commands on the selection see both: Delete is offered, Rename (one node only) is not.
+      await page.keyboard.press("Control+k");
+      const dialog = page.getByRole("dialog", { name: "Command palette" });
+      await dialog.getByRole("combobox").fill("selected");
+      await dialog.getByRole("option", { name: "Delete the selected nodes" }).waitFor();
+      assert.equal(await dialog.getByRole("option", { name: /Rename the selected node/ }).count(), 0);
+      await page.keyboard.press("Escape");
+      await dialog.waitFor({ state: "hidden" });
+      await page.keyboard.press("Delete");
+      await waitFor(async () => await page.locator(".edit-canvas .box.kind-node").count() === 2);
+      await page.keyboard.press("Control+s");
+      await saveState(page, "Saved");
+      const saved = JSON.parse(await Deno.readTextFile(`${dir}/boxes.json`));
+      assert.deepEqual(saved.nodes.map((n: { id: string }) => n.id), ["keep", "also"]);
+      assert.deepEqual(saved.connections, [], "their connections went with them");
+      assert.deepEqual(saved.outputs, {}, "and the output that named one");
+      assert.deepEqual(Object.keys(saved.layout), ["$inputs", "$outputs", "keep", "also"]);
+      // Only the bytes the deletion must change: the two nodes, their connections, the output, their positions.
+      const node = (id: string, value: number) => [
+        "    {",
+        `      "id": "${id}",`,
+        '      "type": "transform.set",',
+        '      "config": {',
+        `        "value": ${value}`,
+        "      }",
+        "    },",
+      ];
+      const position = (id: string, y: number) => [`    "${id}": [`, "      0,", `      ${y}`, "    ],"];
+      assert.deepEqual(await diffLines(dir, "boxes.json"), {
+        removed: [
+          ...node("one", 1),
+          ...node("two", 2),
+          '  "connections": [',
+          "    {",
+          '      "from": "one.value",',
+          '      "to": "keep.message"',
+          "    },",
+          "    {",
+          '      "from": "two.value",',
+          '      "to": "also.message"',
+          "    }",
+          "  ],",
+          '    "kept": "one.value"',
+          ...position("one", 0),
+          ...position("two", 120),
+        ],
+        added: ['  "connections": [],'],
+      });
+      await git(dir, "commit", "-qam", "box select");
     });
 
     await t.step("7. an invalid edit shows its error on the right node before saving", async () => {

@@ -5,7 +5,8 @@
  *
  * 1. typing `$node.` in an expression field offers the fields of the last
  *    run's input, and the preview shows the value;
- * 2. a syntax error is marked at its position before saving;
+ * 2. a syntax error is marked at its position before saving, and its
+ *    message shows once under the field (not again from the validator);
  * 3. "Run to here" on the middle node of a 3-node chain runs 2 nodes and
  *    calls nothing downstream;
  * 4. "Run this node" on the last node calls no upstream endpoint and uses the
@@ -13,7 +14,9 @@
  * 5. a pinned output is used by an editor run and not by a webhook-triggered
  *    run of the same workflow;
  * 6. "Listen for a test request" captures a request sent with curl;
- * 7. a secret variable never appears in a preview or an inspector.
+ * 7. a secret variable never appears in a preview or an inspector;
+ * 8. the command palette runs the same actions as the test loop's buttons,
+ *    and offers only those that apply.
  *
  * Screenshots go to docs/editor/ with `FLOW_UPDATE_SCREENSHOTS=1`.
  *
@@ -24,7 +27,7 @@ import type { Page } from "playwright-core";
 import { hasChromium, launchChromium } from "./browser.ts";
 import { Served, writeFiles } from "./serve_helpers.ts";
 import { hitServer, hooked, SECRET, ticker } from "./testloop_fixtures.ts";
-import { box, editorShot, openEditor, saveState } from "./ui_editor.ts";
+import { box, command, editorShot, openEditor, saveState } from "./ui_editor.ts";
 
 const pretty = (v: unknown) => JSON.stringify(v, null, 2) + "\n";
 
@@ -95,6 +98,18 @@ async function runAndWait(page: Page, start: () => Promise<void>, status = "succ
   await start();
   const run = page.locator(before ? `.editor-run:not([data-run-id="${before}"])` : ".editor-run");
   await run.getByTestId("editor-run-status").filter({ hasText: new RegExp(`^${status}$`) }).waitFor();
+}
+
+/** The labels of the command palette's Test entries that `query` finds (the palette is closed again). */
+async function offered(page: Page, query: string): Promise<string[]> {
+  await page.keyboard.press("Control+k");
+  const dialog = page.getByRole("dialog", { name: "Command palette" });
+  await dialog.getByRole("combobox").fill(query);
+  await dialog.getByText("No command matches.").or(dialog.getByRole("option").first()).waitFor();
+  const labels = await dialog.getByRole("group", { name: "Test" }).getByRole("option").allInnerTexts();
+  await page.keyboard.press("Escape");
+  await dialog.waitFor({ state: "hidden" });
+  return labels;
 }
 
 /** Replaces the text of the expression field with DOM id `id` by typing `text`. */
@@ -195,7 +210,7 @@ Deno.test({
         await saveState(page, "Unsaved changes");
       });
 
-      await t.step("2. a syntax error is marked at its position before saving", async () => {
+      await t.step("2. a syntax error is marked at its position before saving, its message once", async () => {
         const gatePage = await newPage();
         await openEditor(gatePage, base, "gate.json");
         await select(gatePage, "check");
@@ -212,6 +227,13 @@ Deno.test({
         await mark.waitFor();
         const at = Math.min(position, bad.length) - 1;
         assert.equal(await mark.innerText(), bad.slice(at, at + 1));
+        // The validator finds it too: the Problems list has it; under the field it shows once, with its position.
+        await gatePage.getByRole("region", { name: "Problems" }).getByText("nodes[1].config.condition").waitFor();
+        const field = gatePage.locator(".form-field", { has: gatePage.locator('[id="field-config.condition"]') });
+        assert.match(await field.getAttribute("class") ?? "", /\binvalid\b/, "the field is marked");
+        const messages = await field.locator(".field-error, [data-testid=expression-preview]").allInnerTexts();
+        assert.equal(messages.filter((m) => /Unexpected end of expression/.test(m)).length, 1, messages.join(" | "));
+        assert.equal(await field.locator(".field-error").count(), 0);
         await saveState(gatePage, "Unsaved changes");
         await editorShot(gatePage, "expression-error");
         // A correct condition previews its value on the recorded input once the workflow ran.
@@ -313,6 +335,54 @@ Deno.test({
         await tickPage.getByRole("group", { name: "output value" }).getByText(/fired at \d{4}-/).waitFor();
         await tickPage.close();
       });
+
+      await t.step(
+        "8. the command palette runs the test loop's actions, and offers only those that apply",
+        async () => {
+          const palettePage = await newPage();
+          await openEditor(palettePage, base, "chain.json");
+          // Nothing selected: the whole run only; a node's actions are not offered.
+          assert.deepEqual(await offered(palettePage, "test run"), ["Run the workflow (test run)…"]);
+          assert.deepEqual(await offered(palettePage, ""), ["Run the workflow (test run)…"]);
+          await select(palettePage, "c");
+          assert.deepEqual(await offered(palettePage, ""), [
+            "Run the workflow (test run)…",
+            "Run to here: c",
+            "Run this node: c",
+            "Pin output from the last run: c",
+            "Pin JSON as the output: c…",
+          ], "no Fire now (c is no schedule), no Listen (no webhook), no Unpin (no pin)");
+          const hits = { a: local.hits("/a"), c: local.hits("/c") };
+          await runAndWait(palettePage, () => command(palettePage, "Run this node: c"));
+          assert.equal(local.hits("/c"), hits.c + 1, "c ran");
+          assert.equal(local.hits("/a"), hits.a, "only c ran");
+          await palettePage.getByTestId("test-message").filter({ hasText: /^Run this node: runs c;/ }).waitFor();
+          await command(palettePage, "Pin output from the last run: c");
+          await palettePage.getByTestId("pin-status").filter({ hasText: "from a run" }).waitFor();
+          await command(palettePage, "Unpin: c");
+          await palettePage.getByTestId("pin-status").waitFor({ state: "detached" });
+          await command(palettePage, "Pin JSON as the output: c…");
+          await palettePage.locator("#pin-json:focus").waitFor();
+          await palettePage.getByRole("button", { name: "Pin JSON…", expanded: true }).click();
+          await palettePage.locator("#pin-json").waitFor({ state: "detached" });
+          // The whole run: the palette opens the Run form, as the button does.
+          await runAndWait(palettePage, async () => {
+            await command(palettePage, "Run the workflow (test run)…");
+            await palettePage.getByRole("button", { name: "Start run" }).click();
+          });
+          assert.equal(local.hits("/a"), hits.a + 1);
+          assert.equal(local.hits("/c"), hits.c + 2);
+          await palettePage.close();
+          // A schedule's Fire now: offered on the schedule only.
+          const tickPage = await newPage();
+          await openEditor(tickPage, base, "ticker.json");
+          await select(tickPage, "tick");
+          assert.ok((await offered(tickPage, "Fire now")).includes("Fire now: tick"));
+          await select(tickPage, "stamp");
+          assert.ok(!(await offered(tickPage, "")).some((l) => l.startsWith("Fire now")));
+          await tickPage.close();
+        },
+      );
 
       assert.deepEqual(problems, []);
     } finally {

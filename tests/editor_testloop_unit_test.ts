@@ -2,7 +2,8 @@
  * The editor test loop's logic in Deno (no browser): completion from a
  * node's expression context, the variables a node type binds, each box's
  * results from a run and the recorded data, the whole-expression marker of
- * node config schemas, and the built-in function list against JSONata.
+ * node config schemas, the built-in function list against JSONata, and
+ * which test-loop commands apply and run.
  */
 import assert from "node:assert/strict";
 import jsonata from "jsonata";
@@ -13,6 +14,8 @@ import { BUILTINS } from "../ui/src/edit/expr/builtins.ts";
 import { completeAt, typeVariables } from "../ui/src/edit/expr/complete.ts";
 import { editorGraph } from "../ui/src/edit/graph.ts";
 import { itemCount, testLoopStates } from "../ui/src/edit/testloop/results.ts";
+import { testCommands, type TestUi } from "../ui/src/edit/testloop/commands.ts";
+import type { TestLoop } from "../ui/src/edit/testloop/loop.ts";
 import { applyEvents, createRunState } from "../ui/src/run/state.ts";
 import type { FlowEvent } from "../src/engine/events.ts";
 
@@ -186,4 +189,98 @@ Deno.test("results on the boxes: the live run over the recorded data and pins; f
   assert.equal(live.get("c")!.ports!["in:x"], "[1,2,3]", "its input derived from what fed it in the run");
   assert.equal(itemCount({ a: 1, b: [] }), 0);
   assert.equal(itemCount({ a: 1 }), undefined);
+});
+
+/** A test loop whose actions record what they were called with. */
+function fakeLoop(over: Partial<TestLoop> = {}): { loop: TestLoop; calls: unknown[][] } {
+  const calls: unknown[][] = [];
+  const record = (name: string) => (...args: unknown[]) => {
+    calls.push([name, ...args]);
+    return Promise.resolve();
+  };
+  const loop: TestLoop = {
+    workflowId: "w",
+    pins: new Map(),
+    listening: new Map(),
+    busy: false,
+    served: new Set(["a", "tick", "hook"]),
+    run: record("run"),
+    pin: record("pin"),
+    unpin: record("unpin"),
+    listen: record("listen"),
+    stopListening: record("stopListening"),
+    refresh: () => {},
+    ...over,
+  };
+  return { loop, calls };
+}
+
+const UI: TestUi = { runForm: false, setRunForm: () => {}, setPinFor: () => {}, setRunWith: () => {} };
+
+Deno.test("test-loop commands: only those that apply; disabled when they cannot run; the buttons' actions", () => {
+  const ids = (cs: { id: string }[]) => cs.map((c) => c.id);
+  const { loop, calls } = fakeLoop();
+  assert.deepEqual(ids(testCommands({ loop, canAct: true, ui: UI })), ["test-run"]);
+  const onA = testCommands({ loop, node: { id: "a", type: "http.request" }, canAct: true, ui: UI });
+  assert.deepEqual(ids(onA), ["test-run", "test-to", "test-node", "test-pin", "test-pin-json"]);
+  assert.equal(onA.find((c) => c.id === "test-pin")!.disabled, true, "no run of a to pin yet");
+  for (const c of onA) if (c.id !== "test-pin") assert.equal(c.disabled, false, c.id);
+  onA.find((c) => c.id === "test-to")!.run();
+  onA.find((c) => c.id === "test-node")!.run();
+  assert.deepEqual(calls, [
+    ["run", { mode: "to", node: "a" }, "Run to here"],
+    ["run", { mode: "node", node: "a" }, "Run this node"],
+  ]);
+  // A schedule fires; a webhook listens (with "then run" as ticked), or stops listening.
+  const onTick = testCommands({ loop, node: { id: "tick", type: "time.interval" }, canAct: true, ui: UI });
+  assert.ok(ids(onTick).includes("test-fire"));
+  const ticked = { ...UI, runWith: "hook" };
+  testCommands({ loop, node: { id: "hook", type: "http.webhook" }, canAct: true, ui: ticked })
+    .find((c) => c.id === "test-listen")!.run();
+  assert.deepEqual(calls.at(-1), ["listen", "hook", true]);
+  const listening = fakeLoop({
+    listening: new Map([["hook", {
+      workflowId: "w",
+      nodeId: "hook",
+      status: "listening" as const,
+      method: "POST",
+      run: false,
+      expiresAt: "2026-01-01T00:00:00Z",
+    }]]),
+  });
+  const onHook = testCommands({
+    loop: listening.loop,
+    node: { id: "hook", type: "http.webhook" },
+    canAct: true,
+    ui: UI,
+  });
+  assert.ok(ids(onHook).includes("test-stop-listening") && !ids(onHook).includes("test-listen"));
+  // Pinned, with a run of its own: Pin output pins that run, Unpin applies.
+  const pinned = fakeLoop({
+    pins: new Map([["a", { nodeId: "a", outputs: {}, source: "json" as const, pinnedAt: "2026-01-01T00:00:00Z" }]]),
+    data: {
+      nodes: {
+        a: { nodeId: "a", executionId: "e9", status: "completed", inputs: {}, outputs: { body: 1 }, attempts: 1 },
+      },
+      sources: [],
+      history: true,
+    },
+  });
+  const onPinned = testCommands({ loop: pinned.loop, node: { id: "a", type: "http.request" }, canAct: true, ui: UI });
+  assert.ok(ids(onPinned).includes("test-unpin"));
+  onPinned.find((c) => c.id === "test-pin")!.run();
+  assert.deepEqual(pinned.calls, [["pin", "a", { execution: "e9" }]]);
+  // Read-only, busy, not served, or a node not saved yet: every command is there but disabled.
+  for (
+    const [l, canAct, node] of [
+      [loop, false, "a"],
+      [fakeLoop({ busy: true }).loop, true, "a"],
+      [fakeLoop({ unavailable: "not served" }).loop, true, "a"],
+      [loop, true, "new_node"],
+    ] as const
+  ) {
+    const cs = testCommands({ loop: l, node: { id: node, type: "http.request" }, canAct, ui: UI });
+    const off = cs.filter((c) => c.id !== "test-run" || node !== "new_node");
+    assert.ok(off.every((c) => c.disabled), `${node} ${canAct}: ${ids(cs.filter((c) => !c.disabled))}`);
+  }
 });

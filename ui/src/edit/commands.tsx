@@ -1,29 +1,16 @@
 /// <reference lib="dom" />
 /**
  * The command palette (Ctrl/Cmd+K, with `cmdk`): every editor action by
- * name, with its shortcut, and "Add <type>" for every node type.
+ * name, with its shortcut, and "Add <type>" for every node type; and the
+ * button that runs one command (a button and the palette call the same
+ * command). A command chosen in the palette runs once the palette has
+ * closed and given the focus back.
  *
  * @module
  */
 import { Command } from "cmdk";
-
-/** One action of the editor. */
-export interface EditorCommand {
-  /** Stable id. */
-  id: string;
-  /** What the user reads and searches. */
-  label: string;
-  /** The group it is listed under. */
-  group: string;
-  /** Its keyboard shortcut, as shown. */
-  shortcut?: string;
-  /** More words it is found by. */
-  keywords?: string[];
-  /** Whether it cannot run now. */
-  disabled?: boolean;
-  /** Runs it. */
-  run: () => void;
-}
+import { type ReactNode, useEffect, useRef } from "react";
+import type { EditorCommand } from "./editor_command.ts";
 
 /** Whether the platform uses ⌘ for shortcuts. */
 export const isMac: boolean = typeof navigator !== "undefined" && /Mac|iPhone|iPad/.test(navigator.platform);
@@ -38,6 +25,16 @@ export function CommandPalette(
   props: { open: boolean; onOpenChange: (open: boolean) => void; commands: EditorCommand[] },
 ) {
   const groups = [...new Set(props.commands.map((c) => c.group))];
+  const chosen = useRef<EditorCommand>(undefined);
+  useEffect(() => {
+    const c = chosen.current;
+    if (props.open || !c) return;
+    chosen.current = undefined;
+    // Run once the closed dialog has given the focus back (its own timer, started as it closed), so that a command
+    // that moves the focus (Rename, Pin JSON…) keeps it.
+    const timer = setTimeout(c.run, 0);
+    return () => clearTimeout(timer);
+  }, [props.open]);
   return (
     <Command.Dialog
       open={props.open}
@@ -57,8 +54,8 @@ export function CommandPalette(
                 value={`${c.label} ${c.id}`}
                 keywords={c.keywords}
                 onSelect={() => {
+                  chosen.current = c;
                   props.onOpenChange(false);
-                  c.run();
                 }}
               >
                 <span>{c.label}</span>
@@ -69,5 +66,24 @@ export function CommandPalette(
         ))}
       </Command.List>
     </Command.Dialog>
+  );
+}
+
+/** A button that runs `command` (nothing when it does not apply), disabled when the command is. */
+export function CommandButton(
+  props: { command: EditorCommand | undefined; children: ReactNode; className?: string },
+) {
+  const c = props.command;
+  if (!c) return null;
+  return (
+    <button
+      type="button"
+      className={props.className}
+      disabled={c.disabled}
+      title={c.hint}
+      onClick={c.run}
+    >
+      {props.children}
+    </button>
   );
 }

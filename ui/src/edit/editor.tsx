@@ -35,7 +35,7 @@ import type { SubRun } from "../run/state.ts";
 import { NodeTestPanel } from "./testloop/node_panel.tsx";
 import { testLoopStates } from "./testloop/results.ts";
 import { RunPanel } from "./testloop/run_panel.tsx";
-import { useTestLoop } from "./testloop/use_testloop.ts";
+import { useTestCommands, useTestLoop } from "./testloop/use_testloop.ts";
 
 // CodeMirror (the code view and the merge view) loads when one of them is first shown.
 const CodeView = lazy(() => import("./code_view.tsx").then((m) => ({ default: m.CodeView })));
@@ -174,24 +174,27 @@ function Editor(props: Loaded & { file: string; path: string }) {
       requestAnimationFrame(() => reveal.current?.(r.from));
     }
   };
-  const commands = buildCommands({
-    actions,
-    store,
-    types,
-    editable,
-    setMode,
-    mode,
-    openPalette: () => setPalette(true),
-    openConnect: () => setConnecting(true),
-    goToProblem: () => placed[0] && goToProblem(placed[0]),
-  });
-  useShortcuts({ commands, openPalette: () => setPalette(true), actions, editable });
-
   const selected = s.selection.length === 1 ? nodesOf(w).find((n) => n.id === s.selection[0]) : undefined;
   // The test loop works on the served workflow of the top level (a loop body runs with its loop).
   const title = doc as { name?: unknown; id?: unknown; inputs?: unknown } | undefined;
   const workflowId = !path && typeof title?.id === "string" ? title.id : "";
   const loop = useTestLoop(file, workflowId, selected?.id);
+  const test = useTestCommands(loop, selected && { id: selected.id, type: selected.type }, editable);
+  const commands = [
+    ...buildCommands({
+      actions,
+      store,
+      types,
+      editable,
+      setMode,
+      mode,
+      openPalette: () => setPalette(true),
+      openConnect: () => setConnecting(true),
+      goToProblem: () => placed[0] && goToProblem(placed[0]),
+    }),
+    ...(workflowId ? test.commands : []),
+  ];
+  useShortcuts({ commands, openPalette: () => setPalette(true), actions, editable });
   const [live, setLive] = useState<{ run?: SubRun }>({});
   // Undefined while no node has a result: the boxes (500 of them, maybe) are not drawn again for nothing.
   const states = useMemo(
@@ -362,7 +365,7 @@ function Editor(props: Loaded & { file: string; path: string }) {
                 {...(childHref ? { childFileHref: childHref } : {})}
                 {...(workflowId
                   ? {
-                    test: <NodeTestPanel loop={loop} nodeId={selected.id} nodeType={selected.type} canAct={editable} />,
+                    test: <NodeTestPanel loop={loop} nodeId={selected.id} nodeType={selected.type} test={test} />,
                   }
                   : {})}
               />
@@ -386,7 +389,7 @@ function Editor(props: Loaded & { file: string; path: string }) {
             ? title.inputs as Record<string, Record<string, unknown>>
             : {}}
           model={model}
-          canAct={editable}
+          test={test}
           dirty={dirty}
           {...(selected ? { selected: selected.id } : {})}
           onSelect={(id) => s.select([id])}

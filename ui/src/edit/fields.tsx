@@ -3,7 +3,8 @@
  * Form fields generated from a JSON Schema: text, number, checkbox, select
  * (enums), duration, nested objects, string maps, lists and JSON for the
  * rest; defaults as placeholders, descriptions as help, a per-field switch
- * to an expression (`{{ }}`), and the validator's problem under its field.
+ * to an expression (`{{ }}`), and the validator's problem under its field
+ * (an expression's syntax error once: the field's preview shows it).
  * Each change is one `onSet(path, value)` (undefined removes the property).
  *
  * @module
@@ -82,7 +83,9 @@ export function ObjectFields(
 export function SchemaField(props: FieldProps) {
   const { field, value, path, problems } = props;
   const id = fieldId(path);
-  const errors = problems.get(path.join(".")) ?? [];
+  const found = problems.get(path.join(".")) ?? [];
+  // An expression's syntax error shows once: when the field's preview shows it, not again from the validator.
+  const [previewed, setPreviewed] = useState(false);
   // A whole-expression field (`"format": "jsonata"`, as control.if's condition) is always an expression.
   const whole = field.schema.format === "jsonata";
   const canExpr = !whole && props.expressions !== false && !["object", "record", "list"].includes(field.kind);
@@ -91,9 +94,10 @@ export function SchemaField(props: FieldProps) {
     if (isExpression(value)) setExprOn(true);
   }, [value]);
   const expr = canExpr && exprOn;
+  const errors = (expr || whole) && previewed ? [] : found;
   const helpId = `${id}-help`;
   return (
-    <div className={`form-field kind-${field.kind}${errors.length ? " invalid" : ""}`}>
+    <div className={`form-field kind-${field.kind}${found.length ? " invalid" : ""}`}>
       <div className="form-label">
         <label htmlFor={id}>
           {field.key}
@@ -117,7 +121,7 @@ export function SchemaField(props: FieldProps) {
         )}
       </div>
       {expr || whole
-        ? <ExpressionInput {...props} id={id} helpId={helpId} template={!whole} />
+        ? <ExpressionInput {...props} id={id} helpId={helpId} template={!whole} onSyntaxError={setPreviewed} />
         : <Widget {...props} id={id} helpId={helpId} invalid={errors.length > 0} />}
       {field.description && <p id={helpId} className="hint muted">{field.description}</p>}
       {errors.map((e, i) => <p key={i} className="field-error" role="alert">{e}</p>)}
@@ -125,7 +129,9 @@ export function SchemaField(props: FieldProps) {
   );
 }
 
-function ExpressionInput(props: FieldProps & { id: string; helpId: string; template: boolean }) {
+function ExpressionInput(
+  props: FieldProps & { id: string; helpId: string; template: boolean; onSyntaxError: (shown: boolean) => void },
+) {
   const [v, setV] = useLocal(typeof props.value === "string" ? props.value : "");
   const env = useExprEnv();
   const set = (t: string) => {
@@ -155,6 +161,7 @@ function ExpressionInput(props: FieldProps & { id: string; helpId: string; templ
         disabled={props.disabled}
         describedBy={props.helpId}
         placeholder={props.template ? "{{ $node.body.id }}" : "$node.value > 0"}
+        onSyntaxError={props.onSyntaxError}
       />
     </Suspense>
   );

@@ -12,7 +12,7 @@ import { useEffect, useRef } from "react";
 import type { StoreApi } from "zustand";
 import type { NodeType } from "../api.ts";
 import type { EditorActions } from "./actions.ts";
-import type { EditorCommand } from "./commands.tsx";
+import type { EditorCommand } from "./editor_command.ts";
 import type { EditorState } from "./store.ts";
 
 /** What the commands need. */

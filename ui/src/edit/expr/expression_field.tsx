@@ -6,6 +6,10 @@
  * (`POST /api/v1/workflows/{id}/preview`: the same engine and limits as a
  * run; secrets are `***`). `template` mode is a string with `{{ }}`; else a
  * whole expression (`control.if`'s condition). Loaded lazily (CodeMirror).
+ * A syntax error shows once under the field: the preview's message, its
+ * character underlined; the validator finds the same error (the same
+ * engine on the same text) and its message is then left out of the field
+ * (it stays in the Problems list).
  *
  * @module
  */
@@ -15,7 +19,7 @@ import { defaultHighlightStyle, syntaxHighlighting } from "@codemirror/language"
 import { type Diagnostic, setDiagnostics } from "@codemirror/lint";
 import { Annotation, EditorState } from "@codemirror/state";
 import { EditorView, keymap, placeholder as placeholderExt } from "@codemirror/view";
-import { useEffect, useRef, useState } from "react";
+import { useEffect, useLayoutEffect, useRef, useState } from "react";
 import { previewExpression, type PreviewResultT } from "../../api_editor.ts";
 import { preview as previewText } from "../../format.ts";
 import { completeAt, typeVariables } from "./complete.ts";
@@ -40,6 +44,11 @@ export interface ExpressionFieldProps {
   describedBy?: string;
   /** Shown when empty. */
   placeholder?: string;
+  /**
+   * Told whether the preview shows a syntax error now: the field then leaves
+   * out the validator's message of that same error.
+   */
+  onSyntaxError?: (shown: boolean) => void;
 }
 
 const fromOutside = Annotation.define<boolean>();
@@ -211,6 +220,12 @@ export default function ExpressionField(props: ExpressionFieldProps) {
   }, [props.value]);
 
   const result = usePreview(text, props.template, env, view);
+  const syntax = result?.error?.code === "SYNTAX";
+  const onSyntaxError = useRef(props.onSyntaxError);
+  onSyntaxError.current = props.onSyntaxError;
+  // Before the frame is painted: the two messages are never on screen together.
+  useLayoutEffect(() => onSyntaxError.current?.(syntax), [syntax]);
+  useLayoutEffect(() => () => onSyntaxError.current?.(false), []);
   return (
     <div className="expr-field">
       <div ref={host} className="expr-editor" data-testid="expression-editor" />

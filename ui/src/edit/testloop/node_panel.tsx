@@ -5,15 +5,18 @@
  * request (`http.webhook`: the one-time URL), Pin output (from the last run
  * or typed in as JSON) and Unpin; then the values each input port received
  * and each output port produced in the last run that ran it, and which run
- * that was.
+ * that was. Each button runs the test loop's command of the same name
+ * (`commands.ts`), as the command palette does.
  *
  * @module
  */
-import { useState } from "react";
+import { useEffect, useState } from "react";
 import { formatTime, shortId } from "../../format.ts";
 import { Link } from "../../router.tsx";
+import { CommandButton } from "../commands.tsx";
+import type { TestCommands } from "./commands.ts";
 import { DataView } from "./data_view.tsx";
-import type { TestLoop } from "./use_testloop.ts";
+import type { TestLoop } from "./loop.ts";
 
 /** Props of {@linkcode NodeTestPanel}. */
 export interface NodeTestPanelProps {
@@ -23,21 +26,16 @@ export interface NodeTestPanelProps {
   nodeId: string;
   /** Its type. */
   nodeType: string;
-  /** Whether this session may start runs and pin. */
-  canAct: boolean;
+  /** The loop's commands on this node, and the state of the forms they open. */
+  test: TestCommands;
 }
-
-/** Node types "Fire now" applies to. */
-const SCHEDULES = ["time.cron", "time.interval"];
 
 /** The panel; see the module doc. */
 export function NodeTestPanel(props: NodeTestPanelProps) {
-  const { loop, nodeId, nodeType, canAct } = props;
+  const { loop, nodeId, nodeType, test } = props;
   const pin = loop.pins.get(nodeId);
   const listener = loop.listening.get(nodeId);
   const saved = loop.served.has(nodeId);
-  const off = !canAct || loop.busy || !!loop.unavailable || !saved;
-  const [runWith, setRunWith] = useState(false);
   return (
     <section className="test-panel" aria-label={`Test ${nodeId}`}>
       <h3>Test</h3>
@@ -45,44 +43,12 @@ export function NodeTestPanel(props: NodeTestPanelProps) {
         ? <p className="muted">Test runs are off: {loop.unavailable}</p>
         : !saved && <p className="muted">This node is not in the saved workflow yet: save to test it.</p>}
       <div className="form-row wrap">
-        <button
-          type="button"
-          disabled={off}
-          onClick={() => void loop.run({ mode: "to", node: nodeId }, "Run to here")}
-          title="Run this node and every node upstream of it (pinned nodes are not called); nothing downstream"
-        >
-          Run to here
-        </button>
-        <button
-          type="button"
-          disabled={off}
-          onClick={() => void loop.run({ mode: "node", node: nodeId }, "Run this node")}
-          title="Run only this node, on its upstream nodes' pinned or recorded outputs"
-        >
-          Run this node
-        </button>
-        {SCHEDULES.includes(nodeType) && (
-          <button
-            type="button"
-            disabled={off}
-            onClick={() => void loop.run({ mode: "all", trigger: nodeId }, "Fire now")}
-            title="Run the whole workflow as this schedule would"
-          >
-            Fire now
-          </button>
-        )}
+        <CommandButton command={test.get("test-to")}>Run to here</CommandButton>
+        <CommandButton command={test.get("test-node")}>Run this node</CommandButton>
+        <CommandButton command={test.get("test-fire")}>Fire now</CommandButton>
       </div>
-      {nodeType === "http.webhook" && (
-        <WebhookTest
-          loop={loop}
-          nodeId={nodeId}
-          off={off}
-          runWith={runWith}
-          setRunWith={setRunWith}
-          listener={listener}
-        />
-      )}
-      <PinControls loop={loop} nodeId={nodeId} off={off} />
+      {nodeType === "http.webhook" && <WebhookTest test={test} nodeId={nodeId} listener={listener} />}
+      <PinControls loop={loop} nodeId={nodeId} test={test} />
       <LastRun loop={loop} nodeId={nodeId} />
       {pin && (
         <>
@@ -139,30 +105,22 @@ function Ports(props: { values: Record<string, unknown>; what: string }) {
 }
 
 function WebhookTest(props: {
-  loop: TestLoop;
+  test: TestCommands;
   nodeId: string;
-  off: boolean;
-  runWith: boolean;
-  setRunWith: (v: boolean) => void;
   listener: ReturnType<TestLoop["listening"]["get"]>;
 }) {
-  const { loop, nodeId, listener } = props;
+  const { test, nodeId, listener } = props;
   return (
     <div className="test-request" role="group" aria-label="Test request">
       <div className="form-row wrap">
-        {listener?.status === "listening"
-          ? (
-            <button type="button" disabled={props.off} onClick={() => void loop.stopListening(nodeId)}>
-              Stop listening
-            </button>
-          )
-          : (
-            <button type="button" disabled={props.off} onClick={() => void loop.listen(nodeId, props.runWith)}>
-              Listen for a test request
-            </button>
-          )}
+        <CommandButton command={test.get("test-stop-listening")}>Stop listening</CommandButton>
+        <CommandButton command={test.get("test-listen")}>Listen for a test request</CommandButton>
         <label>
-          <input type="checkbox" checked={props.runWith} onChange={(e) => props.setRunWith(e.target.checked)} />{" "}
+          <input
+            type="checkbox"
+            checked={test.ui.runWith === nodeId}
+            onChange={(e) => test.ui.setRunWith(e.target.checked ? nodeId : undefined)}
+          />{" "}
           then run the workflow
         </label>
       </div>
@@ -184,14 +142,18 @@ function WebhookTest(props: {
   );
 }
 
-function PinControls(props: { loop: TestLoop; nodeId: string; off: boolean }) {
-  const { loop, nodeId } = props;
+function PinControls(props: { loop: TestLoop; nodeId: string; test: TestCommands }) {
+  const { loop, nodeId, test } = props;
   const rec = loop.data?.nodes[nodeId];
   const pin = loop.pins.get(nodeId);
-  const [typing, setTyping] = useState(false);
+  const typing = test.ui.pinFor === nodeId;
   const [text, setText] = useState("");
   const [bad, setBad] = useState<string>();
-  const fromRun = rec?.outputs && !rec.reused ? rec.executionId : undefined;
+  const pinJson = test.get("test-pin-json");
+  // The form opened (by its button or the command palette): it starts from the pin, or the last run's outputs.
+  useEffect(() => {
+    if (typing && !text) setText(JSON.stringify(pin?.outputs ?? rec?.outputs ?? {}, null, 2));
+  }, [typing]);
   const submit = () => {
     let outputs: unknown;
     try {
@@ -203,7 +165,7 @@ function PinControls(props: { loop: TestLoop; nodeId: string; off: boolean }) {
       return setBad('give an object of output ports: {"port": value}');
     }
     setBad(undefined);
-    setTyping(false);
+    test.ui.setPinFor(undefined);
     void loop.pin(nodeId, { outputs: outputs as Record<string, unknown> });
   };
   return (
@@ -215,26 +177,19 @@ function PinControls(props: { loop: TestLoop; nodeId: string; off: boolean }) {
         </p>
       )}
       <div className="form-row wrap">
-        <button
-          type="button"
-          disabled={props.off || !fromRun}
-          title={fromRun ? `Pin the outputs of run ${shortId(fromRun)}` : "Run the node first"}
-          onClick={() => fromRun && void loop.pin(nodeId, { execution: fromRun })}
-        >
-          Pin output
-        </button>
-        <button
-          type="button"
-          disabled={props.off}
-          aria-expanded={typing}
-          onClick={() => {
-            setTyping(!typing);
-            if (!text) setText(JSON.stringify(pin?.outputs ?? rec?.outputs ?? {}, null, 2));
-          }}
-        >
-          Pin JSON…
-        </button>
-        {pin && <button type="button" disabled={props.off} onClick={() => void loop.unpin(nodeId)}>Unpin</button>}
+        <CommandButton command={test.get("test-pin")}>Pin output</CommandButton>
+        {pinJson && (
+          <button
+            type="button"
+            disabled={pinJson.disabled}
+            title={pinJson.hint}
+            aria-expanded={typing}
+            onClick={typing ? () => test.ui.setPinFor(undefined) : pinJson.run}
+          >
+            Pin JSON…
+          </button>
+        )}
+        <CommandButton command={test.get("test-unpin")}>Unpin</CommandButton>
       </div>
       {typing && (
         <div className="form-field">
@@ -243,11 +198,12 @@ function PinControls(props: { loop: TestLoop; nodeId: string; off: boolean }) {
             id="pin-json"
             rows={6}
             spellCheck={false}
+            autoFocus
             value={text}
             onChange={(e) => setText(e.target.value)}
           />
           {bad && <p className="hint error" role="alert">{bad}</p>}
-          <button type="button" className="primary" disabled={props.off} onClick={submit}>Pin</button>
+          <button type="button" className="primary" disabled={pinJson?.disabled} onClick={submit}>Pin</button>
         </div>
       )}
     </div>

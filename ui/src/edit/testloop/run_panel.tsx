@@ -10,6 +10,7 @@
  * @module
  */
 import { useEffect, useState } from "react";
+import { CommandButton } from "../commands.tsx";
 import { StatusBadge } from "../../components/status.tsx";
 import { shortId } from "../../format.ts";
 import { RunDialog } from "../../pages/run_form.tsx";
@@ -21,18 +22,19 @@ import { Inspector } from "../../run/inspector.tsx";
 import { childRuns, type SubRun } from "../../run/state.ts";
 import { Timeline } from "../../run/timeline.tsx";
 import { useRun } from "../../run/use_run.ts";
-import type { TestLoop } from "./use_testloop.ts";
+import type { TestCommands } from "./commands.ts";
+import type { TestLoop } from "./loop.ts";
 
 /** Props of {@linkcode RunPanel}. */
 export interface RunPanelProps {
   /** The loop. */
   loop: TestLoop;
+  /** The loop's commands (Run) and the state of the Run form. */
+  test: TestCommands;
   /** The workflow's declared inputs (for the Run form). */
   inputs: Record<string, Record<string, unknown>>;
   /** The graph (the timeline's rows, the run inspector's node). */
   model: GraphModel;
-  /** Whether this session may start runs. */
-  canAct: boolean;
   /** The editor's text differs from the file: runs use the saved file. */
   dirty: boolean;
   /** The selected node. */
@@ -46,19 +48,11 @@ export interface RunPanelProps {
 /** The panel; see the module doc. */
 export function RunPanel(props: RunPanelProps) {
   const { loop } = props;
-  const [form, setForm] = useState(false);
+  const { runForm: form, setRunForm: setForm } = props.test.ui;
   return (
     <section className="run-panel" aria-label="Test runs">
       <div className="form-row wrap">
-        <button
-          type="button"
-          className="primary"
-          disabled={!props.canAct || loop.busy || !!loop.unavailable}
-          onClick={() => setForm(true)}
-          title="Run the whole workflow (pinned nodes are not called)"
-        >
-          Run
-        </button>
+        <CommandButton command={props.test.get("test-run")} className="primary">Run</CommandButton>
         {props.dirty && <span className="muted">Runs use the saved file: save to test your changes.</span>}
         {loop.unavailable && <span className="error">Test runs are off: {loop.unavailable}</span>}
         {loop.message && (

@@ -5,7 +5,9 @@
  * actions (Run, Run to here, Run this node, Fire now, pin, unpin, listen).
  * It follows the editor's events on `/api/v1/events` (`pin.set`,
  * `pin.deleted`, `test-request.captured`, `test-request.expired`), so a pin
- * made elsewhere or a captured test request shows at once.
+ * made elsewhere or a captured test request shows at once. Its actions as
+ * commands (`commands.ts`), with the state of the forms they open, come from
+ * {@linkcode useTestCommands}.
  *
  * @module
  */
@@ -27,45 +29,9 @@ import {
   type TestRequestViewT,
 } from "../../api_editor.ts";
 import { getWorkflow, listWorkflows } from "../../api.ts";
+import { type TestCommandContext, type TestCommands, testCommands, type TestUi } from "./commands.ts";
+import type { TestLoop } from "./loop.ts";
 import { useAllEvents } from "../../hooks.ts";
-
-/** What {@linkcode useTestLoop} gives. */
-export interface TestLoop {
-  /** The served workflow's id. */
-  workflowId: string;
-  /** Each node's recorded data (undefined until loaded). */
-  data?: NodeDataListT;
-  /** Pins by node. */
-  pins: ReadonlyMap<string, PinT>;
-  /** The editor run shown (the last one started or captured). */
-  runId?: string;
-  /** How it was planned. */
-  plan?: EditorRunAcceptedT["plan"];
-  /** Test request listeners by node. */
-  listening: ReadonlyMap<string, TestRequestViewT>;
-  /** The selected node's expression context. */
-  context?: ExpressionContextT;
-  /** An action is under way. */
-  busy: boolean;
-  /** The last action's outcome. */
-  message?: { kind: "info" | "error"; text: string };
-  /** Why the loop is off (the workflow is not served), or undefined. */
-  unavailable?: string;
-  /** The nodes of the served version (a node added since the last save is not among them). */
-  served: ReadonlySet<string>;
-  /** Starts an editor run. */
-  run: (body: EditorRunRequestT, what: string) => Promise<void>;
-  /** Pins a node (from a run, or typed-in outputs). */
-  pin: (node: string, body: { outputs: Record<string, unknown> } | { execution: string }) => Promise<void>;
-  /** Unpins a node. */
-  unpin: (node: string) => Promise<void>;
-  /** Listens for a test request for a webhook node. */
-  listen: (node: string, run: boolean) => Promise<void>;
-  /** Stops listening. */
-  stopListening: (node: string) => Promise<void>;
-  /** Reloads the data and pins (a run ended). */
-  refresh: () => void;
-}
 
 /** What the server has for a served workflow: its saved nodes, their recorded data, its pins. */
 interface Served {
@@ -237,4 +203,24 @@ export function useTestLoop(file: string, workflowId: string, selected: string |
         setListening((m) => finished(m, node, "cancelled"));
       }),
   }), [workflowId, server, shown, listening, context, busy, message, refresh, act, setServer]);
+}
+
+/** The test loop's commands for `loop` with `node` selected, and their forms' state. */
+export function useTestCommands(loop: TestLoop, node: TestCommandContext["node"], canAct: boolean): TestCommands {
+  const [runForm, setRunForm] = useState(false);
+  const [pinFor, setPinFor] = useState<string>();
+  const [runWith, setRunWith] = useState<string>();
+  const ui = useMemo<TestUi>(
+    () => ({
+      runForm,
+      setRunForm,
+      ...(pinFor ? { pinFor } : {}),
+      setPinFor,
+      ...(runWith ? { runWith } : {}),
+      setRunWith,
+    }),
+    [runForm, pinFor, runWith],
+  );
+  const commands = testCommands({ loop, ...(node ? { node } : {}), canAct, ui });
+  return { commands, get: (id) => commands.find((c) => c.id === id), ui };
 }
