@@ -9,6 +9,8 @@
  *   stored under its hash (the workflow file and every sub-workflow file it
  *   uses), never the files on its own disk; a version it cannot get fails the
  *   execution with a clear error.
+ * - A worker claims an execution with one statement (`Store.claim`: queued or
+ *   crashed becomes running by this process), so it runs at most once at a time.
  * - A job whose worker died (BullMQ marks it stalled) is taken over by another
  *   worker, which continues the same execution from its journal: nodes
  *   recorded complete are reused, not called again.
@@ -34,6 +36,7 @@ import {
   type Store,
   type WriteBatch,
 } from "../src/store/mod.ts";
+import { currentProcess } from "../src/process.ts";
 import { resolveInputs } from "../src/validate/mod.ts";
 import { redisConnection } from "./connection.ts";
 import { resultOf } from "./connector.ts";
@@ -179,48 +182,45 @@ export class FlowWorker {
       ? await this.#scheduled(job as Job<ScheduleJobData>, token)
       : (job.data as RunJobData).executionId;
     if (executionId === undefined) return null; // a skipped schedule fire
-    const found = await store.getExecution(executionId);
-    if (!found) throw new Error(`execution ${executionId} is not in the database`);
-    const record = await this.#unlessRunElsewhere(found, signal);
-    if (!["queued", "crashed"].includes(record.status)) return this.#ended(resultOf(record)); // already ended
-    let version: WorkflowVersion;
+    const claim = await this.#claim(executionId, job.id!, signal);
+    if ("ended" in claim) return this.#ended(resultOf(claim.ended));
+    const record = claim.claimed;
     try {
-      version = await this.#version(record.hash, record.workflowId, record.file);
-    } catch (err) {
-      const error = { message: (err as Error).message, code: "VERSION_UNAVAILABLE" };
-      await store.write({
-        started: [{ executionId, startedAt: new Date().toISOString() }],
-        ended: [{ executionId, status: "failed", endedAt: new Date().toISOString(), error }],
-      });
-      return this.#ended(resultOf({ ...record, status: "failed", error }));
-    }
-    this.#jobOf.set(executionId, job.id!);
-    const release = version.acquire();
-    try {
-      const takeover = record.status !== "queued";
-      const result = await runRecorded(version.compiled, {
-        recorder: this.#recorder,
-        trigger: record.trigger,
-        triggerNode: record.triggerNode,
-        file: record.file,
-        hash: record.hash,
-        queued: true,
-        executionId,
-        inputs: record.inputs,
-        signal,
-        state: store,
-        instances: version.instances,
-        fired: this.#fired(record),
-        reuse: await this.#reuse(record, takeover),
-        resumedFrom: takeover ? executionId : record.resumedFrom,
-        firstSeq: takeover ? record.lastSeq + 1 : 0,
-      });
-      this.#pruner.ended(record.workflowId);
-      return { ...result, nodes: [] };
+      let version: WorkflowVersion;
+      try {
+        version = await this.#version(record.hash, record.workflowId, record.file);
+      } catch (err) {
+        const error = { message: (err as Error).message, code: "VERSION_UNAVAILABLE" };
+        await store.write({ ended: [{ executionId, status: "failed", endedAt: new Date().toISOString(), error }] });
+        return this.#ended(resultOf({ ...record, status: "failed", error }));
+      }
+      const release = version.acquire();
+      try {
+        const takeover = record.status !== "queued";
+        const result = await runRecorded(version.compiled, {
+          recorder: this.#recorder,
+          trigger: record.trigger,
+          triggerNode: record.triggerNode,
+          file: record.file,
+          hash: record.hash,
+          claimed: true,
+          executionId,
+          inputs: record.inputs,
+          signal,
+          state: store,
+          instances: version.instances,
+          fired: this.#fired(record),
+          reuse: await this.#reuse(record, takeover),
+          resumedFrom: takeover ? executionId : record.resumedFrom,
+          firstSeq: takeover ? record.lastSeq + 1 : 0,
+        });
+        this.#pruner.ended(record.workflowId);
+        return { ...result, nodes: [] };
+      } finally {
+        release();
+      }
     } finally {
-      release();
-      this.#jobOf.delete(executionId);
-      if (this.#jobOf.size === 0) { for (const idle of this.#idleWaiters.splice(0)) idle(); }
+      this.#unclaimed(executionId);
     }
   }
 
@@ -231,23 +231,51 @@ export class FlowWorker {
   }
 
   /**
-   * A job handed out again while the worker that runs it is alive (its lock
-   * expired while Redis was away or its process stalled; a dead owner's run
-   * reads as `crashed`): waits until that worker ends the execution, or is
-   * found dead, so that it never runs twice at once. Resolves to the record then.
+   * Claims an execution for this process: one statement when it is queued
+   * (or crashed, or claimed here before by a job that did not get to run it).
+   * Otherwise reads why not: an execution that ended resolves as such; one
+   * still run by a live worker (its lock expired while Redis was away or its
+   * process stalled; a dead owner's run reads as `crashed`) is waited for, so
+   * that it never runs twice at once, then claimed.
    */
-  async #unlessRunElsewhere(record: ExecutionRecord, signal: AbortSignal | undefined): Promise<ExecutionRecord> {
-    let current = record;
-    if (current.status === "running") {
-      const owner = current.owner ? `${current.owner.hostname} pid ${current.owner.pid}` : "another worker";
-      this.#options.log(`flow worker: execution ${record.executionId} is still run by ${owner}; waiting for it`);
-    }
-    while (current.status === "running") {
+  async #claim(
+    executionId: string,
+    jobId: string,
+    signal: AbortSignal | undefined,
+  ): Promise<{ claimed: ExecutionRecord } | { ended: ExecutionRecord }> {
+    const { store, log } = this.#options;
+    for (let reads = 0, waiting = false;; reads++) {
+      // Never claimed twice here at once: the store lets an owner claim what it claimed before.
+      if (!claimedHere.has(executionId)) {
+        claimedHere.add(executionId);
+        this.#jobOf.set(executionId, jobId);
+        const claimed = await store.claim({ executionId, startedAt: new Date().toISOString(), owner: currentProcess() })
+          .catch((err) => {
+            this.#unclaimed(executionId);
+            throw err;
+          });
+        if (claimed) return { claimed };
+        this.#unclaimed(executionId);
+      }
       if (signal?.aborted) throw new Error("the worker is shutting down");
-      await new Promise((resolve) => setTimeout(resolve, OWNER_POLL_MS));
-      current = await this.#options.store.getExecution(record.executionId) ?? current;
+      // A dead owner's run, read as crashed, is claimed at once; a run going on, or a claim that keeps losing, waits.
+      if (waiting || reads > 1) await new Promise((resolve) => setTimeout(resolve, OWNER_POLL_MS));
+      const current = await store.getExecution(executionId);
+      if (!current) throw new Error(`execution ${executionId} is not in the database`);
+      if (!["queued", "crashed", "running"].includes(current.status)) return { ended: current };
+      if (current.status === "running" && !waiting) {
+        const owner = current.owner ? `${current.owner.hostname} pid ${current.owner.pid}` : "another worker";
+        log(`flow worker: execution ${executionId} is still run by ${owner}; waiting for it`);
+      }
+      waiting = current.status === "running";
     }
-    return current;
+  }
+
+  /** Ends this process's claim of an execution (its run ended, or never began). */
+  #unclaimed(executionId: string) {
+    claimedHere.delete(executionId);
+    this.#jobOf.delete(executionId);
+    if (this.#jobOf.size === 0) { for (const idle of this.#idleWaiters.splice(0)) idle(); }
   }
 
   /** The trigger that fired, with its recorded payload; `http.respond` answers go back through Redis. */
@@ -389,6 +417,12 @@ export class FlowWorker {
     this.#publisher.disconnect();
   }
 }
+
+/**
+ * Executions claimed by this process and not yet released, by every worker in it: the store lets an owner claim
+ * again what it claimed (a claim whose run never began), so the process itself must not claim one it is running.
+ */
+const claimedHere = new Set<string>();
 
 /** Whether `promise` settles within `ms`. */
 async function settlesWithin(promise: Promise<unknown>, ms: number): Promise<boolean> {

@@ -10,6 +10,8 @@
  *   while the database still says queued; a sub-workflow's end is not one;
  * - a job that a real worker fails for good (here: stalled too often) is
  *   recorded failed through `flow:done`, though its execution reads running;
+ * - a real worker runs, once, an execution this process claimed and never ran
+ *   (the store lets an owner claim again what it claimed);
  * - Redis away: a submit is refused at once with a 503-class error naming the
  *   queue, and the refusal is recorded; PostgreSQL away: refused with a
  *   StoreError; both accept again once the service is back.
@@ -267,6 +269,31 @@ Deno.test({
       await worker?.close(1000);
       await queue.close();
       client.disconnect();
+    }
+  },
+});
+
+Deno.test({
+  name: "queue worker: an execution it claimed and never ran (its job failed first) is claimed again and run once",
+  ignore: !hasRedis || !hasPostgres,
+  async fn() {
+    await using services = await queueFixture();
+    const { redis, store, connector } = services;
+    const accepted = await submit(connector.backend(context(store)), await version());
+    // As a job of this process leaves it when its claim's answer is lost or the database goes away before the run.
+    const claim = { executionId: accepted.executionId, startedAt: new Date().toISOString(), owner: currentProcess() };
+    assert.equal((await store.claim(claim))?.status, "queued");
+    assert.equal((await store.getExecution(accepted.executionId))?.status, "running");
+    const worker = await FlowWorker.start({ url: redis.url, store, registry: builtinRegistry(), log: () => {} });
+    try {
+      const result = await within(accepted.done, 20_000, "the execution's result");
+      assert.deepEqual([result.status, result.outputs], ["success", { value: 1 }]);
+      const record = await store.getExecution(accepted.executionId);
+      assert.deepEqual([record?.status, record?.startedAt], ["success", claim.startedAt]);
+      const started = (await store.readJournal(accepted.executionId)).filter((l) => l.includes('"workflow.started"'));
+      assert.equal(started.length, 1, "run once");
+    } finally {
+      await worker.close(1000);
     }
   },
 });

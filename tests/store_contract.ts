@@ -436,6 +436,79 @@ async function runningAndCrashed(fixture: StoreFixture) {
   });
 }
 
+async function claims(fixture: StoreFixture) {
+  const stores = await Promise.all(Array.from({ length: 4 }, () => fixture.open()));
+  const [store] = stores;
+  try {
+    const owner = currentProcess();
+    const other = { hostname: "another-host.invalid", pid: 4242 };
+    const stale = new Date(Date.now() - HEARTBEAT_STALE_MS - 60_000).toISOString();
+    const claim = (id: string, startedAt: string, by = owner) => store.claim({ executionId: id, startedAt, owner: by });
+    await store.write({
+      created: [
+        execution("q", { trigger: "webhook", payload: { body: AWKWARD }, resumedFrom: "earlier" }),
+        execution("done"),
+        execution("theirs", {
+          status: "running",
+          startedAt: at(1),
+          owner: other,
+          heartbeatAt: new Date().toISOString(),
+        }),
+        execution("stale", { status: "running", startedAt: at(1), owner: other, heartbeatAt: stale }),
+        execution("crashed", { status: "crashed", startedAt: at(1), owner: other }),
+      ],
+      journal: [{ executionId: "crashed", firstSeq: 0, lastSeq: 1, lines: ['{"seq":0}\n', '{"seq":1}\n'] }],
+      ended: [{ executionId: "done", status: "success", endedAt: at(2) }],
+    });
+    // A queued execution: claimed, and returned as it was; it is now running by the owner, as a start makes it.
+    const queued = await store.getExecution("q");
+    assert.deepEqual(await claim("q", at(3)), queued);
+    const running = (await store.getExecution("q"))!;
+    assert.deepEqual([running.status, running.startedAt, running.owner, running.heartbeatAt], [
+      "running",
+      at(3),
+      owner,
+      at(3),
+    ]);
+    const started = execution("s", { trigger: "webhook", payload: { body: AWKWARD }, resumedFrom: "earlier" });
+    await store.write({ created: [started] });
+    await store.write({ started: [{ executionId: "s", startedAt: at(3), owner }] });
+    assert.deepEqual({ ...(await store.getExecution("s"))!, executionId: "q" }, running);
+    // Its owner may claim it again (a claim whose run never began); nobody else may.
+    assert.deepEqual(await claim("q", at(4)), running);
+    assert.equal((await store.getExecution("q"))!.startedAt, at(3), "the first start stays");
+    assert.equal(await claim("q", at(4), other), undefined);
+    // Ended, absent, or run by a live owner elsewhere: not claimed, and left as they were.
+    const done = await store.getExecution("done");
+    assert.equal(await claim("done", at(4)), undefined);
+    assert.deepEqual(await store.getExecution("done"), done);
+    assert.equal(await claim("absent", at(4)), undefined);
+    assert.equal(await store.getExecution("absent"), undefined);
+    assert.equal(await claim("theirs", at(4)), undefined);
+    assert.equal((await store.getExecution("theirs"))!.owner?.hostname, other.hostname);
+    // A crashed execution: claimed as it was, its journal position kept. A dead owner's run is one once a read
+    // has recorded it crashed.
+    const crashed = (await claim("crashed", at(4)))!;
+    assert.deepEqual([crashed.status, crashed.lastSeq, crashed.owner?.hostname], ["crashed", 1, other.hostname]);
+    assert.deepEqual((await store.getExecution("crashed"))!.owner, owner);
+    assert.equal(await claim("stale", at(4)), undefined);
+    assert.equal((await store.getExecution("stale"))!.status, "crashed");
+    assert.equal((await claim("stale", at(4)))?.status, "crashed");
+    assert.equal((await store.getExecution("stale"))!.status, "running");
+    // Claims at once, from several connections and owners: exactly one wins.
+    await store.write({ created: [execution("race")] });
+    const owners = stores.map((_, i) => ({ hostname: `host-${i}.invalid`, pid: 100 + i }));
+    const wins = await Promise.all(
+      stores.map((s, i) => s.claim({ executionId: "race", startedAt: at(5), owner: owners[i] })),
+    );
+    assert.equal(wins.filter((w) => w !== undefined).length, 1);
+    const winner = owners[wins.findIndex((w) => w !== undefined)];
+    assert.deepEqual((await store.getExecution("race"))!.owner, { ...winner, procStart: undefined });
+  } finally {
+    await Promise.all(stores.map((s) => s.close()));
+  }
+}
+
 async function journal(fixture: StoreFixture) {
   const lines = Array.from({ length: 7 }, (_, i) => `{"seq":${i},"text":"é✓𝄞 \\"q\\" \\\\ \\u0000\t\r"}\n`);
   const big = Array.from({ length: 3000 }, (_, i) => `{"seq":${i},"pad":"${"x".repeat(300)}"}\n`);
@@ -669,6 +742,7 @@ const PARTS: [string, (fixture: StoreFixture) => Promise<void>][] = [
   ["listExecutions: workflow and status filters, limit, paging with before", listAndPage],
   ["listExecutions: only some triggers, or all but some (editor runs)", triggerFilters],
   ["running vs crashed: a dead owner here, a stale heartbeat elsewhere; crashed is recorded", runningAndCrashed],
+  ["claim: queued or crashed executions, or its own, by one owner at a time", claims],
   ["readJournal: byte-exact lines, with and without afterSeq, across chunks", journal],
   ["prune: keep per workflow, olderThan, running and queued kept, journals too", prune],
   ["state: compare-and-set versions", stateCompareAndSet],

@@ -31,6 +31,8 @@ export interface RecordedRunOptions extends RunOptions {
   createdAt?: string;
   /** The execution is already recorded as `queued`: mark it running instead of inserting it. */
   queued?: boolean;
+  /** The execution was claimed by this process (`ExecutionStore.claim` marked it running): write no start. */
+  claimed?: boolean;
   /**
    * Wait until the execution's row is written before the first node runs,
    * and its end before resolving (default true). `flow serve` passes false:
@@ -66,7 +68,10 @@ export async function runRecorded(compiled: CompiledWorkflow, options: RecordedR
   const now = isoNow();
   const wait = options.awaitRecord ?? true;
   let recorded: Promise<void>;
-  if (options.queued) recorded = recorder.started({ executionId, startedAt: now, owner: currentProcess() });
+  if (options.claimed) {
+    recorder.claimed(executionId);
+    recorded = Promise.resolve();
+  } else if (options.queued) recorded = recorder.started({ executionId, startedAt: now, owner: currentProcess() });
   else {
     recorded = recorder.begin(newExecution(compiled, {
       executionId,

@@ -160,6 +160,14 @@ export class Recorder {
     return this.durable();
   }
 
+  /**
+   * Keeps an execution this process claimed (`ExecutionStore.claim`, which
+   * marked it running) alive with heartbeats, as {@linkcode Recorder.started} does; nothing is written now.
+   */
+  claimed(executionId: string): void {
+    if (this.#failed === undefined && !this.#closed) this.#track(executionId);
+  }
+
   /** Records the end of an execution that never ran (e.g. cancelled while queued, or crashed). */
   ended(end: ExecutionEnd): Promise<void> {
     if (this.#failed !== undefined || this.#closed) return this.flush();

@@ -6,16 +6,18 @@
  *
  * @module
  */
-import type { DatabaseSync, StatementSync } from "node:sqlite";
+import type { DatabaseSync, SQLInputValue, StatementSync } from "node:sqlite";
 import { EXECUTION_COLUMNS, newerSchema, type Row, splitChunk, toRecord, toStoredVersion } from "./common.ts";
 import { COMPRESS_ABOVE, decodeChunk, encodeChunk, loadCodec, textLength } from "./journal_codec.ts";
 import { liveStatus } from "./liveness.ts";
+import type { ProcessIdentity } from "../process.ts";
 import { SCHEMA_VERSION, sqliteMigrations } from "./schema.ts";
-import { batchStatements } from "./sqlite_batch.ts";
+import { batchStatements, START_COLUMNS, startParams } from "./sqlite_batch.ts";
 import type { SqliteWriter, WriteStatement } from "./sqlite_writer.ts";
 import {
   type ExecutionFilter,
   type ExecutionRecord,
+  type ExecutionStart,
   type PruneOptions,
   type StateEntry,
   type StateRef,
@@ -28,6 +30,9 @@ import {
 
 /** Journal chunks back into lines (shared with the PostgreSQL store). */
 export { splitChunk };
+
+/** The columns a claim compares with the row it read (what a claim, a start, a journal write or an end changes). */
+const CLAIM_COLUMNS = ["status", "last_seq", "hostname", "pid", "proc_start"] as const;
 
 /** How long a writer waits for another process's transaction, ms. */
 const BUSY_TIMEOUT_MS = 15_000;
@@ -306,6 +311,37 @@ export class SqliteStore implements Store {
       changes.push(skip ? 0 : Number(this.#stmt(sql).run(...params).changes));
     }
     return changes;
+  }
+
+  async claim(start: ExecutionStart & { owner: ProcessIdentity }): Promise<ExecutionRecord | undefined> {
+    const { executionId, owner } = start;
+    const read = () =>
+      this.#async(() =>
+        this.#stmt(`SELECT ${EXECUTION_COLUMNS} FROM executions WHERE id = ?`).get(executionId)
+      ) as Promise<Row | undefined>;
+    // A compare-and-set of the row as read (the write may run on the writer thread, outside a read's transaction):
+    // when it changes nothing, the row is read again; it is not claimable if it did not change meanwhile.
+    for (let before = await read(); before;) {
+      const [changed] = await this.#apply([{
+        sql: `UPDATE executions SET ${START_COLUMNS}
+          WHERE id = ? AND ${CLAIM_COLUMNS.map((c) => `${c} IS ?`).join(" AND ")}
+            AND (status IN ('queued', 'crashed')
+              OR (status = 'running' AND hostname = ? AND pid = ? AND proc_start IS ?))`,
+        params: [
+          ...startParams(start),
+          executionId,
+          ...CLAIM_COLUMNS.map((c) => before![c] as SQLInputValue),
+          owner.hostname,
+          owner.pid,
+          owner.procStart ?? null,
+        ],
+      }], true);
+      if (changed) return toRecord(before);
+      const after = await read();
+      if (!after || CLAIM_COLUMNS.every((c) => after[c] === before![c])) return undefined;
+      before = after;
+    }
+    return undefined;
   }
 
   getExecution(executionId: string): Promise<ExecutionRecord | undefined> {

@@ -92,20 +92,17 @@ function insertExecution(
   );
 }
 
+/** What the start of an execution (a `started` write, a claim) sets; its parameters are {@linkcode startParams}. */
+export const START_COLUMNS = `status = 'running', started_at = COALESCE(started_at, ?), hostname = ?, pid = ?,
+  proc_start = ?, heartbeat_at = ?, ended_at = NULL, duration_ms = NULL, error = NULL`;
+
+/** The parameters of {@linkcode START_COLUMNS}. */
+export function startParams(s: ExecutionStart): SQLInputValue[] {
+  return [s.startedAt, s.owner?.hostname ?? null, s.owner?.pid ?? null, s.owner?.procStart ?? null, s.startedAt];
+}
+
 function markStarted(run: Runner, s: ExecutionStart, unless: number | undefined) {
-  run(
-    `UPDATE executions SET status = 'running', started_at = COALESCE(started_at, ?), hostname = ?, pid = ?,
-      proc_start = ?, heartbeat_at = ?, ended_at = NULL, duration_ms = NULL, error = NULL WHERE id = ?`,
-    [
-      s.startedAt,
-      s.owner?.hostname ?? null,
-      s.owner?.pid ?? null,
-      s.owner?.procStart ?? null,
-      s.startedAt,
-      s.executionId,
-    ],
-    unless,
-  );
+  run(`UPDATE executions SET ${START_COLUMNS} WHERE id = ?`, [...startParams(s), s.executionId], unless);
 }
 
 /** The end of an execution, and the last journal line of it written in the same batch (`lastSeq`). */

@@ -199,6 +199,18 @@ export interface StoredVersion {
 export interface ExecutionStore {
   /** Applies a batch of writes atomically. */
   write(batch: WriteBatch): Promise<void>;
+  /**
+   * Claims an execution for `start.owner` (a worker about to run it), in one
+   * atomic step: when it is `queued`, `crashed`, or `running` by that same
+   * owner (a claim whose run never began, or whose answer was lost), it is
+   * marked `running` by that owner, as a `started` write marks it. Resolves to
+   * the execution as it was before the claim, or undefined when it was not
+   * claimed: absent, ended, or `running` by another owner. A dead owner's
+   * `running` execution is claimable once a read has recorded it `crashed`.
+   * At most one of several claims at once succeeds; the owner must not claim
+   * an execution it is running.
+   */
+  claim(start: ExecutionStart & { owner: ProcessIdentity }): Promise<ExecutionRecord | undefined>;
   /** One execution, or undefined. A dead owner's `running` execution reads as `crashed`. */
   getExecution(executionId: string): Promise<ExecutionRecord | undefined>;
   /** Ids starting with `prefix`, at most `limit` of them, newest first. */
