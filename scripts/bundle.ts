@@ -2,7 +2,7 @@
  * Builds the single-file bundle `dist/flow.js` from `cli.ts` with `deno bundle`
  * (npm packages inlined), runnable with Deno and nothing next to it.
  *
- * Two things `deno bundle` alone does not carry over:
+ * Three things `deno bundle` alone does not carry over:
  * - The sandbox Worker for custom nodes (`src/sandbox/worker.ts`) is started
  *   with `new Worker(new URL("./worker.ts", import.meta.url))`, which a bundler
  *   does not follow: in a bundle that URL points next to `flow.js`, where there
@@ -12,6 +12,10 @@
  *   where that `deno.json` is found: they are added to the bundle's shebang
  *   line as `--unstable-*` flags. (Run it with `deno run`, and those flags
  *   must be given by hand.)
+ * - The V8 code cache Deno keeps for the bundle holds what V8 compiled before
+ *   the bundle ran: the module initialisers esbuild wraps lazily imported
+ *   modules in are put in parentheses so that V8 compiles them with the
+ *   bundle (`eager_inits.ts`), and a start does not compile them again.
  *
  * Usage: `deno task bundle [OUTPUT]` (default `dist/flow.js`). Exits non-zero
  * with a one-line message on failure.
@@ -22,6 +26,7 @@
 import { pathToFileURL } from "node:url";
 import { brotliCompressSync, constants as zlib } from "node:zlib";
 import { exists, failer } from "./common.ts";
+import { eagerModuleInits } from "./eager_inits.ts";
 
 const ROOT = new URL("../", import.meta.url);
 const toFileUrl = (path: string) => pathToFileURL(path).href;
@@ -314,7 +319,7 @@ if (import.meta.main) {
     await denoBundle("cli.ts", `${tmp}/flow.js`, [...LAZY_PACKAGES, ...LAZY_MODULES.map((m) => m.specifier)]);
     let code = await Deno.readTextFile(`${tmp}/flow.js`);
     try {
-      code = lazyRequire(code);
+      code = eagerModuleInits(lazyRequire(code)).code;
       const chunks = new Map<string, LazyChunk>();
       for (const name of LAZY_PACKAGES) chunks.set(name, await lazyPackageChunk(name, tmp, config.imports ?? {}));
       for (const m of LAZY_MODULES) chunks.set(m.specifier, await lazyModuleChunk(m.entry, tmp));
