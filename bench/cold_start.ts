@@ -31,36 +31,7 @@
 import { openSqliteStore } from "../src/store/sqlite.ts";
 import type { NewExecution } from "../src/store/types.ts";
 import { BUNDLE, ensureBundle, intFlag, machineLine, median, quantile } from "./bundle.ts";
-
-/** The benchmark workflow: three connected nodes, no network. */
-export const WORKFLOW = {
-  id: "cold-start",
-  name: "cold start",
-  inputs: { greeting: { type: "string", default: "hello" } },
-  nodes: [
-    { id: "wait", type: "time.delay", config: { ms: 0 } },
-    { id: "log", type: "debug.log" },
-    { id: "json", type: "transform.json_stringify" },
-  ],
-  connections: [
-    { from: "$inputs.greeting", to: "wait.value" },
-    { from: "wait.value", to: "log.message" },
-    { from: "log.message", to: "json.value" },
-  ],
-  outputs: { json: "json.json" },
-};
-
-/** {@linkcode WORKFLOW} with a JSONata expression in its last node: the run loads JSONata. */
-export const EXPRESSION_WORKFLOW = {
-  ...WORKFLOW,
-  id: "cold-start-expression",
-  nodes: [
-    ...WORKFLOW.nodes.slice(0, 2),
-    { id: "shout", type: "transform.set", config: { value: "{{ $uppercase($inputs.greeting) }}" } },
-  ],
-  connections: [...WORKFLOW.connections.slice(0, 2), { from: "log.message", to: "shout.after" }],
-  outputs: { shout: "shout.value" },
-};
+import { EXPRESSION_WORKFLOW, WORKFLOW } from "../scripts/compile_profile.ts";
 
 /**
  * Wall time of one `deno ARGS` process, ms; exits 1 if it fails. It runs in

@@ -14,8 +14,10 @@
  *   must be given by hand.)
  * - The V8 code cache Deno keeps for the bundle holds what V8 compiled before
  *   the bundle ran: the module initialisers esbuild wraps lazily imported
- *   modules in are put in parentheses so that V8 compiles them with the
- *   bundle (`eager_inits.ts`), and a start does not compile them again.
+ *   modules in, and the functions a short `flow run` runs (found by running
+ *   the bundle once with V8's function events logged: `compile_profile.ts`),
+ *   are rewritten so that V8 compiles them with the bundle
+ *   (`eager_compile.ts`), and a start does not compile them again.
  *
  * Usage: `deno task bundle [OUTPUT]` (default `dist/flow.js`). Exits non-zero
  * with a one-line message on failure.
@@ -26,7 +28,8 @@
 import { pathToFileURL } from "node:url";
 import { brotliCompressSync, constants as zlib } from "node:zlib";
 import { exists, failer } from "./common.ts";
-import { eagerModuleInits } from "./eager_inits.ts";
+import { eagerFunctions, eagerModuleInits } from "./eager_compile.ts";
+import { profileBundle } from "./compile_profile.ts";
 
 const ROOT = new URL("../", import.meta.url);
 const toFileUrl = (path: string) => pathToFileURL(path).href;
@@ -341,7 +344,15 @@ if (import.meta.main) {
       fail(`the bundle names ./worker.ts in a way scripts/bundle.ts does not know (expected ${WORKER_REFERENCE})`);
     }
 
-    code = withUnstableFlags(code, Array.isArray(config.unstable) ? config.unstable : []);
+    const unstable: string[] = Array.isArray(config.unstable) ? config.unstable : [];
+    code = withUnstableFlags(code, unstable);
+    try {
+      await Deno.mkdir(`${tmp}/profile`);
+      const ran = await profileBundle(code, `${tmp}/profile`, unstable.map((u) => `--unstable-${u}`));
+      code = eagerFunctions(code, ran).code;
+    } catch (err) {
+      fail((err as Error).message);
+    }
 
     await Deno.mkdir(new URL(".", outUrl), { recursive: true });
     await Deno.writeTextFile(outUrl, code);

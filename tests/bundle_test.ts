@@ -8,7 +8,8 @@
 import * as assert from "node:assert/strict";
 import { fileURLToPath as fromFileUrl } from "node:url";
 import { brotliBase64, embedLazyPackages, type LazyChunk, scriptChunk } from "../scripts/bundle.ts";
-import { eagerModuleInits } from "../scripts/eager_inits.ts";
+import { eagerFunctions, eagerModuleInits } from "../scripts/eager_compile.ts";
+import { ranFunctions } from "../scripts/compile_profile.ts";
 
 /** A bundle that loads `names` with `import()` and exports a loader for each. */
 function mainBundle(names: string[]): string {
@@ -241,6 +242,59 @@ export const load=()=>(initC(),c);`;
 Deno.test("a bundle without esbuild's module initialiser helper fails the build with one line", () => {
   assert.throws(
     () => eagerModuleInits(`var init=(f)=>f;export const x=init(()=>1);`),
-    /^Error: the bundle has no module initialiser helper \(esbuild's __esm\): update scripts\/eager_inits.ts$/,
+    /^Error: the bundle has no module initialiser helper \(esbuild's __esm\): update scripts\/eager_compile.ts$/,
   );
+});
+
+Deno.test("functions a profiled run compiled are compiled with the bundle, and behave as before", async () => {
+  const bundle = `#!/usr/bin/env -S deno run
+export const early = () => late(2);
+function late(n) { return helper(n) * 10; }
+async function* gen() { yield 1; }
+function helper(n) { return [1, 2].map((x) => x + n).reduce((a, b) => a + b, 0); }
+const o = { m(x) { return x + 1; }, get g() { return 5; }, f: function (x) { return x * 2; } };
+function untouched() { return "lazy"; }
+export const all = async () => [early(), o.m(1), o.g, o.f(3), (await gen().next()).value, untouched(), late.name];`;
+  // What V8's function events name: a function from its parameters to the end of its body.
+  const at = (text: string, from = 0) => {
+    const i = bundle.indexOf(text, from);
+    return { start: bundle.indexOf("(", i), end: bundle.indexOf("}", i) + 1 };
+  };
+  const compiled = [
+    at("function late"),
+    { start: bundle.indexOf("(n) { return [1"), end: bundle.indexOf("}\nconst o") + 1 }, // helper
+    { start: bundle.indexOf("(x) => x + n"), end: bundle.indexOf("(x) => x + n") + "(x) => x + n".length }, // its arrow
+    at("m(x)"), // a method: stays as it is
+    { start: bundle.indexOf("(x) { return x * 2"), end: bundle.indexOf("x * 2; }") + "x * 2; }".length },
+    at("async function* gen"),
+  ];
+  const { code, rewritten } = eagerFunctions(bundle, compiled);
+  assert.equal(rewritten, 5);
+  const lines = code.split("\n");
+  assert.equal(lines[0], "#!/usr/bin/env -S deno run", "the #! line stays first");
+  // Declarations move to the top as expressions in parentheses, their own arrows in parentheses too.
+  assert.deepEqual(lines.slice(1, 4), [
+    "var late=(function(n) { return helper(n) * 10; });",
+    "var gen=(async function*() { yield 1; });",
+    "var helper=(function(n) { return [1, 2].map(((x) => x + n)).reduce((a, b) => a + b, 0); });",
+  ]);
+  assert.ok(code.includes("m(x) { return x + 1; }"), "a method stays as it is");
+  assert.ok(code.includes("f: (function (x) { return x * 2; })"), code);
+  assert.ok(code.includes('function untouched() { return "lazy"; }'), "what no run compiled stays as it was");
+  const before = await importBundle(bundle.slice(bundle.indexOf("\n") + 1));
+  const after = await importBundle(code.slice(code.indexOf("\n") + 1));
+  assert.deepEqual(await after.all(), [70, 2, 5, 6, 1, "lazy", "late"]);
+  assert.deepEqual(await after.all(), await before.all());
+});
+
+Deno.test("the functions a run compiled are read from V8's log for the bundle's own script only", () => {
+  const log = [
+    "script-details,3,ext:core/00_primordials.js,0,0,",
+    "script-details,50,file:///tmp/x/flow.js,0,0,",
+    "function,parse-function,50,203,231,0.028,34944,g",
+    "function,first-execution,50,239,295,0,35191,ee",
+    "function,interpreter,50,300,310,0.01,35200,",
+    "function,parse-function,3,10,20,0.01,35300,other",
+  ].join("\n");
+  assert.deepEqual(ranFunctions(log, "file:///tmp/x/flow.js"), [{ start: 203, end: 231 }, { start: 239, end: 295 }]);
 });
