@@ -26,6 +26,7 @@ import {
   numstat,
   openEditor,
   saveState,
+  typeExpression,
 } from "./ui_editor.ts";
 import { bigWorkflow } from "./ui_serve.ts";
 import { countBoxes, misplacedHandles, mostBoxes } from "./ui_measure.ts";
@@ -106,6 +107,15 @@ const FILES: Record<string, string> = {
     connections: [],
     outputs: { v: "inner.value" },
   }),
+  "lists.json": pretty({
+    id: "lists",
+    inputs: { x: { type: "string", default: "beta" } },
+    nodes: [
+      { id: "source", type: "transform.set", config: { value: { alpha: 1, beta: 2 } } },
+      { id: "keep", type: "transform.pick", config: { keys: ["alpha", "{{ $inputs.x }}"] } },
+    ],
+    connections: [{ from: "source.value", to: "keep.object" }],
+  }),
   "loop.json": Deno.readTextFileSync(new URL("../examples/loop.json", import.meta.url)),
 };
 
@@ -184,6 +194,56 @@ Deno.test({
       await editorShot(page, "inspector");
       await git(dir, "commit", "-qam", "indent");
     });
+
+    await t.step(
+      "a list item holding {{ }} is an expression field with its preview; an edit changes its line",
+      async () => {
+        await openEditor(page, base, "lists.json");
+        await box(page, "keep").click();
+        const list = page.getByRole("group", { name: "keys" });
+        const item = list.locator('.cm-content[id="field-config.keys.1"]');
+        await item.waitFor();
+        assert.equal(await item.innerText(), "{{ $inputs.x }}");
+        assert.equal(
+          await list.locator('input[id="field-config.keys.0"]').inputValue(),
+          "alpha",
+          "a value stays a text",
+        );
+        const preview = list.getByTestId("expression-preview");
+        await preview.filter({ hasText: /^= "?beta"?$/ }).waitFor();
+        // Completion offers the workflow's inputs.
+        await typeExpression(page, "field-config.keys.1", "{{ $inputs.");
+        await page.locator(".cm-tooltip-autocomplete li").filter({ hasText: /^x/ }).waitFor();
+        await page.keyboard.press("Escape");
+        // A syntax error shows once under the item: the preview's, not again the validator's (in Problems).
+        await typeExpression(page, "field-config.keys.1", "{{ $inputs.x & }}", true);
+        await preview.filter({ hasText: "SYNTAX" }).waitFor();
+        await page.getByRole("region", { name: "Problems" }).getByText("nodes[1].config.keys[1]").waitFor();
+        const messages = await list.locator(".field-error, [data-testid=expression-preview]").allInnerTexts();
+        assert.equal(messages.length, 1, messages.join(" | "));
+        assert.match(messages[0], /SYNTAX/);
+        const text = '{{ $inputs.x & "-2" }}';
+        await typeExpression(page, "field-config.keys.1", text, true);
+        await preview.filter({ hasText: /^= "?beta-2"?$/ }).waitFor();
+        await page.keyboard.press("Control+s");
+        await saveState(page, "Saved");
+        const indent = " ".repeat(10);
+        assert.deepEqual(await diffLines(dir, "lists.json"), {
+          removed: [`${indent}"{{ $inputs.x }}"`],
+          added: [`${indent}${JSON.stringify(text)}`],
+        });
+        await git(dir, "commit", "-qam", "list item");
+        // Adding and removing an item work as before: the expression item keeps its editor, the new one is a text.
+        await list.getByRole("button", { name: "Add item" }).click();
+        await list.locator('input[id="field-config.keys.2"]').waitFor();
+        await item.waitFor();
+        await saveState(page, "Unsaved changes");
+        await list.getByRole("button", { name: "Remove item 3" }).click();
+        await list.locator('input[id="field-config.keys.2"]').waitFor({ state: "detached" });
+        await saveState(page, "Saved");
+        assert.equal(await item.innerText(), text);
+      },
+    );
 
     await t.step("3. a moved box changes only the layout block", async () => {
       await openEditor(page, base, "chain.json");
