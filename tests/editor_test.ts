@@ -2,7 +2,9 @@
  * The editor in a real browser (Debian's Chromium through playwright-core)
  * against a real `flow serve` over a temporary folder that is a git
  * repository: build a workflow from nothing and run it; a form change is a
- * one-line diff; moving a box changes only the layout block; undo and redo
+ * one-line diff; a list item and a JSON field's string holding `{{ }}` are
+ * expression editors (completion, preview, a syntax error once) whose edits
+ * are one-line diffs; moving a box changes only the layout block; undo and redo
  * over five kinds of action; copy and paste between workflows (and a
  * fragment typed elsewhere); Shift+drag box-selects two boxes and Delete
  * removes exactly them; a change on disk under unsaved edits; an
@@ -113,6 +115,7 @@ const FILES: Record<string, string> = {
     nodes: [
       { id: "source", type: "transform.set", config: { value: { alpha: 1, beta: 2 } } },
       { id: "keep", type: "transform.pick", config: { keys: ["alpha", "{{ $inputs.x }}"] } },
+      { id: "shape", type: "transform.set", config: { value: { greeting: "hello {{ $inputs.x }}", n: 1 } } },
     ],
     connections: [{ from: "source.value", to: "keep.object" }],
   }),
@@ -244,6 +247,65 @@ Deno.test({
         assert.equal(await item.innerText(), text);
       },
     );
+
+    await t.step("a JSON field's {{ }} strings: highlighted, completed, previewed, a syntax error once", async () => {
+      await openEditor(page, base, "lists.json");
+      await box(page, "shape").click();
+      const field = page.locator(".form-field", { has: page.locator('[id="field-config.value"]') });
+      const editor = field.locator('.cm-content[id="field-config.value"]');
+      await editor.waitFor();
+      assert.deepEqual(await editor.locator(".cm-template").allInnerTexts(), ["{{ $inputs.x }}"]);
+      // The cursor in the template string: its preview, with its path in the value.
+      await editor.click();
+      await page.keyboard.press("Control+Home");
+      await page.keyboard.press("ArrowDown");
+      await page.keyboard.press("End");
+      for (let i = 0; i < 5; i++) await page.keyboard.press("ArrowLeft"); // after "$inputs.x"
+      const preview = field.getByTestId("expression-preview");
+      await preview.filter({ hasText: /^greeting\s*= "?hello beta"?$/ }).waitFor();
+      // A syntax error: the preview's message under the field, not again the validator's (in Problems).
+      await page.keyboard.type(" &", { delay: 10 });
+      await preview.filter({ hasText: "SYNTAX" }).waitFor();
+      assert.equal(await preview.getAttribute("data-path"), "greeting");
+      await page.getByRole("region", { name: "Problems" }).getByText("nodes[2].config.value.greeting").waitFor();
+      await field.locator(".cm-lintRange-error").waitFor();
+      const messages = await field.locator(".field-error, [data-testid=expression-preview]").allInnerTexts();
+      assert.equal(messages.length, 1, messages.join(" | "));
+      // The cursor out of the string: no preview, so the validator's message shows under the field, with its path.
+      await page.keyboard.press("Control+End");
+      await preview.waitFor({ state: "detached" });
+      await field.locator(".field-error").filter({ hasText: /^greeting: / }).waitFor();
+      // Back in it: completion of $inputs.
+      await page.keyboard.press("Control+Home");
+      await page.keyboard.press("ArrowDown");
+      await page.keyboard.press("End");
+      for (let i = 0; i < 5; i++) await page.keyboard.press("ArrowLeft"); // after "&"
+      await page.keyboard.type(" $inputs.", { delay: 10 });
+      await page.locator(".cm-tooltip-autocomplete li").filter({ hasText: /^x/ }).waitFor();
+      // (Typed: Enter within 75 ms of the list showing is a new line, by CodeMirror's design.)
+      await page.keyboard.type("x");
+      await preview.filter({ hasText: /^greeting\s*= "?hello betabeta"?$/ }).waitFor();
+      await field.locator(".field-error").waitFor({ state: "detached" });
+      await page.keyboard.press("Control+s");
+      await saveState(page, "Saved");
+      assert.deepEqual(await diffLines(dir, "lists.json"), {
+        removed: [`${" ".repeat(10)}"greeting": "hello {{ $inputs.x }}",`],
+        added: [`${" ".repeat(10)}"greeting": "hello {{ $inputs.x & $inputs.x }}",`],
+      });
+      await git(dir, "commit", "-qam", "json template");
+      // A plain JSON field given a template becomes this editor, focused; the save changes that line only.
+      await box(page, "source").click();
+      const plain = page.locator('textarea[id="field-config.value"]');
+      await plain.fill('{\n  "alpha": "{{ $inputs.x }}",\n  "beta": 2\n}');
+      await page.locator('.cm-editor.cm-focused .cm-content[id="field-config.value"]').waitFor();
+      await page.keyboard.press("Control+s");
+      await saveState(page, "Saved");
+      assert.deepEqual(await diffLines(dir, "lists.json"), {
+        removed: [`${" ".repeat(10)}"alpha": 1,`],
+        added: [`${" ".repeat(10)}"alpha": "{{ $inputs.x }}",`],
+      });
+      await git(dir, "commit", "-qam", "json template typed");
+    });
 
     await t.step("3. a moved box changes only the layout block", async () => {
       await openEditor(page, base, "chain.json");

@@ -2,18 +2,20 @@
 /**
  * Form fields generated from a JSON Schema: text, number, checkbox, select
  * (enums), duration, nested objects, string maps, lists and JSON for the
- * rest; defaults as placeholders, descriptions as help, a per-field switch
- * to an expression (`{{ }}`), and the validator's problem under its field
- * (an expression's syntax error once: the field's preview shows it).
+ * rest; defaults as placeholders, descriptions as help, a per-field (and
+ * per-list-item) switch to an expression (`{{ }}`), a JSON value holding
+ * `{{ }}` in the expression editor's JSON mode, and the validator's problem
+ * under its field (an expression's syntax error once: the field's preview
+ * shows it).
  * Each change is one `onSet(path, value)` (undefined removes the property).
  *
  * @module
  */
-import { lazy, Suspense, useEffect, useId, useState } from "react";
+import { lazy, Suspense, useEffect, useId, useRef, useState } from "react";
 import type { JsonSchema } from "../api.ts";
 import type { Path } from "./doc.ts";
 import { useExprEnv } from "./expr/env.ts";
-import { type Field, fieldsOf, isExpression, placeholderOf } from "./schema.ts";
+import { type Field, fieldsOf, holdsExpression, isExpression, placeholderOf } from "./schema.ts";
 
 // The expression editor (CodeMirror) loads when an expression field is first shown with a served workflow.
 const ExpressionField = lazy(() => import("./expr/expression_field.tsx"));
@@ -79,13 +81,30 @@ export function ObjectFields(
   );
 }
 
-/** Whether a field shows its expression editor: switched on, or its value is an expression (then it stays on). */
-function useExprMode(value: unknown): [boolean, (on: boolean) => void] {
-  const [on, setOn] = useState(isExpression(value));
+/**
+ * Whether a field shows its expression editor: switched on, or its value is
+ * an expression (`test`; then it stays on).
+ */
+function useExprMode(value: unknown, test = isExpression): [boolean, (on: boolean) => void] {
+  const [on, setOn] = useState(test(value));
   useEffect(() => {
-    if (isExpression(value)) setOn(true);
+    if (test(value)) setOn(true);
   }, [value]);
   return [on, setOn];
+}
+
+/**
+ * The problems inside a JSON field's value (`config.body.name` under
+ * `config.body`), each with its path in the value; without `skip`, the
+ * path whose syntax error the field's preview shows.
+ */
+function nestedProblems(problems: ReadonlyMap<string, string[]>, key: string, skip?: string): string[] {
+  const out: string[] = [];
+  for (const [k, messages] of problems) {
+    if (!k.startsWith(`${key}.`) || k.slice(key.length + 1) === skip) continue;
+    out.push(...messages.map((m) => `${k.slice(key.length + 1)}: ${m}`));
+  }
+  return out;
 }
 
 /** The `{{ }}` switch of a field (or of a list item): its expression editor on or off. */
@@ -109,9 +128,12 @@ function ExprSwitch(props: { on: boolean; label: string; disabled?: boolean; onC
 export function SchemaField(props: FieldProps) {
   const { field, value, path, problems } = props;
   const id = fieldId(path);
-  const found = problems.get(path.join(".")) ?? [];
   // An expression's syntax error shows once: when the field's preview shows it, not again from the validator.
   const [previewed, setPreviewed] = useState(false);
+  // A JSON field's: the path (in its value) of the string whose syntax error its preview shows.
+  const [previewedAt, setPreviewedAt] = useState<string>();
+  const nested = field.kind === "json" ? nestedProblems(problems, path.join("."), previewedAt) : [];
+  const found = [...problems.get(path.join(".")) ?? [], ...nested];
   // A whole-expression field (`"format": "jsonata"`, as control.if's condition) is always an expression.
   const whole = field.schema.format === "jsonata";
   const canExpr = !whole && props.expressions !== false && !["object", "record", "list"].includes(field.kind);
@@ -151,7 +173,15 @@ export function SchemaField(props: FieldProps) {
             onSyntaxError={setPreviewed}
           />
         )
-        : <Widget {...props} id={id} helpId={helpId} invalid={errors.length > 0} />}
+        : (
+          <Widget
+            {...props}
+            id={id}
+            helpId={helpId}
+            invalid={errors.length > 0}
+            onSyntaxErrorAt={(shown, at) => setPreviewedAt(shown ? at : undefined)}
+          />
+        )}
       {field.description && <p id={helpId} className="hint muted">{field.description}</p>}
       {errors.map((e, i) => <p key={i} className="field-error" role="alert">{e}</p>)}
     </div>
@@ -177,6 +207,9 @@ interface ExpressionInputProps {
   /** Told whether the preview shows a syntax error (see {@linkcode SchemaField}). */
   onSyntaxError: (shown: boolean) => void;
 }
+
+/** Told whether a JSON field's preview shows a syntax error, and of the string at which path in its value. */
+type OnSyntaxErrorAt = (shown: boolean, path?: string) => void;
 
 /** The expression editor of a field or list item: a plain input until CodeMirror is loaded or without a served workflow. */
 function ExpressionInput(props: ExpressionInputProps) {
@@ -216,7 +249,9 @@ function ExpressionInput(props: ExpressionInputProps) {
   );
 }
 
-function Widget(props: FieldProps & { id: string; helpId: string; invalid: boolean }) {
+function Widget(
+  props: FieldProps & { id: string; helpId: string; invalid: boolean; onSyntaxErrorAt: OnSyntaxErrorAt },
+) {
   const { field, value, path, onSet, id } = props;
   const common = {
     id,
@@ -283,7 +318,17 @@ function Widget(props: FieldProps & { id: string; helpId: string; invalid: boole
     case "list":
       return <ListInput {...props} />;
     default:
-      return <JsonInput {...common} value={value} placeholder={placeholder} onValue={(v) => onSet(path, v, id)} />;
+      return (
+        <JsonInput
+          {...common}
+          value={value}
+          placeholder={placeholder}
+          onValue={(v) => onSet(path, v, id)}
+          templates={props.expressions !== false
+            ? { label: field.key, onSyntaxError: props.onSyntaxErrorAt }
+            : undefined}
+        />
+      );
   }
 }
 
@@ -330,40 +375,84 @@ function NumberInput(
   );
 }
 
-/** A JSON value in a text area: written when it parses. */
+/**
+ * A JSON value in a text area: written when it parses. With `templates`
+ * (a config field) and a served workflow, a value holding `{{ }}` is
+ * edited in the expression editor's JSON mode instead: its templates
+ * highlighted, completed and previewed.
+ */
 export function JsonInput(
-  props: Common & { value: unknown; placeholder?: string; onValue: (v: unknown) => void; rows?: number },
+  props: Common & {
+    value: unknown;
+    placeholder?: string;
+    onValue: (v: unknown) => void;
+    rows?: number;
+    templates?: { label: string; onSyntaxError: OnSyntaxErrorAt };
+  },
 ) {
-  const { value, onValue, placeholder, rows, ...rest } = props;
+  const { value, onValue, placeholder, rows, templates, ...rest } = props;
   const shown = value === undefined ? "" : JSON.stringify(value, null, 2);
   const [v, setV] = useLocal(shown);
   const [bad, setBad] = useState<string>();
+  const env = useExprEnv();
+  const [withTemplates] = useExprMode(value, holdsExpression);
+  // Where the caret was in the text area: the expression editor that replaces it as `{{ }}` is typed starts there.
+  const caret = useRef<number>(undefined);
+  const change = (text: string) => {
+    setV(text);
+    const t = text.trim();
+    if (t === "") {
+      setBad(undefined);
+      onValue(undefined);
+      return;
+    }
+    try {
+      const parsed = JSON.parse(t);
+      setBad(undefined);
+      onValue(parsed);
+    } catch (err) {
+      setBad(`not JSON yet: ${(err as Error).message}`);
+    }
+  };
+  const area = (
+    <textarea
+      {...rest}
+      rows={rows ?? Math.min(8, Math.max(2, v.split("\n").length))}
+      value={v}
+      placeholder={placeholder}
+      spellCheck={false}
+      onChange={(e) => {
+        caret.current = e.target.selectionStart;
+        change(e.target.value);
+      }}
+    />
+  );
+  const hint = bad && <p className="hint error">{bad}</p>;
+  if (!templates || !env || !withTemplates) {
+    return (
+      <>
+        {area}
+        {hint}
+      </>
+    );
+  }
   return (
     <>
-      <textarea
-        {...rest}
-        rows={rows ?? Math.min(8, Math.max(2, v.split("\n").length))}
-        value={v}
-        placeholder={placeholder}
-        spellCheck={false}
-        onChange={(e) => {
-          setV(e.target.value);
-          const t = e.target.value.trim();
-          if (t === "") {
-            setBad(undefined);
-            onValue(undefined);
-            return;
-          }
-          try {
-            const parsed = JSON.parse(t);
-            setBad(undefined);
-            onValue(parsed);
-          } catch (err) {
-            setBad(`not JSON yet: ${(err as Error).message}`);
-          }
-        }}
-      />
-      {bad && <p className="hint error">{bad}</p>}
+      <Suspense fallback={area}>
+        <ExpressionField
+          id={rest.id}
+          label={templates.label}
+          value={v}
+          template
+          json
+          onText={change}
+          disabled={rest.disabled}
+          describedBy={rest["aria-describedby"]}
+          {...(caret.current !== undefined ? { focusAt: caret.current } : {})}
+          onSyntaxError={templates.onSyntaxError}
+        />
+      </Suspense>
+      {hint}
     </>
   );
 }
