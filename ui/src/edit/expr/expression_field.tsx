@@ -42,7 +42,7 @@ export interface ExpressionFieldProps {
   template: boolean;
   /** JSON text whose strings may hold `{{ }}` templates (then `template` is not read). */
   json?: boolean;
-  /** Focused when it appears, the cursor at this offset. */
+  /** Focused when it first appears (not again), the cursor at this offset. */
   focusAt?: number;
   /** Changed text. */
   onText: (text: string) => void;
@@ -108,18 +108,18 @@ interface ViewOptions {
   env: () => ExprEnv | undefined;
   /** The text or the cursor changed (`typed`: the text, by the user, not from outside). */
   onChange: (state: EditorState, typed: boolean) => void;
+  /** Focus it, the cursor at this offset. */
+  focusAt?: number;
 }
 
 /** The CodeMirror view of a field: JSONata (or JSON with templates), completion, the field's id and label. */
-function createView(parent: HTMLElement, { props, env, onChange }: ViewOptions): EditorView {
+function createView(parent: HTMLElement, { props, env, onChange, focusAt }: ViewOptions): EditorView {
   const json = !!props.json;
   const view = new EditorView({
     parent,
     state: EditorState.create({
       doc: props.value,
-      ...(props.focusAt !== undefined
-        ? { selection: EditorSelection.cursor(Math.min(props.focusAt, props.value.length)) }
-        : {}),
+      ...(focusAt !== undefined ? { selection: EditorSelection.cursor(Math.min(focusAt, props.value.length)) } : {}),
       extensions: [
         history(),
         closeBrackets(),
@@ -145,7 +145,7 @@ function createView(parent: HTMLElement, { props, env, onChange }: ViewOptions):
       ],
     }),
   });
-  if (props.focusAt !== undefined) view.focus();
+  if (focusAt !== undefined) view.focus();
   return view;
 }
 
@@ -252,9 +252,12 @@ export default function ExpressionField(props: ExpressionFieldProps) {
   const json = !!props.json;
   const [target, setTarget] = useState<Target | undefined>(() => json ? undefined : { text: props.value });
 
+  // Focused when it appears, and a view made again (read-only toggled) only if the one it replaces had the focus.
+  const focusAt = useRef(props.focusAt);
   useEffect(() => {
     const v = createView(host.current!, {
       props,
+      ...(focusAt.current !== undefined ? { focusAt: focusAt.current } : {}),
       env: () => envRef.current,
       onChange: (state, typed) => {
         const next = targetOf(state, json);
@@ -263,8 +266,12 @@ export default function ExpressionField(props: ExpressionFieldProps) {
       },
     });
     view.current = v;
+    focusAt.current = undefined;
     setTarget(targetOf(v.state, json));
-    return () => v.destroy();
+    return () => {
+      if (v.hasFocus) focusAt.current = v.state.selection.main.head;
+      v.destroy();
+    };
   }, [props.template, props.disabled, json]);
 
   // A change from outside (undo, the code view, a JSON value written again) replaces the text that differs.
