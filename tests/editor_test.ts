@@ -2,7 +2,9 @@
  * The editor in a real browser (Debian's Chromium through playwright-core)
  * against a real `flow serve` over a temporary folder that is a git
  * repository: build a workflow from nothing and run it; a form change is a
- * one-line diff; moving a box changes only the layout block; undo and redo
+ * one-line diff; a list item and a JSON field's string holding `{{ }}` are
+ * expression editors (completion, preview, a syntax error once) whose edits
+ * are one-line diffs; moving a box changes only the layout block; undo and redo
  * over five kinds of action; copy and paste between workflows (and a
  * fragment typed elsewhere); Shift+drag box-selects two boxes and Delete
  * removes exactly them; a change on disk under unsaved edits; an
@@ -26,6 +28,7 @@ import {
   numstat,
   openEditor,
   saveState,
+  typeExpression,
 } from "./ui_editor.ts";
 import { bigWorkflow } from "./ui_serve.ts";
 import { countBoxes, misplacedHandles, mostBoxes } from "./ui_measure.ts";
@@ -106,6 +109,16 @@ const FILES: Record<string, string> = {
     connections: [],
     outputs: { v: "inner.value" },
   }),
+  "lists.json": pretty({
+    id: "lists",
+    inputs: { x: { type: "string", default: "beta" } },
+    nodes: [
+      { id: "source", type: "transform.set", config: { value: { alpha: 1, beta: 2 } } },
+      { id: "keep", type: "transform.pick", config: { keys: ["alpha", "{{ $inputs.x }}"] } },
+      { id: "shape", type: "transform.set", config: { value: { greeting: "hello {{ $inputs.x }}", n: 1 } } },
+    ],
+    connections: [{ from: "source.value", to: "keep.object" }],
+  }),
   "loop.json": Deno.readTextFileSync(new URL("../examples/loop.json", import.meta.url)),
 };
 
@@ -183,6 +196,115 @@ Deno.test({
       assert.match(added[0], /"indent": 2/);
       await editorShot(page, "inspector");
       await git(dir, "commit", "-qam", "indent");
+    });
+
+    await t.step(
+      "a list item holding {{ }} is an expression field with its preview; an edit changes its line",
+      async () => {
+        await openEditor(page, base, "lists.json");
+        await box(page, "keep").click();
+        const list = page.getByRole("group", { name: "keys" });
+        const item = list.locator('.cm-content[id="field-config.keys.1"]');
+        await item.waitFor();
+        assert.equal(await item.innerText(), "{{ $inputs.x }}");
+        assert.equal(
+          await list.locator('input[id="field-config.keys.0"]').inputValue(),
+          "alpha",
+          "a value stays a text",
+        );
+        const preview = list.getByTestId("expression-preview");
+        await preview.filter({ hasText: /^= "?beta"?$/ }).waitFor();
+        // Completion offers the workflow's inputs.
+        await typeExpression(page, "field-config.keys.1", "{{ $inputs.");
+        await page.locator(".cm-tooltip-autocomplete li").filter({ hasText: /^x/ }).waitFor();
+        await page.keyboard.press("Escape");
+        // A syntax error shows once under the item: the preview's, not again the validator's (in Problems).
+        await typeExpression(page, "field-config.keys.1", "{{ $inputs.x & }}", true);
+        await preview.filter({ hasText: "SYNTAX" }).waitFor();
+        await page.getByRole("region", { name: "Problems" }).getByText("nodes[1].config.keys[1]").waitFor();
+        const messages = await list.locator(".field-error, [data-testid=expression-preview]").allInnerTexts();
+        assert.equal(messages.length, 1, messages.join(" | "));
+        assert.match(messages[0], /SYNTAX/);
+        const text = '{{ $inputs.x & "-2" }}';
+        await typeExpression(page, "field-config.keys.1", text, true);
+        await preview.filter({ hasText: /^= "?beta-2"?$/ }).waitFor();
+        await page.keyboard.press("Control+s");
+        await saveState(page, "Saved");
+        const indent = " ".repeat(10);
+        assert.deepEqual(await diffLines(dir, "lists.json"), {
+          removed: [`${indent}"{{ $inputs.x }}"`],
+          added: [`${indent}${JSON.stringify(text)}`],
+        });
+        await git(dir, "commit", "-qam", "list item");
+        // Adding and removing an item work as before: the expression item keeps its editor, the new one is a text.
+        await list.getByRole("button", { name: "Add item" }).click();
+        await list.locator('input[id="field-config.keys.2"]').waitFor();
+        await item.waitFor();
+        await saveState(page, "Unsaved changes");
+        await list.getByRole("button", { name: "Remove item 3" }).click();
+        await list.locator('input[id="field-config.keys.2"]').waitFor({ state: "detached" });
+        await saveState(page, "Saved");
+        assert.equal(await item.innerText(), text);
+      },
+    );
+
+    await t.step("a JSON field's {{ }} strings: highlighted, completed, previewed, a syntax error once", async () => {
+      await openEditor(page, base, "lists.json");
+      await box(page, "shape").click();
+      const field = page.locator(".form-field", { has: page.locator('[id="field-config.value"]') });
+      const editor = field.locator('.cm-content[id="field-config.value"]');
+      await editor.waitFor();
+      assert.deepEqual(await editor.locator(".cm-template").allInnerTexts(), ["{{ $inputs.x }}"]);
+      // The cursor in the template string: its preview, with its path in the value.
+      await editor.click();
+      await page.keyboard.press("Control+Home");
+      await page.keyboard.press("ArrowDown");
+      await page.keyboard.press("End");
+      for (let i = 0; i < 5; i++) await page.keyboard.press("ArrowLeft"); // after "$inputs.x"
+      const preview = field.getByTestId("expression-preview");
+      await preview.filter({ hasText: /^greeting\s*= "?hello beta"?$/ }).waitFor();
+      // A syntax error: the preview's message under the field, not again the validator's (in Problems).
+      await page.keyboard.type(" &", { delay: 10 });
+      await preview.filter({ hasText: "SYNTAX" }).waitFor();
+      assert.equal(await preview.getAttribute("data-path"), "greeting");
+      await page.getByRole("region", { name: "Problems" }).getByText("nodes[2].config.value.greeting").waitFor();
+      await field.locator(".cm-lintRange-error").waitFor();
+      const messages = await field.locator(".field-error, [data-testid=expression-preview]").allInnerTexts();
+      assert.equal(messages.length, 1, messages.join(" | "));
+      // The cursor out of the string: no preview, so the validator's message shows under the field, with its path.
+      await page.keyboard.press("Control+End");
+      await preview.waitFor({ state: "detached" });
+      await field.locator(".field-error").filter({ hasText: /^greeting: / }).waitFor();
+      // Back in it: completion of $inputs.
+      await page.keyboard.press("Control+Home");
+      await page.keyboard.press("ArrowDown");
+      await page.keyboard.press("End");
+      for (let i = 0; i < 5; i++) await page.keyboard.press("ArrowLeft"); // after "&"
+      await page.keyboard.type(" $inputs.", { delay: 10 });
+      await page.locator(".cm-tooltip-autocomplete li").filter({ hasText: /^x/ }).waitFor();
+      // (Typed: Enter within 75 ms of the list showing is a new line, by CodeMirror's design.)
+      await page.keyboard.type("x");
+      await preview.filter({ hasText: /^greeting\s*= "?hello betabeta"?$/ }).waitFor();
+      await field.locator(".field-error").waitFor({ state: "detached" });
+      await page.keyboard.press("Control+s");
+      await saveState(page, "Saved");
+      assert.deepEqual(await diffLines(dir, "lists.json"), {
+        removed: [`${" ".repeat(10)}"greeting": "hello {{ $inputs.x }}",`],
+        added: [`${" ".repeat(10)}"greeting": "hello {{ $inputs.x & $inputs.x }}",`],
+      });
+      await git(dir, "commit", "-qam", "json template");
+      // A plain JSON field given a template becomes this editor, focused; the save changes that line only.
+      await box(page, "source").click();
+      const plain = page.locator('textarea[id="field-config.value"]');
+      await plain.fill('{\n  "alpha": "{{ $inputs.x }}",\n  "beta": 2\n}');
+      await page.locator('.cm-editor.cm-focused .cm-content[id="field-config.value"]').waitFor();
+      await page.keyboard.press("Control+s");
+      await saveState(page, "Saved");
+      assert.deepEqual(await diffLines(dir, "lists.json"), {
+        removed: [`${" ".repeat(10)}"alpha": 1,`],
+        added: [`${" ".repeat(10)}"alpha": "{{ $inputs.x }}",`],
+      });
+      await git(dir, "commit", "-qam", "json template typed");
     });
 
     await t.step("3. a moved box changes only the layout block", async () => {

@@ -27,7 +27,7 @@ import type { Page } from "playwright-core";
 import { hasChromium, launchChromium } from "./browser.ts";
 import { Served, writeFiles } from "./serve_helpers.ts";
 import { hitServer, hooked, SECRET, ticker } from "./testloop_fixtures.ts";
-import { box, command, editorShot, openEditor, saveState } from "./ui_editor.ts";
+import { box, command, editorShot, openEditor, saveState, typeExpression } from "./ui_editor.ts";
 
 const pretty = (v: unknown) => JSON.stringify(v, null, 2) + "\n";
 
@@ -110,15 +110,6 @@ async function offered(page: Page, query: string): Promise<string[]> {
   await page.keyboard.press("Escape");
   await dialog.waitFor({ state: "hidden" });
   return labels;
-}
-
-/** Replaces the text of the expression field with DOM id `id` by typing `text`. */
-async function typeExpression(page: Page, id: string, text: string): Promise<void> {
-  const field = page.locator(`.cm-content[id="${id}"]`);
-  await field.click();
-  await page.keyboard.press("Control+a");
-  await page.keyboard.press("Delete");
-  await page.keyboard.type(text, { delay: 10 });
 }
 
 Deno.test({

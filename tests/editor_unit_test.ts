@@ -251,3 +251,26 @@ Deno.test("forms: widgets from JSON Schemas, the schema at a path, problem paths
     undefined,
   ]]);
 });
+
+Deno.test("a JSON field's templates: the string at the cursor, its characters' places through escapes", async () => {
+  const { EditorState } = await import("@codemirror/state");
+  const { inTemplate, jsonWithTemplates, templateStringAt } = await import("../ui/src/edit/expr/json_templates.ts");
+  const { holdsExpression } = await import("../ui/src/edit/schema.ts");
+  const doc = '{\n  "a\\"b": ["x", "say \\"{{ $inputs.x & }}\\""],\n  "{{ k }}": "plain"\n}';
+  const state = EditorState.create({ doc, extensions: [jsonWithTemplates()] });
+  const at = (s: string) => doc.indexOf(s);
+  const found = templateStringAt(state, at("$inputs"))!;
+  assert.equal(found.text, 'say "{{ $inputs.x & }}"');
+  assert.equal(found.path, 'a"b.1');
+  // Each character maps to its place in the text, past the escaped quote.
+  assert.equal(doc.slice(found.at[found.text.indexOf("$")], found.at[found.text.indexOf("$")] + 7), "$inputs");
+  assert.equal(found.at[found.text.length], at('\\""]') + 2, "the end is before the closing quote");
+  assert.equal(templateStringAt(state, at('"x"') + 1), undefined, "a string without {{ }}");
+  assert.equal(templateStringAt(state, at("{{ k }}") + 2), undefined, "a property name is no template");
+  assert.equal(templateStringAt(state, at("plain")), undefined);
+  // Completion is offered inside an open {{ of a string value only.
+  assert.ok(inTemplate(state, at("$inputs") + 3));
+  assert.ok(!inTemplate(state, at("say") + 1), "before the {{");
+  assert.ok(!inTemplate(state, at("plain") + 1));
+  assert.ok(holdsExpression({ a: [1, { b: "{{ $x }}" }] }) && !holdsExpression({ a: ["{{"] }));
+});

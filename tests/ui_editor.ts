@@ -104,6 +104,16 @@ export async function command(page: Page, label: string): Promise<void> {
   await dialog.waitFor({ state: "hidden" });
 }
 
+/** Replaces the text of the expression field with DOM id `id` by typing `text` (`paste`: inserted at once). */
+export async function typeExpression(page: Page, id: string, text: string, paste = false): Promise<void> {
+  const field = page.locator(`.cm-content[id="${id}"]`);
+  await field.click();
+  await page.keyboard.press("Control+a");
+  await page.keyboard.press("Delete");
+  if (paste) await page.keyboard.insertText(text);
+  else await page.keyboard.type(text, { delay: 10 });
+}
+
 /** Waits until the editor says its text is saved (or not). */
 export async function saveState(page: Page, text: "Saved" | "Unsaved changes"): Promise<void> {
   await page.getByTestId("save-state").filter({ hasText: new RegExp(`^${text}$`) }).waitFor();

@@ -2,18 +2,20 @@
 /**
  * Form fields generated from a JSON Schema: text, number, checkbox, select
  * (enums), duration, nested objects, string maps, lists and JSON for the
- * rest; defaults as placeholders, descriptions as help, a per-field switch
- * to an expression (`{{ }}`), and the validator's problem under its field
- * (an expression's syntax error once: the field's preview shows it).
+ * rest; defaults as placeholders, descriptions as help, a per-field (and
+ * per-list-item) switch to an expression (`{{ }}`), a JSON value holding
+ * `{{ }}` in the expression editor's JSON mode, and the validator's problem
+ * under its field (an expression's syntax error once: the field's preview
+ * shows it).
  * Each change is one `onSet(path, value)` (undefined removes the property).
  *
  * @module
  */
-import { lazy, Suspense, useEffect, useId, useState } from "react";
+import { lazy, Suspense, useEffect, useId, useRef, useState } from "react";
 import type { JsonSchema } from "../api.ts";
 import type { Path } from "./doc.ts";
 import { useExprEnv } from "./expr/env.ts";
-import { type Field, fieldsOf, isExpression, placeholderOf } from "./schema.ts";
+import { type Field, fieldsOf, holdsExpression, isExpression, placeholderOf } from "./schema.ts";
 
 // The expression editor (CodeMirror) loads when an expression field is first shown with a served workflow.
 const ExpressionField = lazy(() => import("./expr/expression_field.tsx"));
@@ -79,20 +81,63 @@ export function ObjectFields(
   );
 }
 
+/**
+ * Whether a field shows its expression editor: switched on, or its value is
+ * an expression (`test`; then it stays on).
+ */
+function useExprMode(value: unknown, test = isExpression): [boolean, (on: boolean) => void] {
+  const [on, setOn] = useState(test(value));
+  useEffect(() => {
+    if (test(value)) setOn(true);
+  }, [value]);
+  return [on, setOn];
+}
+
+/**
+ * The problems inside a JSON field's value (`config.body.name` under
+ * `config.body`), each with its path in the value; without `skip`, the
+ * path whose syntax error the field's preview shows.
+ */
+function nestedProblems(problems: ReadonlyMap<string, string[]>, key: string, skip?: string): string[] {
+  const out: string[] = [];
+  for (const [k, messages] of problems) {
+    if (!k.startsWith(`${key}.`) || k.slice(key.length + 1) === skip) continue;
+    out.push(...messages.map((m) => `${k.slice(key.length + 1)}: ${m}`));
+  }
+  return out;
+}
+
+/** The `{{ }}` switch of a field (or of a list item): its expression editor on or off. */
+function ExprSwitch(props: { on: boolean; label: string; disabled?: boolean; onClick: () => void }) {
+  return (
+    <button
+      type="button"
+      className="small expr-switch"
+      aria-pressed={props.on}
+      aria-label={`${props.label} as an expression`}
+      title="Write an expression ({{ … }}) instead of a value"
+      disabled={props.disabled}
+      onClick={props.onClick}
+    >
+      {"{{ }}"}
+    </button>
+  );
+}
+
 /** One field, with its label, help, problems and expression switch. */
 export function SchemaField(props: FieldProps) {
   const { field, value, path, problems } = props;
   const id = fieldId(path);
-  const found = problems.get(path.join(".")) ?? [];
   // An expression's syntax error shows once: when the field's preview shows it, not again from the validator.
   const [previewed, setPreviewed] = useState(false);
+  // A JSON field's: the path (in its value) of the string whose syntax error its preview shows.
+  const [previewedAt, setPreviewedAt] = useState<string>();
+  const nested = field.kind === "json" ? nestedProblems(problems, path.join("."), previewedAt) : [];
+  const found = [...problems.get(path.join(".")) ?? [], ...nested];
   // A whole-expression field (`"format": "jsonata"`, as control.if's condition) is always an expression.
   const whole = field.schema.format === "jsonata";
   const canExpr = !whole && props.expressions !== false && !["object", "record", "list"].includes(field.kind);
-  const [exprOn, setExprOn] = useState(isExpression(value));
-  useEffect(() => {
-    if (isExpression(value)) setExprOn(true);
-  }, [value]);
+  const [exprOn, setExprOn] = useExprMode(value);
   const expr = canExpr && exprOn;
   const errors = (expr || whole) && previewed ? [] : found;
   const helpId = `${id}-help`;
@@ -104,45 +149,82 @@ export function SchemaField(props: FieldProps) {
           {field.required && <span aria-hidden="true" className="required">*</span>}
         </label>
         {canExpr && (
-          <button
-            type="button"
-            className="small expr-switch"
-            aria-pressed={expr}
-            aria-label={`${field.key} as an expression`}
-            title="Write an expression ({{ … }}) instead of a value"
+          <ExprSwitch
+            on={expr}
+            label={field.key}
             disabled={props.disabled}
             onClick={() => {
               if (expr && isExpression(value)) props.onSet(path, undefined);
               setExprOn(!expr);
             }}
-          >
-            {"{{ }}"}
-          </button>
+          />
         )}
       </div>
       {expr || whole
-        ? <ExpressionInput {...props} id={id} helpId={helpId} template={!whole} onSyntaxError={setPreviewed} />
-        : <Widget {...props} id={id} helpId={helpId} invalid={errors.length > 0} />}
+        ? (
+          <ExpressionInput
+            id={id}
+            label={field.key}
+            value={value}
+            helpId={helpId}
+            template={!whole}
+            disabled={props.disabled}
+            onText={(t) => props.onSet(path, t === "" ? undefined : t, id)}
+            onSyntaxError={setPreviewed}
+          />
+        )
+        : (
+          <Widget
+            {...props}
+            id={id}
+            helpId={helpId}
+            invalid={errors.length > 0}
+            onSyntaxErrorAt={(shown, at) => setPreviewedAt(shown ? at : undefined)}
+          />
+        )}
       {field.description && <p id={helpId} className="hint muted">{field.description}</p>}
       {errors.map((e, i) => <p key={i} className="field-error" role="alert">{e}</p>)}
     </div>
   );
 }
 
-function ExpressionInput(
-  props: FieldProps & { id: string; helpId: string; template: boolean; onSyntaxError: (shown: boolean) => void },
-) {
+/** Props of {@linkcode ExpressionInput}. */
+interface ExpressionInputProps {
+  /** The DOM id. */
+  id: string;
+  /** The accessible name. */
+  label: string;
+  /** The value (a string; anything else shows empty). */
+  value: unknown;
+  /** Help text's id. */
+  helpId?: string;
+  /** A string with `{{ }}` templates, or a whole expression. */
+  template: boolean;
+  /** Read-only. */
+  disabled?: boolean;
+  /** Changed text. */
+  onText: (text: string) => void;
+  /** Told whether the preview shows a syntax error (see {@linkcode SchemaField}). */
+  onSyntaxError: (shown: boolean) => void;
+}
+
+/** Told whether a JSON field's preview shows a syntax error, and of the string at which path in its value. */
+type OnSyntaxErrorAt = (shown: boolean, path?: string) => void;
+
+/** The expression editor of a field or list item: a plain input until CodeMirror is loaded or without a served workflow. */
+function ExpressionInput(props: ExpressionInputProps) {
   const [v, setV] = useLocal(typeof props.value === "string" ? props.value : "");
   const env = useExprEnv();
   const set = (t: string) => {
     setV(t);
-    props.onSet(props.path, t === "" ? undefined : t, props.id);
+    props.onText(t);
   };
   const plain = (
     <input
       id={props.id}
       className="expr"
       value={v}
+      aria-label={props.label}
       placeholder={props.template ? "{{ $inputs.name }}" : "$node.value > 0"}
       aria-describedby={props.helpId}
       disabled={props.disabled}
@@ -154,7 +236,7 @@ function ExpressionInput(
     <Suspense fallback={plain}>
       <ExpressionField
         id={props.id}
-        label={props.field.key}
+        label={props.label}
         value={v}
         template={props.template}
         onText={set}
@@ -167,7 +249,9 @@ function ExpressionInput(
   );
 }
 
-function Widget(props: FieldProps & { id: string; helpId: string; invalid: boolean }) {
+function Widget(
+  props: FieldProps & { id: string; helpId: string; invalid: boolean; onSyntaxErrorAt: OnSyntaxErrorAt },
+) {
   const { field, value, path, onSet, id } = props;
   const common = {
     id,
@@ -234,11 +318,27 @@ function Widget(props: FieldProps & { id: string; helpId: string; invalid: boole
     case "list":
       return <ListInput {...props} />;
     default:
-      return <JsonInput {...common} value={value} placeholder={placeholder} onValue={(v) => onSet(path, v, id)} />;
+      return (
+        <JsonInput
+          {...common}
+          value={value}
+          placeholder={placeholder}
+          onValue={(v) => onSet(path, v, id)}
+          templates={props.expressions !== false
+            ? { label: field.key, onSyntaxError: props.onSyntaxErrorAt }
+            : undefined}
+        />
+      );
   }
 }
 
-type Common = { id: string; "aria-describedby": string; "aria-invalid"?: boolean; disabled?: boolean };
+type Common = {
+  id: string;
+  "aria-describedby": string;
+  "aria-invalid"?: boolean;
+  "aria-label"?: string;
+  disabled?: boolean;
+};
 
 function TextInput(props: Common & { value: string; placeholder: string; onText: (t: string) => void }) {
   const { value, onText, ...rest } = props;
@@ -275,40 +375,84 @@ function NumberInput(
   );
 }
 
-/** A JSON value in a text area: written when it parses. */
+/**
+ * A JSON value in a text area: written when it parses. With `templates`
+ * (a config field) and a served workflow, a value holding `{{ }}` is
+ * edited in the expression editor's JSON mode instead: its templates
+ * highlighted, completed and previewed.
+ */
 export function JsonInput(
-  props: Common & { value: unknown; placeholder?: string; onValue: (v: unknown) => void; rows?: number },
+  props: Common & {
+    value: unknown;
+    placeholder?: string;
+    onValue: (v: unknown) => void;
+    rows?: number;
+    templates?: { label: string; onSyntaxError: OnSyntaxErrorAt };
+  },
 ) {
-  const { value, onValue, placeholder, rows, ...rest } = props;
+  const { value, onValue, placeholder, rows, templates, ...rest } = props;
   const shown = value === undefined ? "" : JSON.stringify(value, null, 2);
   const [v, setV] = useLocal(shown);
   const [bad, setBad] = useState<string>();
+  const env = useExprEnv();
+  const [withTemplates] = useExprMode(value, holdsExpression);
+  // Where the caret was in the text area: the expression editor that replaces it as `{{ }}` is typed starts there.
+  const caret = useRef<number>(undefined);
+  const change = (text: string) => {
+    setV(text);
+    const t = text.trim();
+    if (t === "") {
+      setBad(undefined);
+      onValue(undefined);
+      return;
+    }
+    try {
+      const parsed = JSON.parse(t);
+      setBad(undefined);
+      onValue(parsed);
+    } catch (err) {
+      setBad(`not JSON yet: ${(err as Error).message}`);
+    }
+  };
+  const area = (
+    <textarea
+      {...rest}
+      rows={rows ?? Math.min(8, Math.max(2, v.split("\n").length))}
+      value={v}
+      placeholder={placeholder}
+      spellCheck={false}
+      onChange={(e) => {
+        caret.current = e.target.selectionStart;
+        change(e.target.value);
+      }}
+    />
+  );
+  const hint = bad && <p className="hint error">{bad}</p>;
+  if (!templates || !env || !withTemplates) {
+    return (
+      <>
+        {area}
+        {hint}
+      </>
+    );
+  }
   return (
     <>
-      <textarea
-        {...rest}
-        rows={rows ?? Math.min(8, Math.max(2, v.split("\n").length))}
-        value={v}
-        placeholder={placeholder}
-        spellCheck={false}
-        onChange={(e) => {
-          setV(e.target.value);
-          const t = e.target.value.trim();
-          if (t === "") {
-            setBad(undefined);
-            onValue(undefined);
-            return;
-          }
-          try {
-            const parsed = JSON.parse(t);
-            setBad(undefined);
-            onValue(parsed);
-          } catch (err) {
-            setBad(`not JSON yet: ${(err as Error).message}`);
-          }
-        }}
-      />
-      {bad && <p className="hint error">{bad}</p>}
+      <Suspense fallback={area}>
+        <ExpressionField
+          id={rest.id}
+          label={templates.label}
+          value={v}
+          template
+          json
+          onText={change}
+          disabled={rest.disabled}
+          describedBy={rest["aria-describedby"]}
+          {...(caret.current !== undefined ? { focusAt: caret.current } : {})}
+          onSyntaxError={templates.onSyntaxError}
+        />
+      </Suspense>
+      {hint}
     </>
   );
 }
@@ -366,6 +510,7 @@ function RecordInput(props: FieldProps & { id: string }) {
   );
 }
 
+/** A list of strings or numbers: one row per item, each a value or (switched, or holding `{{ }}`) an expression. */
 function ListInput(props: FieldProps & { id: string }) {
   const { value, path, onSet, id, field, disabled } = props;
   const list = Array.isArray(value) ? value : [];
@@ -373,26 +518,19 @@ function ListInput(props: FieldProps & { id: string }) {
   return (
     <div className="form-list" id={id} role="group" aria-label={field.key}>
       {list.map((v, i) => (
-        <div key={i} className="form-row">
-          <TextInput
-            id={`${id}.${i}`}
-            aria-describedby=""
-            disabled={disabled}
-            value={typeof v === "string" ? v : JSON.stringify(v)}
-            placeholder=""
-            onText={(t) =>
-              onSet([...path, i], numeric && Number.isFinite(Number(t)) && t !== "" ? Number(t) : t, `${id}.${i}`)}
-          />
-          <button
-            type="button"
-            className="small"
-            aria-label={`Remove item ${i + 1}`}
-            disabled={disabled}
-            onClick={() => onSet([...path, i], undefined)}
-          >
-            ✕
-          </button>
-        </div>
+        <ListItem
+          // Adding or removing an item remounts the rows: each item's expression switch follows its own value.
+          key={`${i}/${list.length}`}
+          id={`${id}.${i}`}
+          label={`${field.key} item ${i + 1}`}
+          n={i + 1}
+          value={v}
+          numeric={numeric}
+          disabled={disabled}
+          problems={props.problems.get([...path, i].join(".")) ?? []}
+          onValue={(item) => onSet([...path, i], item, `${id}.${i}`)}
+          onRemove={() => onSet([...path, i], undefined)}
+        />
       ))}
       <button
         type="button"
@@ -402,6 +540,89 @@ function ListInput(props: FieldProps & { id: string }) {
       >
         Add item
       </button>
+    </div>
+  );
+}
+
+/** Props of {@linkcode ListItem}. */
+interface ListItemProps {
+  /** The input's DOM id. */
+  id: string;
+  /** Its accessible name (`keys item 2`). */
+  label: string;
+  /** Its number, from 1. */
+  n: number;
+  /** The item. */
+  value: unknown;
+  /** Whether typed numbers are written as numbers. */
+  numeric: boolean;
+  /** Read-only. */
+  disabled?: boolean;
+  /** The validator's problems of the item. */
+  problems: string[];
+  /** Changes the item. */
+  onValue: (v: unknown) => void;
+  /** Removes it. */
+  onRemove: () => void;
+}
+
+/**
+ * One item of a list: a text input, or the expression editor (template mode,
+ * with its preview) when it holds `{{ }}` or is switched; its problems under
+ * it, a syntax error once (as {@linkcode SchemaField}).
+ */
+function ListItem(props: ListItemProps) {
+  const { id, label, value, numeric, disabled, onValue } = props;
+  const [expr, setExpr] = useExprMode(value);
+  const [previewed, setPreviewed] = useState(false);
+  const errors = expr && previewed ? [] : props.problems;
+  return (
+    <div className={`form-list-item${props.problems.length ? " invalid" : ""}`}>
+      <div className="form-row">
+        {expr
+          ? (
+            <ExpressionInput
+              id={id}
+              label={label}
+              value={value}
+              template
+              disabled={disabled}
+              onText={onValue}
+              onSyntaxError={setPreviewed}
+            />
+          )
+          : (
+            <TextInput
+              id={id}
+              aria-describedby=""
+              aria-label={label}
+              aria-invalid={errors.length > 0 || undefined}
+              disabled={disabled}
+              value={typeof value === "string" ? value : JSON.stringify(value)}
+              placeholder=""
+              onText={(t) => onValue(numeric && Number.isFinite(Number(t)) && t !== "" ? Number(t) : t)}
+            />
+          )}
+        <ExprSwitch
+          on={expr}
+          label={label}
+          disabled={disabled}
+          onClick={() => {
+            if (expr && isExpression(value)) onValue(numeric ? 0 : "");
+            setExpr(!expr);
+          }}
+        />
+        <button
+          type="button"
+          className="small"
+          aria-label={`Remove item ${props.n}`}
+          disabled={disabled}
+          onClick={props.onRemove}
+        >
+          ✕
+        </button>
+      </div>
+      {errors.map((e, i) => <p key={i} className="field-error" role="alert">{e}</p>)}
     </div>
   );
 }

@@ -94,6 +94,13 @@ export function isExpression(v: unknown): boolean {
   return typeof v === "string" && /\{\{[\s\S]*\}\}/.test(v);
 }
 
+/** Whether a value holds an expression: it is one, or (objects, arrays) a value inside it is. */
+export function holdsExpression(v: unknown): boolean {
+  if (isExpression(v)) return true;
+  if (!v || typeof v !== "object") return false;
+  return Object.values(v).some(holdsExpression);
+}
+
 /** A default shown as a placeholder: strings bare, anything else as JSON. */
 export function placeholderOf(v: unknown): string {
   if (v === undefined) return "";

@@ -16,7 +16,6 @@ import {
   cancelTestRequest,
   deletePin,
   type EditorRunAcceptedT,
-  type EditorRunRequestT,
   type ExpressionContextT,
   getExpressionContext,
   getNodeData,
