@@ -66,9 +66,15 @@ export class LiveCli implements AsyncDisposable {
    * resolves to that line. Fails if stdout ends first.
    */
   async waitForLine(...markers: string[]): Promise<string> {
-    for (;;) {
-      const line = this.text.split("\n").slice(0, -1).find((l) => markers.every((m) => l.includes(m)));
-      if (line !== undefined) return line;
+    // Each complete line is searched once (searching all of stdout again per chunk kept a test reading far behind a
+    // fast process).
+    for (let from = 0;;) {
+      const end = this.text.lastIndexOf("\n");
+      if (end >= from) {
+        const line = this.text.slice(from, end).split("\n").find((l) => markers.every((m) => l.includes(m)));
+        if (line !== undefined) return line;
+        from = end + 1;
+      }
       const { value, done } = await this.#reader.read();
       if (done) {
         const stderr = await this.#stderr;

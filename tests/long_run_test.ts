@@ -44,13 +44,23 @@ async function recordedCompleted(state: Awaited<ReturnType<typeof tempState>>, e
 /**
  * Starts `flow run --format ndjson` of the scale benchmark's layered workflow
  * of 50,000 `time.delay` nodes of 0 ms (500 layers of 100, node `nL_J` fed by
- * `n(L-1)_J`), which complete synchronously: about a second through the CLI
- * here, and no node ever waits. Returns once node `untilNode` has completed:
- * the run is then busy and goes on.
+ * `n(L-1)_J`), which complete synchronously: a few hundred milliseconds
+ * through the CLI here, and no node ever waits. With `work`, each node is
+ * instead a `transform.set` that evaluates that expression: about 140 µs a
+ * node for `$count([1..20000])`, seconds for the whole run. Returns once node
+ * `untilNode` has completed: the run is then busy and goes on.
  */
-async function startLongRun(state: Awaited<ReturnType<typeof tempState>>, id: string, untilNode: string) {
-  const workflow = { ...layeredWorkflow(50_000, "time.delay"), id };
-  const run = state.spawn(["run", await writeWorkflow(workflow), "--format", "ndjson"]);
+async function startLongRun(
+  state: Awaited<ReturnType<typeof tempState>>,
+  id: string,
+  untilNode: string,
+  work?: string,
+) {
+  const layered = layeredWorkflow(50_000, "time.delay");
+  const nodes = work === undefined
+    ? layered.nodes
+    : layered.nodes.map((n) => ({ id: n.id, type: "transform.set", config: { value: `{{ ${work} }}` } }));
+  const run = state.spawn(["run", await writeWorkflow({ ...layered, id, nodes }), "--format", "ndjson"]);
   const { executionId } = JSON.parse(await run.waitForLine('"type":"workflow.started"'));
   await run.waitForLine('"type":"node.completed"', `"nodeId":"${untilNode}"`);
   return { run, executionId: executionId as string };
@@ -59,8 +69,9 @@ async function startLongRun(state: Awaited<ReturnType<typeof tempState>>, id: st
 Deno.test("SIGINT stops a long run of synchronous nodes where it is: exit 130, recorded cancelled", async () => {
   if (Deno.build.os === "windows") return;
   await using state = await tempState();
-  // Layer 5 is done: the run is busy, 49,000 nodes from its end.
-  const { run, executionId } = await startLongRun(state, "long-sync", "n5_0");
+  // Layer 5 is done: the run is busy, 49,000 nodes (seconds of work) from its end. Nodes that take a while each: by the
+  // time this test reads a line, a run of 0 ms delays is far past it, or over.
+  const { run, executionId } = await startLongRun(state, "long-sync", "n5_0", "$count([1..20000])");
   await using _run = run;
   run.child.kill("SIGINT");
   const r = await run.finish();
