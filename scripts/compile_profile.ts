@@ -12,6 +12,7 @@
  *
  * @module
  */
+import { pathToFileURL } from "node:url";
 import type { CompiledRange } from "./eager_compile.ts";
 
 /**
@@ -86,7 +87,7 @@ export async function profileBundle(code: string, dir: string, flags: string[]):
   await Deno.writeTextFile(bundle, code);
   await Deno.writeTextFile(`${dir}/wf.json`, JSON.stringify(WORKFLOW));
   await Deno.writeTextFile(`${dir}/expression.json`, JSON.stringify(EXPRESSION_WORKFLOW));
-  const url = `file://${bundle}`;
+  const url = pathToFileURL(bundle).href;
   const seen = new Map<string, CompiledRange>();
   for (const [i, args] of [COMMANDS[0], ...COMMANDS].entries()) {
     const log = `${dir}/v8-${i}.log`;
