@@ -13,11 +13,10 @@
  *   line as `--unstable-*` flags. (Run it with `deno run`, and those flags
  *   must be given by hand.)
  * - The V8 code cache Deno keeps for the bundle holds what V8 compiled before
- *   the bundle ran: the module initialisers esbuild wraps lazily imported
- *   modules in, and the functions a short `flow run` runs (found by running
- *   the bundle once with V8's function events logged: `compile_profile.ts`),
- *   are rewritten so that V8 compiles them with the bundle
- *   (`eager_compile.ts`), and a start does not compile them again.
+ *   the bundle ran: the functions a short `flow run` runs (found by running
+ *   the bundle with V8's function events logged: `compile_profile.ts`) are
+ *   rewritten so that V8 compiles them with the bundle (`eager_compile.ts`),
+ *   and a start does not compile them again.
  *
  * Usage: `deno task bundle [OUTPUT]` (default `dist/flow.js`). Exits non-zero
  * with a one-line message on failure.
@@ -28,7 +27,7 @@
 import { pathToFileURL } from "node:url";
 import { brotliCompressSync, constants as zlib } from "node:zlib";
 import { exists, failer } from "./common.ts";
-import { eagerFunctions, eagerModuleInits } from "./eager_compile.ts";
+import { eagerFunctions } from "./eager_compile.ts";
 import { profileBundle } from "./compile_profile.ts";
 
 const ROOT = new URL("../", import.meta.url);
@@ -322,7 +321,7 @@ if (import.meta.main) {
     await denoBundle("cli.ts", `${tmp}/flow.js`, [...LAZY_PACKAGES, ...LAZY_MODULES.map((m) => m.specifier)]);
     let code = await Deno.readTextFile(`${tmp}/flow.js`);
     try {
-      code = eagerModuleInits(lazyRequire(code)).code;
+      code = lazyRequire(code);
       const chunks = new Map<string, LazyChunk>();
       for (const name of LAZY_PACKAGES) chunks.set(name, await lazyPackageChunk(name, tmp, config.imports ?? {}));
       for (const m of LAZY_MODULES) chunks.set(m.specifier, await lazyModuleChunk(m.entry, tmp));

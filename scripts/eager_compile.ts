@@ -1,23 +1,18 @@
 /**
- * Makes V8 compile the parts of the bundle a start needs when it compiles the
- * bundle, so that Deno's V8 code cache holds them.
+ * Makes V8 compile the functions a start needs when it compiles the bundle,
+ * so that Deno's V8 code cache holds them.
  *
  * V8 compiles a function only when it is first called, unless the function
  * looks called at once: a function expression in parentheses. Deno writes a
  * module's code cache from what V8 compiled before the module ran, so every
- * function a `flow run` calls was compiled anew at every start. Two rewrites
- * change that, neither changing what the code does:
- * - {@linkcode eagerModuleInits}: `deno bundle` (esbuild) wraps each module
- *   that is imported lazily somewhere (every command of `flow` is) in an
- *   initialiser, `var init_x = __esm(() => {...})`, run on first import.
- *   Each goes in parentheses, `__esm((() => {...}))`.
- * - {@linkcode eagerFunctions}: the functions a profiled run compiled
- *   (`compile_profile.ts`): a function or arrow expression goes in
- *   parentheses; a function declaration at the top level of the bundle
- *   becomes `var name = (function (...) {...});` at the very top of the
- *   bundle, so that it still exists before any other code runs, as a
- *   hoisted declaration does. Methods, getters and nested declarations stay
- *   as they are.
+ * function a `flow run` calls was compiled anew at every start. The functions
+ * a profiled run compiled (`compile_profile.ts`) are rewritten, without
+ * changing what the code does: a function or arrow expression goes in
+ * parentheses (esbuild's module initialisers, `__esm(() => {...})`, among
+ * them); a function declaration at the top level of the bundle becomes
+ * `var name = (function (...) {...});` at the very top of the bundle, so that
+ * it still exists before any other code runs, as a hoisted declaration does.
+ * Methods, getters and nested declarations stay as they are.
  *
  * Compiling every function up front instead (V8's `--no-lazy`, or all of
  * them rewritten) made the cache 3.8 MB and every command slower to start.
@@ -25,9 +20,6 @@
  * @module
  */
 import { parse } from "acorn";
-
-/** The shape of esbuild's `__esm` helper, minified: `(fn, res) => () => (fn && (res = fn(fn = 0)), res)`. */
-const ESM_HELPER = /^\(([\w$]+),([\w$]+)\)=>\(\)=>\(\1&&\(\2=\1\(\1=0\)\),\2\)$/;
 
 /** An acorn node: what this module reads of it. */
 interface Node {
@@ -70,46 +62,6 @@ function parenthesize(code: string, ranges: [number, number][]): string {
   }
   parts.push(code.slice(at));
   return parts.join("");
-}
-
-/** The name esbuild gave its `__esm` helper in `code` (a top-level `var`), or undefined. */
-function esmHelper(program: Node, code: string): string | undefined {
-  for (const statement of program.body as Node[]) {
-    if (statement.type !== "VariableDeclaration") continue;
-    for (const declarator of statement.declarations as Node[]) {
-      const init = declarator.init as Node | null;
-      const id = declarator.id as Node & { name?: string };
-      if (init?.type === "ArrowFunctionExpression" && ESM_HELPER.test(code.slice(init.start, init.end))) return id.name;
-    }
-  }
-  return undefined;
-}
-
-/**
- * `code` (the bundle) with each module initialiser passed to esbuild's
- * `__esm` helper wrapped in parentheses; the number wrapped. Throws when the
- * bundle has no such helper or no initialiser: the bundler's output changed,
- * and this step must follow it.
- */
-export function eagerModuleInits(code: string): { code: string; wrapped: number } {
-  const program = parseBundle(code);
-  const helper = esmHelper(program, code);
-  if (!helper) {
-    throw new Error("the bundle has no module initialiser helper (esbuild's __esm): update scripts/eager_compile.ts");
-  }
-  const ranges: [number, number][] = [];
-  for (const [node] of nodesOf(program)) {
-    if (node.type !== "CallExpression") continue;
-    const callee = node.callee as Node & { name?: string };
-    const [fn] = node.arguments as Node[];
-    if (callee.type === "Identifier" && callee.name === helper && fn?.type === "ArrowFunctionExpression") {
-      ranges.push([fn.start, fn.end]);
-    }
-  }
-  if (ranges.length === 0) {
-    throw new Error("the bundle passes no initialiser to esbuild's __esm: update scripts/eager_compile.ts");
-  }
-  return { code: parenthesize(code, ranges), wrapped: ranges.length };
 }
 
 /**
