@@ -71,6 +71,73 @@ Deno.test("a version 1 database (journal WITHOUT ROWID) migrates to the current 
   assert.equal(version, SCHEMA_VERSION);
 });
 
+for (const writer of [false, true]) {
+  Deno.test(
+    `a run written in one batch keeps its first chunk in its row, read back once and in order${
+      writer ? " (writer thread)" : ""
+    }`,
+    async () => {
+      await using state = await tempState();
+      const store = await openSqliteStore(state.db);
+      if (writer) assert.equal(await store.writeInBackground(), undefined);
+      const run = {
+        executionId: "one-batch",
+        workflowId: "wf",
+        inputs: {},
+        trigger: "webhook" as const,
+        status: "running" as const,
+        createdAt: "2026-01-01T00:00:00.000Z",
+      };
+      const head = { executionId: run.executionId, firstSeq: 0, lastSeq: 1, lines: ['{"seq":0}\n', '{"seq":1}\n'] };
+      try {
+        await store.write({ created: [run], journal: [head] });
+        // The same batch again (a retry after a commit whose answer was lost): the row exists, so the chunk goes to
+        // `journal` as well; it is still read once.
+        await store.write({ created: [run], journal: [head] });
+        await store.write({
+          journal: [{ executionId: run.executionId, firstSeq: 2, lastSeq: 2, lines: ['{"seq":2}\n'] }],
+        });
+        assert.deepEqual(await store.readJournal(run.executionId), ['{"seq":0}\n', '{"seq":1}\n', '{"seq":2}\n']);
+        assert.deepEqual(await store.readJournal(run.executionId, 0), ['{"seq":1}\n', '{"seq":2}\n']);
+        assert.deepEqual(await store.readJournal(run.executionId, 2), []);
+        assert.equal((await store.getExecution(run.executionId))?.lastSeq, 2);
+      } finally {
+        await store.close();
+      }
+      const where = withDb(state.db, (db) => ({
+        inRow:
+          (db.prepare("SELECT journal_head FROM executions WHERE id = 'one-batch'").get() as Record<string, unknown>)
+            .journal_head,
+        inJournal: db.prepare("SELECT first_seq FROM journal ORDER BY first_seq").all().map((r) => r.first_seq),
+      }));
+      assert.equal(where.inRow, '{"seq":0}\n{"seq":1}\n');
+      assert.deepEqual(where.inJournal, [0, 2]);
+    },
+  );
+}
+
+Deno.test("an execution created before its run began keeps every chunk in the journal table", async () => {
+  await using state = await tempState();
+  const store = await openSqliteStore(state.db);
+  const run = {
+    executionId: "queued",
+    workflowId: "wf",
+    inputs: {},
+    trigger: "api" as const,
+    status: "queued" as const,
+    createdAt: "2026-01-01T00:00:00.000Z",
+  };
+  try {
+    await store.write({ created: [run] });
+    await store.write({ journal: [{ executionId: "queued", firstSeq: 0, lastSeq: 0, lines: ['{"seq":0}\n'] }] });
+    assert.deepEqual(await store.readJournal("queued"), ['{"seq":0}\n']);
+  } finally {
+    await store.close();
+  }
+  const rows = withDb(state.db, (db) => db.prepare("SELECT journal_head FROM executions").all());
+  assert.deepEqual(rows.map((r) => r.journal_head), [null]);
+});
+
 Deno.test("with the writer thread, closing folds the WAL into flow.db and every write is there", async () => {
   await using state = await tempState();
   const path = state.db;

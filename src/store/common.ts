@@ -40,8 +40,8 @@ export const EXECUTION_COLUMN_NAMES: readonly string[] = [
 /** The columns of `executions`, for a select list. */
 export const EXECUTION_COLUMNS: string = EXECUTION_COLUMN_NAMES.join(", ");
 
-/** Appends the lines of a journal chunk that come after `afterSeq` to `out`. */
-export function splitChunk(firstSeq: number, body: string, afterSeq: number, out: string[]): void {
+/** Appends the lines of a journal chunk that come after `afterSeq` to `out`; returns the seq after its last line. */
+export function splitChunk(firstSeq: number, body: string, afterSeq: number, out: string[]): number {
   let seq = firstSeq;
   let start = 0;
   while (start < body.length) {
@@ -51,6 +51,7 @@ export function splitChunk(firstSeq: number, body: string, afterSeq: number, out
     seq++;
     start = stop;
   }
+  return seq;
 }
 
 /** A column value as text: timestamps a driver returns as `Date` become ISO 8601. */

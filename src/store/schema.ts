@@ -6,7 +6,9 @@
  * The tables (same columns in every implementation):
  * - `executions`: one row per execution, keyed by id, ordered by `created_at`;
  * - `journal`: the event stream in chunks of consecutive lines
- *   (`execution_id`, `first_seq`, `last_seq`, `body`);
+ *   (`execution_id`, `first_seq`, `last_seq`, `body`); in SQLite, the first
+ *   chunk of a run that began in the batch that created its execution (most
+ *   webhook runs) is kept in the execution's row instead (`journal_head`);
  * - `workflow_versions`: the text of each workflow version executions ran,
  *   by content hash (what a worker of the distributed mode runs);
  * - `state`: persistent node state (`workflow_id`, `scope`, `key`) with a
@@ -16,7 +18,7 @@
  */
 
 /** The schema version this flow writes. */
-export const SCHEMA_VERSION = 3;
+export const SCHEMA_VERSION = 4;
 
 /** One schema step. */
 export interface Migration {
@@ -112,6 +114,16 @@ export const sqliteMigrations: readonly Migration[] = [
     // No table changes: the version tells a flow that cannot read Zstandard chunks to refuse the file.
     sql: "SELECT 1",
   },
+  {
+    version: 4,
+    description: "a run's first journal chunk kept in its execution's row when both are written together",
+    // A webhook run usually starts, runs and ends within one write batch: its row and its one chunk went to two
+    // tables, each with an index entry on a random page, and each deleted again by retention. In the row, the chunk
+    // costs neither (about 7 µs of a 40 µs write, measured in a replay of the statements). Later chunks, and the
+    // chunks of executions created before their run began (queued), still go to `journal`. A flow that predates the
+    // column would not read it: the version makes it refuse the file.
+    sql: "ALTER TABLE executions ADD COLUMN journal_head",
+  },
 ];
 
 /**
@@ -188,6 +200,11 @@ export const postgresMigrations: readonly Migration[] = [
   {
     version: 3,
     description: "nothing to change: version 3 changed how SQLite compresses journal chunks",
+    sql: "SELECT 1",
+  },
+  {
+    version: 4,
+    description: "nothing to change: version 4 keeps a SQLite execution's first journal chunk in its row",
     sql: "SELECT 1",
   },
 ];

@@ -425,14 +425,23 @@ export class SqliteStore implements Store {
   }
 
   async readJournal(executionId: string, afterSeq = -1): Promise<string[]> {
+    // The chunk kept in the execution's row (seq 0 on) and the ones in `journal`, in order. A retried batch may
+    // have put a copy of the row's chunk in `journal` too: a chunk that starts at a seq already read is skipped.
     const rows = await this.#async(() =>
       this.#stmt(
-        "SELECT first_seq, body FROM journal WHERE execution_id = ? AND last_seq > ? ORDER BY first_seq",
-      ).all(executionId, afterSeq) as Row[]
+        `SELECT 0 AS first_seq, journal_head AS body FROM executions WHERE id = ? AND journal_head IS NOT NULL
+         UNION ALL
+         SELECT first_seq, body FROM journal WHERE execution_id = ? AND last_seq > ? ORDER BY first_seq`,
+      ).all(executionId, executionId, afterSeq) as Row[]
     );
     await loadCodec(rows.some((r) => typeof r.body !== "string"));
     const lines: string[] = [];
-    for (const row of rows) splitChunk(Number(row.first_seq), decodeChunk(row.body), afterSeq, lines);
+    let next = 0;
+    for (const row of rows) {
+      const first = Number(row.first_seq);
+      if (first < next) continue;
+      next = splitChunk(first, decodeChunk(row.body), afterSeq, lines);
+    }
     return lines;
   }
 

@@ -5,9 +5,11 @@
  *
  * A run that starts and ends within one batch (most webhook runs) is written
  * as one complete row: its start, journal position and end fold into the
- * INSERT, instead of three UPDATEs of the row just inserted. When the
- * execution already existed (the INSERT changes nothing), those UPDATEs run
- * after all: each is given the INSERT's index as `unless`.
+ * INSERT, instead of three UPDATEs of the row just inserted, and its first
+ * journal chunk goes into the row's `journal_head` instead of the `journal`
+ * table. When the execution already existed (the INSERT changes nothing),
+ * those UPDATEs and the chunk's INSERT into `journal` run after all: each is
+ * given the INSERT's index as `unless`.
  *
  * @module
  */
@@ -34,36 +36,64 @@ export function batchStatements(batch: WriteBatch, bodies: (string | Uint8Array)
     if (c.lines.length) lastSeqs.set(c.executionId, Math.max(c.lastSeq, lastSeqs.get(c.executionId) ?? -1));
   }
   const now = new Date().toISOString();
+  const heads = headChunks(batch);
   // The INSERT of each execution created in this batch, by id: its own updates run only if it changed nothing.
   const inserts = new Map<string, number>();
   for (const e of batch.created ?? []) {
     const id = e.executionId;
-    inserts.set(id, insertExecution(run, e, starts.get(id), ends.get(id), lastSeqs.get(id), now));
+    const head = heads.get(id);
+    const row = {
+      start: starts.get(id),
+      end: ends.get(id),
+      lastSeq: lastSeqs.get(id),
+      head: head === undefined ? undefined : bodies[head],
+    };
+    inserts.set(id, insertExecution(run, e, row, now));
   }
   for (const s of batch.started ?? []) markStarted(run, s, inserts.get(s.executionId));
   batch.journal?.forEach((chunk, i) => {
     const id = chunk.executionId;
     // For an execution that also ends in this batch, the end's UPDATE moves `last_seq` too: one statement, not two.
-    appendChunk(run, chunk, bodies[i], now, inserts.get(id), !ends.has(id));
+    appendChunk(run, chunk, bodies[i], now, inserts.get(id), {
+      moveLastSeq: !ends.has(id),
+      inRow: heads.get(id) === i,
+    });
   });
   for (const e of batch.ended ?? []) markEnded(run, e, lastSeqs.get(e.executionId), inserts.get(e.executionId));
   for (const id of batch.heartbeat ?? []) run("UPDATE executions SET heartbeat_at = ? WHERE id = ?", [now, id]);
 }
 
+/**
+ * The chunk of each execution created in `batch` that goes into its row, by
+ * execution id: the index of its chunk that starts at seq 0 (a first chunk).
+ */
+function headChunks(batch: WriteBatch): Map<string, number> {
+  const heads = new Map<string, number>();
+  if (!batch.created?.length) return heads;
+  const created = new Set(batch.created.map((e) => e.executionId));
+  batch.journal?.forEach((c, i) => {
+    if (c.firstSeq === 0 && c.lines.length && created.has(c.executionId)) heads.set(c.executionId, i);
+  });
+  return heads;
+}
+
+/** What a batch writes of an execution it creates, besides the execution itself. */
+interface RowParts {
+  start?: ExecutionStart;
+  end?: ExecutionEnd;
+  /** The last journal line of it written in the batch. */
+  lastSeq?: number;
+  /** Its first journal chunk, encoded, when written in the batch. */
+  head?: string | Uint8Array;
+}
+
 /** The INSERT of a new execution as it stands at the end of the batch; a no-op when it exists. */
-function insertExecution(
-  run: Runner,
-  e: NewExecution,
-  start: ExecutionStart | undefined,
-  end: ExecutionEnd | undefined,
-  lastSeq: number | undefined,
-  now: string,
-): number {
+function insertExecution(run: Runner, e: NewExecution, { start, end, lastSeq, head }: RowParts, now: string): number {
   const owner = start ? start.owner : e.owner;
   const heartbeat = lastSeq !== undefined ? now : start ? start.startedAt : e.heartbeatAt ?? e.startedAt;
   return run(
-    `INSERT INTO executions (${EXECUTION_COLUMNS})
-     VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+    `INSERT INTO executions (${EXECUTION_COLUMNS}, journal_head)
+     VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
      ON CONFLICT (id) DO NOTHING`,
     [
       e.executionId,
@@ -88,6 +118,7 @@ function insertExecution(
       owner?.procStart ?? null,
       heartbeat ?? null,
       lastSeq ?? -1,
+      head ?? null,
     ],
   );
 }
@@ -125,7 +156,9 @@ function markEnded(run: Runner, e: ExecutionEnd, lastSeq: number | undefined, un
 
 /**
  * Appends a chunk (once: a retried batch's chunk is already there) and, when
- * `moveLastSeq`, moves `last_seq` unless the statement at index `unless` did.
+ * `moveLastSeq`, moves `last_seq` unless the statement at index `unless` (the
+ * execution's INSERT) did. A chunk `inRow` went into that INSERT's row: it is
+ * appended only when the INSERT changed nothing.
  */
 function appendChunk(
   run: Runner,
@@ -133,12 +166,13 @@ function appendChunk(
   body: string | Uint8Array,
   now: string,
   unless: number | undefined,
-  moveLastSeq: boolean,
+  { moveLastSeq, inRow }: { moveLastSeq: boolean; inRow: boolean },
 ) {
   if (chunk.lines.length === 0) return;
   run(
     "INSERT INTO journal (execution_id, first_seq, last_seq, body) VALUES (?, ?, ?, ?) ON CONFLICT DO NOTHING",
     [chunk.executionId, chunk.firstSeq, chunk.lastSeq, body],
+    inRow ? unless : undefined,
   );
   if (!moveLastSeq) return;
   run(
