@@ -19,6 +19,9 @@
  *   the result an API server waits for (an end without a journal, and a job
  *   that failed for good, go on `flow:done`). Cancel messages reach the
  *   worker running the job.
+ * - A job's own value is empty: the result is in the database and on
+ *   `flow:done`, and BullMQ keeps finished jobs for an hour (up to 10,000), so
+ *   a result there would hold every large output in Redis's memory too.
  *
  * @module
  */
@@ -176,7 +179,7 @@ export class FlowWorker {
     this.#publisher.publish(DONE_CHANNEL, JSON.stringify(message)).catch(() => {});
   }
 
-  async #process(job: Job, token: string | undefined, signal: AbortSignal | undefined): Promise<RunResult | null> {
+  async #process(job: Job, token: string | undefined, signal: AbortSignal | undefined): Promise<null> {
     const { store } = this.#options;
     const executionId = job.name === JOB_SCHEDULE
       ? await this.#scheduled(job as Job<ScheduleJobData>, token)
@@ -197,7 +200,7 @@ export class FlowWorker {
       const release = version.acquire();
       try {
         const takeover = record.status !== "queued";
-        const result = await runRecorded(version.compiled, {
+        await runRecorded(version.compiled, {
           recorder: this.#recorder,
           trigger: record.trigger,
           triggerNode: record.triggerNode,
@@ -215,7 +218,7 @@ export class FlowWorker {
           firstSeq: takeover ? record.lastSeq + 1 : 0,
         });
         this.#pruner.ended(record.workflowId);
-        return { ...result, nodes: [] };
+        return null;
       } finally {
         release();
       }
@@ -224,10 +227,10 @@ export class FlowWorker {
     }
   }
 
-  /** `result`, told to the API servers (an end that no journal line of this worker tells). */
-  #ended(result: RunResult): RunResult {
+  /** Tells the API servers `result` (an end that no journal line of this worker tells). */
+  #ended(result: RunResult): null {
     this.#done({ executionId: result.executionId, result });
-    return result;
+    return null;
   }
 
   /**
