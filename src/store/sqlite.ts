@@ -284,7 +284,7 @@ export class SqliteStore implements Store {
     await loadCodec(lengths.some((n) => n > COMPRESS_ABOVE));
     const bodies = (batch.journal ?? []).map((c, i) => encodeChunk(c.lines, lengths[i]));
     const statements: WriteStatement[] = [];
-    batchStatements(batch, bodies, (sql, params, unless) => statements.push({ sql, params, unless }) - 1);
+    batchStatements(batch, bodies, (sql, params, unless, reuse) => statements.push({ sql, params, unless, reuse }) - 1);
     await this.#apply(statements);
   }
 
@@ -306,9 +306,13 @@ export class SqliteStore implements Store {
   /** Runs statements on this connection (inside a transaction), as the writer thread does; the rows each changed. */
   #runHere(statements: WriteStatement[]): number[] {
     const changes: number[] = [];
-    for (const { sql, params, unless } of statements) {
-      const skip = unless !== undefined && changes[unless] > 0;
-      changes.push(skip ? 0 : Number(this.#stmt(sql).run(...params).changes));
+    for (const { sql, params, unless, reuse } of statements) {
+      if (unless !== undefined && changes[unless] > 0) {
+        changes.push(0);
+        continue;
+      }
+      const values = reuse ? params.with(reuse[0], statements[reuse[1]].params[reuse[2]]) : params;
+      changes.push(Number(this.#stmt(sql).run(...values).changes));
     }
     return changes;
   }

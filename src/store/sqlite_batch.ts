@@ -14,15 +14,24 @@
  * @module
  */
 import type { SQLInputValue } from "node:sqlite";
-import { EXECUTION_COLUMNS } from "./common.ts";
+import { EXECUTION_COLUMN_NAMES, EXECUTION_COLUMNS } from "./common.ts";
 import type { ExecutionEnd, ExecutionStart, JournalChunk, NewExecution, WriteBatch } from "./types.ts";
 
 /**
  * Runs (or queues) one statement of a write transaction and returns its
  * index. With `unless`, the statement is skipped when the statement at that
- * index changed a row.
+ * index changed a row. With `reuse` (`[position, statement, parameter]`),
+ * `params[position]` is the earlier statement's `params[parameter]`, sent once.
  */
-export type Runner = (sql: string, params: SQLInputValue[], unless?: number) => number;
+export type Runner = (
+  sql: string,
+  params: SQLInputValue[],
+  unless?: number,
+  reuse?: [number, number, number],
+) => number;
+
+/** The position of `journal_head` among the parameters of an execution's INSERT (after its columns). */
+const HEAD_PARAM = EXECUTION_COLUMN_NAMES.length;
 
 /**
  * Emits the statements of `batch` through `run`: new executions, starts,
@@ -169,10 +178,12 @@ function appendChunk(
   { moveLastSeq, inRow }: { moveLastSeq: boolean; inRow: boolean },
 ) {
   if (chunk.lines.length === 0) return;
+  // A chunk in the row is appended here only if the INSERT changed nothing; the INSERT carries its body.
   run(
     "INSERT INTO journal (execution_id, first_seq, last_seq, body) VALUES (?, ?, ?, ?) ON CONFLICT DO NOTHING",
-    [chunk.executionId, chunk.firstSeq, chunk.lastSeq, body],
+    [chunk.executionId, chunk.firstSeq, chunk.lastSeq, inRow ? null : body],
     inRow ? unless : undefined,
+    inRow && unless !== undefined ? [3, unless, HEAD_PARAM] : undefined,
   );
   if (!moveLastSeq) return;
   run(

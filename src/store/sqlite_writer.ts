@@ -29,6 +29,12 @@ export interface WriteStatement {
    * changed a row, this one is skipped (an UPDATE that an INSERT made moot).
    */
   unless?: number;
+  /**
+   * A value sent once for two statements, `[position, statement, parameter]`:
+   * `params[position]` is that earlier statement's `params[parameter]` (a
+   * journal chunk that an execution's INSERT carries too).
+   */
+  reuse?: [number, number, number];
 }
 
 /** Options of {@linkcode SqliteWriter.start}. */
@@ -71,14 +77,16 @@ function writerMain(
         db!.exec("BEGIN IMMEDIATE");
         const changes: number[] = [];
         try {
-          for (const s of msg.statements as { sql: string; params: unknown[]; unless?: number }[]) {
+          const statements = msg.statements as { sql: string; params: unknown[]; unless?: number; reuse?: number[] }[];
+          for (const s of statements) {
             if (s.unless !== undefined && changes[s.unless] > 0) {
               changes.push(0);
               continue;
             }
             let statement = prepared.get(s.sql);
             if (!statement) prepared.set(s.sql, statement = db!.prepare(s.sql));
-            changes.push(Number(statement.run(...s.params).changes));
+            const params = s.reuse ? s.params.with(s.reuse[0], statements[s.reuse[1]].params[s.reuse[2]]) : s.params;
+            changes.push(Number(statement.run(...params).changes));
           }
           db!.exec("COMMIT");
         } catch (err) {
