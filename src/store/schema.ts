@@ -3,12 +3,16 @@
  * schema from `version - 1` to `version`; a database whose version is higher
  * than {@linkcode SCHEMA_VERSION} was written by a newer flow and is refused.
  *
- * The tables (same columns in every implementation):
+ * The tables (the same columns in every implementation, but for SQLite's
+ * `executions.journal_head`):
  * - `executions`: one row per execution, keyed by id, ordered by `created_at`;
  * - `journal`: the event stream in chunks of consecutive lines
  *   (`execution_id`, `first_seq`, `last_seq`, `body`); in SQLite, the first
  *   chunk of a run that began in the batch that created its execution (most
- *   webhook runs) is kept in the execution's row instead (`journal_head`);
+ *   runs of `flow serve`) is kept in the execution's row instead
+ *   (`journal_head`). PostgreSQL's executions are mostly queued before they
+ *   run (the distributed mode), so a row-kept chunk would be an UPDATE of a
+ *   wider row there, not an INSERT saved;
  * - `workflow_versions`: the text of each workflow version executions ran,
  *   by content hash (what a worker of the distributed mode runs);
  * - `state`: persistent node state (`workflow_id`, `scope`, `key`) with a
