@@ -113,12 +113,10 @@ export function sandboxLaunch(grants: ProcessGrants, memory: number, site: Launc
   const fromSource = /^(file|https?):.*\/sandbox\/launch\.ts$/.test(site.moduleUrl);
   const entry = fromSource ? new URL("./child.ts", site.moduleUrl).href : site.mainModule;
   // From source, the process reads the Worker's modules (flow's, and its node_modules) to start it; the Worker
-  // itself needs no read access for that.
-  const root = new URL("../..", site.moduleUrl);
-  const read = fromSource && entry.startsWith("file:") ? addPath(grants.read, fromFileUrl(root)) : grants.read;
-  const config = fromSource && site.moduleUrl.startsWith("file:")
-    ? ["--config", fromFileUrl(new URL("deno.json", root))]
-    : ["--no-config"];
+  // itself needs no read access for that. A bundle holds its Worker.
+  const root = fromSource && site.moduleUrl.startsWith("file:") ? new URL("../..", site.moduleUrl) : undefined;
+  const read = root ? addPath(grants.read, fromFileUrl(root)) : grants.read;
+  const config = root ? ["--config", fromFileUrl(new URL("deno.json", root))] : fromSource ? [] : ["--no-config"];
   return {
     command: site.execPath,
     args: [
