@@ -186,6 +186,23 @@ Deno.test("sandboxLaunch: source, bundle and compiled binary start the same chil
   });
 });
 
+Deno.test("without --allow-run, flow cannot start a sandbox process: the node's setup fails in one line", async () => {
+  const file = await writeWorkflow({ id: "no_run", nodes: [fine], connections: [] });
+  const out = await new Deno.Command(Deno.execPath(), {
+    args: ["run", "--no-prompt", "--allow-read", "--allow-write", "--allow-env", `${ROOT}cli.ts`, "run", file],
+    env: { NO_COLOR: "1" },
+    stdout: "piped",
+    stderr: "piped",
+  }).output();
+  const stderr = new TextDecoder().decode(out.stderr);
+  assert.equal(out.code, 2, stderr);
+  assert.match(
+    stderr,
+    /setup of "fine" \(code\.function\) failed: cannot start its sandbox process: Requires run access/,
+  );
+  assert.equal(stderr.trim().split("\n").length, 1, stderr);
+});
+
 Deno.test("flow __sandbox, not started by flow, is refused in one line", async () => {
   const { code, stderr } = await runCli([SANDBOX_COMMAND]);
   assert.equal(code, 2);

@@ -79,6 +79,11 @@ export class SandboxProcess {
       serialization: "advanced",
       ...(Object.keys(env).length ? { env: { ...Deno.env.toObject(), ...env } } : {}),
     });
+    if (typeof child.send !== "function") {
+      // Not started (flow may not run Deno, or the program is gone): the reason comes as an error event.
+      const err = await new Promise<Error>((resolve) => child.once("error", resolve));
+      throw new Error(`cannot start its sandbox process: ${err.message}`);
+    }
     const p = new SandboxProcess(child);
     p.#watch();
     child.send({ op: "start", name, permissions });
