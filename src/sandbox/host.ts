@@ -99,6 +99,16 @@ interface Pending {
 }
 
 const LOAD_TIMEOUT_MS = 30_000;
+
+/** The one node type of a `code.function`'s Worker (worker.ts `loadCode`). */
+const CODE_FUNCTION: NodeMeta = {
+  type: "code.function",
+  description: "",
+  inputs: {},
+  outputs: {},
+  config: null,
+  setup: false,
+};
 const ABORT_GRACE_MS = 1_000;
 
 /**
@@ -120,6 +130,10 @@ export class NodeModuleHost {
   /** The heap limit of its sandbox process, in bytes. */
   #memory: number;
   #ready?: Promise<NodeMeta[]>;
+  /** The process of `#ready`, once started. */
+  #spawned?: Promise<SandboxProcess>;
+  /** The load-time read grants the Worker drops once the module is imported. */
+  #revoke: string[] = [];
   #pending = new Map<number, Pending>();
   #nextId = 1;
   #closed = false;
@@ -145,6 +159,15 @@ export class NodeModuleHost {
     if (missing) throw new Error(missing);
     const host = new NodeModuleHost(spec, sandboxMemoryLimit());
     try {
+      if (spec.code !== undefined) {
+        // A code.function's one node type is known without its Worker: once its process has been started, the first
+        // call waits for the Worker, so that the processes of several nodes start at once.
+        const ready = host.#start();
+        ready.catch(() => {}); // the call that waits for it gets the error
+        await host.#spawned;
+        host.definitions = [host.#proxy(CODE_FUNCTION)];
+        return host;
+      }
       const metas = await host.#start();
       host.definitions = metas.map((m) => host.#proxy(m));
       return host;
@@ -166,13 +189,16 @@ export class NodeModuleHost {
     this.#pending.clear();
   }
 
-  /** Starts the sandbox process and its Worker (at once, as `#ready`), which loads the module. */
+  /** Starts the sandbox process (at once, as `#spawned`) and its Worker, which loads the module (as `#ready`). */
   #start(): Promise<NodeMeta[]> {
-    this.#ready = this.#launch();
+    const spawned = this.#spawn();
+    this.#spawned = spawned;
+    this.#ready = spawned.then((worker) => this.#load(worker));
     return this.#ready;
   }
 
-  async #launch(): Promise<NodeMeta[]> {
+  /** Starts the sandbox process, whose Worker gets the module's grants (and read access to load it). */
+  async #spawn(): Promise<SandboxProcess> {
     const { read: userRead, net, write, env, run } = this.spec.permissions;
     const code = this.spec.code;
     // Loading needs read access to the module, the flow sources it may import
@@ -186,7 +212,7 @@ export class NodeModuleHost {
       : [];
     const granted = Array.isArray(userRead) ? userRead : [];
     const read = userRead === true ? true : [...new Set([...granted, ...loadPaths])];
-    const revoke = userRead === true ? [] : loadPaths.filter((p) => !granted.includes(p));
+    this.#revoke = userRead === true ? [] : loadPaths.filter((p) => !granted.includes(p));
     const { SandboxProcess } = await import("./process.ts");
     const permissions = {
       net: grant(net),
@@ -204,6 +230,13 @@ export class NodeModuleHost {
       throw new NodeError("the node module was closed", { code: "CANCELLED" });
     }
     this.#worker = worker;
+    return worker;
+  }
+
+  /** Loads the module (or the code.function) in the Worker of a started process; resolves to its node types. */
+  async #load(worker: SandboxProcess): Promise<NodeMeta[]> {
+    const code = this.spec.code;
+    const revoke = this.#revoke;
     const ready = new Promise<NodeMeta[]>((resolve, reject) => {
       const timer = setTimeout(
         () => reject(new Error(`loading timed out after ${LOAD_TIMEOUT_MS} ms`)),
