@@ -1,8 +1,11 @@
 /**
  * Loads custom node modules into permission-restricted Deno Workers and
- * exposes their nodes as ordinary node definitions. A denied operation fails
- * the node with Deno's message; a hung node is cut off by its timeout and its
- * Worker is restarted. A type's `setup`/`dispose` run inside the Worker too:
+ * exposes their nodes as ordinary node definitions. Each Worker runs in a
+ * sandbox process of its own with a heap limit (`process.ts`): code that
+ * allocates past it ends that process, and its calls fail with
+ * `OUT_OF_MEMORY`. A denied operation fails the node with Deno's message; a
+ * hung node is cut off by its timeout and its Worker (its process) is
+ * restarted, as after an out-of-memory. A type's `setup`/`dispose` run inside the Worker too:
  * the instances live there (the host holds handles), and a restarted Worker
  * sets them up again.
  *
@@ -99,16 +102,6 @@ interface Pending {
 }
 
 const LOAD_TIMEOUT_MS = 30_000;
-
-/** The one node type of a `code.function`'s Worker (worker.ts `loadCode`). */
-const CODE_FUNCTION: NodeMeta = {
-  type: "code.function",
-  description: "",
-  inputs: {},
-  outputs: {},
-  config: null,
-  setup: false,
-};
 const ABORT_GRACE_MS = 1_000;
 
 /**
@@ -130,8 +123,6 @@ export class NodeModuleHost {
   /** The heap limit of its sandbox process, in bytes. */
   #memory: number;
   #ready?: Promise<NodeMeta[]>;
-  /** The process of `#ready`, once started. */
-  #spawned?: Promise<SandboxProcess>;
   /** The load-time read grants the Worker drops once the module is imported. */
   #revoke: string[] = [];
   #pending = new Map<number, Pending>();
@@ -159,15 +150,6 @@ export class NodeModuleHost {
     if (missing) throw new Error(missing);
     const host = new NodeModuleHost(spec, sandboxMemoryLimit());
     try {
-      if (spec.code !== undefined) {
-        // A code.function's one node type is known without its Worker: once its process has been started, the first
-        // call waits for the Worker, so that the processes of several nodes start at once.
-        const ready = host.#start();
-        ready.catch(() => {}); // the call that waits for it gets the error
-        await host.#spawned;
-        host.definitions = [host.#proxy(CODE_FUNCTION)];
-        return host;
-      }
       const metas = await host.#start();
       host.definitions = metas.map((m) => host.#proxy(m));
       return host;
@@ -189,11 +171,9 @@ export class NodeModuleHost {
     this.#pending.clear();
   }
 
-  /** Starts the sandbox process (at once, as `#spawned`) and its Worker, which loads the module (as `#ready`). */
+  /** Starts the sandbox process and its Worker, which loads the module (at once, as `#ready`). */
   #start(): Promise<NodeMeta[]> {
-    const spawned = this.#spawn();
-    this.#spawned = spawned;
-    this.#ready = spawned.then((worker) => this.#load(worker));
+    this.#ready = this.#spawn().then((worker) => this.#load(worker));
     return this.#ready;
   }
 
