@@ -18,6 +18,8 @@ export const VERSION: string = denoJson.version;
 /** Runs the CLI with `args`; resolves to the exit code. Never prints a stack trace for user errors. */
 export async function main(args: string[]): Promise<number> {
   try {
+    // Hidden: flow started by itself as the process that runs sandboxed code (SANDBOX_COMMAND, src/sandbox/launch.ts).
+    if (args[0] === "__sandbox") return await sandboxProcess();
     const parsed = parseCommandLine(PROGRAM, args);
     if (parsed.kind === "version") {
       stdout.write(`flow ${VERSION} (deno ${Deno.version.deno})\n`);
@@ -35,6 +37,18 @@ export async function main(args: string[]): Promise<number> {
   } finally {
     stdout.flush();
   }
+}
+
+/**
+ * Runs this process as a sandbox process (`src/sandbox/child.ts`): it lives
+ * on until flow, which started it, disconnects. Refused, in one line, when
+ * not started by flow.
+ */
+async function sandboxProcess(): Promise<number> {
+  const { runSandboxChild } = await import("../src/sandbox/child.ts");
+  if (await runSandboxChild()) return ExitCode.Success;
+  stderr.write("flow: __sandbox is flow's own: it runs sandboxed code for a flow process that started it\n");
+  return ExitCode.Usage;
 }
 
 /** Prints a user-caused error as documented and returns its exit code; anything else is a bug and is rethrown. */

@@ -28,6 +28,8 @@ const SECOND_ENTRIES: Record<string, { lazy: boolean }> = {
   "src/store/postgres.ts": { lazy: true },
   // Line and column of validation problems in an editor's text: jsonc-parser, loaded by POST /validate when asked.
   "src/workflow/locate.ts": { lazy: true },
+  // The sandbox process (`flow __sandbox`, started by flow itself): the Worker's relay and nothing of the engine.
+  "src/sandbox/child.ts": { lazy: true },
 };
 
 /**

@@ -3,7 +3,8 @@
  * function in a Deno Worker of its own, with exactly the permissions its
  * config grants (a subset of the workflow's `settings.permissions`). It is a
  * sandboxed custom node made from the workflow file: the same Worker
- * machinery (`src/sandbox/host.ts`) runs it, with the same time limits.
+ * machinery (`src/sandbox/host.ts`) runs it, with the same time limits and
+ * the same memory limit (its Worker runs in a sandbox process of its own).
  *
  * @module
  */

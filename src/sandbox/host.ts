@@ -1,8 +1,11 @@
 /**
  * Loads custom node modules into permission-restricted Deno Workers and
- * exposes their nodes as ordinary node definitions. A denied operation fails
- * the node with Deno's message; a hung node is cut off by its timeout and its
- * Worker is restarted. A type's `setup`/`dispose` run inside the Worker too:
+ * exposes their nodes as ordinary node definitions. Each Worker runs in a
+ * sandbox process of its own with a heap limit (`process.ts`): code that
+ * allocates past it ends that process, and its calls fail with
+ * `OUT_OF_MEMORY`. A denied operation fails the node with Deno's message; a
+ * hung node is cut off by its timeout and its Worker (its process) is
+ * restarted, as after an out-of-memory. A type's `setup`/`dispose` run inside the Worker too:
  * the instances live there (the host holds handles), and a restarted Worker
  * sets them up again.
  *
@@ -12,6 +15,9 @@ import { fromJSONSchema, unknown, type ZodType } from "zod";
 import { basename, dirname, fromFileUrl as fileURLToPath, join, resolve, toFileUrl as pathToFileURL } from "../path.ts";
 import { NodeError } from "../errors.ts";
 import type { AnyNodeDefinition, InputMode, NodeContext, PortSpec } from "../node/node.ts";
+import { formatBytes } from "../workflow/limits.ts";
+import { MEMORY_VAR, sandboxMemoryLimit } from "./launch.ts";
+import type { SandboxExit, SandboxProcess } from "./process.ts";
 
 /** Permissions granted to one custom node module (Deno's permission model). */
 export interface ImportPermissions {
@@ -113,8 +119,12 @@ export class NodeModuleHost {
   readonly spec: ModuleSpec;
   /** The module's nodes, runnable in the main thread's executor. */
   definitions: AnyNodeDefinition[] = [];
-  #worker?: Worker;
+  #worker?: SandboxProcess;
+  /** The heap limit of its sandbox process, in bytes. */
+  #memory: number;
   #ready?: Promise<NodeMeta[]>;
+  /** The load-time read grants the Worker drops once the module is imported. */
+  #revoke: string[] = [];
   #pending = new Map<number, Pending>();
   #nextId = 1;
   #closed = false;
@@ -128,8 +138,9 @@ export class NodeModuleHost {
    */
   #stopping = new Map<Promise<void>, () => void>();
 
-  private constructor(spec: ModuleSpec) {
+  private constructor(spec: ModuleSpec, memory: number) {
     this.spec = spec;
+    this.#memory = memory;
   }
 
   /** Starts a Worker for the module and reads its node definitions. Rejects with a one-line message. */
@@ -137,7 +148,7 @@ export class NodeModuleHost {
     // Without the flag, Deno would print its own message and end the process (exit 70) at `new Worker`.
     const missing = workerOptionsHint();
     if (missing) throw new Error(missing);
-    const host = new NodeModuleHost(spec);
+    const host = new NodeModuleHost(spec, sandboxMemoryLimit());
     try {
       const metas = await host.#start();
       host.definitions = metas.map((m) => host.#proxy(m));
@@ -160,7 +171,14 @@ export class NodeModuleHost {
     this.#pending.clear();
   }
 
+  /** Starts the sandbox process and its Worker, which loads the module (at once, as `#ready`). */
   #start(): Promise<NodeMeta[]> {
+    this.#ready = this.#spawn().then((worker) => this.#load(worker));
+    return this.#ready;
+  }
+
+  /** Starts the sandbox process, whose Worker gets the module's grants (and read access to load it). */
+  async #spawn(): Promise<SandboxProcess> {
     const { read: userRead, net, write, env, run } = this.spec.permissions;
     const code = this.spec.code;
     // Loading needs read access to the module, the flow sources it may import
@@ -174,24 +192,31 @@ export class NodeModuleHost {
       : [];
     const granted = Array.isArray(userRead) ? userRead : [];
     const read = userRead === true ? true : [...new Set([...granted, ...loadPaths])];
-    const revoke = userRead === true ? [] : loadPaths.filter((p) => !granted.includes(p));
-    const worker = new Worker(new URL("./worker.ts", import.meta.url).href, {
-      type: "module",
-      name: `flow node module ${this.spec.label}`,
-      deno: {
-        permissions: {
-          net: grant(net),
-          read: grant(read),
-          write: grant(write),
-          env: grant(env),
-          run: grant(run),
-          ffi: false,
-          sys: false,
-          import: false,
-        },
-      },
-    });
+    this.#revoke = userRead === true ? [] : loadPaths.filter((p) => !granted.includes(p));
+    const { SandboxProcess } = await import("./process.ts");
+    const permissions = {
+      net: grant(net),
+      read: grant(read),
+      write: grant(write),
+      env: grant(env),
+      run: grant(run),
+      ffi: false,
+      sys: false,
+      import: false,
+    } as const;
+    const worker = await SandboxProcess.start(`flow node module ${this.spec.label}`, permissions, this.#memory);
+    if (this.#closed) {
+      worker.terminate();
+      throw new NodeError("the node module was closed", { code: "CANCELLED" });
+    }
     this.#worker = worker;
+    return worker;
+  }
+
+  /** Loads the module (or the code.function) in the Worker of a started process; resolves to its node types. */
+  async #load(worker: SandboxProcess): Promise<NodeMeta[]> {
+    const code = this.spec.code;
+    const revoke = this.#revoke;
     const ready = new Promise<NodeMeta[]>((resolve, reject) => {
       const timer = setTimeout(
         () => reject(new Error(`loading timed out after ${LOAD_TIMEOUT_MS} ms`)),
@@ -209,11 +234,17 @@ export class NodeModuleHost {
           reject(new Error(msg.message));
         }
       };
-      worker.onerror = (e: ErrorEvent) => {
+      worker.onerror = (e) => {
         e.preventDefault();
         clearTimeout(timer);
         reject(new Error(`failed to load: ${e.message}`));
         this.#crashed(`the node module crashed: ${e.message}`);
+      };
+      worker.onexit = (exit) => {
+        clearTimeout(timer);
+        const err = this.#exitError(exit);
+        reject(err);
+        if (this.#worker === worker) this.#crashed(err.message, err.code, err.retryable);
       };
     });
     worker.postMessage(
@@ -221,8 +252,19 @@ export class NodeModuleHost {
         ? { op: "load", url: pathToFileURL(this.spec.path).href, revoke }
         : { op: "load", code, dir: this.spec.path },
     );
-    this.#ready = ready;
-    return ready;
+    return await ready;
+  }
+
+  /** The error of calls in a sandbox process that ended on its own. */
+  #exitError(exit: SandboxExit): NodeError {
+    if (exit.outOfMemory) {
+      return new NodeError(
+        `${this.spec.label} ran out of memory (limit ${formatBytes(this.#memory)}, set with ${MEMORY_VAR})`,
+        { code: "OUT_OF_MEMORY", retryable: false },
+      );
+    }
+    const why = exit.error ?? (exit.signal ? `signal ${exit.signal}` : `exit code ${exit.code}`);
+    return new NodeError(`the sandbox process of ${this.spec.label} ended (${why})`, { code: "NODE_CRASHED" });
   }
 
   #onMessage(msg: WorkerMessage) {
@@ -268,12 +310,12 @@ export class NodeModuleHost {
   }
 
   /** The Worker died: fail what was running and start afresh on the next call. */
-  #crashed(message: string) {
+  #crashed(message: string, code = "NODE_CRASHED", retryable = true) {
     this.#endStopping();
     this.#worker?.terminate();
     this.#worker = undefined;
     this.#ready = undefined;
-    for (const p of this.#pending.values()) p.reject(new NodeError(message, { code: "NODE_CRASHED" }));
+    for (const p of this.#pending.values()) p.reject(new NodeError(message, { code, retryable }));
     this.#pending.clear();
   }
 

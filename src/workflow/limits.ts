@@ -66,8 +66,9 @@ function envValue(name: string): string | undefined {
 }
 
 /**
- * A limit from its variable's text: a whole number from 1 to `ceiling` (for
- * sizes, optionally with a KiB, MiB or GiB suffix); `fallback` when unset.
+ * A limit from its variable's text: a whole number from `floor` (1 unless
+ * given) to `ceiling` (for sizes, optionally with a KiB, MiB or GiB suffix);
+ * `fallback` when unset.
  */
 export function parseLimit(
   name: string,
@@ -75,14 +76,16 @@ export function parseLimit(
   fallback: number,
   ceiling: number,
   size: boolean,
+  floor = 1,
 ): number {
   if (text === undefined) return fallback;
   const m = (size ? /^\s*(\d+)\s*([kmg]ib)?\s*$/i : /^\s*(\d+)\s*$/).exec(text);
   const value = m ? Number(m[1]) * UNITS[(m[2] ?? "").toLowerCase()] : NaN;
-  if (!(value >= 1 && value <= ceiling)) {
+  if (!(value >= floor && value <= ceiling)) {
+    const from = floor === 1 ? "1" : size ? formatBytes(floor, true) : String(floor);
     const what = size
-      ? `a size in bytes from 1 to ${formatBytes(ceiling, true)}, optionally with KiB, MiB or GiB (e.g. 128MiB)`
-      : `a whole number from 1 to ${ceiling}`;
+      ? `a size in bytes from ${from} to ${formatBytes(ceiling, true)}, optionally with KiB, MiB or GiB (e.g. 128MiB)`
+      : `a whole number from ${from} to ${ceiling}`;
     throw new WorkflowValidationError([{
       path: "",
       message: `${name}: expected ${what}; got ${JSON.stringify(text)}`,
