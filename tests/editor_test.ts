@@ -2,8 +2,8 @@
  * The editor in a real browser (Debian's Chromium through playwright-core)
  * against a real `flow serve` over a temporary folder that is a git
  * repository: build a workflow from nothing and run it; a form change is a
- * one-line diff; a list item and a JSON field's string holding `{{ }}` are
- * expression editors (completion, preview, a syntax error once) whose edits
+ * one-line diff; a list item, a string map's entry and a JSON field's string
+ * holding `{{ }}` are expression editors (completion, preview, a syntax error once) whose edits
  * are one-line diffs; moving a box changes only the layout block; undo and redo
  * over five kinds of action; copy and paste between workflows (and a
  * fragment typed elsewhere); Shift+drag box-selects two boxes and Delete
@@ -118,6 +118,16 @@ const FILES: Record<string, string> = {
       { id: "shape", type: "transform.set", config: { value: { greeting: "hello {{ $inputs.x }}", n: 1 } } },
     ],
     connections: [{ from: "source.value", to: "keep.object" }],
+  }),
+  "headers.json": pretty({
+    id: "headers",
+    inputs: { x: { type: "string", default: "beta" } },
+    nodes: [{
+      id: "call",
+      type: "http.request",
+      config: { url: "http://127.0.0.1:9/", headers: { accept: "text/plain", "x-id": "{{ $inputs.x }}" } },
+    }],
+    connections: [],
   }),
   "loop.json": Deno.readTextFileSync(new URL("../examples/loop.json", import.meta.url)),
 };
@@ -247,6 +257,58 @@ Deno.test({
         assert.equal(await item.innerText(), text);
       },
     );
+
+    await t.step("a string map's entry holding {{ }} is an expression field; an edit changes its line", async () => {
+      await openEditor(page, base, "headers.json");
+      await box(page, "call").click();
+      const map = page.getByRole("group", { name: "headers" });
+      const entry = map.locator('.cm-content[id="field-config.headers.x-id"]');
+      await entry.waitFor();
+      assert.equal(await entry.innerText(), "{{ $inputs.x }}");
+      assert.ok(await entry.locator("span").count() > 0, "highlighted");
+      const accept = map.locator('input[id="field-config.headers.accept"]');
+      assert.equal(await accept.inputValue(), "text/plain", "a value stays a text");
+      const row = map.locator(".form-list-item", { has: page.locator('[id="field-config.headers.x-id"]') });
+      const preview = row.getByTestId("expression-preview");
+      await preview.filter({ hasText: /^= "?beta"?$/ }).waitFor();
+      // Completion offers the workflow's inputs.
+      await typeExpression(page, "field-config.headers.x-id", "{{ $inputs.");
+      await page.locator(".cm-tooltip-autocomplete li").filter({ hasText: /^x/ }).waitFor();
+      await page.keyboard.press("Escape");
+      // A syntax error shows once under the entry: the preview's, not again the validator's (in Problems).
+      await typeExpression(page, "field-config.headers.x-id", "{{ $inputs.x & }}", true);
+      await preview.filter({ hasText: "SYNTAX" }).waitFor();
+      await page.getByRole("region", { name: "Problems" }).getByText("nodes[0].config.headers").waitFor();
+      await row.locator(".cm-lintRange-error").waitFor();
+      const messages = await map.locator(".field-error, [data-testid=expression-preview]").allInnerTexts();
+      assert.equal(messages.length, 1, messages.join(" | "));
+      assert.match(messages[0], /SYNTAX/);
+      const text = '{{ $inputs.x & "-2" }}';
+      await typeExpression(page, "field-config.headers.x-id", text, true);
+      await preview.filter({ hasText: /^= "?beta-2"?$/ }).waitFor();
+      await page.keyboard.press("Control+s");
+      await saveState(page, "Saved");
+      const indent = " ".repeat(10);
+      assert.deepEqual(await diffLines(dir, "headers.json"), {
+        removed: [`${indent}"x-id": "{{ $inputs.x }}"`],
+        added: [`${indent}"x-id": ${JSON.stringify(text)}`],
+      });
+      await git(dir, "commit", "-qam", "header");
+      // `{{` typed into a plain entry turns it into the expression editor, focused where the typing was.
+      await accept.fill("");
+      await accept.pressSequentially("a/{{", { delay: 10 });
+      await map.locator('.cm-editor.cm-focused .cm-content[id="field-config.headers.accept"]').waitFor();
+      await page.keyboard.type(" $inputs.x }}", { delay: 10 });
+      await map.locator(".form-list-item", { has: page.locator('[id="field-config.headers.accept"]') })
+        .getByTestId("expression-preview").filter({ hasText: /^= "?a\/beta"?$/ }).waitFor();
+      await page.keyboard.press("Control+s");
+      await saveState(page, "Saved");
+      assert.deepEqual(await diffLines(dir, "headers.json"), {
+        removed: [`${indent}"accept": "text/plain",`],
+        added: [`${indent}"accept": "a/{{ $inputs.x }}",`],
+      });
+      await git(dir, "commit", "-qam", "header typed");
+    });
 
     await t.step("a JSON field's {{ }} strings: highlighted, completed, previewed, a syntax error once", async () => {
       await openEditor(page, base, "lists.json");
