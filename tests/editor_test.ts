@@ -3,8 +3,9 @@
  * against a real `flow serve` over a temporary folder that is a git
  * repository: build a workflow from nothing and run it; a form change is a
  * one-line diff; a list item, a string map's entry and a JSON field's string
- * holding `{{ }}` are expression editors (completion, preview, a syntax error once) whose edits
- * are one-line diffs; moving a box changes only the layout block; undo and redo
+ * holding `{{ }}` are expression editors (completion, preview, a syntax error
+ * once; every template string of a JSON value previewed, the cursor's first,
+ * the server asked only for changed ones) whose edits are one-line diffs; moving a box changes only the layout block; undo and redo
  * over five kinds of action; copy and paste between workflows (and a
  * fragment typed elsewhere); Shift+drag box-selects two boxes and Delete
  * removes exactly them; a change on disk under unsaved edits; an
@@ -32,7 +33,7 @@ import {
 } from "./ui_editor.ts";
 import { bigWorkflow } from "./ui_serve.ts";
 import { countBoxes, misplacedHandles, mostBoxes } from "./ui_measure.ts";
-import type { Dialog } from "playwright-core";
+import type { Dialog, Request } from "playwright-core";
 import { HANDLE_SIZE } from "../ui/src/graph/geometry.ts";
 
 const pretty = (v: unknown) => JSON.stringify(v, null, 2) + "\n";
@@ -118,6 +119,16 @@ const FILES: Record<string, string> = {
       { id: "shape", type: "transform.set", config: { value: { greeting: "hello {{ $inputs.x }}", n: 1 } } },
     ],
     connections: [{ from: "source.value", to: "keep.object" }],
+  }),
+  "templates.json": pretty({
+    id: "templates",
+    inputs: { x: { type: "string", default: "beta" } },
+    nodes: [{
+      id: "many",
+      type: "transform.set",
+      config: { value: { greeting: "hello {{ $inputs.x }}", name: "{{ $inputs.x }}", n: 1, list: ["{{ 1 + 1 }}"] } },
+    }],
+    connections: [],
   }),
   "headers.json": pretty({
     id: "headers",
@@ -333,10 +344,10 @@ Deno.test({
       await field.locator(".cm-lintRange-error").waitFor();
       const messages = await field.locator(".field-error, [data-testid=expression-preview]").allInnerTexts();
       assert.equal(messages.length, 1, messages.join(" | "));
-      // The cursor out of the string: no preview, so the validator's message shows under the field, with its path.
+      // The cursor out of the string: its preview stays (every template string's shows), the error still once.
       await page.keyboard.press("Control+End");
-      await preview.waitFor({ state: "detached" });
-      await field.locator(".field-error").filter({ hasText: /^greeting: / }).waitFor();
+      await field.locator(".expr-preview:not(.current)").filter({ hasText: "SYNTAX" }).waitFor();
+      assert.equal(await field.locator(".field-error").count(), 0);
       // Back in it: completion of $inputs.
       await page.keyboard.press("Control+Home");
       await page.keyboard.press("ArrowDown");
@@ -347,7 +358,7 @@ Deno.test({
       // (Typed: Enter within 75 ms of the list showing is a new line, by CodeMirror's design.)
       await page.keyboard.type("x");
       await preview.filter({ hasText: /^greeting\s*= "?hello betabeta"?$/ }).waitFor();
-      await field.locator(".field-error").waitFor({ state: "detached" });
+      assert.equal(await field.locator(".cm-lintRange-error").count(), 0);
       await page.keyboard.press("Control+s");
       await saveState(page, "Saved");
       assert.deepEqual(await diffLines(dir, "lists.json"), {
@@ -367,6 +378,58 @@ Deno.test({
         added: [`${" ".repeat(10)}"alpha": "{{ $inputs.x }}",`],
       });
       await git(dir, "commit", "-qam", "json template typed");
+    });
+
+    await t.step("every {{ }} string of a JSON value is previewed, the cursor's first; each error once", async () => {
+      const asked: string[] = [];
+      const listen = (r: Request) => r.url().endsWith("/preview") && asked.push(r.postData() ?? "");
+      page.on("request", listen);
+      try {
+        await openEditor(page, base, "templates.json");
+        await box(page, "many").click();
+        const field = page.locator(".form-field", { has: page.locator('[id="field-config.value"]') });
+        const previews = field.getByTestId("expression-preview");
+        const lines = async () => (await previews.evaluateAll((els) =>
+          els.map((e) =>
+            `${e.getAttribute("data-path")}${e.classList.contains("current") ? "*" : ""} ${e.textContent}`
+          )
+        ));
+        // The cursor in none of them: one line per template string, in document order.
+        await waitFor(async () =>
+          (await lines()).length === 3
+        );
+        assert.deepEqual(await lines(), [
+          "greeting greeting= hello beta",
+          "name name= beta",
+          "list.0 list.0= 2",
+        ]);
+        assert.equal(asked.length, 3, "one request per string");
+        // The cursor in `name`: its preview first, marked; moving the cursor asks the server for nothing.
+        await field.locator(".cm-content").click();
+        await page.keyboard.press("Control+Home");
+        for (let i = 0; i < 2; i++) await page.keyboard.press("ArrowDown");
+        await page.keyboard.press("End");
+        for (let i = 0; i < 5; i++) await page.keyboard.press("ArrowLeft"); // after "$inputs.x"
+        await waitFor(async () => (await lines())[0].startsWith("name* "));
+        assert.equal(asked.length, 3);
+        // An error in `name`: shown once (its preview, not again the validator's), the others still previewed.
+        await page.keyboard.type(" &", { delay: 10 });
+        await previews.filter({ hasText: "SYNTAX" }).waitFor();
+        await page.getByRole("region", { name: "Problems" }).getByText("nodes[0].config.value.name").waitFor();
+        await field.locator(".cm-lintRange-error").waitFor();
+        const texts = await lines();
+        assert.match(texts[0], /^name\* name\s*SYNTAX/);
+        assert.deepEqual(texts.slice(1), ["greeting greeting= hello beta", "list.0 list.0= 2"]);
+        assert.equal(await field.locator(".field-error").count(), 0, "the validator's message is not repeated");
+        assert.ok(asked.slice(3).every((body) => !body.includes("hello")), "only the changed string is asked for");
+        // The cursor on to `greeting`: it comes first; name's error stays, once.
+        await page.keyboard.press("ArrowUp");
+        await waitFor(async () => (await lines())[0].startsWith("greeting* "));
+        assert.match((await lines())[1], /^name name\s*SYNTAX/);
+        assert.equal(await field.locator(".field-error").count(), 0);
+      } finally {
+        page.off("request", listen);
+      }
     });
 
     await t.step("3. a moved box changes only the layout block", async () => {

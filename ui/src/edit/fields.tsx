@@ -95,13 +95,13 @@ function useExprMode(value: unknown, test = isExpression): [boolean, (on: boolea
 
 /**
  * The problems inside a JSON field's value (`config.body.name` under
- * `config.body`), each with its path in the value; without `skip`, the
- * path whose syntax error the field's preview shows.
+ * `config.body`), each with its path in the value; without those at the
+ * `skip` paths, whose syntax errors the field's previews show.
  */
-function nestedProblems(problems: ReadonlyMap<string, string[]>, key: string, skip?: string): string[] {
+function nestedProblems(problems: ReadonlyMap<string, string[]>, key: string, skip: readonly string[]): string[] {
   const out: string[] = [];
   for (const [k, messages] of problems) {
-    if (!k.startsWith(`${key}.`) || k.slice(key.length + 1) === skip) continue;
+    if (!k.startsWith(`${key}.`) || skip.includes(k.slice(key.length + 1))) continue;
     out.push(...messages.map((m) => `${k.slice(key.length + 1)}: ${m}`));
   }
   return out;
@@ -130,8 +130,8 @@ export function SchemaField(props: FieldProps) {
   const id = fieldId(path);
   // An expression's syntax error shows once: when the field's preview shows it, not again from the validator.
   const [previewed, setPreviewed] = useState(false);
-  // A JSON field's: the path (in its value) of the string whose syntax error its preview shows.
-  const [previewedAt, setPreviewedAt] = useState<string>();
+  // A JSON field's: the paths (in its value) of the strings whose syntax errors its previews show.
+  const [previewedAt, setPreviewedAt] = useState<string[]>([]);
   const nested = field.kind === "json" ? nestedProblems(problems, path.join("."), previewedAt) : [];
   const found = [...problems.get(path.join(".")) ?? [], ...nested];
   // A whole-expression field (`"format": "jsonata"`, as control.if's condition) is always an expression.
@@ -179,7 +179,7 @@ export function SchemaField(props: FieldProps) {
             id={id}
             helpId={helpId}
             invalid={errors.length > 0}
-            onSyntaxErrorAt={(shown, at) => setPreviewedAt(shown ? at : undefined)}
+            onSyntaxErrorAt={setPreviewedAt}
           />
         )}
       {field.description && <p id={helpId} className="hint muted">{field.description}</p>}
@@ -210,8 +210,8 @@ interface ExpressionInputProps {
   onSyntaxError: (shown: boolean) => void;
 }
 
-/** Told whether a JSON field's preview shows a syntax error, and of the string at which path in its value. */
-type OnSyntaxErrorAt = (shown: boolean, path?: string) => void;
+/** Told the paths (in a JSON field's value) of the strings whose previews show a syntax error. */
+type OnSyntaxErrorAt = (paths: string[]) => void;
 
 /** The expression editor of a field or list item: a plain input until CodeMirror is loaded or without a served workflow. */
 function ExpressionInput(props: ExpressionInputProps) {
@@ -246,7 +246,7 @@ function ExpressionInput(props: ExpressionInputProps) {
         describedBy={props.helpId}
         placeholder={props.template ? "{{ $node.body.id }}" : "$node.value > 0"}
         {...(props.focusAt !== undefined ? { focusAt: props.focusAt } : {})}
-        onSyntaxError={props.onSyntaxError}
+        onSyntaxError={(paths) => props.onSyntaxError(paths.length > 0)}
       />
     </Suspense>
   );

@@ -3,14 +3,14 @@
  * form, as `http.request`'s `body`): JSON highlighting with each such
  * string's inside highlighted as a template (the JSONata tokenizer of
  * `jsonata_language.ts`, nested with `parseMixed`), each `{{ … }}` marked
- * (`cm-template`), and the template string at a position, with where each
- * of its characters is in the text (for a preview's syntax error) and its
- * path in the value.
+ * (`cm-template`), and the template strings (every one, or the one at a
+ * position), with where each of their characters is in the text (for a
+ * preview's syntax error) and their paths in the value.
  *
  * @module
  */
 import { jsonLanguage } from "@codemirror/lang-json";
-import { LanguageSupport, syntaxTree } from "@codemirror/language";
+import { ensureSyntaxTree, LanguageSupport, syntaxTree } from "@codemirror/language";
 import type { EditorState, Range } from "@codemirror/state";
 import { Decoration, type DecorationSet, type EditorView, ViewPlugin, type ViewUpdate } from "@codemirror/view";
 import { parseMixed, type SyntaxNode } from "@lezer/common";
@@ -82,14 +82,35 @@ export interface TemplateString {
   path: string;
 }
 
+/** The template string of a `String` node, or undefined when it holds no `{{`. */
+function templateStringOf(state: EditorState, s: SyntaxNode, text = state.doc.toString()): TemplateString | undefined {
+  const { text: value, at } = unescape(state.doc.sliceString(s.from + 1, s.to - 1), s.from + 1);
+  if (!value.includes("{{")) return undefined;
+  return { text: value, at, path: getLocation(text, s.from + 1).path.join(".") };
+}
+
 /** The string value at `pos` when it holds `{{`, else undefined. */
 export function templateStringAt(state: EditorState, pos: number): TemplateString | undefined {
   const s = stringAt(state, pos);
-  if (!s) return undefined;
-  const { text, at } = unescape(state.doc.sliceString(s.from + 1, s.to - 1), s.from + 1);
-  if (!text.includes("{{")) return undefined;
-  const path = getLocation(state.doc.toString(), s.from + 1).path.join(".");
-  return { text, at, path };
+  return s && templateStringOf(state, s);
+}
+
+/** Every string value holding `{{` in the text, in document order. */
+export function templateStrings(state: EditorState): TemplateString[] {
+  const text = state.doc.toString();
+  const tree = ensureSyntaxTree(state, state.doc.length, 50) ?? syntaxTree(state);
+  const out: TemplateString[] = [];
+  tree.iterate({
+    enter: (n) => {
+      if (n.name !== "String") return;
+      if (state.doc.sliceString(n.from, n.to).includes("{{")) {
+        const found = templateStringOf(state, n.node, text);
+        if (found) out.push(found);
+      }
+      return false;
+    },
+  });
+  return out;
 }
 
 const templateMark = Decoration.mark({ class: "cm-template" });
