@@ -5,7 +5,8 @@
  * one-line diff; a list item, a string map's entry and a JSON field's string
  * holding `{{ }}` are expression editors (completion, preview, a syntax error
  * once; every template string of a JSON value previewed, the cursor's first,
- * the server asked only for changed ones) whose edits are one-line diffs; moving a box changes only the layout block; undo and redo
+ * the server asked only for changed ones) whose edits are one-line diffs;
+ * the code view highlights template strings as JSONata and completes in them; moving a box changes only the layout block; undo and redo
  * over five kinds of action; copy and paste between workflows (and a
  * fragment typed elsewhere); Shift+drag box-selects two boxes and Delete
  * removes exactly them; a change on disk under unsaved edits; an
@@ -128,6 +129,12 @@ const FILES: Record<string, string> = {
       type: "transform.set",
       config: { value: { greeting: "hello {{ $inputs.x }}", name: "{{ $inputs.x }}", n: 1, list: ["{{ 1 + 1 }}"] } },
     }],
+    connections: [],
+  }),
+  "code.json": pretty({
+    id: "code",
+    inputs: { x: { type: "string", default: "beta" } },
+    nodes: [{ id: "use", type: "transform.set", config: { value: "got {{ $inputs.x }}" } }],
     connections: [],
   }),
   "headers.json": pretty({
@@ -700,6 +707,44 @@ Deno.test({
       await editorShot(page, "code");
       await page.getByRole("button", { name: "Undo", exact: true }).click();
       await box(page, "pause").waitFor();
+      await page.getByRole("button", { name: "Graph" }).click();
+    });
+
+    await t.step("the code view: {{ }} strings highlighted as JSONata, completed from the node's data", async () => {
+      await openEditor(page, base, "code.json");
+      await page.getByRole("button", { name: "Code", exact: true }).click();
+      const code = page.getByLabel("Workflow file text");
+      await code.waitFor();
+      const template = code.locator(".cm-template");
+      await template.waitFor();
+      assert.deepEqual(await template.allInnerTexts(), ["{{ $inputs.x }}"]);
+      // The template's inside is tokenized as JSONata: `$inputs` has a colour of its own, not the string's quote's.
+      // (A page script is a string: this module is type-checked without the DOM's types.)
+      const colours = await page.evaluate(`(() => {
+        const line = document.querySelector(".code-view .cm-template").closest(".cm-line");
+        const colour = (e) => e ? getComputedStyle(e).color : "";
+        const spans = [...line.querySelectorAll("span")];
+        return {
+          variable: colour(spans.find((s) => s.textContent === "$inputs")),
+          string: colour(spans.find((s) => s.textContent === '"')),
+        };
+      })()`) as { variable: string; string: string };
+      assert.ok(colours.variable && colours.string && colours.variable !== colours.string, JSON.stringify(colours));
+      // Completion inside the node's template offers its data ($inputs.x), as its form's fields do.
+      await template.click();
+      await page.keyboard.press("End");
+      for (let i = 0; i < 4; i++) await page.keyboard.press("ArrowLeft"); // after "$inputs.x"
+      await page.keyboard.type(" & $inputs.", { delay: 10 });
+      await page.locator(".cm-tooltip-autocomplete li").filter({ hasText: /^x/ }).waitFor();
+      await page.keyboard.type("x");
+      await page.keyboard.press("Escape");
+      await page.keyboard.press("Control+s");
+      await saveState(page, "Saved");
+      assert.deepEqual(await diffLines(dir, "code.json"), {
+        removed: [`${" ".repeat(8)}"value": "got {{ $inputs.x }}"`],
+        added: [`${" ".repeat(8)}"value": "got {{ $inputs.x & $inputs.x }}"`],
+      });
+      await git(dir, "commit", "-qam", "code view template");
       await page.getByRole("button", { name: "Graph" }).click();
     });
 

@@ -1,9 +1,11 @@
 /// <reference lib="dom" />
 /**
- * The code view: the whole file in CodeMirror 6, JSON highlighting,
- * completion from the workflow JSON Schema (node configs from each node
- * type's schema, node types from the catalog) and the validator's problems
- * as lint marks. It edits the same text as the canvas: a change in either
+ * The code view: the whole file in CodeMirror 6, JSON highlighting (with
+ * each `{{ }}` template string's JSONata highlighted and shaded, as in a
+ * JSON field: `expr/json_templates.ts`), completion from the workflow JSON
+ * Schema (node configs from each node type's schema, node types from the
+ * catalog) and, inside a node's `{{ }}`, of expressions (its data, as in its
+ * form's fields), and the validator's problems as lint marks. It edits the same text as the canvas: a change in either
  * shows in the other as soon as the text parses. Also the side-by-side
  * merge view (`@codemirror/merge`) of a save that found the file changed.
  *
@@ -11,7 +13,6 @@
  */
 import { autocompletion, closeBrackets, type CompletionContext, type CompletionResult } from "@codemirror/autocomplete";
 import { defaultKeymap, history, historyKeymap, indentWithTab } from "@codemirror/commands";
-import { json } from "@codemirror/lang-json";
 import {
   bracketMatching,
   defaultHighlightStyle,
@@ -33,6 +34,11 @@ import {
 import { getLocation, parse } from "jsonc-parser";
 import { useEffect, useRef } from "react";
 import type { JsonSchema, NodeType, Problem } from "../api.ts";
+import { getExpressionContext } from "../api_editor.ts";
+import type { ExpressionContextT } from "../api_editor.ts";
+import { type CompletionEnv, expressionCompletion } from "./expr/completion.ts";
+import { inTemplate, jsonWithTemplates, templateMarks } from "./expr/json_templates.ts";
+import { jsonataHighlighting } from "./expr/jsonata_language.ts";
 import { problemRange } from "./problems.ts";
 import { propertiesOf, schemaAt, valuesOf } from "./schema.ts";
 
@@ -57,9 +63,11 @@ function basics(): Extension[] {
     bracketMatching(),
     closeBrackets(),
     highlightActiveLine(),
-    syntaxHighlighting(defaultHighlightStyle, { fallback: true }),
+    syntaxHighlighting(defaultHighlightStyle),
     keymap.of([...defaultKeymap, ...historyKeymap, indentWithTab]),
-    json(),
+    jsonWithTemplates(),
+    templateMarks,
+    jsonataHighlighting,
     theme,
   ];
 }
@@ -68,7 +76,7 @@ function basics(): Extension[] {
 function schemaCompletion(get: () => { schema?: JsonSchema; types: readonly NodeType[] }) {
   return (ctx: CompletionContext): CompletionResult | null => {
     const { schema, types } = get();
-    if (!schema) return null;
+    if (!schema || inTemplate(ctx.state, ctx.pos)) return null;
     const text = ctx.state.doc.toString();
     const loc = getLocation(text, ctx.pos);
     const word = ctx.matchBefore(/"?[\w$.-]*"?/);
@@ -104,6 +112,32 @@ function schemaCompletion(get: () => { schema?: JsonSchema; types: readonly Node
   };
 }
 
+/**
+ * The node a position of the file's text is in (a node of the top-level
+ * workflow: loop bodies are not served) and, when it is served, its
+ * expression context, fetched once per node (`contexts`, emptied when the
+ * served workflow or its data change), or undefined.
+ */
+function nodeEnvAt(
+  c: CompletionContext,
+  { workflowId, served }: CodeViewProps,
+  contexts: Map<string, Promise<ExpressionContextT | undefined>>,
+): Promise<CompletionEnv> | undefined {
+  const text = c.state.doc.toString();
+  const [head, index] = getLocation(text, c.pos).path;
+  if (head !== "nodes" || typeof index !== "number") return undefined;
+  const node = (parse(text) as { nodes?: { id?: unknown; type?: unknown }[] })?.nodes?.[index];
+  if (!node || typeof node.id !== "string" || typeof node.type !== "string") return undefined;
+  const { id, type } = node;
+  if (!workflowId || !served?.has(id)) return Promise.resolve({ nodeType: type });
+  let context = contexts.get(id);
+  if (!context) {
+    context = getExpressionContext(workflowId, id).catch(() => undefined);
+    contexts.set(id, context);
+  }
+  return context.then((ctx) => ({ nodeType: type, ...(ctx ? { context: ctx } : {}) }));
+}
+
 /** Props of {@linkcode CodeView}. */
 export interface CodeViewProps {
   /** The text. */
@@ -120,6 +154,10 @@ export interface CodeViewProps {
   readOnly: boolean;
   /** Set to a function that puts the cursor at an offset. */
   onReady?: (reveal: (offset: number) => void) => void;
+  /** The served workflow's id: completion inside a node's `{{ }}` offers its data. */
+  workflowId?: string;
+  /** The served nodes (a new set when the served workflow or its recorded data change). */
+  served?: ReadonlySet<string>;
 }
 
 /** The smallest replacement turning `a` into `b`: common start and end kept, so the cursor stays. */
@@ -140,6 +178,9 @@ export function CodeView(props: CodeViewProps) {
   const view = useRef<EditorView>(null);
   const latest = useRef(props);
   latest.current = props;
+  // Each node's expression context, fetched when first completed in; again after a change of the served data.
+  const contexts = useRef(new Map<string, Promise<ExpressionContextT | undefined>>());
+  useEffect(() => contexts.current.clear(), [props.workflowId, props.served]);
   useEffect(() => {
     const v = new EditorView({
       parent: host.current!,
@@ -149,7 +190,12 @@ export function CodeView(props: CodeViewProps) {
           basics(),
           lintGutter(),
           linter(null),
-          autocompletion({ override: [schemaCompletion(() => latest.current)] }),
+          autocompletion({
+            override: [
+              schemaCompletion(() => latest.current),
+              expressionCompletion((c) => nodeEnvAt(c, latest.current, contexts.current), true),
+            ],
+          }),
           EditorState.readOnly.of(props.readOnly),
           EditorView.contentAttributes.of({ "aria-label": "Workflow file text" }),
           EditorView.updateListener.of((u) => {

@@ -16,7 +16,7 @@
  *
  * @module
  */
-import { autocompletion, closeBrackets, type CompletionContext, type CompletionResult } from "@codemirror/autocomplete";
+import { autocompletion, closeBrackets } from "@codemirror/autocomplete";
 import { defaultKeymap, history, historyKeymap } from "@codemirror/commands";
 import { defaultHighlightStyle, syntaxHighlighting } from "@codemirror/language";
 import { type Diagnostic, setDiagnostics } from "@codemirror/lint";
@@ -25,10 +25,11 @@ import { EditorView, keymap, placeholder as placeholderExt } from "@codemirror/v
 import { useEffect, useLayoutEffect, useRef, useState } from "react";
 import { previewExpression, type PreviewResultT } from "../../api_editor.ts";
 import { preview as previewText } from "../../format.ts";
-import { completeAt, typeVariables } from "./complete.ts";
+import { typeVariables } from "./complete.ts";
+import { expressionCompletion } from "./completion.ts";
 import { type ExprEnv, useExprEnv } from "./env.ts";
-import { jsonataLanguage } from "./jsonata_language.ts";
-import { inTemplate, jsonWithTemplates, templateMarks, templateStringAt, templateStrings } from "./json_templates.ts";
+import { jsonataHighlighting, jsonataLanguage } from "./jsonata_language.ts";
+import { jsonWithTemplates, templateMarks, templateStringAt, templateStrings } from "./json_templates.ts";
 
 /** Props of {@linkcode ExpressionField}. */
 export interface ExpressionFieldProps {
@@ -71,34 +72,11 @@ const theme = EditorView.theme({
   },
   ".cm-content": { fontFamily: "ui-monospace, SFMono-Regular, Menlo, Consolas, monospace", caretColor: "var(--text)" },
   "&.cm-focused": { outline: "2px solid var(--focus)" },
-  ".cm-template": { backgroundColor: "color-mix(in srgb, var(--f-transform) 14%, transparent)", borderRadius: "3px" },
   ".cm-tooltip": { backgroundColor: "var(--surface)", color: "var(--text)", border: "1px solid var(--border)" },
 });
 
 /** How long typing pauses before a preview, ms. */
 const PREVIEW_DELAY = 200;
-
-function completion(env: () => ExprEnv | undefined, json: boolean) {
-  return (c: CompletionContext): CompletionResult | null => {
-    if (json && !inTemplate(c.state, c.pos)) return null;
-    const e = env();
-    const line = c.state.doc.lineAt(c.pos);
-    const before = line.text.slice(0, c.pos - line.from);
-    const found = completeAt(before, e?.context, e?.nodeType);
-    if (!found) return null;
-    return {
-      from: line.from + found.from,
-      options: found.offers.map((o) => ({
-        label: o.label,
-        type: o.type,
-        ...(o.detail ? { detail: o.detail } : {}),
-        ...(o.info ? { info: o.info } : {}),
-        ...(o.apply ? { apply: o.apply } : {}),
-      })),
-      validFor: /^\w*$/,
-    };
-  };
-}
 
 /** What the editor view is made with. */
 interface ViewOptions {
@@ -125,8 +103,12 @@ function createView(parent: HTMLElement, { props, env, onChange, focusAt }: View
         closeBrackets(),
         keymap.of([...defaultKeymap, ...historyKeymap]),
         json ? [jsonWithTemplates(), templateMarks] : jsonataLanguage(props.template),
-        syntaxHighlighting(defaultHighlightStyle, { fallback: true }),
-        autocompletion({ override: [completion(env, json)], activateOnTyping: true }),
+        jsonataHighlighting,
+        syntaxHighlighting(defaultHighlightStyle),
+        autocompletion({
+          override: [expressionCompletion(() => env() ?? {}, json)],
+          activateOnTyping: true,
+        }),
         EditorView.lineWrapping,
         EditorState.readOnly.of(!!props.disabled),
         EditorView.editable.of(!props.disabled),

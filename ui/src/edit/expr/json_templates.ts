@@ -11,8 +11,8 @@
  */
 import { jsonLanguage } from "@codemirror/lang-json";
 import { ensureSyntaxTree, LanguageSupport, syntaxTree } from "@codemirror/language";
-import type { EditorState, Range } from "@codemirror/state";
-import { Decoration, type DecorationSet, type EditorView, ViewPlugin, type ViewUpdate } from "@codemirror/view";
+import type { EditorState, Extension, Range } from "@codemirror/state";
+import { Decoration, type DecorationSet, EditorView, ViewPlugin, type ViewUpdate } from "@codemirror/view";
 import { parseMixed, type SyntaxNode } from "@lezer/common";
 import { getLocation } from "jsonc-parser";
 import { jsonataLanguage } from "./jsonata_language.ts";
@@ -134,18 +134,23 @@ function marks(view: EditorView): DecorationSet {
   return Decoration.set(found, true);
 }
 
-/** Marks each `{{ … }}` inside a JSON string with the class `cm-template`. */
-export const templateMarks: ViewPlugin<{ decorations: DecorationSet }> = ViewPlugin.fromClass(
-  class {
-    decorations: DecorationSet;
-    constructor(view: EditorView) {
-      this.decorations = marks(view);
-    }
-    update(u: ViewUpdate) {
-      if (u.docChanged || u.viewportChanged || syntaxTree(u.startState) !== syntaxTree(u.state)) {
-        this.decorations = marks(u.view);
+/** Marks each `{{ … }}` inside a JSON string with the class `cm-template`, shaded. */
+export const templateMarks: Extension = [
+  ViewPlugin.fromClass(
+    class {
+      decorations: DecorationSet;
+      constructor(view: EditorView) {
+        this.decorations = marks(view);
       }
-    }
-  },
-  { decorations: (v) => v.decorations },
-);
+      update(u: ViewUpdate) {
+        if (u.docChanged || u.viewportChanged || syntaxTree(u.startState) !== syntaxTree(u.state)) {
+          this.decorations = marks(u.view);
+        }
+      }
+    },
+    { decorations: (v) => v.decorations },
+  ),
+  EditorView.baseTheme({
+    ".cm-template": { backgroundColor: "color-mix(in srgb, var(--f-transform) 14%, transparent)", borderRadius: "3px" },
+  }),
+];
