@@ -434,6 +434,16 @@ Deno.test({
         await waitFor(async () => (await lines())[0].startsWith("greeting* "));
         assert.match((await lines())[1], /^name name\s*SYNTAX/);
         assert.equal(await field.locator(".field-error").count(), 0);
+        // The error taken out again: the file as it was.
+        await page.keyboard.press("ArrowDown");
+        await page.keyboard.press("End");
+        for (let i = 0; i < 4; i++) await page.keyboard.press("ArrowLeft"); // after " &"
+        await page.keyboard.press("Backspace");
+        await page.keyboard.press("Backspace");
+        await waitFor(async () => (await lines()).includes("name* name= beta"));
+        await page.keyboard.press("Control+s");
+        await saveState(page, "Saved");
+        assert.equal(await git(dir, "diff", "--", "templates.json"), "");
       } finally {
         page.off("request", listen);
       }
