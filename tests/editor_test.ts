@@ -6,8 +6,9 @@
  * holding `{{ }}` are expression editors (completion, preview, a syntax error
  * once; every template string of a JSON value previewed, the cursor's first,
  * the server asked only for changed ones) whose edits are one-line diffs;
- * the code view highlights template strings as JSONata and completes in them; moving a box changes only the layout block; undo and redo
- * over five kinds of action; copy and paste between workflows (and a
+ * the code view highlights template strings as JSONata, completes in them and
+ * marks a syntax error at its character; moving a box changes only the
+ * layout block; undo and redo over five kinds of action; copy and paste between workflows (and a
  * fragment typed elsewhere); Shift+drag box-selects two boxes and Delete
  * removes exactly them; a change on disk under unsaved edits; an
  * invalid edit marked on its node before saving; a 500-node workflow opened
@@ -720,17 +721,19 @@ Deno.test({
       await page.getByRole("button", { name: "Graph" }).click();
     });
 
-    await t.step("the code view: {{ }} strings highlighted as JSONata, completed from the node's data", async () => {
-      await openEditor(page, base, "code.json");
-      await page.getByRole("button", { name: "Code", exact: true }).click();
-      const code = page.getByLabel("Workflow file text");
-      await code.waitFor();
-      const template = code.locator(".cm-template");
-      await template.waitFor();
-      assert.deepEqual(await template.allInnerTexts(), ["{{ $inputs.x }}"]);
-      // The template's inside is tokenized as JSONata: `$inputs` has a colour of its own, not the string's quote's.
-      // (A page script is a string: this module is type-checked without the DOM's types.)
-      const colours = await page.evaluate(`(() => {
+    await t.step(
+      "the code view: {{ }} strings highlighted as JSONata, completed, a syntax error at its character",
+      async () => {
+        await openEditor(page, base, "code.json");
+        await page.getByRole("button", { name: "Code", exact: true }).click();
+        const code = page.getByLabel("Workflow file text");
+        await code.waitFor();
+        const template = code.locator(".cm-template");
+        await template.waitFor();
+        assert.deepEqual(await template.allInnerTexts(), ["{{ $inputs.x }}"]);
+        // The template's inside is tokenized as JSONata: `$inputs` has a colour of its own, not the string's quote's.
+        // (A page script is a string: this module is type-checked without the DOM's types.)
+        const colours = await page.evaluate(`(() => {
         const line = document.querySelector(".code-view .cm-template").closest(".cm-line");
         const colour = (e) => e ? getComputedStyle(e).color : "";
         const spans = [...line.querySelectorAll("span")];
@@ -739,24 +742,35 @@ Deno.test({
           string: colour(spans.find((s) => s.textContent === '"')),
         };
       })()`) as { variable: string; string: string };
-      assert.ok(colours.variable && colours.string && colours.variable !== colours.string, JSON.stringify(colours));
-      // Completion inside the node's template offers its data ($inputs.x), as its form's fields do.
-      await template.click();
-      await page.keyboard.press("End");
-      for (let i = 0; i < 4; i++) await page.keyboard.press("ArrowLeft"); // after "$inputs.x"
-      await page.keyboard.type(" & $inputs.", { delay: 10 });
-      await page.locator(".cm-tooltip-autocomplete li").filter({ hasText: /^x/ }).waitFor();
-      await page.keyboard.type("x");
-      await page.keyboard.press("Escape");
-      await page.keyboard.press("Control+s");
-      await saveState(page, "Saved");
-      assert.deepEqual(await diffLines(dir, "code.json"), {
-        removed: [`${" ".repeat(8)}"value": "got {{ $inputs.x }}"`],
-        added: [`${" ".repeat(8)}"value": "got {{ $inputs.x & $inputs.x }}"`],
-      });
-      await git(dir, "commit", "-qam", "code view template");
-      await page.getByRole("button", { name: "Graph" }).click();
-    });
+        assert.ok(colours.variable && colours.string && colours.variable !== colours.string, JSON.stringify(colours));
+        // Completion inside the node's template offers its data ($inputs.x), as its form's fields do.
+        await template.click();
+        await page.keyboard.press("End");
+        for (let i = 0; i < 4; i++) await page.keyboard.press("ArrowLeft"); // after "$inputs.x"
+        await page.keyboard.type(" & $inputs.", { delay: 10 });
+        await page.locator(".cm-tooltip-autocomplete li").filter({ hasText: /^x/ }).waitFor();
+        await page.keyboard.type("x");
+        await page.keyboard.press("Escape");
+        // A syntax error in it: underlined at the character where JSONata found it, not along the whole string.
+        await page.keyboard.type(" &", { delay: 10 });
+        const marked = code.locator(".cm-lintRange-error");
+        await waitFor(async () => {
+          const texts = await marked.allInnerTexts();
+          return texts.length > 0 && texts.join("").length <= 2;
+        });
+        await page.keyboard.press("Backspace");
+        await page.keyboard.press("Backspace");
+        await marked.first().waitFor({ state: "detached" });
+        await page.keyboard.press("Control+s");
+        await saveState(page, "Saved");
+        assert.deepEqual(await diffLines(dir, "code.json"), {
+          removed: [`${" ".repeat(8)}"value": "got {{ $inputs.x }}"`],
+          added: [`${" ".repeat(8)}"value": "got {{ $inputs.x & $inputs.x }}"`],
+        });
+        await git(dir, "commit", "-qam", "code view template");
+        await page.getByRole("button", { name: "Graph" }).click();
+      },
+    );
 
     await t.step(
       "a 500-node workflow opens for editing drawing only the boxes in view; a first move moves one box",

@@ -5,7 +5,8 @@
  * JSON field: `expr/json_templates.ts`), completion from the workflow JSON
  * Schema (node configs from each node type's schema, node types from the
  * catalog) and, inside a node's `{{ }}`, of expressions (its data, as in its
- * form's fields), and the validator's problems as lint marks. It edits the same text as the canvas: a change in either
+ * form's fields), and the validator's problems as lint marks (a template's
+ * syntax error on its character, asked of the preview endpoint). It edits the same text as the canvas: a change in either
  * shows in the other as soon as the text parses. Also the side-by-side
  * merge view (`@codemirror/merge`) of a save that found the file changed.
  *
@@ -31,15 +32,16 @@ import {
   keymap,
   lineNumbers,
 } from "@codemirror/view";
-import { getLocation, parse } from "jsonc-parser";
+import { findNodeAtLocation, getLocation, type Node as JsonNode, parse, parseTree } from "jsonc-parser";
 import { useEffect, useRef } from "react";
 import type { JsonSchema, NodeType, Problem } from "../api.ts";
-import { getExpressionContext } from "../api_editor.ts";
-import type { ExpressionContextT } from "../api_editor.ts";
+import { getExpressionContext, previewExpression } from "../api_editor.ts";
+import type { ExpressionContextT, PreviewResultT } from "../api_editor.ts";
 import { type CompletionEnv, expressionCompletion } from "./expr/completion.ts";
-import { inTemplate, jsonWithTemplates, templateMarks } from "./expr/json_templates.ts";
+import { inTemplate, jsonWithTemplates, templateMarks, unescape } from "./expr/json_templates.ts";
 import { jsonataHighlighting } from "./expr/jsonata_language.ts";
-import { problemRange } from "./problems.ts";
+import { type Previewed, syntaxMark } from "./expr/syntax_marks.ts";
+import { parsePath, problemRange } from "./problems.ts";
 import { propertiesOf, schemaAt, valuesOf } from "./schema.ts";
 
 /** The editor's look, following the console's colours (light and dark). */
@@ -138,6 +140,39 @@ function nodeEnvAt(
   return context.then((ctx) => ({ nodeType: type, ...(ctx ? { context: ctx } : {}) }));
 }
 
+/** How long typing pauses before a template's syntax error is asked where it is, ms (as a field's preview). */
+const SYNTAX_DELAY = 200;
+
+/** The template string (a string value holding `{{`) a problem's path names in `text` (parsed: `tree`), or undefined. */
+function templateProblemAt(text: string, tree: JsonNode, p: Problem): Previewed | undefined {
+  const node = findNodeAtLocation(tree, parsePath(p.path));
+  if (node?.type !== "string" || typeof node.value !== "string" || !node.value.includes("{{")) return undefined;
+  return unescape(text.slice(node.offset + 1, node.offset + node.length - 1), node.offset + 1);
+}
+
+/**
+ * The preview endpoint's answer for a template's text (the same engine as
+ * the validator: a syntax error's position), kept by text in `kept`; a
+ * failed request is none.
+ */
+async function syntaxOf(
+  workflowId: string,
+  text: string,
+  kept: Map<string, PreviewResultT>,
+  signal: AbortSignal,
+): Promise<PreviewResultT | undefined> {
+  const known = kept.get(text);
+  if (known) return known;
+  try {
+    const r = await previewExpression(workflowId, { template: text }, signal);
+    if (kept.size >= 100) kept.delete(kept.keys().next().value!);
+    kept.set(text, r);
+    return r;
+  } catch {
+    return undefined;
+  }
+}
+
 /** Props of {@linkcode CodeView}. */
 export interface CodeViewProps {
   /** The text. */
@@ -170,6 +205,53 @@ function change(a: string, b: string): { from: number; to: number; insert: strin
     endB--;
   }
   return { from: start, to: endA, insert: b.slice(start, endB) };
+}
+
+/**
+ * The validator's problems as lint marks in `view`: each on its range; one
+ * of a template string, after a pause, on the character where JSONata found
+ * the error (asked of the preview endpoint, the same engine; answers kept
+ * by text).
+ */
+function useProblemMarks(view: { current: EditorView | null }, props: CodeViewProps): void {
+  const syntax = useRef(new Map<string, PreviewResultT>());
+  useEffect(() => syntax.current.clear(), [props.workflowId]);
+  useEffect(() => {
+    const v = view.current;
+    if (!v) return;
+    const text = v.state.doc.toString();
+    const diagnostics: Diagnostic[] = props.problems.map((p) => {
+      const r = problemRange(text, p);
+      return {
+        from: Math.min(r.from, text.length),
+        to: Math.min(r.to, text.length),
+        severity: "error",
+        message: p.message,
+      };
+    });
+    v.dispatch(setDiagnostics(v.state, diagnostics));
+    // A problem of a template string: after a pause, marked at the character where JSONata found it instead.
+    const tree = props.workflowId && props.problems.length ? parseTree(text) : undefined;
+    const strings = tree ? props.problems.map((p) => templateProblemAt(text, tree, p)) : [];
+    if (!strings.some(Boolean)) return;
+    const stop = new AbortController();
+    const timer = setTimeout(() => {
+      Promise.all(strings.map((s) => s && syntaxOf(props.workflowId!, s.text, syntax.current, stop.signal))).then(
+        (results) => {
+          if (stop.signal.aborted || v.state.doc.toString() !== text) return;
+          const marks = diagnostics.map((d, i) => {
+            const r = results[i], s = strings[i];
+            return (r && s && syntaxMark(r, s, d.message)) || d;
+          });
+          v.dispatch(setDiagnostics(v.state, marks));
+        },
+      );
+    }, SYNTAX_DELAY);
+    return () => {
+      clearTimeout(timer);
+      stop.abort();
+    };
+  }, [props.problems, props.text, props.workflowId]);
 }
 
 /** The code view; see the module doc. */
@@ -220,21 +302,7 @@ export function CodeView(props: CodeViewProps) {
     const now = v.state.doc.toString();
     if (now !== props.text) v.dispatch({ changes: change(now, props.text), annotations: fromOutside.of(true) });
   }, [props.text]);
-  useEffect(() => {
-    const v = view.current;
-    if (!v) return;
-    const text = v.state.doc.toString();
-    const diagnostics: Diagnostic[] = props.problems.map((p) => {
-      const r = problemRange(text, p);
-      return {
-        from: Math.min(r.from, text.length),
-        to: Math.min(r.to, text.length),
-        severity: "error",
-        message: p.message,
-      };
-    });
-    v.dispatch(setDiagnostics(v.state, diagnostics));
-  }, [props.problems, props.text]);
+  useProblemMarks(view, props);
   return <div className="code-view" ref={host} data-testid="code-view" />;
 }
 

@@ -19,7 +19,7 @@
 import { autocompletion, closeBrackets } from "@codemirror/autocomplete";
 import { defaultKeymap, history, historyKeymap } from "@codemirror/commands";
 import { defaultHighlightStyle, syntaxHighlighting } from "@codemirror/language";
-import { type Diagnostic, setDiagnostics } from "@codemirror/lint";
+import { setDiagnostics } from "@codemirror/lint";
 import { Annotation, EditorSelection, EditorState } from "@codemirror/state";
 import { EditorView, keymap, placeholder as placeholderExt } from "@codemirror/view";
 import { useEffect, useLayoutEffect, useRef, useState } from "react";
@@ -29,6 +29,7 @@ import { typeVariables } from "./complete.ts";
 import { expressionCompletion } from "./completion.ts";
 import { type ExprEnv, useExprEnv } from "./env.ts";
 import { jsonataHighlighting, jsonataLanguage } from "./jsonata_language.ts";
+import { syntaxMark } from "./syntax_marks.ts";
 import { jsonWithTemplates, templateMarks, templateStringAt, templateStrings } from "./json_templates.ts";
 
 /** Props of {@linkcode ExpressionField}. */
@@ -151,17 +152,6 @@ function targetsKey(targets: readonly Target[]): string {
   return JSON.stringify(targets.map((t) => [t.path, t.text]));
 }
 
-/** The syntax error of a preview of `target` as a lint mark on the character where it was found. */
-function diagnosticsOf(result: PreviewResultT, target: Target): Diagnostic[] {
-  const error = result.error;
-  const length = target.text.length;
-  if (error?.code !== "SYNTAX" || error.position === undefined) return [];
-  const at = Math.min(Math.max(0, error.position - 1), length);
-  const to = Math.min(at + 1, length);
-  const pos = (i: number) => target.at?.[i] ?? i;
-  return [{ from: pos(to === at ? Math.max(0, at - 1) : at), to: pos(to), severity: "error", message: error.message }];
-}
-
 /** A preview shown: its result, and (JSON) the path of the string it is of. */
 interface Shown {
   /** The server's answer. */
@@ -208,7 +198,8 @@ function usePreviews(
       if (!v) return;
       const marks = where.current.flatMap((t) => {
         const r = results.get(t.text);
-        return r ? diagnosticsOf(r, t) : [];
+        const m = r && syntaxMark(r, t);
+        return m ? [m] : [];
       });
       v.dispatch(setDiagnostics(v.state, marks));
     };

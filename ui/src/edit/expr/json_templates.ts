@@ -48,8 +48,11 @@ export function inTemplate(state: EditorState, pos: number): boolean {
   return /\{\{(?:(?!\}\})[\s\S])*$/.test(before);
 }
 
-/** A JSON string's text (escapes read) and where each character of it (and its end) is in the document. */
-function unescape(raw: string, from: number): { text: string; at: number[] } {
+/**
+ * A JSON string's text (escapes read) and where each character of it (and
+ * its end) is in the document; `raw` is its inside, starting at `from`.
+ */
+export function unescape(raw: string, from: number): { text: string; at: number[] } {
   let text = "";
   const at: number[] = [];
   const simple: Record<string, string> = { b: "\b", f: "\f", n: "\n", r: "\r", t: "\t" };
