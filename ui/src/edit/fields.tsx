@@ -3,10 +3,10 @@
  * Form fields generated from a JSON Schema: text, number, checkbox, select
  * (enums), duration, nested objects, string maps, lists and JSON for the
  * rest; defaults as placeholders, descriptions as help, a per-field (and
- * per-list-item, per-map-entry) switch to an expression (`{{ }}`), a JSON value holding
- * `{{ }}` in the expression editor's JSON mode, and the validator's problem
- * under its field (an expression's syntax error once: the field's preview
- * shows it).
+ * per-list-item, per-map-entry) switch to an expression (`{{ }}`), a JSON
+ * value holding `{{ }}` in the expression editor's JSON mode, and the
+ * validator's problem under its field (an expression's syntax error once:
+ * the field's preview shows it).
  * Each change is one `onSet(path, value)` (undefined removes the property).
  *
  * @module

@@ -8,7 +8,8 @@
  * whole expression (`control.if`'s condition); `json` mode is JSON text
  * whose strings may hold templates (a JSON field): each template
  * highlighted, completion inside `{{ }}`, and a preview of every template
- * string, the cursor's first (see `json_templates.ts`). Loaded lazily (CodeMirror).
+ * string, the cursor's first (see `json_templates.ts`). Loaded lazily
+ * (CodeMirror).
  * A syntax error shows once under the field: the preview's message, its
  * character underlined; the validator finds the same error (the same
  * engine on the same text) and its message is then left out of the field
