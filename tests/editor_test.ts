@@ -2,10 +2,13 @@
  * The editor in a real browser (Debian's Chromium through playwright-core)
  * against a real `flow serve` over a temporary folder that is a git
  * repository: build a workflow from nothing and run it; a form change is a
- * one-line diff; a list item and a JSON field's string holding `{{ }}` are
- * expression editors (completion, preview, a syntax error once) whose edits
- * are one-line diffs; moving a box changes only the layout block; undo and redo
- * over five kinds of action; copy and paste between workflows (and a
+ * one-line diff; a list item, a string map's entry and a JSON field's string
+ * holding `{{ }}` are expression editors (completion, preview, a syntax error
+ * once; every template string of a JSON value previewed, the cursor's first,
+ * the server asked only for changed ones) whose edits are one-line diffs;
+ * the code view highlights template strings as JSONata, completes in them and
+ * marks a syntax error at its character; moving a box changes only the
+ * layout block; undo and redo over five kinds of action; copy and paste between workflows (and a
  * fragment typed elsewhere); Shift+drag box-selects two boxes and Delete
  * removes exactly them; a change on disk under unsaved edits; an
  * invalid edit marked on its node before saving; a 500-node workflow opened
@@ -32,7 +35,7 @@ import {
 } from "./ui_editor.ts";
 import { bigWorkflow } from "./ui_serve.ts";
 import { countBoxes, misplacedHandles, mostBoxes } from "./ui_measure.ts";
-import type { Dialog } from "playwright-core";
+import type { Dialog, Request } from "playwright-core";
 import { HANDLE_SIZE } from "../ui/src/graph/geometry.ts";
 
 const pretty = (v: unknown) => JSON.stringify(v, null, 2) + "\n";
@@ -118,6 +121,32 @@ const FILES: Record<string, string> = {
       { id: "shape", type: "transform.set", config: { value: { greeting: "hello {{ $inputs.x }}", n: 1 } } },
     ],
     connections: [{ from: "source.value", to: "keep.object" }],
+  }),
+  "templates.json": pretty({
+    id: "templates",
+    inputs: { x: { type: "string", default: "beta" } },
+    nodes: [{
+      id: "many",
+      type: "transform.set",
+      config: { value: { greeting: "hello {{ $inputs.x }}", name: "{{ $inputs.x }}", n: 1, list: ["{{ 1 + 1 }}"] } },
+    }],
+    connections: [],
+  }),
+  "code.json": pretty({
+    id: "code",
+    inputs: { x: { type: "string", default: "beta" } },
+    nodes: [{ id: "use", type: "transform.set", config: { value: "got {{ $inputs.x }}" } }],
+    connections: [],
+  }),
+  "headers.json": pretty({
+    id: "headers",
+    inputs: { x: { type: "string", default: "beta" } },
+    nodes: [{
+      id: "call",
+      type: "http.request",
+      config: { url: "http://127.0.0.1:9/", headers: { accept: "text/plain", "x-id": "{{ $inputs.x }}" } },
+    }],
+    connections: [],
   }),
   "loop.json": Deno.readTextFileSync(new URL("../examples/loop.json", import.meta.url)),
 };
@@ -248,6 +277,58 @@ Deno.test({
       },
     );
 
+    await t.step("a string map's entry holding {{ }} is an expression field; an edit changes its line", async () => {
+      await openEditor(page, base, "headers.json");
+      await box(page, "call").click();
+      const map = page.getByRole("group", { name: "headers" });
+      const entry = map.locator('.cm-content[id="field-config.headers.x-id"]');
+      await entry.waitFor();
+      assert.equal(await entry.innerText(), "{{ $inputs.x }}");
+      assert.ok(await entry.locator("span").count() > 0, "highlighted");
+      const accept = map.locator('input[id="field-config.headers.accept"]');
+      assert.equal(await accept.inputValue(), "text/plain", "a value stays a text");
+      const row = map.locator(".form-list-item", { has: page.locator('[id="field-config.headers.x-id"]') });
+      const preview = row.getByTestId("expression-preview");
+      await preview.filter({ hasText: /^= "?beta"?$/ }).waitFor();
+      // Completion offers the workflow's inputs.
+      await typeExpression(page, "field-config.headers.x-id", "{{ $inputs.");
+      await page.locator(".cm-tooltip-autocomplete li").filter({ hasText: /^x/ }).waitFor();
+      await page.keyboard.press("Escape");
+      // A syntax error shows once under the entry: the preview's, not again the validator's (in Problems).
+      await typeExpression(page, "field-config.headers.x-id", "{{ $inputs.x & }}", true);
+      await preview.filter({ hasText: "SYNTAX" }).waitFor();
+      await page.getByRole("region", { name: "Problems" }).getByText("nodes[0].config.headers").waitFor();
+      await row.locator(".cm-lintRange-error").waitFor();
+      const messages = await map.locator(".field-error, [data-testid=expression-preview]").allInnerTexts();
+      assert.equal(messages.length, 1, messages.join(" | "));
+      assert.match(messages[0], /SYNTAX/);
+      const text = '{{ $inputs.x & "-2" }}';
+      await typeExpression(page, "field-config.headers.x-id", text, true);
+      await preview.filter({ hasText: /^= "?beta-2"?$/ }).waitFor();
+      await page.keyboard.press("Control+s");
+      await saveState(page, "Saved");
+      const indent = " ".repeat(10);
+      assert.deepEqual(await diffLines(dir, "headers.json"), {
+        removed: [`${indent}"x-id": "{{ $inputs.x }}"`],
+        added: [`${indent}"x-id": ${JSON.stringify(text)}`],
+      });
+      await git(dir, "commit", "-qam", "header");
+      // `{{` typed into a plain entry turns it into the expression editor, focused where the typing was.
+      await accept.fill("");
+      await accept.pressSequentially("a/{{", { delay: 10 });
+      await map.locator('.cm-editor.cm-focused .cm-content[id="field-config.headers.accept"]').waitFor();
+      await page.keyboard.type(" $inputs.x }}", { delay: 10 });
+      await map.locator(".form-list-item", { has: page.locator('[id="field-config.headers.accept"]') })
+        .getByTestId("expression-preview").filter({ hasText: /^= "?a\/beta"?$/ }).waitFor();
+      await page.keyboard.press("Control+s");
+      await saveState(page, "Saved");
+      assert.deepEqual(await diffLines(dir, "headers.json"), {
+        removed: [`${indent}"accept": "text/plain",`],
+        added: [`${indent}"accept": "a/{{ $inputs.x }}",`],
+      });
+      await git(dir, "commit", "-qam", "header typed");
+    });
+
     await t.step("a JSON field's {{ }} strings: highlighted, completed, previewed, a syntax error once", async () => {
       await openEditor(page, base, "lists.json");
       await box(page, "shape").click();
@@ -271,10 +352,10 @@ Deno.test({
       await field.locator(".cm-lintRange-error").waitFor();
       const messages = await field.locator(".field-error, [data-testid=expression-preview]").allInnerTexts();
       assert.equal(messages.length, 1, messages.join(" | "));
-      // The cursor out of the string: no preview, so the validator's message shows under the field, with its path.
+      // The cursor out of the string: its preview stays (every template string's shows), the error still once.
       await page.keyboard.press("Control+End");
-      await preview.waitFor({ state: "detached" });
-      await field.locator(".field-error").filter({ hasText: /^greeting: / }).waitFor();
+      await field.locator(".expr-preview:not(.current)").filter({ hasText: "SYNTAX" }).waitFor();
+      assert.equal(await field.locator(".field-error").count(), 0);
       // Back in it: completion of $inputs.
       await page.keyboard.press("Control+Home");
       await page.keyboard.press("ArrowDown");
@@ -285,7 +366,7 @@ Deno.test({
       // (Typed: Enter within 75 ms of the list showing is a new line, by CodeMirror's design.)
       await page.keyboard.type("x");
       await preview.filter({ hasText: /^greeting\s*= "?hello betabeta"?$/ }).waitFor();
-      await field.locator(".field-error").waitFor({ state: "detached" });
+      assert.equal(await field.locator(".cm-lintRange-error").count(), 0);
       await page.keyboard.press("Control+s");
       await saveState(page, "Saved");
       assert.deepEqual(await diffLines(dir, "lists.json"), {
@@ -305,6 +386,68 @@ Deno.test({
         added: [`${" ".repeat(10)}"alpha": "{{ $inputs.x }}",`],
       });
       await git(dir, "commit", "-qam", "json template typed");
+    });
+
+    await t.step("every {{ }} string of a JSON value is previewed, the cursor's first; each error once", async () => {
+      const asked: string[] = [];
+      const listen = (r: Request) => r.url().endsWith("/preview") && asked.push(r.postData() ?? "");
+      page.on("request", listen);
+      try {
+        await openEditor(page, base, "templates.json");
+        await box(page, "many").click();
+        const field = page.locator(".form-field", { has: page.locator('[id="field-config.value"]') });
+        const previews = field.getByTestId("expression-preview");
+        const lines = async () => (await previews.evaluateAll((els) =>
+          els.map((e) =>
+            `${e.getAttribute("data-path")}${e.classList.contains("current") ? "*" : ""} ${e.textContent}`
+          )
+        ));
+        // The cursor in none of them: one line per template string, in document order.
+        await waitFor(async () =>
+          (await lines()).length === 3
+        );
+        assert.deepEqual(await lines(), [
+          "greeting greeting= hello beta",
+          "name name= beta",
+          "list.0 list.0= 2",
+        ]);
+        assert.equal(asked.length, 3, "one request per string");
+        // The cursor in `name`: its preview first, marked; moving the cursor asks the server for nothing.
+        await field.locator(".cm-content").click();
+        await page.keyboard.press("Control+Home");
+        for (let i = 0; i < 2; i++) await page.keyboard.press("ArrowDown");
+        await page.keyboard.press("End");
+        for (let i = 0; i < 5; i++) await page.keyboard.press("ArrowLeft"); // after "$inputs.x"
+        await waitFor(async () => (await lines())[0].startsWith("name* "));
+        assert.equal(asked.length, 3);
+        // An error in `name`: shown once (its preview, not again the validator's), the others still previewed.
+        await page.keyboard.type(" &", { delay: 10 });
+        await previews.filter({ hasText: "SYNTAX" }).waitFor();
+        await page.getByRole("region", { name: "Problems" }).getByText("nodes[0].config.value.name").waitFor();
+        await field.locator(".cm-lintRange-error").waitFor();
+        const texts = await lines();
+        assert.match(texts[0], /^name\* name\s*SYNTAX/);
+        assert.deepEqual(texts.slice(1), ["greeting greeting= hello beta", "list.0 list.0= 2"]);
+        assert.equal(await field.locator(".field-error").count(), 0, "the validator's message is not repeated");
+        assert.ok(asked.slice(3).every((body) => !body.includes("hello")), "only the changed string is asked for");
+        // The cursor on to `greeting`: it comes first; name's error stays, once.
+        await page.keyboard.press("ArrowUp");
+        await waitFor(async () => (await lines())[0].startsWith("greeting* "));
+        assert.match((await lines())[1], /^name name\s*SYNTAX/);
+        assert.equal(await field.locator(".field-error").count(), 0);
+        // The error taken out again: the file as it was.
+        await page.keyboard.press("ArrowDown");
+        await page.keyboard.press("End");
+        for (let i = 0; i < 4; i++) await page.keyboard.press("ArrowLeft"); // after " &"
+        await page.keyboard.press("Backspace");
+        await page.keyboard.press("Backspace");
+        await waitFor(async () => (await lines()).includes("name* name= beta"));
+        await page.keyboard.press("Control+s");
+        await saveState(page, "Saved");
+        assert.equal(await git(dir, "diff", "--", "templates.json"), "");
+      } finally {
+        page.off("request", listen);
+      }
     });
 
     await t.step("3. a moved box changes only the layout block", async () => {
@@ -577,6 +720,57 @@ Deno.test({
       await box(page, "pause").waitFor();
       await page.getByRole("button", { name: "Graph" }).click();
     });
+
+    await t.step(
+      "the code view: {{ }} strings highlighted as JSONata, completed, a syntax error at its character",
+      async () => {
+        await openEditor(page, base, "code.json");
+        await page.getByRole("button", { name: "Code", exact: true }).click();
+        const code = page.getByLabel("Workflow file text");
+        await code.waitFor();
+        const template = code.locator(".cm-template");
+        await template.waitFor();
+        assert.deepEqual(await template.allInnerTexts(), ["{{ $inputs.x }}"]);
+        // The template's inside is tokenized as JSONata: `$inputs` has a colour of its own, not the string's quote's.
+        // (A page script is a string: this module is type-checked without the DOM's types.)
+        const colours = await page.evaluate(`(() => {
+        const line = document.querySelector(".code-view .cm-template").closest(".cm-line");
+        const colour = (e) => e ? getComputedStyle(e).color : "";
+        const spans = [...line.querySelectorAll("span")];
+        return {
+          variable: colour(spans.find((s) => s.textContent === "$inputs")),
+          string: colour(spans.find((s) => s.textContent === '"')),
+        };
+      })()`) as { variable: string; string: string };
+        assert.ok(colours.variable && colours.string && colours.variable !== colours.string, JSON.stringify(colours));
+        // Completion inside the node's template offers its data ($inputs.x), as its form's fields do.
+        await template.click();
+        await page.keyboard.press("End");
+        for (let i = 0; i < 4; i++) await page.keyboard.press("ArrowLeft"); // after "$inputs.x"
+        await page.keyboard.type(" & $inputs.", { delay: 10 });
+        await page.locator(".cm-tooltip-autocomplete li").filter({ hasText: /^x/ }).waitFor();
+        await page.keyboard.type("x");
+        await page.keyboard.press("Escape");
+        // A syntax error in it: underlined at the character where JSONata found it, not along the whole string.
+        await page.keyboard.type(" &", { delay: 10 });
+        const marked = code.locator(".cm-lintRange-error");
+        await waitFor(async () => {
+          const texts = await marked.allInnerTexts();
+          return texts.length > 0 && texts.join("").length <= 2;
+        });
+        await page.keyboard.press("Backspace");
+        await page.keyboard.press("Backspace");
+        await marked.first().waitFor({ state: "detached" });
+        await page.keyboard.press("Control+s");
+        await saveState(page, "Saved");
+        assert.deepEqual(await diffLines(dir, "code.json"), {
+          removed: [`${" ".repeat(8)}"value": "got {{ $inputs.x }}"`],
+          added: [`${" ".repeat(8)}"value": "got {{ $inputs.x & $inputs.x }}"`],
+        });
+        await git(dir, "commit", "-qam", "code view template");
+        await page.getByRole("button", { name: "Graph" }).click();
+      },
+    );
 
     await t.step(
       "a 500-node workflow opens for editing drawing only the boxes in view; a first move moves one box",

@@ -1,9 +1,12 @@
 /// <reference lib="dom" />
 /**
- * The code view: the whole file in CodeMirror 6, JSON highlighting,
- * completion from the workflow JSON Schema (node configs from each node
- * type's schema, node types from the catalog) and the validator's problems
- * as lint marks. It edits the same text as the canvas: a change in either
+ * The code view: the whole file in CodeMirror 6, JSON highlighting (with
+ * each `{{ }}` template string's JSONata highlighted and shaded, as in a
+ * JSON field: `expr/json_templates.ts`), completion from the workflow JSON
+ * Schema (node configs from each node type's schema, node types from the
+ * catalog) and, inside a node's `{{ }}`, of expressions (its data, as in its
+ * form's fields), and the validator's problems as lint marks (a template's
+ * syntax error on its character, asked of the preview endpoint). It edits the same text as the canvas: a change in either
  * shows in the other as soon as the text parses. Also the side-by-side
  * merge view (`@codemirror/merge`) of a save that found the file changed.
  *
@@ -11,7 +14,6 @@
  */
 import { autocompletion, closeBrackets, type CompletionContext, type CompletionResult } from "@codemirror/autocomplete";
 import { defaultKeymap, history, historyKeymap, indentWithTab } from "@codemirror/commands";
-import { json } from "@codemirror/lang-json";
 import {
   bracketMatching,
   defaultHighlightStyle,
@@ -30,10 +32,16 @@ import {
   keymap,
   lineNumbers,
 } from "@codemirror/view";
-import { getLocation, parse } from "jsonc-parser";
+import { findNodeAtLocation, getLocation, type Node as JsonNode, parse, parseTree } from "jsonc-parser";
 import { useEffect, useRef } from "react";
 import type { JsonSchema, NodeType, Problem } from "../api.ts";
-import { problemRange } from "./problems.ts";
+import { getExpressionContext, previewExpression } from "../api_editor.ts";
+import type { ExpressionContextT, PreviewResultT } from "../api_editor.ts";
+import { type CompletionEnv, expressionCompletion } from "./expr/completion.ts";
+import { inTemplate, jsonWithTemplates, templateMarks, unescape } from "./expr/json_templates.ts";
+import { jsonataHighlighting } from "./expr/jsonata_language.ts";
+import { type Previewed, syntaxMark } from "./expr/syntax_marks.ts";
+import { parsePath, problemRange } from "./problems.ts";
 import { propertiesOf, schemaAt, valuesOf } from "./schema.ts";
 
 /** The editor's look, following the console's colours (light and dark). */
@@ -57,9 +65,11 @@ function basics(): Extension[] {
     bracketMatching(),
     closeBrackets(),
     highlightActiveLine(),
-    syntaxHighlighting(defaultHighlightStyle, { fallback: true }),
+    syntaxHighlighting(defaultHighlightStyle),
     keymap.of([...defaultKeymap, ...historyKeymap, indentWithTab]),
-    json(),
+    jsonWithTemplates(),
+    templateMarks,
+    jsonataHighlighting,
     theme,
   ];
 }
@@ -68,7 +78,7 @@ function basics(): Extension[] {
 function schemaCompletion(get: () => { schema?: JsonSchema; types: readonly NodeType[] }) {
   return (ctx: CompletionContext): CompletionResult | null => {
     const { schema, types } = get();
-    if (!schema) return null;
+    if (!schema || inTemplate(ctx.state, ctx.pos)) return null;
     const text = ctx.state.doc.toString();
     const loc = getLocation(text, ctx.pos);
     const word = ctx.matchBefore(/"?[\w$.-]*"?/);
@@ -104,6 +114,65 @@ function schemaCompletion(get: () => { schema?: JsonSchema; types: readonly Node
   };
 }
 
+/**
+ * The node a position of the file's text is in (a node of the top-level
+ * workflow: loop bodies are not served) and, when it is served, its
+ * expression context, fetched once per node (`contexts`, emptied when the
+ * served workflow or its data change), or undefined.
+ */
+function nodeEnvAt(
+  c: CompletionContext,
+  { workflowId, served }: CodeViewProps,
+  contexts: Map<string, Promise<ExpressionContextT | undefined>>,
+): Promise<CompletionEnv> | undefined {
+  const text = c.state.doc.toString();
+  const [head, index] = getLocation(text, c.pos).path;
+  if (head !== "nodes" || typeof index !== "number") return undefined;
+  const node = (parse(text) as { nodes?: { id?: unknown; type?: unknown }[] })?.nodes?.[index];
+  if (!node || typeof node.id !== "string" || typeof node.type !== "string") return undefined;
+  const { id, type } = node;
+  if (!workflowId || !served?.has(id)) return Promise.resolve({ nodeType: type });
+  let context = contexts.get(id);
+  if (!context) {
+    context = getExpressionContext(workflowId, id).catch(() => undefined);
+    contexts.set(id, context);
+  }
+  return context.then((ctx) => ({ nodeType: type, ...(ctx ? { context: ctx } : {}) }));
+}
+
+/** How long typing pauses before a template's syntax error is asked where it is, ms (as a field's preview). */
+const SYNTAX_DELAY = 200;
+
+/** The template string (a string value holding `{{`) a problem's path names in `text` (parsed: `tree`), or undefined. */
+function templateProblemAt(text: string, tree: JsonNode, p: Problem): Previewed | undefined {
+  const node = findNodeAtLocation(tree, parsePath(p.path));
+  if (node?.type !== "string" || typeof node.value !== "string" || !node.value.includes("{{")) return undefined;
+  return unescape(text.slice(node.offset + 1, node.offset + node.length - 1), node.offset + 1);
+}
+
+/**
+ * The preview endpoint's answer for a template's text (the same engine as
+ * the validator: a syntax error's position), kept by text in `kept`; a
+ * failed request is none.
+ */
+async function syntaxOf(
+  workflowId: string,
+  text: string,
+  kept: Map<string, PreviewResultT>,
+  signal: AbortSignal,
+): Promise<PreviewResultT | undefined> {
+  const known = kept.get(text);
+  if (known) return known;
+  try {
+    const r = await previewExpression(workflowId, { template: text }, signal);
+    if (kept.size >= 100) kept.delete(kept.keys().next().value!);
+    kept.set(text, r);
+    return r;
+  } catch {
+    return undefined;
+  }
+}
+
 /** Props of {@linkcode CodeView}. */
 export interface CodeViewProps {
   /** The text. */
@@ -120,6 +189,10 @@ export interface CodeViewProps {
   readOnly: boolean;
   /** Set to a function that puts the cursor at an offset. */
   onReady?: (reveal: (offset: number) => void) => void;
+  /** The served workflow's id: completion inside a node's `{{ }}` offers its data. */
+  workflowId?: string;
+  /** The served nodes (a new set when the served workflow or its recorded data change). */
+  served?: ReadonlySet<string>;
 }
 
 /** The smallest replacement turning `a` into `b`: common start and end kept, so the cursor stays. */
@@ -134,12 +207,62 @@ function change(a: string, b: string): { from: number; to: number; insert: strin
   return { from: start, to: endA, insert: b.slice(start, endB) };
 }
 
+/**
+ * The validator's problems as lint marks in `view`: each on its range; one
+ * of a template string, after a pause, on the character where JSONata found
+ * the error (asked of the preview endpoint, the same engine; answers kept
+ * by text).
+ */
+function useProblemMarks(view: { current: EditorView | null }, props: CodeViewProps): void {
+  const syntax = useRef(new Map<string, PreviewResultT>());
+  useEffect(() => syntax.current.clear(), [props.workflowId]);
+  useEffect(() => {
+    const v = view.current;
+    if (!v) return;
+    const text = v.state.doc.toString();
+    const diagnostics: Diagnostic[] = props.problems.map((p) => {
+      const r = problemRange(text, p);
+      return {
+        from: Math.min(r.from, text.length),
+        to: Math.min(r.to, text.length),
+        severity: "error",
+        message: p.message,
+      };
+    });
+    v.dispatch(setDiagnostics(v.state, diagnostics));
+    // A problem of a template string: after a pause, marked at the character where JSONata found it instead.
+    const tree = props.workflowId && props.problems.length ? parseTree(text) : undefined;
+    const strings = tree ? props.problems.map((p) => templateProblemAt(text, tree, p)) : [];
+    if (!strings.some(Boolean)) return;
+    const stop = new AbortController();
+    const timer = setTimeout(() => {
+      Promise.all(strings.map((s) => s && syntaxOf(props.workflowId!, s.text, syntax.current, stop.signal))).then(
+        (results) => {
+          if (stop.signal.aborted || v.state.doc.toString() !== text) return;
+          const marks = diagnostics.map((d, i) => {
+            const r = results[i], s = strings[i];
+            return (r && s && syntaxMark(r, s, d.message)) || d;
+          });
+          v.dispatch(setDiagnostics(v.state, marks));
+        },
+      );
+    }, SYNTAX_DELAY);
+    return () => {
+      clearTimeout(timer);
+      stop.abort();
+    };
+  }, [props.problems, props.text, props.workflowId]);
+}
+
 /** The code view; see the module doc. */
 export function CodeView(props: CodeViewProps) {
   const host = useRef<HTMLDivElement>(null);
   const view = useRef<EditorView>(null);
   const latest = useRef(props);
   latest.current = props;
+  // Each node's expression context, fetched when first completed in; again after a change of the served data.
+  const contexts = useRef(new Map<string, Promise<ExpressionContextT | undefined>>());
+  useEffect(() => contexts.current.clear(), [props.workflowId, props.served]);
   useEffect(() => {
     const v = new EditorView({
       parent: host.current!,
@@ -149,7 +272,12 @@ export function CodeView(props: CodeViewProps) {
           basics(),
           lintGutter(),
           linter(null),
-          autocompletion({ override: [schemaCompletion(() => latest.current)] }),
+          autocompletion({
+            override: [
+              schemaCompletion(() => latest.current),
+              expressionCompletion((c) => nodeEnvAt(c, latest.current, contexts.current), true),
+            ],
+          }),
           EditorState.readOnly.of(props.readOnly),
           EditorView.contentAttributes.of({ "aria-label": "Workflow file text" }),
           EditorView.updateListener.of((u) => {
@@ -174,21 +302,7 @@ export function CodeView(props: CodeViewProps) {
     const now = v.state.doc.toString();
     if (now !== props.text) v.dispatch({ changes: change(now, props.text), annotations: fromOutside.of(true) });
   }, [props.text]);
-  useEffect(() => {
-    const v = view.current;
-    if (!v) return;
-    const text = v.state.doc.toString();
-    const diagnostics: Diagnostic[] = props.problems.map((p) => {
-      const r = problemRange(text, p);
-      return {
-        from: Math.min(r.from, text.length),
-        to: Math.min(r.to, text.length),
-        severity: "error",
-        message: p.message,
-      };
-    });
-    v.dispatch(setDiagnostics(v.state, diagnostics));
-  }, [props.problems, props.text]);
+  useProblemMarks(view, props);
   return <div className="code-view" ref={host} data-testid="code-view" />;
 }
 

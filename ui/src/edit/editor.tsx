@@ -334,6 +334,7 @@ function Editor(props: Loaded & { file: string; path: string }) {
               types={types}
               readOnly={!editable}
               onReady={(r) => (reveal.current = r)}
+              {...(workflowId && !loop.unavailable ? { workflowId, served: loop.served } : {})}
             />
           </Suspense>
         )}

@@ -3,15 +3,15 @@
  * Form fields generated from a JSON Schema: text, number, checkbox, select
  * (enums), duration, nested objects, string maps, lists and JSON for the
  * rest; defaults as placeholders, descriptions as help, a per-field (and
- * per-list-item) switch to an expression (`{{ }}`), a JSON value holding
- * `{{ }}` in the expression editor's JSON mode, and the validator's problem
- * under its field (an expression's syntax error once: the field's preview
- * shows it).
+ * per-list-item, per-map-entry) switch to an expression (`{{ }}`), a JSON
+ * value holding `{{ }}` in the expression editor's JSON mode, and the
+ * validator's problem under its field (an expression's syntax error once:
+ * the field's preview shows it).
  * Each change is one `onSet(path, value)` (undefined removes the property).
  *
  * @module
  */
-import { lazy, Suspense, useEffect, useId, useRef, useState } from "react";
+import { lazy, type ReactNode, Suspense, useEffect, useRef, useState } from "react";
 import type { JsonSchema } from "../api.ts";
 import type { Path } from "./doc.ts";
 import { useExprEnv } from "./expr/env.ts";
@@ -95,13 +95,13 @@ function useExprMode(value: unknown, test = isExpression): [boolean, (on: boolea
 
 /**
  * The problems inside a JSON field's value (`config.body.name` under
- * `config.body`), each with its path in the value; without `skip`, the
- * path whose syntax error the field's preview shows.
+ * `config.body`), each with its path in the value; without those at the
+ * `skip` paths, whose syntax errors the field's previews show.
  */
-function nestedProblems(problems: ReadonlyMap<string, string[]>, key: string, skip?: string): string[] {
+function nestedProblems(problems: ReadonlyMap<string, string[]>, key: string, skip: readonly string[]): string[] {
   const out: string[] = [];
   for (const [k, messages] of problems) {
-    if (!k.startsWith(`${key}.`) || k.slice(key.length + 1) === skip) continue;
+    if (!k.startsWith(`${key}.`) || skip.includes(k.slice(key.length + 1))) continue;
     out.push(...messages.map((m) => `${k.slice(key.length + 1)}: ${m}`));
   }
   return out;
@@ -130,8 +130,8 @@ export function SchemaField(props: FieldProps) {
   const id = fieldId(path);
   // An expression's syntax error shows once: when the field's preview shows it, not again from the validator.
   const [previewed, setPreviewed] = useState(false);
-  // A JSON field's: the path (in its value) of the string whose syntax error its preview shows.
-  const [previewedAt, setPreviewedAt] = useState<string>();
+  // A JSON field's: the paths (in its value) of the strings whose syntax errors its previews show.
+  const [previewedAt, setPreviewedAt] = useState<string[]>([]);
   const nested = field.kind === "json" ? nestedProblems(problems, path.join("."), previewedAt) : [];
   const found = [...problems.get(path.join(".")) ?? [], ...nested];
   // A whole-expression field (`"format": "jsonata"`, as control.if's condition) is always an expression.
@@ -179,7 +179,7 @@ export function SchemaField(props: FieldProps) {
             id={id}
             helpId={helpId}
             invalid={errors.length > 0}
-            onSyntaxErrorAt={(shown, at) => setPreviewedAt(shown ? at : undefined)}
+            onSyntaxErrorAt={setPreviewedAt}
           />
         )}
       {field.description && <p id={helpId} className="hint muted">{field.description}</p>}
@@ -202,14 +202,16 @@ interface ExpressionInputProps {
   template: boolean;
   /** Read-only. */
   disabled?: boolean;
+  /** Focused when it first appears, the cursor at this offset (a `{{` typed into a plain input). */
+  focusAt?: number;
   /** Changed text. */
   onText: (text: string) => void;
   /** Told whether the preview shows a syntax error (see {@linkcode SchemaField}). */
   onSyntaxError: (shown: boolean) => void;
 }
 
-/** Told whether a JSON field's preview shows a syntax error, and of the string at which path in its value. */
-type OnSyntaxErrorAt = (shown: boolean, path?: string) => void;
+/** Told the paths (in a JSON field's value) of the strings whose previews show a syntax error. */
+type OnSyntaxErrorAt = (paths: string[]) => void;
 
 /** The expression editor of a field or list item: a plain input until CodeMirror is loaded or without a served workflow. */
 function ExpressionInput(props: ExpressionInputProps) {
@@ -243,7 +245,8 @@ function ExpressionInput(props: ExpressionInputProps) {
         disabled={props.disabled}
         describedBy={props.helpId}
         placeholder={props.template ? "{{ $node.body.id }}" : "$node.value > 0"}
-        onSyntaxError={props.onSyntaxError}
+        {...(props.focusAt !== undefined ? { focusAt: props.focusAt } : {})}
+        onSyntaxError={(paths) => props.onSyntaxError(paths.length > 0)}
       />
     </Suspense>
   );
@@ -340,7 +343,9 @@ type Common = {
   disabled?: boolean;
 };
 
-function TextInput(props: Common & { value: string; placeholder: string; onText: (t: string) => void }) {
+function TextInput(
+  props: Common & { value: string; placeholder: string; onText: (t: string, caret: number | null) => void },
+) {
   const { value, onText, ...rest } = props;
   const [v, setV] = useLocal(value);
   return (
@@ -349,7 +354,7 @@ function TextInput(props: Common & { value: string; placeholder: string; onText:
       value={v}
       onChange={(e) => {
         setV(e.target.value);
-        onText(e.target.value);
+        onText(e.target.value, e.target.selectionStart);
       }}
     />
   );
@@ -461,30 +466,22 @@ function RecordInput(props: FieldProps & { id: string }) {
   const { value, path, onSet, id, disabled } = props;
   const obj = value && typeof value === "object" && !Array.isArray(value) ? value as Record<string, unknown> : {};
   const [key, setKey] = useState("");
-  const label = useId();
   return (
     <div className="form-record" id={id} role="group" aria-label={props.field.key}>
       {Object.entries(obj).map(([k, v]) => (
-        <div key={k} className="form-row">
-          <code>{k}</code>
-          <TextInput
-            id={`${id}.${k}`}
-            aria-describedby={label}
-            disabled={disabled}
-            value={typeof v === "string" ? v : JSON.stringify(v)}
-            placeholder=""
-            onText={(t) => onSet([...path, k], t, `${id}.${k}`)}
-          />
-          <button
-            type="button"
-            className="small"
-            aria-label={`Remove ${k}`}
-            disabled={disabled}
-            onClick={() => onSet([...path, k], undefined)}
-          >
-            ✕
-          </button>
-        </div>
+        <EntryItem
+          key={k}
+          id={`${id}.${k}`}
+          label={`${props.field.key} ${k}`}
+          name={<code>{k}</code>}
+          removeLabel={`Remove ${k}`}
+          value={v}
+          numeric={false}
+          disabled={disabled}
+          problems={props.problems.get([...path, k].join(".")) ?? []}
+          onValue={(t) => onSet([...path, k], t, `${id}.${k}`)}
+          onRemove={() => onSet([...path, k], undefined)}
+        />
       ))}
       <div className="form-row">
         <input
@@ -518,12 +515,12 @@ function ListInput(props: FieldProps & { id: string }) {
   return (
     <div className="form-list" id={id} role="group" aria-label={field.key}>
       {list.map((v, i) => (
-        <ListItem
+        <EntryItem
           // Adding or removing an item remounts the rows: each item's expression switch follows its own value.
           key={`${i}/${list.length}`}
           id={`${id}.${i}`}
           label={`${field.key} item ${i + 1}`}
-          n={i + 1}
+          removeLabel={`Remove item ${i + 1}`}
           value={v}
           numeric={numeric}
           disabled={disabled}
@@ -544,14 +541,16 @@ function ListInput(props: FieldProps & { id: string }) {
   );
 }
 
-/** Props of {@linkcode ListItem}. */
-interface ListItemProps {
+/** Props of {@linkcode EntryItem}. */
+interface EntryItemProps {
   /** The input's DOM id. */
   id: string;
-  /** Its accessible name (`keys item 2`). */
+  /** Its accessible name (`keys item 2`, `headers x-id`). */
   label: string;
-  /** Its number, from 1. */
-  n: number;
+  /** Shown before it (a record entry's key). */
+  name?: ReactNode;
+  /** The accessible name of its remove button. */
+  removeLabel: string;
   /** The item. */
   value: unknown;
   /** Whether typed numbers are written as numbers. */
@@ -567,18 +566,22 @@ interface ListItemProps {
 }
 
 /**
- * One item of a list: a text input, or the expression editor (template mode,
- * with its preview) when it holds `{{ }}` or is switched; its problems under
- * it, a syntax error once (as {@linkcode SchemaField}).
+ * One item of a list or entry of a string map: a text input, or the
+ * expression editor (template mode, with its preview) when it holds `{{ }}`
+ * or is switched; `{{` typed into the text input switches it, the cursor
+ * kept. Its problems under it, a syntax error once (as {@linkcode SchemaField}).
  */
-function ListItem(props: ListItemProps) {
+function EntryItem(props: EntryItemProps) {
   const { id, label, value, numeric, disabled, onValue } = props;
   const [expr, setExpr] = useExprMode(value);
   const [previewed, setPreviewed] = useState(false);
+  // Where the caret was when `{{` was typed: the expression editor that replaces the input starts there.
+  const caret = useRef<number>(undefined);
   const errors = expr && previewed ? [] : props.problems;
   return (
     <div className={`form-list-item${props.problems.length ? " invalid" : ""}`}>
       <div className="form-row">
+        {props.name}
         {expr
           ? (
             <ExpressionInput
@@ -587,6 +590,7 @@ function ListItem(props: ListItemProps) {
               value={value}
               template
               disabled={disabled}
+              {...(caret.current !== undefined ? { focusAt: caret.current } : {})}
               onText={onValue}
               onSyntaxError={setPreviewed}
             />
@@ -600,7 +604,12 @@ function ListItem(props: ListItemProps) {
               disabled={disabled}
               value={typeof value === "string" ? value : JSON.stringify(value)}
               placeholder=""
-              onText={(t) => onValue(numeric && Number.isFinite(Number(t)) && t !== "" ? Number(t) : t)}
+              onText={(t, at) => {
+                onValue(numeric && Number.isFinite(Number(t)) && t !== "" ? Number(t) : t);
+                if (!t.includes("{{")) return;
+                caret.current = at ?? t.length;
+                setExpr(true);
+              }}
             />
           )}
         <ExprSwitch
@@ -608,6 +617,7 @@ function ListItem(props: ListItemProps) {
           label={label}
           disabled={disabled}
           onClick={() => {
+            caret.current = undefined;
             if (expr && isExpression(value)) onValue(numeric ? 0 : "");
             setExpr(!expr);
           }}
@@ -615,7 +625,7 @@ function ListItem(props: ListItemProps) {
         <button
           type="button"
           className="small"
-          aria-label={`Remove item ${props.n}`}
+          aria-label={props.removeLabel}
           disabled={disabled}
           onClick={props.onRemove}
         >

@@ -7,8 +7,9 @@
  * run; secrets are `***`). `template` mode is a string with `{{ }}`; else a
  * whole expression (`control.if`'s condition); `json` mode is JSON text
  * whose strings may hold templates (a JSON field): each template
- * highlighted, completion inside `{{ }}`, and the preview of the template
- * string at the cursor (see `json_templates.ts`). Loaded lazily (CodeMirror).
+ * highlighted, completion inside `{{ }}`, and a preview of every template
+ * string, the cursor's first (see `json_templates.ts`). Loaded lazily
+ * (CodeMirror).
  * A syntax error shows once under the field: the preview's message, its
  * character underlined; the validator finds the same error (the same
  * engine on the same text) and its message is then left out of the field
@@ -16,19 +17,21 @@
  *
  * @module
  */
-import { autocompletion, closeBrackets, type CompletionContext, type CompletionResult } from "@codemirror/autocomplete";
+import { autocompletion, closeBrackets } from "@codemirror/autocomplete";
 import { defaultKeymap, history, historyKeymap } from "@codemirror/commands";
 import { defaultHighlightStyle, syntaxHighlighting } from "@codemirror/language";
-import { type Diagnostic, setDiagnostics } from "@codemirror/lint";
+import { setDiagnostics } from "@codemirror/lint";
 import { Annotation, EditorSelection, EditorState } from "@codemirror/state";
 import { EditorView, keymap, placeholder as placeholderExt } from "@codemirror/view";
 import { useEffect, useLayoutEffect, useRef, useState } from "react";
 import { previewExpression, type PreviewResultT } from "../../api_editor.ts";
 import { preview as previewText } from "../../format.ts";
-import { completeAt, typeVariables } from "./complete.ts";
+import { typeVariables } from "./complete.ts";
+import { expressionCompletion } from "./completion.ts";
 import { type ExprEnv, useExprEnv } from "./env.ts";
-import { jsonataLanguage } from "./jsonata_language.ts";
-import { inTemplate, jsonWithTemplates, templateMarks, templateStringAt } from "./json_templates.ts";
+import { jsonataHighlighting, jsonataLanguage } from "./jsonata_language.ts";
+import { syntaxMark } from "./syntax_marks.ts";
+import { jsonWithTemplates, templateMarks, templateStringAt, templateStrings } from "./json_templates.ts";
 
 /** Props of {@linkcode ExpressionField}. */
 export interface ExpressionFieldProps {
@@ -53,11 +56,11 @@ export interface ExpressionFieldProps {
   /** Shown when empty. */
   placeholder?: string;
   /**
-   * Told whether the preview shows a syntax error now: the field then leaves
-   * out the validator's message of that same error. In `json` mode, with
-   * the path in the value of the string it is in (`a.0.b`).
+   * Told which previews show a syntax error now: the field then leaves out
+   * the validator's messages of those same errors. The paths in the value
+   * of their strings (`a.0.b`) in `json` mode, else `[""]` or none.
    */
-  onSyntaxError?: (shown: boolean, path?: string) => void;
+  onSyntaxError?: (paths: string[]) => void;
 }
 
 const fromOutside = Annotation.define<boolean>();
@@ -71,34 +74,11 @@ const theme = EditorView.theme({
   },
   ".cm-content": { fontFamily: "ui-monospace, SFMono-Regular, Menlo, Consolas, monospace", caretColor: "var(--text)" },
   "&.cm-focused": { outline: "2px solid var(--focus)" },
-  ".cm-template": { backgroundColor: "color-mix(in srgb, var(--f-transform) 14%, transparent)", borderRadius: "3px" },
   ".cm-tooltip": { backgroundColor: "var(--surface)", color: "var(--text)", border: "1px solid var(--border)" },
 });
 
 /** How long typing pauses before a preview, ms. */
 const PREVIEW_DELAY = 200;
-
-function completion(env: () => ExprEnv | undefined, json: boolean) {
-  return (c: CompletionContext): CompletionResult | null => {
-    if (json && !inTemplate(c.state, c.pos)) return null;
-    const e = env();
-    const line = c.state.doc.lineAt(c.pos);
-    const before = line.text.slice(0, c.pos - line.from);
-    const found = completeAt(before, e?.context, e?.nodeType);
-    if (!found) return null;
-    return {
-      from: line.from + found.from,
-      options: found.offers.map((o) => ({
-        label: o.label,
-        type: o.type,
-        ...(o.detail ? { detail: o.detail } : {}),
-        ...(o.info ? { info: o.info } : {}),
-        ...(o.apply ? { apply: o.apply } : {}),
-      })),
-      validFor: /^\w*$/,
-    };
-  };
-}
 
 /** What the editor view is made with. */
 interface ViewOptions {
@@ -106,8 +86,8 @@ interface ViewOptions {
   props: ExpressionFieldProps;
   /** The current expression environment. */
   env: () => ExprEnv | undefined;
-  /** The text or the cursor changed (`typed`: the text, by the user, not from outside). */
-  onChange: (state: EditorState, typed: boolean) => void;
+  /** The text (`docChanged`) or the cursor changed (`typed`: the text, by the user, not from outside). */
+  onChange: (state: EditorState, docChanged: boolean, typed: boolean) => void;
   /** Focus it, the cursor at this offset. */
   focusAt?: number;
 }
@@ -125,8 +105,12 @@ function createView(parent: HTMLElement, { props, env, onChange, focusAt }: View
         closeBrackets(),
         keymap.of([...defaultKeymap, ...historyKeymap]),
         json ? [jsonWithTemplates(), templateMarks] : jsonataLanguage(props.template),
-        syntaxHighlighting(defaultHighlightStyle, { fallback: true }),
-        autocompletion({ override: [completion(env, json)], activateOnTyping: true }),
+        jsonataHighlighting,
+        syntaxHighlighting(defaultHighlightStyle),
+        autocompletion({
+          override: [expressionCompletion(() => env() ?? {}, json)],
+          activateOnTyping: true,
+        }),
         EditorView.lineWrapping,
         EditorState.readOnly.of(!!props.disabled),
         EditorView.editable.of(!props.disabled),
@@ -140,7 +124,7 @@ function createView(parent: HTMLElement, { props, env, onChange, focusAt }: View
         theme,
         EditorView.updateListener.of((u) => {
           if (!u.docChanged && !u.selectionSet) return;
-          onChange(u.state, u.docChanged && !u.transactions.some((tr) => tr.annotation(fromOutside)));
+          onChange(u.state, u.docChanged, u.docChanged && !u.transactions.some((tr) => tr.annotation(fromOutside)));
         }),
       ],
     }),
@@ -149,7 +133,7 @@ function createView(parent: HTMLElement, { props, env, onChange, focusAt }: View
   return view;
 }
 
-/** What a preview is of: the field's text, or (JSON) the template string at the cursor. */
+/** What a preview is of: the field's text, or (JSON) one of its template strings. */
 interface Target {
   /** The text previewed (a template, or a whole expression). */
   text: string;
@@ -159,75 +143,106 @@ interface Target {
   path?: string;
 }
 
-/** The target of a preview in `state`; see {@linkcode Target}. */
-function targetOf(state: EditorState, json: boolean): Target | undefined {
-  if (!json) return { text: state.doc.toString() };
-  return templateStringAt(state, state.selection.main.head);
+/** The targets of the previews in `state`: the whole text, or (JSON) every template string. */
+function targetsOf(state: EditorState, json: boolean): Target[] {
+  return json ? templateStrings(state) : [{ text: state.doc.toString() }];
 }
 
-/** Whether two targets preview the same text at the same place. */
-function sameTarget(a: Target | undefined, b: Target | undefined): boolean {
-  return a?.text === b?.text && a?.path === b?.path && a?.at?.[0] === b?.at?.[0];
+/** What identifies a list of targets for previewing: their paths and texts (not where they are). */
+function targetsKey(targets: readonly Target[]): string {
+  return JSON.stringify(targets.map((t) => [t.path, t.text]));
 }
 
-/** The syntax error of a preview of `target` as a lint mark on the character where it was found. */
-function diagnosticsOf(result: PreviewResultT, target: Target): Diagnostic[] {
-  const error = result.error;
-  const length = target.text.length;
-  if (error?.code !== "SYNTAX" || error.position === undefined) return [];
-  const at = Math.min(Math.max(0, error.position - 1), length);
-  const to = Math.min(at + 1, length);
-  const pos = (i: number) => target.at?.[i] ?? i;
-  return [{ from: pos(to === at ? Math.max(0, at - 1) : at), to: pos(to), severity: "error", message: error.message }];
+/** A preview shown: its result, and (JSON) the path of the string it is of. */
+interface Shown {
+  /** The server's answer. */
+  result: PreviewResultT;
+  /** JSON: the string's path in the value. */
+  path?: string;
+}
+
+/** Results kept by text, for one node's data: more than this many and the oldest go. */
+const CACHE_SIZE = 100;
+
+/** The preview of one text (a failed request is an `EVALUATION` error). */
+function previewOne(env: ExprEnv, text: string, template: boolean, signal: AbortSignal): Promise<PreviewResultT> {
+  const { bindings } = typeVariables(env.nodeType, env.context);
+  return previewExpression(env.workflowId, {
+    ...(template ? { template: text } : { expression: text }),
+    node: env.nodeId,
+    ...(Object.keys(bindings).length ? { bindings } : {}),
+  }, signal);
 }
 
 /**
- * The preview of `target` in `env`, after a pause in typing; its syntax
- * error marked in `view`.
+ * The previews of `targets` in `env`, after a pause in typing; their syntax
+ * errors marked in `view`. Results are kept by text for the same data, so
+ * a pause asks the server only for the texts that changed (one, as you
+ * type in one string), all at once; moving the cursor asks for nothing.
  */
-function usePreview(
-  target: Target | undefined,
+function usePreviews(
+  targets: readonly Target[],
   template: boolean,
   env: ExprEnv | undefined,
   view: { current: EditorView | undefined },
-): { result: PreviewResultT; path?: string } | undefined {
-  const [shown, setShown] = useState<{ result: PreviewResultT; path?: string }>();
-  const text = target?.text ?? "";
-  const where = useRef(target);
-  where.current = target;
+): Shown[] {
+  const [shown, setShown] = useState<Shown[]>([]);
+  const where = useRef(targets);
+  where.current = targets;
+  const cache = useRef(new Map<string, PreviewResultT>());
+  // Results are of the data they were evaluated on: new data (a run, another node), a new cache.
+  useEffect(() => void (cache.current = new Map()), [env?.workflowId, env?.nodeId, env?.context, template]);
+  const key = targetsKey(targets);
   useEffect(() => {
-    const mark = (r: PreviewResultT | undefined) => {
-      const v = view.current, t = where.current;
-      if (v) v.dispatch(setDiagnostics(v.state, r && t ? diagnosticsOf(r, t) : []));
+    const mark = (results: ReadonlyMap<string, PreviewResultT>) => {
+      const v = view.current;
+      if (!v) return;
+      const marks = where.current.flatMap((t) => {
+        const r = results.get(t.text);
+        const m = r && syntaxMark(r, t);
+        return m ? [m] : [];
+      });
+      v.dispatch(setDiagnostics(v.state, marks));
     };
-    if (!env?.preview || text.trim() === "") {
-      setShown(undefined);
-      mark(undefined);
+    const list = where.current.filter((t) => t.text.trim() !== "");
+    if (!env?.preview || !list.length) {
+      setShown([]);
+      mark(new Map());
+      return;
+    }
+    const show = (results: ReadonlyMap<string, PreviewResultT>) => {
+      setShown(list.map((t) => ({ result: results.get(t.text)!, ...(t.path !== undefined ? { path: t.path } : {}) })));
+      mark(results);
+    };
+    const missing = [...new Set(list.map((t) => t.text))].filter((t) => !cache.current.has(t));
+    if (!missing.length) {
+      show(cache.current);
       return;
     }
     const stop = new AbortController();
-    // The result is shown with the path of the string it is of (JSON mode), not of a later one.
-    const path = where.current?.path;
-    const setResult = (result: PreviewResultT) => setShown({ result, ...(path !== undefined ? { path } : {}) });
     const timer = setTimeout(() => {
-      const { bindings } = typeVariables(env.nodeType, env.context);
-      previewExpression(env.workflowId, {
-        ...(template ? { template: text } : { expression: text }),
-        node: env.nodeId,
-        ...(Object.keys(bindings).length ? { bindings } : {}),
-      }, stop.signal).then((r) => {
+      Promise.all(missing.map((text) =>
+        previewOne(env, text, template, stop.signal).then(
+          (r) => ({ text, result: r, kept: true }),
+          (err) => ({ text, result: { error: { code: "EVALUATION", message: (err as Error).message } }, kept: false }),
+        )
+      )).then((answers) => {
         if (stop.signal.aborted) return;
-        setResult(r);
-        mark(r);
-      }, (err) => {
-        if (!stop.signal.aborted) setResult({ error: { code: "EVALUATION", message: (err as Error).message } });
+        const results = new Map(cache.current);
+        for (const a of answers) {
+          results.set(a.text, a.result as PreviewResultT);
+          if (!a.kept) continue;
+          if (cache.current.size >= CACHE_SIZE) cache.current.delete(cache.current.keys().next().value!);
+          cache.current.set(a.text, a.result as PreviewResultT);
+        }
+        show(results);
       });
     }, PREVIEW_DELAY);
     return () => {
       clearTimeout(timer);
       stop.abort();
     };
-  }, [text, target?.path, target?.at?.[0], env?.workflowId, env?.nodeId, env?.context, env?.preview, template]);
+  }, [key, env?.workflowId, env?.nodeId, env?.context, env?.preview, template]);
   return shown;
 }
 
@@ -250,24 +265,32 @@ export default function ExpressionField(props: ExpressionFieldProps) {
   const onText = useRef(props.onText);
   onText.current = props.onText;
   const json = !!props.json;
-  const [target, setTarget] = useState<Target | undefined>(() => json ? undefined : { text: props.value });
+  const [targets, setTargets] = useState<Target[]>(() => json ? [] : [{ text: props.value }]);
+  // JSON: the path of the template string the cursor is in; its preview comes first.
+  const [current, setCurrent] = useState<string>();
 
   // Focused when it appears, and a view made again (read-only toggled) only if the one it replaces had the focus.
   const focusAt = useRef(props.focusAt);
   useEffect(() => {
+    const follow = (state: EditorState, docChanged: boolean) => {
+      if (docChanged) {
+        const next = targetsOf(state, json);
+        setTargets((t) => targetsKey(t) === targetsKey(next) ? t : next);
+      }
+      if (json) setCurrent(templateStringAt(state, state.selection.main.head)?.path);
+    };
     const v = createView(host.current!, {
       props,
       ...(focusAt.current !== undefined ? { focusAt: focusAt.current } : {}),
       env: () => envRef.current,
-      onChange: (state, typed) => {
-        const next = targetOf(state, json);
-        setTarget((t) => sameTarget(t, next) ? t : next);
+      onChange: (state, docChanged, typed) => {
+        follow(state, docChanged);
         if (typed) onText.current(state.doc.toString());
       },
     });
     view.current = v;
     focusAt.current = undefined;
-    setTarget(targetOf(v.state, json));
+    follow(v.state, true);
     return () => {
       if (v.hasFocus) focusAt.current = v.state.selection.main.head;
       v.destroy();
@@ -281,37 +304,57 @@ export default function ExpressionField(props: ExpressionFieldProps) {
     v.dispatch({ changes: changeTo(v.state.doc.toString(), props.value), annotations: fromOutside.of(true) });
   }, [props.value]);
 
-  const shown = usePreview(target, json || props.template, env, view);
-  const result = shown?.result;
-  const syntax = result?.error?.code === "SYNTAX";
+  const shown = usePreviews(targets, json || props.template, env, view);
+  const syntax = shown.filter((s) => s.result.error?.code === "SYNTAX").map((s) => s.path ?? "");
   const onSyntaxError = useRef(props.onSyntaxError);
   onSyntaxError.current = props.onSyntaxError;
   // Before the frame is painted: the two messages are never on screen together.
-  const errorPath = syntax ? shown?.path : undefined;
-  useLayoutEffect(() => onSyntaxError.current?.(syntax, errorPath), [syntax, errorPath]);
-  useLayoutEffect(() => () => onSyntaxError.current?.(false), []);
+  const syntaxKey = JSON.stringify(syntax);
+  useLayoutEffect(() => onSyntaxError.current?.(syntax), [syntaxKey]);
+  useLayoutEffect(() => () => onSyntaxError.current?.([]), []);
   return (
     <div className="expr-field">
       <div ref={host} className="expr-editor" data-testid="expression-editor" />
-      {result && (
-        <output
-          className={`expr-preview${result.error ? " error" : ""}`}
-          aria-live="polite"
-          aria-label="Preview"
-          data-testid="expression-preview"
-          data-error-position={result.error?.position}
-          data-path={shown?.path}
-        >
-          {shown?.path !== undefined && <code className="expr-path">{shown.path || "(the value)"}</code>}
-          {result.error
-            ? (
-              <>
-                <code>{result.error.code}</code> {result.error.message}
-              </>
-            )
-            : <>= {previewText(result.value, 300)}</>}
-        </output>
-      )}
+      {json
+        ? (
+          shown.length > 0 && (
+            <div className="expr-previews" role="status" aria-label="Previews">
+              {firstAt(shown, current).map((s) => <PreviewLine key={s.path} shown={s} current={s.path === current} />)}
+            </div>
+          )
+        )
+        : shown[0] && <PreviewLine shown={shown[0]} live />}
     </div>
+  );
+}
+
+/** The previews with the one at `path` first, the others in document order. */
+function firstAt(shown: Shown[], path: string | undefined): Shown[] {
+  const at = shown.findIndex((s) => s.path === path);
+  return at <= 0 ? shown : [shown[at], ...shown.slice(0, at), ...shown.slice(at + 1)];
+}
+
+/** One preview: `= value` or the error, headed (JSON) by its string's path; `current`: the cursor's. */
+function PreviewLine(props: { shown: Shown; current?: boolean; live?: boolean }) {
+  const { result, path } = props.shown;
+  return (
+    <output
+      className={`expr-preview${result.error ? " error" : ""}${props.current ? " current" : ""}`}
+      {...(props.live ? { "aria-live": "polite" as const } : {})}
+      aria-label={path !== undefined ? `Preview of ${path || "the value"}` : "Preview"}
+      {...(props.current ? { "aria-current": "true" as const } : {})}
+      data-testid="expression-preview"
+      data-error-position={result.error?.position}
+      data-path={path}
+    >
+      {path !== undefined && <code className="expr-path">{path || "(the value)"}</code>}
+      {result.error
+        ? (
+          <>
+            <code>{result.error.code}</code> {result.error.message}
+          </>
+        )
+        : <>= {previewText(result.value, 300)}</>}
+    </output>
   );
 }

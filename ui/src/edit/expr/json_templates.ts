@@ -3,16 +3,16 @@
  * form, as `http.request`'s `body`): JSON highlighting with each such
  * string's inside highlighted as a template (the JSONata tokenizer of
  * `jsonata_language.ts`, nested with `parseMixed`), each `{{ … }}` marked
- * (`cm-template`), and the template string at a position, with where each
- * of its characters is in the text (for a preview's syntax error) and its
- * path in the value.
+ * (`cm-template`), and the template strings (every one, or the one at a
+ * position), with where each of their characters is in the text (for a
+ * preview's syntax error) and their paths in the value.
  *
  * @module
  */
 import { jsonLanguage } from "@codemirror/lang-json";
-import { LanguageSupport, syntaxTree } from "@codemirror/language";
-import type { EditorState, Range } from "@codemirror/state";
-import { Decoration, type DecorationSet, type EditorView, ViewPlugin, type ViewUpdate } from "@codemirror/view";
+import { ensureSyntaxTree, LanguageSupport, syntaxTree } from "@codemirror/language";
+import type { EditorState, Extension, Range } from "@codemirror/state";
+import { Decoration, type DecorationSet, EditorView, ViewPlugin, type ViewUpdate } from "@codemirror/view";
 import { parseMixed, type SyntaxNode } from "@lezer/common";
 import { getLocation } from "jsonc-parser";
 import { jsonataLanguage } from "./jsonata_language.ts";
@@ -48,8 +48,11 @@ export function inTemplate(state: EditorState, pos: number): boolean {
   return /\{\{(?:(?!\}\})[\s\S])*$/.test(before);
 }
 
-/** A JSON string's text (escapes read) and where each character of it (and its end) is in the document. */
-function unescape(raw: string, from: number): { text: string; at: number[] } {
+/**
+ * A JSON string's text (escapes read) and where each character of it (and
+ * its end) is in the document; `raw` is its inside, starting at `from`.
+ */
+export function unescape(raw: string, from: number): { text: string; at: number[] } {
   let text = "";
   const at: number[] = [];
   const simple: Record<string, string> = { b: "\b", f: "\f", n: "\n", r: "\r", t: "\t" };
@@ -82,14 +85,35 @@ export interface TemplateString {
   path: string;
 }
 
+/** The template string of a `String` node, or undefined when it holds no `{{`. */
+function templateStringOf(state: EditorState, s: SyntaxNode, text = state.doc.toString()): TemplateString | undefined {
+  const { text: value, at } = unescape(state.doc.sliceString(s.from + 1, s.to - 1), s.from + 1);
+  if (!value.includes("{{")) return undefined;
+  return { text: value, at, path: getLocation(text, s.from + 1).path.join(".") };
+}
+
 /** The string value at `pos` when it holds `{{`, else undefined. */
 export function templateStringAt(state: EditorState, pos: number): TemplateString | undefined {
   const s = stringAt(state, pos);
-  if (!s) return undefined;
-  const { text, at } = unescape(state.doc.sliceString(s.from + 1, s.to - 1), s.from + 1);
-  if (!text.includes("{{")) return undefined;
-  const path = getLocation(state.doc.toString(), s.from + 1).path.join(".");
-  return { text, at, path };
+  return s && templateStringOf(state, s);
+}
+
+/** Every string value holding `{{` in the text, in document order. */
+export function templateStrings(state: EditorState): TemplateString[] {
+  const text = state.doc.toString();
+  const tree = ensureSyntaxTree(state, state.doc.length, 50) ?? syntaxTree(state);
+  const out: TemplateString[] = [];
+  tree.iterate({
+    enter: (n) => {
+      if (n.name !== "String") return;
+      if (state.doc.sliceString(n.from, n.to).includes("{{")) {
+        const found = templateStringOf(state, n.node, text);
+        if (found) out.push(found);
+      }
+      return false;
+    },
+  });
+  return out;
 }
 
 const templateMark = Decoration.mark({ class: "cm-template" });
@@ -113,18 +137,23 @@ function marks(view: EditorView): DecorationSet {
   return Decoration.set(found, true);
 }
 
-/** Marks each `{{ … }}` inside a JSON string with the class `cm-template`. */
-export const templateMarks: ViewPlugin<{ decorations: DecorationSet }> = ViewPlugin.fromClass(
-  class {
-    decorations: DecorationSet;
-    constructor(view: EditorView) {
-      this.decorations = marks(view);
-    }
-    update(u: ViewUpdate) {
-      if (u.docChanged || u.viewportChanged || syntaxTree(u.startState) !== syntaxTree(u.state)) {
-        this.decorations = marks(u.view);
+/** Marks each `{{ … }}` inside a JSON string with the class `cm-template`, shaded. */
+export const templateMarks: Extension = [
+  ViewPlugin.fromClass(
+    class {
+      decorations: DecorationSet;
+      constructor(view: EditorView) {
+        this.decorations = marks(view);
       }
-    }
-  },
-  { decorations: (v) => v.decorations },
-);
+      update(u: ViewUpdate) {
+        if (u.docChanged || u.viewportChanged || syntaxTree(u.startState) !== syntaxTree(u.state)) {
+          this.decorations = marks(u.view);
+        }
+      }
+    },
+    { decorations: (v) => v.decorations },
+  ),
+  EditorView.baseTheme({
+    ".cm-template": { backgroundColor: "color-mix(in srgb, var(--f-transform) 14%, transparent)", borderRadius: "3px" },
+  }),
+];

@@ -3,11 +3,14 @@
  * maintained CodeMirror package for JSONata exists on npm). Strings, numbers,
  * `$variables` and `$functions(`, keywords (`and`, `or`, `in`, `true`,
  * `false`, `null`, `function`), operators, comments, and the `{{ }}` of a
- * template; text outside `{{ }}` in a template is left plain.
+ * template; text outside `{{ }}` in a template is left plain. With
+ * `jsonataHighlighting`, the colours CodeMirror's default style lacks.
  *
  * @module
  */
-import { StreamLanguage, type StringStream } from "@codemirror/language";
+import { HighlightStyle, StreamLanguage, type StringStream, syntaxHighlighting } from "@codemirror/language";
+import type { Extension } from "@codemirror/state";
+import { tags } from "@lezer/highlight";
 
 interface State {
   /** Inside `{{ }}` (always, for a whole expression). */
@@ -56,7 +59,7 @@ function token(stream: StringStream, state: State): string | null {
     return ch === "`" ? "propertyName" : "string";
   }
   if (stream.match(/^-?\d+(\.\d+)?([eE][+-]?\d+)?/)) return "number";
-  if (stream.match(/^\$[A-Za-z_]\w*(?=\s*\()/)) return "function";
+  if (stream.match(/^\$[A-Za-z_]\w*(?=\s*\()/)) return "variableName.function";
   if (stream.match(/^\$\$?[A-Za-z_]?\w*/)) return "variableName";
   if (stream.match(KEYWORDS)) return "keyword";
   if (stream.match(/^[A-Za-z_]\w*/)) return "propertyName";
@@ -65,8 +68,7 @@ function token(stream: StringStream, state: State): string | null {
   return "bracket";
 }
 
-/** JSONata as a CodeMirror language: `template` for a string with `{{ }}`, else a whole expression. */
-export function jsonataLanguage(template: boolean): StreamLanguage<State> {
+function define(template: boolean): StreamLanguage<State> {
   return StreamLanguage.define<State>({
     name: "jsonata",
     startState: () => ({ inExpr: !template, template, comment: false }),
@@ -75,3 +77,28 @@ export function jsonataLanguage(template: boolean): StreamLanguage<State> {
     languageData: { commentTokens: { block: { open: "/*", close: "*/" } } },
   });
 }
+
+const TEMPLATE = define(true);
+const WHOLE = define(false);
+
+/** JSONata as a CodeMirror language: `template` for a string with `{{ }}`, else a whole expression. */
+export function jsonataLanguage(template: boolean): StreamLanguage<State> {
+  return template ? TEMPLATE : WHOLE;
+}
+
+/**
+ * The colours of JSONata's tokens that CodeMirror's default style leaves
+ * plain (`$variables`, `$functions(`, numbers, operators), in JSONata text
+ * only (a field, or a template string nested in JSON), following the
+ * console's colours.
+ */
+export const jsonataHighlighting: Extension = [TEMPLATE, WHOLE].map((scope) =>
+  syntaxHighlighting(
+    HighlightStyle.define([
+      { tag: tags.variableName, color: "var(--accent)" },
+      { tag: tags.function(tags.variableName), color: "var(--f-transform)" },
+      { tag: tags.number, color: "var(--ok)" },
+      { tag: tags.operator, color: "var(--muted)" },
+    ], { scope }),
+  )
+);
