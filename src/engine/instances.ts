@@ -30,9 +30,12 @@ export function hasSetup(root: CompiledWorkflow): boolean {
 }
 
 /**
- * Calls `setup` for every node that has one. When one fails, those already
- * set up are disposed and a {@linkcode WorkflowValidationError} names the node
- * and the error: a workflow whose setup fails is invalid.
+ * Calls `setup` for every node that has one, all at once (a setup waits on
+ * its own resources, such as a sandbox's Worker or a database's first
+ * connection, not on another node's). When one fails, the others are
+ * disposed once they are set up, and a {@linkcode WorkflowValidationError}
+ * names the first failed node in file order and its error: a workflow whose
+ * setup fails is invalid.
  *
  * @example
  * ```ts
@@ -62,22 +65,22 @@ export async function setupInstances(root: CompiledWorkflow): Promise<NodeInstan
       }
     },
   };
-  for (const { workflow, label } of workflowTree(root)) {
-    for (const node of workflow.nodes) {
-      if (!node.def.setup) continue;
+  const setups = workflowTree(root).flatMap(({ workflow, label }) =>
+    workflow.nodes.filter((node) => node.def.setup).map(async (node) => {
       try {
         const info = { workflowId: workflow.id, nodeId: node.id, permissions: workflow.permissions };
-        made.set(node, await node.def.setup(node.config, info));
+        made.set(node, await node.def.setup!(node.config, info));
       } catch (err) {
-        await instances.dispose();
         const message = err instanceof Error ? err.message : String(err);
         const path = `${label ? `${label}: ` : ""}nodes[${node.index}]`;
-        throw new WorkflowValidationError(
-          [{ path, message: `setup of "${node.id}" (${node.type}) failed: ${message.split("\n")[0]}` }],
-          root.file,
-        );
+        return { path, message: `setup of "${node.id}" (${node.type}) failed: ${message.split("\n")[0]}` };
       }
-    }
+    })
+  );
+  const failed = (await Promise.all(setups)).find((problem) => problem !== undefined);
+  if (failed) {
+    await instances.dispose();
+    throw new WorkflowValidationError([failed], root.file);
   }
   return instances;
 }
