@@ -1,11 +1,12 @@
 /**
  * Loads custom node modules into permission-restricted Deno Workers and
  * exposes their nodes as ordinary node definitions. Each Worker runs in a
- * sandbox process of its own with a heap limit (`process.ts`): code that
- * allocates past it ends that process, and its calls fail with
- * `OUT_OF_MEMORY`. A denied operation fails the node with Deno's message; a
- * hung node is cut off by its timeout and its Worker (its process) is
- * restarted, as after an out-of-memory. A type's `setup`/`dispose` run inside the Worker too:
+ * sandbox process with a heap limit, shared with the Workers of the same
+ * grants (`process.ts`): code that allocates past it ends that process, and
+ * the calls of every Worker there fail with `OUT_OF_MEMORY`. A denied
+ * operation fails the node with Deno's message; a hung node is cut off by its
+ * timeout and its Worker restarted, with its whole process (Deno cannot stop
+ * a Worker in synchronous code alone), as after an out-of-memory. A type's `setup`/`dispose` run inside the Worker too:
  * the instances live there (the host holds handles), and a restarted Worker
  * sets them up again.
  *
