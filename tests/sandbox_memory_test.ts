@@ -42,8 +42,9 @@ const fine = { id: "fine", type: "code.function", config: { outputs: ["y"], sour
 Deno.test("flow run: a code.function past the memory limit fails alone, in one line; the run goes on", async () => {
   const file = await writeWorkflow({
     id: "oom",
-    nodes: [squash, fine],
-    connections: [],
+    // "squash" runs once "fine" has answered: the two share a sandbox process, which the out-of-memory ends.
+    nodes: [{ ...squash, config: { ...squash.config, inputs: ["after"] } }, fine],
+    connections: [{ from: "fine.y", to: "squash.after" }],
     outputs: { y: "fine.y", n: "squash.n" },
   });
   const { code, stdout, stderr } = await runCli(["run", file, "--format", "json"], {

@@ -4,7 +4,8 @@
  * config grants (a subset of the workflow's `settings.permissions`). It is a
  * sandboxed custom node made from the workflow file: the same Worker
  * machinery (`src/sandbox/host.ts`) runs it, with the same time limits and
- * the same memory limit (its Worker runs in a sandbox process of its own).
+ * the same memory limit (its Worker runs in a sandbox process shared with the
+ * code nodes of the same grants).
  *
  * @module
  */

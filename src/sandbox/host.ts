@@ -1,11 +1,12 @@
 /**
  * Loads custom node modules into permission-restricted Deno Workers and
  * exposes their nodes as ordinary node definitions. Each Worker runs in a
- * sandbox process of its own with a heap limit (`process.ts`): code that
- * allocates past it ends that process, and its calls fail with
- * `OUT_OF_MEMORY`. A denied operation fails the node with Deno's message; a
- * hung node is cut off by its timeout and its Worker (its process) is
- * restarted, as after an out-of-memory. A type's `setup`/`dispose` run inside the Worker too:
+ * sandbox process with a heap limit, shared with the Workers of the same
+ * grants (`process.ts`): code that allocates past it ends that process, and
+ * the calls of every Worker there fail with `OUT_OF_MEMORY`. A denied
+ * operation fails the node with Deno's message; a hung node is cut off by its
+ * timeout and its Worker restarted, with its whole process (Deno cannot stop
+ * a Worker in synchronous code alone), as after an out-of-memory. A type's `setup`/`dispose` run inside the Worker too:
  * the instances live there (the host holds handles), and a restarted Worker
  * sets them up again.
  *
@@ -17,7 +18,7 @@ import { NodeError } from "../errors.ts";
 import type { AnyNodeDefinition, InputMode, NodeContext, PortSpec } from "../node/node.ts";
 import { formatBytes } from "../workflow/limits.ts";
 import { MEMORY_VAR, sandboxMemoryLimit } from "./launch.ts";
-import type { SandboxExit, SandboxProcess } from "./process.ts";
+import type { SandboxExit, SandboxWorker } from "./process.ts";
 
 /** Permissions granted to one custom node module (Deno's permission model). */
 export interface ImportPermissions {
@@ -119,7 +120,7 @@ export class NodeModuleHost {
   readonly spec: ModuleSpec;
   /** The module's nodes, runnable in the main thread's executor. */
   definitions: AnyNodeDefinition[] = [];
-  #worker?: SandboxProcess;
+  #worker?: SandboxWorker;
   /** The heap limit of its sandbox process, in bytes. */
   #memory: number;
   #ready?: Promise<NodeMeta[]>;
@@ -162,8 +163,10 @@ export class NodeModuleHost {
   /** Stops the Worker. */
   close(): void {
     this.#closed = true;
+    // A call may still hold the Worker in synchronous code, which only ending its process stops.
+    const busy = this.#pending.size > 0 || this.#stopping.size > 0;
     this.#endStopping();
-    this.#worker?.terminate();
+    this.#worker?.terminate(busy ? `${this.spec.label} was closed while running` : undefined);
     this.#worker = undefined;
     for (const p of this.#pending.values()) {
       p.reject(new NodeError("the node module was closed", { code: "CANCELLED" }));
@@ -178,7 +181,7 @@ export class NodeModuleHost {
   }
 
   /** Starts the sandbox process, whose Worker gets the module's grants (and read access to load it). */
-  async #spawn(): Promise<SandboxProcess> {
+  async #spawn(): Promise<SandboxWorker> {
     const { read: userRead, net, write, env, run } = this.spec.permissions;
     const code = this.spec.code;
     // Loading needs read access to the module, the flow sources it may import
@@ -193,7 +196,7 @@ export class NodeModuleHost {
     const granted = Array.isArray(userRead) ? userRead : [];
     const read = userRead === true ? true : [...new Set([...granted, ...loadPaths])];
     this.#revoke = userRead === true ? [] : loadPaths.filter((p) => !granted.includes(p));
-    const { SandboxProcess } = await import("./process.ts");
+    const { SandboxWorker } = await import("./process.ts");
     const permissions = {
       net: grant(net),
       read: grant(read),
@@ -204,7 +207,7 @@ export class NodeModuleHost {
       sys: false,
       import: false,
     } as const;
-    const worker = await SandboxProcess.start(`flow node module ${this.spec.label}`, permissions, this.#memory);
+    const worker = await SandboxWorker.start(`flow node module ${this.spec.label}`, permissions, this.#memory);
     if (this.#closed) {
       worker.terminate();
       throw new NodeError("the node module was closed", { code: "CANCELLED" });
@@ -214,7 +217,7 @@ export class NodeModuleHost {
   }
 
   /** Loads the module (or the code.function) in the Worker of a started process; resolves to its node types. */
-  async #load(worker: SandboxProcess): Promise<NodeMeta[]> {
+  async #load(worker: SandboxWorker): Promise<NodeMeta[]> {
     const code = this.spec.code;
     const revoke = this.#revoke;
     const ready = new Promise<NodeMeta[]>((resolve, reject) => {
@@ -309,10 +312,14 @@ export class NodeModuleHost {
     }
   }
 
-  /** The Worker died: fail what was running and start afresh on the next call. */
-  #crashed(message: string, code = "NODE_CRASHED", retryable = true) {
+  /**
+   * The Worker died: fail what was running and start afresh on the next call.
+   * `stuck`: it did not stop when aborted, and its sandbox process (shared
+   * with the Workers of the same grants) is ended with it.
+   */
+  #crashed(message: string, code = "NODE_CRASHED", retryable = true, stuck = false) {
     this.#endStopping();
-    this.#worker?.terminate();
+    this.#worker?.terminate(stuck ? `${this.spec.label} did not stop when aborted` : undefined);
     this.#worker = undefined;
     this.#ready = undefined;
     for (const p of this.#pending.values()) p.reject(new NodeError(message, { code, retryable }));
@@ -349,7 +356,9 @@ export class NodeModuleHost {
           resolve();
         };
         const watchdog = setTimeout(() => {
-          if (this.#worker === worker) this.#crashed(`a node in ${this.spec.label} did not stop when aborted`);
+          if (this.#worker === worker) {
+            this.#crashed(`a node in ${this.spec.label} did not stop when aborted`, "NODE_CRASHED", true, true);
+          }
           end();
         }, ABORT_GRACE_MS);
         const onAck = (e: MessageEvent) => {

@@ -39,6 +39,9 @@ interface Def {
   dispose?: (instance: unknown) => unknown;
 }
 
+// Workers of one sandbox process (the same grants) share it: no channel between them but through flow.
+delete (globalThis as Record<string, unknown>).BroadcastChannel;
+
 const defs = new Map<string, Def>();
 const calls = new Map<number, AbortController>();
 const states = new Map<string, Map<string, unknown>>();
