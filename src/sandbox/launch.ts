@@ -15,7 +15,7 @@
  * @module
  */
 import { basename, dirname, fromFileUrl } from "../path.ts";
-import { parseLimit } from "../workflow/limits.ts";
+import { envValue, parseLimit } from "../workflow/limits.ts";
 
 /** The hidden first argument of `flow` that makes it a sandbox process (see `cli/main.ts`). */
 export const SANDBOX_COMMAND = "__sandbox";
@@ -42,12 +42,7 @@ export const MAX_SANDBOX_MEMORY = 64 * 1024 ** 3;
  * ```
  */
 export function sandboxMemoryLimit(): number {
-  let text: string | undefined;
-  try {
-    if (Deno.permissions.querySync({ name: "env", variable: MEMORY_VAR }).state === "granted") {
-      text = Deno.env.get(MEMORY_VAR) || undefined;
-    }
-  } catch { /* not readable: the default */ }
+  const text = envValue(MEMORY_VAR);
   const bytes = parseLimit(MEMORY_VAR, text, DEFAULT_SANDBOX_MEMORY, MAX_SANDBOX_MEMORY, true, MIN_SANDBOX_MEMORY);
   return Math.ceil(bytes / 1024 ** 2) * 1024 ** 2;
 }

@@ -56,7 +56,7 @@ export function workflowLimits(): WorkflowLimits {
 }
 
 /** A variable's value; undefined when unset, empty, or not readable (no prompt for a permission). */
-function envValue(name: string): string | undefined {
+export function envValue(name: string): string | undefined {
   try {
     if (Deno.permissions.querySync({ name: "env", variable: name }).state !== "granted") return undefined;
     return Deno.env.get(name) || undefined;
